@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "RegSpec",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Autodiff", targets: ["Autodiff"]),
+        .library(name: "TrainingClient", targets: ["TrainingClient"]),
+        .library(name: "SpecHarness", targets: ["SpecHarness"]),
+        .executable(name: "regspec", targets: ["regspec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    ],
+    targets: [
+        .target(name: "Autodiff", swiftSettings: strictSettings),
+        .target(
+            name: "TrainingClient",
+            dependencies: [
+                "Autodiff",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SpecHarness",
+            dependencies: [
+                "TrainingClient",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "regspec",
+            dependencies: [
+                "SpecHarness",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"], swiftSettings: strictSettings),
+        .testTarget(name: "TrainingClientTests", dependencies: ["TrainingClient"], swiftSettings: strictSettings),
+        .testTarget(name: "SpecHarnessTests", dependencies: ["SpecHarness"], swiftSettings: strictSettings),
+        .testTarget(name: "RegspecCLITests", dependencies: ["regspec"], swiftSettings: strictSettings),
+    ]
+)

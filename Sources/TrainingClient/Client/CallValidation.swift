@@ -1,0 +1,64 @@
+/// The checks made before any backend request, in the order the semantics fix.
+enum CallValidation {
+    static let regularizerKeys: Set<String> = ["name", "weight", "fn"]
+
+    /// Checks the whole call and returns the regularizers, typed.
+    /// - Throws: `CustomLossError` for the first failing check: missing loss, each
+    ///   regularizer in list order, empty data, then each datum's target tokens.
+    static func validate(
+        data: [Datum], lossFn: LossFunction?, regularizers: [RegularizerArguments]
+    ) throws(CustomLossError) -> [Regularizer] {
+        if lossFn == nil && regularizers.isEmpty { throw .missingLoss }
+        var names: Set<String> = []
+        var typed: [Regularizer] = []
+        for (index, entry) in regularizers.enumerated() {
+            let regularizer = try validate(entry, index: index, seenNames: names)
+            names.insert(regularizer.name)
+            typed.append(regularizer)
+        }
+        if data.isEmpty { throw .emptyData }
+        for (index, datum) in data.enumerated() where datum.targetTokens == nil {
+            throw .missingTargetTokens(datum: index)
+        }
+        return typed
+    }
+
+    private static func validate(
+        _ entry: RegularizerArguments, index: Int, seenNames: Set<String>
+    ) throws(CustomLossError) -> Regularizer {
+        func fail(_ name: String?, _ problem: String) -> CustomLossError {
+            .invalidRegularizer(index: index, name: name, problem: problem)
+        }
+        let name: String
+        switch entry.fields["name"] {
+        case nil: throw fail(nil, "'name' is missing; give each regularizer a unique non-empty string name")
+        case .string(let value)? where value.isEmpty:
+            throw fail(nil, "'name' is empty; give each regularizer a unique non-empty string name")
+        case .string(let value)?: name = value
+        case let other?: throw fail(nil, "'name' is \(other), not a string")
+        }
+        if seenNames.contains(name) {
+            throw fail(name, "the name '\(name)' is used by an earlier regularizer; names key the metrics, so each must be unique")
+        }
+        let weight: Double
+        switch entry.fields["weight"] {
+        case nil: throw fail(name, "'weight' is missing; give a finite real number")
+        case .number(let value)?: weight = value
+        case .integer(let value)?: weight = Double(value)
+        case let other?: throw fail(name, "'weight' is \(other), not a real number")
+        }
+        guard weight.isFinite else { throw fail(name, "'weight' is \(weight); give a finite real number") }
+        let fn: LossFunction
+        switch entry.fields["fn"] {
+        case nil: throw fail(name, "'fn' is missing; give a function (data, logprobs) -> (loss, metrics)")
+        case .function(let value)?: fn = value
+        case let other?: throw fail(name, "'fn' is \(other), which is not callable")
+        }
+        let unknown = entry.fields.keys.filter { !regularizerKeys.contains($0) }
+        if !unknown.isEmpty {
+            let listed = unknown.map { "'\($0)'" }.joined(separator: ", ")
+            throw fail(name, "unknown key \(listed); a regularizer has only 'name', 'weight' and 'fn'")
+        }
+        return Regularizer(name: name, weight: weight, fn: fn)
+    }
+}

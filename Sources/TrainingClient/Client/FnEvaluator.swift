@@ -1,0 +1,144 @@
+import Autodiff
+import OrderedCollections
+
+/// One fn of a call, as it will be evaluated.
+struct FnJob: Sendable {
+    /// `loss_fn`, or the regularizer's name.
+    let label: String
+    let fn: LossFunction
+    /// nil for the base loss.
+    let weight: Double?
+}
+
+/// A fn evaluated and checked: its value, its metrics as numbers, its gradient per datum.
+struct EvaluatedFn: Sendable {
+    let label: String
+    let weight: Double?
+    let value: Double
+    let custom: OrderedDictionary<String, Double>
+    /// `d(loss)/d(logprobs[j])`, or nil where no path from the loss reaches datum j.
+    let gradients: [[Double]?]
+
+    /// `weight * value`, exactly 0 for a zero weight; nil for the base loss.
+    var contribution: Double? {
+        weight.map { $0 == 0 ? 0 : $0 * value }
+    }
+}
+
+/// Runs every fn of a call, concurrently up to a limit, with results as if run in order.
+struct FnEvaluator: Sendable {
+    let data: [Datum]
+    let logprobs: [Tensor]
+    let mode: CallMode
+    let options: CustomLossOptions
+
+    /// Evaluates `jobs` and returns them in job order.
+    /// - Throws: the error of the earliest failing job in job order; later jobs still running
+    ///   are cancelled, since their outcome can no longer matter.
+    func evaluateAll(_ jobs: [FnJob]) async throws(CustomLossError) -> [EvaluatedFn] {
+        let limit = max(1, options.maxConcurrency ?? jobs.count)
+        let outcomes = await withTaskGroup(of: (Int, Result<EvaluatedFn, CustomLossError>).self) { group in
+            var outcomes = [Result<EvaluatedFn, CustomLossError>?](repeating: nil, count: jobs.count)
+            var nextToStart = 0
+            func startNext() {
+                guard nextToStart < jobs.count else { return }
+                let index = nextToStart
+                nextToStart += 1
+                group.addTask { (index, await evaluate(jobs[index])) }
+            }
+            while nextToStart < min(limit, jobs.count) { startNext() }
+            var settledPrefix = 0
+            for await (index, outcome) in group {
+                outcomes[index] = outcome
+                while settledPrefix < jobs.count, let settled = outcomes[settledPrefix] {
+                    if case .failure = settled {
+                        group.cancelAll()
+                        return outcomes
+                    }
+                    settledPrefix += 1
+                }
+                startNext()
+            }
+            return outcomes
+        }
+        var evaluated: [EvaluatedFn] = []
+        for outcome in outcomes {
+            switch outcome {
+            case .success(let fn)?: evaluated.append(fn)
+            case .failure(let error)?: throw error
+            case nil: break
+            }
+        }
+        return evaluated
+    }
+
+    private func evaluate(_ job: FnJob) async -> Result<EvaluatedFn, CustomLossError> {
+        let telemetry = options.telemetry
+        telemetry.record(.fnStarted(label: job.label))
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            let output = try await run(job)
+            let evaluated = try check(output, of: job)
+            telemetry.record(.fnStopped(
+                label: job.label, duration: clock.now - start, value: evaluated.value,
+                contribution: evaluated.contribution))
+            return .success(evaluated)
+        } catch {
+            telemetry.record(.fnFailed(label: job.label, error: error))
+            return .failure(error)
+        }
+    }
+
+    /// Calls the fn, under the timeout when it is async and one is set.
+    private func run(_ job: FnJob) async throws(CustomLossError) -> LossOutput {
+        do {
+            guard job.fn.isAsync, let limit = options.timeout else {
+                return try await job.fn(data, logprobs)
+            }
+            return try await withThrowingTaskGroup(of: LossOutput?.self) { group in
+                group.addTask { try await job.fn(data, logprobs) }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let output = first else {
+                    throw CustomLossError.timeout(label: job.label, limit: limit)
+                }
+                return output
+            }
+        } catch let error as CustomLossError where error.kind == .timeout {
+            throw error
+        } catch {
+            throw .lossFnFailed(label: job.label, underlying: error)
+        }
+    }
+
+    private func check(_ output: LossOutput, of job: FnJob) throws(CustomLossError) -> EvaluatedFn {
+        let loss = output.loss
+        guard loss.scalarCount == 1, let value = try? loss.item() else {
+            throw .nonScalarLoss(label: job.label, shape: loss.shape, count: loss.scalarCount)
+        }
+        // Legacy mode keeps the legacy SDK's behaviour, which accepted any value.
+        if mode == .structured && !value.isFinite {
+            throw .nonFiniteLoss(label: job.label, value: value)
+        }
+        var custom: OrderedDictionary<String, Double> = [:]
+        for (key, metric) in output.metrics.entries {
+            switch metric.reportedNumber() {
+            case .success(let number): custom[key] = number
+            case .failure(let problem): throw .invalidMetrics(label: job.label, key: key, problem: problem.text)
+            }
+        }
+        let gradients: Gradients
+        do {
+            gradients = try loss.backward()
+        } catch {
+            throw .lossFnFailed(label: job.label, underlying: error)
+        }
+        return EvaluatedFn(
+            label: job.label, weight: job.weight, value: value, custom: custom,
+            gradients: logprobs.map { gradients[$0]?.values })
+    }
+}

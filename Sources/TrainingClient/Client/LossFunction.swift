@@ -1,0 +1,39 @@
+import Autodiff
+
+/// A loss or regularizer body: `(data, logprobs) -> (loss, metrics)`, sync or async.
+///
+/// `logprobs[j]` is datum j's log-probabilities, shaped like its `target_tokens`, a leaf
+/// that requires grad.
+public struct LossFunction: Sendable {
+    public typealias SyncBody = @Sendable ([Datum], [Tensor]) throws -> LossOutput
+    public typealias AsyncBody = @Sendable ([Datum], [Tensor]) async throws -> LossOutput
+
+    private enum Body: Sendable {
+        case sync(SyncBody)
+        case async(AsyncBody)
+    }
+
+    private let body: Body
+
+    /// A function that is called directly.
+    public static func sync(_ body: @escaping SyncBody) -> LossFunction {
+        LossFunction(body: .sync(body))
+    }
+
+    /// A function that is awaited; async functions of one call may run concurrently.
+    public static func async(_ body: @escaping AsyncBody) -> LossFunction {
+        LossFunction(body: .async(body))
+    }
+
+    public var isAsync: Bool {
+        if case .async = body { return true }
+        return false
+    }
+
+    func callAsFunction(_ data: [Datum], _ logprobs: [Tensor]) async throws -> LossOutput {
+        switch body {
+        case .sync(let body): return try body(data, logprobs)
+        case .async(let body): return try await body(data, logprobs)
+        }
+    }
+}

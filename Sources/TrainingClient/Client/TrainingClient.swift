@@ -1,0 +1,144 @@
+import Autodiff
+
+/// A Tinker-style training client whose custom-loss call supports structured regularizers.
+public struct TrainingClient: Sendable {
+    public let backend: any TrainingBackend
+
+    public init(backend: any TrainingBackend) {
+        self.backend = backend
+    }
+
+    /// Differentiates `lossFn` and the weighted `regularizers` on the client and sends the
+    /// backend one linearized `cross_entropy` step whose parameter gradient is
+    /// `d(loss_total)/d(parameters)`.
+    ///
+    /// - Parameters:
+    ///   - data: the batch; every datum needs `loss_fn_inputs.target_tokens`.
+    ///   - lossFn: the base loss; optional when `regularizers` is non-empty.
+    ///   - regularizers: weighted terms, evaluated after `lossFn` in list order; sync and async mix.
+    ///   - options: gradient norms, timeouts, concurrency and telemetry.
+    /// - Returns: the backward pass's output with the structured metrics (or, with no
+    ///   regularizers, the legacy metrics: the backend's with the loss's merged over them).
+    /// - Throws: `CustomLossError` for a bad call or fn, the backend's error if it fails.
+    ///   Either way no backward request is sent after a failure.
+    public func forwardBackwardCustom(
+        _ data: [Datum],
+        lossFn: LossFunction? = nil,
+        regularizers: [Regularizer] = [],
+        options: CustomLossOptions = CustomLossOptions()
+    ) async throws -> ForwardBackwardOutput {
+        try await forwardBackwardCustom(
+            data, lossFn: lossFn, regularizerArguments: regularizers.map(\.arguments), options: options)
+    }
+
+    /// The same call with regularizers written as dictionaries, which may be malformed.
+    public func forwardBackwardCustom(
+        _ data: [Datum],
+        lossFn: LossFunction? = nil,
+        regularizerArguments: [RegularizerArguments],
+        options: CustomLossOptions = CustomLossOptions()
+    ) async throws -> ForwardBackwardOutput {
+        let regularizers = try CallValidation.validate(data: data, lossFn: lossFn, regularizers: regularizerArguments)
+        let mode: CallMode = regularizers.isEmpty ? .legacy : .structured
+        let telemetry = options.telemetry
+        let clock = ContinuousClock()
+        let start = clock.now
+        telemetry.record(.callStarted(mode: mode, fnCount: regularizers.count + (lossFn == nil ? 0 : 1)))
+        do {
+            let forward = try await backend.forward(data, lossFn: .crossEntropy)
+            let logprobs = try Self.logprobLeaves(of: forward, for: data)
+
+            var jobs: [FnJob] = []
+            if let lossFn { jobs.append(FnJob(label: "loss_fn", fn: lossFn, weight: nil)) }
+            jobs += regularizers.map { FnJob(label: $0.name, fn: $0.fn, weight: $0.weight) }
+            let evaluator = FnEvaluator(data: data, logprobs: logprobs, mode: mode, options: options)
+            let evaluated = try await evaluator.evaluateAll(jobs)
+            try Task.checkCancellation()
+
+            var output: ForwardBackwardOutput
+            switch mode {
+            case .structured:
+                let base = lossFn == nil ? nil : evaluated.first
+                let composed = Composition.structured(
+                    base: base, regularizers: Array(evaluated.dropFirst(base == nil ? 0 : 1)),
+                    counts: logprobs.map(\.scalarCount), trackGradNorms: options.trackGradNorms)
+                output = try await backend.forwardBackward(
+                    Self.linearized(data, gradient: composed.gradient), lossFn: .crossEntropy)
+                output.metrics = Self.structuredMetrics(composed.metrics, over: output.metrics)
+            case .legacy:
+                let base = evaluated[0]
+                let gradient = try Composition.legacy(base: base)
+                output = try await backend.forwardBackward(
+                    Self.linearized(data, gradient: gradient), lossFn: .crossEntropy)
+                for (key, value) in base.custom { output.metrics[key] = .number(value) }
+            }
+            let lossTotal = output.metrics.number(at: ["loss_total"]) ?? evaluated[0].value
+            telemetry.record(.callStopped(duration: clock.now - start, lossTotal: lossTotal))
+            return output
+        } catch {
+            telemetry.record(.callFailed(duration: clock.now - start, message: String(describing: error)))
+            throw error
+        }
+    }
+
+    /// Submits the call now; await `result()` later.
+    public func forwardBackwardCustomFuture(
+        _ data: [Datum],
+        lossFn: LossFunction? = nil,
+        regularizers: [Regularizer] = [],
+        options: CustomLossOptions = CustomLossOptions()
+    ) -> APIFuture<ForwardBackwardOutput> {
+        forwardBackwardCustomFuture(
+            data, lossFn: lossFn, regularizerArguments: regularizers.map(\.arguments), options: options)
+    }
+
+    /// Submits the call with regularizers written as dictionaries; await `result()` later.
+    public func forwardBackwardCustomFuture(
+        _ data: [Datum],
+        lossFn: LossFunction? = nil,
+        regularizerArguments: [RegularizerArguments],
+        options: CustomLossOptions = CustomLossOptions()
+    ) -> APIFuture<ForwardBackwardOutput> {
+        APIFuture {
+            try await forwardBackwardCustom(
+                data, lossFn: lossFn, regularizerArguments: regularizerArguments, options: options)
+        }
+    }
+
+    /// One leaf per datum, shaped like its target tokens, from the forward pass's outputs.
+    private static func logprobLeaves(of forward: ForwardBackwardOutput, for data: [Datum]) throws -> [Tensor] {
+        try data.enumerated().map { index, datum in
+            let shape = datum.targetTokens?.resolvedShape ?? []
+            guard index < forward.lossFnOutputs.count, let served = forward.lossFnOutputs[index]["logprobs"] else {
+                throw BackendError.logprobsUnavailable(datum: index, datumCount: forward.lossFnOutputs.count)
+            }
+            guard served.data.count == shape.reduce(1, *) else {
+                throw BackendError.logprobsShapeMismatch(datum: index, expected: shape, served: served.data.count)
+            }
+            return try Tensor.variable(served.data, shape: shape)
+        }
+    }
+
+    /// The backward request: same inputs and targets, `weights = -gradient` as float32.
+    private static func linearized(_ data: [Datum], gradient: [[Double]]) -> [Datum] {
+        zip(data, gradient).map { datum, datumGradient in
+            let targets = datum.targetTokens ?? TensorData(tokens: [])
+            let weights = datumGradient.map { $0 == 0 ? 0 : Double(Float(-$0)) }
+            return Datum(
+                modelInput: datum.modelInput,
+                lossFnInputs: [
+                    "target_tokens": targets,
+                    "weights": TensorData(floats: weights, shape: targets.shape),
+                ])
+        }
+    }
+
+    /// The structured keys first, then the backend's own keys they do not replace.
+    private static func structuredMetrics(_ structured: Metrics, over backend: Metrics) -> Metrics {
+        var merged = structured
+        for (key, value) in backend where merged[key] == nil {
+            merged[key] = value
+        }
+        return merged
+    }
+}

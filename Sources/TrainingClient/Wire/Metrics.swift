@@ -1,0 +1,93 @@
+import OrderedCollections
+
+/// A metrics object: string keys in insertion order, numbers or nested objects.
+///
+/// Order is kept because the structured metrics promise regularizers in call order.
+public struct Metrics: Sendable, Equatable, Codable, ExpressibleByDictionaryLiteral, Sequence {
+    public private(set) var entries: OrderedDictionary<String, MetricValue>
+
+    public init() {
+        entries = [:]
+    }
+
+    public init(_ entries: OrderedDictionary<String, MetricValue>) {
+        self.entries = entries
+    }
+
+    public init(dictionaryLiteral elements: (String, MetricValue)...) {
+        entries = OrderedDictionary(elements, uniquingKeysWith: { _, last in last })
+    }
+
+    public var keys: [String] { Array(entries.keys) }
+
+    public subscript(key: String) -> MetricValue? {
+        get { entries[key] }
+        set { entries[key] = newValue }
+    }
+
+    /// The number at a path of keys, e.g. `["regularizers", "l2", "value"]`.
+    public func number(at path: [String]) -> Double? {
+        guard case .number(let value)? = value(at: path) else { return nil }
+        return value
+    }
+
+    /// The value at a path of keys, or nil when any step is missing.
+    public func value(at path: [String]) -> MetricValue? {
+        guard let first = path.first, let head = entries[first] else { return nil }
+        if path.count == 1 { return head }
+        guard case .object(let nested) = head else { return nil }
+        return nested.value(at: Array(path.dropFirst()))
+    }
+
+    public func makeIterator() -> OrderedDictionary<String, MetricValue>.Iterator {
+        entries.makeIterator()
+    }
+
+    private struct DynamicKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: DynamicKey.self)
+        var entries: OrderedDictionary<String, MetricValue> = [:]
+        for key in container.allKeys {
+            entries[key.stringValue] = try container.decode(MetricValue.self, forKey: key)
+        }
+        self.entries = entries
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: DynamicKey.self)
+        for (key, value) in entries {
+            try container.encode(value, forKey: DynamicKey(stringValue: key))
+        }
+    }
+}
+
+/// A metric: a number, or a nested object such as one regularizer's entry.
+public enum MetricValue: Sendable, Equatable, Codable {
+    case number(Double)
+    case object(Metrics)
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else {
+            self = .object(try container.decode(Metrics.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .number(let number):
+            var container = encoder.singleValueContainer()
+            try container.encode(number)
+        case .object(let object):
+            try object.encode(to: encoder)
+        }
+    }
+}
