@@ -1,0 +1,107 @@
+import Foundation
+
+/// Whole-array numeric loops shared by the forward passes and pullbacks.
+///
+/// Every operation works on entire arrays at once so that a pullback is one
+/// loop over contiguous storage, not a closure or node per element.
+enum Kernel {
+    /// Applies `transform` to every element.
+    @inline(__always)
+    static func map(_ a: [Double], _ transform: (Double) -> Double) -> [Double] {
+        let count = a.count
+        return [Double](unsafeUninitializedCapacity: count) { out, initialized in
+            a.withUnsafeBufferPointer { pa in
+                for i in 0..<count { out[i] = transform(pa[i]) }
+            }
+            initialized = count
+        }
+    }
+
+    /// Combines two arrays elementwise into `count` results; an array with a
+    /// single element is broadcast against the other.
+    @inline(__always)
+    static func zip(
+        _ a: [Double], _ b: [Double], count: Int, _ combine: (Double, Double) -> Double
+    ) -> [Double] {
+        let sa = a.count == count ? 1 : 0
+        let sb = b.count == count ? 1 : 0
+        return [Double](unsafeUninitializedCapacity: count) { out, initialized in
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    for i in 0..<count { out[i] = combine(pa[i &* sa], pb[i &* sb]) }
+                }
+            }
+            initialized = count
+        }
+    }
+
+    /// Combines three arrays elementwise into `count` results, broadcasting
+    /// single-element arrays.
+    @inline(__always)
+    static func zip(
+        _ a: [Double], _ b: [Double], _ c: [Double], count: Int,
+        _ combine: (Double, Double, Double) -> Double
+    ) -> [Double] {
+        let sa = a.count == count ? 1 : 0
+        let sb = b.count == count ? 1 : 0
+        let sc = c.count == count ? 1 : 0
+        return [Double](unsafeUninitializedCapacity: count) { out, initialized in
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeBufferPointer { pc in
+                        for i in 0..<count {
+                            out[i] = combine(pa[i &* sa], pb[i &* sb], pc[i &* sc])
+                        }
+                    }
+                }
+            }
+            initialized = count
+        }
+    }
+
+    /// The sum of all elements.
+    static func sum(_ a: [Double]) -> Double {
+        a.withUnsafeBufferPointer { pa in
+            var total = 0.0
+            for value in pa { total += value }
+            return total
+        }
+    }
+
+    /// Reduces a gradient to the element count of an input: an input that was
+    /// broadcast from one element receives the sum of the gradient.
+    static func unbroadcast(_ gradient: [Double], toCount count: Int) -> [Double] {
+        gradient.count == count ? gradient : [sum(gradient)]
+    }
+
+    /// Adds `addend` into `target` starting at `offset`.
+    static func add(_ addend: [Double], into target: inout [Double], at offset: Int = 0) {
+        let count = addend.count
+        addend.withUnsafeBufferPointer { pa in
+            target.withUnsafeMutableBufferPointer { pt in
+                for i in 0..<count { pt[offset &+ i] += pa[i] }
+            }
+        }
+    }
+
+    /// `log(1 / (1 + exp(-x)))` without overflow for large `|x|`.
+    @inline(__always)
+    static func logSigmoid(_ x: Double) -> Double {
+        Swift.min(x, 0) - Foundation.log1p(Foundation.exp(-Swift.abs(x)))
+    }
+
+    /// `1 / (1 + exp(-x))` without overflow for large `|x|`.
+    @inline(__always)
+    static func sigmoid(_ x: Double) -> Double {
+        if x >= 0 {
+            return 1 / (1 + Foundation.exp(-x))
+        }
+        let e = Foundation.exp(x)
+        return e / (1 + e)
+    }
+
+    @inline(__always) static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    @inline(__always) static func log(_ x: Double) -> Double { Foundation.log(x) }
+    @inline(__always) static func sqrt(_ x: Double) -> Double { x.squareRoot() }
+    @inline(__always) static func pow(_ x: Double, _ p: Double) -> Double { Foundation.pow(x, p) }
+}

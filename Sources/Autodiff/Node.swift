@@ -1,0 +1,73 @@
+import Synchronization
+
+/// A gradient flowing back to one input of an operation.
+///
+/// Slices and index selections only touch part of their input, so they hand
+/// back just that part instead of a mostly-zero array the size of the input;
+/// this keeps slicing every row of a batch linear rather than quadratic.
+enum Cotangent: Sendable {
+    /// A gradient covering every element of the input.
+    case dense([Double])
+    /// A gradient for `values.count` elements starting at `offset`; the rest of the
+    /// `total` elements receive zero.
+    case slice(offset: Int, values: [Double], total: Int)
+}
+
+/// Maps the gradient of an operation's result to the gradient of one input.
+typealias Pullback = @Sendable ([Double]) -> Cotangent
+
+/// A connection from an operation's result back to one of its inputs.
+struct Edge: Sendable {
+    let node: Node
+    let pullback: Pullback
+}
+
+/// An immutable vertex of the computation graph.
+///
+/// Leaves stand for tensors made with `Tensor.variable`; every other node is the
+/// result of an operation and knows how to pull gradients back to its inputs.
+/// Pullbacks capture only value arrays, never nodes, so the graph's only strong
+/// references between nodes are the edges.
+final class Node: Sendable {
+    /// True for a tensor made with `Tensor.variable`.
+    let isLeaf: Bool
+    /// The edges live behind a lock only so that `deinit` can take them and
+    /// release a long chain iteratively; they never change while the node is in use.
+    private let storage: Mutex<[Edge]>
+
+    init(leaf: ()) {
+        isLeaf = true
+        storage = Mutex([])
+    }
+
+    init(edges: [Edge]) {
+        isLeaf = false
+        storage = Mutex(edges)
+    }
+
+    /// The inputs of the operation that produced this node, with their pullbacks.
+    var edges: [Edge] {
+        storage.withLock { $0 }
+    }
+
+    /// Removes and returns the parent nodes, so that releasing them happens in
+    /// the caller's loop instead of in a nested deinit.
+    private func takeParents() -> [Node] {
+        storage.withLock { edges in
+            let parents = edges.map(\.node)
+            edges = []
+            return parents
+        }
+    }
+
+    /// Releases the ancestors iteratively: the default recursive release of a
+    /// 200,000-step chain would overflow the stack.
+    deinit {
+        var pending = takeParents()
+        while var node = pending.popLast() {
+            if isKnownUniquelyReferenced(&node) {
+                pending.append(contentsOf: node.takeParents())
+            }
+        }
+    }
+}
