@@ -1,0 +1,88 @@
+import Autodiff
+import TrainingClient
+import Foundation
+
+extension Catalogue {
+    /// The losses real users write: NLL, KL to a reference, DPO, top-K reverse KL.
+    static let objectives: [CatalogueEntry] = [
+        CatalogueEntry(name: "weighted_nll", parameters: ["normalize": .bool]) { inputs in
+            var total = Tensor(scalar: 0)
+            var weightSum = 0.0
+            for index in inputs.logprobs.indices {
+                let weights = try inputs.input("weights", of: index)
+                total = try total - (weights * inputs.logprobs[index]).sum()
+                weightSum += weights.values.reduce(0, +)
+            }
+            return LossOutput(loss: inputs.bool("normalize", default: false) ? total / weightSum : total)
+        },
+        CatalogueEntry(name: "kl_to_reference", parameters: ["estimator": .choice(["k1", "k2", "k3"])]) { inputs in
+            let logprobs = try inputs.allLogprobs()
+            let reference = try Tensor.concatenate(inputs.logprobs.indices.map { try inputs.input("ref_logprobs", of: $0).flattened() })
+            let logRatio = try reference - logprobs
+            let estimator = inputs.string("estimator", default: "k3")
+            let loss: Tensor
+            switch estimator {
+            case "k1": loss = (-logRatio).mean()
+            case "k2": loss = (logRatio.square() * 0.5).mean()
+            default: loss = try (logRatio.exp() - 1 - logRatio).mean()
+            }
+            return LossOutput(loss: loss, metrics: ["kl/\(estimator)": .number(try loss.item())])
+        },
+        CatalogueEntry(name: "dpo", parameters: ["beta": .number]) { inputs in
+            try directPreference(inputs)
+        },
+        CatalogueEntry(name: "reverse_kl_topk", parameters: [:]) { inputs in
+            var total = Tensor(scalar: 0)
+            var positions = 0
+            for index in inputs.logprobs.indices {
+                let logprobs = inputs.logprobs[index]
+                guard logprobs.shape.count == 2 else {
+                    throw CatalogueFnError("reverse_kl_topk needs [T, K] targets; datum \(index) of the selection has shape \(logprobs.shape)")
+                }
+                let teacher = try inputs.input("weights", of: index)
+                total = try total + (logprobs.exp() * (logprobs - teacher.log())).sum()
+                positions += logprobs.shape[0]
+            }
+            let loss = total / Double(positions)
+            return LossOutput(loss: loss, metrics: ["sdft/reverse_kl_mean": .number(try loss.item())])
+        },
+    ]
+
+    /// DPO on (chosen, rejected) pairs in selection order, against reference logprobs.
+    private static func directPreference(_ inputs: CatalogueInputs) throws -> LossOutput {
+        let count = inputs.logprobs.count
+        guard count > 0, count % 2 == 0 else {
+            throw CatalogueFnError("dpo needs (chosen, rejected) pairs; the selection has \(count) datums")
+        }
+        let beta = inputs.number("beta", default: 0.1)
+        func rewards(_ index: Int) throws -> (policy: Tensor, reference: Double) {
+            let logprobs = inputs.logprobs[index]
+            let weights = inputs.data[index].lossFnInputs["weights"] == nil
+                ? Tensor(scalar: 1) : try inputs.input("weights", of: index)
+            let reference = try inputs.input("ref_logprobs", of: index)
+            return (try (weights * logprobs).sum(), try (weights * reference).sum().item())
+        }
+        var margins: [Tensor] = []
+        var chosenRewards: [Double] = []
+        var rejectedRewards: [Double] = []
+        for pair in 0..<(count / 2) {
+            let chosen = try rewards(2 * pair)
+            let rejected = try rewards(2 * pair + 1)
+            let chosenShift = chosen.policy - chosen.reference
+            let rejectedShift = rejected.policy - rejected.reference
+            margins.append(try (chosenShift - rejectedShift) * beta)
+            chosenRewards.append(beta * (try chosenShift.item()))
+            rejectedRewards.append(beta * (try rejectedShift.item()))
+        }
+        let margin = try Tensor.stack(margins)
+        let loss = (-margin.logSigmoid()).mean()
+        let pairs = Double(margins.count)
+        return LossOutput(loss: loss, metrics: [
+            "dpo_loss": .number(try loss.item()),
+            "accuracy": .number(Double(margin.values.filter { $0 > 0 }.count) / pairs),
+            "margin": .number(margin.values.reduce(0, +) / pairs),
+            "chosen_reward": .number(chosenRewards.reduce(0, +) / pairs),
+            "rejected_reward": .number(rejectedRewards.reduce(0, +) / pairs),
+        ])
+    }
+}

@@ -1,0 +1,27 @@
+import Autodiff
+import TrainingClient
+
+extension Catalogue {
+    /// Plain reductions of the logprobs: the simple regularizers people write.
+    static let reductions: [CatalogueEntry] = [
+        CatalogueEntry(name: "sum", parameters: [:]) { inputs in
+            LossOutput(loss: try inputs.allLogprobs().sum())
+        },
+        CatalogueEntry(name: "mean", parameters: [:]) { inputs in
+            LossOutput(loss: try inputs.allLogprobs().mean())
+        },
+        CatalogueEntry(name: "mean_of_means", parameters: [:]) { inputs in
+            LossOutput(loss: try Tensor.stack(inputs.logprobs.map { $0.mean() }).mean())
+        },
+        CatalogueEntry(name: "sum_of_squares", parameters: [:]) { inputs in
+            LossOutput(loss: try inputs.allLogprobs().square().sum())
+        },
+        CatalogueEntry(name: "variance", parameters: [:]) { inputs in
+            let all = try inputs.allLogprobs()
+            return LossOutput(loss: try (all - all.mean()).square().mean())
+        },
+        CatalogueEntry(name: "constant", parameters: ["value": .number]) { inputs in
+            LossOutput(loss: Tensor(scalar: inputs.number("value", default: 1.0)))
+        },
+    ]
+}

@@ -1,0 +1,139 @@
+import Foundation
+import TrainingClient
+
+/// Judges an observation against its case: what the case states, then the invariants every
+/// result must keep.
+public struct CaseChecker: Sendable {
+    public let specCase: SpecCase
+
+    public init(_ specCase: SpecCase) {
+        self.specCase = specCase
+    }
+
+    static let validationKinds: Set<String> = ["missing_loss", "invalid_regularizer", "empty_data", "missing_target_tokens"]
+
+    public func check(_ observation: Observation) -> [Mismatch] {
+        var mismatches: [Mismatch] = []
+        switch (specCase.expectation, observation.outcome) {
+        case (.failure(let expected), .failure(let actual)):
+            mismatches += checkError(actual, against: expected)
+            mismatches += checkNoBackward(observation, kind: actual.kind ?? expected.kind)
+        case (.failure(let expected), .success(let metrics)):
+            let total = metrics.number(at: ["loss_total"]).map { " (loss_total \($0))" } ?? ""
+            mismatches.append(Mismatch("error", "expected \(describe(expected)), but the call succeeded\(total)"))
+        case (.success, .failure(let actual)):
+            let kind = actual.kind ?? actual.type ?? "an unclassified error"
+            mismatches.append(Mismatch("error", "expected success, but the call failed with \(kind): \(actual.message)"))
+            mismatches += checkNoBackward(observation, kind: actual.kind)
+        case (.success(let expected), .success(let metrics)):
+            mismatches += checkMetrics(metrics, against: expected)
+            mismatches += checkGradient(observation, against: expected)
+            mismatches += InvariantChecker(specCase: specCase).check(metrics: metrics, observation: observation)
+        }
+        if let counts = requestCounts {
+            if let forward = counts.forward, forward != observation.forwardRequests.count {
+                mismatches.append(Mismatch("requests.forward", "expected \(forward) forward requests, the backend received \(observation.forwardRequests.count)"))
+            }
+            if let backward = counts.backward, backward != observation.backwardRequests.count {
+                mismatches.append(Mismatch("requests.backward", "expected \(backward) backward requests, the backend received \(observation.backwardRequests.count)"))
+            }
+        }
+        return mismatches
+    }
+
+    private var requestCounts: RequestCounts? {
+        guard case .success(let expected) = specCase.expectation else { return nil }
+        return expected.requests
+    }
+
+    private func describe(_ expected: ErrorExpectation) -> String {
+        expected.kind.map { "an error of kind \($0)" } ?? "an error matching /\(expected.messagePattern ?? "")/"
+    }
+
+    private func checkError(_ actual: ObservedError, against expected: ErrorExpectation) -> [Mismatch] {
+        var mismatches: [Mismatch] = []
+        if let kind = expected.kind, actual.kind != kind {
+            let got = actual.kind ?? "an unclassified error (\(actual.type ?? "unknown type"))"
+            mismatches.append(Mismatch("error.kind", "expected \(kind), got \(got): \(actual.message)"))
+        }
+        if let label = expected.label, actual.label != label {
+            mismatches.append(Mismatch("error.label", "expected the fn '\(label)' to be named, got \(actual.label.map { "'\($0)'" } ?? "none")"))
+        }
+        if let pattern = expected.messagePattern,
+            let regex = try? NSRegularExpression(pattern: pattern),
+            regex.firstMatch(in: actual.message, range: NSRange(actual.message.startIndex..., in: actual.message)) == nil
+        {
+            mismatches.append(Mismatch("error.message", "/\(pattern)/ does not match \"\(actual.message)\""))
+        }
+        return mismatches
+    }
+
+    /// After an error no backward request may be sent; after a validation error, no request at all.
+    private func checkNoBackward(_ observation: Observation, kind: String?) -> [Mismatch] {
+        var mismatches: [Mismatch] = []
+        if !observation.backwardRequests.isEmpty {
+            mismatches.append(Mismatch("requests.backward", "the call failed but \(observation.backwardRequests.count) backward request(s) were sent; an error must leave the backend untouched"))
+        }
+        if let kind, Self.validationKinds.contains(kind), !observation.forwardRequests.isEmpty {
+            mismatches.append(Mismatch("requests.forward", "\(kind) is a validation error, yet \(observation.forwardRequests.count) forward request(s) were sent; validate before any request"))
+        }
+        return mismatches
+    }
+
+    private func checkMetrics(_ metrics: Metrics, against expected: SuccessExpectation) -> [Mismatch] {
+        var mismatches: [Mismatch] = []
+        if let tree = expected.metrics {
+            compare(.object(metrics), with: tree, path: ["metrics"], into: &mismatches)
+        }
+        for path in expected.absent where metrics.value(at: path) != nil {
+            mismatches.append(Mismatch("metrics." + path.joined(separator: "."), "must be absent, but is present"))
+        }
+        return mismatches
+    }
+
+    private func compare(_ actual: MetricValue?, with expected: ExpectedMetric, path: [String], into mismatches: inout [Mismatch]) {
+        let name = path.joined(separator: ".")
+        switch (expected, actual) {
+        case (_, nil):
+            mismatches.append(Mismatch(name, "missing"))
+        case (.number(let number, _), .number(let value)?):
+            let tolerance = specCase.tolerance.tolerance(for: name)
+            if !tolerance.accepts(value, expected: number) {
+                let difference = ArrayComparison.format(abs(value - number))
+                mismatches.append(Mismatch(
+                    name, "expected \(ArrayComparison.format(number)), actual \(ArrayComparison.format(value)) (difference \(difference), allowed \(ArrayComparison.format(tolerance.allowance(for: number))), \(tolerance))"))
+            }
+        case (.object(let children, _), .object(let object)?):
+            for child in children {
+                compare(object[child.key], with: child.value, path: path + [child.key], into: &mismatches)
+            }
+        case (.number, .object?):
+            mismatches.append(Mismatch(name, "expected a number, found an object"))
+        case (.object, .number(let value)?):
+            mismatches.append(Mismatch(name, "expected an object, found the number \(value)"))
+        }
+    }
+
+    private func checkGradient(_ observation: Observation, against expected: SuccessExpectation) -> [Mismatch] {
+        guard let gradient = expected.gradient else { return [] }
+        guard observation.backwardRequests.count == 1, let request = observation.backwardRequests.first else {
+            return [Mismatch("gradient", "cannot read the gradient: expected one backward request, the backend received \(observation.backwardRequests.count)")]
+        }
+        guard request.data.count == gradient.count else {
+            return [Mismatch("gradient", "the backward request has \(request.data.count) datums, the case \(gradient.count)")]
+        }
+        let tolerance = specCase.tolerance.tolerance(for: "gradient")
+        var mismatches: [Mismatch] = []
+        for (index, row) in gradient.enumerated() {
+            guard let weights = request.data[index].lossFnInputs["weights"] else {
+                mismatches.append(Mismatch("gradient[\(index)]", "the backward request's datum \(index) has no weights"))
+                continue
+            }
+            let sent = weights.data.map { -$0 }
+            if let summary = ArrayComparison(actual: sent, expected: row.values, tolerance: tolerance).mismatchSummary() {
+                mismatches.append(Mismatch("gradient[\(index)]", summary + " (actual = -weights sent)"))
+            }
+        }
+        return mismatches
+    }
+}

@@ -1,0 +1,187 @@
+import TrainingClient
+
+/// The properties every successful result keeps, whatever the case states.
+struct InvariantChecker {
+    let specCase: SpecCase
+
+    private var call: CallSpec { specCase.input.call }
+    private var tolerance: Tolerance { specCase.tolerance.base }
+
+    func check(metrics: Metrics, observation: Observation) -> [Mismatch] {
+        var mismatches = checkRequests(observation)
+        if call.regularizers.isEmpty {
+            mismatches += checkLegacy(metrics)
+        } else {
+            mismatches += checkStructured(metrics)
+        }
+        return mismatches
+    }
+
+    /// One forward and one backward; the backward carries the same inputs and targets, weights and nothing else.
+    private func checkRequests(_ observation: Observation) -> [Mismatch] {
+        var mismatches: [Mismatch] = []
+        if observation.forwardRequests.count != 1 {
+            mismatches.append(Mismatch("requests.forward", "expected exactly one forward request, got \(observation.forwardRequests.count)"))
+        }
+        guard observation.backwardRequests.count == 1, let backward = observation.backwardRequests.first else {
+            mismatches.append(Mismatch("requests.backward", "expected exactly one backward request, got \(observation.backwardRequests.count)"))
+            return mismatches
+        }
+        let data = specCase.input.data.map(\.datum)
+        if let forward = observation.forwardRequests.first {
+            for (index, datum) in data.enumerated() where index >= forward.data.count
+                || forward.data[index].modelInput.tokens != datum.modelInput.tokens
+                || forward.data[index].targetTokens?.data != datum.targetTokens?.data
+            {
+                mismatches.append(Mismatch("requests.forward.data[\(index)]", "the forward request does not carry datum \(index)'s model_input and target_tokens"))
+            }
+        }
+        guard backward.data.count == data.count else {
+            mismatches.append(Mismatch("requests.backward.data", "expected \(data.count) datums, got \(backward.data.count)"))
+            return mismatches
+        }
+        for (index, datum) in data.enumerated() {
+            let sent = backward.data[index]
+            let path = "requests.backward.data[\(index)]"
+            if sent.modelInput.tokens != datum.modelInput.tokens {
+                mismatches.append(Mismatch(path + ".model_input", "differs from the datum's model_input"))
+            }
+            if sent.targetTokens?.data != datum.targetTokens?.data {
+                mismatches.append(Mismatch(path + ".target_tokens", "differs from the datum's target_tokens"))
+            }
+            let keys = Set(sent.lossFnInputs.keys)
+            if keys != ["target_tokens", "weights"] {
+                mismatches.append(Mismatch(path + ".loss_fn_inputs", "must hold exactly target_tokens and weights, holds \(keys.sorted())"))
+            }
+            if let weights = sent.lossFnInputs["weights"], weights.data.count != (datum.targetTokens?.data.count ?? 0) {
+                mismatches.append(Mismatch(path + ".weights", "has \(weights.data.count) values, the targets \(datum.targetTokens?.data.count ?? 0)"))
+            }
+        }
+        return mismatches
+    }
+
+    private func checkStructured(_ metrics: Metrics) -> [Mismatch] {
+        var mismatches: [Mismatch] = []
+        func number(_ path: [String]) -> Double? {
+            let value = metrics.number(at: path)
+            if value == nil { mismatches.append(Mismatch("metrics." + path.joined(separator: "."), "missing or not a number (schema)")) }
+            return value
+        }
+        func near(_ actual: Double, _ expected: Double, _ path: String, _ rule: String) {
+            if !tolerance.accepts(actual, expected: expected) {
+                mismatches.append(Mismatch(path, "\(rule): expected \(expected), actual \(actual) (\(tolerance))"))
+            }
+        }
+        let tracksNorms = call.options.trackGradNorms
+        guard let lossTotal = number(["loss_total"]), let regularizerTotal = number(["regularizer_total"]) else { return mismatches }
+        guard case .object(let entries)? = metrics["regularizers"] else {
+            mismatches.append(Mismatch("metrics.regularizers", "missing or not an object (schema)"))
+            return mismatches
+        }
+        let names = call.regularizers.compactMap(\.name)
+        if entries.keys != names {
+            mismatches.append(Mismatch("metrics.regularizers", "keys must be the regularizer names in call order \(names), are \(entries.keys)"))
+        }
+        var contributions = 0.0
+        let entryKeys = ["value", "weight", "contribution", "custom"] + (tracksNorms ? ["grad_norm", "grad_norm_weighted"] : [])
+        for regularizer in call.regularizers {
+            guard let name = regularizer.name, case .object(let entry)? = entries[name] else { continue }
+            let path = "metrics.regularizers.\(name)"
+            if entry.keys != entryKeys && Set(entry.keys) != Set(entryKeys) {
+                mismatches.append(Mismatch(path, "must have exactly the keys \(entryKeys), has \(entry.keys)"))
+            }
+            guard let value = entry.number(at: ["value"]), let weight = entry.number(at: ["weight"]),
+                let contribution = entry.number(at: ["contribution"])
+            else { continue }
+            if let input = regularizer.weight, weight != input {
+                mismatches.append(Mismatch(path + ".weight", "must echo the input weight \(input) exactly, is \(weight)"))
+            }
+            if weight == 0 {
+                if contribution != 0 {
+                    mismatches.append(Mismatch(path + ".contribution", "a zero weight must contribute exactly 0.0, contributes \(contribution)"))
+                }
+            } else {
+                near(contribution, weight * value, path + ".contribution", "contribution = weight * value")
+            }
+            contributions += contribution
+            mismatches += checkCustom(entry["custom"], fn: regularizer.fn, path: path + ".custom", value: value)
+            if tracksNorms, let norm = entry.number(at: ["grad_norm"]), let weighted = entry.number(at: ["grad_norm_weighted"]) {
+                near(weighted, abs(weight) * norm, path + ".grad_norm_weighted", "grad_norm_weighted = |weight| * grad_norm")
+            }
+        }
+        near(regularizerTotal, contributions, "metrics.regularizer_total", "regularizer_total = sum of contributions")
+
+        var baseValue = 0.0
+        switch (call.lossFn, metrics["base_loss"]) {
+        case (let fn?, .object(let base)?):
+            let baseKeys = ["value", "custom"] + (tracksNorms ? ["grad_norm"] : [])
+            if Set(base.keys) != Set(baseKeys) {
+                mismatches.append(Mismatch("metrics.base_loss", "must have exactly the keys \(baseKeys), has \(base.keys)"))
+            }
+            baseValue = base.number(at: ["value"]) ?? 0
+            mismatches += checkCustom(base["custom"], fn: fn, path: "metrics.base_loss.custom", value: baseValue)
+        case (nil, nil):
+            break
+        case (_?, _):
+            mismatches.append(Mismatch("metrics.base_loss", "a loss_fn was given, so base_loss must be an object"))
+        case (nil, _?):
+            mismatches.append(Mismatch("metrics.base_loss", "no loss_fn was given, so base_loss must be absent"))
+        }
+        near(lossTotal, baseValue + regularizerTotal, "metrics.loss_total", "loss_total = base + regularizer_total")
+        if tracksNorms != (metrics["total_grad_norm"] != nil) {
+            mismatches.append(Mismatch("metrics.total_grad_norm", tracksNorms ? "missing with track_grad_norms on" : "present with track_grad_norms off"))
+        }
+        let customKeys = Set(call.allFns.flatMap { $0.metrics.keys })
+        for key in metrics.keys where customKeys.contains(key) {
+            mismatches.append(Mismatch("metrics.\(key)", "a custom metric sits at the top level; structured mode keeps custom metrics inside their entry"))
+        }
+        return mismatches
+    }
+
+    /// The verbatim metrics a fn was asked to return come back in its `custom`, as numbers.
+    private func checkCustom(_ custom: MetricValue?, fn: FnSpec?, path: String, value: Double) -> [Mismatch] {
+        guard case .object(let object)? = custom else {
+            return [Mismatch(path, "missing or not an object (schema)")]
+        }
+        var mismatches: [Mismatch] = []
+        for (key, metric) in fn?.metrics ?? [:] {
+            guard let actual = object.number(at: [key]) else {
+                mismatches.append(Mismatch("\(path).\(key)", "the fn returned this metric; it must be echoed"))
+                continue
+            }
+            let expected = Self.reported(metric, value: value)
+            if !Tolerance(relative: tolerance.relative, absolute: tolerance.absolute, equalNaN: true).accepts(actual, expected: expected) {
+                mismatches.append(Mismatch("\(path).\(key)", "must echo \(expected), is \(actual)"))
+            }
+        }
+        return mismatches
+    }
+
+    /// Legacy mode: the loss_fn's own metrics sit at the top level with their values.
+    private func checkLegacy(_ metrics: Metrics) -> [Mismatch] {
+        guard let fn = call.lossFn else { return [] }
+        var mismatches: [Mismatch] = []
+        for key in ["loss_total", "regularizers", "regularizer_total", "base_loss"] where metrics[key] != nil {
+            mismatches.append(Mismatch("metrics.\(key)", "legacy mode keeps the legacy metrics; structured keys must not appear"))
+        }
+        for (key, metric) in fn.metrics where metric != .ownLoss {
+            let expected = Self.reported(metric, value: 0)
+            guard let actual = metrics.number(at: [key]) else {
+                mismatches.append(Mismatch("metrics.\(key)", "the loss_fn returned this metric; legacy mode merges it at the top level"))
+                continue
+            }
+            if !Tolerance(relative: tolerance.relative, absolute: tolerance.absolute, equalNaN: true).accepts(actual, expected: expected) {
+                mismatches.append(Mismatch("metrics.\(key)", "must be the loss_fn's value \(expected), is \(actual)"))
+            }
+        }
+        return mismatches
+    }
+
+    private static func reported(_ metric: VerbatimMetric, value: Double) -> Double {
+        switch metric {
+        case .number(let number): return number
+        case .bool(let flag): return flag ? 1 : 0
+        case .ownLoss: return value
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// Something that runs spec cases: the in-process reference, or an implementation behind a protocol.
+public protocol Engine: Sendable {
+    /// Who the engine is and what it can do; asked once before a run.
+    func describe() async throws -> EngineDescription
+    /// Runs one case and reports what happened.
+    /// - Throws: `EngineFailure` when the engine itself broke (crash, hang, garbage), so the
+    ///   case is reported as errored rather than failed.
+    func run(_ input: CaseInput) async throws -> Observation
+}
+
+/// An engine's name, language, version and capabilities.
+public struct EngineDescription: Sendable, Equatable, Codable {
+    public var name: String
+    public var language: String
+    public var version: String
+    public var capabilities: Set<String>
+
+    public init(name: String, language: String, version: String, capabilities: Set<String>) {
+        self.name = name
+        self.language = language
+        self.version = version
+        self.capabilities = capabilities
+    }
+}
+
+/// The engine broke: the case cannot be judged.
+public struct EngineFailure: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    /// The last lines the engine wrote to stderr, when there are any.
+    public var stderrTail: String
+
+    public init(_ message: String, stderrTail: String = "") {
+        self.message = message
+        self.stderrTail = stderrTail
+    }
+
+    public var description: String {
+        stderrTail.isEmpty ? message : "\(message)\n--- engine stderr (last lines) ---\n\(stderrTail)"
+    }
+}

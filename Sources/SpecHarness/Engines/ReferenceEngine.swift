@@ -1,0 +1,74 @@
+import OrderedCollections
+import TrainingClient
+
+/// Runs cases in process against the Swift reference client and a fixed-logprobs backend.
+public struct ReferenceEngine: Engine {
+    public let catalogue: Catalogue
+
+    public init(catalogue: Catalogue = .standard) {
+        self.catalogue = catalogue
+    }
+
+    public static let description = EngineDescription(
+        name: "regspec-reference", language: "swift", version: RegSpecVersion.current,
+        capabilities: Set(Capability.all))
+
+    public func describe() -> EngineDescription { Self.description }
+
+    public func run(_ input: CaseInput) async -> Observation {
+        let backend = FixedLogprobsBackend(logprobs: input.data.map(\.logprobs))
+        let client = TrainingClient(backend: backend)
+        let call = input.call
+        let lossFn = call.lossFn.map(catalogue.lossFunction(for:))
+        let regularizers = call.regularizers.map(arguments(for:))
+        var options = CustomLossOptions(trackGradNorms: call.options.trackGradNorms, maxConcurrency: call.options.maxConcurrency)
+        options.timeout = call.options.timeoutMilliseconds.map { .milliseconds($0) }
+        let data = input.data.map(\.datum)
+
+        let outcome: Observation.Outcome
+        do {
+            let output: ForwardBackwardOutput
+            switch call.entryPoint {
+            case .call:
+                output = try await client.forwardBackwardCustom(
+                    data, lossFn: lossFn, regularizerArguments: regularizers, options: options)
+            case .future:
+                output = try await client.forwardBackwardCustomFuture(
+                    data, lossFn: lossFn, regularizerArguments: regularizers, options: options
+                ).result()
+            }
+            outcome = .success(metrics: output.metrics)
+        } catch let error as CustomLossError {
+            outcome = .failure(ObservedError(kind: error.kind.rawValue, label: error.label, message: error.message, type: "CustomLossError"))
+        } catch {
+            outcome = .failure(ObservedError(kind: nil, label: nil, message: String(describing: error), type: String(describing: type(of: error))))
+        }
+        return Observation(
+            outcome: outcome, forwardRequests: await backend.forwardRequests,
+            backwardRequests: await backend.forwardBackwardRequests)
+    }
+
+    private func arguments(for entry: RegularizerEntrySpec) -> RegularizerArguments {
+        var fields: OrderedDictionary<String, ArgumentValue> = [:]
+        for (key, field) in entry.fields {
+            switch field {
+            case .fn(let spec): fields[key] = .function(catalogue.lossFunction(for: spec))
+            case .value(let value): fields[key] = Self.argument(value)
+            }
+        }
+        return RegularizerArguments(fields)
+    }
+
+    /// A JSON value as a dynamically typed caller would pass it.
+    static func argument(_ value: JSONValue) -> ArgumentValue {
+        switch value {
+        case .null: return .none
+        case .bool(let flag): return .bool(flag)
+        case .integer(let number): return .integer(number)
+        case .number(let number): return .number(number)
+        case .string(let text): return .string(text)
+        case .array(let items): return .list(items.map(argument))
+        case .object(let object): return .mapping(object.mapValues(argument))
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// The report people read: one block per case that did not pass, then the closing line.
+public struct ConsoleReporter: Reporter {
+    public var useColor: Bool
+
+    public init(useColor: Bool) {
+        self.useColor = useColor
+    }
+
+    public func render(_ report: RunReport) -> String {
+        var lines: [String] = []
+        for result in report.results {
+            let label: String
+            switch result.status {
+            case .passed: continue
+            case .failed: label = paint("FAIL", .red)
+            case .errored: label = paint("ERROR", .magenta)
+            case .skipped: label = paint("SKIP", .yellow)
+            }
+            if result.status == .skipped {
+                lines.append("\(label) \(result.caseID): \(result.detailLines.joined(separator: " "))")
+                continue
+            }
+            lines.append("\(label) \(result.caseID) (\(result.location))")
+            lines.append("     \(result.summary)")
+            lines += result.detailLines.map { "     \($0)" }
+        }
+        let engine = report.engine
+        lines.append(
+            "engine \(engine.name) (\(engine.language) \(engine.version)), \(report.results.count) cases in \(String(format: "%.2f", report.duration.seconds)) s")
+        let summary = report.summaryLine
+        lines.append(report.succeeded ? paint(summary, .green) : paint(summary, .red))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    enum Color: String {
+        case red = "31", green = "32", yellow = "33", magenta = "35"
+    }
+
+    func paint(_ text: String, _ color: Color) -> String {
+        useColor ? "\u{1B}[\(color.rawValue)m\(text)\u{1B}[0m" : text
+    }
+}

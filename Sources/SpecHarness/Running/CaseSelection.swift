@@ -1,0 +1,46 @@
+import Foundation
+
+/// Which cases of a suite to run: by id pattern, tags, or one id.
+public struct CaseSelection: Sendable {
+    /// A regular expression searched in each case id.
+    public var idPattern: String?
+    /// Run only cases carrying at least one of these tags (all cases when empty).
+    public var tags: [String]
+    /// Skip cases carrying any of these tags.
+    public var excludedTags: [String]
+    /// Run only the case with exactly this id.
+    public var caseID: String?
+
+    public init(idPattern: String? = nil, tags: [String] = [], excludedTags: [String] = [], caseID: String? = nil) {
+        self.idPattern = idPattern
+        self.tags = tags
+        self.excludedTags = excludedTags
+        self.caseID = caseID
+    }
+
+    /// The selected cases, in their suite order.
+    /// - Throws: `SelectionError` for an invalid pattern.
+    public func apply(to cases: [SpecCase]) throws -> [SpecCase] {
+        let regex = try idPattern.map { pattern in
+            do {
+                return try NSRegularExpression(pattern: pattern)
+            } catch {
+                throw SelectionError("--filter '\(pattern)' is not a valid regular expression")
+            }
+        }
+        return cases.filter { specCase in
+            if let caseID, specCase.id != caseID { return false }
+            if let regex, regex.firstMatch(in: specCase.id, range: NSRange(specCase.id.startIndex..., in: specCase.id)) == nil {
+                return false
+            }
+            if !tags.isEmpty && !specCase.tags.contains(where: tags.contains) { return false }
+            return !specCase.tags.contains(where: excludedTags.contains)
+        }
+    }
+}
+
+/// A selection that cannot be applied.
+public struct SelectionError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,79 @@
+/// Runs cases against an engine, several at once, and judges each.
+public struct SuiteRunner: Sendable {
+    public var engine: any Engine
+    /// How many cases run at once; results come back in suite order whatever it is.
+    public var jobs: Int
+    /// A case still running after this is reported as errored.
+    public var caseTimeout: Duration
+
+    public init(engine: any Engine, jobs: Int = 1, caseTimeout: Duration = .seconds(30)) {
+        self.engine = engine
+        self.jobs = max(1, jobs)
+        self.caseTimeout = caseTimeout
+    }
+
+    /// Runs `cases` and returns their results in the same order.
+    /// - Parameter progress: called as each case finishes, in completion order.
+    public func run(
+        _ cases: [SpecCase], description: EngineDescription,
+        progress: @Sendable (CaseResult) -> Void = { _ in }
+    ) async -> RunReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var results = [CaseResult?](repeating: nil, count: cases.count)
+        await withTaskGroup(of: (Int, CaseResult).self) { group in
+            var next = 0
+            func startNext() {
+                guard next < cases.count else { return }
+                let index = next
+                next += 1
+                group.addTask { (index, await run(cases[index], description: description)) }
+            }
+            while next < min(jobs, cases.count) { startNext() }
+            for await (index, result) in group {
+                results[index] = result
+                progress(result)
+                startNext()
+            }
+        }
+        return RunReport(engine: description, results: results.compactMap { $0 }, duration: clock.now - start)
+    }
+
+    private func run(_ specCase: SpecCase, description: EngineDescription) async -> CaseResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        func result(_ outcome: CaseResult.Outcome) -> CaseResult {
+            CaseResult(
+                caseID: specCase.id, summary: specCase.summary, suite: specCase.suite, location: specCase.location,
+                outcome: outcome, duration: clock.now - start)
+        }
+        let missing = specCase.requiredCapabilities.subtracting(description.capabilities).sorted()
+        if !missing.isEmpty {
+            return result(.skipped(reason: "the engine lacks \(missing.joined(separator: ", "))"))
+        }
+        do {
+            let observation = try await runWithTimeout(specCase.input)
+            let mismatches = CaseChecker(specCase).check(observation)
+            return result(mismatches.isEmpty ? .passed : .failed(mismatches))
+        } catch {
+            return result(.errored(String(describing: error)))
+        }
+    }
+
+    private func runWithTimeout(_ input: CaseInput) async throws -> Observation {
+        let engine = engine
+        let limit = caseTimeout
+        return try await withThrowingTaskGroup(of: Observation?.self) { group in
+            group.addTask { try await engine.run(input) }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let observation = first else {
+                throw EngineFailure("the engine did not answer within \(limit)")
+            }
+            return observation
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import OrderedCollections
+
+/// The `forward_backward_custom` call a case makes.
+public struct CallSpec: Sendable {
+    public var lossFn: FnSpec?
+    public var regularizers: [RegularizerEntrySpec]
+    public var options: CallOptions
+    public var entryPoint: EntryPoint
+
+    /// The base loss and every regularizer fn that is a catalogue reference.
+    public var allFns: [FnSpec] {
+        [lossFn].compactMap { $0 } + regularizers.compactMap(\.fn)
+    }
+}
+
+/// How the engine makes the call: awaited directly, or submitted and waited for later.
+public enum EntryPoint: String, Sendable, Codable {
+    case call
+    case future
+}
+
+/// The call's options beyond the checklist.
+public struct CallOptions: Sendable, Equatable {
+    public var trackGradNorms = false
+    public var timeoutMilliseconds: Double?
+    public var maxConcurrency: Int?
+}
+
+/// A regularizer entry as the case wrote it, possibly malformed on purpose.
+public struct RegularizerEntrySpec: Sendable {
+    public enum Field: Sendable {
+        /// A catalogue function reference (under `fn`).
+        case fn(FnSpec)
+        /// Any other value, passed to the implementation as it is.
+        case value(JSONValue)
+    }
+
+    public var fields: OrderedDictionary<String, Field>
+    public var location: SourceLocation
+
+    public var fn: FnSpec? {
+        guard case .fn(let spec)? = fields["fn"] else { return nil }
+        return spec
+    }
+
+    /// The name, when it is a string.
+    public var name: String? {
+        guard case .value(.string(let name))? = fields["name"] else { return nil }
+        return name
+    }
+
+    /// The weight, when it is a number (not a bool).
+    public var weight: Double? {
+        guard case .value(let value)? = fields["weight"] else { return nil }
+        return value.doubleValue
+    }
+}
+
+/// A reference to a catalogue fn with its options and parameters.
+public struct FnSpec: Sendable {
+    public var name: String
+    public var isAsync: Bool
+    public var delayMilliseconds: Double?
+    public var scale: Double?
+    public var datums: [Int]?
+    public var metrics: OrderedDictionary<String, VerbatimMetric>
+    public var parameters: OrderedDictionary<String, JSONValue>
+    public var location: SourceLocation
+}
+
+/// A custom metric a fn returns as written in the spec.
+public enum VerbatimMetric: Sendable, Equatable {
+    case number(Double)
+    case bool(Bool)
+    /// `$loss`: the fn's own loss value.
+    case ownLoss
+}

@@ -1,0 +1,38 @@
+/// Which cases cover each checklist item and semantics rule.
+public struct CoverageReport: Sendable {
+    public struct Row: Sendable {
+        public var id: String
+        public var summary: String
+        public var caseIDs: [String]
+    }
+
+    public var checklist: [Row]
+    public var rules: [Row]
+
+    public init(cases: [SpecCase]) {
+        checklist = CoverageItems.checklist.map { item in
+            Row(id: item.id, summary: item.summary, caseIDs: cases.filter { $0.covers.checklist.contains(item.id) }.map(\.id))
+        }
+        rules = CoverageItems.rules.map { item in
+            Row(id: item.id, summary: item.summary, caseIDs: cases.filter { $0.covers.rules.contains(item.id) }.map(\.id))
+        }
+    }
+
+    /// Ids no case covers.
+    public var uncovered: [String] {
+        (checklist + rules).filter(\.caseIDs.isEmpty).map(\.id)
+    }
+
+    public func render() -> String {
+        func section(_ title: String, _ rows: [Row]) -> [String] {
+            [title] + rows.map { row in
+                let cases = row.caseIDs.isEmpty ? "NOT COVERED" : "\(row.caseIDs.count): \(row.caseIDs.joined(separator: ", "))"
+                return "  \(row.id)  \(cases)"
+            }
+        }
+        var lines = section("checklist items", checklist) + section("semantics rules", rules)
+        let covered = (checklist + rules).count - uncovered.count
+        lines.append("\(covered) of \((checklist + rules).count) covered" + (uncovered.isEmpty ? "" : "; uncovered: \(uncovered.joined(separator: ", "))"))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,30 @@
+/// A problem in a spec or fixture file: where, what, and what to do about it.
+public struct SpecDiagnostic: Error, Sendable, Hashable, CustomStringConvertible {
+    public var location: SourceLocation
+    public var message: String
+    /// What to change; empty when the message says it all.
+    public var hint: String
+
+    public init(_ location: SourceLocation, _ message: String, hint: String = "") {
+        self.location = location
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String {
+        hint.isEmpty ? "\(location): error: \(message)" : "\(location): error: \(message)\n    hint: \(hint)"
+    }
+}
+
+/// Every problem found in a set of spec files, reported together.
+public struct SpecDiagnostics: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [SpecDiagnostic]
+
+    public init(_ diagnostics: [SpecDiagnostic]) {
+        self.diagnostics = diagnostics
+    }
+
+    public var description: String {
+        diagnostics.map(\.description).joined(separator: "\n")
+    }
+}

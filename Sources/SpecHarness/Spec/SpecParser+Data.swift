@@ -1,0 +1,141 @@
+import Foundation
+import TrainingClient
+
+extension SpecParser {
+    static let datumKeys = ["tokens", "targets", "weights", "inputs", "logprobs", "model_input", "loss_fn_inputs"]
+
+    /// A list of datums, or `{fixture: PATH}` naming a file under the fixtures folder.
+    func parseData(_ value: YAMLValue) throws(SpecDiagnostic) -> [CaseDatum] {
+        if case .mapping = value.content {
+            let reader = try MappingReader(value, what: "data", allowed: ["fixture"])
+            let pathValue = try reader.required("fixture", in: "data")
+            return try loadFixture(try pathValue.string("data.fixture"), at: pathValue.location)
+        }
+        var datums: [CaseDatum] = []
+        for (index, item) in try value.sequence("data").enumerated() {
+            datums.append(try parseDatum(item, index: index))
+        }
+        return datums
+    }
+
+    private func loadFixture(_ relativePath: String, at location: SourceLocation) throws(SpecDiagnostic) -> [CaseDatum] {
+        let path = (fixturesDirectory as NSString).appendingPathComponent(relativePath)
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw SpecDiagnostic(
+                location, "fixture file '\(relativePath)' not found at \(path)",
+                hint: "fixture paths are relative to the fixtures folder (\(fixturesDirectory)); pass --fixtures DIR to use another")
+        }
+        let root = try YAMLValue.parse(text, file: path)
+        let fixtureParser = SpecParser(file: path, fixturesDirectory: fixturesDirectory, catalogue: catalogue)
+        let reader = try MappingReader(root, what: "a fixture file", allowed: ["data", "summary"])
+        return try fixtureParser.parseData(try reader.required("data", in: "the fixture file"))
+    }
+
+    private func parseDatum(_ value: YAMLValue, index: Int) throws(SpecDiagnostic) -> CaseDatum {
+        let what = "datum \(index)"
+        let reader = try MappingReader(value, what: what, allowed: Self.datumKeys)
+        let modelInput: ModelInput
+        switch (reader["tokens"], reader["model_input"]) {
+        case (let tokens?, nil):
+            modelInput = .fromInts(try tokenList(tokens, what: "\(what).tokens"))
+        case (nil, let wire?):
+            modelInput = try parseModelInput(wire, what: "\(what).model_input")
+        case (_?, _?):
+            throw SpecDiagnostic(reader.location(of: "model_input"), "\(what) gives both tokens and model_input", hint: "keep one")
+        case (nil, nil):
+            throw SpecDiagnostic(value.location, "\(what) has no model input", hint: "add `tokens: [...]`")
+        }
+
+        var inputs: [String: TensorData] = [:]
+        if let wire = reader["loss_fn_inputs"] {
+            let wireReader = try MappingReader(wire, what: "\(what).loss_fn_inputs", allowed: nil)
+            for pair in wireReader.pairs {
+                inputs[pair.key] = try parseTensorData(pair.value, what: "\(what).loss_fn_inputs.\(pair.key)")
+            }
+        }
+        func add(_ key: String, _ tensor: TensorData, at location: SourceLocation) throws(SpecDiagnostic) {
+            guard inputs[key] == nil else {
+                throw SpecDiagnostic(location, "\(what) gives \(key) twice (short form and loss_fn_inputs)", hint: "keep one")
+            }
+            inputs[key] = tensor
+        }
+        if let targets = reader["targets"] {
+            let array = try targets.numberArray("\(what).targets")
+            try checkTokens(array.values, at: targets.location, what: "\(what).targets")
+            try add("target_tokens", TensorData(data: array.values, dtype: .int64, shape: array.shape), at: targets.location)
+        }
+        let targetShape = inputs["target_tokens"]?.resolvedShape
+        if let weights = reader["weights"] {
+            let array = try weights.numberArray("\(what).weights")
+            try add("weights", TensorData(floats: array.values, shape: targetShape ?? array.shape), at: weights.location)
+        }
+        if let extra = reader["inputs"] {
+            let extraReader = try MappingReader(extra, what: "\(what).inputs", allowed: nil)
+            for pair in extraReader.pairs {
+                let array = try pair.value.numberArray("\(what).inputs.\(pair.key)")
+                try add(pair.key, TensorData(floats: array.values, shape: array.shape), at: pair.keyLocation)
+            }
+        }
+        for (key, tensor) in inputs where !tensor.isConsistent {
+            throw SpecDiagnostic(
+                value.location, "\(what): loss_fn_inputs.\(key) has shape \(tensor.resolvedShape) but \(tensor.data.count) values")
+        }
+
+        let logprobs: [Double]
+        if let logprobsValue = reader["logprobs"] {
+            logprobs = try logprobsValue.numberArray("\(what).logprobs").values
+            let expected = targetShape.map { $0.reduce(1, *) } ?? 0
+            guard logprobs.count == expected else {
+                throw SpecDiagnostic(
+                    logprobsValue.location,
+                    "\(what) has \(logprobs.count) logprobs but its targets have \(expected) elements",
+                    hint: "give one logprob per target token, in the targets' shape")
+            }
+        } else if targetShape != nil {
+            throw SpecDiagnostic(value.location, "\(what) has no logprobs", hint: "add `logprobs:`, what the backend's forward returns for it")
+        } else {
+            logprobs = []
+        }
+        return CaseDatum(datum: Datum(modelInput: modelInput, lossFnInputs: inputs), logprobs: logprobs)
+    }
+
+    private func tokenList(_ value: YAMLValue, what: String) throws(SpecDiagnostic) -> [Int] {
+        var tokens: [Int] = []
+        for item in try value.sequence(what) {
+            let token = try item.integer("each token of \(what)")
+            guard token >= 0 else { throw SpecDiagnostic(item.location, "token ids are non-negative; \(what) has \(token)") }
+            tokens.append(token)
+        }
+        return tokens
+    }
+
+    private func checkTokens(_ values: [Double], at location: SourceLocation, what: String) throws(SpecDiagnostic) {
+        if let bad = values.first(where: { $0 < 0 || $0.rounded() != $0 }) {
+            throw SpecDiagnostic(location, "\(what) holds \(bad), not a token id", hint: "token ids are non-negative integers")
+        }
+    }
+
+    private func parseModelInput(_ value: YAMLValue, what: String) throws(SpecDiagnostic) -> ModelInput {
+        let reader = try MappingReader(value, what: what, allowed: ["chunks"])
+        var chunks: [EncodedTextChunk] = []
+        for chunk in try reader.required("chunks", in: what).sequence("\(what).chunks") {
+            let chunkReader = try MappingReader(chunk, what: "a chunk", allowed: ["tokens", "type"])
+            if let type = chunkReader["type"], try type.string("type") != "encoded_text" {
+                throw SpecDiagnostic(type.location, "only 'encoded_text' chunks are supported")
+            }
+            chunks.append(EncodedTextChunk(tokens: try tokenList(try chunkReader.required("tokens", in: "a chunk"), what: "chunk tokens")))
+        }
+        return ModelInput(chunks: chunks)
+    }
+
+    private func parseTensorData(_ value: YAMLValue, what: String) throws(SpecDiagnostic) -> TensorData {
+        let reader = try MappingReader(value, what: what, allowed: ["data", "dtype", "shape"])
+        let data = try reader.required("data", in: what).numberArray("\(what).data").values
+        let dtypeValue = try reader.required("dtype", in: what)
+        guard let dtype = TensorData.DType(rawValue: try dtypeValue.string("dtype")) else {
+            throw SpecDiagnostic(dtypeValue.location, "\(what).dtype must be int64 or float32")
+        }
+        let shape = try reader["shape"]?.integers("\(what).shape")
+        return TensorData(data: data, dtype: dtype, shape: shape)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Yams
+
+extension YAMLValue {
+    /// Parses one YAML document.
+    /// - Throws: `SpecDiagnostic` at the parser's line and column for malformed YAML.
+    static func parse(_ text: String, file: String) throws(SpecDiagnostic) -> YAMLValue {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw diagnostic(for: error, file: file)
+        } catch {
+            throw SpecDiagnostic(.start(of: file), "cannot read YAML: \(error)")
+        }
+        guard let root else {
+            throw SpecDiagnostic(.start(of: file), "the file is empty", hint: "a spec file needs `suite:` and `cases:`")
+        }
+        return try convert(root, file: file)
+    }
+
+    private static func convert(_ node: Node, file: String) throws(SpecDiagnostic) -> YAMLValue {
+        let location = node.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+            ?? .start(of: file)
+        switch node {
+        case .scalar(let scalar):
+            return YAMLValue(scalarContent(scalar, node: node), at: location)
+        case .sequence(let sequence):
+            var items: [YAMLValue] = []
+            for item in sequence { items.append(try convert(item, file: file)) }
+            return YAMLValue(.sequence(items), at: location)
+        case .mapping(let mapping):
+            var pairs: [(key: String, keyLocation: SourceLocation, value: YAMLValue)] = []
+            var seen: Set<String> = []
+            for (keyNode, valueNode) in mapping {
+                let key = try convert(keyNode, file: file)
+                guard let name = key.scalarText else {
+                    throw SpecDiagnostic(key.location, "a mapping key must be a plain word, not \(key.kindName)")
+                }
+                guard seen.insert(name).inserted else {
+                    throw SpecDiagnostic(key.location, "the key '\(name)' appears twice in this mapping", hint: "keep one")
+                }
+                pairs.append((name, key.location, try convert(valueNode, file: file)))
+            }
+            return YAMLValue(.mapping(pairs), at: location)
+        case .alias:
+            throw SpecDiagnostic(location, "YAML aliases are not supported in spec files", hint: "write the value out, or use a fixture file")
+        }
+    }
+
+    private static func scalarContent(_ scalar: Node.Scalar, node: Node) -> Content {
+        switch Tag.Name(rawValue: node.tag.rawValue) {
+        case .null: return .null
+        case .bool: return node.bool.map(Content.bool) ?? .string(scalar.string)
+        case .int: return node.int.map(Content.integer) ?? .string(scalar.string)
+        case .float: return node.float.map(Content.number) ?? .string(scalar.string)
+        default: return .string(scalar.string)
+        }
+    }
+
+    /// The text of a scalar used as a key; integers and booleans count as their spelling.
+    private var scalarText: String? {
+        switch content {
+        case .string(let text): return text
+        case .integer(let value): return String(value)
+        case .bool(let value): return String(value)
+        default: return nil
+        }
+    }
+
+    private static func diagnostic(for error: YamlError, file: String) -> SpecDiagnostic {
+        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+        let hint = "fix the YAML syntax here (indentation, a missing ':' or an unclosed bracket or quote)"
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let detail = context.map { "\(problem) (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? problem
+            return SpecDiagnostic(at(mark), "invalid YAML: \(detail)", hint: hint)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return SpecDiagnostic(at(context.mark), "duplicate keys \(duplicates) in a mapping", hint: "keep one of each")
+        default:
+            return SpecDiagnostic(.start(of: file), "invalid YAML: \(error)", hint: hint)
+        }
+    }
+}

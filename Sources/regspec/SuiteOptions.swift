@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import SpecHarness
+
+/// Where the spec files and fixtures are; shared by every subcommand.
+struct SuiteOptions: ParsableArguments {
+    @Argument(help: "Spec files or directories of them.")
+    var paths: [String] = ["specs"]
+
+    @Option(help: ArgumentHelp("The folder fixture paths are relative to.", discussion: "Default: the fixtures/ folder beside each spec file's folder.", valueName: "dir"))
+    var fixtures: String?
+
+    /// Loads the suite, printing every diagnostic to stderr.
+    /// - Throws: `ExitCode(2)` when any spec file has a problem.
+    func load() throws -> LoadedSuite {
+        let suite = SpecLoader(fixturesDirectory: fixtures).load(paths: paths)
+        if !suite.diagnostics.isEmpty {
+            for diagnostic in suite.diagnostics { printError(diagnostic.description) }
+            printError("\(suite.diagnostics.count) problem(s) in the spec files; nothing was run. `regspec validate` lists them too.")
+            throw ExitCode(2)
+        }
+        return suite
+    }
+}
+
+/// Which cases to run or list.
+struct SelectionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Only cases whose id matches this regular expression.", valueName: "regex"))
+    var filter: String?
+
+    @Option(name: .customLong("tag"), help: ArgumentHelp("Only cases with this tag (repeatable; any of them).", valueName: "tag"))
+    var tags: [String] = []
+
+    @Option(name: .customLong("exclude-tag"), help: ArgumentHelp("Leave out cases with this tag (repeatable).", valueName: "tag"))
+    var excludedTags: [String] = []
+
+    @Option(name: .customLong("case"), help: ArgumentHelp("Only the case with exactly this id.", valueName: "id"))
+    var caseID: String?
+
+    var selection: CaseSelection {
+        CaseSelection(idPattern: filter, tags: tags, excludedTags: excludedTags, caseID: caseID)
+    }
+
+    func apply(to cases: [SpecCase]) throws -> [SpecCase] {
+        do {
+            let selected = try selection.apply(to: cases)
+            if let caseID, selected.isEmpty {
+                throw ValidationError("no case has the id '\(caseID)'")
+            }
+            return selected
+        } catch let error as SelectionError {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
