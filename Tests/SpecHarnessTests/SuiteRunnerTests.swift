@@ -1,0 +1,103 @@
+import Testing
+import TrainingClient
+@testable import SpecHarness
+
+/// Engines that misbehave in one way each, to show every case is still accounted for.
+struct StubEngine: Engine {
+    enum Behaviour: Sendable { case throwing, hanging, reference }
+    let behaviour: Behaviour
+    var capabilities: Set<String> = Set(Capability.all)
+
+    func describe() -> EngineDescription {
+        EngineDescription(name: "stub", language: "swift", version: "0", capabilities: capabilities)
+    }
+
+    func run(_ input: CaseInput) async throws -> Observation {
+        switch behaviour {
+        case .throwing: throw EngineFailure("the engine crashed", stderrTail: "Traceback: boom")
+        case .hanging:
+            try await Task.sleep(for: .seconds(60))
+            throw EngineFailure("unreachable")
+        case .reference: return await ReferenceEngine().run(input)
+        }
+    }
+}
+
+@Suite("Running a suite")
+struct SuiteRunnerTests {
+    func cases(_ count: Int) throws -> (SpecWorkspace, [SpecCase]) {
+        let workspace = try SpecWorkspace()
+        for index in 0..<count {
+            try workspace.write("specs/\(index).yaml", specFile(id: "example/case-\(index)"))
+        }
+        let suite = workspace.load("specs")
+        try #require(suite.diagnostics.isEmpty)
+        return (workspace, suite.cases)
+    }
+
+    @Test("the reference passes, in suite order whatever the number of jobs")
+    func ordering() async throws {
+        let (_, cases) = try cases(6)
+        for jobs in [1, 4] {
+            let runner = SuiteRunner(engine: ReferenceEngine(), jobs: jobs)
+            let report = await runner.run(cases, description: ReferenceEngine.description)
+            #expect(report.results.map(\.caseID) == cases.map(\.id))
+            #expect(report.summaryLine == "6 passed, 0 failed, 0 errored, 0 skipped")
+            #expect(report.succeeded)
+        }
+    }
+
+    @Test("an engine that throws errors every case, with its stderr, and the run finishes")
+    func throwingEngine() async throws {
+        let (_, cases) = try cases(3)
+        let engine = StubEngine(behaviour: .throwing)
+        let report = await SuiteRunner(engine: engine).run(cases, description: engine.describe())
+        #expect(report.summaryLine == "0 passed, 0 failed, 3 errored, 0 skipped")
+        guard case .errored(let message) = report.results[0].outcome else {
+            Issue.record("expected errored")
+            return
+        }
+        #expect(message.contains("Traceback: boom"))
+        #expect(!report.succeeded)
+    }
+
+    @Test("a hanging engine is cut off by the case timeout")
+    func hangingEngine() async throws {
+        let (_, cases) = try cases(2)
+        let engine = StubEngine(behaviour: .hanging)
+        let report = await SuiteRunner(engine: engine, jobs: 2, caseTimeout: .milliseconds(50))
+            .run(cases, description: engine.describe())
+        #expect(report.summaryLine == "0 passed, 0 failed, 2 errored, 0 skipped")
+        guard case .errored(let message) = report.results[0].outcome else {
+            Issue.record("expected errored")
+            return
+        }
+        #expect(message.contains("did not answer within"))
+    }
+
+    @Test("a case needing a capability the engine lacks is skipped with the reason")
+    func skipping() async throws {
+        let (_, cases) = try cases(1)
+        let engine = StubEngine(behaviour: .reference, capabilities: [Capability.legacy])
+        let report = await SuiteRunner(engine: engine).run(cases, description: engine.describe())
+        guard case .skipped(let reason) = report.results[0].outcome else {
+            Issue.record("expected skipped")
+            return
+        }
+        #expect(reason == "the engine lacks structured")
+        #expect(report.succeeded)
+    }
+
+    @Test("selection by regex, tags, excluded tags and id")
+    func selection() throws {
+        let workspace = try SpecWorkspace()
+        try workspace.write("specs/a.yaml", specFile(id: "alpha/one").replacingOccurrences(of: "summary: an example case", with: "summary: one\n    tags: [fast, checklist]"))
+        try workspace.write("specs/b.yaml", specFile(id: "beta/two").replacingOccurrences(of: "summary: an example case", with: "summary: two\n    tags: [slow]"))
+        let cases = workspace.load("specs").cases
+        #expect(try CaseSelection(idPattern: "^beta/").apply(to: cases).map(\.id) == ["beta/two"])
+        #expect(try CaseSelection(tags: ["checklist"]).apply(to: cases).map(\.id) == ["alpha/one"])
+        #expect(try CaseSelection(excludedTags: ["slow"]).apply(to: cases).map(\.id) == ["alpha/one"])
+        #expect(try CaseSelection(caseID: "beta/two").apply(to: cases).map(\.id) == ["beta/two"])
+        #expect(throws: SelectionError.self) { try CaseSelection(idPattern: "([").apply(to: cases) }
+    }
+}

@@ -1,0 +1,55 @@
+import Testing
+@testable import SpecHarness
+
+@Suite("Tolerance")
+struct ToleranceTests {
+    @Test("accepts |a - e| <= atol + rtol * |e| and nothing beyond")
+    func boundary() {
+        let tolerance = Tolerance(relative: 1e-3, absolute: 1e-2)
+        // allowance at e = 10: 0.01 + 0.001 * 10 = 0.02
+        #expect(tolerance.accepts(10.0199, expected: 10))
+        #expect(!tolerance.accepts(10.0201, expected: 10))
+        #expect(tolerance.accepts(-0.0099, expected: 0))
+        #expect(!tolerance.accepts(0.0101, expected: 0))
+    }
+
+    @Test("NaN matches NaN only with equal_nan; infinities only themselves")
+    func specialValues() {
+        #expect(!Tolerance().accepts(.nan, expected: .nan))
+        #expect(Tolerance(equalNaN: true).accepts(.nan, expected: .nan))
+        #expect(!Tolerance(equalNaN: true).accepts(1, expected: .nan))
+        #expect(Tolerance().accepts(.infinity, expected: .infinity))
+        #expect(!Tolerance().accepts(-.infinity, expected: .infinity))
+        #expect(!Tolerance(relative: 1, absolute: 1).accepts(1e300, expected: .infinity))
+    }
+
+    @Test("the longest matching field prefix wins over the case tolerance")
+    func fieldOverrides() {
+        let settings = ToleranceSettings(
+            base: Tolerance(relative: 1e-5, absolute: 1e-6),
+            fields: [
+                "metrics.regularizers": TolerancePatch(absolute: 1e-2),
+                "metrics.regularizers.kl.value": TolerancePatch(relative: 0.1),
+                "gradient": TolerancePatch(equalNaN: true),
+            ])
+        #expect(settings.tolerance(for: "metrics.loss_total") == Tolerance(relative: 1e-5, absolute: 1e-6))
+        #expect(settings.tolerance(for: "metrics.regularizers.l2.value") == Tolerance(relative: 1e-5, absolute: 1e-2))
+        #expect(settings.tolerance(for: "metrics.regularizers.kl.value") == Tolerance(relative: 0.1, absolute: 1e-6))
+        #expect(settings.tolerance(for: "gradient") == Tolerance(relative: 1e-5, absolute: 1e-6, equalNaN: true))
+        // A prefix must end at a path boundary.
+        #expect(settings.tolerance(for: "metrics.regularizers_extra") == settings.base)
+    }
+
+    @Test("array mismatches are summarised with counts, worst differences and their indices")
+    func arraySummary() throws {
+        let comparison = ArrayComparison(
+            actual: [1.0, 2.5, 3.0, 4.1], expected: [1.0, 2.0, 3.0, 4.0], tolerance: Tolerance(relative: 0, absolute: 0.05))
+        let summary = try #require(comparison.mismatchSummary())
+        #expect(summary.contains("mismatched elements: 2 / 4"))
+        #expect(summary.contains("greatest absolute difference: 0.5 at index 1"))
+        // relative: 0.5 / 2 = 0.25 at index 1 beats 0.1 / 4 = 0.025 at index 3
+        #expect(summary.contains("greatest relative difference: 0.25 at index 1"))
+        #expect(ArrayComparison(actual: [1, 2], expected: [1, 2], tolerance: .standard).mismatchSummary() == nil)
+        #expect(ArrayComparison(actual: [1], expected: [1, 2], tolerance: .standard).mismatchSummary() == "expected 2 values, got 1")
+    }
+}
