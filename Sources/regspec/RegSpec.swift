@@ -18,6 +18,6 @@ struct RegSpec: AsyncParsableCommand {
             Docs: docs/spec-format.md (writing cases), docs/catalogue.md (fns), docs/coverage.md.
             """,
         version: RegSpecVersion.current,
-        subcommands: [RunCommand.self, ListCommand.self, ValidateCommand.self]
+        subcommands: [RunCommand.self, ListCommand.self, ValidateCommand.self, ServeCommand.self]
     )
 }

@@ -29,23 +29,59 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "How many cases run at once.")
     var jobs: Int = 1
 
-    @Option(help: ArgumentHelp("Seconds a case may take before it is reported as errored.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds a case may take before it is reported as errored (and an engine process killed).", valueName: "seconds"))
     var timeout: Double = 30
+
+    @Option(help: ArgumentHelp(
+        "Run against an implementation behind the JSON-lines protocol (docs/protocol.md) instead of the built-in reference.",
+        discussion: "Run through /bin/sh, e.g. \"python3 -m regspec_adapter --client my_pkg:TrainingClient\". With --jobs N, N processes.",
+        valueName: "command"))
+    var engineCommand: String?
+
+    @Option(help: "How many times a crashed or hung engine is restarted before every remaining case is errored.")
+    var maxRestarts: Int = 5
+
+    @Flag(help: "Reject engine replies with keys the protocol does not define.")
+    var strictProtocol = false
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard maxRestarts >= 0 else { throw ValidationError("--max-restarts must not be negative") }
+        if engineCommand == nil && strictProtocol {
+            throw ValidationError("--strict-protocol applies to --engine-command engines only")
+        }
     }
 
     func run() async throws {
         let loaded = try suite.load()
         let cases = try selection.apply(to: loaded.cases)
-        let engine = ReferenceEngine()
-        let description = engine.describe()
+        let caseTimeout = Duration.milliseconds(timeout * 1000)
+        let engine: any Engine
+        let processEngine: ProcessEngine?
+        if let engineCommand {
+            processEngine = ProcessEngine(
+                command: engineCommand, processes: jobs, caseTimeout: caseTimeout, maximumRestarts: maxRestarts,
+                strictProtocol: strictProtocol)
+            engine = processEngine ?? ReferenceEngine()
+        } else {
+            processEngine = nil
+            engine = ReferenceEngine()
+        }
+        let description: EngineDescription
+        do {
+            description = try await engine.describe()
+        } catch {
+            printError("error: the engine could not start: \(error)")
+            await processEngine?.shutdown()
+            throw ExitCode(2)
+        }
         let progress = ProgressLine(total: cases.count)
-        let runner = SuiteRunner(engine: engine, jobs: jobs, caseTimeout: .milliseconds(timeout * 1000))
+        // The engine enforces the case timeout itself; the runner's is a backstop.
+        let runner = SuiteRunner(engine: engine, jobs: jobs, caseTimeout: caseTimeout + .seconds(5))
         let report = await runner.run(cases, description: description) { result in progress.advance(result) }
         progress.finish()
+        await processEngine?.shutdown()
 
         let useColor = ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) != 0
         if let output {

@@ -131,9 +131,15 @@ struct InvariantChecker {
         if tracksNorms != (metrics["total_grad_norm"] != nil) {
             mismatches.append(Mismatch("metrics.total_grad_norm", tracksNorms ? "missing with track_grad_norms on" : "present with track_grad_norms off"))
         }
-        let customKeys = Set(call.allFns.flatMap { $0.metrics.keys })
-        for key in metrics.keys where customKeys.contains(key) {
-            mismatches.append(Mismatch("metrics.\(key)", "a custom metric sits at the top level; structured mode keeps custom metrics inside their entry"))
+        // A custom metric merged at the top level shows up under its own name with its own
+        // value; structured keys of the same name are checked above.
+        let structuredKeys: Set<String> = ["loss_total", "regularizers", "regularizer_total", "base_loss", "total_grad_norm"]
+        for fn in call.allFns {
+            for (key, metric) in fn.metrics where !structuredKeys.contains(key) && metric != .ownLoss {
+                if let topLevel = metrics.number(at: [key]), topLevel == Self.reported(metric, value: 0) {
+                    mismatches.append(Mismatch("metrics.\(key)", "a custom metric sits at the top level; structured mode keeps custom metrics inside their entry"))
+                }
+            }
         }
         return mismatches
     }

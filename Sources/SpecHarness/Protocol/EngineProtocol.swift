@@ -1,0 +1,52 @@
+/// The JSON-lines protocol between the harness and an engine (`docs/protocol.md`).
+public enum EngineProtocol {
+    /// Bumped on any change an existing engine would misread.
+    public static let version = 1
+
+    public static func startMessage() -> JSONValue {
+        ["cmd": "start", "version": .integer(version)]
+    }
+
+    public static func runMessage(sequence: Int, input: CaseInput) -> JSONValue {
+        ["cmd": "run", "seq": .integer(sequence), "case": input.json]
+    }
+
+    public static func stopMessage() -> JSONValue {
+        ["cmd": "stop"]
+    }
+
+    public static func startedReply(_ description: EngineDescription) -> JSONValue {
+        [
+            "version": .integer(version),
+            "engine": [
+                "name": .string(description.name), "language": .string(description.language),
+                "version": .string(description.version),
+                "capabilities": .array(description.capabilities.sorted().map(JSONValue.string)),
+            ],
+        ]
+    }
+
+    /// Reads the engine's answer to `start`.
+    /// - Throws: `ProtocolError` for a malformed reply or another protocol version.
+    public static func parseStarted(_ json: JSONValue) throws(ProtocolError) -> EngineDescription {
+        let reader = JSONReader(json)
+        let version = try reader.field("version").integer()
+        guard version == Self.version else {
+            throw ProtocolError("version", "the engine speaks protocol version \(version); this harness speaks \(Self.version)")
+        }
+        let engine = try reader.field("engine")
+        var capabilities: Set<String> = []
+        for capability in try engine.field("capabilities").array() { capabilities.insert(try capability.string()) }
+        return EngineDescription(
+            name: try engine.field("name").string(), language: try engine.field("language").string(),
+            version: try engine.field("version").string(), capabilities: capabilities)
+    }
+
+    public static func runReply(sequence: Int, observation: Observation) -> JSONValue {
+        ["seq": .integer(sequence), "observation": observation.json]
+    }
+
+    public static func runErroredReply(sequence: Int, message: String) -> JSONValue {
+        ["seq": .integer(sequence), "errored": .string(message)]
+    }
+}

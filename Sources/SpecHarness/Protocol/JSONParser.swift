@@ -1,0 +1,198 @@
+import Foundation
+import OrderedCollections
+
+/// Parses one JSON text, accepting `NaN`, `Infinity` and `-Infinity` as Python's `json` writes them.
+///
+/// Written out rather than using Foundation so that key order survives, non-finite numbers
+/// parse, and hostile input (deep nesting, garbage) gives an error instead of a crash.
+public struct JSONParser {
+    public static let maximumDepth = 256
+
+    private let bytes: [UInt8]
+    private var index = 0
+
+    private init(_ text: String) {
+        bytes = Array(text.utf8)
+    }
+
+    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(text)
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == parser.bytes.count else { throw parser.error("unexpected text after the JSON value") }
+        return value
+    }
+
+    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth < Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+        guard index < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth)
+        case UInt8(ascii: "["): return try parseArray(depth: depth)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectWord("null"); return .null
+        case UInt8(ascii: "N"): try expectWord("NaN"); return .number(.nan)
+        case UInt8(ascii: "I"): try expectWord("Infinity"); return .number(.infinity)
+        default: return try parseNumber()
+        }
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+        index += 1
+        var object: OrderedDictionary<String, JSONValue> = [:]
+        skipWhitespace()
+        if peek(UInt8(ascii: "}")) { index += 1; return .object(object) }
+        while true {
+            skipWhitespace()
+            guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key") }
+            let key = try parseString()
+            skipWhitespace()
+            guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after a key") }
+            index += 1
+            skipWhitespace()
+            object[key] = try parseValue(depth: depth + 1)
+            skipWhitespace()
+            if peek(UInt8(ascii: ",")) { index += 1; continue }
+            if peek(UInt8(ascii: "}")) { index += 1; return .object(object) }
+            throw error("expected ',' or '}' in an object")
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+        index += 1
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if peek(UInt8(ascii: "]")) { index += 1; return .array(items) }
+        while true {
+            skipWhitespace()
+            items.append(try parseValue(depth: depth + 1))
+            skipWhitespace()
+            if peek(UInt8(ascii: ",")) { index += 1; continue }
+            if peek(UInt8(ascii: "]")) { index += 1; return .array(items) }
+            throw error("expected ',' or ']' in an array")
+        }
+    }
+
+    private mutating func parseString() throws(JSONParseError) -> String {
+        index += 1
+        var scalars = String.UnicodeScalarView()
+        var runStart = index
+        func flush(_ end: Int) {
+            if end > runStart, let run = String(bytes: bytes[runStart..<end], encoding: .utf8) {
+                scalars.append(contentsOf: run.unicodeScalars)
+            }
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                flush(index)
+                index += 1
+                return String(scalars)
+            }
+            if byte == UInt8(ascii: "\\") {
+                flush(index)
+                index += 1
+                guard index < bytes.count else { break }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""): scalars.append("\"")
+                case UInt8(ascii: "\\"): scalars.append("\\")
+                case UInt8(ascii: "/"): scalars.append("/")
+                case UInt8(ascii: "b"): scalars.append("\u{08}")
+                case UInt8(ascii: "f"): scalars.append("\u{0C}")
+                case UInt8(ascii: "n"): scalars.append("\n")
+                case UInt8(ascii: "r"): scalars.append("\r")
+                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "u"): scalars.append(try parseUnicodeEscape())
+                default: throw error("invalid escape in a string")
+                }
+                runStart = index
+                continue
+            }
+            if byte < 0x20 { throw error("control character in a string") }
+            index += 1
+        }
+        throw error("unterminated string")
+    }
+
+    private mutating func parseUnicodeEscape() throws(JSONParseError) -> Unicode.Scalar {
+        let high = try parseHex4()
+        if (0xD800..<0xDC00).contains(high), peek(UInt8(ascii: "\\")), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") {
+            index += 2
+            let low = try parseHex4()
+            let combined = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+            return Unicode.Scalar(combined) ?? "\u{FFFD}"
+        }
+        return Unicode.Scalar(high) ?? "\u{FFFD}"
+    }
+
+    private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
+        guard index + 4 <= bytes.count,
+            let text = String(bytes: bytes[index..<(index + 4)], encoding: .ascii),
+            let value = UInt32(text, radix: 16)
+        else { throw error("invalid \\u escape") }
+        index += 4
+        return value
+    }
+
+    private mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+        let start = index
+        if peek(UInt8(ascii: "-")) {
+            index += 1
+            if peek(UInt8(ascii: "I")) {
+                try expectWord("Infinity")
+                return .number(-.infinity)
+            }
+        }
+        var isInteger = true
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") {
+                index += 1
+            } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+                isInteger = false
+                index += 1
+            } else {
+                break
+            }
+        }
+        guard index > start, let text = String(bytes: bytes[start..<index], encoding: .ascii) else {
+            throw error("unexpected character")
+        }
+        if isInteger, let integer = Int(text) { return .integer(integer) }
+        guard let number = Double(text) else { throw error("invalid number '\(text)'") }
+        return .number(number)
+    }
+
+    private mutating func expectWord(_ word: String) throws(JSONParseError) {
+        let wordBytes = Array(word.utf8)
+        guard index + wordBytes.count <= bytes.count, Array(bytes[index..<(index + wordBytes.count)]) == wordBytes else {
+            throw error("unexpected character")
+        }
+        index += wordBytes.count
+    }
+
+    private func peek(_ byte: UInt8) -> Bool {
+        index < bytes.count && bytes[index] == byte
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+    }
+
+    private func error(_ message: String) -> JSONParseError {
+        JSONParseError(message: message, offset: index)
+    }
+}
+
+/// Why a text is not JSON, and where.
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var offset: Int
+
+    public var description: String { "invalid JSON at byte \(offset): \(message)" }
+}

@@ -1,0 +1,52 @@
+import OrderedCollections
+import TrainingClient
+
+extension Observation {
+    /// The observation as the protocol's `run` reply carries it.
+    public var json: JSONValue {
+        var object: OrderedDictionary<String, JSONValue> = [:]
+        switch outcome {
+        case .success(let metrics):
+            object["outcome"] = "success"
+            object["metrics"] = WireJSON.encode(metrics)
+        case .failure(let error):
+            object["outcome"] = "error"
+            object["error"] = [
+                "kind": error.kind.map(JSONValue.string) ?? .null,
+                "label": error.label.map(JSONValue.string) ?? .null,
+                "message": .string(error.message),
+                "type": error.type.map(JSONValue.string) ?? .null,
+            ]
+        }
+        object["requests"] = [
+            "forward": .array(forwardRequests.map(WireJSON.encode)),
+            "backward": .array(backwardRequests.map(WireJSON.encode)),
+        ]
+        return .object(object)
+    }
+
+    public init(json: JSONValue) throws(ProtocolError) {
+        let reader = JSONReader(json, path: "observation")
+        let outcomeReader = try reader.field("outcome")
+        switch try outcomeReader.string() {
+        case "success":
+            outcome = .success(metrics: try WireJSON.decodeMetrics(try reader.field("metrics")))
+        case "error":
+            let error = try reader.field("error")
+            outcome = .failure(ObservedError(
+                kind: try error.optional("kind")?.string(), label: try error.optional("label")?.string(),
+                message: try error.field("message").string(), type: try error.optional("type")?.string()))
+        default:
+            throw ProtocolError(outcomeReader.path, "expected success or error")
+        }
+        let requests = try reader.field("requests")
+        forwardRequests = []
+        for request in try requests.field("forward").array() {
+            forwardRequests.append(try WireJSON.decodeRequest(request, kind: .forward))
+        }
+        backwardRequests = []
+        for request in try requests.field("backward").array() {
+            backwardRequests.append(try WireJSON.decodeRequest(request, kind: .forwardBackward))
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+import SpecHarness
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the reference engine over the JSON-lines protocol on stdin and stdout.",
+        discussion: """
+            The reference implementation behind the same protocol as any other engine
+            (docs/protocol.md), for use as an oracle by other harnesses:
+              regspec run specs --engine-command "regspec serve"
+            Reads one message per line until `stop` or end of input.
+            """)
+
+    func run() async throws {
+        let server = EngineServer(engine: ReferenceEngine())
+        while let line = readLine(strippingNewline: true) {
+            if line.isEmpty { continue }
+            guard let reply = await server.respond(to: line) else { return }
+            FileHandle.standardOutput.write(Data((reply + "\n").utf8))
+        }
+    }
+}
