@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SpecHarness
 
 @main
@@ -20,4 +21,22 @@ struct RegSpec: AsyncParsableCommand {
         version: RegSpecVersion.current,
         subcommands: [RunCommand.self, ListCommand.self, ValidateCommand.self, ServeCommand.self]
     )
+
+    /// Parses and runs a subcommand; usage errors exit with 2, as documented, not 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                printError(fullMessage(for: error))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

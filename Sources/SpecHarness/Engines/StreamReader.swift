@@ -9,19 +9,23 @@ enum StreamReader {
     /// Starts a thread that pushes every line of `handle` into `buffer`, then closes it.
     static func start(_ handle: FileHandle, into buffer: LineBuffer) {
         let thread = Thread {
-            var pending = Data()
+            var pending: [UInt8] = []
             while true {
                 let chunk = handle.availableData
                 if chunk.isEmpty {
                     buffer.close("the engine closed its stdout (it exited or crashed)")
                     return
                 }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: 0x0A) {
-                    let line = pending[pending.startIndex..<newline]
-                    buffer.push(String(decoding: line, as: UTF8.self))
-                    pending.removeSubrange(pending.startIndex...newline)
+                // Only the new bytes can hold a newline: scanning all of `pending` again
+                // would make a long line cost quadratic time.
+                var lineStart = 0
+                let scanFrom = pending.count
+                pending.append(contentsOf: chunk)
+                for index in scanFrom..<pending.count where pending[index] == 0x0A {
+                    buffer.push(String(decoding: pending[lineStart..<index], as: UTF8.self))
+                    lineStart = index + 1
                 }
+                if lineStart > 0 { pending.removeFirst(lineStart) }
                 if pending.count > maximumLineBytes {
                     buffer.close("the engine wrote a line longer than \(maximumLineBytes >> 20) MiB")
                     return

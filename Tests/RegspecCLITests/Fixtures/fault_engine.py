@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""A stand-in engine for fault-injection tests.
+
+It forwards every protocol line to a real engine (the command after `--`, normally
+`regspec serve`) and breaks the protocol in one chosen way, on one chosen case or always:
+
+  fault_engine.py MODE [CASE_ID] -- ENGINE COMMAND...
+
+Modes: crash, hang, garbage, wrong-seq, exit-after-handshake, stderr-noise, bad-version,
+huge-line, pass.
+"""
+import json
+import subprocess
+import sys
+import time
+
+
+def main():
+    separator = sys.argv.index("--")
+    mode, *rest = sys.argv[1:separator]
+    target = rest[0] if rest else None
+    engine = subprocess.Popen(sys.argv[separator + 1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def forward(line):
+        engine.stdin.write(line)
+        engine.stdin.flush()
+        return engine.stdout.readline()
+
+    def answer(text):
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+
+    for line in sys.stdin:
+        if mode == "stderr-noise":
+            sys.stderr.write("noise: " + "x" * 200 + "\n")
+            sys.stderr.flush()
+        is_start = '"cmd":"start"' in line
+        is_target = target is None or f'"id":"{target}"' in line
+        if '"cmd":"stop"' in line:
+            forward(line)
+            return
+        reply = forward(line)
+        if is_start:
+            if mode == "bad-version":
+                answer(reply.replace('"version":1', '"version":99', 1))
+                continue
+            answer(reply)
+            if mode == "exit-after-handshake":
+                sys.stderr.write("exiting right after the handshake\n")
+                sys.exit(3)
+            continue
+        if not is_target:
+            answer(reply)
+            continue
+        if mode == "crash":
+            sys.stderr.write("Traceback (most recent call last):\nRuntimeError: injected crash\n")
+            sys.stderr.flush()
+            sys.exit(1)
+        elif mode == "hang":
+            time.sleep(3600)
+        elif mode == "garbage":
+            answer("this is not json")
+        elif mode == "wrong-seq":
+            answer(reply.replace('"seq":', '"seq":1000', 1))
+        elif mode == "huge-line":
+            seq = json.loads(line)["seq"]
+            answer('{"seq": %d, "observation": "%s"}' % (seq, "x" * (8 << 20)))
+        else:
+            answer(reply)
+
+
+if __name__ == "__main__":
+    main()
