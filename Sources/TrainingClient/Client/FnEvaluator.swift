@@ -25,7 +25,7 @@ struct EvaluatedFn: Sendable {
     }
 }
 
-/// Runs every fn of a call, concurrently up to a limit, with results as if run in order.
+/// Runs every fn of a call, async ones concurrently up to a limit, with results as if run in order.
 struct FnEvaluator: Sendable {
     let data: [Datum]
     let logprobs: [Tensor]
@@ -33,31 +33,51 @@ struct FnEvaluator: Sendable {
     let options: CustomLossOptions
 
     /// Evaluates `jobs` and returns them in job order.
-    /// - Throws: the error of the earliest failing job in job order; later jobs still running
-    ///   are cancelled, since their outcome can no longer matter.
+    ///
+    /// Sync fns are called in order on the caller's task, as a Python caller calls them;
+    /// async fns run as child tasks, at most `maxConcurrency` fns at a time in all.
+    /// - Throws: the error of the earliest failing job in job order. Once a job fails, no
+    ///   later job starts, and running ones are cancelled as soon as every earlier job has
+    ///   settled, since their outcome can no longer matter.
     func evaluateAll(_ jobs: [FnJob]) async throws(CustomLossError) -> [EvaluatedFn] {
         let limit = max(1, options.maxConcurrency ?? jobs.count)
         let outcomes = await withTaskGroup(of: (Int, Result<EvaluatedFn, CustomLossError>).self) { group in
             var outcomes = [Result<EvaluatedFn, CustomLossError>?](repeating: nil, count: jobs.count)
-            var nextToStart = 0
-            func startNext() {
-                guard nextToStart < jobs.count else { return }
-                let index = nextToStart
-                nextToStart += 1
-                group.addTask { (index, await evaluate(jobs[index])) }
-            }
-            while nextToStart < min(limit, jobs.count) { startNext() }
+            var running = 0
             var settledPrefix = 0
-            for await (index, outcome) in group {
-                outcomes[index] = outcome
+            /// Moves past settled successes; true once the earliest failure in job order is certain.
+            func earliestFailureKnown() -> Bool {
                 while settledPrefix < jobs.count, let settled = outcomes[settledPrefix] {
-                    if case .failure = settled {
-                        group.cancelAll()
-                        return outcomes
-                    }
+                    if case .failure = settled { return true }
                     settledPrefix += 1
                 }
-                startNext()
+                return false
+            }
+            func collectOne() async {
+                guard let (index, outcome) = await group.next() else { return }
+                outcomes[index] = outcome
+                running -= 1
+            }
+            for (index, job) in jobs.enumerated() {
+                if outcomes.contains(where: { if case .failure? = $0 { return true } else { return false } }) { break }
+                while running >= limit { await collectOne() }
+                if job.fn.isAsync {
+                    group.addTask { (index, await evaluate(job)) }
+                    running += 1
+                } else {
+                    outcomes[index] = await evaluate(job)
+                }
+                if earliestFailureKnown() {
+                    group.cancelAll()
+                    return outcomes
+                }
+            }
+            while running > 0 {
+                await collectOne()
+                if earliestFailureKnown() {
+                    group.cancelAll()
+                    return outcomes
+                }
             }
             return outcomes
         }
