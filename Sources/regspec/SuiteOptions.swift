@@ -37,8 +37,19 @@ struct SelectionOptions: ParsableArguments {
     @Option(name: .customLong("case"), help: ArgumentHelp("Only the case with exactly this id.", valueName: "id"))
     var caseID: String?
 
+    @Option(help: ArgumentHelp(
+        "Only part I of N of the suite, for CI matrices, e.g. 2/4.",
+        discussion: "A case's part depends only on its id, so adding cases never moves others.", valueName: "I/N"))
+    var shard: String?
+
+    func validate() throws {
+        if let shard, Shard(shard) == nil {
+            throw ValidationError("--shard must be I/N with 1 <= I <= N, e.g. 2/4; got '\(shard)'")
+        }
+    }
+
     var selection: CaseSelection {
-        CaseSelection(idPattern: filter, tags: tags, excludedTags: excludedTags, caseID: caseID)
+        CaseSelection(idPattern: filter, tags: tags, excludedTags: excludedTags, caseID: caseID, shard: shard.flatMap(Shard.init))
     }
 
     func apply(to cases: [SpecCase]) throws -> [SpecCase] {

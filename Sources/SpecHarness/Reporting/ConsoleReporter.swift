@@ -11,20 +11,22 @@ public struct ConsoleReporter: Reporter {
     public func render(_ report: RunReport) -> String {
         var lines: [String] = []
         for result in report.results {
-            let label: String
             switch result.status {
-            case .passed: continue
-            case .failed: label = paint("FAIL", .red)
-            case .errored: label = paint("ERROR", .magenta)
-            case .skipped: label = paint("SKIP", .yellow)
-            }
-            if result.status == .skipped {
-                lines.append("\(label) \(result.caseID): \(result.detailLines.joined(separator: " "))")
+            case .passed:
                 continue
+            case .skipped:
+                lines.append("\(paint("SKIP", .yellow)) \(result.caseID): \(result.detailLines.joined(separator: " "))")
+            case .xfailed:
+                lines.append("\(paint("XFAIL", .yellow)) \(result.caseID): \(result.expectedFailure ?? "")")
+            case .xpassed:
+                lines.append("\(paint("XPASS", .red)) \(result.caseID) (\(result.location))")
+                lines.append("     listed as an expected failure (\(result.expectedFailure ?? "")) but passed; take it off the list")
+            case .failed, .errored:
+                let label = result.status == .failed ? paint("FAIL", .red) : paint("ERROR", .magenta)
+                lines.append("\(label) \(result.caseID) (\(result.location))")
+                lines.append("     \(result.summary)")
+                lines += result.detailLines.map { "     \($0)" }
             }
-            lines.append("\(label) \(result.caseID) (\(result.location))")
-            lines.append("     \(result.summary)")
-            lines += result.detailLines.map { "     \($0)" }
         }
         let engine = report.engine
         lines.append(

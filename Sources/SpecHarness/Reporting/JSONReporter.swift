@@ -17,6 +17,7 @@ public struct JSONReporter: Reporter {
                 "line": .integer(result.location.line),
                 "duration_seconds": .number(result.duration.seconds),
             ]
+            if let reason = result.expectedFailure { entry["expected_failure"] = .string(reason) }
             switch result.outcome {
             case .passed: break
             case .failed(let mismatches):

@@ -33,6 +33,10 @@ public struct JUnitReporter: Reporter {
                     xml += ">\n      <error message=\"\(first)\" type=\"engine\">\(details)</error>\n"
                 case .skipped:
                     xml += ">\n      <skipped message=\"\(first)\"/>\n"
+                case .xfailed:
+                    xml += ">\n      <skipped message=\"expected failure: \(escape(result.expectedFailure ?? ""))\">\(details)</skipped>\n"
+                case .xpassed:
+                    xml += ">\n      <failure message=\"listed as an expected failure but passed\" type=\"xpass\">\(escape(result.expectedFailure ?? ""))</failure>\n"
                 }
                 xml += "    </testcase>\n"
             }
@@ -44,7 +48,7 @@ public struct JUnitReporter: Reporter {
 
     private func counts(_ results: [CaseResult]) -> String {
         func count(_ status: CaseResult.Status) -> Int { results.filter { $0.status == status }.count }
-        return "tests=\"\(results.count)\" failures=\"\(count(.failed))\" errors=\"\(count(.errored))\" skipped=\"\(count(.skipped))\""
+        return "tests=\"\(results.count)\" failures=\"\(count(.failed) + count(.xpassed))\" errors=\"\(count(.errored))\" skipped=\"\(count(.skipped) + count(.xfailed))\""
     }
 
     private func seconds(_ duration: Duration) -> String {

@@ -7,6 +7,12 @@ public struct TAPReporter: Reporter {
         for (index, result) in report.results.enumerated() {
             let number = index + 1
             let description = result.caseID.replacingOccurrences(of: "#", with: "\\#")
+            if let reason = result.expectedFailure, result.status != .skipped {
+                // TAP's TODO directive is an expected failure; a TODO that passes is a bonus.
+                let point = result.status == .xpassed ? "ok" : "not ok"
+                lines.append("\(point) \(number) - \(description) # TODO \(reason)")
+                continue
+            }
             switch result.outcome {
             case .passed:
                 lines.append("ok \(number) - \(description)")

@@ -10,12 +10,18 @@ public struct CaseSelection: Sendable {
     public var excludedTags: [String]
     /// Run only the case with exactly this id.
     public var caseID: String?
+    /// Run only this part of the suite.
+    public var shard: Shard?
 
-    public init(idPattern: String? = nil, tags: [String] = [], excludedTags: [String] = [], caseID: String? = nil) {
+    public init(
+        idPattern: String? = nil, tags: [String] = [], excludedTags: [String] = [], caseID: String? = nil,
+        shard: Shard? = nil
+    ) {
         self.idPattern = idPattern
         self.tags = tags
         self.excludedTags = excludedTags
         self.caseID = caseID
+        self.shard = shard
     }
 
     /// The selected cases, in their suite order.
@@ -30,6 +36,7 @@ public struct CaseSelection: Sendable {
         }
         return cases.filter { specCase in
             if let caseID, specCase.id != caseID { return false }
+            if let shard, !shard.contains(specCase.id) { return false }
             if let regex, regex.firstMatch(in: specCase.id, range: NSRange(specCase.id.startIndex..., in: specCase.id)) == nil {
                 return false
             }

@@ -8,11 +8,15 @@ public struct RunReport: Sendable {
         results.filter { $0.status == status }.count
     }
 
-    /// `N passed, N failed, N errored, N skipped`: the closing line CI reads.
+    /// `N passed, N failed, N errored, N skipped`: the closing line CI reads; expected
+    /// failures add `, N xfailed, N xpassed` as pytest does, only when there are any.
     public var summaryLine: String {
-        CaseResult.Status.allCases.map { "\(count($0)) \($0.rawValue)" }.joined(separator: ", ")
+        var statuses: [CaseResult.Status] = [.passed, .failed, .errored, .skipped]
+        if count(.xfailed) + count(.xpassed) > 0 { statuses += [.xfailed, .xpassed] }
+        return statuses.map { "\(count($0)) \($0.rawValue)" }.joined(separator: ", ")
     }
 
-    /// Whether CI should go green: nothing failed and nothing errored.
-    public var succeeded: Bool { count(.failed) == 0 && count(.errored) == 0 }
+    /// Whether CI should go green: nothing failed or errored, and no expected failure passed
+    /// (so the list of expected failures is kept honest).
+    public var succeeded: Bool { count(.failed) == 0 && count(.errored) == 0 && count(.xpassed) == 0 }
 }
