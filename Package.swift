@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "TrainingClient", targets: ["TrainingClient"]),
         .library(name: "SpecHarness", targets: ["SpecHarness"]),
         .executable(name: "regspec", targets: ["regspec"]),
+        .executable(name: "regspec-bench", targets: ["regspec-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -42,6 +43,14 @@ let package = Package(
             name: "regspec",
             dependencies: [
                 "SpecHarness",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "regspec-bench",
+            dependencies: [
+                "SpecHarness", "TrainingClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

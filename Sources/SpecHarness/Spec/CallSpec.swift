@@ -66,6 +66,22 @@ public struct FnSpec: Sendable {
     public var metrics: OrderedDictionary<String, VerbatimMetric>
     public var parameters: OrderedDictionary<String, JSONValue>
     public var location: SourceLocation
+
+    /// A reference made in code rather than read from a spec file.
+    public init(
+        name: String, isAsync: Bool = false, delayMilliseconds: Double? = nil, scale: Double? = nil, datums: [Int]? = nil,
+        metrics: OrderedDictionary<String, VerbatimMetric> = [:], parameters: OrderedDictionary<String, JSONValue> = [:],
+        location: SourceLocation = .start(of: "code")
+    ) {
+        self.name = name
+        self.isAsync = isAsync
+        self.delayMilliseconds = delayMilliseconds
+        self.scale = scale
+        self.datums = datums
+        self.metrics = metrics
+        self.parameters = parameters
+        self.location = location
+    }
 }
 
 /// A custom metric a fn returns as written in the spec.
