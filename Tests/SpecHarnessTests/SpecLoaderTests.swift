@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SpecHarness
 
@@ -151,5 +152,49 @@ struct SpecLoaderTests {
             Capability.structured, Capability.async, Capability.gradNorms, Capability.timeouts,
             Capability.maxConcurrency, Capability.future,
         ])
+    }
+}
+
+@Suite("Arrays in .npy files")
+struct NumPyArrayTests {
+    @Test("logprobs, targets and gradients can come from .npy files under fixtures")
+    func loadsArrays() throws {
+        let workspace = try SpecWorkspace()
+        try FileManager.default.createDirectory(atPath: workspace.root + "/fixtures/arrays", withIntermediateDirectories: true)
+        try npyFile([-1.0, -2.0], shape: [2]).write(to: URL(fileURLWithPath: workspace.root + "/fixtures/arrays/lp.npy"))
+        try npyFile([2, 3], shape: [2]).write(to: URL(fileURLWithPath: workspace.root + "/fixtures/arrays/targets.npy"))
+        try npyFile([0.5, 0.5], shape: [1, 2]).write(to: URL(fileURLWithPath: workspace.root + "/fixtures/arrays/grad.npy"))
+        try workspace.write("specs/a.yaml", specFile(
+            data: """
+                data:
+                      - {tokens: [1, 2], targets: {npy: arrays/targets.npy}, logprobs: {npy: arrays/lp.npy}}
+                """,
+            expect: """
+                expect:
+                      gradient: [{npy: arrays/grad.npy}]
+                """))
+        let suite = workspace.load("specs")
+        #expect(suite.diagnostics.isEmpty, "\(suite.diagnostics)")
+        let specCase = try #require(suite.cases.first)
+        #expect(specCase.input.data[0].logprobs == [-1.0, -2.0])
+        #expect(specCase.input.data[0].datum.targetTokens?.data == [2, 3])
+        guard case .success(let expectation) = specCase.expectation else {
+            Issue.record("expected a success expectation")
+            return
+        }
+        #expect(expectation.gradient?.first?.values == [0.5, 0.5])
+    }
+
+    @Test("a file that is not .npy is a diagnostic at the reference")
+    func rejectsGarbage() throws {
+        let workspace = try SpecWorkspace()
+        try workspace.write("fixtures/bad.npy", "not numpy")
+        try workspace.write("specs/a.yaml", specFile(data: """
+            data:
+                  - {tokens: [1, 2], targets: [2, 3], logprobs: {npy: bad.npy}}
+            """))
+        let diagnostic = try #require(workspace.load("specs").diagnostics.first)
+        #expect(diagnostic.message.contains("is not a supported .npy file: no NUMPY magic"))
+        #expect(diagnostic.location.line == 7)
     }
 }

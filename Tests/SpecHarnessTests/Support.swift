@@ -59,3 +59,20 @@ func specFile(
 
     """
 }
+
+/// The bytes of a `.npy` file (format 1.0) holding `values` as little-endian float64.
+func npyFile(_ values: [Double], shape: [Int]) -> Data {
+    let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    var header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(shapeText), }"
+    // The header is padded with spaces so the data starts on a 64-byte boundary, ending in a newline.
+    while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+    header += "\n"
+    var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+    let length = UInt16(header.utf8.count)
+    data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
+    data.append(contentsOf: Array(header.utf8))
+    for value in values {
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+    }
+    return data
+}

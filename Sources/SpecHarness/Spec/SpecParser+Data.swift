@@ -37,7 +37,13 @@ extension SpecParser {
         let modelInput: ModelInput
         switch (reader["tokens"], reader["model_input"]) {
         case (let tokens?, nil):
-            modelInput = .fromInts(try tokenList(tokens, what: "\(what).tokens"))
+            if case .mapping = tokens.content {
+                let array = try numberArray(tokens, what: "\(what).tokens")
+                try checkTokens(array.values, at: tokens.location, what: "\(what).tokens")
+                modelInput = .fromInts(array.values.map { Int($0) })
+            } else {
+                modelInput = .fromInts(try tokenList(tokens, what: "\(what).tokens"))
+            }
         case (nil, let wire?):
             modelInput = try parseModelInput(wire, what: "\(what).model_input")
         case (_?, _?):
@@ -60,19 +66,19 @@ extension SpecParser {
             inputs[key] = tensor
         }
         if let targets = reader["targets"] {
-            let array = try targets.numberArray("\(what).targets")
+            let array = try numberArray(targets, what: "\(what).targets")
             try checkTokens(array.values, at: targets.location, what: "\(what).targets")
             try add("target_tokens", TensorData(data: array.values, dtype: .int64, shape: array.shape), at: targets.location)
         }
         let targetShape = inputs["target_tokens"]?.resolvedShape
         if let weights = reader["weights"] {
-            let array = try weights.numberArray("\(what).weights")
+            let array = try numberArray(weights, what: "\(what).weights")
             try add("weights", TensorData(floats: array.values, shape: targetShape ?? array.shape), at: weights.location)
         }
         if let extra = reader["inputs"] {
             let extraReader = try MappingReader(extra, what: "\(what).inputs", allowed: nil)
             for pair in extraReader.pairs {
-                let array = try pair.value.numberArray("\(what).inputs.\(pair.key)")
+                let array = try numberArray(pair.value, what: "\(what).inputs.\(pair.key)")
                 try add(pair.key, TensorData(floats: array.values, shape: array.shape), at: pair.keyLocation)
             }
         }
@@ -83,7 +89,7 @@ extension SpecParser {
 
         let logprobs: [Double]
         if let logprobsValue = reader["logprobs"] {
-            logprobs = try logprobsValue.numberArray("\(what).logprobs").values
+            logprobs = try numberArray(logprobsValue, what: "\(what).logprobs").values
             let expected = targetShape.map { $0.reduce(1, *) } ?? 0
             guard logprobs.count == expected else {
                 throw SpecDiagnostic(
@@ -97,6 +103,15 @@ extension SpecParser {
             logprobs = []
         }
         return CaseDatum(datum: Datum(modelInput: modelInput, lossFnInputs: inputs), logprobs: logprobs)
+    }
+
+    /// A list of numbers written inline, or `{npy: PATH}` naming a `.npy` file under the fixtures folder.
+    func numberArray(_ value: YAMLValue, what: String) throws(SpecDiagnostic) -> (values: [Double], shape: [Int]) {
+        guard case .mapping = value.content else { return try value.numberArray(what) }
+        let reader = try MappingReader(value, what: what, allowed: ["npy"])
+        let pathValue = try reader.required("npy", in: what)
+        let path = (fixturesDirectory as NSString).appendingPathComponent(try pathValue.string("\(what).npy"))
+        return try NumPyArray.read(path, at: pathValue.location)
     }
 
     private func tokenList(_ value: YAMLValue, what: String) throws(SpecDiagnostic) -> [Int] {

@@ -129,7 +129,7 @@ extension SpecParser {
         }
         var result: [ExpectedArray] = []
         for (index, row) in rows.enumerated() {
-            let array = try row.numberArray("gradient[\(index)]")
+            let array = try numberArray(row, what: "gradient[\(index)]")
             let expected = data[index].logprobs.count
             guard array.values.count == expected else {
                 throw SpecDiagnostic(row.location, "gradient[\(index)] has \(array.values.count) values but datum \(index) has \(expected) logprobs")

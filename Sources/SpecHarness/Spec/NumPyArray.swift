@@ -1,0 +1,69 @@
+import Foundation
+
+/// Reads `.npy` files (NumPy's array format), so large logprobs and gradients need not be YAML.
+///
+/// Supports little-endian float64, float32, int64 and int32 arrays in C order, the dtypes
+/// `numpy.save` writes for the data a spec holds.
+enum NumPyArray {
+    static func read(_ path: String, at location: SourceLocation) throws(SpecDiagnostic) -> (values: [Double], shape: [Int]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SpecDiagnostic(location, "cannot read the .npy file \(path)", hint: "the path is relative to the fixtures folder")
+        }
+        let bytes = [UInt8](data)
+        func fail(_ problem: String) -> SpecDiagnostic {
+            SpecDiagnostic(location, "\(path) is not a supported .npy file: \(problem)", hint: "write it with numpy.save(path, array.astype('float64'))")
+        }
+        let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw fail("no NUMPY magic") }
+        let major = bytes[6]
+        let headerStart = major == 1 ? 10 : 12
+        guard bytes.count >= headerStart else { throw fail("truncated header") }
+        let headerLength = major == 1
+            ? Int(bytes[8]) | Int(bytes[9]) << 8
+            : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        guard bytes.count >= headerStart + headerLength else { throw fail("truncated header") }
+        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
+
+        guard let descr = capture(#"'descr':\s*'([^']*)'"#, in: header) else { throw fail("no descr") }
+        if capture(#"'fortran_order':\s*(True)"#, in: header) != nil { throw fail("Fortran order; save a C-ordered array") }
+        guard let shapeText = capture(#"'shape':\s*\(([^)]*)\)"#, in: header) else { throw fail("no shape") }
+        var shape: [Int] = []
+        for part in shapeText.split(separator: ",") {
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            guard let dimension = Int(trimmed), dimension >= 0 else { throw fail("bad shape (\(shapeText))") }
+            shape.append(dimension)
+        }
+        let count = shape.reduce(1, *)
+        let body = bytes[(headerStart + headerLength)...]
+        let width: Int
+        switch descr {
+        case "<f8", "<i8": width = 8
+        case "<f4", "<i4": width = 4
+        default: throw fail("dtype \(descr); use float64, float32, int64 or int32")
+        }
+        guard body.count >= count * width else { throw fail("\(body.count) data bytes for \(count) values of \(width) bytes") }
+        var values: [Double] = []
+        values.reserveCapacity(count)
+        body.withUnsafeBytes { raw in
+            for index in 0..<count {
+                let offset = index * width
+                switch descr {
+                case "<f8": values.append(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
+                case "<f4": values.append(Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))))
+                case "<i8": values.append(Double(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int64.self))))
+                default: values.append(Double(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self))))
+                }
+            }
+        }
+        return (values, shape)
+    }
+
+    private static func capture(_ pattern: String, in text: String) -> String? {
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+            let range = Range(match.range(at: 1), in: text)
+        else { return nil }
+        return String(text[range])
+    }
+}
