@@ -27,8 +27,62 @@ struct SpecLoading {
             records.append(BenchRecord(
                 group: group, name: String(format: "%.1f MB of YAML", size), value: size / seconds, unit: "MB/s",
                 note: String(format: "%.2f s; peak RSS so far %.0f MiB", seconds, Double(PeakMemory.residentBytes()) / 1_048_576)))
+            records.append(try loadNumPy(tokens: max(1, (megabytes << 20) / 24), folder: folder, yamlSeconds: seconds))
         }
         return records
+    }
+
+    /// The same datum with its three arrays in .npy files; the ratio is against the YAML load.
+    private func loadNumPy(tokens: Int, folder: String, yamlSeconds: Double) throws -> BenchRecord {
+        let name = "npy-\(tokens)"
+        try FileManager.default.createDirectory(atPath: folder + "/fixtures/\(name)", withIntermediateDirectories: true)
+        var bytes = 0
+        let tokenIDs: [Double] = (0..<tokens).map { Double($0 % 1000) }
+        let targetIDs: [Double] = (0..<tokens).map { Double(($0 + 1) % 1000) }
+        let logprobs: [Double] = (0..<tokens).map { -0.01 - Double($0 % 997) / 200 }
+        let arrays: [(String, [Double])] = [("tokens", tokenIDs), ("targets", targetIDs), ("logprobs", logprobs)]
+        for (array, values) in arrays {
+            let data = Self.npy(values)
+            bytes += data.count
+            try data.write(to: URL(fileURLWithPath: folder + "/fixtures/\(name)/\(array).npy"))
+        }
+        let path = folder + "/specs/\(name).yaml"
+        try Self.specText(bytes: 0)
+            .replacingOccurrences(of: "large/one", with: "large/\(name)")
+            .replacingOccurrences(of: "tokens: [0]", with: "tokens: {npy: \(name)/tokens.npy}")
+            .replacingOccurrences(of: "targets: [1]", with: "targets: {npy: \(name)/targets.npy}")
+            .replacingOccurrences(of: "logprobs: [-0.010000]", with: "logprobs: {npy: \(name)/logprobs.npy}")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let seconds = try Self.time {
+            let suite = SpecLoader().load(paths: [path])
+            guard suite.diagnostics.isEmpty, suite.cases.first?.input.data.first?.logprobs.count == tokens else {
+                throw ValidationFailure("the .npy spec does not load: \(suite.diagnostics.first.map { "\($0)" } ?? "")")
+            }
+        }
+        let megabytes = Double(bytes) / 1_048_576
+        return BenchRecord(
+            group: "4. loading spec files with large inline arrays", name: String(format: "same datum as .npy (%.1f MB)", megabytes),
+            value: megabytes / seconds, unit: "MB/s", note: String(format: "%.3f s; %.0fx faster than YAML", seconds, yamlSeconds / seconds))
+    }
+
+    private static func time(_ body: () throws -> Void) throws -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try body()
+        let elapsed = clock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+
+    /// A float64 .npy file, format 1.0.
+    static func npy(_ values: [Double]) -> Data {
+        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(values.count),), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        data.append(contentsOf: [UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
+        data.append(contentsOf: Array(header.utf8))
+        values.withUnsafeBytes { data.append(contentsOf: $0) }
+        return data
     }
 
     /// One case whose single datum has as many tokens as fit in `bytes` of YAML.
