@@ -98,8 +98,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let progress = ProgressLine(total: cases.count)
-        // The engine enforces the case timeout itself; the runner's is a backstop.
-        let runner = SuiteRunner(engine: engine, jobs: jobs, caseTimeout: caseTimeout + .seconds(5))
+        // The engine enforces the case timeout itself (a relaunch's handshake and the run may
+        // each take it); the runner's is a backstop.
+        let runner = SuiteRunner(engine: engine, jobs: jobs, caseTimeout: caseTimeout * 2 + .seconds(5))
         var report = await runner.run(cases, description: description) { result in progress.advance(result) }
         progress.finish()
         await processEngine?.shutdown()

@@ -81,6 +81,14 @@ struct FaultInjectionTests {
         #expect(outcome.stderr.contains("speaks protocol version 99"))
     }
 
+    @Test("an engine that dies before the handshake stops the run and shows its stderr")
+    func dieAtStart() throws {
+        let outcome = try run(mode: "die-at-start", on: nil)
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("the engine could not start"))
+        #expect(outcome.stderr.contains("No module named 'my_sdk'"))
+    }
+
     @Test("a huge reply that breaks the schema errors only its case")
     func hugeLine() throws {
         let outcome = try run(mode: "huge-line")

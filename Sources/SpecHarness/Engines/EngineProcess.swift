@@ -23,12 +23,19 @@ actor EngineProcess {
         if let description, process?.isRunning == true { return description }
         terminate()
         try launch()
-        try send(EngineProtocol.startMessage())
-        let reply = try await readMessage(timeout: timeout, waitingFor: "the answer to start")
-        if strictProtocol { try ProtocolConformance.checkStarted(reply) }
-        let started = try EngineProtocol.parseStarted(reply)
-        description = started
-        return started
+        do {
+            try send(EngineProtocol.startMessage())
+            let reply = try await readMessage(timeout: timeout, waitingFor: "the answer to start")
+            if strictProtocol { try ProtocolConformance.checkStarted(reply) }
+            let started = try EngineProtocol.parseStarted(reply)
+            description = started
+            return started
+        } catch let failure as EngineFailure {
+            // An engine that dies on start-up (an import error, say) explains itself on stderr.
+            try? await Task.sleep(for: .milliseconds(50))
+            terminate()
+            throw EngineFailure(failure.message, stderrTail: stderrTail.text)
+        }
     }
 
     /// Runs one case; on any breakage the process is killed so the next case gets a fresh one.
@@ -49,7 +56,10 @@ actor EngineProcess {
                 // The engine is fine but could not run this case; keep the process.
                 throw EngineCaseError(description: "the engine could not run the case: \(try errored.string())")
             }
-            return try Observation(json: try reader.field("observation").value)
+            let observation = try Observation(json: try reader.field("observation").value)
+            // A later report should show what came after this good answer, not before it.
+            stderrTail.clear()
+            return observation
         } catch let error as EngineCaseError {
             throw error
         } catch let error as EngineFailure {

@@ -30,6 +30,9 @@ public enum EngineProtocol {
     /// - Throws: `ProtocolError` for a malformed reply or another protocol version.
     public static func parseStarted(_ json: JSONValue) throws(ProtocolError) -> EngineDescription {
         let reader = JSONReader(json)
+        if let refusal = try reader.optional("error") {
+            throw ProtocolError("error", "the engine refused to start: \(try refusal.string())")
+        }
         let version = try reader.field("version").integer()
         guard version == Self.version else {
             throw ProtocolError("version", "the engine speaks protocol version \(version); this harness speaks \(Self.version)")

@@ -4,6 +4,8 @@
 /// adapter's own CI, to catch typos such as `"outcom"` that leniency would hide.
 enum ProtocolConformance {
     static func checkStarted(_ reply: JSONValue) throws(ProtocolError) {
+        // `error` is how an engine refuses to start; parseStarted reports it.
+        if reply["error"] != nil { return }
         try keys(of: reply, path: "", allowed: ["version", "engine"])
         guard let engine = reply["engine"] else { return }
         try keys(of: engine, path: "engine", allowed: ["name", "language", "version", "capabilities"])

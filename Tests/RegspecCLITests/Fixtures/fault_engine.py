@@ -7,7 +7,7 @@ It forwards every protocol line to a real engine (the command after `--`, normal
   fault_engine.py MODE [CASE_ID] -- ENGINE COMMAND...
 
 Modes: crash, hang, garbage, wrong-seq, exit-after-handshake, stderr-noise, bad-version,
-huge-line, pass.
+huge-line, die-at-start, pass.
 """
 import json
 import subprocess
@@ -30,6 +30,9 @@ def main():
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
 
+    if mode == "die-at-start":
+        sys.stderr.write("ModuleNotFoundError: No module named 'my_sdk'\n")
+        sys.exit(1)
     for line in sys.stdin:
         if mode == "stderr-noise":
             sys.stderr.write("noise: " + "x" * 200 + "\n")
