@@ -109,4 +109,15 @@ struct CaseCheckerTests {
         #expect(CaseChecker(specCase).check(observe(wrong)).map(\.path) == ["error.kind", "error.label", "error.message"])
         #expect(CaseChecker(specCase).check(correctObservation(of: specCase)).map(\.path) == ["error"])
     }
+
+    @Test("request counts stated beside an error are checked")
+    func errorRequestCounts() throws {
+        let specCase = try exampleCase(expect: "expect:\n      error: {kind: loss_fn_failed}\n      requests: {forward: 1, backward: 0}")
+        var observation = correctObservation(of: specCase)
+        observation.outcome = .failure(ObservedError(kind: "loss_fn_failed", label: "total", message: "boom", type: nil))
+        observation.backwardRequests = []
+        #expect(CaseChecker(specCase).check(observation) == [])
+        observation.forwardRequests = []
+        #expect(CaseChecker(specCase).check(observation).map(\.path) == ["requests.forward"])
+    }
 }

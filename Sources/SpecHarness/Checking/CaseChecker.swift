@@ -42,8 +42,10 @@ public struct CaseChecker: Sendable {
     }
 
     private var requestCounts: RequestCounts? {
-        guard case .success(let expected) = specCase.expectation else { return nil }
-        return expected.requests
+        switch specCase.expectation {
+        case .success(let expected): return expected.requests
+        case .failure(let expected): return expected.requests
+        }
     }
 
     private func describe(_ expected: ErrorExpectation) -> String {

@@ -87,7 +87,7 @@ struct InvariantChecker {
         for regularizer in call.regularizers {
             guard let name = regularizer.name, case .object(let entry)? = entries[name] else { continue }
             let path = "metrics.regularizers.\(name)"
-            if entry.keys != entryKeys && Set(entry.keys) != Set(entryKeys) {
+            if Set(entry.keys) != Set(entryKeys) {
                 mismatches.append(Mismatch(path, "must have exactly the keys \(entryKeys), has \(entry.keys)"))
             }
             guard let value = entry.number(at: ["value"]), let weight = entry.number(at: ["weight"]),

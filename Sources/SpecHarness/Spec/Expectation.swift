@@ -18,6 +18,8 @@ public struct ErrorExpectation: Sendable {
     /// A regular expression searched in the message.
     public var messagePattern: String?
     public var label: String?
+    /// Request counts, e.g. one forward and no backward for an error after the forward.
+    public var requests: RequestCounts?
     public var location: SourceLocation
 }
 

@@ -19,7 +19,9 @@ extension SpecParser {
                     reader.location(of: key), "expect has both error and \(key)",
                     hint: "a case expects either an error or a result")
             }
-            return (.failure(try parseError(errorValue)), tolerance)
+            var expectation = try parseError(errorValue)
+            expectation.requests = requests
+            return (.failure(expectation), tolerance)
         }
         var expectation = SuccessExpectation(absent: [], requests: requests)
         if let metrics = reader["metrics"] {
