@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# CI for the Python adapter: the whole suite against the example
+# (examples/structured_regularizers.py) through the adapter, then checks that
+# the suite still catches the three broken variants and that the unmodified
+# tinker 0.7.0 fails exactly its known legacy cases.
+#
+# The virtual environment lives outside the repository and is reused:
+#   REGSPEC_PYTHON_VENV       default $HOME/.cache/regspec/python-venv
+#   REGSPEC_BASE_PYTHON       the interpreter that creates it (default python3, needs >= 3.11)
+#   REGSPEC_TORCH_REQUIREMENT what `pip install` gets for torch (default torch)
+#   REGSPEC_SKIP_PYTHON=1     skip everything
+# torch, tinker==0.7.0 and the adapter are installed only when missing. If torch
+# (or tinker) cannot be installed, the script prints one SKIPPED line and exits 0.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT="$(pwd)"
+
+skip() {
+  echo "SKIPPED: python adapter: $*"
+  exit 0
+}
+fail() {
+  echo "error: python adapter: $*" >&2
+  exit 1
+}
+
+[ "${REGSPEC_SKIP_PYTHON:-0}" = "1" ] && skip "REGSPEC_SKIP_PYTHON=1"
+
+VENV="${REGSPEC_PYTHON_VENV:-$HOME/.cache/regspec/python-venv}"
+PY="$VENV/bin/python"
+BASE_PYTHON="${REGSPEC_BASE_PYTHON:-python3}"
+
+# -- the environment (each step only when missing) ----------------------------------
+if [ ! -x "$PY" ]; then
+  command -v "$BASE_PYTHON" >/dev/null 2>&1 || skip "no $BASE_PYTHON to create $VENV with"
+  "$BASE_PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || skip "tinker 0.7.0 needs Python >= 3.11, and $BASE_PYTHON is $("$BASE_PYTHON" -V 2>&1)"
+  mkdir -p "$(dirname "$VENV")"
+  "$BASE_PYTHON" -m venv "$VENV" >/dev/null 2>&1 || skip "cannot create a virtual environment at $VENV"
+fi
+"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || skip "$VENV has Python $("$PY" -V 2>&1); tinker 0.7.0 needs >= 3.11"
+
+pip_install() {
+  "$PY" -m pip install --disable-pip-version-check --quiet "$@"
+}
+
+if ! "$PY" -c 'import torch' >/dev/null 2>&1; then
+  echo "installing torch into $VENV (once; this is a large download)"
+  # shellcheck disable=SC2086
+  pip_install ${REGSPEC_TORCH_REQUIREMENT:-torch} >"$VENV.torch-install.log" 2>&1 \
+    || skip "torch cannot be installed (no network, or pip failed; see $VENV.torch-install.log)"
+  "$PY" -c 'import torch' >/dev/null 2>&1 || skip "torch was installed into $VENV but does not import"
+fi
+
+tinker_version() {
+  "$PY" -c 'from importlib.metadata import version; print(version("tinker"))' 2>/dev/null
+}
+if [ "$(tinker_version)" != "0.7.0" ]; then
+  echo "installing tinker==0.7.0 into $VENV"
+  pip_install "tinker==0.7.0" >"$VENV.tinker-install.log" 2>&1 \
+    || skip "tinker==0.7.0 cannot be installed (no network, or pip failed; see $VENV.tinker-install.log)"
+fi
+
+# The adapter, installed editable from this checkout (so it is never stale).
+ADAPTER_DIR="$ROOT/adapters/python"
+installed_from() {
+  "$PY" -c 'import os, regspec_adapter; print(os.path.realpath(os.path.dirname(regspec_adapter.__file__)))' 2>/dev/null
+}
+if [ "$(cd / && installed_from)" != "$(realpath "$ADAPTER_DIR/regspec_adapter")" ]; then
+  echo "installing the adapter (editable) into $VENV"
+  pip_install --no-deps --no-build-isolation -e "$ADAPTER_DIR" >"$VENV.adapter-install.log" 2>&1 \
+    || pip_install --no-deps -e "$ADAPTER_DIR" >>"$VENV.adapter-install.log" 2>&1 \
+    || fail "cannot install the adapter from $ADAPTER_DIR (see $VENV.adapter-install.log)"
+fi
+
+# -- the harness ---------------------------------------------------------------------------
+REGSPEC="$ROOT/.build/debug/regspec"
+if [ ! -x "$REGSPEC" ]; then
+  export PATH="/opt/swift/usr/bin:$PATH"
+  swift build --product regspec >/dev/null || fail "cannot build .build/debug/regspec"
+fi
+
+engine() {
+  printf '%q -m regspec_adapter --client %q' "$PY" "$1"
+}
+EXAMPLE="adapters/python/examples/structured_regularizers.py"
+LOG="$(mktemp -d "${TMPDIR:-/tmp}/regspec-python.XXXXXX")"
+trap 'rm -rf "$LOG"' EXIT
+status=0
+
+# The runs are independent; start them all at once, then report in order.
+VARIANTS="UnweightedContributionClient UnawaitedAsyncClient ZeroWeightDroppedClient"
+"$REGSPEC" run specs --strict-protocol --jobs 2 --engine-command "$(engine "$EXAMPLE:StructuredTrainingClient")" \
+  >"$LOG/example.txt" 2>&1 &
+example_pid=$!
+for variant in $VARIANTS; do
+  "$REGSPEC" run specs --engine-command "$(engine "$EXAMPLE:$variant")" >"$LOG/$variant.txt" 2>&1 &
+  eval "pid_$variant=\$!"
+done
+"$REGSPEC" run specs --tag legacy --expected-failures adapters/python/known-failures/tinker-0.7.0-legacy.yaml \
+  --engine-command "$(engine tinker:TrainingClient)" >"$LOG/sdk.txt" 2>&1 &
+sdk_pid=$!
+"$PY" -m unittest discover -s adapters/python/tests >"$LOG/unittest.txt" 2>&1 &
+unittest_pid=$!
+
+# 1. The example must pass the whole suite.
+echo "-- the example ($EXAMPLE:StructuredTrainingClient), whole suite"
+if wait "$example_pid"; then
+  tail -n 1 "$LOG/example.txt"
+else
+  cat "$LOG/example.txt"
+  echo "error: the example does not pass the suite" >&2
+  status=1
+fi
+
+# 2. Each broken variant must fail it: cases failed (not errored: the engine works).
+for variant in $VARIANTS; do
+  eval "pid=\$pid_$variant"
+  wait "$pid"
+  code=$?
+  last="$(tail -n 1 "$LOG/$variant.txt")"
+  if [ "$code" -eq 1 ] && [[ "$last" =~ [1-9][0-9]*\ failed,\ 0\ errored ]]; then
+    echo "-- broken variant $variant fails as it must: $last"
+  else
+    tail -n 20 "$LOG/$variant.txt"
+    echo "error: broken variant $variant should fail cases of the suite (exit 1, none errored), exited $code" >&2
+    status=1
+  fi
+done
+
+# 3. The unmodified SDK on the legacy cases: exactly its known failures.
+echo "-- the unmodified tinker 0.7.0 on --tag legacy"
+if wait "$sdk_pid"; then
+  tail -n 1 "$LOG/sdk.txt"
+else
+  cat "$LOG/sdk.txt"
+  echo "error: the unmodified SDK no longer fails exactly its known legacy cases" >&2
+  status=1
+fi
+
+# 4. The example's own unit tests.
+if wait "$unittest_pid"; then
+  echo "-- unit tests: $(grep -E '^Ran ' "$LOG/unittest.txt")"
+else
+  cat "$LOG/unittest.txt"
+  status=1
+fi
+
+exit "$status"
