@@ -120,4 +120,15 @@ struct CaseCheckerTests {
         observation.forwardRequests = []
         #expect(CaseChecker(specCase).check(observation).map(\.path) == ["requests.forward"])
     }
+
+    @Test("weights must be float32 and shaped like the targets; requests must use cross_entropy")
+    func backwardWeightsShape() throws {
+        let specCase = try exampleCase()
+        var observation = correctObservation(of: specCase)
+        observation.backwardRequests[0].data[0].lossFnInputs["weights"] = TensorData(floats: [-0.5, -0.5], shape: [2, 1])
+        #expect(CaseChecker(specCase).check(observation).map(\.path) == ["requests.backward.data[0].weights"])
+        observation = correctObservation(of: specCase)
+        observation.backwardRequests[0].lossFn = BackendLossFunction(rawValue: "importance_sampling")
+        #expect(CaseChecker(specCase).check(observation).map(\.path) == ["requests.backward.loss_fn"])
+    }
 }

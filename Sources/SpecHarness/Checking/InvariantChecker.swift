@@ -28,10 +28,15 @@ struct InvariantChecker {
             return mismatches
         }
         let data = specCase.input.data.map(\.datum)
+        for (name, request) in [("forward", observation.forwardRequests.first), ("backward", backward)] {
+            if let request, request.lossFn != .crossEntropy {
+                mismatches.append(Mismatch("requests.\(name).loss_fn", "must be cross_entropy, is \(request.lossFn)"))
+            }
+        }
         if let forward = observation.forwardRequests.first {
             for (index, datum) in data.enumerated() where index >= forward.data.count
                 || forward.data[index].modelInput.tokens != datum.modelInput.tokens
-                || forward.data[index].targetTokens?.data != datum.targetTokens?.data
+                || !Self.sameTargets(forward.data[index].targetTokens, datum.targetTokens)
             {
                 mismatches.append(Mismatch("requests.forward.data[\(index)]", "the forward request does not carry datum \(index)'s model_input and target_tokens"))
             }
@@ -46,18 +51,32 @@ struct InvariantChecker {
             if sent.modelInput.tokens != datum.modelInput.tokens {
                 mismatches.append(Mismatch(path + ".model_input", "differs from the datum's model_input"))
             }
-            if sent.targetTokens?.data != datum.targetTokens?.data {
-                mismatches.append(Mismatch(path + ".target_tokens", "differs from the datum's target_tokens"))
+            if !Self.sameTargets(sent.targetTokens, datum.targetTokens) {
+                mismatches.append(Mismatch(path + ".target_tokens", "differs from the datum's target_tokens (values, int64 dtype or shape)"))
             }
             let keys = Set(sent.lossFnInputs.keys)
             if keys != ["target_tokens", "weights"] {
                 mismatches.append(Mismatch(path + ".loss_fn_inputs", "must hold exactly target_tokens and weights, holds \(keys.sorted())"))
             }
-            if let weights = sent.lossFnInputs["weights"], weights.data.count != (datum.targetTokens?.data.count ?? 0) {
-                mismatches.append(Mismatch(path + ".weights", "has \(weights.data.count) values, the targets \(datum.targetTokens?.data.count ?? 0)"))
+            let targetShape = datum.targetTokens?.resolvedShape ?? [0]
+            if let weights = sent.lossFnInputs["weights"] {
+                if weights.resolvedShape != targetShape || weights.data.count != targetShape.reduce(1, *) {
+                    mismatches.append(Mismatch(
+                        path + ".weights",
+                        "has shape \(weights.resolvedShape) with \(weights.data.count) values; the weights are -d(loss_total)/d(logprobs), shaped like target_tokens \(targetShape)"))
+                }
+                if weights.dtype != .float32 {
+                    mismatches.append(Mismatch(path + ".weights", "has dtype \(weights.dtype.rawValue); weights travel as float32"))
+                }
             }
         }
         return mismatches
+    }
+
+    /// Same token values, int64, and the same resolved shape.
+    private static func sameTargets(_ sent: TensorData?, _ expected: TensorData?) -> Bool {
+        guard let sent, let expected else { return sent == nil && expected == nil }
+        return sent.data == expected.data && sent.dtype == .int64 && sent.resolvedShape == expected.resolvedShape
     }
 
     private func checkStructured(_ metrics: Metrics) -> [Mismatch] {
