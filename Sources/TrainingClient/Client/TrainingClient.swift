@@ -56,6 +56,7 @@ public struct TrainingClient: Sendable {
             try Task.checkCancellation()
 
             var output: ForwardBackwardOutput
+            let lossTotal: Double
             switch mode {
             case .structured:
                 let base = lossFn == nil ? nil : evaluated.first
@@ -65,14 +66,15 @@ public struct TrainingClient: Sendable {
                 output = try await backend.forwardBackward(
                     Self.linearized(data, gradient: composed.gradient), lossFn: .crossEntropy)
                 output.metrics = Self.structuredMetrics(composed.metrics, over: output.metrics)
+                lossTotal = composed.metrics.number(at: ["loss_total"]) ?? .nan
             case .legacy:
                 let base = evaluated[0]
                 let gradient = try Composition.legacy(base: base)
                 output = try await backend.forwardBackward(
                     Self.linearized(data, gradient: gradient), lossFn: .crossEntropy)
                 for (key, value) in base.custom { output.metrics[key] = .number(value) }
+                lossTotal = base.value
             }
-            let lossTotal = output.metrics.number(at: ["loss_total"]) ?? evaluated[0].value
             telemetry.record(.callStopped(duration: clock.now - start, lossTotal: lossTotal))
             return output
         } catch {

@@ -50,6 +50,9 @@ public struct Metrics: Sendable, Equatable, Codable, ExpressibleByDictionaryLite
         init?(intValue: Int) { nil }
     }
 
+    /// Decodable cannot keep key order: a decoder hands over an object's keys unordered.
+    /// Where order matters (a reply's regularizers), read the JSON with an order-keeping
+    /// parser, as the conformance harness does.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: DynamicKey.self)
         var entries: OrderedDictionary<String, MetricValue> = [:]
@@ -72,6 +75,9 @@ public enum MetricValue: Sendable, Equatable, Codable {
     case number(Double)
     case object(Metrics)
 
+    /// Decodable cannot keep key order: a decoder hands over an object's keys unordered.
+    /// Where order matters (a reply's regularizers), read the JSON with an order-keeping
+    /// parser, as the conformance harness does.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let number = try? container.decode(Double.self) {
