@@ -69,15 +69,27 @@ struct JSONReader {
         return items.enumerated().map { JSONReader($0.element, path: "\(path)[\($0.offset)]") }
     }
 
+    /// Reads the raw items directly: paths are built only for an error, since arrays of
+    /// logprobs and weights are the bulk of every protocol message.
     func numbers() throws(ProtocolError) -> [Double] {
+        guard case .array(let items) = value else { throw fail("an array") }
         var result: [Double] = []
-        for item in try array() { result.append(try item.number()) }
+        result.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            guard let number = item.doubleValue else { throw ProtocolError("\(path)[\(index)]", "expected a number") }
+            result.append(number)
+        }
         return result
     }
 
     func integers() throws(ProtocolError) -> [Int] {
+        guard case .array(let items) = value else { throw fail("an array") }
         var result: [Int] = []
-        for item in try array() { result.append(try item.integer()) }
+        result.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            guard case .integer(let number) = item else { throw ProtocolError("\(path)[\(index)]", "expected an integer") }
+            result.append(number)
+        }
         return result
     }
 
