@@ -50,7 +50,7 @@ def main():
             total = nll + 0.1 * squares + 0.05 * kl + 0.5 * variance
             total.backward()
             sent = [(-leaf.grad).to(torch.float32) for leaf in leaves]
-            return float(total), sent
+            return float(total.detach()), sent
 
         repetitions = max(3, min(200, 2_000_000 // (datums * tokens)))
         timings = []
