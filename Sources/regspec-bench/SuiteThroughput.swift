@@ -40,6 +40,25 @@ struct SuiteThroughput {
         }
         records.append(BenchRecord(group: group, name: "whole suite in process, sleeps included", value: wholeSuite, unit: "s", note: "\(suite.cases.count) cases, --jobs 1"))
 
+        // The protocol's JSON work for a case, both sides, without processes: what a round
+        // trip costs before any pipe or wake-up.
+        var observations: [Observation] = []
+        for specCase in computeBound { observations.append(await reference.run(specCase.input)) }
+        let codecRepetitions = quick ? 3 : 20
+        let codec = try await Stopwatch.seconds {
+            for _ in 0..<codecRepetitions {
+                for (specCase, observation) in zip(computeBound, observations) {
+                    let sent = EngineProtocol.runMessage(sequence: 1, input: specCase.input).serialized()
+                    _ = try CaseInput(json: try JSONParser.parse(sent)["case"] ?? .null)
+                    let reply = EngineProtocol.runReply(sequence: 1, observation: observation).serialized()
+                    _ = try Observation(json: try JSONParser.parse(reply)["observation"] ?? .null)
+                }
+            }
+        }
+        records.append(BenchRecord(
+            group: group, name: "protocol JSON per case, both sides", value: codec / Double(codecRepetitions * computeBound.count) * 1e6,
+            unit: "us", note: "encode + parse + decode of the run message and its reply"))
+
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("regspec").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             records.append(BenchRecord(group: group, name: "protocol benchmarks skipped", value: 0, unit: "", note: "no regspec binary beside this one (\(binary))"))

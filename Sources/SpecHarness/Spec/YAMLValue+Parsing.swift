@@ -48,13 +48,22 @@ extension YAMLValue {
         }
     }
 
+    /// Plain untagged scalars by the YAML 1.2 core schema; quoted ones are strings; an
+    /// explicit standard tag (`!!float 1`) is honoured.
     private static func scalarContent(_ scalar: Node.Scalar, node: Node) -> Content {
-        switch Tag.Name(rawValue: node.tag.rawValue) {
-        case .null: return .null
-        case .bool: return node.bool.map(Content.bool) ?? .string(scalar.string)
-        case .int: return node.int.map(Content.integer) ?? .string(scalar.string)
-        case .float: return node.float.map(Content.number) ?? .string(scalar.string)
-        default: return .string(scalar.string)
+        let text = scalar.string
+        switch scalar.tag.rawValue {
+        case Tag.Name.implicit.rawValue where scalar.style == .plain:
+            return YAMLCoreSchema.resolve(text)
+        case Tag.Name.implicit.rawValue, Tag.Name.nonSpecific.rawValue, Tag.Name.str.rawValue:
+            return .string(text)
+        case Tag.Name.float.rawValue:
+            if case .integer(let number) = YAMLCoreSchema.resolve(text) { return .number(Double(number)) }
+            return YAMLCoreSchema.resolve(text)
+        case Tag.Name.int.rawValue, Tag.Name.bool.rawValue, Tag.Name.null.rawValue:
+            return YAMLCoreSchema.resolve(text)
+        default:
+            return .string(text)
         }
     }
 
