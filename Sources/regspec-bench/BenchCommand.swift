@@ -21,12 +21,24 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Smaller sizes and fewer repetitions, to check that the benchmark runs.")
     var quick = false
 
+    @Option(help: ArgumentHelp("Run only these groups: throughput, compute, async, loading (repeatable).", valueName: "group"))
+    var only: [String] = []
+
+    func validate() throws {
+        let groups = ["throughput", "compute", "async", "loading"]
+        if let unknown = only.first(where: { !groups.contains($0) }) {
+            throw ValidationError("unknown group '\(unknown)'; groups: \(groups.joined(separator: ", "))")
+        }
+    }
+
+    private func wanted(_ group: String) -> Bool { only.isEmpty || only.contains(group) }
+
     func run() async throws {
         var records: [BenchRecord] = []
-        records += try await SuiteThroughput(specs: specs, quick: quick).measure()
-        records += try await ReferenceCompute(quick: quick).measure()
-        records += try await AsyncConcurrency().measure()
-        records += try SpecLoading(quick: quick).measure()
+        if wanted("throughput") { records += try await SuiteThroughput(specs: specs, quick: quick).measure() }
+        if wanted("compute") { records += try await ReferenceCompute(quick: quick).measure() }
+        if wanted("async") { records += try await AsyncConcurrency().measure() }
+        if wanted("loading") { records += try SpecLoading(quick: quick).measure() }
         records.append(BenchRecord(
             group: "memory", name: "peak resident memory of this process", value: Double(PeakMemory.residentBytes()) / 1_048_576,
             unit: "MiB", note: "after every benchmark above"))

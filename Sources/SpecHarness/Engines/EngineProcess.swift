@@ -128,27 +128,17 @@ actor EngineProcess {
     }
 
     private func readMessage(timeout: Duration, waitingFor what: String) async throws -> JSONValue {
-        let lines = self.lines
-        let event = await withTaskGroup(of: LineBuffer.Event?.self) { group in
-            group.addTask { await lines.next() }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        let event = await lines.next(timeout: timeout)
         switch event {
-        case .line(let line)?:
+        case .line(let line):
             do {
                 return try JSONParser.parse(line)
             } catch {
                 throw EngineFailure("the engine wrote a line that is not JSON (\(error)): \(line.prefix(200))")
             }
-        case .closed(let reason)?:
+        case .closed(let reason):
             throw EngineFailure("\(reason) while the harness waited for \(what)")
-        case .cancelled?, nil:
+        case .timedOut, .cancelled:
             throw EngineFailure("the engine did not answer within \(timeout) (waiting for \(what)); it was killed")
         }
     }

@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// Lines read from an engine's stdout, handed to one waiting reader at a time.
@@ -10,12 +11,15 @@ final class LineBuffer: Sendable {
         /// The stream ended, with why.
         case closed(String)
         case cancelled
+        case timedOut
     }
 
     private struct State {
         var lines: [String] = []
         var closedReason: String?
         var waiter: CheckedContinuation<Event, Never>?
+        /// Tells a stale timer from the one of the current wait.
+        var waitNumber = 0
     }
 
     private let state = Mutex(State())
@@ -41,25 +45,49 @@ final class LineBuffer: Sendable {
         waiter?.resume(returning: .closed(reason))
     }
 
-    /// The next line, or why there is none.
-    func next() async -> Event {
+    /// The next line, or why there is none, waiting at most `timeout`.
+    ///
+    /// The timer is a dispatch timer rather than a racing task: this is on the protocol's
+    /// per-case path, and a task group per line cost more than the wait itself.
+    func next(timeout: Duration) async -> Event {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let immediate = state.withLock { state -> Event? in
-                    if !state.lines.isEmpty { return .line(state.lines.removeFirst()) }
-                    if let reason = state.closedReason { return .closed(reason) }
-                    if Task.isCancelled { return .cancelled }
+                let wait = state.withLock { state -> Int? in
+                    if !state.lines.isEmpty {
+                        continuation.resume(returning: .line(state.lines.removeFirst()))
+                        return nil
+                    }
+                    if let reason = state.closedReason {
+                        continuation.resume(returning: .closed(reason))
+                        return nil
+                    }
+                    if Task.isCancelled {
+                        continuation.resume(returning: .cancelled)
+                        return nil
+                    }
+                    state.waitNumber += 1
                     state.waiter = continuation
-                    return nil
+                    return state.waitNumber
                 }
-                if let immediate { continuation.resume(returning: immediate) }
+                guard let wait else { return }
+                let (seconds, attoseconds) = timeout.components
+                let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
+                    resumeWaiter(with: .timedOut, ifWaiting: wait)
+                }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Event, Never>? in
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume(returning: .cancelled)
+            resumeWaiter(with: .cancelled, ifWaiting: nil)
         }
+    }
+
+    /// Resumes the current waiter, if any (and if it is still wait number `wait`).
+    private func resumeWaiter(with event: Event, ifWaiting wait: Int?) {
+        let waiter = state.withLock { state -> CheckedContinuation<Event, Never>? in
+            guard wait == nil || wait == state.waitNumber else { return nil }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: event)
     }
 }

@@ -151,29 +151,40 @@ public struct JSONParser {
 
     private mutating func parseNumber() throws(JSONParseError) -> JSONValue {
         let start = index
+        var negative = false
         if peek(UInt8(ascii: "-")) {
+            negative = true
             index += 1
             if peek(UInt8(ascii: "I")) {
                 try expectWord("Infinity")
                 return .number(-.infinity)
             }
         }
-        var isInteger = true
+        // Integers, the common case for tokens and shapes, without making a String.
+        var magnitude = 0
+        var digits = 0
+        var overflow = false
+        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+            let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(Int(bytes[index] - UInt8(ascii: "0")))
+            overflow = overflow || overflow1 || overflow2
+            magnitude = sum
+            digits += 1
+            index += 1
+        }
+        guard digits > 0 || peek(UInt8(ascii: ".")) else { throw error("unexpected character") }
+        let isFloat = index < bytes.count && [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index])
+        if !isFloat && !overflow {
+            return .integer(negative ? -magnitude : magnitude)
+        }
         while index < bytes.count {
             let byte = bytes[index]
-            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") {
-                index += 1
-            } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
-                isInteger = false
-                index += 1
-            } else {
-                break
-            }
+            let isNumberByte = (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || [UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(byte)
+            guard isNumberByte else { break }
+            index += 1
         }
-        guard index > start, let text = String(bytes: bytes[start..<index], encoding: .ascii) else {
-            throw error("unexpected character")
-        }
-        if isInteger, let integer = Int(text) { return .integer(integer) }
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
         guard let number = Double(text) else { throw error("invalid number '\(text)'") }
         return .number(number)
     }
