@@ -78,17 +78,12 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let caseTimeout = Duration.milliseconds(timeout * 1000)
-        let engine: any Engine
-        let processEngine: ProcessEngine?
-        if let engineCommand {
-            processEngine = ProcessEngine(
-                command: engineCommand, processes: jobs, caseTimeout: caseTimeout, maximumRestarts: maxRestarts,
+        let processEngine = engineCommand.map { command in
+            ProcessEngine(
+                command: command, processes: jobs, caseTimeout: caseTimeout, maximumRestarts: maxRestarts,
                 strictProtocol: strictProtocol)
-            engine = processEngine ?? ReferenceEngine()
-        } else {
-            processEngine = nil
-            engine = ReferenceEngine()
         }
+        let engine: any Engine = processEngine ?? ReferenceEngine()
         let description: EngineDescription
         do {
             description = try await engine.describe()
@@ -135,7 +130,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            printError("error: cannot write the report to \(path): \(error.localizedDescription)")
+            printError("error: cannot write \(path): \(error.localizedDescription)")
             throw ExitCode(2)
         }
     }
