@@ -198,3 +198,45 @@ struct NumPyArrayTests {
         #expect(diagnostic.location.line == 7)
     }
 }
+
+@Suite("Malformed spec files")
+struct MalformedSpecTests {
+    /// Every prefix of a real spec file, and every single-character corruption of one, loads to
+    /// cases or diagnostics: a crash would end the test process, so finishing is the check.
+    @Test("truncated and corrupted files give diagnostics, never a crash")
+    func truncationsAndCorruptions() throws {
+        let workspace = try SpecWorkspace()
+        let text = specFile(call: """
+            call:
+                  loss_fn: {name: weighted_nll, async: true, delay_ms: 0}
+                  regularizers:
+                    - {name: total, weight: 0.5, fn: {name: kl_to_reference, estimator: k2, datums: [0]}}
+                  options: {track_grad_norms: true}
+            """)
+        let bytes = Array(text.utf8)
+        var diagnosed = 0
+        for end in stride(from: 0, to: bytes.count, by: 3) {
+            try workspace.write("specs/a.yaml", String(decoding: bytes[..<end], as: UTF8.self))
+            let suite = workspace.load("specs")
+            if !suite.diagnostics.isEmpty { diagnosed += 1 }
+            for diagnostic in suite.diagnostics {
+                #expect(diagnostic.location.line >= 1 && diagnostic.location.column >= 1)
+            }
+        }
+        let replacements: [UInt8] = Array(":[-{\"\t&*".utf8)
+        for (index, replacement) in zip(stride(from: 0, to: bytes.count, by: 5), replacements.cycled()) {
+            var corrupted = bytes
+            corrupted[index] = replacement
+            try workspace.write("specs/a.yaml", String(decoding: corrupted, as: UTF8.self))
+            _ = workspace.load("specs")
+        }
+        #expect(diagnosed > bytes.count / 3 / 2, "most truncations must be reported")
+    }
+}
+
+extension Array {
+    /// The elements repeated forever, for zipping with a longer sequence.
+    func cycled() -> some Sequence<Element> {
+        sequence(first: 0) { ($0 + 1) % count }.lazy.map { self[$0] }
+    }
+}
