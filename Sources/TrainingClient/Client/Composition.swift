@@ -64,8 +64,9 @@ enum Composition {
     private static func add(_ gradients: [[Double]?], scaledBy scale: Double, into total: inout [[Double]]) {
         for (datum, datumGradient) in gradients.enumerated() {
             guard let datumGradient else { continue }
-            for index in datumGradient.indices {
-                total[datum][index] += scale * datumGradient[index]
+            // One uniqueness check per row, not per element: this runs over every logprob of every fn.
+            total[datum].withUnsafeMutableBufferPointer { row in
+                for index in row.indices { row[index] += scale * datumGradient[index] }
             }
         }
     }
