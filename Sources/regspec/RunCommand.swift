@@ -55,7 +55,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard timeout > 0, timeout <= 86_400 else { throw ValidationError("--timeout must be a number of seconds above 0, at most 86400") }
         guard maxRestarts >= 0 else { throw ValidationError("--max-restarts must not be negative") }
         if updateExpectedFailures && expectedFailures == nil {
             throw ValidationError("--update-expected-failures needs --expected-failures FILE")

@@ -36,4 +36,12 @@ struct EngineServerTests {
     func stop() async {
         #expect(await server.respond(to: #"{"cmd":"stop"}"#) == nil)
     }
+
+    @Test("a timeout that cannot become a Duration errors the case instead of trapping")
+    func infiniteTimeout() async throws {
+        let input = #"{"id":"x","data":[],"logprobs":[],"call":{"loss_fn":null,"regularizers":[],"options":{"timeout_ms":Infinity},"entry_point":"call"}}"#
+        let reply = try #require(await server.respond(to: #"{"cmd":"run","seq":1,"case":"# + input + "}"))
+        #expect(reply.contains("case.call.options.timeout_ms"))
+        #expect(reply.contains("errored"))
+    }
 }

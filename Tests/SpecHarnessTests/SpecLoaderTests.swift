@@ -131,6 +131,36 @@ struct SpecLoaderTests {
         #expect(suite.diagnostics.count == 1)
     }
 
+    @Test("durations that cannot become a Duration are rejected, not trapped on", arguments: [
+        "options: {timeout_ms: .inf}", "options: {timeout_ms: .nan}", "options: {timeout_ms: 1.0e+300}",
+    ])
+    func badDurations(_ options: String) throws {
+        let workspace = try SpecWorkspace()
+        try workspace.write("specs/a.yaml", specFile(call: """
+            call:
+                  regularizers: [{name: total, weight: 0.5, fn: {name: sum, async: true, delay_ms: 1}}]
+                  \(options)
+            """))
+        #expect(workspace.load("specs").diagnostics.first?.message.contains("timeout_ms must be a positive, finite number") == true)
+        try workspace.write("specs/a.yaml", specFile(call: """
+            call:
+                  regularizers: [{name: total, weight: 0.5, fn: {name: sum, async: true, delay_ms: .inf}}]
+            """))
+        #expect(workspace.load("specs").diagnostics.first?.message.contains("delay_ms must be a finite number") == true)
+    }
+
+    @Test("a wire-form shape whose product overflows is a diagnostic, not a trap")
+    func overflowingShape() throws {
+        let workspace = try SpecWorkspace()
+        try workspace.write("specs/a.yaml", specFile(data: """
+            data:
+                  - tokens: [1, 2]
+                    loss_fn_inputs: {target_tokens: {data: [2, 3], dtype: int64, shape: [4611686018427387904, 4]}}
+                    logprobs: [-1.0, -2.0]
+            """))
+        #expect(workspace.load("specs").diagnostics.first?.message.contains("has shape [4611686018427387904, 4] but 2 values") == true)
+    }
+
     @Test("a path that does not exist is a diagnostic, not a crash")
     func missingPath() {
         let suite = SpecLoader().load(paths: ["/nonexistent/specs"])

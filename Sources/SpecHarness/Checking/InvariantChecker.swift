@@ -60,7 +60,7 @@ struct InvariantChecker {
             }
             let targetShape = datum.targetTokens?.resolvedShape ?? [0]
             if let weights = sent.lossFnInputs["weights"] {
-                if weights.resolvedShape != targetShape || weights.data.count != targetShape.reduce(1, *) {
+                if weights.resolvedShape != targetShape || weights.data.count != TensorData.elementCount(of: targetShape) {
                     mismatches.append(Mismatch(
                         path + ".weights",
                         "has shape \(weights.resolvedShape) with \(weights.data.count) values; the weights are -d(loss_total)/d(logprobs), shaped like target_tokens \(targetShape)"))

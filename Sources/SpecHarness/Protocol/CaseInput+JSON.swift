@@ -67,8 +67,11 @@ extension CallSpec {
         let optionsReader = try reader.field("options")
         options = CallOptions(
             trackGradNorms: try optionsReader.optional("track_grad_norms")?.bool() ?? false,
-            timeoutMilliseconds: try optionsReader.optional("timeout_ms")?.number(),
+            timeoutMilliseconds: try optionsReader.optional("timeout_ms")?.milliseconds(minimum: .leastNonzeroMagnitude),
             maxConcurrency: try optionsReader.optional("max_concurrency")?.integer())
+        if let limit = options.maxConcurrency, limit < 1 {
+            throw ProtocolError("case.call.options.max_concurrency", "expected at least 1")
+        }
         let entryReader = try reader.field("entry_point")
         guard let entryPoint = EntryPoint(rawValue: try entryReader.string()) else {
             throw ProtocolError(entryReader.path, "expected call or future")
@@ -99,7 +102,7 @@ extension FnSpec {
     init(_ reader: JSONReader) throws(ProtocolError) {
         name = try reader.field("name").string()
         isAsync = try reader.optional("async")?.bool() ?? false
-        delayMilliseconds = try reader.optional("delay_ms")?.number()
+        delayMilliseconds = try reader.optional("delay_ms")?.milliseconds(minimum: 0)
         scale = try reader.optional("scale")?.number()
         datums = try reader.optional("datums")?.integers()
         metrics = [:]

@@ -59,6 +59,15 @@ struct JSONReader {
         return number
     }
 
+    /// A duration in milliseconds that can safely become a `Duration`.
+    func milliseconds(minimum: Double) throws(ProtocolError) -> Double {
+        let value = try number()
+        guard Milliseconds.isValid(value, minimum: minimum) else {
+            throw ProtocolError(path, "expected a finite number of milliseconds from \(minimum) to \(Int(Milliseconds.maximum))")
+        }
+        return value
+    }
+
     func bool() throws(ProtocolError) -> Bool {
         guard case .bool(let flag) = value else { throw fail("true or false") }
         return flag

@@ -1,4 +1,5 @@
 import Foundation
+import TrainingClient
 
 /// Reads `.npy` files (NumPy's array format), so large logprobs and gradients need not be YAML.
 ///
@@ -34,7 +35,7 @@ enum NumPyArray {
             guard let dimension = Int(trimmed), dimension >= 0 else { throw fail("bad shape (\(shapeText))") }
             shape.append(dimension)
         }
-        let count = shape.reduce(1, *)
+        guard let count = TensorData.elementCount(of: shape) else { throw fail("bad shape (\(shapeText))") }
         let body = bytes[(headerStart + headerLength)...]
         let width: Int
         switch descr {
@@ -42,7 +43,8 @@ enum NumPyArray {
         case "<f4", "<i4": width = 4
         default: throw fail("dtype \(descr); use float64, float32, int64 or int32")
         }
-        guard body.count >= count * width else { throw fail("\(body.count) data bytes for \(count) values of \(width) bytes") }
+        let (needed, overflow) = count.multipliedReportingOverflow(by: width)
+        guard !overflow, body.count >= needed else { throw fail("\(body.count) data bytes for \(count) values of \(width) bytes") }
         var values: [Double] = []
         values.reserveCapacity(count)
         body.withUnsafeBytes { raw in

@@ -31,7 +31,9 @@ extension SpecParser {
             options.trackGradNorms = try optionsReader["track_grad_norms"]?.bool("track_grad_norms") ?? false
             if let timeout = optionsReader["timeout_ms"] {
                 let milliseconds = try timeout.number("timeout_ms")
-                guard milliseconds > 0 else { throw SpecDiagnostic(timeout.location, "timeout_ms must be positive") }
+                guard milliseconds > 0, Milliseconds.isValid(milliseconds, minimum: 0) else {
+                    throw SpecDiagnostic(timeout.location, "timeout_ms must be a positive, finite number of milliseconds up to \(Int(Milliseconds.maximum))")
+                }
                 options.timeoutMilliseconds = milliseconds
             }
             if let limit = optionsReader["max_concurrency"] {
@@ -101,7 +103,9 @@ extension SpecParser {
             guard isAsync else {
                 throw SpecDiagnostic(delayValue.location, "delay_ms applies to async fns only", hint: "add `async: true`")
             }
-            guard let delay, delay >= 0 else { throw SpecDiagnostic(delayValue.location, "delay_ms must not be negative") }
+            guard let delay, Milliseconds.isValid(delay, minimum: 0) else {
+                throw SpecDiagnostic(delayValue.location, "delay_ms must be a finite number of milliseconds from 0 to \(Int(Milliseconds.maximum))")
+            }
         }
         let scale = try reader["scale"]?.number("scale")
         var datums: [Int]?

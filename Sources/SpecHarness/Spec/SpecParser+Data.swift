@@ -90,7 +90,7 @@ extension SpecParser {
         let logprobs: [Double]
         if let logprobsValue = reader["logprobs"] {
             logprobs = try numberArray(logprobsValue, what: "\(what).logprobs").values
-            let expected = targetShape.map { $0.reduce(1, *) } ?? 0
+            let expected = targetShape.flatMap(TensorData.elementCount(of:)) ?? 0
             guard logprobs.count == expected else {
                 throw SpecDiagnostic(
                     logprobsValue.location,

@@ -19,7 +19,7 @@ public enum BackendError: Error, Equatable, CustomStringConvertible {
         case .logprobsUnavailable(let datum, let datumCount):
             return "no logprobs to serve for datum \(datum): the backend holds logprobs for \(datumCount) datums"
         case .logprobsShapeMismatch(let datum, let expected, let served):
-            return "datum \(datum): target_tokens has shape \(expected) (\(expected.reduce(1, *)) values) but the backend holds \(served) logprobs for it"
+            return "datum \(datum): target_tokens has shape \(expected) (\(TensorData.elementCount(of: expected).map(String.init) ?? "too many") values) but the backend holds \(served) logprobs for it"
         case .tokenOutOfVocabulary(let datum, let token, let vocabularySize):
             return "datum \(datum): token \(token) is outside the vocabulary 0..<\(vocabularySize)"
         case .lengthMismatch(let datum, let inputLength, let targetLength):

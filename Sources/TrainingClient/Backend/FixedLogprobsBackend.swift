@@ -54,7 +54,7 @@ public actor FixedLogprobsBackend: TrainingBackend {
             throw BackendError.logprobsUnavailable(datum: index, datumCount: logprobs.count)
         }
         let values = logprobs[index]
-        guard values.count == shape.reduce(1, *) else {
+        guard values.count == TensorData.elementCount(of: shape) else {
             throw BackendError.logprobsShapeMismatch(datum: index, expected: shape, served: values.count)
         }
         return values

@@ -114,7 +114,7 @@ public struct TrainingClient: Sendable {
             guard index < forward.lossFnOutputs.count, let served = forward.lossFnOutputs[index]["logprobs"] else {
                 throw BackendError.logprobsUnavailable(datum: index, datumCount: forward.lossFnOutputs.count)
             }
-            guard served.data.count == shape.reduce(1, *) else {
+            guard served.data.count == TensorData.elementCount(of: shape) else {
                 throw BackendError.logprobsShapeMismatch(datum: index, expected: shape, served: served.data.count)
             }
             return try Tensor.variable(served.data, shape: shape)

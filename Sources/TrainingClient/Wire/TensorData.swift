@@ -35,7 +35,20 @@ public struct TensorData: Sendable, Equatable, Codable {
 
     /// Whether `resolvedShape` describes `data.count` elements.
     public var isConsistent: Bool {
-        resolvedShape.allSatisfy { $0 >= 0 } && resolvedShape.reduce(1, *) == data.count
+        Self.elementCount(of: resolvedShape) == data.count
+    }
+
+    /// How many elements `shape` holds, or nil for a negative dimension or a product that
+    /// overflows: shapes come from callers and files, and must not trap.
+    public static func elementCount(of shape: [Int]) -> Int? {
+        var product = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { return nil }
+            product = next
+        }
+        return product
     }
 
     private enum CodingKeys: String, CodingKey {
