@@ -125,8 +125,9 @@ extension SpecParser {
     }
 
     private func checkTokens(_ values: [Double], at location: SourceLocation, what: String) throws(SpecDiagnostic) {
-        if let bad = values.first(where: { $0 < 0 || $0.rounded() != $0 }) {
-            throw SpecDiagnostic(location, "\(what) holds \(bad), not a token id", hint: "token ids are non-negative integers")
+        // Token ids are exact integers in a Double only below 2^53.
+        if let bad = values.first(where: { !($0 >= 0 && $0 < 0x1p53 && $0.rounded() == $0) }) {
+            throw SpecDiagnostic(location, "\(what) holds \(bad), not a token id", hint: "token ids are non-negative integers below 2^53")
         }
     }
 
