@@ -1,7 +1,7 @@
 import OrderedCollections
 
 /// A JSON value, kept in key order, with NaN and infinities allowed as Python's `json` writes them.
-public indirect enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case integer(Int)

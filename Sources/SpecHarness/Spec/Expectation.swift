@@ -24,7 +24,7 @@ public struct ErrorExpectation: Sendable {
 }
 
 /// Expected metrics: numbers at the leaves of nested objects, each with its place in the file.
-public indirect enum ExpectedMetric: Sendable {
+public enum ExpectedMetric: Sendable {
     case number(Double, SourceLocation)
     case object([(key: String, value: ExpectedMetric)], SourceLocation)
 }

@@ -2,7 +2,7 @@
 ///
 /// Built once from the parser's tree; everything downstream reads this, never Yams.
 public struct YAMLValue: Sendable {
-    public indirect enum Content: Sendable {
+    public enum Content: Sendable {
         case null
         case bool(Bool)
         case integer(Int)
