@@ -26,7 +26,3 @@ final class ProgressLine: Sendable {
         if enabled { printError("\u{1B}[2K\r", newline: false) }
     }
 }
-
-func printError(_ message: String, newline: Bool) {
-    FileHandle.standardError.write(Data((message + (newline ? "\n" : "")).utf8))
-}

@@ -65,6 +65,7 @@ struct SelectionOptions: ParsableArguments {
     }
 }
 
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+/// Writes to stderr, unbuffered, so messages and the progress line interleave correctly.
+func printError(_ message: String, newline: Bool = true) {
+    FileHandle.standardError.write(Data((message + (newline ? "\n" : "")).utf8))
 }

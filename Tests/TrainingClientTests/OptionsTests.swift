@@ -108,8 +108,8 @@ struct OptionsTests {
         #expect(clock.now - begin < .seconds(5))
     }
 
-    @Test("In-flight async fns are cancelled when an earlier fn fails")
-    func inFlightFnsAreCancelled() async throws {
+    @Test("No fn starts after an earlier fn has failed")
+    func noFnStartsAfterAFailure() async throws {
         let harness = FixedHarness(logprobs: [[-1, -2]])
         let clock = ContinuousClock()
         let begin = clock.now

@@ -15,16 +15,3 @@ public struct SpecDiagnostic: Error, Sendable, Hashable, CustomStringConvertible
         hint.isEmpty ? "\(location): error: \(message)" : "\(location): error: \(message)\n    hint: \(hint)"
     }
 }
-
-/// Every problem found in a set of spec files, reported together.
-public struct SpecDiagnostics: Error, Sendable, CustomStringConvertible {
-    public var diagnostics: [SpecDiagnostic]
-
-    public init(_ diagnostics: [SpecDiagnostic]) {
-        self.diagnostics = diagnostics
-    }
-
-    public var description: String {
-        diagnostics.map(\.description).joined(separator: "\n")
-    }
-}
