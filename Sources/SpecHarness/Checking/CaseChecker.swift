@@ -30,6 +30,7 @@ public struct CaseChecker: Sendable {
             mismatches += checkGradient(observation, against: expected)
             mismatches += InvariantChecker(specCase: specCase).check(metrics: metrics, observation: observation)
         }
+        mismatches += TelemetryChecker(specCase: specCase).check(observation)
         if let counts = requestCounts {
             if let forward = counts.forward, forward != observation.forwardRequests.count {
                 mismatches.append(Mismatch("requests.forward", "expected \(forward) forward requests, the backend received \(observation.forwardRequests.count)"))

@@ -23,6 +23,8 @@ public struct ReferenceEngine: Engine {
         let regularizers = call.regularizers.map(arguments(for:))
         var options = CustomLossOptions(trackGradNorms: call.options.trackGradNorms, maxConcurrency: call.options.maxConcurrency)
         options.timeout = call.options.timeoutMilliseconds.map { .milliseconds($0) }
+        let telemetry = RecordingTelemetrySink()
+        options.telemetry = telemetry
         let data = input.data.map(\.datum)
 
         let outcome: Observation.Outcome
@@ -45,7 +47,7 @@ public struct ReferenceEngine: Engine {
         }
         return Observation(
             outcome: outcome, forwardRequests: await backend.forwardRequests,
-            backwardRequests: await backend.forwardBackwardRequests)
+            backwardRequests: await backend.forwardBackwardRequests, telemetry: telemetry.events.map(TelemetryRecord.init))
     }
 
     private func arguments(for entry: RegularizerEntrySpec) -> RegularizerArguments {
