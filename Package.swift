@@ -59,5 +59,6 @@ let package = Package(
         .testTarget(name: "TrainingClientTests", dependencies: ["TrainingClient"], swiftSettings: strictSettings),
         .testTarget(name: "SpecHarnessTests", dependencies: ["SpecHarness"], swiftSettings: strictSettings),
         .testTarget(name: "RegspecCLITests", dependencies: ["regspec"], swiftSettings: strictSettings),
+        .testTarget(name: "MutationTests", dependencies: ["SpecHarness", "TrainingClient"], swiftSettings: strictSettings),
     ]
 )

@@ -8,11 +8,12 @@ enum Composition {
         base: EvaluatedFn?, regularizers: [EvaluatedFn], counts: [Int], trackGradNorms: Bool
     ) -> (gradient: [[Double]], metrics: Metrics) {
         var gradient = counts.map { [Double](repeating: 0, count: $0) }
-        if let base { add(base.gradients, scaledBy: 1, into: &gradient) }
+        if let base, !ReferenceFault.isActive(.baseGradientDropped) { add(base.gradients, scaledBy: 1, into: &gradient) }
         for regularizer in regularizers {
-            let weight = regularizer.weight ?? 0
+            let weight = ReferenceFault.gradientScale(for: regularizer.weight ?? 0)  // the weight, outside mutation tests
             if weight != 0 { add(regularizer.gradients, scaledBy: weight, into: &gradient) }
         }
+        ReferenceFault.sanitize(&gradient)
 
         var entries: OrderedDictionary<String, MetricValue> = [:]
         var regularizerTotal = 0.0
@@ -22,18 +23,20 @@ enum Composition {
             regularizerTotal += contribution
             var entry: OrderedDictionary<String, MetricValue> = [
                 "value": .number(regularizer.value),
-                "weight": .number(weight),
+                "weight": .number(ReferenceFault.isActive(.weightEchoRoundedToFloat32) ? Double(Float(weight)) : weight),
                 "contribution": .number(contribution),
                 "custom": .object(customMetrics(regularizer)),
             ]
             if trackGradNorms {
                 let norm = l2Norm(regularizer.gradients)
                 entry["grad_norm"] = .number(norm)
-                entry["grad_norm_weighted"] = .number(abs(weight) * norm)
+                entry["grad_norm_weighted"] = .number((ReferenceFault.isActive(.gradNormWeightedKeepsSign) ? weight : abs(weight)) * norm)
             }
             entries[regularizer.label] = .object(Metrics(entry))
         }
-        let baseValue = base?.value ?? 0
+        if ReferenceFault.isActive(.regularizerTotalDropsLast) { regularizerTotal -= regularizers.last?.contribution ?? 0 }
+        if ReferenceFault.isActive(.regularizerEntriesSortedByName) { entries.sort { $0.key < $1.key } }
+        let baseValue = ReferenceFault.isActive(.lossTotalOmitsBase) ? 0 : base?.value ?? 0
         var metrics: OrderedDictionary<String, MetricValue> = [
             "loss_total": .number(baseValue + regularizerTotal),
             "regularizers": .object(Metrics(entries)),
@@ -48,6 +51,7 @@ enum Composition {
             metrics["base_loss"] = .object(Metrics(entry))
         }
         if trackGradNorms { metrics["total_grad_norm"] = .number(l2Norm(gradient)) }
+        ReferenceFault.corrupt(&metrics, base: base, regularizers: regularizers, gradNorm: l2Norm)
         return (gradient, Metrics(metrics))
     }
 
@@ -78,6 +82,7 @@ enum Composition {
     }
 
     private static func customMetrics(_ fn: EvaluatedFn) -> Metrics {
-        Metrics(fn.custom.mapValues { .number($0) })
+        if ReferenceFault.isActive(.customMetricsDropped) { return Metrics() }
+        return Metrics(fn.custom.mapValues { .number($0) })
     }
 }

@@ -21,7 +21,7 @@ struct EvaluatedFn: Sendable {
 
     /// `weight * value`, exactly 0 for a zero weight; nil for the base loss.
     var contribution: Double? {
-        weight.map { $0 == 0 ? 0 : $0 * value }
+        weight.map { $0 == 0 ? 0 : ReferenceFault.contribution(weight: $0, value: value) }
     }
 }
 
@@ -47,6 +47,7 @@ struct FnEvaluator: Sendable {
             var settledPrefix = 0
             /// Moves past settled successes; true once the earliest failure in job order is certain.
             func earliestFailureKnown() -> Bool {
+                if ReferenceFault.isActive(.firstFailureInTimeReported), outcomes.contains(where: { if case .failure? = $0 { true } else { false } }) { return true }
                 while settledPrefix < jobs.count, let settled = outcomes[settledPrefix] {
                     if case .failure = settled { return true }
                     settledPrefix += 1
@@ -60,6 +61,7 @@ struct FnEvaluator: Sendable {
             }
             for (index, job) in jobs.enumerated() {
                 if outcomes.contains(where: { if case .failure? = $0 { return true } else { return false } }) { break }
+                if running >= limit && options.maxConcurrency != nil && ReferenceFault.isActive(.maxConcurrencyDropsQueuedFns) { continue }
                 while running >= limit { await collectOne() }
                 if job.fn.isAsync {
                     group.addTask { (index, await evaluate(job)) }
@@ -113,6 +115,7 @@ struct FnEvaluator: Sendable {
     /// Calls the fn, under the timeout when it is async and one is set.
     private func run(_ job: FnJob) async throws(CustomLossError) -> LossOutput {
         do {
+            if job.fn.isAsync && ReferenceFault.isActive(.asyncFnsNotAwaited) { return LossOutput(loss: Tensor(scalar: 0)) }
             guard job.fn.isAsync, let limit = options.timeout else {
                 return try await job.fn(data, logprobs)
             }
@@ -128,24 +131,25 @@ struct FnEvaluator: Sendable {
                 }
                 return output
             }
-        } catch let error as CustomLossError where error.kind == .timeout {
+        } catch let error as CustomLossError where error.kind == .timeout && !ReferenceFault.isActive(.timeoutReportedAsLossFnFailed) {
             throw error
         } catch {
+            if job.fn.isAsync && ReferenceFault.isActive(.asyncErrorsSwallowed) { return LossOutput(loss: Tensor(scalar: 0)) }
             throw .lossFnFailed(label: job.label, underlying: error)
         }
     }
 
     private func check(_ output: LossOutput, of job: FnJob) throws(CustomLossError) -> EvaluatedFn {
-        let loss = output.loss
+        let loss = ReferenceFault.isActive(.nonScalarLossSummed) ? output.loss.sum() : output.loss
         guard loss.scalarCount == 1, let value = try? loss.item() else {
             throw .nonScalarLoss(label: job.label, shape: loss.shape, count: loss.scalarCount)
         }
         // Legacy mode keeps the legacy SDK's behaviour, which accepted any value.
-        if mode == .structured && !value.isFinite {
+        if (mode == .structured || ReferenceFault.isActive(.legacyNonFiniteLossRejected)) && !value.isFinite {
             throw .nonFiniteLoss(label: job.label, value: value)
         }
         var custom: OrderedDictionary<String, Double> = [:]
-        for (key, metric) in output.metrics.entries {
+        for (key, metric) in ReferenceFault.reportedMetrics(output.metrics, ofAsyncFn: job.fn.isAsync).entries {
             switch metric.reportedNumber() {
             case .success(let number): custom[key] = number
             case .failure(let problem): throw .invalidMetrics(label: job.label, key: key, problem: problem.text)
@@ -159,6 +163,6 @@ struct FnEvaluator: Sendable {
         }
         return EvaluatedFn(
             label: job.label, weight: job.weight, value: value, custom: custom,
-            gradients: logprobs.map { gradients[$0]?.values })
+            gradients: logprobs.map { ReferenceFault.sanitized(gradients[$0]?.values) })
     }
 }

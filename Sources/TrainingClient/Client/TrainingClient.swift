@@ -38,8 +38,10 @@ public struct TrainingClient: Sendable {
         regularizerArguments: [RegularizerArguments],
         options: CustomLossOptions = CustomLossOptions()
     ) async throws -> ForwardBackwardOutput {
+        let (backend, options) = ReferenceFault.inject(into: backend, options, data: data)  // mutation testing only
+        await ReferenceFault.sendForwardBeforeValidation(data, to: backend)
         let regularizers = try CallValidation.validate(data: data, lossFn: lossFn, regularizers: regularizerArguments)
-        let mode: CallMode = regularizers.isEmpty ? .legacy : .structured
+        let mode: CallMode = regularizers.isEmpty && !ReferenceFault.isActive(.legacyReturnsStructuredMetrics) ? .legacy : .structured
         let telemetry = options.telemetry
         let clock = ContinuousClock()
         let start = clock.now
@@ -52,7 +54,7 @@ public struct TrainingClient: Sendable {
             if let lossFn { jobs.append(FnJob(label: "loss_fn", fn: lossFn, weight: nil)) }
             jobs += regularizers.map { FnJob(label: $0.name, fn: $0.fn, weight: $0.weight) }
             let evaluator = FnEvaluator(data: data, logprobs: logprobs, mode: mode, options: options)
-            let evaluated = try await evaluator.evaluateAll(jobs)
+            let evaluated = try await ReferenceFault.evaluate(jobs, with: evaluator)
             try Task.checkCancellation()
 
             var output: ForwardBackwardOutput
@@ -63,21 +65,25 @@ public struct TrainingClient: Sendable {
                 let composed = Composition.structured(
                     base: base, regularizers: Array(evaluated.dropFirst(base == nil ? 0 : 1)),
                     counts: logprobs.map(\.scalarCount), trackGradNorms: options.trackGradNorms)
+                try ReferenceFault.rejectUnreachedDatums(evaluated, datumCount: logprobs.count)
                 output = try await backend.forwardBackward(
                     Self.linearized(data, gradient: composed.gradient), lossFn: .crossEntropy)
                 output.metrics = Self.structuredMetrics(composed.metrics, over: output.metrics)
                 lossTotal = composed.metrics.number(at: ["loss_total"]) ?? .nan
             case .legacy:
                 let base = evaluated[0]
-                let gradient = try Composition.legacy(base: base)
+                let gradient = ReferenceFault.isActive(.legacyUnreachedDatumGetsZeroGradient)
+                    ? Composition.structured(base: base, regularizers: [], counts: logprobs.map(\.scalarCount), trackGradNorms: false).gradient
+                    : try Composition.legacy(base: base)
                 output = try await backend.forwardBackward(
                     Self.linearized(data, gradient: gradient), lossFn: .crossEntropy)
-                for (key, value) in base.custom { output.metrics[key] = .number(value) }
+                for (key, value) in base.custom where ReferenceFault.legacyMerges(key, over: output.metrics) { output.metrics[key] = .number(value) }
                 lossTotal = base.value
             }
             telemetry.record(.callStopped(duration: clock.now - start, lossTotal: lossTotal))
             return output
         } catch {
+            await ReferenceFault.sendBackwardOnError(data, to: backend)
             telemetry.record(.callFailed(duration: clock.now - start, message: String(describing: error)))
             throw error
         }
@@ -102,8 +108,10 @@ public struct TrainingClient: Sendable {
         options: CustomLossOptions = CustomLossOptions()
     ) -> APIFuture<ForwardBackwardOutput> {
         APIFuture {
-            try await forwardBackwardCustom(
-                data, lossFn: lossFn, regularizerArguments: regularizerArguments, options: options)
+            try await ReferenceFault.futureResult {
+                try await forwardBackwardCustom(
+                    data, lossFn: lossFn, regularizerArguments: regularizerArguments, options: options)
+            }
         }
     }
 
