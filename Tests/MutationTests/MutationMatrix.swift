@@ -51,8 +51,10 @@ actor MutationMatrix {
             "the reference fails a non-finite gradient element with non_finite_gradient and a case pins it (semantics section 6)",
     ]
 
-    /// The shipped suite, loaded once.
-    static let suite = SpecLoader().load(paths: [packageRoot + "/specs"])
+    /// The shipped suite (or `REGSPEC_MUTATION_SPECS`, a spec file or folder), loaded once.
+    static let suite = SpecLoader().load(paths: [
+        ProcessInfo.processInfo.environment["REGSPEC_MUTATION_SPECS"] ?? packageRoot + "/specs"
+    ])
 
     private var runs: [String: Task<FaultRun, Never>] = [:]
     private var lastRun: Task<FaultRun, Never>?

@@ -115,7 +115,7 @@ struct FnEvaluator: Sendable {
     /// Calls the fn, under the timeout when it is async and one is set.
     private func run(_ job: FnJob) async throws(CustomLossError) -> LossOutput {
         do {
-            if job.fn.isAsync && ReferenceFault.isActive(.asyncFnsNotAwaited) { return LossOutput(loss: Tensor(scalar: 0)) }
+            if ReferenceFault.skips(job) { return LossOutput(loss: Tensor(scalar: 0)) }
             guard job.fn.isAsync, let limit = options.timeout else {
                 return try await job.fn(data, logprobs)
             }
@@ -135,7 +135,7 @@ struct FnEvaluator: Sendable {
             throw error
         } catch {
             if job.fn.isAsync && ReferenceFault.isActive(.asyncErrorsSwallowed) { return LossOutput(loss: Tensor(scalar: 0)) }
-            throw .lossFnFailed(label: job.label, underlying: error)
+            throw .lossFnFailed(label: job.label, underlying: ReferenceFault.isActive(.fnErrorMessageDropped) ? CancellationError() : error)
         }
     }
 
@@ -145,7 +145,7 @@ struct FnEvaluator: Sendable {
             throw .nonScalarLoss(label: job.label, shape: loss.shape, count: loss.scalarCount)
         }
         // Legacy mode keeps the legacy SDK's behaviour, which accepted any value.
-        if (mode == .structured || ReferenceFault.isActive(.legacyNonFiniteLossRejected)) && !value.isFinite {
+        if ReferenceFault.checksFiniteness(structured: mode == .structured, weight: job.weight) && !value.isFinite {
             throw .nonFiniteLoss(label: job.label, value: value)
         }
         var custom: OrderedDictionary<String, Double> = [:]

@@ -68,7 +68,7 @@ public struct TrainingClient: Sendable {
                 try ReferenceFault.rejectUnreachedDatums(evaluated, datumCount: logprobs.count)
                 output = try await backend.forwardBackward(
                     Self.linearized(data, gradient: composed.gradient), lossFn: .crossEntropy)
-                output.metrics = Self.structuredMetrics(composed.metrics, over: output.metrics)
+                output.metrics = Self.structuredMetrics(composed.metrics, over: ReferenceFault.isActive(.backendMetricsDropped) ? Metrics() : output.metrics)
                 lossTotal = composed.metrics.number(at: ["loss_total"]) ?? .nan
             case .legacy:
                 let base = evaluated[0]
@@ -107,7 +107,8 @@ public struct TrainingClient: Sendable {
         regularizerArguments: [RegularizerArguments],
         options: CustomLossOptions = CustomLossOptions()
     ) -> APIFuture<ForwardBackwardOutput> {
-        APIFuture {
+        let options = ReferenceFault.isActive(.futureIgnoresOptions) ? CustomLossOptions(telemetry: options.telemetry) : options
+        return APIFuture {
             try await ReferenceFault.futureResult {
                 try await forwardBackwardCustom(
                     data, lossFn: lossFn, regularizerArguments: regularizerArguments, options: options)

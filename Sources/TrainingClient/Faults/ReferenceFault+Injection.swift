@@ -40,6 +40,24 @@ extension ReferenceFault {
         return inJobOrder.compactMap { $0 }
     }
 
+    /// Whether a fault skips calling this fn altogether (it then counts as a constant 0).
+    static func skips(_ job: FnJob) -> Bool {
+        switch active {
+        case .asyncFnsNotAwaited?: return job.fn.isAsync
+        case .zeroWeightFnsSkipped?: return job.weight == 0
+        default: return false
+        }
+    }
+
+    /// Whether a fn's non-finite value fails the call: in structured mode, whatever the weight.
+    static func checksFiniteness(structured: Bool, weight: Double?) -> Bool {
+        switch active {
+        case .legacyNonFiniteLossRejected?: return true
+        case .nonFiniteValueWithZeroWeightAccepted?: return structured && weight != 0
+        default: return structured
+        }
+    }
+
     /// A fn's custom metrics as a metrics fault reports them; invalid values stay invalid.
     static func reportedMetrics(_ metrics: CustomMetrics, ofAsyncFn isAsync: Bool) -> CustomMetrics {
         guard let fault = active else { return metrics }

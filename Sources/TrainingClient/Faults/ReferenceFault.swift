@@ -15,6 +15,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
     case nonFiniteWeightAccepted = "non-finite-weight-accepted"
     case unknownKeysAccepted = "unknown-keys-accepted"
     case regularizerIndexOffByOne = "regularizer-index-off-by-one"
+    case emptyDataUnchecked = "empty-data-unchecked"
     case targetTokensUnchecked = "target-tokens-unchecked"
     case forwardBeforeValidation = "forward-before-validation"
     // Evaluation order (section 4)
@@ -22,6 +23,8 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
     case baseLossEvaluatedLast = "base-loss-evaluated-last"
     case firstFailureInTimeReported = "first-failure-in-time-reported"
     case nonScalarLossSummed = "non-scalar-loss-summed"
+    case nonFiniteValueWithZeroWeightAccepted = "non-finite-value-with-zero-weight-accepted"
+    case fnErrorMessageDropped = "fn-error-message-dropped"
     // Async fns (section 4)
     case asyncFnsNotAwaited = "async-fns-not-awaited"
     case asyncErrorsSwallowed = "async-errors-swallowed"
@@ -30,6 +33,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
     case contributionUsesAbsoluteWeight = "contribution-uses-absolute-weight"
     case regularizerTotalDropsLast = "regularizer-total-drops-last"
     case lossTotalOmitsBase = "loss-total-omits-base"
+    case zeroWeightFnsSkipped = "zero-weight-fns-skipped"
     case overflowingContributionSaturates = "overflowing-contribution-saturates"
     // Gradient (section 6)
     case regularizerGradientUnweighted = "regularizer-gradient-unweighted"
@@ -54,6 +58,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
     case boolMetricsRejected = "bool-metrics-rejected"
     case nonFiniteMetricsRejected = "non-finite-metrics-rejected"
     case invalidMetricsDropped = "invalid-metrics-dropped"
+    case backendMetricsDropped = "backend-metrics-dropped"
     // Legacy mode (sections 1, 6 and 7)
     case legacyReturnsStructuredMetrics = "legacy-returns-structured-metrics"
     case legacyCustomMetricsNotMerged = "legacy-custom-metrics-not-merged"
@@ -64,6 +69,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
     case forwardSentTwice = "forward-sent-twice"
     case backwardSentOnError = "backward-sent-on-error"
     case futureSwallowsError = "future-swallows-error"
+    case futureIgnoresOptions = "future-ignores-options"
     // Options (section 12)
     case gradNormWeightedKeepsSign = "grad-norm-weighted-keeps-sign"
     case totalGradNormSumsFnNorms = "total-grad-norm-sums-fn-norms"
@@ -95,13 +101,14 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
         switch self {
         case .missingLossCheckedAfterData, .emptyNameAccepted, .duplicateNamesAccepted, .namesComparedCanonically,
             .boolWeightAccepted, .nonFiniteWeightAccepted, .unknownKeysAccepted, .regularizerIndexOffByOne,
-            .targetTokensUnchecked, .forwardBeforeValidation:
+            .emptyDataUnchecked, .targetTokensUnchecked, .forwardBeforeValidation:
             return .validation
-        case .regularizersEvaluatedInReverse, .baseLossEvaluatedLast, .firstFailureInTimeReported, .nonScalarLossSummed:
+        case .regularizersEvaluatedInReverse, .baseLossEvaluatedLast, .firstFailureInTimeReported, .nonScalarLossSummed,
+            .nonFiniteValueWithZeroWeightAccepted, .fnErrorMessageDropped:
             return .evaluationOrder
         case .asyncFnsNotAwaited, .asyncErrorsSwallowed, .asyncMetricsDropped:
             return .async
-        case .contributionUsesAbsoluteWeight, .regularizerTotalDropsLast, .lossTotalOmitsBase,
+        case .contributionUsesAbsoluteWeight, .regularizerTotalDropsLast, .lossTotalOmitsBase, .zeroWeightFnsSkipped,
             .overflowingContributionSaturates:
             return .composition
         case .regularizerGradientUnweighted, .baseGradientDropped, .zeroWeightGradientAdded, .unreachedDatumIsError,
@@ -112,12 +119,12 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
             return .linearization
         case .regularizerEntriesSortedByName, .customMetricsMergedAtTopLevel, .customMetricsDropped,
             .baseLossEntryWithoutLossFn, .weightEchoRoundedToFloat32, .boolMetricsRejected, .nonFiniteMetricsRejected,
-            .invalidMetricsDropped:
+            .invalidMetricsDropped, .backendMetricsDropped:
             return .metrics
         case .legacyReturnsStructuredMetrics, .legacyCustomMetricsNotMerged, .legacyBackendKeyWins,
             .legacyNonFiniteLossRejected, .legacyUnreachedDatumGetsZeroGradient:
             return .legacy
-        case .forwardSentTwice, .backwardSentOnError, .futureSwallowsError:
+        case .forwardSentTwice, .backwardSentOnError, .futureSwallowsError, .futureIgnoresOptions:
             return .atomicity
         case .gradNormWeightedKeepsSign, .totalGradNormSumsFnNorms, .gradNormsAlwaysOn, .timeoutIgnored,
             .timeoutReportedAsLossFnFailed, .maxConcurrencyDropsQueuedFns, .telemetryContributionUnweighted,
@@ -137,18 +144,22 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
         case .nonFiniteWeightAccepted: return "accepts a NaN or infinite weight"
         case .unknownKeysAccepted: return "ignores unknown regularizer keys"
         case .regularizerIndexOffByOne: return "names the regularizer's index counting from 1"
+        case .emptyDataUnchecked: return "does not check that data is non-empty"
         case .targetTokensUnchecked: return "does not check that every datum has target_tokens"
         case .forwardBeforeValidation: return "sends the forward request before validating"
         case .regularizersEvaluatedInReverse: return "evaluates the fns in reverse list order"
         case .baseLossEvaluatedLast: return "evaluates the base loss_fn after the regularizers"
         case .firstFailureInTimeReported: return "reports the fn that failed first in time, not first in list order"
         case .nonScalarLossSummed: return "sums a loss of several elements instead of failing"
+        case .nonFiniteValueWithZeroWeightAccepted: return "accepts a NaN or infinite value when its weight is 0"
+        case .fnErrorMessageDropped: return "reports a raising fn without the fn's own message"
         case .asyncFnsNotAwaited: return "never awaits an async fn (it counts as a constant 0)"
         case .asyncErrorsSwallowed: return "turns an async fn's error into a constant 0 loss"
         case .asyncMetricsDropped: return "drops an async fn's metrics"
         case .contributionUsesAbsoluteWeight: return "contribution = |weight| * value"
         case .regularizerTotalDropsLast: return "leaves the last contribution out of regularizer_total"
         case .lossTotalOmitsBase: return "loss_total = regularizer_total, without the base loss"
+        case .zeroWeightFnsSkipped: return "skips a weight-0 regularizer (value 0, no metrics)"
         case .overflowingContributionSaturates: return "clamps an overflowing contribution to the largest finite double"
         case .regularizerGradientUnweighted: return "adds each regularizer's gradient without its weight"
         case .baseGradientDropped: return "leaves the base loss out of the gradient"
@@ -170,6 +181,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
         case .boolMetricsRejected: return "rejects a bool metric as invalid_metrics"
         case .nonFiniteMetricsRejected: return "rejects a NaN or infinite metric as invalid_metrics"
         case .invalidMetricsDropped: return "drops a string, list, None or tensor metric instead of failing"
+        case .backendMetricsDropped: return "drops the backend's own metrics (loss:sum) in structured mode"
         case .legacyReturnsStructuredMetrics: return "gives a legacy call the structured metrics"
         case .legacyCustomMetricsNotMerged: return "does not merge a legacy loss_fn's metrics"
         case .legacyBackendKeyWins: return "keeps the backend's metric over a legacy custom one of the same name"
@@ -178,6 +190,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
         case .forwardSentTwice: return "sends the forward request twice"
         case .backwardSentOnError: return "sends a backward request before failing with a fn's error"
         case .futureSwallowsError: return "resolves a failed future with an empty result"
+        case .futureIgnoresOptions: return "drops grad norms, timeout and max_concurrency in the future form"
         case .gradNormWeightedKeepsSign: return "grad_norm_weighted = weight * grad_norm, sign kept"
         case .totalGradNormSumsFnNorms: return "total_grad_norm = sum of the fns' weighted norms"
         case .gradNormsAlwaysOn: return "reports grad norms with track_grad_norms off"
