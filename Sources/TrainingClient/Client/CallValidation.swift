@@ -13,8 +13,8 @@ enum CallValidation {
         var names: Set<String> = []
         var typed: [Regularizer] = []
         for (index, entry) in regularizers.enumerated() {
-            let regularizer = try validate(entry, index: index, seenNames: ReferenceFault.isActive(.duplicateNamesAccepted) ? [] : names)
-            if ReferenceFault.isActive(.namesComparedCanonically), typed.contains(where: { $0.name == regularizer.name }) { throw .invalidRegularizer(index: index, name: regularizer.name, problem: "the name is used by an earlier regularizer") }
+            let regularizer = try validate(entry, index: index, seenNames: ReferenceFault.skipsDuplicateCheck ? [] : names)
+            try ReferenceFault.checkDuplicateLate(regularizer.name, index: index, earlier: typed.map(\.name))
             names.insert(regularizer.name)
             typed.append(regularizer)
         }
@@ -39,6 +39,7 @@ enum CallValidation {
         case .string(let value)?: name = value
         case let other?: throw fail(nil, "'name' is \(other), not a string")
         }
+        if ReferenceFault.isActive(.unknownKeysCheckedFirst), let key = entry.fields.keys.first(where: { !regularizerKeys.contains($0) }) { throw fail(name, "unknown key '\(key)'") }
         if seenNames.contains(name) {
             throw fail(name, "the name '\(name)' is used by an earlier regularizer; names key the metrics, so each must be unique")
         }

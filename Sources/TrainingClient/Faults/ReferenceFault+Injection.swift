@@ -40,6 +40,23 @@ extension ReferenceFault {
         return inJobOrder.compactMap { $0 }
     }
 
+    /// Whether a validation fault leaves the in-entry duplicate-name check out.
+    static var skipsDuplicateCheck: Bool {
+        active == .duplicateNamesAccepted || active == .duplicateNameCheckedLast
+    }
+
+    /// The duplicate-name check as a validation fault makes it: after the entry's other checks,
+    /// or by canonical equivalence (Swift's `==`) instead of Unicode scalars.
+    static func checkDuplicateLate(_ name: String, index: Int, earlier: [String]) throws(CustomLossError) {
+        let repeated: Bool
+        switch active {
+        case .duplicateNameCheckedLast?: repeated = earlier.contains { $0.unicodeScalars.elementsEqual(name.unicodeScalars) }
+        case .namesComparedCanonically?: repeated = earlier.contains(name)
+        default: return
+        }
+        if repeated { throw .invalidRegularizer(index: index, name: name, problem: "the name '\(name)' is used by an earlier regularizer") }
+    }
+
     /// Whether a fault skips calling this fn altogether (it then counts as a constant 0).
     static func skips(_ job: FnJob) -> Bool {
         switch active {

@@ -14,6 +14,8 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
     case boolWeightAccepted = "bool-weight-accepted"
     case nonFiniteWeightAccepted = "non-finite-weight-accepted"
     case unknownKeysAccepted = "unknown-keys-accepted"
+    case unknownKeysCheckedFirst = "unknown-keys-checked-first"
+    case duplicateNameCheckedLast = "duplicate-name-checked-last"
     case regularizerIndexOffByOne = "regularizer-index-off-by-one"
     case emptyDataUnchecked = "empty-data-unchecked"
     case targetTokensUnchecked = "target-tokens-unchecked"
@@ -100,7 +102,8 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
     package var area: Area {
         switch self {
         case .missingLossCheckedAfterData, .emptyNameAccepted, .duplicateNamesAccepted, .namesComparedCanonically,
-            .boolWeightAccepted, .nonFiniteWeightAccepted, .unknownKeysAccepted, .regularizerIndexOffByOne,
+            .boolWeightAccepted, .nonFiniteWeightAccepted, .unknownKeysAccepted, .unknownKeysCheckedFirst,
+            .duplicateNameCheckedLast, .regularizerIndexOffByOne,
             .emptyDataUnchecked, .targetTokensUnchecked, .forwardBeforeValidation:
             return .validation
         case .regularizersEvaluatedInReverse, .baseLossEvaluatedLast, .firstFailureInTimeReported, .nonScalarLossSummed,
@@ -143,6 +146,8 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
         case .boolWeightAccepted: return "accepts a bool weight as 1.0 or 0.0"
         case .nonFiniteWeightAccepted: return "accepts a NaN or infinite weight"
         case .unknownKeysAccepted: return "ignores unknown regularizer keys"
+        case .unknownKeysCheckedFirst: return "reports an unknown key before a bad weight or fn of the same entry"
+        case .duplicateNameCheckedLast: return "reports a bad weight or fn before the entry's repeated name"
         case .regularizerIndexOffByOne: return "names the regularizer's index counting from 1"
         case .emptyDataUnchecked: return "does not check that data is non-empty"
         case .targetTokensUnchecked: return "does not check that every datum has target_tokens"
