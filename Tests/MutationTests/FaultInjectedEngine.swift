@@ -10,7 +10,7 @@ struct FaultInjectedEngine: Engine {
     func describe() -> EngineDescription { ReferenceEngine.description }
 
     func run(_ input: CaseInput) async -> Observation {
-        await ReferenceFault.$active.withValue(fault) {
+        await ReferenceFault.injecting(fault) {
             await reference.run(input)
         }
     }

@@ -1,10 +1,12 @@
+import Synchronization
+
 /// One deliberate bug in the reference client, for measuring whether the conformance suite
 /// catches it (mutation testing, `docs/mutation.md`).
 ///
 /// Faults are `package`: the test targets of this package can switch one on, code that
 /// depends on the `TrainingClient` library cannot. A fault is active only inside
-/// `ReferenceFault.$active.withValue(fault) { ... }`; the product never sets it, so each
-/// hook costs the product one read of an unset task-local value per call.
+/// `ReferenceFault.injecting(fault) { ... }`. Until a process first calls that, every hook
+/// is one relaxed atomic load that reads false, so the product pays a few nanoseconds per call.
 package enum ReferenceFault: String, CaseIterable, Sendable {
     // Validation (semantics section 2)
     case missingLossCheckedAfterData = "missing-loss-checked-after-data"
@@ -83,8 +85,26 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
     case telemetryCallStopMissing = "telemetry-call-stop-missing"
     case telemetryFnFailureUnreported = "telemetry-fn-failure-unreported"
 
+    /// The fault in effect for the current task and its child tasks.
+    @TaskLocal private static var current: ReferenceFault?
+
+    /// Whether any code in this process has ever injected a fault; never true in the product.
+    private static let armed = Atomic<Bool>(false)
+
     /// The fault in effect for the current task and its child tasks; nil in the product.
-    @TaskLocal package static var active: ReferenceFault?
+    @inline(__always)
+    package static var active: ReferenceFault? {
+        armed.load(ordering: .relaxed) ? current : nil
+    }
+
+    /// Runs `operation` with `fault` switched on for it and every task it starts (nil: none).
+    package static func injecting<Result>(
+        _ fault: ReferenceFault?, isolation: isolated (any Actor)? = #isolation,
+        _ operation: () async throws -> Result
+    ) async rethrows -> Result {
+        armed.store(true, ordering: .sequentiallyConsistent)
+        return try await $current.withValue(fault, operation: operation)
+    }
 
     /// Whether `fault` is switched on for the current task.
     @inline(__always)
