@@ -6,7 +6,7 @@ import Synchronization
 /// Faults are `package`: the test targets of this package can switch one on, code that
 /// depends on the `TrainingClient` library cannot. A fault is active only inside
 /// `ReferenceFault.injecting(fault) { ... }`. Until a process first calls that, every hook
-/// is one relaxed atomic load that reads false, so the product pays a few nanoseconds per call.
+/// is one relaxed atomic load that reads false, a few nanoseconds each.
 package enum ReferenceFault: String, CaseIterable, Sendable {
     // Validation (semantics section 2)
     case missingLossCheckedAfterData = "missing-loss-checked-after-data"
