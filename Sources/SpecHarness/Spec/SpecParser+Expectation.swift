@@ -205,9 +205,13 @@ extension SpecParser {
 
     private func parseRequests(_ value: YAMLValue) throws(SpecDiagnostic) -> RequestCounts {
         let reader = try MappingReader(value, what: "requests", allowed: ["forward", "backward"])
-        return RequestCounts(
-            forward: try reader["forward"]?.integer("requests.forward"),
-            backward: try reader["backward"]?.integer("requests.backward"))
+        func count(_ key: String) throws(SpecDiagnostic) -> Int {
+            let value = try reader.required(key, in: "requests")
+            let number = try value.integer("requests.\(key)")
+            guard number >= 0 else { throw SpecDiagnostic(value.location, "requests.\(key) must be a count, 0 or more") }
+            return number
+        }
+        return RequestCounts(forward: try count("forward"), backward: try count("backward"))
     }
 
     private func parseError(_ value: YAMLValue) throws(SpecDiagnostic) -> ErrorExpectation {
