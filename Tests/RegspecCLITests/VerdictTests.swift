@@ -83,6 +83,7 @@ struct VerdictTests {
         let validate = try CLI.run(["validate", "specs"], in: scratch.path)
         #expect(validate.status == 0)
         #expect(validate.stderr.contains("specs/tiny.yaml:8:36: warning: case 'tiny/weight': metrics.loss_total expects -3e-09"))
+        #expect(validate.stderr.contains("{fields: {metrics.loss_total: {atol: 3.0e-12}}}"))
         #expect(validate.stderr.contains("gradient[0] has 2 expected non-zero value(s) within their allowed difference of 0"))
         #expect(validate.stdout.contains("no problems, 2 warning(s)"))
         let strict = try CLI.run(["validate", "--strict", "specs"], in: scratch.path)
@@ -91,6 +92,16 @@ struct VerdictTests {
         let run = try CLI.run(["run", "specs"], in: scratch.path)
         #expect(run.status == 0)
         #expect(run.stderr.contains("warning: case 'tiny/weight'"))
+    }
+
+    @Test(
+        "a zero gradient fails the shipped tiny-weight case, which sets atol below its values",
+        .enabled(if: CLI.hasPython, "needs python3 for the stand-in engine"))
+    func tinyWeightCase() throws {
+        let engine = "python3 \(CLI.faultEngine) zero-weights -- \(CLI.binary) serve"
+        let result = try CLI.run(["run", "specs", "--case", "gradients/tiny-weight-still-checked", "--engine-command", engine])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("gradient[0]: mismatched elements: 2 / 2"))
     }
 
     @Test("the shipped suite has no check that cannot fail")

@@ -41,7 +41,14 @@ public enum SensitivityLint {
     }
 
     private static func hint(for path: FieldPath, value: Double) -> String {
-        "set atol for this field well below |expected|, e.g. tolerance: {fields: {\(path): {atol: \(abs(value) / 1000)}}} (docs/spec-format.md, \"Checks that can fail\")"
+        "set atol for this field well below |expected|, e.g. tolerance: {fields: {\(path): {atol: \(yamlNumber(abs(value) / 1000))}}} (docs/spec-format.md, \"Checks that can fail\")"
+    }
+
+    /// `5.0e-15`, not `5e-15`, which YAML 1.1 readers take for a string.
+    static func yamlNumber(_ value: Double) -> String {
+        let text = "\(value)"
+        guard let exponent = text.firstIndex(of: "e"), !text[..<exponent].contains(".") else { return text }
+        return text[..<exponent] + ".0" + text[exponent...]
     }
 
     private static func walk(_ metric: ExpectedMetric, _ path: FieldPath, _ visit: (FieldPath, Double, SourceLocation) -> Void) {

@@ -8,7 +8,7 @@ It forwards every protocol line to a real engine (the command after `--`, normal
 
 Modes: crash, hang, garbage, wrong-seq, exit-after-handshake, stderr-noise, bad-version,
 huge-line, die-at-start, pass, float64-weights (backward weights off their float32 values, as a
-float64 tensor labelled float32 is sent), announce=CAP,CAP (announce only these capabilities;
+float64 tensor labelled float32 is sent), zero-weights (backward weights all 0.0), announce=CAP,CAP (announce only these capabilities;
 `announce=` announces none).
 """
 import json
@@ -72,7 +72,7 @@ def main():
             answer("this is not json")
         elif mode == "wrong-seq":
             answer(reply.replace('"seq":', '"seq":1000', 1))
-        elif mode == "float64-weights":
+        elif mode in ("float64-weights", "zero-weights"):
             message = json.loads(reply)
             observation = message.get("observation") or {}
             for request in (observation.get("requests") or {}).get("backward", []):
@@ -80,7 +80,10 @@ def main():
                     weights = datum["loss_fn_inputs"].get("weights")
                     if weights:
                         # What a float64 -g looks like beside float32(-g): bits below float32's precision.
-                        weights["data"] = [w + w * 2.0 ** -40 for w in weights["data"]]
+                        if mode == "zero-weights":
+                            weights["data"] = [0.0 for _ in weights["data"]]
+                        else:
+                            weights["data"] = [w + w * 2.0 ** -40 for w in weights["data"]]
             answer(json.dumps(message))
         elif mode == "huge-line":
             seq = json.loads(line)["seq"]
