@@ -82,6 +82,13 @@ public struct ToleranceSettings: Sendable, Equatable {
         fields.keys.filter { path.starts(with: $0) }.max { $0.keys.count < $1.keys.count }
     }
 
+    /// The fields the case set itself that apply to none of `compared`, in a stable order:
+    /// each would leave the default tolerance in force unnoticed.
+    public func ownFields(applyingToNoneOf compared: [FieldPath]) -> [FieldPath] {
+        ownFields.filter { field in !compared.contains { $0.starts(with: field) } }
+            .sorted { $0.description < $1.description }
+    }
+
     public func tolerance(for path: FieldPath) -> Tolerance {
         guard let match = field(for: path), let patch = fields[match] else { return base }
         return patch.applied(to: base)

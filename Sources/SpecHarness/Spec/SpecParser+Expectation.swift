@@ -22,7 +22,7 @@ extension SpecParser {
             }
             var expectation = try parseError(errorValue)
             expectation.requests = requests
-            try checkToleranceFields(tolerance, compare: [])
+            try checkToleranceFields(tolerance, compared: [])
             return (.failure(expectation), tolerance)
         }
         var expectation = SuccessExpectation(absent: [], requests: requests)
@@ -40,7 +40,7 @@ extension SpecParser {
                 value.location, "expect states nothing to check",
                 hint: "give metrics, gradient, requests or absent, or an error")
         }
-        try checkToleranceFields(tolerance, compare: expectation.comparedFields.map(\.path))
+        try checkToleranceFields(tolerance, compared: expectation.comparedFields.map(\.path))
         return (.success(expectation), tolerance)
     }
 
@@ -82,9 +82,8 @@ extension SpecParser {
 
     /// Each tolerance field the case sets must apply to a number it compares; a field that
     /// applies to nothing would silently leave the default tolerance in force.
-    func checkToleranceFields(_ tolerance: ToleranceSettings, compare compared: [FieldPath]) throws(SpecDiagnostic) {
-        for path in tolerance.ownFields.sorted(by: { $0.description < $1.description }) {
-            guard !compared.contains(where: { $0.starts(with: path) }) else { continue }
+    func checkToleranceFields(_ tolerance: ToleranceSettings, compared: [FieldPath]) throws(SpecDiagnostic) {
+        if let path = tolerance.ownFields(applyingToNoneOf: compared).first {
             let location = tolerance.fieldLocations[path] ?? .start(of: file)
             throw SpecDiagnostic(location, Self.uncomparedField(path, compared: compared), hint: Self.uncomparedHint)
         }
@@ -108,9 +107,8 @@ extension SpecParser {
             guard case .success(let expected) = specCase.expectation else { return [] }
             return expected.comparedFields.map(\.path)
         }
-        return tolerance.ownFields.sorted(by: { $0.description < $1.description }).compactMap { path in
-            guard !compared.contains(where: { $0.starts(with: path) }) else { return nil }
-            return SpecDiagnostic(
+        return tolerance.ownFields(applyingToNoneOf: compared).map { path in
+            SpecDiagnostic(
                 tolerance.fieldLocations[path] ?? .start(of: file),
                 "defaults: " + Self.uncomparedField(path, compared: compared) + " in any case of this file",
                 hint: Self.uncomparedHint)
