@@ -186,4 +186,14 @@ struct CaseCheckerTests {
         ])
         #expect(CaseChecker(specCase).check(observation).map(\.path) == ["metrics.regularizer_total"])
     }
+
+    @Test("an entry that is not an object, or lacks a number an invariant needs, fails instead of being skipped")
+    func invariantsFailClosed() throws {
+        let specCase = try exampleCase(expect: "expect:\n      requests: {forward: 1, backward: 1}")
+        let numberEntry: Metrics = ["loss_total": .number(-1.5), "regularizers": .object(["total": .number(-1.5)]), "regularizer_total": .number(-1.5)]
+        #expect(CaseChecker(specCase).check(correctObservation(of: specCase, metrics: numberEntry)).map(\.path).contains("metrics.regularizers.total"))
+        let entry: Metrics = ["value": .object([:]), "weight": .number(0.5), "contribution": .number(-1.5), "custom": .object([:])]
+        let objectValue: Metrics = ["loss_total": .number(-1.5), "regularizers": .object(["total": .object(entry)]), "regularizer_total": .number(-1.5)]
+        #expect(CaseChecker(specCase).check(correctObservation(of: specCase, metrics: objectValue)).map(\.path).contains("metrics.regularizers.total.value"))
+    }
 }

@@ -137,8 +137,12 @@ struct InvariantChecker {
             }
             contributions += contribution
             mismatches += checkCustom(entry["custom"], fn: regularizer.fn, path: path + ".custom", value: value)
-            if tracksNorms, let norm = entry.number(at: ["grad_norm"]), let weighted = entry.number(at: ["grad_norm_weighted"]) {
-                near(weighted, abs(weight) * norm, entryPath.appending("grad_norm_weighted"), "grad_norm_weighted = |weight| * grad_norm")
+            if tracksNorms {
+                if let norm = entry.number(at: ["grad_norm"]), let weighted = entry.number(at: ["grad_norm_weighted"]) {
+                    near(weighted, abs(weight) * norm, entryPath.appending("grad_norm_weighted"), "grad_norm_weighted = |weight| * grad_norm")
+                } else {
+                    mismatches.append(Mismatch(path, "grad_norm and grad_norm_weighted must be numbers with track_grad_norms on (schema)"))
+                }
             }
         }
         near(regularizerTotal, contributions, FieldPath(["metrics", "regularizer_total"]), "regularizer_total = sum of contributions")
