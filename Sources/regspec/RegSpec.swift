@@ -13,8 +13,8 @@ struct RegSpec: AsyncParsableCommand {
             and reports for people and CI; `regspec validate` checks spec files without running them;
             `regspec list` shows the cases and what they cover.
 
-            Exit codes: 0 everything passed (or validated), 1 a case failed or errored,
-            2 a usage error or a broken spec file.
+            Exit codes: 0 everything passed (or validated), 1 a case failed or errored, no case ran,
+            or the engine lacks a core capability, 2 a usage error or a broken spec file.
 
             Docs: docs/spec-format.md (writing cases), docs/catalogue.md (fns), docs/coverage.md.
             """,

@@ -8,8 +8,12 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run spec cases against an engine and report.",
         discussion: """
             Each case ends passed, failed (the engine's result differs from the spec), errored (the
-            engine broke) or skipped (the engine lacks a capability the case needs). The last line is
-            `N passed, N failed, N errored, N skipped`. Exit code 0 when nothing failed or errored.
+            engine broke) or skipped (the engine lacks a capability the case needs; skips are summed up
+            by reason). The last line is `N passed, N failed, N errored, N skipped`. Exit code 0 when
+            nothing failed or errored and at least one case ran; 1 also when every case was skipped, or
+            when the engine lacks a core capability (structured, legacy, async, error_kinds, future)
+            and the run was neither narrowed (--tag, --filter, --case, --exclude-tag) nor given
+            --allow-partial-engine. A selection that matches no case is a usage error (exit 2).
 
             Examples:
               regspec run specs
@@ -50,6 +54,11 @@ struct RunCommand: AsyncParsableCommand {
         valueName: "file"))
     var expectedFailures: String?
 
+    @Flag(help: ArgumentHelp(
+        "Test an engine that lacks core capabilities: skip the cases it cannot run instead of failing the run.",
+        discussion: "Without it, an engine lacking structured, legacy, async, error_kinds or future is not conforming and the run exits 1 (unless narrowed with --tag, --filter, --case or --exclude-tag)."))
+    var allowPartialEngine = false
+
     @Flag(help: "Rewrite the --expected-failures file to list exactly the cases that fail now, keeping known reasons.")
     var updateExpectedFailures = false
 
@@ -68,6 +77,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded = try suite.load()
         let cases = try selection.apply(to: loaded.cases)
+        for warning in SensitivityLint.warnings(for: cases) { printError(warning.description) }
         var knownFailures = ExpectedFailures()
         if let expectedFailures {
             do {
@@ -95,7 +105,8 @@ struct RunCommand: AsyncParsableCommand {
         let progress = ProgressLine(total: cases.count)
         // The engine enforces the case timeout itself (a relaunch's handshake and the run may
         // each take it); the runner's is a backstop.
-        let runner = SuiteRunner(engine: engine, jobs: jobs, caseTimeout: caseTimeout * 2 + .seconds(5))
+        let policy = RunVerdict.Policy(allowsPartialEngine: allowPartialEngine, selectionNarrowed: selection.narrowsRun)
+        let runner = SuiteRunner(engine: engine, jobs: jobs, caseTimeout: caseTimeout * 2 + .seconds(5), policy: policy)
         var report = await runner.run(cases, description: description) { result in progress.advance(result) }
         progress.finish()
         await processEngine?.shutdown()
@@ -118,6 +129,7 @@ struct RunCommand: AsyncParsableCommand {
             print(ConsoleReporter(useColor: useColor).render(report), terminator: "")
         } else {
             print(format.reporter().render(report), terminator: "")
+            for problem in report.verdict.problems { printError("error: \(problem)") }
         }
         if !report.succeeded { throw ExitCode(1) }
     }

@@ -48,6 +48,11 @@ struct SelectionOptions: ParsableArguments {
         }
     }
 
+    /// Whether the user chose which cases to run (a shard is a split of the whole suite, not a choice).
+    var narrowsRun: Bool {
+        filter != nil || !tags.isEmpty || !excludedTags.isEmpty || caseID != nil
+    }
+
     var selection: CaseSelection {
         CaseSelection(idPattern: filter, tags: tags, excludedTags: excludedTags, caseID: caseID, shard: shard.flatMap(Shard.init))
     }
@@ -57,6 +62,17 @@ struct SelectionOptions: ParsableArguments {
             let selected = try selection.apply(to: cases)
             if let caseID, selected.isEmpty {
                 throw ValidationError("no case has the id '\(caseID)'")
+            }
+            if selected.isEmpty {
+                // Nothing run is not a pass: an empty selection is a mistake to report.
+                let chosen = [filter.map { "--filter '\($0)'" }] + tags.map { "--tag \($0)" } + excludedTags.map { "--exclude-tag \($0)" }
+                    + [shard.map { "--shard \($0)" }]
+                let known = Set(cases.flatMap(\.tags)).sorted()
+                let tagHint = tags.isEmpty ? "" : "; the suite's tags are \(known.joined(separator: ", "))"
+                throw ValidationError(
+                    cases.isEmpty
+                        ? "the spec files hold no case, so nothing can run"
+                        : "the selection \(chosen.compactMap { $0 }.joined(separator: " ")) matches none of the \(cases.count) cases\(tagHint)")
             }
             return selected
         } catch let error as SelectionError {

@@ -43,8 +43,6 @@ actor MutationMatrix {
     static let awaitingChecks: [ReferenceFault: String] = [
         .namesComparedCanonically:
             "the reference compares names as Unicode scalars and a case calls with \"caf\\u{E9}\" and \"cafe\\u{301}\" (semantics section 2)",
-        .weightsUnroundedFloat64:
-            "the checker requires every float32-labelled value on the wire to round-trip through float32 (semantics section 10)",
         .overflowingContributionSaturates:
             "the reference fails an overflowing contribution with non_finite_loss and a case pins it (semantics section 4)",
         .nonFiniteGradientZeroed:

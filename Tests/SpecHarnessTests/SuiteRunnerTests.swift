@@ -85,7 +85,9 @@ struct SuiteRunnerTests {
             return
         }
         #expect(reason == "the engine lacks structured")
-        #expect(report.succeeded)
+        // Nothing ran and the engine lacks core capabilities: no pass.
+        #expect(!report.succeeded)
+        #expect(report.verdict.problems.contains("no case ran: the one selected case was skipped"))
     }
 
     @Test("selection by regex, tags, excluded tags and id")

@@ -648,13 +648,32 @@ def predict(call: dict, data: list[Datum]) -> Prediction:
 # Comparing with a case
 
 
-def _tol_for(path: str, tol: dict) -> dict:
+def _keys(path) -> list[str]:
+    """A field path's keys: a list of keys as given, or a dotted string where `\\.` is a dot
+    inside a key and `\\\\` a backslash (docs/spec-format.md, "Field paths")."""
+    if isinstance(path, list):
+        return [str(k) for k in path]
+    keys, current, chars = [], "", iter(str(path))
+    for c in chars:
+        if c == "\\":
+            current += next(chars, "")
+        elif c == ".":
+            keys.append(current)
+            current = ""
+        else:
+            current += c
+    return keys + [current]
+
+
+def _tol_for(path, tol: dict) -> dict:
     base = {k: tol.get(k, DEFAULT_TOLERANCE[k]) for k in DEFAULT_TOLERANCE}
+    keys = _keys(path)
     best = None
     for prefix, over in (tol.get("fields") or {}).items():
-        if path == prefix or path.startswith(prefix + "."):
-            if best is None or len(prefix) > len(best[0]):
-                best = (prefix, over)
+        pk = _keys(prefix)
+        if keys[: len(pk)] == pk:
+            if best is None or len(pk) > len(best[0]):
+                best = (pk, over)
     if best:
         base.update(best[1])
     return base
@@ -702,7 +721,7 @@ def compare_metrics(expected, actual, path: str, tol: dict, out: list) -> None:
             out.append(f"{path}: expected a mapping, oracle {_fmt(actual) if actual is not None else 'nothing'}")
             return
         for k, v in expected.items():
-            p = f"{path}.{k}"
+            p = path + "." + str(k).replace("\\", "\\\\").replace(".", "\\.")
             if k not in actual:
                 out.append(f"{p}: expected {_short(v)} oracle (absent)")
                 continue
@@ -744,9 +763,9 @@ def compare_gradient(expected, actual, data, tol: dict, out: list) -> None:
                 out.append(f"gradient[{j}]{list(int(i) for i in idx)} expected {_fmt(ev)} oracle {_fmt(av)}")
 
 
-def _get_path(metrics: dict, path: str):
+def _get_path(metrics: dict, path):
     cur = metrics
-    for part in path.split("."):
+    for part in _keys(path):
         if not isinstance(cur, dict) or part not in cur:
             return None, False
         cur = cur[part]

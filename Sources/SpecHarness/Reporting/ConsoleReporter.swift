@@ -15,7 +15,7 @@ public struct ConsoleReporter: Reporter {
             case .passed:
                 continue
             case .skipped:
-                lines.append("\(paint("SKIP", .yellow)) \(result.caseID): \(result.detailLines.joined(separator: " "))")
+                continue
             case .xfailed:
                 lines.append("\(paint("XFAIL", .yellow)) \(result.caseID): \(result.expectedFailure ?? "")")
             case .xpassed:
@@ -28,6 +28,12 @@ public struct ConsoleReporter: Reporter {
                 lines += result.detailLines.map { "     \($0)" }
             }
         }
+        // Skips are summarised by reason: one line each, not one per case.
+        for (reason, count) in RunVerdict.skipReasons(report.results) {
+            lines.append("\(paint("SKIP", .yellow)) \(count) case\(count == 1 ? "" : "s"): \(reason)")
+        }
+        lines += report.verdict.notes.map { "note: \($0)" }
+        lines += report.verdict.problems.map { "\(paint("FAILED", .red)): \($0)" }
         let engine = report.engine
         lines.append(
             "engine \(engine.name) (\(engine.language) \(engine.version)), \(report.results.count) cases in \(String(format: "%.2f", report.duration.seconds)) s")

@@ -5,11 +5,14 @@ public struct SuiteRunner: Sendable {
     public var jobs: Int
     /// A case still running after this is reported as errored.
     public var caseTimeout: Duration
+    /// How an engine lacking core capabilities is judged; by default it is not conforming.
+    public var policy: RunVerdict.Policy
 
-    public init(engine: any Engine, jobs: Int = 1, caseTimeout: Duration = .seconds(30)) {
+    public init(engine: any Engine, jobs: Int = 1, caseTimeout: Duration = .seconds(30), policy: RunVerdict.Policy = .conformance) {
         self.engine = engine
         self.jobs = max(1, jobs)
         self.caseTimeout = caseTimeout
+        self.policy = policy
     }
 
     /// Runs `cases` and returns their results in the same order.
@@ -36,7 +39,9 @@ public struct SuiteRunner: Sendable {
                 startNext()
             }
         }
-        return RunReport(engine: description, results: results.compactMap { $0 }, duration: clock.now - start)
+        var report = RunReport(engine: description, results: results.compactMap { $0 }, duration: clock.now - start)
+        report.verdict = RunVerdict.judge(report.results, engine: description, policy: policy)
+        return report
     }
 
     private func run(_ specCase: SpecCase, description: EngineDescription) async -> CaseResult {

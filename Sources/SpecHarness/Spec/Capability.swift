@@ -10,4 +10,13 @@ public enum Capability {
     public static let future = "future"
 
     public static let all: [String] = [structured, legacy, async, errorKinds, gradNorms, timeouts, maxConcurrency, future]
+
+    /// What the checklist and semantics sections 1-11 need: an engine without one of these is
+    /// not a conforming implementation, and a run against it fails unless the user narrows it
+    /// or allows a partial engine.
+    public static let core: [String] = [structured, legacy, async, errorKinds, future]
+
+    /// The options of semantics section 12: an engine may lack them, and cases needing them
+    /// are skipped without failing the run.
+    public static let optional: [String] = all.filter { !core.contains($0) }
 }

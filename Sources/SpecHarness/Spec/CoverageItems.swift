@@ -45,6 +45,7 @@ public enum CoverageItems {
         ("gradient.constant", "a constant loss adds nothing and is not an error"),
         ("gradient.unreached", "in structured mode, logprobs no fn reaches get a zero gradient"),
         ("gradient.backward-request", "one backward request: same model_input and target_tokens, weights = -gradient, nothing else"),
+        ("gradient.float32-weights", "every float32 tensor on the wire holds float32 values; the weights are float32(-gradient)"),
         ("gradient.legacy-no-gradient", "legacy mode: unreached logprobs or a constant loss: no_gradient"),
         ("metrics.structured-schema", "structured metrics have exactly the keys of the schema"),
         ("metrics.call-order", "regularizer entries are in call order"),

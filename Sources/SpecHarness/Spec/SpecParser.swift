@@ -38,6 +38,7 @@ struct SpecParser {
                 diagnostics.append(error)
             }
         }
+        if diagnostics.isEmpty { diagnostics += uncomparedDefaultFields(defaults.tolerance, cases: cases) }
         return (SpecFile(path: file, suite: suite, summary: summary, cases: cases), diagnostics)
     }
 
@@ -86,7 +87,7 @@ struct SpecParser {
             let call = try parseCall(
                 try reader.required("call", in: "a case"), datumCount: data.count,
                 malformedAllowed: expectsInvalidRegularizer)
-            let (expectation, tolerance) = try parseExpectation(expectValue, data: data, inherited: defaults.tolerance)
+            let (expectation, tolerance) = try parseExpectation(expectValue, data: data, call: call, inherited: defaults.tolerance)
             return SpecCase(
                 id: id, summary: summary, tags: tags, covers: covers, suite: suite, location: value.location,
                 input: CaseInput(id: id, data: data, call: call), expectation: expectation,
