@@ -4,22 +4,27 @@ import OrderedCollections
 enum Composition {
     /// Structured mode: `loss_total = base + sum(weight_i * value_i)`, its gradient
     /// (zero where no fn reaches a logprob) and the metrics of semantics section 7.
+    /// - Throws: `non_finite_loss` when `regularizer_total` or `loss_total` overflows, then
+    ///   `non_finite_gradient` for the first non-finite element of `g` or of `float32(-g)`.
     static func structured(
         base: EvaluatedFn?, regularizers: [EvaluatedFn], counts: [Int], trackGradNorms: Bool
-    ) -> (gradient: [[Double]], metrics: Metrics) {
+    ) throws(CustomLossError) -> (gradient: [[Double]], metrics: Metrics) {
         var gradient = counts.map { [Double](repeating: 0, count: $0) }
         if let base { add(base.gradients, scaledBy: 1, into: &gradient) }
         for regularizer in regularizers {
             let weight = regularizer.weight ?? 0
             if weight != 0 { add(regularizer.gradients, scaledBy: weight, into: &gradient) }
         }
+        let regularizerTotal = regularizers.reduce(0.0) { $0 + ($1.contribution ?? 0) }
+        guard regularizerTotal.isFinite else { throw .nonFiniteTotal("regularizer_total", value: regularizerTotal) }
+        let lossTotal = (base?.value ?? 0) + regularizerTotal
+        guard lossTotal.isFinite else { throw .nonFiniteTotal("loss_total", value: lossTotal) }
+        try checkFinite(gradient, contributors: (base.map { [$0] } ?? []) + regularizers.filter { ($0.weight ?? 0) != 0 })
 
         var entries: OrderedDictionary<String, MetricValue> = [:]
-        var regularizerTotal = 0.0
         for regularizer in regularizers {
             let weight = regularizer.weight ?? 0
             let contribution = regularizer.contribution ?? 0
-            regularizerTotal += contribution
             var entry: OrderedDictionary<String, MetricValue> = [
                 "value": .number(regularizer.value),
                 "weight": .number(weight),
@@ -33,9 +38,8 @@ enum Composition {
             }
             entries[regularizer.label] = .object(Metrics(entry))
         }
-        let baseValue = base?.value ?? 0
         var metrics: OrderedDictionary<String, MetricValue> = [
-            "loss_total": .number(baseValue + regularizerTotal),
+            "loss_total": .number(lossTotal),
             "regularizers": .object(Metrics(entries)),
             "regularizer_total": .number(regularizerTotal),
         ]
@@ -49,6 +53,25 @@ enum Composition {
         }
         if trackGradNorms { metrics["total_grad_norm"] = .number(l2Norm(gradient)) }
         return (gradient, Metrics(metrics))
+    }
+
+    /// Every element of `g`, and of the float32 weights `-g` becomes, must be finite.
+    /// - Parameter contributors: the fns whose gradients were added into `g`; one of them is
+    ///   named when its own gradient alone is non-finite at the first bad element.
+    private static func checkFinite(_ gradient: [[Double]], contributors: [EvaluatedFn]) throws(CustomLossError) {
+        for (datum, row) in gradient.enumerated() {
+            guard let element = row.firstIndex(where: { !$0.isFinite || !Float(-$0).isFinite }) else { continue }
+            let value = row[element]
+            guard value.isFinite else {
+                let culprits = contributors.filter { fn in
+                    guard datum < fn.gradients.count, let own = fn.gradients[datum], element < own.count else { return false }
+                    return !own[element].isFinite
+                }
+                throw .nonFiniteGradient(
+                    datum: datum, element: element, value: value, culprit: culprits.count == 1 ? culprits[0].label : nil)
+            }
+            throw .float32Overflow(datum: datum, element: element, value: value)
+        }
     }
 
     /// Legacy mode: the loss's gradient, which must reach every datum's logprobs.

@@ -144,6 +144,10 @@ struct FnEvaluator: Sendable {
         if mode == .structured && !value.isFinite {
             throw .nonFiniteLoss(label: job.label, value: value)
         }
+        // A finite value times a finite weight can still overflow: a poisoned total, never sent.
+        if mode == .structured, let weight = job.weight, weight != 0, !(weight * value).isFinite {
+            throw .nonFiniteContribution(label: job.label, weight: weight, value: value, contribution: weight * value)
+        }
         var custom: OrderedDictionary<String, Double> = [:]
         for (key, metric) in output.metrics.entries {
             switch metric.reportedNumber() {

@@ -60,7 +60,7 @@ public struct TrainingClient: Sendable {
             switch mode {
             case .structured:
                 let base = lossFn == nil ? nil : evaluated.first
-                let composed = Composition.structured(
+                let composed = try Composition.structured(
                     base: base, regularizers: Array(evaluated.dropFirst(base == nil ? 0 : 1)),
                     counts: logprobs.map(\.scalarCount), trackGradNorms: options.trackGradNorms)
                 output = try await backend.forwardBackward(
