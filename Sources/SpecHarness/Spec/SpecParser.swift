@@ -87,6 +87,7 @@ struct SpecParser {
                 try reader.required("call", in: "a case"), datumCount: data.count,
                 malformedAllowed: expectsInvalidRegularizer)
             let (expectation, tolerance) = try parseExpectation(expectValue, data: data, inherited: defaults.tolerance)
+            if case .success = expectation { try checkDataServes(call, data: data) }
             return SpecCase(
                 id: id, summary: summary, tags: tags, covers: covers, suite: suite, location: value.location,
                 input: CaseInput(id: id, data: data, call: call), expectation: expectation,
