@@ -75,9 +75,9 @@ struct SpecParser {
             let requires = try parseRequirements(reader["requires"])
             let data: [CaseDatum]
             if let dataValue = reader["data"] {
-                data = try parseData(dataValue)
+                data = try parseData(dataValue).map(\.roundedToFloat32)
             } else if let inherited = defaults.data {
-                data = inherited
+                data = inherited.map(\.roundedToFloat32)
             } else {
                 throw SpecDiagnostic(value.location, "no data", hint: "add `data:` to the case or to `defaults:`")
             }
