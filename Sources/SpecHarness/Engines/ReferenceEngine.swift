@@ -51,7 +51,7 @@ public struct ReferenceEngine: Engine {
     }
 
     private func arguments(for entry: RegularizerEntrySpec) -> RegularizerArguments {
-        var fields: OrderedDictionary<String, ArgumentValue> = [:]
+        var fields: ScalarKeyedDictionary<ArgumentValue> = [:]
         for (key, field) in entry.fields {
             switch field {
             case .fn(let spec): fields[key] = .function(catalogue.lossFunction(for: spec))

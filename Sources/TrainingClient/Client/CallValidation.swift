@@ -9,11 +9,12 @@ enum CallValidation {
         data: [Datum], lossFn: LossFunction?, regularizers: [RegularizerArguments]
     ) throws(CustomLossError) -> [Regularizer] {
         if lossFn == nil && regularizers.isEmpty { throw .missingLoss }
-        var names: Set<String> = []
+        // Compared as Unicode scalars: "café" and "cafe\u{301}" are two names, as in Python.
+        var names: Set<ScalarKey> = []
         var typed: [Regularizer] = []
         for (index, entry) in regularizers.enumerated() {
             let regularizer = try validate(entry, index: index, seenNames: names)
-            names.insert(regularizer.name)
+            names.insert(ScalarKey(regularizer.name))
             typed.append(regularizer)
         }
         if data.isEmpty { throw .emptyData }
@@ -24,7 +25,7 @@ enum CallValidation {
     }
 
     private static func validate(
-        _ entry: RegularizerArguments, index: Int, seenNames: Set<String>
+        _ entry: RegularizerArguments, index: Int, seenNames: Set<ScalarKey>
     ) throws(CustomLossError) -> Regularizer {
         func fail(_ name: String?, _ problem: String) -> CustomLossError {
             .invalidRegularizer(index: index, name: name, problem: problem)
@@ -37,7 +38,7 @@ enum CallValidation {
         case .string(let value)?: name = value
         case let other?: throw fail(nil, "'name' is \(other), not a string")
         }
-        if seenNames.contains(name) {
+        if seenNames.contains(ScalarKey(name)) {
             throw fail(name, "the name '\(name)' is used by an earlier regularizer; names key the metrics, so each must be unique")
         }
         let weight: Double

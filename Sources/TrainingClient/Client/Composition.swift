@@ -21,11 +21,11 @@ enum Composition {
         guard lossTotal.isFinite else { throw .nonFiniteTotal("loss_total", value: lossTotal) }
         try checkFinite(gradient, contributors: (base.map { [$0] } ?? []) + regularizers.filter { ($0.weight ?? 0) != 0 })
 
-        var entries: OrderedDictionary<String, MetricValue> = [:]
+        var entries: ScalarKeyedDictionary<MetricValue> = [:]
         for regularizer in regularizers {
             let weight = regularizer.weight ?? 0
             let contribution = regularizer.contribution ?? 0
-            var entry: OrderedDictionary<String, MetricValue> = [
+            var entry: ScalarKeyedDictionary<MetricValue> = [
                 "value": .number(regularizer.value),
                 "weight": .number(weight),
                 "contribution": .number(contribution),
@@ -38,13 +38,13 @@ enum Composition {
             }
             entries[regularizer.label] = .object(Metrics(entry))
         }
-        var metrics: OrderedDictionary<String, MetricValue> = [
+        var metrics: ScalarKeyedDictionary<MetricValue> = [
             "loss_total": .number(lossTotal),
             "regularizers": .object(Metrics(entries)),
             "regularizer_total": .number(regularizerTotal),
         ]
         if let base {
-            var entry: OrderedDictionary<String, MetricValue> = [
+            var entry: ScalarKeyedDictionary<MetricValue> = [
                 "value": .number(base.value),
                 "custom": .object(customMetrics(base)),
             ]

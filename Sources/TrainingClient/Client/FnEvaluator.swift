@@ -15,7 +15,7 @@ struct EvaluatedFn: Sendable {
     let label: String
     let weight: Double?
     let value: Double
-    let custom: OrderedDictionary<String, Double>
+    let custom: ScalarKeyedDictionary<Double>
     /// `d(loss)/d(logprobs[j])`, or nil where no path from the loss reaches datum j.
     let gradients: [[Double]?]
 
@@ -148,7 +148,7 @@ struct FnEvaluator: Sendable {
         if mode == .structured, let weight = job.weight, weight != 0, !(weight * value).isFinite {
             throw .nonFiniteContribution(label: job.label, weight: weight, value: value, contribution: weight * value)
         }
-        var custom: OrderedDictionary<String, Double> = [:]
+        var custom: ScalarKeyedDictionary<Double> = [:]
         for (key, metric) in output.metrics.entries {
             switch metric.reportedNumber() {
             case .success(let number): custom[key] = number
