@@ -996,7 +996,7 @@ def selftest() -> int:
     failures = 0
     checks = 0
     specs = []
-    for name in ["sum", "mean", "mean_of_means", "sum_of_squares", "variance", "bad_metrics"]:
+    for name in ["sum", "mean", "mean_of_means", "sum_of_squares", "variance", "bad_metrics", "sqrt_neg_sum"]:
         specs.append((FnSpec(name), False))
         specs.append((FnSpec(name, scale=-0.37, datums=[2, 0]), False))
     for norm in (False, True):
