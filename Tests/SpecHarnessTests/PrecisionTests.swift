@@ -66,12 +66,17 @@ struct PrecisionTests {
     func inProcess() async throws {
         let specCase = try Self.loadCase()
         try Self.expectExactValues(await ReferenceEngine().run(specCase.input), engine: "in-process")
-        // A case from another harness may carry unrounded values; the engine rounds them too.
-        var unrounded = specCase.input
+        try Self.expectExactValues(await ReferenceEngine().run(Self.unrounded(specCase.input)), engine: "in-process, unrounded case")
+    }
+
+    /// The case as another harness might send it, with the literals unrounded: each engine's
+    /// own fake backend and datums must round them.
+    static func unrounded(_ input: CaseInput) -> CaseInput {
+        var unrounded = input
         unrounded.data[0].logprobs = [-0.1]
         unrounded.data[0].datum.lossFnInputs["weights"] = TensorData(floats: [0.3])
         unrounded.data[0].datum.lossFnInputs["ref_logprobs"] = TensorData(floats: [-0.7])
-        try Self.expectExactValues(await ReferenceEngine().run(unrounded), engine: "in-process, unrounded case")
+        return unrounded
     }
 
     /// The engines to compare with the in-process one: `regspec serve`, and the Python
@@ -80,8 +85,15 @@ struct PrecisionTests {
         var engines: [(String, String)] = []
         let binary = root + "/.build/debug/regspec"
         if FileManager.default.isExecutableFile(atPath: binary) { engines.append(("regspec serve", "\(binary) serve")) }
-        let python = NSHomeDirectory() + "/.cache/regspec/python-venv/bin/python"
-        if FileManager.default.isExecutableFile(atPath: python) {
+        let venv = NSHomeDirectory() + "/.cache/regspec/python-venv"
+        let python = venv + "/bin/python"
+        // Only with torch and tinker installed (adapters/python/ci.sh installs them).
+        let packages = (try? FileManager.default.contentsOfDirectory(atPath: venv + "/lib"))?
+            .map { "\(venv)/lib/\($0)/site-packages" } ?? []
+        let installed = packages.contains { site in
+            ["torch", "tinker"].allSatisfy { FileManager.default.fileExists(atPath: "\(site)/\($0)") }
+        }
+        if FileManager.default.isExecutableFile(atPath: python), installed {
             let client = root + "/adapters/python/examples/structured_regularizers.py:StructuredTrainingClient"
             engines.append(("python adapter", "env PYTHONPATH=\(root)/adapters/python \(python) -m regspec_adapter --client \(client)"))
         }
@@ -103,6 +115,7 @@ struct PrecisionTests {
                 _ = try await engine.describe()
                 let observation = try await engine.run(specCase.input)
                 try Self.expectExactValues(observation, engine: name)
+                try Self.expectExactValues(try await engine.run(Self.unrounded(specCase.input)), engine: "\(name), unrounded case")
                 if case .success(let metrics) = observation.outcome {
                     for key in ["regularizers", "loss_total", "regularizer_total"] {
                         #expect(metrics[key] == expected[key], "\(name): \(key)")

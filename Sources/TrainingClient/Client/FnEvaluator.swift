@@ -1,5 +1,4 @@
 import Autodiff
-import OrderedCollections
 
 /// One fn of a call, as it will be evaluated.
 struct FnJob: Sendable {

@@ -1,5 +1,4 @@
 import Autodiff
-import OrderedCollections
 
 /// What a loss function returns: its loss and its own metrics.
 public struct LossOutput: Sendable {

@@ -1,5 +1,3 @@
-import OrderedCollections
-
 /// A regularizer written as a dictionary, as Python callers write `{"fn": ..., "weight": ..., "name": ...}`.
 ///
 /// Unlike `Regularizer` it can be malformed (a key missing, a value of the wrong type, an

@@ -1,5 +1,3 @@
-import OrderedCollections
-
 /// A metrics object: string keys in insertion order, numbers or nested objects.
 ///
 /// Order is kept because the structured metrics promise regularizers in call order; keys are
