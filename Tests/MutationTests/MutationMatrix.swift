@@ -37,18 +37,6 @@ actor MutationMatrix {
         (requestedIDs ?? []).filter { ReferenceFault(rawValue: $0) == nil }
     }
 
-    /// Faults no shipped case can catch until a rule the suite does not check yet is checked,
-    /// with that rule. Each is a known issue: once a case catches it, the test fails until
-    /// it is taken off this list, so the list only shrinks.
-    static let awaitingChecks: [ReferenceFault: String] = [
-        .namesComparedCanonically:
-            "the reference compares names as Unicode scalars and a case calls with \"caf\\u{E9}\" and \"cafe\\u{301}\" (semantics section 2)",
-        .overflowingContributionSaturates:
-            "the reference fails an overflowing contribution with non_finite_loss and a case pins it (semantics section 4)",
-        .nonFiniteGradientZeroed:
-            "the reference fails a non-finite gradient element with non_finite_gradient and a case pins it (semantics section 6)",
-    ]
-
     /// The shipped suite (or `REGSPEC_MUTATION_SPECS`, a spec file or folder), loaded once.
     static let suite = SpecLoader().load(paths: [
         ProcessInfo.processInfo.environment["REGSPEC_MUTATION_SPECS"] ?? packageRoot + "/specs"

@@ -38,8 +38,7 @@ struct MutationTable {
         }
         if !survivors.isEmpty {
             lines += ["", "Survivors:"] + survivors.map { fault in
-                let awaited = MutationMatrix.awaitingChecks[fault].map { "\n    (known: survives until \($0))" } ?? ""
-                return "  \(fault.rawValue): the reference \(fault.summary)\(awaited)"
+                "  \(fault.rawValue): the reference \(fault.summary)"
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -5,7 +5,7 @@ import Foundation
 extension Catalogue {
     /// The losses real users write: NLL, KL to a reference, DPO, top-K reverse KL.
     static let objectives: [CatalogueEntry] = [
-        CatalogueEntry(name: "weighted_nll", parameters: ["normalize": .bool]) { inputs in
+        CatalogueEntry(name: "weighted_nll", parameters: ["normalize": .bool], requirements: [.input("weights")]) { inputs in
             var total = Tensor(scalar: 0)
             var weightSum = 0.0
             for index in inputs.logprobs.indices {
@@ -15,7 +15,9 @@ extension Catalogue {
             }
             return LossOutput(loss: inputs.bool("normalize", default: false) ? total / weightSum : total)
         },
-        CatalogueEntry(name: "kl_to_reference", parameters: ["estimator": .choice(["k1", "k2", "k3"])]) { inputs in
+        CatalogueEntry(
+            name: "kl_to_reference", parameters: ["estimator": .choice(["k1", "k2", "k3"])], requirements: [.input("ref_logprobs")]
+        ) { inputs in
             let logprobs = try inputs.allLogprobs()
             let reference = try Tensor.concatenate(inputs.logprobs.indices.map { try inputs.input("ref_logprobs", of: $0).flattened() })
             let logRatio = try reference - logprobs
@@ -28,10 +30,15 @@ extension Catalogue {
             }
             return LossOutput(loss: loss, metrics: ["kl/\(estimator)": .number(try loss.item())])
         },
-        CatalogueEntry(name: "dpo", parameters: ["beta": .number]) { inputs in
+        CatalogueEntry(
+            name: "dpo", parameters: ["beta": .number],
+            requirements: [.pairs, .input("ref_logprobs"), .optionalInput("weights")]
+        ) { inputs in
             try directPreference(inputs)
         },
-        CatalogueEntry(name: "reverse_kl_topk", parameters: [:]) { inputs in
+        CatalogueEntry(
+            name: "reverse_kl_topk", parameters: [:], requirements: [.multiTarget, .input("weights"), .positiveInput("weights")]
+        ) { inputs in
             var total = Tensor(scalar: 0)
             var positions = 0
             for index in inputs.logprobs.indices {
@@ -40,6 +47,9 @@ extension Catalogue {
                     throw CatalogueFnError("reverse_kl_topk needs [T, K] targets; datum \(index) of the selection has shape \(logprobs.shape)")
                 }
                 let teacher = try inputs.input("weights", of: index)
+                if let bad = teacher.values.first(where: { !($0 > 0) }) {
+                    throw CatalogueFnError("reverse_kl_topk needs teacher probabilities > 0 in weights; datum \(index) of the selection has \(bad)")
+                }
                 total = try total + (logprobs.exp() * (logprobs - teacher.log())).sum()
                 positions += logprobs.shape[0]
             }

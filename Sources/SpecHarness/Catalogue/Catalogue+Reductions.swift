@@ -20,6 +20,11 @@ extension Catalogue {
             let all = try inputs.allLogprobs()
             return LossOutput(loss: try (all - all.mean()).square().mean())
         },
+        // sqrt(-sum(lp)): a root-NLL penalty. At lp = 0 its gradient is infinite while its
+        // value is 0, which is how cases reach `non_finite_gradient`.
+        CatalogueEntry(name: "sqrt_neg_sum", parameters: [:]) { inputs in
+            LossOutput(loss: (-(try inputs.allLogprobs().sum())).sqrt())
+        },
         CatalogueEntry(name: "constant", parameters: ["value": .number]) { inputs in
             LossOutput(loss: Tensor(scalar: inputs.number("value", default: 1.0)))
         },

@@ -129,6 +129,13 @@ public struct CaseChecker: Sendable {
             }
         case (.object(let children, _), .object(let object)?):
             for child in children {
+                if object[child.key] == nil, let alike = object.keys.first(where: { $0 == child.key }) {
+                    // Swift's == is canonical equivalence: a different spelling of the same-looking key.
+                    mismatches.append(Mismatch(
+                        path.appending(child.key).description,
+                        "missing; the engine reported \(ScalarKey.quoted(alike, among: [child.key])), a different spelling (Unicode scalars differ)"))
+                    continue
+                }
                 compare(object[child.key], with: child.value, path: path.appending(child.key), into: &mismatches)
             }
         case (.number, .object?):

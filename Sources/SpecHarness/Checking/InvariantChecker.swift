@@ -100,8 +100,11 @@ struct InvariantChecker {
             return mismatches
         }
         let names = call.regularizers.compactMap(\.name)
-        if entries.keys != names {
-            mismatches.append(Mismatch("metrics.regularizers", "keys must be the regularizer names in call order \(names), are \(entries.keys)"))
+        if !ScalarKey.same(entries.keys, names) {
+            // Compared as Unicode scalars; look-alike spellings are shown with escapes.
+            let everyName = names + entries.keys
+            func listed(_ list: [String]) -> String { "[" + list.map { ScalarKey.quoted($0, among: everyName) }.joined(separator: ", ") + "]" }
+            mismatches.append(Mismatch("metrics.regularizers", "keys must be the regularizer names in call order \(listed(names)), are \(listed(entries.keys))"))
         }
         var contributions = 0.0
         let entryKeys = ["value", "weight", "contribution", "custom"] + (tracksNorms ? ["grad_norm", "grad_norm_weighted"] : [])

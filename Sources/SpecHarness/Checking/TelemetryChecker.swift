@@ -17,6 +17,11 @@ struct TelemetryChecker {
         }
     }
 
+    /// Labels are names: equal only scalar for scalar (semantics section 2).
+    private static func sameName(_ reported: String?, _ label: String) -> Bool {
+        reported.map { $0.unicodeScalars.elementsEqual(label.unicodeScalars) } ?? false
+    }
+
     private var labels: [String] {
         (call.lossFn == nil ? [] : ["loss_fn"]) + call.regularizers.compactMap(\.name)
     }
@@ -43,13 +48,13 @@ struct TelemetryChecker {
             mismatches.append(Mismatch("telemetry", "a call that succeeded must end with call_stopped, ends with \(records.last?.event.rawValue ?? "nothing")"))
         }
         for label in labels {
-            let events = records.filter { $0.label == label }.map(\.event)
+            let events = records.filter { Self.sameName($0.label, label) }.map(\.event)
             guard events == [.fnStarted, .fnStopped] else {
                 mismatches.append(Mismatch(
                     "telemetry.\(label)", "a fn of a successful call starts once, then stops; its events are \(events.map(\.rawValue))"))
                 continue
             }
-            guard structured, let stop = records.first(where: { $0.label == label && $0.event == .fnStopped }) else { continue }
+            guard structured, let stop = records.first(where: { Self.sameName($0.label, label) && $0.event == .fnStopped }) else { continue }
             let entry = label == "loss_fn" ? ["base_loss"] : ["regularizers", label]
             if let value = metrics.number(at: entry + ["value"]), !near(stop.value, value) {
                 mismatches.append(Mismatch("telemetry.\(label).value", "fn_stopped reports \(describe(stop.value)), the metrics \(value)"))
@@ -78,7 +83,7 @@ struct TelemetryChecker {
                 "telemetry", "a call that failed starts with call_started and ends with call_failed; its events are \(records.map(\.event.rawValue))"))
         }
         if let kind = error.kind, Self.fnFailureKinds.contains(kind), let label = error.label,
-            !records.contains(where: { $0.event == .fnFailed && $0.label == label && $0.errorKind == kind })
+            !records.contains(where: { $0.event == .fnFailed && Self.sameName($0.label, label) && $0.errorKind == kind })
         {
             mismatches.append(Mismatch("telemetry.\(label)", "the call failed with \(kind) from '\(label)', but no fn_failed event of that kind names it"))
         }

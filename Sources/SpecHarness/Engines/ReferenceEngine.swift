@@ -16,7 +16,9 @@ public struct ReferenceEngine: Engine {
     public func describe() -> EngineDescription { Self.description }
 
     public func run(_ input: CaseInput) async -> Observation {
-        let backend = FixedLogprobsBackend(logprobs: input.data.map(\.logprobs))
+        // Resolved cases are rounded already; a case from another harness (`serve`) may not be.
+        let resolved = input.data.map(\.roundedToFloat32)
+        let backend = FixedLogprobsBackend(logprobs: resolved.map(\.logprobs))
         let client = TrainingClient(backend: backend)
         let call = input.call
         let lossFn = call.lossFn.map(catalogue.lossFunction(for:))
@@ -25,7 +27,7 @@ public struct ReferenceEngine: Engine {
         options.timeout = call.options.timeoutMilliseconds.map { .milliseconds($0) }
         let telemetry = RecordingTelemetrySink()
         options.telemetry = telemetry
-        let data = input.data.map(\.datum)
+        let data = resolved.map(\.datum)
 
         let outcome: Observation.Outcome
         do {
@@ -51,7 +53,7 @@ public struct ReferenceEngine: Engine {
     }
 
     private func arguments(for entry: RegularizerEntrySpec) -> RegularizerArguments {
-        var fields: OrderedDictionary<String, ArgumentValue> = [:]
+        var fields: ScalarKeyedDictionary<ArgumentValue> = [:]
         for (key, field) in entry.fields {
             switch field {
             case .fn(let spec): fields[key] = .function(catalogue.lossFunction(for: spec))

@@ -1,14 +1,15 @@
 import OrderedCollections
+import TrainingClient
 
 /// A machine-readable report: the engine, the totals and every case with its details.
 public struct JSONReporter: Reporter {
     public init() {}
 
     public func render(_ report: RunReport) -> String {
-        var totals: OrderedDictionary<String, JSONValue> = [:]
+        var totals: ScalarKeyedDictionary<JSONValue> = [:]
         for status in CaseResult.Status.allCases { totals[status.rawValue] = .integer(report.count(status)) }
         let cases: [JSONValue] = report.results.map { result in
-            var entry: OrderedDictionary<String, JSONValue> = [
+            var entry: ScalarKeyedDictionary<JSONValue> = [
                 "id": .string(result.caseID),
                 "suite": .string(result.suite),
                 "summary": .string(result.summary),

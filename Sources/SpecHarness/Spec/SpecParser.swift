@@ -76,9 +76,9 @@ struct SpecParser {
             let requires = try parseRequirements(reader["requires"])
             let data: [CaseDatum]
             if let dataValue = reader["data"] {
-                data = try parseData(dataValue)
+                data = try parseData(dataValue).map(\.roundedToFloat32)
             } else if let inherited = defaults.data {
-                data = inherited
+                data = inherited.map(\.roundedToFloat32)
             } else {
                 throw SpecDiagnostic(value.location, "no data", hint: "add `data:` to the case or to `defaults:`")
             }
@@ -88,6 +88,7 @@ struct SpecParser {
                 try reader.required("call", in: "a case"), datumCount: data.count,
                 malformedAllowed: expectsInvalidRegularizer)
             let (expectation, tolerance) = try parseExpectation(expectValue, data: data, call: call, inherited: defaults.tolerance)
+            if case .success = expectation { try checkDataServes(call, data: data) }
             return SpecCase(
                 id: id, summary: summary, tags: tags, covers: covers, suite: suite, location: value.location,
                 input: CaseInput(id: id, data: data, call: call), expectation: expectation,

@@ -10,12 +10,13 @@ enum CallValidation {
     ) throws(CustomLossError) -> [Regularizer] {
         if ReferenceFault.isActive(.missingLossCheckedAfterData) && data.isEmpty { throw .emptyData }
         if lossFn == nil && regularizers.isEmpty { throw .missingLoss }
-        var names: Set<String> = []
+        // Compared as Unicode scalars: "café" and "cafe\u{301}" are two names, as in Python.
+        var names: Set<ScalarKey> = []
         var typed: [Regularizer] = []
         for (index, entry) in regularizers.enumerated() {
             let regularizer = try validate(entry, index: index, seenNames: ReferenceFault.skipsDuplicateCheck ? [] : names)
             try ReferenceFault.checkDuplicateLate(regularizer.name, index: index, earlier: typed.map(\.name))
-            names.insert(regularizer.name)
+            names.insert(ScalarKey(regularizer.name))
             typed.append(regularizer)
         }
         if data.isEmpty && !ReferenceFault.isActive(.emptyDataUnchecked) { throw .emptyData }
@@ -26,7 +27,7 @@ enum CallValidation {
     }
 
     private static func validate(
-        _ entry: RegularizerArguments, index: Int, seenNames: Set<String>
+        _ entry: RegularizerArguments, index: Int, seenNames: Set<ScalarKey>
     ) throws(CustomLossError) -> Regularizer {
         func fail(_ name: String?, _ problem: String) -> CustomLossError {
             .invalidRegularizer(index: index + (ReferenceFault.isActive(.regularizerIndexOffByOne) ? 1 : 0), name: name, problem: problem)
@@ -40,7 +41,7 @@ enum CallValidation {
         case let other?: throw fail(nil, "'name' is \(other), not a string")
         }
         if ReferenceFault.isActive(.unknownKeysCheckedFirst), let key = entry.fields.keys.first(where: { !regularizerKeys.contains($0) }) { throw fail(name, "unknown key '\(key)'") }
-        if seenNames.contains(name) {
+        if seenNames.contains(ScalarKey(name)) {
             throw fail(name, "the name '\(name)' is used by an earlier regularizer; names key the metrics, so each must be unique")
         }
         let weight: Double

@@ -1,12 +1,12 @@
-import OrderedCollections
-
 /// Turns evaluated fns into the gradient sent to the backend and the structured metrics.
 enum Composition {
     /// Structured mode: `loss_total = base + sum(weight_i * value_i)`, its gradient
     /// (zero where no fn reaches a logprob) and the metrics of semantics section 7.
+    /// - Throws: `non_finite_loss` when `regularizer_total` or `loss_total` overflows, then
+    ///   `non_finite_gradient` for the first non-finite element of `g` or of `float32(-g)`.
     static func structured(
         base: EvaluatedFn?, regularizers: [EvaluatedFn], counts: [Int], trackGradNorms: Bool
-    ) -> (gradient: [[Double]], metrics: Metrics) {
+    ) throws(CustomLossError) -> (gradient: [[Double]], metrics: Metrics) {
         var gradient = counts.map { [Double](repeating: 0, count: $0) }
         if let base, !ReferenceFault.isActive(.baseGradientDropped) { add(base.gradients, scaledBy: 1, into: &gradient) }
         for regularizer in regularizers {
@@ -14,14 +14,19 @@ enum Composition {
             if weight != 0 { add(regularizer.gradients, scaledBy: weight, into: &gradient) }
         }
         ReferenceFault.sanitize(&gradient)
+        var regularizerTotal = regularizers.reduce(0.0) { $0 + ($1.contribution ?? 0) }
+        if ReferenceFault.isActive(.regularizerTotalDropsLast) { regularizerTotal -= regularizers.last?.contribution ?? 0 }
+        guard regularizerTotal.isFinite else { throw .nonFiniteTotal("regularizer_total", value: regularizerTotal) }
+        let baseValue = ReferenceFault.isActive(.lossTotalOmitsBase) ? 0 : base?.value ?? 0
+        let lossTotal = baseValue + regularizerTotal
+        guard lossTotal.isFinite else { throw .nonFiniteTotal("loss_total", value: lossTotal) }
+        try checkFinite(gradient, contributors: (base.map { [$0] } ?? []) + regularizers.filter { ($0.weight ?? 0) != 0 })
 
-        var entries: OrderedDictionary<String, MetricValue> = [:]
-        var regularizerTotal = 0.0
+        var entries: ScalarKeyedDictionary<MetricValue> = [:]
         for regularizer in regularizers {
             let weight = regularizer.weight ?? 0
             let contribution = regularizer.contribution ?? 0
-            regularizerTotal += contribution
-            var entry: OrderedDictionary<String, MetricValue> = [
+            var entry: ScalarKeyedDictionary<MetricValue> = [
                 "value": .number(regularizer.value),
                 "weight": .number(ReferenceFault.isActive(.weightEchoRoundedToFloat32) ? Double(Float(weight)) : weight),
                 "contribution": .number(contribution),
@@ -34,16 +39,14 @@ enum Composition {
             }
             entries[regularizer.label] = .object(Metrics(entry))
         }
-        if ReferenceFault.isActive(.regularizerTotalDropsLast) { regularizerTotal -= regularizers.last?.contribution ?? 0 }
-        if ReferenceFault.isActive(.regularizerEntriesSortedByName) { entries.sort { $0.key < $1.key } }
-        let baseValue = ReferenceFault.isActive(.lossTotalOmitsBase) ? 0 : base?.value ?? 0
-        var metrics: OrderedDictionary<String, MetricValue> = [
-            "loss_total": .number(baseValue + regularizerTotal),
+        if ReferenceFault.isActive(.regularizerEntriesSortedByName) { entries = ScalarKeyedDictionary(uniqueKeysWithValues: entries.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) }
+        var metrics: ScalarKeyedDictionary<MetricValue> = [
+            "loss_total": .number(lossTotal),
             "regularizers": .object(Metrics(entries)),
             "regularizer_total": .number(regularizerTotal),
         ]
         if let base {
-            var entry: OrderedDictionary<String, MetricValue> = [
+            var entry: ScalarKeyedDictionary<MetricValue> = [
                 "value": .number(base.value),
                 "custom": .object(customMetrics(base)),
             ]
@@ -53,6 +56,25 @@ enum Composition {
         if trackGradNorms { metrics["total_grad_norm"] = .number(l2Norm(gradient)) }
         ReferenceFault.corrupt(&metrics, base: base, regularizers: regularizers, gradNorm: l2Norm)
         return (gradient, Metrics(metrics))
+    }
+
+    /// Every element of `g`, and of the float32 weights `-g` becomes, must be finite.
+    /// - Parameter contributors: the fns whose gradients were added into `g`; one of them is
+    ///   named when its own gradient alone is non-finite at the first bad element.
+    private static func checkFinite(_ gradient: [[Double]], contributors: [EvaluatedFn]) throws(CustomLossError) {
+        for (datum, row) in gradient.enumerated() {
+            guard let element = row.firstIndex(where: { !$0.isFinite || !Float(-$0).isFinite }) else { continue }
+            let value = row[element]
+            guard value.isFinite else {
+                let culprits = contributors.filter { fn in
+                    guard datum < fn.gradients.count, let own = fn.gradients[datum], element < own.count else { return false }
+                    return !own[element].isFinite
+                }
+                throw .nonFiniteGradient(
+                    datum: datum, element: element, value: value, culprit: culprits.count == 1 ? culprits[0].label : nil)
+            }
+            throw .float32Overflow(datum: datum, element: element, value: value)
+        }
     }
 
     /// Legacy mode: the loss's gradient, which must reach every datum's logprobs.

@@ -1,5 +1,4 @@
 import Autodiff
-import OrderedCollections
 
 /// One fn of a call, as it will be evaluated.
 struct FnJob: Sendable {
@@ -15,7 +14,7 @@ struct EvaluatedFn: Sendable {
     let label: String
     let weight: Double?
     let value: Double
-    let custom: OrderedDictionary<String, Double>
+    let custom: ScalarKeyedDictionary<Double>
     /// `d(loss)/d(logprobs[j])`, or nil where no path from the loss reaches datum j.
     let gradients: [[Double]?]
 
@@ -148,7 +147,14 @@ struct FnEvaluator: Sendable {
         if ReferenceFault.checksFiniteness(structured: mode == .structured, weight: job.weight) && !value.isFinite {
             throw .nonFiniteLoss(label: job.label, value: value)
         }
-        var custom: OrderedDictionary<String, Double> = [:]
+        // A finite value times a finite weight can still overflow: a poisoned total, never sent.
+        if mode == .structured, let weight = job.weight, weight != 0 {
+            let contribution = ReferenceFault.contribution(weight: weight, value: value)  // weight * value, outside mutation tests
+            if !contribution.isFinite {
+                throw .nonFiniteContribution(label: job.label, weight: weight, value: value, contribution: contribution)
+            }
+        }
+        var custom: ScalarKeyedDictionary<Double> = [:]
         for (key, metric) in ReferenceFault.reportedMetrics(output.metrics, ofAsyncFn: job.fn.isAsync).entries {
             switch metric.reportedNumber() {
             case .success(let number): custom[key] = number

@@ -62,7 +62,7 @@ public struct TrainingClient: Sendable {
             switch mode {
             case .structured:
                 let base = lossFn == nil ? nil : evaluated.first
-                let composed = Composition.structured(
+                let composed = try Composition.structured(
                     base: base, regularizers: Array(evaluated.dropFirst(base == nil ? 0 : 1)),
                     counts: logprobs.map(\.scalarCount), trackGradNorms: options.trackGradNorms)
                 try ReferenceFault.rejectUnreachedDatums(evaluated, datumCount: logprobs.count)
@@ -73,7 +73,7 @@ public struct TrainingClient: Sendable {
             case .legacy:
                 let base = evaluated[0]
                 let gradient = ReferenceFault.isActive(.legacyUnreachedDatumGetsZeroGradient)
-                    ? Composition.structured(base: base, regularizers: [], counts: logprobs.map(\.scalarCount), trackGradNorms: false).gradient
+                    ? try Composition.structured(base: base, regularizers: [], counts: logprobs.map(\.scalarCount), trackGradNorms: false).gradient
                     : try Composition.legacy(base: base)
                 output = try await backend.forwardBackward(
                     Self.linearized(data, gradient: gradient), lossFn: .crossEntropy)

@@ -127,7 +127,7 @@ extension ReferenceFault {
 
     /// Applies the structured-metrics faults that act once everything else is composed.
     static func corrupt(
-        _ metrics: inout OrderedDictionary<String, MetricValue>, base: EvaluatedFn?, regularizers: [EvaluatedFn],
+        _ metrics: inout ScalarKeyedDictionary<MetricValue>, base: EvaluatedFn?, regularizers: [EvaluatedFn],
         gradNorm: ([[Double]?]) -> Double
     ) {
         switch active {
