@@ -103,7 +103,8 @@ public struct CaseChecker: Sendable {
             if !tolerance.accepts(value, expected: number) {
                 let difference = ArrayComparison.format(abs(value - number))
                 mismatches.append(Mismatch(
-                    name, "expected \(ArrayComparison.format(number)), actual \(ArrayComparison.format(value)) (difference \(difference), allowed \(ArrayComparison.format(tolerance.allowance(for: number))), \(tolerance))"))
+                    name, "expected \(ArrayComparison.format(number)), actual \(ArrayComparison.format(value)) (difference \(difference), allowed \(ArrayComparison.format(tolerance.allowance(for: number))), \(tolerance))",
+                    expected: number, actual: value, allowed: tolerance.allowance(for: number)))
             }
         case (.object(let children, _), .object(let object)?):
             for child in children {
