@@ -101,3 +101,30 @@ public struct ConformanceTable: Sendable {
         }
     }
 }
+
+extension ConformanceTable {
+    /// The comparison as the console shows it: counts per engine, then the cases where the
+    /// engines disagree or some engine did not pass.
+    public func renderText() -> String {
+        var lines: [String] = []
+        for (index, document) in documents.enumerated() {
+            let engine = document.engine
+            lines.append("\(TextEscaping.oneLine(engines[index])) (\(TextEscaping.oneLine("\(engine.language) \(engine.version)"))): \(document.summaryLine)")
+        }
+        if !sameSuite { lines.append("warning: the reports ran different suites (their content hashes differ)") }
+        let interesting = rows.filter { row in row.records.contains { $0?.status != .passed } }
+        if !interesting.isEmpty {
+            let width = max(4, interesting.map { TextEscaping.oneLine($0.id).count }.max() ?? 0)
+            let columns = engines.map { max(8, TextEscaping.oneLine($0).count) }
+            func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
+            lines.append("")
+            lines.append(pad("case", width) + "  " + zip(engines, columns).map { pad(TextEscaping.oneLine($0), $1) }.joined(separator: "  "))
+            for row in interesting {
+                let marks = zip(row.records, columns).map { pad($0?.status.rawValue ?? "-", $1) }
+                lines.append(pad(TextEscaping.oneLine(row.id), width) + "  " + marks.joined(separator: "  "))
+            }
+        }
+        lines.append("\(rows.count) cases, \(engines.count) engines; \(interesting.count) case(s) not passed by every engine")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
