@@ -58,6 +58,7 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"], swiftSettings: strictSettings),
         .testTarget(name: "TrainingClientTests", dependencies: ["TrainingClient"], swiftSettings: strictSettings),
         .testTarget(name: "SpecHarnessTests", dependencies: ["SpecHarness"], swiftSettings: strictSettings),
-        .testTarget(name: "RegspecCLITests", dependencies: ["regspec"], swiftSettings: strictSettings),
+        // The fixtures are scripts the tests run by path, not resources.
+        .testTarget(name: "RegspecCLITests", dependencies: ["regspec"], exclude: ["Fixtures"], swiftSettings: strictSettings),
     ]
 )

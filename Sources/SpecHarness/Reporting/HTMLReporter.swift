@@ -88,18 +88,42 @@ public struct HTMLReporter: Reporter {
             summary { cursor: pointer; white-space: nowrap; }
             details[open] { min-width: 36em; }
             details .detail { background: #fff; border: 1px solid #d0d7de; padding: 6px; margin-top: 4px; }
+            #panel { position: fixed; top: 0; right: 0; width: 46%; height: 100%; overflow: auto; background: #fff;
+                     border-left: 2px solid #d0d7de; padding: 0 12px; box-shadow: -4px 0 12px rgba(0,0,0,.08); }
+            #panel button { float: right; margin-top: 12px; }
             pre { white-space: pre-wrap; word-break: break-word; background: #f6f8fa; padding: 6px; margin: 4px 0; max-height: 24em; overflow: auto; }
             </style>
             </head>
             <body>
-            \(body)<script>
-            // Open the cell named in the URL, e.g. report.html#detail-3, so a link can point at a result.
-            function openFromHash() {
-              var target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
-              if (target && target.tagName === "DETAILS") { target.open = true; target.scrollIntoView(); }
+            \(body)<aside id="panel" hidden></aside>
+            <script>
+            // A click on a result opens it in place and in the side panel, which stays in view.
+            var panel = document.getElementById("panel");
+            function show(details) {
+              var title = document.createElement("h3");
+              title.textContent = details.dataset.case + " on " + details.dataset.engine;
+              var close = document.createElement("button");
+              close.textContent = "close";
+              close.addEventListener("click", function () { panel.hidden = true; });
+              panel.replaceChildren(close, title, details.querySelector(".detail").cloneNode(true));
+              panel.hidden = false;
             }
-            window.addEventListener("hashchange", openFromHash);
-            openFromHash();
+            document.querySelectorAll("#cases details").forEach(function (details) {
+              details.addEventListener("toggle", function () { if (details.open) { show(details); } });
+            });
+            // Open the result named in the URL so a link can point at it: report.html#detail-3
+            // scrolls to it; report.html?open=detail-3 shows it in the panel without scrolling.
+            function openFromURL() {
+              var name = location.hash ? location.hash.slice(1) : new URLSearchParams(location.search).get("open");
+              var target = name ? document.getElementById(name) : null;
+              if (target && target.tagName === "DETAILS") {
+                target.open = true;
+                show(target);
+                if (location.hash) { target.scrollIntoView(); }
+              }
+            }
+            window.addEventListener("hashchange", openFromURL);
+            openFromURL();
             </script>
             </body>
             </html>
@@ -112,11 +136,16 @@ public struct HTMLReporter: Reporter {
         var html = "<div class=\"detail\"><div><b>\(h(record.status.rawValue))</b> <code>\(h(record.location))</code> \(h(record.summary))</div>"
         if let reason = record.expectedFailure { html += "<div>expected failure: \(h(reason))</div>" }
         if !record.mismatches.isEmpty {
-            html += "<table class=\"mismatches\"><thead><tr><th>path</th><th>expected</th><th>actual</th><th>allowed</th><th>rule</th><th>message</th></tr></thead><tbody>"
+            // Only the columns some mismatch fills: numbers for numeric ones, the rule for invariants.
+            let number = { (value: Double?) in value.map { ArrayComparison.format($0) } ?? "" }
+            let columns: [(title: String, value: (Mismatch) -> String)] = [
+                ("path", { "<code>\(h($0.path))</code>" }),
+                ("expected", { number($0.expected) }), ("actual", { number($0.actual) }), ("allowed", { number($0.allowed) }),
+                ("rule", { h($0.rule ?? "") }), ("message", { h($0.message) }),
+            ].filter { column in ["path", "message"].contains(column.title) || record.mismatches.contains { !column.value($0).isEmpty } }
+            html += "<table class=\"mismatches\"><thead><tr>" + columns.map { "<th>\($0.title)</th>" }.joined() + "</tr></thead><tbody>"
             for mismatch in record.mismatches {
-                let number = { (value: Double?) in value.map { ArrayComparison.format($0) } ?? "" }
-                html += "<tr><td><code>\(h(mismatch.path))</code></td><td>\(number(mismatch.expected))</td><td>\(number(mismatch.actual))</td>"
-                html += "<td>\(number(mismatch.allowed))</td><td>\(h(mismatch.rule ?? ""))</td><td>\(h(mismatch.message))</td></tr>"
+                html += "<tr>" + columns.map { "<td>\($0.value(mismatch))</td>" }.joined() + "</tr>"
             }
             html += "</tbody></table>"
         }
