@@ -39,10 +39,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The shipped specs/ and fixtures/, compiled in (tools/embed_suite.py), so `regspec run`
+        // without a path works from any directory and a copied binary needs nothing beside it.
+        .target(name: "RegSpecSuite", swiftSettings: strictSettings),
         .executableTarget(
             name: "regspec",
             dependencies: [
-                "SpecHarness",
+                "SpecHarness", "RegSpecSuite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -7,8 +7,8 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run spec cases against an engine and report.",
         discussion: """
-            Each case ends passed, failed (the engine's result differs from the spec), errored (the
-            engine broke) or skipped (the engine lacks a capability the case needs). The last line is
+            Each case ends passed, failed (the engine's result differs from the spec), errored (the \
+            engine broke) or skipped (the engine lacks a capability the case needs). The last line is \
             `N passed, N failed, N errored, N skipped`. Exit code 0 when nothing failed or errored.
 
             Examples:
@@ -80,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
         let startedAt = Date()
         let clock = ContinuousClock()
         let begin = clock.now
-        let loaded = SpecLoader(fixturesDirectory: suite.fixtures).load(paths: suite.resolvedPaths)
+        let loaded = SpecLoader(fixturesDirectory: suite.fixtures).load(paths: try suite.resolvedPaths)
         var context = ReportContext(engineLabel: engineName, engineCommand: engineCommand, selection: selection.record, startedAt: startedAt)
         guard loaded.diagnostics.isEmpty else {
             try reportBrokenSuite(loaded, context: context)

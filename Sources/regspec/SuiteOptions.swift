@@ -1,22 +1,34 @@
 import ArgumentParser
 import Foundation
+import RegSpecSuite
 import SpecHarness
 
 /// Where the spec files and fixtures are; shared by every subcommand.
 struct SuiteOptions: ParsableArguments {
-    @Argument(help: "Spec files or directories of them.")
-    var paths: [String] = ["specs"]
+    @Argument(help: "Spec files or directories of them (default: the suite bundled with regspec).")
+    var paths: [String] = []
 
     @Option(help: ArgumentHelp("The folder fixture paths are relative to.", discussion: "Default: the fixtures/ folder beside each spec file's folder.", valueName: "dir"))
     var fixtures: String?
 
-    /// The spec paths to load.
-    var resolvedPaths: [String] { paths }
+    /// The spec paths to load: the given ones, or the bundled suite.
+    /// - Throws: `ExitCode(2)` when the bundled suite cannot be written out.
+    var resolvedPaths: [String] {
+        get throws {
+            guard paths.isEmpty else { return paths }
+            do {
+                return [try BundledSuite.specsDirectory()]
+            } catch {
+                printError(error.description)
+                throw ExitCode(2)
+            }
+        }
+    }
 
     /// Loads the suite, printing every diagnostic to stderr.
     /// - Throws: `ExitCode(2)` when any spec file has a problem.
     func load() throws -> LoadedSuite {
-        let suite = SpecLoader(fixturesDirectory: fixtures).load(paths: resolvedPaths)
+        let suite = SpecLoader(fixturesDirectory: fixtures).load(paths: try resolvedPaths)
         if !suite.diagnostics.isEmpty {
             for diagnostic in suite.diagnostics { printError(diagnostic.description) }
             printError("\(suite.diagnostics.count) problem(s) in the spec files; nothing was run. `regspec validate` lists them too.")
