@@ -133,8 +133,12 @@ public struct CaseChecker: Sendable {
                 continue
             }
             let sent = weights.data.map { -$0 }
-            if let summary = ArrayComparison(actual: sent, expected: row.values, tolerance: tolerance).mismatchSummary() {
-                mismatches.append(Mismatch("gradient[\(index)]", summary + " (actual = -weights sent)"))
+            let comparison = ArrayComparison(actual: sent, expected: row.values, tolerance: tolerance)
+            if let summary = comparison.mismatchSummary() {
+                let worst = comparison.worstElement()
+                mismatches.append(Mismatch(
+                    "gradient[\(index)]", summary + " (actual = -weights sent)", expected: worst?.expected, actual: worst?.actual,
+                    allowed: worst?.allowed))
             }
         }
         return mismatches
