@@ -6,12 +6,12 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check spec files without running them.",
         discussion: """
-            Reports, each with file:line:column: YAML syntax errors, unknown keys (with a did-you-mean),
-            wrong types, duplicate case ids, unknown catalogue fns and parameters, missing fixture
-            files, datum indices out of range, malformed regularizers in cases that do not expect
-            invalid_regularizer, and tolerance or absent paths that name nothing the case compares.
-            Warns where a check cannot fail: an expected non-zero value within its allowed difference
-            of 0 (set atol for that field). Exit code 0 when every file is clean (warnings allowed
+            Reports, each with file:line:column: YAML syntax errors, unknown keys (with a did-you-mean), \
+            wrong types, duplicate case ids, unknown catalogue fns and parameters, missing fixture \
+            files, datum indices out of range, malformed regularizers in cases that do not expect \
+            invalid_regularizer, and tolerance or absent paths that name nothing the case compares. \
+            Warns where a check cannot fail: an expected non-zero value within its allowed difference \
+            of 0 (set atol for that field). Exit code 0 when every file is clean (warnings allowed \
             unless --strict), 2 otherwise.
             """)
 

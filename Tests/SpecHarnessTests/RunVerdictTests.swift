@@ -51,8 +51,35 @@ struct RunVerdictTests {
             result("a", .skipped(reason: "the engine lacks timeouts")), result("b", .skipped(reason: "the engine lacks grad_norms")),
             result("c", .skipped(reason: "the engine lacks grad_norms")), result("d", .passed),
         ]
-        let reasons = RunVerdict.skipReasons(results)
+        let reasons = RunVerdict.skipReasons(results.compactMap { result in
+            if case .skipped(let reason) = result.outcome { reason } else { nil }
+        })
         #expect(reasons.map(\.reason) == ["the engine lacks grad_norms", "the engine lacks timeouts"])
         #expect(reasons.map(\.count) == [2, 1])
+    }
+
+    @Test("merged shard reports keep each engine problem once and judge again whether anything ran")
+    func mergingShards() {
+        let lacking = "engine e lacks the core capability async, which semantics sections 1-11 need"
+        let shards = [
+            RunVerdict(problems: [lacking, "no case ran: the one selected case was skipped"]),
+            RunVerdict(problems: [lacking], notes: ["a note"]),
+        ]
+        let merged = RunVerdict.merging(shards, statuses: [.skipped, .passed])
+        #expect(merged == RunVerdict(problems: [lacking], notes: ["a note"]))
+        let nothing = RunVerdict.merging([RunVerdict(), RunVerdict()], statuses: [.skipped, .skipped])
+        #expect(nothing.problems == ["no case ran: all 2 selected cases were skipped"])
+    }
+
+    @Test("a report carries the verdict: it is not green, and the console says why")
+    func documentCarriesVerdict() {
+        var report = RunReport(engine: engine(Capability.all), results: [result("a", .skipped(reason: "r"))], duration: .zero)
+        report.verdict = RunVerdict.judge(report.results, engine: report.engine, policy: .conformance)
+        let document = ReportDocument(report)
+        #expect(!document.succeeded)
+        let console = ConsoleReporter(useColor: false).render(document)
+        #expect(console.contains("SKIP 1 case: r"))
+        #expect(console.contains("FAILED: no case ran: the one selected case was skipped"))
+        #expect(console.hasSuffix("0 passed, 0 failed, 0 errored, 1 skipped\n"))
     }
 }

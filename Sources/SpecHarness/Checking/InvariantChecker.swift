@@ -90,7 +90,9 @@ struct InvariantChecker {
         func near(_ actual: Double, _ expected: Double, _ path: FieldPath, _ rule: String) {
             let tolerance = specCase.tolerance.tolerance(for: path)
             if !tolerance.accepts(actual, expected: expected) {
-                mismatches.append(Mismatch(path.description, "\(rule): expected \(expected), actual \(actual) (\(tolerance))"))
+                mismatches.append(Mismatch(
+                    path.description, "\(rule): expected \(expected), actual \(actual) (\(tolerance))",
+                    expected: expected, actual: actual, allowed: tolerance.allowance(for: expected), rule: rule))
             }
         }
         let tracksNorms = call.options.trackGradNorms

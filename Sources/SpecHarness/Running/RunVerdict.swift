@@ -1,6 +1,6 @@
 /// Whether a run may be called a pass beyond its case counts: a run that executed nothing, or
 /// ran against an engine lacking a core capability, proves nothing and fails.
-public struct RunVerdict: Sendable, Equatable {
+public struct RunVerdict: Sendable, Equatable, Codable {
     /// Why the run fails although no case failed; empty when nothing stands in the way.
     public var problems: [String]
     /// What a reader should know without it failing the run, e.g. a partial engine allowed.
@@ -12,6 +12,10 @@ public struct RunVerdict: Sendable, Equatable {
     }
 
     public var passes: Bool { problems.isEmpty }
+
+    enum CodingKeys: String, CodingKey {
+        case problems, notes
+    }
 
     /// How the run treats an engine that lacks core capabilities.
     public struct Policy: Sendable, Equatable {
@@ -45,21 +49,39 @@ public struct RunVerdict: Sendable, Equatable {
                         + "To test what it has, pass --allow-partial-engine or narrow the run (--tag, --filter, --case, --exclude-tag)")
             }
         }
-        let skipped = results.filter { $0.status == .skipped }.count
-        if results.isEmpty {
-            verdict.problems.append("no case ran: none was selected")
-        } else if skipped == results.count {
-            verdict.problems.append(skipped == 1 ? "no case ran: the one selected case was skipped" : "no case ran: all \(skipped) selected cases were skipped")
-        }
+        if let nothingRan = nothingRan(results.map(\.status)) { verdict.problems.append(nothingRan) }
         return verdict
     }
 
-    /// Skipped cases grouped by reason, most frequent first: `(reason, count)`.
-    public static func skipReasons(_ results: [CaseResult]) -> [(reason: String, count: Int)] {
+    /// The problem of a run in which no case executed, or nil when one did.
+    static func nothingRan(_ statuses: [CaseResult.Status]) -> String? {
+        let skipped = statuses.filter { $0 == .skipped }.count
+        if statuses.isEmpty { return nothingRanPrefix + "none was selected" }
+        guard skipped == statuses.count else { return nil }
+        return nothingRanPrefix + (skipped == 1 ? "the one selected case was skipped" : "all \(skipped) selected cases were skipped")
+    }
+
+    private static let nothingRanPrefix = "no case ran: "
+
+    /// The verdict of shard reports merged into one: each engine problem and note once, and
+    /// whether anything ran judged again on all the shards' cases together.
+    public static func merging(_ verdicts: [RunVerdict], statuses: [CaseResult.Status]) -> RunVerdict {
+        func unique(_ lines: [String]) -> [String] {
+            var seen = Set<String>()
+            return lines.filter { seen.insert($0).inserted }
+        }
+        var merged = RunVerdict(
+            problems: unique(verdicts.flatMap(\.problems).filter { !$0.hasPrefix(nothingRanPrefix) }),
+            notes: unique(verdicts.flatMap(\.notes)))
+        if let nothingRan = nothingRan(statuses) { merged.problems.append(nothingRan) }
+        return merged
+    }
+
+    /// Skip reasons grouped, most frequent first (ties in order of appearance): `(reason, count)`.
+    public static func skipReasons(_ reasons: [String]) -> [(reason: String, count: Int)] {
         var counts: [String: Int] = [:]
         var order: [String] = []
-        for result in results {
-            guard case .skipped(let reason) = result.outcome else { continue }
+        for reason in reasons {
             if counts[reason] == nil { order.append(reason) }
             counts[reason, default: 0] += 1
         }
