@@ -68,6 +68,40 @@ enum Kernel {
         }
     }
 
+    /// The sum of elementwise products of two equally long arrays, in order.
+    static func dot(_ a: [Double], _ b: [Double]) -> Double {
+        let count = Swift.min(a.count, b.count)
+        return a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                var total = 0.0
+                for i in 0..<count { total += pa[i] * pb[i] }
+                return total
+            }
+        }
+    }
+
+    /// The sum of `(x - mean)^2` over all elements, in order.
+    static func sumOfSquaredDeviations(_ a: [Double], from mean: Double) -> Double {
+        a.withUnsafeBufferPointer { pa in
+            var total = 0.0
+            for value in pa {
+                let deviation = value - mean
+                total += deviation * deviation
+            }
+            return total
+        }
+    }
+
+    /// The sum of `f(x)` over all elements, in order.
+    @inline(__always)
+    static func sum(_ a: [Double], of f: (Double) -> Double) -> Double {
+        a.withUnsafeBufferPointer { pa in
+            var total = 0.0
+            for value in pa { total += f(value) }
+            return total
+        }
+    }
+
     /// Reduces a gradient to the element count of an input: an input that was
     /// broadcast from one element receives the sum of the gradient.
     static func unbroadcast(_ gradient: [Double], toCount count: Int) -> [Double] {
