@@ -10,7 +10,7 @@ extension Catalogue {
             var weightSum = 0.0
             for index in inputs.logprobs.indices {
                 let weights = try inputs.input("weights", of: index)
-                total = try total - (weights * inputs.logprobs[index]).sum()
+                total = try total - inputs.logprobs[index].dot(weights)
                 weightSum += weights.values.reduce(0, +)
             }
             return LossOutput(loss: inputs.bool("normalize", default: false) ? total / weightSum : total)
@@ -24,7 +24,12 @@ extension Catalogue {
             switch estimator {
             case "k1": loss = (-logRatio).mean()
             case "k2": loss = (logRatio.square() * 0.5).mean()
-            default: loss = try (logRatio.exp() - 1 - logRatio).mean()
+            // (exp(r) - 1 - r).mean(), fused: one pass forward, one gradient array back.
+            default:
+                loss = logRatio.mean { r in
+                    let e = Foundation.exp(r)
+                    return (e - 1 - r, e - 1)
+                }
             }
             return LossOutput(loss: loss, metrics: ["kl/\(estimator)": .number(try loss.item())])
         },

@@ -14,11 +14,10 @@ extension Catalogue {
             LossOutput(loss: try Tensor.stack(inputs.logprobs.map { $0.mean() }).mean())
         },
         CatalogueEntry(name: "sum_of_squares", parameters: [:]) { inputs in
-            LossOutput(loss: try inputs.allLogprobs().square().sum())
+            LossOutput(loss: try inputs.allLogprobs().sumOfSquares())
         },
         CatalogueEntry(name: "variance", parameters: [:]) { inputs in
-            let all = try inputs.allLogprobs()
-            return LossOutput(loss: try (all - all.mean()).square().mean())
+            LossOutput(loss: try inputs.allLogprobs().variance())
         },
         CatalogueEntry(name: "constant", parameters: ["value": .number]) { inputs in
             LossOutput(loss: Tensor(scalar: inputs.number("value", default: 1.0)))
