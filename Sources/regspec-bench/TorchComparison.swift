@@ -31,7 +31,7 @@ final class TorchComparison {
             let comparison = try TorchComparison(python: python, script: script)
             return .success(comparison)
         } catch let failure as ValidationFailure {
-            return .failure(failure)
+            return .failure(failure.description.hasPrefix(python) ? failure : ValidationFailure("\(python): \(failure.description)"))
         } catch {
             return .failure(ValidationFailure("cannot start \(python): \(error)"))
         }
@@ -97,7 +97,7 @@ final class TorchComparison {
                 return object
             }
             let chunk = replies.availableData
-            if chunk.isEmpty { throw ValidationFailure("the PyTorch side exited (is torch importable?)") }
+            if chunk.isEmpty { throw ValidationFailure("exited before answering (is it a Python with torch? set --python or REGSPEC_PYTHON)") }
             pending.append(contentsOf: chunk)
         }
     }
