@@ -68,27 +68,49 @@ enum Kernel {
         }
     }
 
-    /// The sum of elementwise products of two equally long arrays, in order.
-    static func dot(_ a: [Double], _ b: [Double]) -> Double {
+    /// `initial` plus the elementwise products of two equally long arrays, summed in order.
+    static func dot(_ a: [Double], _ b: [Double], startingFrom initial: Double = 0) -> Double {
         let count = Swift.min(a.count, b.count)
         return a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                var total = 0.0
+                var total = initial
                 for i in 0..<count { total += pa[i] * pb[i] }
                 return total
             }
         }
     }
 
-    /// The sum of `(x - mean)^2` over all elements, in order.
-    static func sumOfSquaredDeviations(_ a: [Double], from mean: Double) -> Double {
+    /// `initial` plus `(x - mean)^2` for every element, summed in order.
+    static func sumOfSquaredDeviations(_ a: [Double], from mean: Double, startingFrom initial: Double = 0) -> Double {
         a.withUnsafeBufferPointer { pa in
-            var total = 0.0
+            var total = initial
             for value in pa {
                 let deviation = value - mean
                 total += deviation * deviation
             }
             return total
+        }
+    }
+
+    /// `initial` plus every element, summed in order.
+    static func sum(_ a: [Double], startingFrom initial: Double) -> Double {
+        a.withUnsafeBufferPointer { pa in
+            var total = initial
+            for value in pa { total += value }
+            return total
+        }
+    }
+
+    /// `initial` plus `f(a[i], b[i])` for every position, summed in order.
+    @inline(__always)
+    static func sum(_ a: [Double], _ b: [Double], startingFrom initial: Double, of f: (Double, Double) -> Double) -> Double {
+        let count = Swift.min(a.count, b.count)
+        return a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                var total = initial
+                for i in 0..<count { total += f(pa[i], pb[i]) }
+                return total
+            }
         }
     }
 

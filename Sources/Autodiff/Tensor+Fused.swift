@@ -101,7 +101,7 @@ extension Tensor {
 
 /// An array that one pullback can take over and modify in place: after `take()`
 /// the holder no longer references it, so it is uniquely owned.
-private final class HandOff: Sendable {
+final class HandOff: Sendable {
     private let storage: Mutex<[Double]?>
 
     init(_ values: [Double]) {

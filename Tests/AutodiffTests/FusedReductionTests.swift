@@ -74,4 +74,67 @@ struct FusedReductionTests {
         #expect(try empty.sumOfSquares().item() == 0)
         #expect(try empty.variance().item().isNaN)
     }
+
+    // MARK: - Over a list of tensors
+
+    let matrix = try! Tensor([0.1, -0.2, 0.3, 0.4, -1.5, 0.6], shape: [2, 3])
+    let k3: @Sendable (Double, Double) -> (value: Double, derivative: Double) = { x, c in
+        let r = c - x
+        let e = Foundation.exp(r)
+        return (e - 1 - r, -(e - 1))
+    }
+
+    @Test func listGradientsMatchFiniteDifferences() throws {
+        try FiniteDifference.expectMatch([x, matrix]) { try Tensor.sumOfSquares(of: $0) }
+        try FiniteDifference.expectMatch([x, matrix]) { try Tensor.variance(of: $0) }
+        try FiniteDifference.expectMatch([x, matrix]) { try Tensor.variance(of: [$0[1], $0[0]]).square() }
+        let constants = [y, try Tensor([0.5, 0.1, 0.2, 0.3, -1.0, 0.7], shape: [2, 3])]
+        try FiniteDifference.expectMatch([x, matrix]) { try Tensor.mean(of: $0, against: constants, k3) }
+        try FiniteDifference.expectMatch([x, matrix]) { try Tensor.mean(of: $0, against: constants, k3) * 3 }
+    }
+
+    @Test func listValuesEqualTheConcatenatedExpressions() throws {
+        let parts = [x, matrix, y]
+        let all = try Tensor.concatenate(parts.map { $0.flattened() })
+        #expect(try Tensor.sumOfSquares(of: parts).item() == (try all.square().sum().item()))
+        #expect(try Tensor.variance(of: parts).item() == (try (all - all.mean()).square().mean().item()))
+        let constants = [y, matrix, x]
+        let reference = try Tensor.concatenate(constants.map { $0.flattened() })
+        let ratio = try reference - all
+        #expect(try Tensor.mean(of: parts, against: constants, k3).item() == (try (ratio.exp() - 1 - ratio).mean().item()))
+    }
+
+    @Test func listGradientsAgreeWithTheConcatenatedExpressions() throws {
+        let leaves = [Tensor.variable(x.values), try Tensor.variable(matrix.values, shape: [2, 3])]
+        let all = try Tensor.concatenate(leaves.map { $0.flattened() })
+        let fused = try Tensor.variance(of: leaves).backward()
+        let unfused = try (all - all.mean()).square().mean().backward()
+        for leaf in leaves {
+            let a = try #require(fused[leaf])
+            #expect(a.shape == leaf.shape)
+            #expect(isClose(a.values, try #require(unfused[leaf]).values))
+        }
+    }
+
+    @Test func constantsReceiveNoGradientAndASecondBackwardAgrees() throws {
+        let leaf = Tensor.variable(x.values)
+        let constant = Tensor.variable(y.values)
+        let loss = try Tensor.mean(of: [leaf], against: [constant], k3)
+        let first = try loss.backward()
+        #expect(first[constant] == nil)
+        let second = try loss.backward()
+        #expect(try #require(first[leaf]).values == (try #require(second[leaf]).values))
+    }
+
+    @Test func listsThatCannotBeReducedAreRejected() {
+        #expect(throws: TensorError.emptyInput(operation: "sumOfSquares")) { try Tensor.sumOfSquares(of: []) }
+        #expect(throws: TensorError.emptyInput(operation: "variance")) { try Tensor.variance(of: []) }
+        #expect(throws: TensorError.emptyInput(operation: "mean")) { try Tensor.mean(of: [], against: [], k3) }
+        #expect(throws: TensorError.shapeMismatch(operation: "mean", lhs: [4], rhs: [3])) {
+            try Tensor.mean(of: [x], against: [Tensor([1, 2, 3])], k3)
+        }
+        #expect(throws: TensorError.shapeMismatch(operation: "mean", lhs: [1], rhs: [2])) {
+            try Tensor.mean(of: [x], against: [x, x], k3)
+        }
+    }
 }
