@@ -14,10 +14,10 @@ extension Catalogue {
             LossOutput(loss: try Tensor.stack(inputs.logprobs.map { $0.mean() }).mean())
         },
         CatalogueEntry(name: "sum_of_squares", parameters: [:]) { inputs in
-            LossOutput(loss: try inputs.allLogprobs().sumOfSquares())
+            LossOutput(loss: try Tensor.sumOfSquares(of: inputs.logprobs))
         },
         CatalogueEntry(name: "variance", parameters: [:]) { inputs in
-            LossOutput(loss: try inputs.allLogprobs().variance())
+            LossOutput(loss: try Tensor.variance(of: inputs.logprobs))
         },
         CatalogueEntry(name: "constant", parameters: ["value": .number]) { inputs in
             LossOutput(loss: Tensor(scalar: inputs.number("value", default: 1.0)))
