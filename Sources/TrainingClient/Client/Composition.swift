@@ -7,12 +7,12 @@ enum Composition {
     static func structured(
         base: EvaluatedFn?, regularizers: [EvaluatedFn], counts: [Int], trackGradNorms: Bool
     ) -> (gradient: [[Double]], metrics: Metrics) {
-        var gradient = counts.map { [Double](repeating: 0, count: $0) }
-        if let base { add(base.gradients, scaledBy: 1, into: &gradient) }
+        var terms: [(gradients: [[Double]?], scale: Double)] = base.map { [($0.gradients, 1)] } ?? []
         for regularizer in regularizers {
             let weight = regularizer.weight ?? 0
-            if weight != 0 { add(regularizer.gradients, scaledBy: weight, into: &gradient) }
+            if weight != 0 { terms.append((regularizer.gradients, weight)) }
         }
+        let gradient = sum(terms, counts: counts)
 
         var entries: OrderedDictionary<String, MetricValue> = [:]
         var regularizerTotal = 0.0
@@ -61,13 +61,20 @@ enum Composition {
         return gradient
     }
 
-    private static func add(_ gradients: [[Double]?], scaledBy scale: Double, into total: inout [[Double]]) {
-        for (datum, datumGradient) in gradients.enumerated() {
-            guard let datumGradient else { continue }
-            // One uniqueness check per row, not per element: this runs over every logprob of every fn.
-            total[datum].withUnsafeMutableBufferPointer { row in
-                for index in row.indices { row[index] += scale * datumGradient[index] }
+    /// `0 + scale_1 * g_1 + scale_2 * g_2 + ...` per logprob, in term order. Row by row, every
+    /// term's contribution while the row is in cache: this runs over every logprob of every fn.
+    private static func sum(_ terms: [(gradients: [[Double]?], scale: Double)], counts: [Int]) -> [[Double]] {
+        counts.enumerated().map { datum, count in
+            var total = [Double](repeating: 0, count: count)
+            total.withUnsafeMutableBufferPointer { row in
+                for (gradients, scale) in terms {
+                    guard datum < gradients.count, let datumGradient = gradients[datum] else { continue }
+                    datumGradient.withUnsafeBufferPointer { source in
+                        for index in 0..<min(row.count, source.count) { row[index] += scale * source[index] }
+                    }
+                }
             }
+            return total
         }
     }
 
