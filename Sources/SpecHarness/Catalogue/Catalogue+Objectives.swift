@@ -8,12 +8,13 @@ extension Catalogue {
         CatalogueEntry(name: "weighted_nll", parameters: ["normalize": .bool]) { inputs in
             var total = Tensor(scalar: 0)
             var weightSum = 0.0
+            let normalize = inputs.bool("normalize", default: false)
             for index in inputs.logprobs.indices {
                 let weights = try inputs.input("weights", of: index)
                 total = try total - inputs.logprobs[index].dot(weights)
-                weightSum += weights.values.reduce(0, +)
+                if normalize { weightSum += weights.values.reduce(0, +) }
             }
-            return LossOutput(loss: inputs.bool("normalize", default: false) ? total / weightSum : total)
+            return LossOutput(loss: normalize ? total / weightSum : total)
         },
         CatalogueEntry(name: "kl_to_reference", parameters: ["estimator": .choice(["k1", "k2", "k3"])]) { inputs in
             let references = try inputs.logprobs.indices.map { try inputs.input("ref_logprobs", of: $0) }
