@@ -83,6 +83,25 @@ enum Stopwatch {
         return median(timings)
     }
 
+    /// CPU seconds used by every thread of this process so far: unlike the wall clock, it
+    /// does not count the time the process waited for a core on a busy machine.
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+
+    /// The median of `repetitions` process CPU times of `body`, in seconds.
+    static func medianCPU(repetitions: Int, _ body: () async throws -> Void) async rethrows -> Double {
+        var timings: [Double] = []
+        for _ in 0..<max(1, repetitions) {
+            let start = processCPUSeconds()
+            try await body()
+            timings.append(processCPUSeconds() - start)
+        }
+        return median(timings)
+    }
+
     /// The median of some figures (the upper one of an even count); 0 for none.
     static func median(_ figures: [Double]) -> Double {
         guard !figures.isEmpty else { return 0 }

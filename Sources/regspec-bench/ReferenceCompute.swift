@@ -42,10 +42,13 @@ struct ReferenceCompute {
             let torchSide = try? torch.get()
             _ = try await batch.call()
             var calls: [Double] = [], floors: [Double] = [], torches: [Double] = []
-            var floorRatios: [Double] = [], torchRatios: [Double] = []
+            var floorRatios: [Double] = [], torchRatios: [Double] = [], cpuRatios: [Double] = []
             for _ in 0..<rounds {
                 let call = try await batch.medianCall(repetitions: perRound)
                 let floor = await Stopwatch.median(repetitions: perRound) { batch.plainLoop() }
+                let callCPU = try await batch.medianCall(repetitions: perRound, clock: Stopwatch.medianCPU)
+                let floorCPU = await Stopwatch.medianCPU(repetitions: perRound) { batch.plainLoop() }
+                cpuRatios.append(callCPU / floorCPU)
                 calls.append(call)
                 floors.append(floor)
                 floorRatios.append(call / floor)
@@ -72,6 +75,9 @@ struct ReferenceCompute {
                     group: group, name: "\(label): Swift / 4-read floor", value: floorRatio, unit: "x",
                     note: "no target below 16 x 1024"))
             }
+            records.append(BenchRecord(
+                group: group, name: "\(label): Swift / 4-read floor, CPU time", value: Stopwatch.median(cpuRatios), unit: "x",
+                note: "process CPU time, all threads: what the ratio is without waiting for a core"))
             if torchSide != nil {
                 records.append(BenchRecord(
                     group: group, name: "\(label): PyTorch CPU, 1 thread", value: Stopwatch.median(torches) / count * 1e9,
@@ -165,12 +171,16 @@ private struct Batch {
         _ = try await client.forwardBackwardCustom(data, lossFn: lossFn, regularizers: regularizers)
     }
 
-    /// The median seconds of `repetitions` calls, each on a client made before its timing starts.
-    func medianCall(repetitions: Int) async throws -> Double {
+    /// The median seconds of `repetitions` calls, each on a client made before its timing
+    /// starts, by the wall clock or by `clock` (such as `Stopwatch.medianCPU`).
+    func medianCall(
+        repetitions: Int,
+        clock: (Int, () async throws -> Void) async throws -> Double = { try await Stopwatch.median(repetitions: $0, $1) }
+    ) async throws -> Double {
         var timings: [Double] = []
         for _ in 0..<max(1, repetitions) {
             let client = freshClient()
-            timings.append(try await Stopwatch.seconds { try await call(on: client) })
+            timings.append(try await clock(1) { try await call(on: client) })
         }
         return Stopwatch.median(timings)
     }
