@@ -22,20 +22,19 @@ struct SuiteThroughput {
 
         let reference = ReferenceEngine()
         let repetitions = quick ? 3 : 30
-        let inProcess = try await Stopwatch.seconds {
-            for _ in 0..<repetitions {
-                for specCase in computeBound {
-                    let observation = await reference.run(specCase.input)
-                    guard CaseChecker(specCase).check(observation).isEmpty else {
-                        throw ValidationFailure("case \(specCase.id) fails against the reference")
-                    }
+        // The median pass over the suite: one slow pass on a busy machine does not decide it.
+        let inProcess = try await Stopwatch.median(repetitions: repetitions) {
+            for specCase in computeBound {
+                let observation = await reference.run(specCase.input)
+                guard CaseChecker(specCase).check(observation).isEmpty else {
+                    throw ValidationFailure("case \(specCase.id) fails against the reference")
                 }
             }
         }
-        let inProcessPerCase = inProcess / Double(repetitions * computeBound.count)
+        let inProcessPerCase = inProcess / Double(computeBound.count)
         records.append(.judged(
             group: group, name: "in process, run + check", value: 1 / inProcessPerCase, unit: "cases/s",
-            target: ">= 10000", met: 1 / inProcessPerCase >= 10000))
+            target: ">= 10000", met: 1 / inProcessPerCase >= 10000, note: "median of \(repetitions) passes"))
 
         let wholeSuite = try await Stopwatch.seconds {
             _ = await SuiteRunner(engine: reference, jobs: 1).run(suite.cases, description: ReferenceEngine.description)
