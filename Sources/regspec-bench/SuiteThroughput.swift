@@ -79,6 +79,22 @@ struct SuiteThroughput {
             group: group, name: "protocol JSON per case, fast path", value: fastCodec / codecCount * 1e6,
             unit: "us", note: "both messages written and read without a JSONValue tree"))
 
+        // The fast path's four steps one by one, to see where a round trip's JSON time goes.
+        let messages = computeBound.map { EngineProtocol.runMessageLine(sequence: 1, input: $0.input) }
+        let replyLines = observations.map { EngineProtocol.runReplyLine(sequence: 1, observation: $0) }
+        let steps: [(String, () -> Void)] = [
+            ("write run message", { for specCase in computeBound { _ = EngineProtocol.runMessageLine(sequence: 1, input: specCase.input) } }),
+            ("read run message", { for line in messages { _ = EngineProtocol.caseInput(inRunMessageLine: line) } }),
+            ("write reply", { for observation in observations { _ = EngineProtocol.runReplyLine(sequence: 1, observation: observation) } }),
+            ("read reply", { for line in replyLines { _ = EngineProtocol.observation(inReplyLine: line) } }),
+        ]
+        for (name, step) in steps {
+            let seconds = await Stopwatch.median(repetitions: codecRepetitions) { step() }
+            records.append(BenchRecord(
+                group: group, name: "fast path: \(name)", value: seconds / Double(computeBound.count) * 1e6, unit: "us",
+                note: "per case, median of \(codecRepetitions) passes"))
+        }
+
         // The parse alone: every reply line of the suite, as the harness reads them.
         let replies = zip(computeBound.indices, observations).map { EngineProtocol.runReplyLine(sequence: $0.0, observation: $0.1) }
         let replyMegabytes = Double(replies.reduce(0) { $0 + $1.utf8.count }) / 1e6
