@@ -8,25 +8,32 @@ extension Catalogue {
         CatalogueEntry(name: "weighted_nll", parameters: ["normalize": .bool], requirements: [.input("weights")]) { inputs in
             var total = Tensor(scalar: 0)
             var weightSum = 0.0
+            let normalize = inputs.bool("normalize", default: false)
             for index in inputs.logprobs.indices {
                 let weights = try inputs.input("weights", of: index)
-                total = try total - (weights * inputs.logprobs[index]).sum()
-                weightSum += weights.values.reduce(0, +)
+                total = try total - inputs.logprobs[index].dot(weights)
+                if normalize { weightSum += weights.values.reduce(0, +) }
             }
-            return LossOutput(loss: inputs.bool("normalize", default: false) ? total / weightSum : total)
+            return LossOutput(loss: normalize ? total / weightSum : total)
         },
         CatalogueEntry(
             name: "kl_to_reference", parameters: ["estimator": .choice(["k1", "k2", "k3"])], requirements: [.input("ref_logprobs")]
         ) { inputs in
-            let logprobs = try inputs.allLogprobs()
-            let reference = try Tensor.concatenate(inputs.logprobs.indices.map { try inputs.input("ref_logprobs", of: $0).flattened() })
-            let logRatio = try reference - logprobs
+            let references = try inputs.logprobs.indices.map { try inputs.input("ref_logprobs", of: $0) }
             let estimator = inputs.string("estimator", default: "k3")
             let loss: Tensor
             switch estimator {
-            case "k1": loss = (-logRatio).mean()
-            case "k2": loss = (logRatio.square() * 0.5).mean()
-            default: loss = try (logRatio.exp() - 1 - logRatio).mean()
+            case "k1", "k2":
+                let logRatio = try Tensor.concatenate(references.map { $0.flattened() }) - inputs.allLogprobs()
+                loss = estimator == "k1" ? (-logRatio).mean() : (logRatio.square() * 0.5).mean()
+            default:
+                // mean(exp(r) - 1 - r) with r = ref - logprob, fused over the datums: one pass
+                // forward, each datum's gradient array made once.
+                loss = try Tensor.mean(of: inputs.logprobs, against: references) { logprob, reference in
+                    let r = reference - logprob
+                    let e = Foundation.exp(r)
+                    return (e - 1 - r, -(e - 1))
+                }
             }
             return LossOutput(loss: loss, metrics: ["kl/\(estimator)": .number(try loss.item())])
         },

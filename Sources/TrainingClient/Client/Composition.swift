@@ -7,12 +7,13 @@ enum Composition {
     static func structured(
         base: EvaluatedFn?, regularizers: [EvaluatedFn], counts: [Int], trackGradNorms: Bool
     ) throws(CustomLossError) -> (gradient: [[Double]], metrics: Metrics) {
-        var gradient = counts.map { [Double](repeating: 0, count: $0) }
-        if let base, !ReferenceFault.isActive(.baseGradientDropped) { add(base.gradients, scaledBy: 1, into: &gradient) }
+        var terms: [(gradients: [[Double]?], scale: Double)] = []
+        if let base, !ReferenceFault.isActive(.baseGradientDropped) { terms.append((base.gradients, 1)) }
         for regularizer in regularizers {
             let weight = ReferenceFault.gradientScale(for: regularizer.weight ?? 0)  // the weight, outside mutation tests
-            if weight != 0 { add(regularizer.gradients, scaledBy: weight, into: &gradient) }
+            if weight != 0 { terms.append((regularizer.gradients, weight)) }
         }
+        var gradient = sum(terms, counts: counts)
         ReferenceFault.sanitize(&gradient)
         var regularizerTotal = regularizers.reduce(0.0) { $0 + ($1.contribution ?? 0) }
         if ReferenceFault.isActive(.regularizerTotalDropsLast) { regularizerTotal -= regularizers.last?.contribution ?? 0 }
@@ -87,13 +88,20 @@ enum Composition {
         return gradient
     }
 
-    private static func add(_ gradients: [[Double]?], scaledBy scale: Double, into total: inout [[Double]]) {
-        for (datum, datumGradient) in gradients.enumerated() {
-            guard let datumGradient else { continue }
-            // One uniqueness check per row, not per element: this runs over every logprob of every fn.
-            total[datum].withUnsafeMutableBufferPointer { row in
-                for index in row.indices { row[index] += scale * datumGradient[index] }
+    /// `0 + scale_1 * g_1 + scale_2 * g_2 + ...` per logprob, in term order. Row by row, every
+    /// term's contribution while the row is in cache: this runs over every logprob of every fn.
+    private static func sum(_ terms: [(gradients: [[Double]?], scale: Double)], counts: [Int]) -> [[Double]] {
+        counts.enumerated().map { datum, count in
+            var total = [Double](repeating: 0, count: count)
+            total.withUnsafeMutableBufferPointer { row in
+                for (gradients, scale) in terms {
+                    guard datum < gradients.count, let datumGradient = gradients[datum] else { continue }
+                    datumGradient.withUnsafeBufferPointer { source in
+                        for index in 0..<min(row.count, source.count) { row[index] += scale * source[index] }
+                    }
+                }
             }
+            return total
         }
     }
 
