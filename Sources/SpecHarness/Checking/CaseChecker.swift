@@ -61,11 +61,16 @@ public struct CaseChecker: Sendable {
         if let label = expected.label, actual.label != label {
             mismatches.append(Mismatch("error.label", "expected the fn '\(label)' to be named, got \(actual.label.map { "'\($0)'" } ?? "none")"))
         }
-        if let pattern = expected.messagePattern,
-            let regex = try? NSRegularExpression(pattern: pattern),
-            regex.firstMatch(in: actual.message, range: NSRange(actual.message.startIndex..., in: actual.message)) == nil
-        {
-            mismatches.append(Mismatch("error.message", "/\(pattern)/ does not match \"\(actual.message)\""))
+        if let pattern = expected.messagePattern {
+            switch MessagePattern(pattern).match(actual.message) {
+            case .matched, .invalidPattern:
+                // An invalid pattern is the loader's to report; it never fails a case here.
+                break
+            case .notMatched:
+                mismatches.append(Mismatch("error.message", "/\(pattern)/ does not match \"\(actual.message)\""))
+            case .abandoned:
+                mismatches.append(Mismatch("error.message", "/\(pattern)/ did not finish matching the message within \(MessagePattern.defaultBudget) (\(actual.message.utf16.count) UTF-16 units, the first \(MessagePattern.maximumMessageLength) matched); counted as not matching"))
+            }
         }
         return mismatches
     }
