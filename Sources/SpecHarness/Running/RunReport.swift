@@ -3,6 +3,8 @@ public struct RunReport: Sendable {
     public var engine: EngineDescription
     public var results: [CaseResult]
     public var duration: Duration
+    /// The run was cut short (by a signal): `results` holds only the cases that finished.
+    public var incomplete = false
 
     public func count(_ status: CaseResult.Status) -> Int {
         results.filter { $0.status == status }.count

@@ -6,6 +6,12 @@ public struct SuiteRunner: Sendable {
     /// A case still running after this is reported as errored.
     public var caseTimeout: Duration
 
+    /// The timeout a runner should enforce for `engine`: the case timeout itself for an engine
+    /// in process, a backstop above the one a process engine enforces on its own.
+    public static func caseTimeout(for engine: any Engine, caseTimeout: Duration) -> Duration {
+        (engine as? ProcessEngine)?.runnerTimeout ?? caseTimeout
+    }
+
     public init(engine: any Engine, jobs: Int = 1, caseTimeout: Duration = .seconds(30)) {
         self.engine = engine
         self.jobs = max(1, jobs)
@@ -31,12 +37,17 @@ public struct SuiteRunner: Sendable {
             }
             while next < min(jobs, cases.count) { startNext() }
             for await (index, result) in group {
+                // Once cancelled (a signal), cases still running were cut off, not judged:
+                // keep only what finished before, and start nothing more.
+                if Task.isCancelled { continue }
                 results[index] = result
                 progress(result)
                 startNext()
             }
         }
-        return RunReport(engine: description, results: results.compactMap { $0 }, duration: clock.now - start)
+        var report = RunReport(engine: description, results: results.compactMap { $0 }, duration: clock.now - start)
+        report.incomplete = report.results.count < cases.count
+        return report
     }
 
     private func run(_ specCase: SpecCase, description: EngineDescription) async -> CaseResult {
