@@ -80,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
         let caseTimeout = Duration.milliseconds(timeout * 1000)
         let processEngine = engineCommand.map { command in
             ProcessEngine(
-                command: command, processes: jobs, caseTimeout: caseTimeout, maximumRestarts: maxRestarts,
+                command: command, processes: min(jobs, max(1, cases.count)), caseTimeout: caseTimeout, maximumRestarts: maxRestarts,
                 strictProtocol: strictProtocol)
         }
         let engine: any Engine = processEngine ?? ReferenceEngine()
@@ -93,12 +93,14 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let progress = ProgressLine(total: cases.count)
-        // The engine enforces the case timeout itself (a relaunch's handshake and the run may
-        // each take it); the runner's is a backstop.
-        let runner = SuiteRunner(engine: engine, jobs: jobs, caseTimeout: caseTimeout * 2 + .seconds(5))
-        var report = await runner.run(cases, description: description) { result in progress.advance(result) }
+        let runner = SuiteRunner(engine: engine, jobs: jobs, caseTimeout: SuiteRunner.caseTimeout(for: engine, caseTimeout: caseTimeout))
+        let interruption = Interruption()
+        guard var report = await interruption.run({
+            await runner.run(cases, description: description) { result in progress.advance(result) }
+        }) else { throw ExitCode(2) }
         progress.finish()
         await processEngine?.shutdown()
+        interruption.reportIfInterrupted(&report, of: cases.count)
 
         if let expectedFailures, updateExpectedFailures {
             knownFailures = knownFailures.updated(with: report.results)
@@ -119,6 +121,7 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             print(format.reporter().render(report), terminator: "")
         }
+        if let code = interruption.exitCode { throw ExitCode(code) }
         if !report.succeeded { throw ExitCode(1) }
     }
 
