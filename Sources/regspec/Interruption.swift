@@ -43,12 +43,14 @@ final class Interruption: Sendable {
             defer { if received == nil { received = number } }
             return received == nil
         }
-        // Engines first: a case blocked on one then ends at once.
-        LiveProcesses.shared.killAll()
         guard first else {
             // A second signal: stop waiting for anything.
+            LiveProcesses.shared.killAll()
             Foundation.exit(128 + number)
         }
+        // Cancellation ends the waits on engines at once, and marks the cases it cuts off as
+        // not run; shutdown then kills every engine group. Killing the engines here instead
+        // would race the cancellation and report cut-off cases as errored.
         continuation.yield(number)
         DispatchQueue.global().asyncAfter(deadline: .now() + Self.windDown) {
             LiveProcesses.shared.killAll()

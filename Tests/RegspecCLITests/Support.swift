@@ -15,6 +15,7 @@ enum CLI {
     }()
 
     static let faultEngine = packageRoot + "/Tests/RegspecCLITests/Fixtures/fault_engine.py"
+    static let hostileEngine = packageRoot + "/Tests/RegspecCLITests/Fixtures/hostile_engine.py"
 
     static var hasPython: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
@@ -29,7 +30,18 @@ enum CLI {
         var stderr: String
     }
 
-    /// Runs `regspec` with `arguments` in `directory` and waits for it.
+    /// Starts `regspec` with `arguments` in `directory`; await its `outcome()`.
+    static func start(_ arguments: [String], in directory: String = packageRoot, environment: [String: String] = [:]) throws -> ChildProcess {
+        try ChildProcess(binary, arguments, in: directory, environment: environment)
+    }
+
+    /// Runs `regspec` and awaits it without holding a thread of the cooperative pool.
+    static func outcome(of arguments: [String], in directory: String = packageRoot, environment: [String: String] = [:]) async throws -> ChildProcess.Outcome {
+        try await start(arguments, in: directory, environment: environment).outcome()
+    }
+
+    /// Runs `regspec` with `arguments` in `directory` and waits for it, blocking the calling
+    /// thread: prefer `outcome(of:)` in new tests.
     static func run(_ arguments: [String], in directory: String = packageRoot, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)

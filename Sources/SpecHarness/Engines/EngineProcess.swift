@@ -38,12 +38,12 @@ actor EngineProcess {
     }
 
     /// Runs one case; on any breakage the process is killed so the next case gets a fresh one.
-    func run(_ caseInput: CaseInput, timeout: Duration) async throws -> Observation {
+    func run(_ caseInput: CaseInput, timeout: Duration, startTimeout: Duration) async throws -> Observation {
         do {
             // Lines left over from an earlier case (a second answer to it, arriving late) would
             // be read as this case's answer: start this case on a fresh process instead.
             if description != nil, lines.discardQueued() > 0 { terminate() }
-            _ = try await start(timeout: timeout)
+            _ = try await start(timeout: startTimeout)
             sequence += 1
             let expected = sequence
             try await send(

@@ -27,16 +27,21 @@ public final class ProcessEngine: Engine {
         signal(SIGPIPE, SIG_IGN)
     }
 
+    /// How long a process may take to start and answer `start`: at least 30 s, since an
+    /// engine's imports can take seconds on a loaded machine, and a short case timeout should
+    /// not make a slow start look like a broken engine.
+    public var startTimeout: Duration { max(caseTimeout, .seconds(30)) }
+
     /// How long a runner should let one case take before giving up on it: a relaunch's
-    /// handshake, the write of the case and its answer may each take `caseTimeout`.
-    public var runnerTimeout: Duration { caseTimeout * 3 + .seconds(5) }
+    /// handshake, then the write of the case and its answer, which may each take `caseTimeout`.
+    public var runnerTimeout: Duration { startTimeout + caseTimeout * 2 + .seconds(5) }
 
     /// Starts the first process and returns what it announced.
     /// - Throws: `EngineFailure` when it cannot start or answer, `ProtocolError` for a version mismatch.
     public func describe() async throws -> EngineDescription {
         let worker = await pool.acquire()
         do {
-            let description = try await worker.start(timeout: caseTimeout)
+            let description = try await worker.start(timeout: startTimeout)
             await pool.release(worker)
             return description
         } catch {
@@ -52,7 +57,7 @@ public final class ProcessEngine: Engine {
         }
         let worker = await pool.acquire()
         do {
-            let observation = try await worker.run(input, timeout: caseTimeout)
+            let observation = try await worker.run(input, timeout: caseTimeout, startTimeout: startTimeout)
             await pool.release(worker)
             return observation
         } catch let failure as EngineFailure {
@@ -74,6 +79,8 @@ public final class ProcessEngine: Engine {
     /// Stops every process and its process group, and reaps them.
     public func shutdown() async {
         for worker in await pool.created { await worker.stop() }
+        // Processes killed during the run are reaped by their exit threads; wait for them.
+        await LiveProcesses.shared.waitUntilNoneLeft(timeout: .seconds(5))
     }
 }
 

@@ -55,7 +55,26 @@ final class SpawnedProcess: Sendable {
 
     private static let spawnLock = Mutex(())
 
+    /// Makes this process the subreaper of its descendants (Linux), once: a helper whose
+    /// engine died is handed to the harness rather than to an init that may never reap it,
+    /// so the group's reaping loop collects it and no zombie outlives the run.
+    private static let subreaper: Bool = {
+        #if os(Linux)
+        // prctl is variadic, which Swift cannot call; its integer arguments pass the same way
+        // (RTLD_DEFAULT is nil on glibc)
+        // through a fixed signature.
+        typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+        guard let symbol = dlsym(nil, "prctl") else { return false }
+        let prctl = unsafeBitCast(symbol, to: Prctl.self)
+        let setChildSubreaper: Int32 = 36
+        return prctl(setChildSubreaper, 1, 0, 0, 0) == 0
+        #else
+        return false
+        #endif
+    }()
+
     private static func spawnLocked(_ command: String) throws -> SpawnedProcess {
+        _ = subreaper
         var stdinPipe: [Int32] = [-1, -1]
         var stdoutPipe: [Int32] = [-1, -1]
         var stderrPipe: [Int32] = [-1, -1]
@@ -187,8 +206,16 @@ final class SpawnedProcess: Sendable {
             var info = siginfo_t()
             while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
             _ = kill(-pid, SIGKILL)
+            // Reap the engine and, as the subreaper its orphans were handed to, every process
+            // of its group: each dies of the kill above, and is waitable once its own
+            // children have been handed over, so the loop ends when the group is gone.
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            while true {
+                var memberStatus: Int32 = 0
+                let reaped = waitpid(-pid, &memberStatus, 0)
+                if reaped == pid { status = memberStatus }
+                if reaped == -1 && errno != EINTR { break }
+            }
             let waiters = state.withLock { state -> [@Sendable () -> Void] in
                 state.status = status
                 defer { state.waiters = [] }
@@ -224,6 +251,20 @@ public final class LiveProcesses: Sendable {
 
     /// How many engines are still alive (not yet reaped).
     public var count: Int { groups.withLock { $0.count } }
+
+    /// Waits until every engine has been reaped, or `timeout` has passed: the exit threads
+    /// reap asynchronously, and a process that ends before them would leave zombies to an init
+    /// that may never collect them.
+    /// - Returns: whether none is left.
+    @discardableResult
+    public func waitUntilNoneLeft(timeout: Duration) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while count > 0 && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return count == 0
+    }
 
     /// Kills every live engine's process group. Async-signal-safe enough for a signal path:
     /// no allocation beyond a copy of the set.
