@@ -78,6 +78,8 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let caseTimeout = Duration.milliseconds(timeout * 1000)
+        // Before any engine starts: from here a signal stops them rather than orphaning them.
+        let interruption = Interruption()
         let processEngine = engineCommand.map { command in
             ProcessEngine(
                 command: command, processes: min(jobs, max(1, cases.count)), caseTimeout: caseTimeout, maximumRestarts: maxRestarts,
@@ -94,7 +96,6 @@ struct RunCommand: AsyncParsableCommand {
         }
         let progress = ProgressLine(total: cases.count)
         let runner = SuiteRunner(engine: engine, jobs: jobs, caseTimeout: SuiteRunner.caseTimeout(for: engine, caseTimeout: caseTimeout))
-        let interruption = Interruption()
         guard var report = await interruption.run({
             await runner.run(cases, description: description) { result in progress.advance(result) }
         }) else { throw ExitCode(2) }

@@ -78,7 +78,10 @@ public final class ProcessEngine: Engine {
 
     /// Stops every process and its process group, and reaps them.
     public func shutdown() async {
-        for worker in await pool.created { await worker.stop() }
+        // All at once: each may wait a second for an engine that ignores `stop`.
+        await withTaskGroup(of: Void.self) { group in
+            for worker in await pool.created { group.addTask { await worker.stop() } }
+        }
         // Processes killed during the run are reaped by their exit threads; wait for them.
         await LiveProcesses.shared.waitUntilNoneLeft(timeout: .seconds(5))
     }
