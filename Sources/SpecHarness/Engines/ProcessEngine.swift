@@ -27,10 +27,10 @@ public final class ProcessEngine: Engine {
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// How long a process may take to start and answer `start`: at least 30 s, since an
-    /// engine's imports can take seconds on a loaded machine, and a short case timeout should
-    /// not make a slow start look like a broken engine.
-    public var startTimeout: Duration { max(caseTimeout, .seconds(30)) }
+    /// How long a process may take to start and answer `start`: at least 120 s, since an
+    /// engine's imports (torch) take over 30 s when several start at once on a loaded 2-core
+    /// machine, and a short case timeout should not make a slow start look like a broken engine.
+    public var startTimeout: Duration { max(caseTimeout, .seconds(120)) }
 
     /// How long a runner should let one case take before giving up on it: a relaunch's
     /// handshake, then the write of the case and its answer, which may each take `caseTimeout`.
