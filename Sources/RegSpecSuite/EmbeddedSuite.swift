@@ -3,7 +3,7 @@
 
 enum EmbeddedSuite {
     /// SHA-256 over every path and text below: names the extracted copy.
-    static let digest = "a0fdebbe1225f0e672d4d62c05528578cd536c2f457683bfd3c70d42f3e5ff32"
+    static let digest = "57f908a44db9ba4b64b6852ff1727a15adae8d4d50d51fe1829e0101c76fec91"
 
     /// (path relative to the repository, contents), in path order.
     static let files: [(path: String, text: String)] = [
@@ -1852,7 +1852,7 @@ cases:
     call:
       loss_fn: mean
     expect:
-      error: {kind: missing_target_tokens, message: "(?is)(?=.*target)(?=.*\\b1\\b)"}
+      error: {kind: missing_target_tokens, message: "(?is)\\A(?=.*target)(?=.*\\b1\\b)"}
       requests: {forward: 0, backward: 0}
 
   - id: legacy/custom-metrics-any-name
@@ -2544,7 +2544,7 @@ cases:
     call:
       entry_point: future
     expect:
-      error: {kind: missing_loss, message: "(?is)(?=.*loss_fn)(?=.*regularizers)"}
+      error: {kind: missing_loss, message: "(?is)\\A(?=.*loss_fn)(?=.*regularizers)"}
       requests: {forward: 0, backward: 0}
 
   - id: options/future-grad-norms
@@ -2985,7 +2985,7 @@ cases:
     # Oracle: tools/oracle
     call: {}
     expect:
-      error: {kind: missing_loss, message: "(?is)(?=.*loss_fn)(?=.*regularizers)"}
+      error: {kind: missing_loss, message: "(?is)\\A(?=.*loss_fn)(?=.*regularizers)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/missing-loss-null-and-empty
@@ -2999,7 +2999,7 @@ cases:
       loss_fn: null
       regularizers: []
     expect:
-      error: {kind: missing_loss, message: "(?is)(?=.*loss_fn)(?=.*regularizers)"}
+      error: {kind: missing_loss, message: "(?is)\\A(?=.*loss_fn)(?=.*regularizers)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/missing-loss-before-empty-data
@@ -3026,7 +3026,7 @@ cases:
         - {name: l2, weight: 0.01, fn: sum_of_squares}
         - {weight: 0.1, fn: variance}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b1\\b)(?=.*name)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*name)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/name-not-string
@@ -3040,7 +3040,7 @@ cases:
       regularizers:
         - {name: 3, weight: 0.1, fn: variance}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b0\\b)(?=.*name)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*name)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/name-bool
@@ -3054,7 +3054,7 @@ cases:
         - {name: l2, weight: 0.01, fn: sum_of_squares}
         - {name: true, weight: 0.1, fn: variance}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b1\\b)(?=.*name)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*name)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/name-empty
@@ -3067,7 +3067,7 @@ cases:
       regularizers:
         - {name: "", weight: 0.1, fn: variance}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b0\\b)(?=.*name)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*name)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/name-duplicate
@@ -3082,7 +3082,7 @@ cases:
         - {name: l2, weight: 0.01, fn: sum_of_squares}
         - {name: l2, weight: 0.02, fn: {name: sum_of_squares, datums: [0]}}
     expect:
-      error: {kind: invalid_regularizer, message: "(?s)(?=.*\\b1\\b)(?=.*l2)"}
+      error: {kind: invalid_regularizer, message: "(?s)\\A(?=.*\\b1\\b)(?=.*l2)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/name-duplicate-not-adjacent
@@ -3097,7 +3097,7 @@ cases:
         - {name: l2, weight: 0.01, fn: sum_of_squares}
         - {name: kl, weight: 0.05, fn: {name: kl_to_reference, estimator: k2}}
     expect:
-      error: {kind: invalid_regularizer, message: "(?s)(?=.*\\b2\\b)(?=.*kl)"}
+      error: {kind: invalid_regularizer, message: "(?s)\\A(?=.*\\b2\\b)(?=.*kl)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/weight-missing
@@ -3111,7 +3111,7 @@ cases:
         - {name: l2, weight: 0.01, fn: sum_of_squares}
         - {name: kl, fn: kl_to_reference}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b1\\b)(?=.*kl)(?=.*weight)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*kl)(?=.*weight)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/weight-bool
@@ -3125,7 +3125,7 @@ cases:
         - {name: l2, weight: 0.01, fn: sum_of_squares}
         - {name: kl, weight: true, fn: kl_to_reference}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b1\\b)(?=.*kl)(?=.*weight)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*kl)(?=.*weight)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/weight-string
@@ -3139,7 +3139,7 @@ cases:
       regularizers:
         - {name: kl, weight: "0.05", fn: kl_to_reference}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b0\\b)(?=.*kl)(?=.*weight)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*kl)(?=.*weight)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/weight-null
@@ -3152,7 +3152,7 @@ cases:
       regularizers:
         - {name: var, weight: null, fn: variance}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b0\\b)(?=.*var)(?=.*weight)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*var)(?=.*weight)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/weight-nan
@@ -3166,7 +3166,7 @@ cases:
         - {name: l2, weight: 0.01, fn: sum_of_squares}
         - {name: kl, weight: .nan, fn: kl_to_reference}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b1\\b)(?=.*kl)(?=.*weight)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*kl)(?=.*weight)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/weight-inf
@@ -3179,7 +3179,7 @@ cases:
       regularizers:
         - {name: l2, weight: .inf, fn: sum_of_squares}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b0\\b)(?=.*l2)(?=.*weight)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*l2)(?=.*weight)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/weight-negative-inf
@@ -3194,7 +3194,7 @@ cases:
         - {name: l2, weight: 0.01, fn: sum_of_squares}
         - {name: bonus, weight: -.inf, fn: variance}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b1\\b)(?=.*bonus)(?=.*weight)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*bonus)(?=.*weight)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/fn-missing
@@ -3208,7 +3208,7 @@ cases:
         - {name: l2, weight: 0.01, fn: sum_of_squares}
         - {name: kl, weight: 0.05}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b1\\b)(?=.*kl)(?=.*(fn|function|callable))"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*kl)(?=.*(fn|function|callable))"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/fn-not-callable
@@ -3222,7 +3222,7 @@ cases:
         - {name: l2, weight: 0.01, fn: sum_of_squares}
         - {name: kl, weight: 0.05, fn: 42}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b1\\b)(?=.*kl)(?=.*(fn|function|callable))"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*kl)(?=.*(fn|function|callable))"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/fn-null
@@ -3236,7 +3236,7 @@ cases:
       regularizers:
         - {name: kl, weight: 0.05, fn: null}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b0\\b)(?=.*kl)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*kl)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/unknown-key
@@ -3250,7 +3250,7 @@ cases:
         - {name: l2, weight: 0.01, fn: sum_of_squares}
         - {name: kl, weight: 0.05, fn: kl_to_reference, scale: 2.0}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b1\\b)(?=.*kl)(?=.*scale)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*kl)(?=.*scale)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/misspelled-weight
@@ -3263,7 +3263,7 @@ cases:
       regularizers:
         - {name: kl, wieght: 0.05, fn: kl_to_reference}
     expect:
-      error: {kind: invalid_regularizer, message: "(?is)(?=.*\\b0\\b)(?=.*kl)"}
+      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*kl)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/first-bad-entry-reported
@@ -3279,7 +3279,7 @@ cases:
         - {name: "", weight: 0.1, fn: variance}
         - {name: bad_fn, weight: 0.1, fn: 7}
     expect:
-      error: {kind: invalid_regularizer, message: "(?s)(?=.*\\b1\\b)(?=.*kl)"}
+      error: {kind: invalid_regularizer, message: "(?s)\\A(?=.*\\b1\\b)(?=.*kl)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/invalid-regularizer-before-empty-data
@@ -3331,7 +3331,7 @@ cases:
       regularizers:
         - {name: l2, weight: 0.01, fn: sum_of_squares}
     expect:
-      error: {kind: missing_target_tokens, message: "(?is)(?=.*target)(?=.*\\b2\\b)"}
+      error: {kind: missing_target_tokens, message: "(?is)\\A(?=.*target)(?=.*\\b2\\b)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/missing-target-tokens-wire-form
@@ -3352,7 +3352,7 @@ cases:
       regularizers:
         - {name: l2, weight: 0.01, fn: sum_of_squares}
     expect:
-      error: {kind: missing_target_tokens, message: "(?is)(?=.*target)(?=.*\\b0\\b)"}
+      error: {kind: missing_target_tokens, message: "(?is)\\A(?=.*target)(?=.*\\b0\\b)"}
       requests: {forward: 0, backward: 0}
 
   - id: validation/missing-targets-before-fn-errors

@@ -153,7 +153,7 @@ struct SuiteThroughput {
             pingPongs.append(echoed / count)
             ratios.append(roundTrip / (echoed / count))
         }
-        echo.stop()
+        await echo.stop()
         await persistent.shutdown()
         let served = Stopwatch.median(servedPerCase)
         records.append(BenchRecord(group: group, name: "persistent regspec serve", value: 1 / served, unit: "cases/s"))

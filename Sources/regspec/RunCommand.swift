@@ -97,7 +97,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         var cases = try selection.apply(to: loaded.cases)
         if let rerunFailed { cases = try onlyFailed(in: rerunFailed, from: cases) }
-        for warning in SensitivityLint.warnings(for: cases) { printError(warning.description) }
+        for warning in SpecLint.warnings(for: cases) { printError(warning.description) }
         var knownFailures = ExpectedFailures()
         if let expectedFailures {
             do {
@@ -108,9 +108,11 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let caseTimeout = Duration.milliseconds(timeout * 1000)
+        // Before any engine starts: from here a signal stops them rather than orphaning them.
+        let interruption = Interruption()
         let processEngine = engineCommand.map { command in
             ProcessEngine(
-                command: command, processes: jobs, caseTimeout: caseTimeout, maximumRestarts: maxRestarts,
+                command: command, processes: min(jobs, max(1, cases.count)), caseTimeout: caseTimeout, maximumRestarts: maxRestarts,
                 strictProtocol: strictProtocol)
         }
         let engine: any Engine = processEngine ?? ReferenceEngine()
@@ -126,20 +128,23 @@ struct RunCommand: AsyncParsableCommand {
         let live = LiveConsole(
             console: reporting.console, enabled: reporting.consoleOnStdout, knownFailures: knownFailures,
             maximumFailures: exitFirst ? 1 : maxFail)
-        // The engine enforces the case timeout itself (a relaunch's handshake and the run may
-        // each take it); the runner's is a backstop.
         let policy = RunVerdict.Policy(allowsPartialEngine: allowPartialEngine, selectionNarrowed: selection.narrowsRun)
-        let runner = SuiteRunner(engine: engine, jobs: jobs, caseTimeout: caseTimeout * 2 + .seconds(5), policy: policy)
-        var report = await runner.run(
-            cases, description: description,
-            progress: { result in
-                progress.clear()
-                live.show(result)
-                progress.advance(result)
-            },
-            shouldStop: { live.limitReached })
+        let runner = SuiteRunner(
+            engine: engine, jobs: jobs, caseTimeout: SuiteRunner.caseTimeout(for: engine, caseTimeout: caseTimeout), policy: policy)
+        let selected = cases
+        guard var report = await interruption.run({
+            await runner.run(
+                selected, description: description,
+                progress: { result in
+                    progress.clear()
+                    live.show(result)
+                    progress.advance(result)
+                },
+                shouldStop: { live.limitReached })
+        }) else { throw ExitCode(2) }
         progress.finish()
         await processEngine?.shutdown()
+        interruption.reportIfInterrupted(&report, of: cases.count)
 
         if let expectedFailures, updateExpectedFailures {
             knownFailures = knownFailures.updated(with: report.results)
@@ -158,8 +163,11 @@ struct RunCommand: AsyncParsableCommand {
         if live.limitReached && report.results.count < cases.count {
             printError("stopped after \(live.failureCount) failed or errored case(s); \(cases.count - report.results.count) case(s) not run")
         }
-        let document = ReportDocument(run: report, suite: loaded, context: context, duration: clock.now - begin)
+        var reportContext = context
+        reportContext.incomplete = report.incomplete
+        let document = ReportDocument(run: report, suite: loaded, context: reportContext, duration: clock.now - begin)
         guard reporting.emit(document, casesPrinted: reporting.consoleOnStdout) else { throw ExitCode(2) }
+        if let code = interruption.exitCode { throw ExitCode(code) }
         if !document.succeeded { throw ExitCode(1) }
     }
 

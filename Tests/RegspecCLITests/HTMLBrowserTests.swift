@@ -18,7 +18,7 @@ struct HTMLBrowserTests {
     }()
 
     /// Runs the browser headless, bounded by `timeout` so a stuck browser cannot hang the tests.
-    static func headless(_ arguments: [String]) throws -> CLI.Result {
+    static func headless(_ arguments: [String]) async throws -> CLI.Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
         process.arguments = ["120", browser ?? "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -35,13 +35,13 @@ struct HTMLBrowserTests {
     }
 
     @Test("a click target opens the case's mismatch, YAML and the engine's stderr in the panel", .enabled(if: browser != nil && CLI.hasPython))
-    func detailPanel() throws {
+    func detailPanel() async throws {
         let scratch = try Scratch()
-        try ReportCLITests.writeMixedSuite(scratch)
+        try await ReportCLITests.writeMixedSuite(scratch)
         let crashing = "python3 \(CLI.faultEngine) crash mixed/case-2 -- \(CLI.binary) serve"
-        _ = try CLI.run(["run", "specs", "--report", "json:reference.json"], in: scratch.path)
-        _ = try CLI.run(["run", "specs", "--engine-name", "crashy", "--engine-command", crashing, "--report", "json:crashy.json"], in: scratch.path)
-        let report = try CLI.run(["report", "reference.json", "crashy.json", "--report", "html:table.html"], in: scratch.path)
+        _ = try await CLI.run(["run", "specs", "--report", "json:reference.json"], in: scratch.path)
+        _ = try await CLI.run(["run", "specs", "--engine-name", "crashy", "--engine-command", crashing, "--report", "json:crashy.json"], in: scratch.path)
+        let report = try await CLI.run(["report", "reference.json", "crashy.json", "--report", "html:table.html"], in: scratch.path)
         #expect(report.status == 0, "\(report.stderr)")
         let html = try String(contentsOfFile: scratch.path + "/table.html", encoding: .utf8)
         // The detail ids in document order: case-0 x 2 engines, case-1 x 2, case-2 (reference, crashy) ...
@@ -49,23 +49,23 @@ struct HTMLBrowserTests {
         #expect(html.contains("<details id=\"\(failing)\" data-case=\"mixed/case-1\" data-engine=\"regspec-reference\">"))
         #expect(html.contains("<details id=\"\(errored)\" data-case=\"mixed/case-2\" data-engine=\"crashy\">"))
 
-        let closed = try Self.headless(["--dump-dom", "file://\(scratch.path)/table.html"])
+        let closed = try await Self.headless(["--dump-dom", "file://\(scratch.path)/table.html"])
         #expect(closed.stdout.contains("<aside id=\"panel\" hidden=\"\"></aside>"), "nothing open before a click")
         #expect(closed.stdout.contains("<td class=\"num failed\">2/4</td>"))
 
-        let mismatch = try Self.headless(["--dump-dom", "file://\(scratch.path)/table.html?open=\(failing)"])
+        let mismatch = try await Self.headless(["--dump-dom", "file://\(scratch.path)/table.html?open=\(failing)"])
         let panel = try #require(mismatch.stdout.range(of: "<aside id=\"panel\">").map { String(mismatch.stdout[$0.lowerBound...]) })
         #expect(panel.contains("mixed/case-1 on regspec-reference"))
         #expect(panel.contains("<td><code>metrics.loss_total</code></td><td>-1.7</td><td>-1.5</td>"))
         #expect(panel.contains("<pre class=\"yaml\">  - id: mixed/case-1"))
 
-        let crash = try Self.headless(["--dump-dom", "file://\(scratch.path)/table.html?open=\(errored)"])
+        let crash = try await Self.headless(["--dump-dom", "file://\(scratch.path)/table.html?open=\(errored)"])
         let crashPanel = try #require(crash.stdout.range(of: "<aside id=\"panel\">").map { String(crash.stdout[$0.lowerBound...]) })
         #expect(crashPanel.contains("mixed/case-2 on crashy"))
         #expect(crashPanel.contains("RuntimeError: injected crash"), "the engine's stderr tail")
 
         let screenshot = scratch.path + "/table.png"
-        _ = try Self.headless(["--screenshot=\(screenshot)", "--window-size=1400,1000", "file://\(scratch.path)/table.html?open=\(failing)"])
+        _ = try await Self.headless(["--screenshot=\(screenshot)", "--window-size=1400,1000", "file://\(scratch.path)/table.html?open=\(failing)"])
         let png = try #require(FileManager.default.contents(atPath: screenshot))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a PNG was taken")
     }

@@ -5,7 +5,7 @@ import Testing
 @Suite("Reports from the command line")
 struct ReportCLITests {
     /// Two passing cases, one failing on purpose, one listed as an expected failure.
-    static func writeMixedSuite(_ scratch: Scratch, failing: Bool = true) throws {
+    static func writeMixedSuite(_ scratch: Scratch, failing: Bool = true) async throws {
         var text = "suite: mixed\ncases:\n"
         // By hand: sum of [-1, -2] = -3; weight 0.5 -> contribution -1.5 = loss_total.
         for (index, expected) in [-1.5, failing ? -1.7 : -1.5, -1.5, -1.9].enumerated() {
@@ -23,7 +23,7 @@ struct ReportCLITests {
         try scratch.write("known.yaml", "mixed/case-3: \"wrong on purpose\"\n")
     }
 
-    static func python(_ arguments: [String], in directory: String) throws -> CLI.Result {
+    static func python(_ arguments: [String], in directory: String) async throws -> CLI.Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
@@ -38,10 +38,10 @@ struct ReportCLITests {
     }
 
     @Test("one run writes console, JUnit, JSON, TAP, Markdown and HTML; the JSON matches its schema")
-    func everyReport() throws {
+    func everyReport() async throws {
         let scratch = try Scratch()
-        try Self.writeMixedSuite(scratch)
-        let result = try CLI.run(
+        try await Self.writeMixedSuite(scratch)
+        let result = try await CLI.run(
             ["run", "specs", "--expected-failures", "known.yaml", "--report", "junit:out/r.xml", "--report", "json:out/r.json",
              "--report", "tap:out/r.tap", "--report", "markdown:out/r.md", "--report", "html:out/r.html"],
             in: scratch.path)
@@ -54,12 +54,12 @@ struct ReportCLITests {
         let json = try String(contentsOfFile: scratch.path + "/out/r.json", encoding: .utf8)
         #expect(json.contains("\"content_hash\" : \"sha256:"))
         #expect(json.contains("\"expected\" : -1.7"))
-        let schema = try Self.python([CLI.packageRoot + "/tools/check_report_schema.py", "out/r.json"], in: scratch.path)
+        let schema = try await Self.python([CLI.packageRoot + "/tools/check_report_schema.py", "out/r.json"], in: scratch.path)
         #expect(schema.status == 0, "\(schema.stdout)")
         // Negative control: the schema rejects a report with an unknown status.
         try json.replacingOccurrences(of: "\"status\" : \"failed\"", with: "\"status\" : \"broken\"").write(
             toFile: scratch.path + "/out/bad.json", atomically: true, encoding: .utf8)
-        let bad = try Self.python([CLI.packageRoot + "/tools/check_report_schema.py", "out/bad.json"], in: scratch.path)
+        let bad = try await Self.python([CLI.packageRoot + "/tools/check_report_schema.py", "out/bad.json"], in: scratch.path)
         #expect(bad.status == 1, "\(bad.stdout)")
         let html = try String(contentsOfFile: scratch.path + "/out/r.html", encoding: .utf8)
         #expect(!html.contains("http://") && !html.contains("https://"), "self-contained: no network")
@@ -67,10 +67,10 @@ struct ReportCLITests {
     }
 
     @Test("the JUnit report loads in junitparser, when it is installed")
-    func junitParser() throws {
+    func junitParser() async throws {
         let scratch = try Scratch()
-        try Self.writeMixedSuite(scratch)
-        _ = try CLI.run(["run", "specs", "--report", "junit:r.xml"], in: scratch.path)
+        try await Self.writeMixedSuite(scratch)
+        _ = try await CLI.run(["run", "specs", "--report", "junit:r.xml"], in: scratch.path)
         let script = """
             import sys
             try:
@@ -84,24 +84,24 @@ struct ReportCLITests {
             print(len(cases), failed, props["engine.name"], suite_ok := all(s.timestamp and s.hostname for s in xml))
             sys.exit(0 if len(cases) == 4 and failed == ["mixed/case-1", "mixed/case-3"] and suite_ok else 1)
             """
-        let result = try Self.python(["-c", script], in: scratch.path)
+        let result = try await Self.python(["-c", script], in: scratch.path)
         if result.stdout.hasPrefix("SKIPPED") { print("SKIPPED: junitparser is not installed (pip install junitparser)") }
         #expect(result.status == 0, "\(result.stdout)")
     }
 
     @Test("prove (TAP::Harness) reads the TAP report: all-pass passes, a failure fails with no parse error")
-    func prove() throws {
+    func prove() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prove") else {
             print("SKIPPED: prove is not installed (Debian package perl)")
             return
         }
         let scratch = try Scratch()
-        try Self.writeMixedSuite(scratch, failing: false)
+        try await Self.writeMixedSuite(scratch, failing: false)
         try scratch.write("known.yaml", "")
-        _ = try CLI.run(["run", "specs", "--filter", "case-[012]", "--report", "tap:pass.tap"], in: scratch.path)
-        try Self.writeMixedSuite(scratch)
-        _ = try CLI.run(["run", "specs", "--expected-failures", "known.yaml", "--report", "tap:fail.tap"], in: scratch.path)
-        func prove(_ file: String) throws -> CLI.Result {
+        _ = try await CLI.run(["run", "specs", "--filter", "case-[012]", "--report", "tap:pass.tap"], in: scratch.path)
+        try await Self.writeMixedSuite(scratch)
+        _ = try await CLI.run(["run", "specs", "--expected-failures", "known.yaml", "--report", "tap:fail.tap"], in: scratch.path)
+        func prove(_ file: String) async throws -> CLI.Result {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/prove")
             process.arguments = ["-e", "cat", file]
@@ -114,19 +114,19 @@ struct ReportCLITests {
             process.waitUntilExit()
             return CLI.Result(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self), stderr: "")
         }
-        let pass = try prove("pass.tap")
+        let pass = try await prove("pass.tap")
         #expect(pass.status == 0, "\(pass.stdout)")
         #expect(pass.stdout.contains("Result: PASS"))
-        let fail = try prove("fail.tap")
+        let fail = try await prove("fail.tap")
         #expect(fail.status != 0)
         #expect(fail.stdout.contains("Failed test:  2"), "\(fail.stdout)")
         #expect(!fail.stdout.contains("Parse errors"), "\(fail.stdout)")
     }
 
     @Test("merged shard reports print exactly the unsharded run's console output")
-    func mergeShards() throws {
+    func mergeShards() async throws {
         let scratch = try Scratch()
-        try Self.writeMixedSuite(scratch)
+        try await Self.writeMixedSuite(scratch)
         var text = try String(contentsOfFile: scratch.path + "/specs/mixed.yaml", encoding: .utf8)
         // More cases, so that each of three shards gets some.
         for index in 4..<12 {
@@ -142,11 +142,11 @@ struct ReportCLITests {
         }
         try scratch.write("specs/mixed.yaml", text)
         let common = ["run", "specs", "--expected-failures", "known.yaml"]
-        let full = try CLI.run(common + ["--report", "json:full.json"], in: scratch.path)
+        let full = try await CLI.run(common + ["--report", "json:full.json"], in: scratch.path)
         for index in 1...3 {
-            _ = try CLI.run(common + ["--shard", "\(index)/3", "--report", "json:shard-\(index).json"], in: scratch.path)
+            _ = try await CLI.run(common + ["--shard", "\(index)/3", "--report", "json:shard-\(index).json"], in: scratch.path)
         }
-        let merged = try CLI.run(["report", "shard-3.json", "shard-1.json", "shard-2.json"], in: scratch.path)
+        let merged = try await CLI.run(["report", "shard-3.json", "shard-1.json", "shard-2.json"], in: scratch.path)
         #expect(merged.status == full.status)
         // Only the measured seconds may differ.
         func normalized(_ text: String) -> String {
@@ -156,24 +156,24 @@ struct ReportCLITests {
         #expect(full.stdout.contains("FAIL mixed/case-1"))
         #expect(merged.stdout.split(separator: "\n").last == full.stdout.split(separator: "\n").last)
         // A missing shard is said.
-        let partial = try CLI.run(["report", "shard-1.json", "shard-2.json"], in: scratch.path)
+        let partial = try await CLI.run(["report", "shard-1.json", "shard-2.json"], in: scratch.path)
         #expect(partial.stderr.contains("shard(s) 3/3 missing"))
         // Re-rendering a saved report into another format.
-        let junit = try CLI.run(["report", "full.json", "--report", "junit:again.xml"], in: scratch.path)
+        let junit = try await CLI.run(["report", "full.json", "--report", "junit:again.xml"], in: scratch.path)
         #expect(junit.status == 1)
         #expect(try String(contentsOfFile: scratch.path + "/again.xml", encoding: .utf8).contains("tests=\"12\""))
     }
 
     @Test("reports of several engines make one conformance table; --diff lists newly failing and passing cases")
-    func compareAndDiff() throws {
+    func compareAndDiff() async throws {
         let scratch = try Scratch()
-        try Self.writeMixedSuite(scratch, failing: false)
-        _ = try CLI.run(["run", "specs", "--engine-name", "good", "--report", "json:good.json"], in: scratch.path)
-        try Self.writeMixedSuite(scratch)
-        _ = try CLI.run(
+        try await Self.writeMixedSuite(scratch, failing: false)
+        _ = try await CLI.run(["run", "specs", "--engine-name", "good", "--report", "json:good.json"], in: scratch.path)
+        try await Self.writeMixedSuite(scratch)
+        _ = try await CLI.run(
             ["run", "specs", "--engine-name", "served", "--engine-command", "\(CLI.binary) serve", "--report", "json:served.json"],
             in: scratch.path)
-        let table = try CLI.run(
+        let table = try await CLI.run(
             ["report", "good.json", "served.json", "--report", "markdown:table.md", "--report", "html:table.html"], in: scratch.path)
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("mixed/case-1"))
@@ -182,34 +182,34 @@ struct ReportCLITests {
         #expect(markdown.contains("| `mixed/case-1` | ✅ pass | ❌ FAIL |"))
         #expect(markdown.contains("| single-async-awaited | 4 | 3/4 | 2/4 |"), "\(markdown)")
         #expect(markdown.contains("**Warning:** the reports ran different suites"))
-        let diff = try CLI.run(["report", "--diff", "good.json", "served.json"], in: scratch.path)
+        let diff = try await CLI.run(["report", "--diff", "good.json", "served.json"], in: scratch.path)
         #expect(diff.status == 1)
         #expect(diff.stdout.contains("newly failing (1):\n  mixed/case-1: passed -> failed"), "\(diff.stdout)")
-        let back = try CLI.run(["report", "--diff", "served.json", "good.json"], in: scratch.path)
+        let back = try await CLI.run(["report", "--diff", "served.json", "good.json"], in: scratch.path)
         #expect(back.status == 0)
         #expect(back.stdout.contains("newly passing (1):\n  mixed/case-1: failed -> passed"))
-        let perEngine = try CLI.run(["report", "good.json", "served.json", "--report", "junit:x.xml"], in: scratch.path)
+        let perEngine = try await CLI.run(["report", "good.json", "served.json", "--report", "junit:x.xml"], in: scratch.path)
         #expect(perEngine.status == 2)
         #expect(perEngine.stderr.contains("describes one engine"))
-        let notReport = try CLI.run(["report", "specs/mixed.yaml"], in: scratch.path)
+        let notReport = try await CLI.run(["report", "specs/mixed.yaml"], in: scratch.path)
         #expect(notReport.status == 2)
         #expect(notReport.stderr.contains("specs/mixed.yaml: not valid JSON"))
     }
 
     @Test("report paths r, ./r, d/r and absolute; devices and FIFOs are written in place")
-    func outputPaths() throws {
+    func outputPaths() async throws {
         let scratch = try Scratch()
         try scratch.writePassingSuite(count: 1)
         for path in ["r", "./s", "d/r", scratch.path + "/abs/r"] {
-            let result = try CLI.run(["run", "specs", "--report", "json:\(path)"], in: scratch.path)
+            let result = try await CLI.run(["run", "specs", "--report", "json:\(path)"], in: scratch.path)
             #expect(result.status == 0, "\(path): \(result.stderr)")
             let written = path.hasPrefix("/") ? path : scratch.path + "/" + path
             #expect(FileManager.default.fileExists(atPath: written), "\(path)")
         }
-        let legacy = try CLI.run(["run", "specs", "--format", "json", "--output", "r"], in: scratch.path)
+        let legacy = try await CLI.run(["run", "specs", "--format", "json", "--output", "r"], in: scratch.path)
         #expect(legacy.status == 0)
         // /dev/stdout with stdout a pipe: the JSON arrives on the pipe, nothing is replaced.
-        let stdout = try CLI.run(["run", "specs", "--report", "json:/dev/stdout"], in: scratch.path)
+        let stdout = try await CLI.run(["run", "specs", "--report", "json:/dev/stdout"], in: scratch.path)
         #expect(stdout.status == 0)
         #expect(stdout.stdout.contains("\"format\" : \"regspec-report\""))
         #expect(stdout.stdout.hasSuffix("1 passed, 0 failed, 0 errored, 0 skipped\n"))
@@ -232,18 +232,18 @@ struct ReportCLITests {
     }
 
     @Test("a report that cannot be written: the console summary still prints, then exit 2 with the path named")
-    func unwritable() throws {
+    func unwritable() async throws {
         let scratch = try Scratch()
         try scratch.writePassingSuite(count: 1)
         try scratch.write("file", "not a directory")
-        let blocked = try CLI.run(["run", "specs", "--report", "json:file/r.json", "--report", "tap:ok.tap"], in: scratch.path)
+        let blocked = try await CLI.run(["run", "specs", "--report", "json:file/r.json", "--report", "tap:ok.tap"], in: scratch.path)
         #expect(blocked.status == 2)
         #expect(blocked.stdout.hasSuffix("1 passed, 0 failed, 0 errored, 0 skipped\n"))
         #expect(blocked.stderr.contains("cannot write the report file/r.json"))
         #expect(!blocked.stderr.contains("NSCocoaErrorDomain"))
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/ok.tap"), "the other reports are still written")
         guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
-        let full = try CLI.run(["run", "specs", "--report", "json:/dev/full"], in: scratch.path)
+        let full = try await CLI.run(["run", "specs", "--report", "json:/dev/full"], in: scratch.path)
         #expect(full.status == 2)
         #expect(full.stderr.contains("cannot write the report /dev/full: no space left on device"), "\(full.stderr)")
         #expect(full.stdout.hasSuffix("1 passed, 0 failed, 0 errored, 0 skipped\n"))
@@ -254,10 +254,10 @@ struct ReportCLITests {
     }
 
     @Test("a broken spec file still writes the reports: JUnit with one error element, exit 2")
-    func brokenSuite() throws {
+    func brokenSuite() async throws {
         let scratch = try Scratch()
         try scratch.write("specs/broken.yaml", "suite: broken\ncases:\n  - id: broken/one\n    expct: {}\n")
-        let result = try CLI.run(["run", "specs", "--report", "junit:r.xml", "--report", "json:r.json", "--report", "github"], in: scratch.path)
+        let result = try await CLI.run(["run", "specs", "--report", "junit:r.xml", "--report", "json:r.json", "--report", "github"], in: scratch.path)
         #expect(result.status == 2)
         let xml = try String(contentsOfFile: scratch.path + "/r.xml", encoding: .utf8)
         #expect(xml.components(separatedBy: "<error ").count == 2, "\(xml)")
@@ -268,12 +268,12 @@ struct ReportCLITests {
     }
 
     @Test("--report github annotates the failing case's line and appends a summary to $GITHUB_STEP_SUMMARY")
-    func github() throws {
+    func github() async throws {
         let scratch = try Scratch()
-        try Self.writeMixedSuite(scratch)
+        try await Self.writeMixedSuite(scratch)
         let summary = scratch.path + "/summary.md"
         try "earlier step\n".write(toFile: summary, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["run", "specs", "--report", "github"], in: scratch.path, environment: ["GITHUB_STEP_SUMMARY": summary])
+        let result = try await CLI.run(["run", "specs", "--report", "github"], in: scratch.path, environment: ["GITHUB_STEP_SUMMARY": summary])
         #expect(result.status == 1)
         // mixed/case-1 starts at line 9 of specs/mixed.yaml (case 0 at line 3, 6 lines per case).
         #expect(result.stdout.contains("::error file=specs/mixed.yaml,line=9,title=regspec%3A mixed/case-1 failed::case 1%0Ametrics.loss_total: expected -1.7"))

@@ -5,8 +5,8 @@ import Testing
 @Suite("regspec end to end")
 struct RunCommandTests {
     @Test("the shipped suite passes against the reference and ends with the counts line")
-    func shippedSuite() throws {
-        let result = try CLI.run(["run", "specs"])
+    func shippedSuite() async throws {
+        let result = try await CLI.run(["run", "specs"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let last = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last.range(of: #"^\d+ passed, 0 failed, 0 errored, 0 skipped$"#, options: .regularExpression) != nil, "\(last)")
@@ -14,28 +14,28 @@ struct RunCommandTests {
     }
 
     @Test("the suite through `regspec serve` reports exactly what the in-process engine reports")
-    func serveMatchesInProcess() throws {
-        func outcomes(_ extra: [String]) throws -> [String] {
-            let result = try CLI.run(["run", "specs", "--format", "json"] + extra)
+    func serveMatchesInProcess() async throws {
+        func outcomes(_ extra: [String]) async throws -> [String] {
+            let result = try await CLI.run(["run", "specs", "--format", "json"] + extra)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
             let cases = try #require(json["cases"] as? [[String: Any]])
             return cases.map { "\($0["id"] ?? "") \($0["status"] ?? "")" }
         }
-        let inProcess = try outcomes([])
-        let served = try outcomes(["--engine-command", "\(CLI.binary) serve", "--strict-protocol", "--jobs", "2"])
+        let inProcess = try await outcomes([])
+        let served = try await outcomes(["--engine-command", "\(CLI.binary) serve", "--strict-protocol", "--jobs", "2"])
         #expect(inProcess.count > 60)
         #expect(served == inProcess)
     }
 
     @Test("a failing case exits 1 and says where and why")
-    func failingCase() throws {
+    func failingCase() async throws {
         let scratch = try Scratch()
         try scratch.writePassingSuite(count: 2)
         let path = scratch.path + "/specs/fault.yaml"
         let text = try String(contentsOfFile: path, encoding: .utf8)
         try text.replacingOccurrences(of: "loss_total: -1.5}, gradient", with: "loss_total: -1.25}, gradient")
             .write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try CLI.run(["run", "specs"], in: scratch.path)
+        let result = try await CLI.run(["run", "specs"], in: scratch.path)
         #expect(result.status == 1)
         #expect(result.stdout.contains("FAIL fault/case-0 (specs/fault.yaml:3:5)"))
         #expect(result.stdout.contains("metrics.loss_total: expected -1.25, actual -1.5"))
@@ -43,25 +43,25 @@ struct RunCommandTests {
     }
 
     @Test("a broken spec file exits 2 with file:line:column and runs nothing")
-    func brokenSpec() throws {
+    func brokenSpec() async throws {
         let scratch = try Scratch()
         try scratch.writePassingSuite(count: 1)
         try scratch.write("specs/broken.yaml", "suite: broken\ncases:\n  - id: broken/one\n    sumary: typo\n")
-        let result = try CLI.run(["run", "specs"], in: scratch.path)
+        let result = try await CLI.run(["run", "specs"], in: scratch.path)
         #expect(result.status == 2)
         #expect(result.stderr.contains("specs/broken.yaml:4:5: error: unknown key 'sumary' in a case (did you mean 'summary'?)"))
         #expect(!result.stdout.contains("passed"))
-        let validate = try CLI.run(["validate", "specs"], in: scratch.path)
+        let validate = try await CLI.run(["validate", "specs"], in: scratch.path)
         #expect(validate.status == 2)
         #expect(validate.stderr.contains("specs/broken.yaml:4:5"))
     }
 
     @Test("report files are written in the chosen format while the console summary still prints")
-    func reportFiles() throws {
+    func reportFiles() async throws {
         let scratch = try Scratch()
         try scratch.writePassingSuite(count: 3)
         for (format, marker) in [("junit", "<testsuites name=\"regspec\" tests=\"3\""), ("tap", "1..3"), ("json", "\"passed\" : 3")] {
-            let result = try CLI.run(["run", "specs", "--format", format, "--output", "reports/out.\(format)"], in: scratch.path)
+            let result = try await CLI.run(["run", "specs", "--format", format, "--output", "reports/out.\(format)"], in: scratch.path)
             #expect(result.status == 0)
             #expect(result.stdout.hasSuffix("3 passed, 0 failed, 0 errored, 0 skipped\n"))
             let written = try String(contentsOfFile: scratch.path + "/reports/out.\(format)", encoding: .utf8)
@@ -70,37 +70,37 @@ struct RunCommandTests {
     }
 
     @Test("selection options narrow the run; an unknown --case is a usage error")
-    func selection() throws {
+    func selection() async throws {
         let scratch = try Scratch()
         try scratch.writePassingSuite(count: 3)
-        let one = try CLI.run(["run", "specs", "--case", "fault/case-2"], in: scratch.path)
+        let one = try await CLI.run(["run", "specs", "--case", "fault/case-2"], in: scratch.path)
         #expect(one.stdout.hasSuffix("1 passed, 0 failed, 0 errored, 0 skipped\n"))
-        let filtered = try CLI.run(["run", "specs", "--filter", "case-[01]$"], in: scratch.path)
+        let filtered = try await CLI.run(["run", "specs", "--filter", "case-[01]$"], in: scratch.path)
         #expect(filtered.stdout.hasSuffix("2 passed, 0 failed, 0 errored, 0 skipped\n"))
-        let unknown = try CLI.run(["run", "specs", "--case", "fault/none"], in: scratch.path)
+        let unknown = try await CLI.run(["run", "specs", "--case", "fault/none"], in: scratch.path)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("no case has the id \"fault/none\""))
-        let usage = try CLI.run(["run", "specs", "--jobs", "0"], in: scratch.path)
+        let usage = try await CLI.run(["run", "specs", "--jobs", "0"], in: scratch.path)
         #expect(usage.status == 2)
     }
 
     @Test("every checklist item and semantics rule is covered by a shipped case")
-    func coverage() throws {
-        let result = try CLI.run(["list", "specs", "--coverage"])
+    func coverage() async throws {
+        let result = try await CLI.run(["list", "specs", "--coverage"])
         #expect(result.status == 0, "\(result.stdout)")
         #expect(!result.stdout.contains("NOT COVERED"))
         #expect(result.stdout.contains("checklist items"))
     }
 
     @Test("validate accepts the shipped suite; --help teaches the exit codes")
-    func validateAndHelp() throws {
-        let validate = try CLI.run(["validate", "specs"])
+    func validateAndHelp() async throws {
+        let validate = try await CLI.run(["validate", "specs"])
         #expect(validate.status == 0)
         #expect(validate.stdout.contains("no problems"))
-        let help = try CLI.run(["--help"])
+        let help = try await CLI.run(["--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("Exit codes: 0"))
-        let runHelp = try CLI.run(["run", "--help"])
+        let runHelp = try await CLI.run(["run", "--help"])
         #expect(runHelp.stdout.contains("--engine-command"))
     }
 }

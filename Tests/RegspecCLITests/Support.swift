@@ -15,6 +15,7 @@ enum CLI {
     }()
 
     static let faultEngine = packageRoot + "/Tests/RegspecCLITests/Fixtures/fault_engine.py"
+    static let hostileEngine = packageRoot + "/Tests/RegspecCLITests/Fixtures/hostile_engine.py"
 
     static var hasPython: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
@@ -29,25 +30,21 @@ enum CLI {
         var stderr: String
     }
 
-    /// Runs `regspec` with `arguments` in `directory` and waits for it.
-    static func run(_ arguments: [String], in directory: String = packageRoot, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        var processEnvironment = ProcessInfo.processInfo.environment
-        processEnvironment.merge(environment) { _, new in new }
-        process.environment = processEnvironment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Read before waiting so a large output cannot fill the pipe and block the child.
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    /// Starts `regspec` with `arguments` in `directory`; await its `outcome()`.
+    static func start(_ arguments: [String], in directory: String = packageRoot, environment: [String: String] = [:]) throws -> ChildProcess {
+        try ChildProcess(binary, arguments, in: directory, environment: environment)
+    }
+
+    /// Runs `regspec` and awaits it without holding a thread of the cooperative pool.
+    static func outcome(of arguments: [String], in directory: String = packageRoot, environment: [String: String] = [:]) async throws -> ChildProcess.Outcome {
+        try await start(arguments, in: directory, environment: environment).outcome()
+    }
+
+    /// Runs `regspec` with `arguments` in `directory` and awaits it without holding a thread
+    /// of the cooperative pool (a blocking wait there starves every test running beside it).
+    static func run(_ arguments: [String], in directory: String = packageRoot, environment: [String: String] = [:]) async throws -> Result {
+        let outcome = try await outcome(of: arguments, in: directory, environment: environment)
+        return Result(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr)
     }
 }
 

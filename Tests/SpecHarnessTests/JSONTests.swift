@@ -44,4 +44,26 @@ struct JSONTests {
     func rejects(_ text: String) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
     }
+
+    /// Regression: `"\ud800\u0041"` computed `0x41 - 0xDC00` in unsigned arithmetic and trapped
+    /// the whole run (exit 132).
+    @Test("every malformed \\u escape is an error, never a trap", arguments: [
+        #""\ud800\u0041""#, #""\ud800""#, #""\ud800x""#, #""\ud800\n""#, #""\udc00""#, #""\udfff\ud800""#,
+        #""\ud800\ud800""#, #""\ud800\uffff""#, #""\u+123""#, #""\u-001""#, #""\u12""#, #""\u12g4""#, #""\u""#,
+        #""\ud800\u12""#, #""\ud800\u""#, #""\""#,
+    ])
+    func rejectsMalformedEscapes(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test("escapes at the edges of the surrogate ranges decode")
+    func surrogateEdges() throws {
+        #expect(try JSONParser.parse(#""\ud7ff\ue000\udbff\udfff\uD800\uDC00""#) == .string("\u{D7FF}\u{E000}\u{10FFFF}\u{10000}"))
+    }
+
+    @Test("numbers past Double's range read as infinities, as Python's json reads them")
+    func hugeNumbers() throws {
+        #expect(try JSONParser.parse("[1e999, -1e999, 1e-999, 99999999999999999999999]")
+            == [.number(.infinity), .number(-.infinity), .number(0), .number(1e23)])
+    }
 }

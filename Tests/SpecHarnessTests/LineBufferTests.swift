@@ -23,7 +23,8 @@ struct LineBufferTests {
         buffer.push("early")
         #expect(await first == .line("early"))
         // The first wait's timer fires during this wait; it must be ignored.
-        async let second = buffer.next(timeout: .seconds(5))
+        // Long enough that only the stale timer could end this wait, at any load.
+        async let second = buffer.next(timeout: .seconds(600))
         try await Task.sleep(for: .milliseconds(300))
         buffer.push("late")
         #expect(await second == .line("late"))

@@ -103,3 +103,41 @@ struct SuiteRunnerTests {
         #expect(throws: SelectionError.self) { try CaseSelection(idPattern: "([").apply(to: cases) }
     }
 }
+
+@Suite("Running a suite: bounds")
+struct SuiteRunnerBoundsTests {
+    /// Regression: the in-process engine was given twice --timeout plus 5 s.
+    @Test("an engine in process gets exactly the case timeout; a process engine a backstop above its own")
+    func timeoutPerEngine() {
+        #expect(SuiteRunner.caseTimeout(for: ReferenceEngine(), caseTimeout: .seconds(3)) == .seconds(3))
+        let process = ProcessEngine(command: "true", caseTimeout: .seconds(3))
+        let backstop = SuiteRunner.caseTimeout(for: process, caseTimeout: .seconds(3))
+        #expect(backstop > process.startTimeout + .seconds(3))
+    }
+
+    @Test("a cancelled run keeps the cases that finished, starts no more, and is marked incomplete")
+    func cancelledRun() async throws {
+        let workspace = try SpecWorkspace()
+        for index in 0..<3 {
+            try workspace.write("specs/\(index).yaml", specFile(id: "example/case-\(index)"))
+        }
+        let cases = workspace.load("specs").cases
+        let engine = StubEngine(behaviour: .hanging)
+        let report = await withTaskGroup(of: RunReport.self) { group in
+            group.addTask { await SuiteRunner(engine: engine, caseTimeout: .seconds(3600)).run(cases, description: engine.describe()) }
+            group.cancelAll()
+            return await group.next()!
+        }
+        #expect(report.incomplete)
+        #expect(report.results.isEmpty)
+        let complete = await SuiteRunner(engine: ReferenceEngine()).run(cases, description: ReferenceEngine.description)
+        #expect(!complete.incomplete)
+    }
+
+    /// Regression: a ProcessEngine allocated one worker per job up front (8 TB for a huge --jobs).
+    @Test("a huge number of processes costs nothing until cases need them")
+    func lazyWorkers() async {
+        let engine = ProcessEngine(command: "true", processes: 1 << 40)
+        #expect(await engine.workersStarted == 0)
+    }
+}

@@ -65,12 +65,16 @@ public struct CaseChecker: Sendable {
             mismatches.append(Mismatch("error.label", "expected the fn '\(label)' to be named, got \(actual.label.map { "'\($0)'" } ?? "none")"))
         }
         if let pattern = expected.messagePattern {
-            if let regex = try? NSRegularExpression(pattern: pattern) {
-                if regex.firstMatch(in: actual.message, range: NSRange(actual.message.startIndex..., in: actual.message)) == nil {
-                    mismatches.append(Mismatch("error.message", "/\(pattern)/ does not match \"\(actual.message)\""))
-                }
-            } else {
+            switch MessagePattern(pattern).match(actual.message) {
+            case .matched:
+                break
+            case .invalidPattern:
+                // `validate` rejects such a pattern; a case built another way fails closed.
                 mismatches.append(Mismatch("error.message", "/\(pattern)/ is not a valid regular expression, so the message cannot be checked"))
+            case .notMatched:
+                mismatches.append(Mismatch("error.message", "/\(pattern)/ does not match \"\(actual.message)\""))
+            case .abandoned:
+                mismatches.append(Mismatch("error.message", "/\(pattern)/ did not finish matching the message within \(MessagePattern.defaultBudget) (\(actual.message.utf16.count) UTF-16 units, the first \(MessagePattern.maximumMessageLength) matched); counted as not matching"))
             }
         }
         return mismatches

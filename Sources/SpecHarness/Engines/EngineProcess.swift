@@ -5,8 +5,7 @@ import Foundation
 actor EngineProcess {
     let command: String
     let strictProtocol: Bool
-    private var process: Process?
-    private var input: FileHandle?
+    private var process: SpawnedProcess?
     private var lines = LineBuffer()
     private let stderrTail = OutputTail()
     private var description: EngineDescription?
@@ -20,11 +19,11 @@ actor EngineProcess {
     /// Launches the process if it is not running and replays the handshake.
     /// - Throws: `EngineFailure`, or `ProtocolError` when the engine speaks another version.
     func start(timeout: Duration) async throws -> EngineDescription {
-        if let description, process?.isRunning == true { return description }
+        if let description, process?.exitStatus == nil { return description }
         terminate()
         try launch()
         do {
-            try send(EngineProtocol.startMessage())
+            try await send(EngineProtocol.startMessage(), timeout: timeout, what: "the start message")
             let reply = try await readMessage(timeout: timeout, waitingFor: "the answer to start")
             if strictProtocol { try ProtocolConformance.checkStarted(reply) }
             let started = try EngineProtocol.parseStarted(reply)
@@ -32,31 +31,37 @@ actor EngineProcess {
             return started
         } catch let failure as EngineFailure {
             // An engine that dies on start-up (an import error, say) explains itself on stderr.
-            try? await Task.sleep(for: .milliseconds(50))
+            await process?.waitForExit(timeout: .milliseconds(200))
             terminate()
-            throw EngineFailure(failure.message, stderrTail: stderrTail.text)
+            throw EngineFailure(failure.message, stderrTail: await stderrTail.settledText())
         }
     }
 
     /// Runs one case; on any breakage the process is killed so the next case gets a fresh one.
-    func run(_ caseInput: CaseInput, timeout: Duration) async throws -> Observation {
+    func run(_ caseInput: CaseInput, timeout: Duration, startTimeout: Duration) async throws -> Observation {
         do {
-            _ = try await start(timeout: timeout)
+            // Lines left over from an earlier case (a second answer to it, arriving late) would
+            // be read as this case's answer: start this case on a fresh process instead.
+            if description != nil, lines.discardQueued() > 0 { terminate() }
+            _ = try await start(timeout: startTimeout)
             sequence += 1
             let expected = sequence
-            try send(line: ProtocolWriter.runMessage(sequence: expected, input: caseInput))
+            try await send(
+                ProtocolWriter.runMessage(sequence: expected, input: caseInput), timeout: timeout,
+                what: "the run message of case \(caseInput.id)")
             let line = try await readLine(timeout: timeout, waitingFor: "the answer to case \(caseInput.id)")
             // The fast decoder reads well-formed replies; anything else takes the tree path for its error.
             if !strictProtocol, let fast = ReplyDecoder.decode(line) {
                 guard fast.sequence == expected else {
                     throw EngineFailure("the engine answered seq \(fast.sequence) to run seq \(expected)")
                 }
+                try rejectExtraLines(after: expected)
                 if let errored = fast.errored {
-                    throw EngineCaseError(description: "the engine could not run the case: \(errored)")
+                    throw EngineCaseError(description: "the engine could not run the case: \(EngineText.capped(errored))")
                 }
                 if let observation = fast.observation {
                     stderrTail.clear()
-                    return observation
+                    return observation.cappingEngineText()
                 }
             }
             let reply = try parse(line)
@@ -66,11 +71,12 @@ actor EngineProcess {
             guard answered == expected else {
                 throw EngineFailure("the engine answered seq \(answered) to run seq \(expected)")
             }
+            try rejectExtraLines(after: expected)
             if let errored = try reader.optional("errored") {
                 // The engine is fine but could not run this case; keep the process.
-                throw EngineCaseError(description: "the engine could not run the case: \(try errored.string())")
+                throw EngineCaseError(description: "the engine could not run the case: \(EngineText.capped(try errored.string()))")
             }
-            let observation = try Observation(json: try reader.field("observation").value)
+            let observation = try Observation(json: try reader.field("observation").value).cappingEngineText()
             // A later report should show what came after this good answer, not before it.
             stderrTail.clear()
             return observation
@@ -78,78 +84,62 @@ actor EngineProcess {
             throw error
         } catch let error as EngineFailure {
             terminate()
-            throw EngineFailure(error.message, stderrTail: stderrTail.text)
+            throw EngineFailure(EngineText.capped(error.message), stderrTail: await stderrTail.settledText())
         } catch {
             terminate()
-            throw EngineFailure("protocol error: \(error)", stderrTail: stderrTail.text)
+            throw EngineFailure(EngineText.capped("protocol error: \(error)"), stderrTail: await stderrTail.settledText())
         }
     }
 
-    /// Asks the engine to stop, then makes sure it has.
+    /// Asks the engine to stop, then makes sure it and its process group have, and are reaped.
     func stop() async {
-        guard process?.isRunning == true else { return }
-        try? send(EngineProtocol.stopMessage())
-        try? input?.close()
-        for _ in 0..<20 where process?.isRunning == true {
-            try? await Task.sleep(for: .milliseconds(50))
+        guard let process else { return }
+        if process.exitStatus == nil {
+            try? await send(EngineProtocol.stopMessage(), timeout: .milliseconds(500), what: "the stop message")
+            process.closeInput()
+            await process.waitForExit(timeout: .seconds(1))
         }
         terminate()
+        await process.waitForExit(timeout: .seconds(5))
     }
 
     private func launch() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        // exec, so that killing the process kills the engine and not only a shell.
-        process.arguments = ["-c", "exec " + command]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        do {
-            try process.run()
-        } catch {
-            throw EngineFailure("cannot start the engine command `\(command)`: \(error.localizedDescription)")
-        }
+        let process = try SpawnedProcess.spawn(command)
         self.process = process
-        input = stdin.fileHandleForWriting
         lines = LineBuffer()
         stderrTail.clear()
-        StreamReader.start(stdout.fileHandleForReading, into: lines)
-        StreamReader.startTail(stderr.fileHandleForReading, into: stderrTail)
+        StreamReader.start(process, into: lines)
+        StreamReader.startTail(process, into: stderrTail)
     }
 
+    /// Kills the process and its group; its exit thread reaps it.
     private func terminate() {
         description = nil
-        guard let process else { return }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        try? input?.close()
-        self.process = nil
-        input = nil
+        process?.killGroup()
+        process = nil
     }
 
-    private func send(_ message: JSONValue) throws {
-        guard let input else { throw EngineFailure("the engine is not running") }
-        do {
-            try input.write(contentsOf: Data((message.serialized() + "\n").utf8))
-        } catch {
-            throw EngineFailure("cannot write to the engine (it exited?): \(error.localizedDescription)")
+    private func send(_ message: JSONValue, timeout: Duration, what: String) async throws {
+        try await send(Array(message.serialized().utf8), timeout: timeout, what: what)
+    }
+
+    /// Writes one message line already encoded (see `ProtocolWriter`), within `timeout`.
+    private func send(_ bytes: [UInt8], timeout: Duration, what: String) async throws {
+        guard let process else { throw EngineFailure("the engine is not running") }
+        do throws(PipeWriter.Failure) {
+            try await PipeWriter.write(bytes + [UInt8(ascii: "\n")], to: process, timeout: timeout)
+        } catch .timedOut(let written, let total) {
+            throw EngineFailure("the engine did not read \(what) within \(timeout) (it took \(written) of \(total) bytes); it was killed")
+        } catch .broken(let why) {
+            throw EngineFailure("cannot write \(what) to the engine: \(why)")
         }
     }
 
-    /// Writes one message line already encoded (see `ProtocolWriter`).
-    private func send(line bytes: [UInt8]) throws {
-        guard let input else { throw EngineFailure("the engine is not running") }
-        do {
-            var line = bytes
-            line.append(UInt8(ascii: "\n"))
-            try input.write(contentsOf: line)
-        } catch {
-            throw EngineFailure("cannot write to the engine (it exited?): \(error.localizedDescription)")
+    /// A second line written with the answer is this case's fault, not the next one's.
+    private func rejectExtraLines(after expected: Int) throws {
+        let extra = lines.discardQueued()
+        if extra > 0 {
+            throw EngineFailure("the engine wrote \(extra) more line(s) after its answer to run seq \(expected)")
         }
     }
 

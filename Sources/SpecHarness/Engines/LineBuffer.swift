@@ -16,6 +16,7 @@ final class LineBuffer: Sendable {
 
     private struct State {
         var lines: [String] = []
+        var queuedBytes = 0
         var closedReason: String?
         var waiter: CheckedContinuation<Event, Never>?
         /// Tells a stale timer from the one of the current wait.
@@ -24,16 +25,48 @@ final class LineBuffer: Sendable {
 
     private let state = Mutex(State())
 
+    /// Lines nobody has asked for yet are kept up to this many bytes; an engine flooding its
+    /// stdout beyond it is broken, and the stream is closed.
+    static let maximumQueuedBytes = 64 << 20
+
     func push(_ line: String) {
-        let waiter = state.withLock { state -> CheckedContinuation<Event, Never>? in
-            if let waiter = state.waiter {
+        push(contentsOf: [line])
+    }
+
+    /// Queues `lines` in one step: a waiter resumed with the first finds the rest already here.
+    func push(contentsOf lines: [String]) {
+        let (waiter, first) = state.withLock { state -> (CheckedContinuation<Event, Never>?, String?) in
+            guard state.closedReason == nil else { return (nil, nil) }
+            var rest = lines[...]
+            var handed: (CheckedContinuation<Event, Never>, String)?
+            if let waiter = state.waiter, let first = rest.popFirst() {
                 state.waiter = nil
-                return waiter
+                handed = (waiter, first)
             }
-            state.lines.append(line)
-            return nil
+            for line in rest {
+                state.lines.append(line)
+                state.queuedBytes += line.utf8.count
+            }
+            if state.queuedBytes > Self.maximumQueuedBytes {
+                state.closedReason = "the engine wrote more than \(Self.maximumQueuedBytes >> 20) MiB of lines nobody asked for"
+                state.lines = []
+                state.queuedBytes = 0
+            }
+            return (handed?.0, handed?.1)
         }
-        waiter?.resume(returning: .line(line))
+        if let waiter, let first { waiter.resume(returning: .line(first)) }
+    }
+
+    /// Lines that arrived without being asked for (after the reply that was), dropped.
+    /// - Returns: how many there were.
+    func discardQueued() -> Int {
+        state.withLock { state in
+            defer {
+                state.lines = []
+                state.queuedBytes = 0
+            }
+            return state.lines.count
+        }
     }
 
     func close(_ reason: String) {
@@ -54,7 +87,9 @@ final class LineBuffer: Sendable {
             await withCheckedContinuation { continuation in
                 let wait = state.withLock { state -> Int? in
                     if !state.lines.isEmpty {
-                        continuation.resume(returning: .line(state.lines.removeFirst()))
+                        let line = state.lines.removeFirst()
+                        state.queuedBytes -= line.utf8.count
+                        continuation.resume(returning: .line(line))
                         return nil
                     }
                     if let reason = state.closedReason {
@@ -70,9 +105,7 @@ final class LineBuffer: Sendable {
                     return state.waitNumber
                 }
                 guard let wait else { return }
-                let (seconds, attoseconds) = timeout.components
-                let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(timeout.nanoseconds)) { [self] in
                     resumeWaiter(with: .timedOut, ifWaiting: wait)
                 }
             }

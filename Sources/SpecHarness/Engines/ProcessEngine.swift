@@ -10,26 +10,44 @@ public final class ProcessEngine: Engine {
     public let command: String
     public let caseTimeout: Duration
     public let maximumRestarts: Int
-    private let workers: [EngineProcess]
     private let pool: WorkerPool
     private let restarts = Mutex(0)
 
     /// - Parameters:
-    ///   - processes: how many engine processes run cases at once.
+    ///   - processes: at most how many engine processes run cases at once; they start as
+    ///     cases need them, so a huge value costs nothing up front.
     ///   - strictProtocol: reject any reply with keys or types the protocol does not define.
     public init(command: String, processes: Int = 1, caseTimeout: Duration = .seconds(10), maximumRestarts: Int = 5, strictProtocol: Bool = false) {
         self.command = command
         self.caseTimeout = caseTimeout
         self.maximumRestarts = maximumRestarts
-        workers = (0..<max(1, processes)).map { _ in EngineProcess(command: command, strictProtocol: strictProtocol) }
-        pool = WorkerPool(count: workers.count)
+        pool = WorkerPool(limit: max(1, processes)) {
+            EngineProcess(command: command, strictProtocol: strictProtocol)
+        }
         signal(SIGPIPE, SIG_IGN)
     }
+
+    /// How long a process may take to start and answer `start`: at least 120 s, since an
+    /// engine's imports (torch) take over 30 s when several start at once on a loaded 2-core
+    /// machine, and a short case timeout should not make a slow start look like a broken engine.
+    public var startTimeout: Duration { max(caseTimeout, .seconds(120)) }
+
+    /// How long a runner should let one case take before giving up on it: a relaunch's
+    /// handshake, then the write of the case and its answer, which may each take `caseTimeout`.
+    public var runnerTimeout: Duration { startTimeout + caseTimeout * 2 + .seconds(5) }
 
     /// Starts the first process and returns what it announced.
     /// - Throws: `EngineFailure` when it cannot start or answer, `ProtocolError` for a version mismatch.
     public func describe() async throws -> EngineDescription {
-        try await workers[0].start(timeout: caseTimeout)
+        let worker = await pool.acquire()
+        do {
+            let description = try await worker.start(timeout: startTimeout)
+            await pool.release(worker)
+            return description
+        } catch {
+            await pool.release(worker)
+            throw error
+        }
     }
 
     public func run(_ input: CaseInput) async throws -> Observation {
@@ -37,47 +55,67 @@ public final class ProcessEngine: Engine {
         if spent > maximumRestarts {
             throw EngineFailure("gave up on the engine after \(maximumRestarts) restarts; this case was not run")
         }
-        let index = await pool.acquire()
+        let worker = await pool.acquire()
         do {
-            let observation = try await workers[index].run(input, timeout: caseTimeout)
-            await pool.release(index)
+            let observation = try await worker.run(input, timeout: caseTimeout, startTimeout: startTimeout)
+            await pool.release(worker)
             return observation
         } catch let failure as EngineFailure {
             // The process was killed; the next case on this worker starts a new one.
             restarts.withLock { $0 += 1 }
-            await pool.release(index)
+            await pool.release(worker)
             throw failure
         } catch {
-            await pool.release(index)
+            await pool.release(worker)
             throw error
         }
     }
 
-    /// Stops every process.
+    /// How many engine processes were started (each worker starts one as it is first needed).
+    public var workersStarted: Int {
+        get async { await pool.created.count }
+    }
+
+    /// Stops every process and its process group, and reaps them.
     public func shutdown() async {
-        for worker in workers { await worker.stop() }
+        // All at once: each may wait a second for an engine that ignores `stop`.
+        await withTaskGroup(of: Void.self) { group in
+            for worker in await pool.created { group.addTask { await worker.stop() } }
+        }
+        // Processes killed during the run are reaped by their exit threads; wait for them.
+        await LiveProcesses.shared.waitUntilNoneLeft(timeout: .seconds(5))
     }
 }
 
-/// Hands out worker indices, one case per worker at a time.
+/// Hands out workers, one case per worker at a time, making a new one only when every
+/// existing one is busy and the limit allows.
 private actor WorkerPool {
-    private var free: [Int]
-    private var waiters: [CheckedContinuation<Int, Never>] = []
+    private let limit: Int
+    private let make: @Sendable () -> EngineProcess
+    private(set) var created: [EngineProcess] = []
+    private var free: [EngineProcess] = []
+    private var waiters: [CheckedContinuation<EngineProcess, Never>] = []
 
-    init(count: Int) {
-        free = Array((0..<count).reversed())
+    init(limit: Int, make: @escaping @Sendable () -> EngineProcess) {
+        self.limit = limit
+        self.make = make
     }
 
-    func acquire() async -> Int {
-        if let index = free.popLast() { return index }
+    func acquire() async -> EngineProcess {
+        if let worker = free.popLast() { return worker }
+        if created.count < limit {
+            let worker = make()
+            created.append(worker)
+            return worker
+        }
         return await withCheckedContinuation { waiters.append($0) }
     }
 
-    func release(_ index: Int) {
+    func release(_ worker: EngineProcess) {
         if waiters.isEmpty {
-            free.append(index)
+            free.append(worker)
         } else {
-            waiters.removeFirst().resume(returning: index)
+            waiters.removeFirst().resume(returning: worker)
         }
     }
 }

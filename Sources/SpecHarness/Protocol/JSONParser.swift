@@ -130,22 +130,50 @@ public struct JSONParser {
         throw error("unterminated string")
     }
 
+    /// A `\u` escape: a scalar, or a surrogate pair. A lone or mismatched surrogate is an
+    /// error, not arithmetic on whatever follows it.
     private mutating func parseUnicodeEscape() throws(JSONParseError) -> Unicode.Scalar {
-        let high = try parseHex4()
-        if (0xD800..<0xDC00).contains(high), peek(UInt8(ascii: "\\")), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") {
+        let first = try parseHex4()
+        switch first {
+        case 0xD800..<0xDC00:
+            guard peek(UInt8(ascii: "\\")), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
+                throw error("a high surrogate \\u\(hex(first)) not followed by a \\u low surrogate")
+            }
             index += 2
-            let low = try parseHex4()
-            let combined = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-            return Unicode.Scalar(combined) ?? "\u{FFFD}"
+            let second = try parseHex4()
+            guard (0xDC00..<0xE000).contains(second) else {
+                throw error("a high surrogate \\u\(hex(first)) followed by \\u\(hex(second)), which is not a low surrogate")
+            }
+            let combined = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            guard let scalar = Unicode.Scalar(combined) else { throw error("invalid surrogate pair") }
+            return scalar
+        case 0xDC00..<0xE000:
+            throw error("a low surrogate \\u\(hex(first)) without a high surrogate before it")
+        default:
+            guard let scalar = Unicode.Scalar(first) else { throw error("invalid \\u escape") }
+            return scalar
         }
-        return Unicode.Scalar(high) ?? "\u{FFFD}"
     }
 
+    private func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16, uppercase: false)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// Exactly four hex digits: `UInt32(_:radix:)` alone would also take a sign.
     private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
-        guard index + 4 <= bytes.count,
-            let text = String(bytes: bytes[index..<(index + 4)], encoding: .ascii),
-            let value = UInt32(text, radix: 16)
-        else { throw error("invalid \\u escape") }
+        guard index + 4 <= bytes.count else { throw error("invalid \\u escape: fewer than four hex digits") }
+        var value: UInt32 = 0
+        for byte in bytes[index..<(index + 4)] {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw error("invalid \\u escape: expected four hex digits")
+            }
+            value = value << 4 | UInt32(digit)
+        }
         index += 4
         return value
     }

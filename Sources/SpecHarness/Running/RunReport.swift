@@ -5,6 +5,8 @@ public struct RunReport: Sendable {
     public var duration: Duration
     /// Why the run fails beyond its cases (nothing ran, a non-conforming engine), if it does.
     public var verdict = RunVerdict()
+    /// The run was cut short (by a signal): `results` holds only the cases that finished.
+    public var incomplete = false
 
     public func count(_ status: CaseResult.Status) -> Int {
         results.filter { $0.status == status }.count

@@ -8,6 +8,12 @@ public struct SuiteRunner: Sendable {
     /// How an engine lacking core capabilities is judged; by default it is not conforming.
     public var policy: RunVerdict.Policy
 
+    /// The timeout a runner should enforce for `engine`: the case timeout itself for an engine
+    /// in process, a backstop above the one a process engine enforces on its own.
+    public static func caseTimeout(for engine: any Engine, caseTimeout: Duration) -> Duration {
+        (engine as? ProcessEngine)?.runnerTimeout ?? caseTimeout
+    }
+
     public init(engine: any Engine, jobs: Int = 1, caseTimeout: Duration = .seconds(30), policy: RunVerdict.Policy = .conformance) {
         self.engine = engine
         self.jobs = max(1, jobs)
@@ -40,6 +46,9 @@ public struct SuiteRunner: Sendable {
             }
             while next < min(jobs, cases.count) { startNext() }
             for await (index, result) in group {
+                // Once cancelled (a signal), cases still running were cut off, not judged:
+                // keep only what finished before, and start nothing more.
+                if Task.isCancelled { continue }
                 results[index] = result
                 progress(result)
                 startNext()
@@ -47,6 +56,8 @@ public struct SuiteRunner: Sendable {
         }
         var report = RunReport(engine: description, results: results.compactMap { $0 }, duration: clock.now - start)
         report.verdict = RunVerdict.judge(report.results, engine: description, policy: policy)
+        // Cut short by cancellation (a signal), not by `shouldStop` (-x), which is no interruption.
+        report.incomplete = Task.isCancelled && report.results.count < cases.count
         return report
     }
 
