@@ -2,9 +2,28 @@
 ///
 /// The parser's default resolver follows YAML 1.1 (`yes` and `off` are booleans) and runs
 /// several regular expressions per scalar, which made large inline arrays load at about
-/// 2 MB/s. Spec files are YAML 1.2 by decision, and numbers are most of their scalars.
+/// 2 MB/s. Spec files are YAML 1.2 by decision, and numbers are most of their scalars, so
+/// the resolver reads libyaml's bytes directly and builds a `String` only for text.
 enum YAMLCoreSchema {
     static func resolve(_ text: String) -> YAMLValue.Content {
+        var text = text
+        return text.withUTF8 { resolve(bytes: $0) }
+    }
+
+    static func resolve(bytes: UnsafeBufferPointer<UInt8>) -> YAMLValue.Content {
+        if bytes.count <= 6, let special = special(String(decoding: bytes, as: UTF8.self)) { return special }
+        if let integer = decimalInteger(bytes) { return integer }
+        if bytes.count > 2, bytes[0] == UInt8(ascii: "0") {
+            let digits = String(decoding: bytes[2...], as: UTF8.self)
+            if bytes[1] == UInt8(ascii: "o"), let value = Int(digits, radix: 8) { return .integer(value) }
+            if bytes[1] == UInt8(ascii: "x"), let value = Int(digits, radix: 16) { return .integer(value) }
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if isFloat(bytes), let value = Double(text) { return .number(value) }
+        return .string(text)
+    }
+
+    private static func special(_ text: String) -> YAMLValue.Content? {
         switch text {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE": return .bool(true)
@@ -12,35 +31,44 @@ enum YAMLCoreSchema {
         case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .number(.infinity)
         case "-.inf", "-.Inf", "-.INF": return .number(-.infinity)
         case ".nan", ".NaN", ".NAN": return .number(.nan)
-        default: break
+        default: return nil
         }
-        let bytes = Array(text.utf8)
-        if isDecimalInteger(bytes) {
-            return Int(text).map(YAMLValue.Content.integer) ?? Double(text).map(YAMLValue.Content.number) ?? .string(text)
-        }
-        if bytes.count > 2, bytes[0] == UInt8(ascii: "0") {
-            let digits = String(decoding: bytes[2...], as: UTF8.self)
-            if bytes[1] == UInt8(ascii: "o"), let value = Int(digits, radix: 8) { return .integer(value) }
-            if bytes[1] == UInt8(ascii: "x"), let value = Int(digits, radix: 16) { return .integer(value) }
-        }
-        if isFloat(bytes), let value = Double(text) { return .number(value) }
-        return .string(text)
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
     }
 
-    /// `[-+]?[0-9]+`
-    private static func isDecimalInteger(_ bytes: [UInt8]) -> Bool {
+    /// `[-+]?[0-9]+` as an integer, or as a number when it does not fit in `Int`.
+    private static func decimalInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> YAMLValue.Content? {
         var index = 0
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") { index += 1 }
-        guard index < bytes.count else { return false }
-        return bytes[index...].allSatisfy(isDigit)
+        var negative = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+            negative = bytes[index] == UInt8(ascii: "-")
+            index += 1
+        }
+        guard index < bytes.count else { return nil }
+        var magnitude: UInt = 0
+        var overflow = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard isDigit(byte) else { return nil }
+            let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(UInt(byte - UInt8(ascii: "0")))
+            overflow = overflow || overflow1 || overflow2
+            magnitude = sum
+            index += 1
+        }
+        if !overflow {
+            if negative, magnitude <= UInt(Int.max) + 1 { return .integer(magnitude == UInt(Int.max) + 1 ? Int.min : -Int(magnitude)) }
+            if !negative, magnitude <= UInt(Int.max) { return .integer(Int(magnitude)) }
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        return Double(text).map(YAMLValue.Content.number) ?? .string(text)
     }
 
     /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
-    private static func isFloat(_ bytes: [UInt8]) -> Bool {
+    private static func isFloat(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
         func digits() -> Int {
             let start = index
