@@ -96,6 +96,11 @@ extension YAMLValue {
                 SourceLocation(file: file, line: position.line, column: position.column), "invalid YAML: \(detail)",
                 hint: "spec files are UTF-8 text without control characters other than tab and line breaks")
         default:
+            if problem.hasPrefix("Maximum nesting level") {
+                return SpecDiagnostic(
+                    mark(parser.problem_mark), "lists and mappings are nested more than libyaml's 1000 levels deep",
+                    hint: "spec files need a few levels")
+            }
             let context = parser.context.map { String(cString: $0) }
             let contextMark = mark(parser.context_mark)
             let detail = context.map { "\(problem) (\($0) at line \(contextMark.line), column \(contextMark.column))" } ?? problem
