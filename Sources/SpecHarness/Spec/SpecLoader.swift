@@ -45,8 +45,20 @@ public struct SpecLoader: Sendable {
         return suite
     }
 
+    /// Loads one spec file's text held in memory, as if it were read from `file`; for fuzzing
+    /// the loader and for tools that generate specs. Fixtures are still read from disk.
+    public func load(yaml bytes: [UInt8], file: String) -> LoadedSuite {
+        var suite = LoadedSuite()
+        let parsed = YAMLValue.parse(YAMLByteSource(origin: .bytes(bytes), limit: limits.yaml.maximumBytes), file: file, limits: limits.yaml)
+        add(parsed, file: file, into: &suite)
+        return suite
+    }
+
     private func load(file: String, into suite: inout LoadedSuite) {
-        let parsed = YAMLValue.parse(fileAtPath: file, displayName: file, limits: limits.yaml)
+        add(YAMLValue.parse(fileAtPath: file, displayName: file, limits: limits.yaml), file: file, into: &suite)
+    }
+
+    private func add(_ parsed: (value: YAMLValue?, diagnostics: [SpecDiagnostic]), file: String, into suite: inout LoadedSuite) {
         suite.diagnostics += parsed.diagnostics
         guard let root = parsed.value else { return }
         let fixtures = fixturesDirectory ?? Self.defaultFixturesDirectory(for: file)

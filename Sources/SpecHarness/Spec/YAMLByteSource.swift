@@ -40,11 +40,10 @@ final class YAMLByteSource {
             count = fread(buffer, 1, wanted, handle)
             if count == 0, ferror(handle) != 0 { return nil }
         case .bytes(let bytes):
-            count = min(wanted, bytes.count - bytesRead)
-            if count > 0 {
-                bytes.withUnsafeBufferPointer { source in
-                    buffer.update(from: source.baseAddress! + bytesRead, count: count)
-                }
+            count = max(0, min(wanted, bytes.count - bytesRead))
+            bytes.withUnsafeBufferPointer { source in
+                guard count > 0, let start = source.baseAddress else { return }
+                buffer.update(from: start + bytesRead, count: count)
             }
         }
         bytesRead += count
@@ -63,7 +62,9 @@ final class YAMLByteSource {
         case .file(let handle):
             guard fseek(handle, 0, SEEK_SET) == 0 else { return [] }
             var result = [UInt8](repeating: 0, count: max(0, min(count, limit)))
-            let read = result.withUnsafeMutableBufferPointer { fread($0.baseAddress!, 1, $0.count, handle) }
+            let read = result.withUnsafeMutableBufferPointer { buffer in
+                buffer.baseAddress.map { fread($0, 1, buffer.count, handle) } ?? 0
+            }
             return Array(result.prefix(read))
         }
     }

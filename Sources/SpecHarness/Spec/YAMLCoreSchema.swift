@@ -11,7 +11,7 @@ enum YAMLCoreSchema {
     }
 
     static func resolve(bytes: UnsafeBufferPointer<UInt8>) -> YAMLValue.Content {
-        if bytes.count <= 6, let special = special(String(decoding: bytes, as: UTF8.self)) { return special }
+        if bytes.count <= 6, mayBeSpecial(bytes), let special = special(String(decoding: bytes, as: UTF8.self)) { return special }
         if let integer = decimalInteger(bytes) { return integer }
         if bytes.count > 2, bytes[0] == UInt8(ascii: "0") {
             let digits = String(decoding: bytes[2...], as: UTF8.self)
@@ -21,6 +21,20 @@ enum YAMLCoreSchema {
         let text = String(decoding: bytes, as: UTF8.self)
         if isFloat(bytes), let value = Double(text) { return .number(value) }
         return .string(text)
+    }
+
+    /// Whether the scalar can be one of the words below; numbers, most scalars, never are.
+    private static func mayBeSpecial(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first else { return true }
+        switch first {
+        case UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"),
+            UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "."):
+            return true
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            return bytes.count > 1 && bytes[1] == UInt8(ascii: ".")
+        default:
+            return false
+        }
     }
 
     private static func special(_ text: String) -> YAMLValue.Content? {

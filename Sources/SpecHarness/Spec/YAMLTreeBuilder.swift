@@ -1,4 +1,4 @@
-import CYaml
+internal import CYaml
 
 /// Builds a `YAMLValue` from libyaml's events, with an explicit stack and no recursion.
 ///

@@ -1,4 +1,4 @@
-import CYaml
+internal import CYaml
 import Foundation
 
 /// Bounds on one YAML document, so no input can make the loader hang or exhaust memory.
