@@ -76,6 +76,7 @@ struct SpecParser {
     private func parseCase(_ value: YAMLValue, suite: String, defaults: Defaults, log: DiagnosticLog) -> SpecCase? {
         let caseLog = DiagnosticLog()
         var caseID: String?
+        var unprefixed = 0
         let parsed = DiagnosticLog.$current.withValue(caseLog) { () -> SpecCase? in
             func attempt<T>(_ body: () throws(SpecDiagnostic) -> T) -> T? {
                 do { return try body() } catch {
@@ -97,6 +98,8 @@ struct SpecParser {
                 }
                 return id
             }
+            // Problems with the case's own keys and its id name the case by their place, as they always have.
+            unprefixed = caseLog.count
             let summary = attempt { () throws(SpecDiagnostic) in try reader.required("summary", in: "a case").string("summary") }
             let tags = attempt { () throws(SpecDiagnostic) in try reader["tags"]?.strings("tags") ?? [] }
             let covers = attempt { () throws(SpecDiagnostic) in try parseCoverage(try reader.required("covers", in: "a case")) }
@@ -132,9 +135,9 @@ struct SpecParser {
                 input: CaseInput(id: id, data: data, call: call), expectation: expectation,
                 tolerance: tolerance, declaredRequirements: requires)
         }
-        for diagnostic in caseLog.diagnostics {
+        for (index, diagnostic) in caseLog.diagnostics.enumerated() {
             var diagnostic = diagnostic
-            if let caseID { diagnostic.message = "case \(UserText.quoted(caseID)): " + diagnostic.message }
+            if let caseID, index >= unprefixed { diagnostic.message = "case \(UserText.quoted(caseID)): " + diagnostic.message }
             log.report(diagnostic)
         }
         return parsed
