@@ -93,6 +93,20 @@ struct SpecLoaderHardeningTests {
         #expect(diagnostic.message.contains("larger than 64 bytes"))
     }
 
+    @Test("a document of more values than the limit is refused, a list of numbers is not counted")
+    func valueBound() throws {
+        var limits = YAMLLimits()
+        limits.maximumValues = 1000
+        let numbers = "value: [" + (0..<5000).map(String.init).joined(separator: ", ") + "]\n"
+        #expect(throws: Never.self) { try YAMLValue.parse(numbers, file: "n.yaml", limits: limits) }
+        let words = "value: [" + Array(repeating: "a", count: 5000).joined(separator: ", ") + "]\n"
+        #expect { try YAMLValue.parse(words, file: "w.yaml", limits: limits) } throws: { error in
+            (error as? SpecDiagnostic)?.message.contains("more than 1000 values") == true
+        }
+        let mixed = "value: [" + (0..<5000).map(String.init).joined(separator: ", ") + ", x]\n"
+        #expect(throws: SpecDiagnostic.self) { try YAMLValue.parse(mixed, file: "m.yaml", limits: limits) }
+    }
+
     @Test("deep nesting, in flow or block style, is a diagnostic, not a stack overflow")
     func depthBound() throws {
         let workspace = try SpecWorkspace()

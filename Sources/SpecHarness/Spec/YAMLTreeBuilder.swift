@@ -8,6 +8,9 @@ internal import CYaml
 struct YAMLTreeBuilder {
     let file: String
     let maximumDepth: Int
+    let maximumValues: Int
+    /// Values built so far, packed numbers not counted.
+    private var valueCount = 0
     /// Problems that leave the document usable: duplicate keys, keys that are not words.
     private(set) var diagnostics: [SpecDiagnostic] = []
     /// A problem that stops the parse.
@@ -16,9 +19,10 @@ struct YAMLTreeBuilder {
     private var stack: [Frame] = []
     private var documents = 0
 
-    init(file: String, maximumDepth: Int) {
+    init(file: String, maximumDepth: Int, maximumValues: Int) {
         self.file = file
         self.maximumDepth = maximumDepth
+        self.maximumValues = maximumValues
     }
 
     private enum Frame {
@@ -143,6 +147,14 @@ struct YAMLTreeBuilder {
 
     /// Hands a finished value to the collection being built, or makes it the document.
     private mutating func deliver(_ value: YAMLValue) {
+        valueCount += 1
+        if case .sequence(let sequence)? = stack.last, let packed = sequence.numbers { valueCount += packed.count }
+        guard valueCount <= maximumValues else {
+            fatal = fatal ?? SpecDiagnostic(
+                value.location, "the file holds more than \(maximumValues) values that are not lists of plain numbers",
+                hint: "move large data to .npy files under the fixtures folder ({npy: PATH})")
+            return
+        }
         switch stack.last {
         case nil:
             root = value

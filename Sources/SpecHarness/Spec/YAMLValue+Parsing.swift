@@ -7,10 +7,14 @@ public struct YAMLLimits: Sendable, Equatable {
     public var maximumBytes: Int
     /// The deepest nesting of lists and mappings.
     public var maximumDepth: Int
+    /// The most values other than packed numbers (each costs about 60 bytes, whatever its
+    /// text); hand-written spec files hold thousands, large arrays are packed.
+    public var maximumValues: Int
 
-    public init(maximumBytes: Int = 1 << 30, maximumDepth: Int = 200) {
+    public init(maximumBytes: Int = 1 << 30, maximumDepth: Int = 200, maximumValues: Int = 5_000_000) {
         self.maximumBytes = maximumBytes
         self.maximumDepth = maximumDepth
+        self.maximumValues = maximumValues
     }
 }
 
@@ -51,7 +55,7 @@ extension YAMLValue {
             return 1
         }, Unmanaged.passUnretained(source).toOpaque())
 
-        var builder = YAMLTreeBuilder(file: file, maximumDepth: limits.maximumDepth)
+        var builder = YAMLTreeBuilder(file: file, maximumDepth: limits.maximumDepth, maximumValues: limits.maximumValues)
         var event = yaml_event_t()
         while builder.fatal == nil {
             guard yaml_parser_parse(parser, &event) == 1 else {
