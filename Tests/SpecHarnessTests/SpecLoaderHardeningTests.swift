@@ -278,6 +278,35 @@ struct NumberListTests {
         #expect(throws: SpecDiagnostic.self) { try list.integers("value") }
     }
 
+    @Test("the exact decimal fast path agrees bit for bit with strtod")
+    func exactDecimal() {
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0.0", "-0.0", "1.", "+.5", "-0.010000", "123456789012345.0", "0.1234567890123456789012", "9.999999999999999"]
+        for _ in 0..<20_000 {
+            let digits = Int.random(in: 1...15, using: &generator)
+            let point = Int.random(in: 0...digits, using: &generator)
+            var text = Int.random(in: 0...1, using: &generator) == 0 ? "-" : ""
+            for position in 0..<digits {
+                if position == point { text += "." }
+                text += String(Int.random(in: 0...9, using: &generator))
+            }
+            if point == digits { text += "." }
+            texts.append(text)
+        }
+        for text in texts {
+            var copy = text
+            let fast = copy.withUTF8 { YAMLCoreSchema.exactDecimal($0) }
+            // Longer texts may leave the fast path (nil) for strtod; what it answers must be strtod's answer.
+            if text.filter(\.isNumber).count <= 15 || fast != nil {
+                #expect(fast?.bitPattern == Double(text)?.bitPattern, "\(text)")
+            }
+        }
+        for text in [".", "-.", "1.2.3", "1e5", "1.5e3", "0.00000000000000000000001", "1234567890123456.0", "x"] {
+            var copy = text
+            #expect(copy.withUTF8 { YAMLCoreSchema.exactDecimal($0) } == nil, "\(text)")
+        }
+    }
+
     @Test("lists with text, quoted numbers, tags or huge integers stay lists of values", arguments: [
         "[1, x]", "[1, \"2\"]", "[1, !!str 2]", "[9007199254740993]", "[1, null]", "[[1, 2], [3, 4]]",
     ])

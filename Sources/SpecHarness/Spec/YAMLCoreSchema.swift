@@ -18,9 +18,54 @@ enum YAMLCoreSchema {
             if bytes[1] == UInt8(ascii: "o"), let value = Int(digits, radix: 8) { return .integer(value) }
             if bytes[1] == UInt8(ascii: "x"), let value = Int(digits, radix: 16) { return .integer(value) }
         }
+        if let value = exactDecimal(bytes) { return .number(value) }
         let text = String(decoding: bytes, as: UTF8.self)
         if isFloat(bytes), let value = Double(text) { return .number(value) }
         return .string(text)
+    }
+
+    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
+        var power = 1.0
+        for _ in 0..<exponent { power *= 10 }
+        return power
+    }
+
+    /// `[-+]?[0-9]*\.[0-9]*` with at most 15 significant digits and 22 fraction digits, as
+    /// logprobs are written, without `strtod`: the digits and the power of ten are both exact
+    /// in a Double, so one division rounds correctly (Clinger's fast path). Nil for anything else.
+    static func exactDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        var index = 0
+        var negative = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+            negative = bytes[index] == UInt8(ascii: "-")
+            index += 1
+        }
+        var mantissa: UInt64 = 0
+        var digitCount = 0
+        var fractionDigits = 0
+        var sawPoint = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if isDigit(byte) {
+                if mantissa == 0 && byte == UInt8(ascii: "0") {
+                    // Leading zeros add no significant digit.
+                } else {
+                    digitCount += 1
+                }
+                mantissa = mantissa &* 10 &+ UInt64(byte - UInt8(ascii: "0"))
+                if sawPoint { fractionDigits += 1 }
+                guard digitCount <= 15, fractionDigits <= 22 else { return nil }
+            } else if byte == UInt8(ascii: "."), !sawPoint {
+                sawPoint = true
+            } else {
+                return nil
+            }
+            index += 1
+        }
+        // Needs the point (integers are resolved before) and at least one digit.
+        guard sawPoint, index > (negative || bytes.first == UInt8(ascii: "+") ? 2 : 1) else { return nil }
+        let magnitude = Double(mantissa) / exactPowersOfTen[fractionDigits]
+        return negative ? -magnitude : magnitude
     }
 
     /// Whether the scalar can be one of the words below; numbers, most scalars, never are.

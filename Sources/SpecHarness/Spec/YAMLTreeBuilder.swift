@@ -65,15 +65,18 @@ struct YAMLTreeBuilder {
     }
 
     mutating func handle(_ event: yaml_event_t) {
-        let location = SourceLocation(file: file, line: event.start_mark.line + 1, column: event.start_mark.column + 1)
+        let line = event.start_mark.line + 1, column = event.start_mark.column + 1
+        if event.type == YAML_SCALAR_EVENT {
+            scalar(event.data.scalar, line: line, column: column)
+            return
+        }
+        let location = SourceLocation(file: file, line: line, column: column)
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
             documents += 1
             if documents > 1 {
                 fatal = SpecDiagnostic(location, "invalid YAML: a second document; a spec file holds one", hint: "remove the `---` line and what follows, or move it to its own file")
             }
-        case YAML_SCALAR_EVENT:
-            scalar(event.data.scalar, at: location)
         case YAML_SEQUENCE_START_EVENT:
             guard checkDepth(at: location) else { return }
             stack.append(.sequence(SequenceFrame(location: location, file: file)))
@@ -108,24 +111,25 @@ struct YAMLTreeBuilder {
         return false
     }
 
-    private mutating func scalar(_ scalar: yaml_event_t.__Unnamed_union_data.__Unnamed_struct_scalar, at location: SourceLocation) {
+    /// A scalar; a plain number inside a list of numbers is packed without building a value.
+    private mutating func scalar(_ scalar: yaml_event_t.__Unnamed_union_data.__Unnamed_struct_scalar, line: Int, column: Int) {
         let bytes = UnsafeBufferPointer(start: scalar.value, count: scalar.value == nil ? 0 : scalar.length)
         let isPlain = scalar.style == YAML_PLAIN_SCALAR_STYLE
         if scalar.tag == nil, isPlain, case .sequence(let sequence)? = stack.last, sequence.numbers != nil {
             let content = YAMLCoreSchema.resolve(bytes: bytes)
             switch content {
             case .integer(let value) where value.magnitude <= 1 << 53:
-                sequence.numbers?.append(Double(value), isInteger: true, line: location.line, column: location.column)
+                sequence.numbers?.append(Double(value), isInteger: true, line: line, column: column)
                 return
             case .number(let value):
-                sequence.numbers?.append(value, isInteger: false, line: location.line, column: location.column)
+                sequence.numbers?.append(value, isInteger: false, line: line, column: column)
                 return
             default:
-                deliver(YAMLValue(content, at: location))
+                deliver(YAMLValue(content, at: SourceLocation(file: file, line: line, column: column)))
                 return
             }
         }
-        deliver(YAMLValue(Self.content(of: bytes, tag: scalar.tag, isPlain: isPlain), at: location))
+        deliver(YAMLValue(Self.content(of: bytes, tag: scalar.tag, isPlain: isPlain), at: SourceLocation(file: file, line: line, column: column)))
     }
 
     /// Plain untagged scalars by the YAML 1.2 core schema; quoted ones are strings; an
