@@ -13,7 +13,7 @@ struct YAMLCoreSchemaTests {
         case .integer(let number): return "integer \(number)"
         case .number(let number): return "number \(number)"
         case .string(let text): return "string \(text)"
-        case .sequence: return "sequence"
+        case .sequence, .numbers: return "sequence"
         case .mapping: return "mapping"
         }
     }

@@ -55,6 +55,7 @@ extension YAMLValue {
         case .number(let value): return .number(value)
         case .string(let value): return .string(value)
         case .sequence(let items): return .array(items.map(\.json))
+        case .numbers(let list): return .array(list.items.map(\.json))
         case .mapping(let pairs):
             return .object(ScalarKeyedDictionary(pairs.map { ($0.key, $0.value.json) }, uniquingKeysWith: { _, last in last }))
         }

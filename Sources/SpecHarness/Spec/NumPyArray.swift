@@ -6,9 +6,13 @@ import TrainingClient
 /// Supports little-endian float64, float32, int64 and int32 arrays in C order, the dtypes
 /// `numpy.save` writes for the data a spec holds.
 enum NumPyArray {
-    static func read(_ path: String, at location: SourceLocation) throws(SpecDiagnostic) -> (values: [Double], shape: [Int]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
+    /// - Parameter maximumBytes: the largest file read; a FIFO or device is never read.
+    static func read(_ path: String, at location: SourceLocation, maximumBytes: Int = 1 << 30) throws(SpecDiagnostic) -> (values: [Double], shape: [Int]) {
+        guard let size = FileKind.size(of: path), let data = FileManager.default.contents(atPath: path) else {
             throw SpecDiagnostic(location, "cannot read the .npy file \(path)", hint: "the path is relative to the fixtures folder")
+        }
+        guard size <= maximumBytes, data.count <= maximumBytes else {
+            throw SpecDiagnostic(location, "the .npy file \(path) is larger than \(maximumBytes) bytes", hint: "split the data across cases")
         }
         let bytes = [UInt8](data)
         func fail(_ problem: String) -> SpecDiagnostic {

@@ -11,7 +11,10 @@ public struct SpecDiagnostic: Error, Sendable, Hashable, CustomStringConvertible
         self.hint = hint
     }
 
+    /// `file:line:column: error: message` on one line, then the hint on its own line; text from
+    /// spec files (a path, an id, a key) cannot add a line or reach the terminal, see `UserText`.
     public var description: String {
-        hint.isEmpty ? "\(location): error: \(message)" : "\(location): error: \(message)\n    hint: \(hint)"
+        let head = "\(UserText.escaped(location.description)): error: \(UserText.escaped(message))"
+        return hint.isEmpty ? head : head + "\n    hint: \(UserText.escaped(hint))"
     }
 }

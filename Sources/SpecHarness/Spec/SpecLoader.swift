@@ -2,9 +2,19 @@ import Foundation
 
 /// Loads spec files and directories of them into one suite, with every problem found.
 public struct SpecLoader: Sendable {
+    /// Bounds that keep a hostile spec file from hanging the loader or exhausting memory.
+    public struct Limits: Sendable, Equatable {
+        public var yaml = YAMLLimits()
+        /// How many fixture files may lead from a case to its datums (`{fixture: a}` in `a` is a cycle, reported as one).
+        public var maximumFixtureDepth = 16
+
+        public init() {}
+    }
+
     /// Where `data: {fixture: ...}` paths start; by default the `fixtures/` folder beside a spec file's folder.
     public var fixturesDirectory: String?
     public var catalogue: Catalogue
+    public var limits = Limits()
 
     public init(fixturesDirectory: String? = nil, catalogue: Catalogue = .standard) {
         self.fixturesDirectory = fixturesDirectory
@@ -26,7 +36,7 @@ public struct SpecLoader: Sendable {
         for specCase in suite.cases {
             if let earlier = firstUse[specCase.id] {
                 suite.diagnostics.append(SpecDiagnostic(
-                    specCase.location, "the id '\(specCase.id)' is already used at \(earlier)",
+                    specCase.location, "the id \(UserText.quoted(specCase.id)) is already used at \(earlier)",
                     hint: "ids are unique across the suite; give this case a new one (never reuse a retired id)"))
             } else {
                 firstUse[specCase.id] = specCase.location
@@ -35,44 +45,64 @@ public struct SpecLoader: Sendable {
         return suite
     }
 
+    /// Loads one spec file's text held in memory, as if it were read from `file`; for fuzzing
+    /// the loader and for tools that generate specs. Fixtures are still read from disk.
+    public func load(yaml bytes: [UInt8], file: String) -> LoadedSuite {
+        var suite = LoadedSuite()
+        let parsed = YAMLValue.parse(YAMLByteSource(origin: .bytes(bytes), limit: limits.yaml.maximumBytes), file: file, limits: limits.yaml)
+        add(parsed, file: file, into: &suite)
+        return suite
+    }
+
     private func load(file: String, into suite: inout LoadedSuite) {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            suite.diagnostics.append(SpecDiagnostic(.start(of: file), "cannot read the file as UTF-8 text"))
-            return
-        }
-        let root: YAMLValue
-        do {
-            root = try YAMLValue.parse(text, file: file)
-        } catch {
-            suite.diagnostics.append(error)
-            return
-        }
-        let fixtures = fixturesDirectory ?? Self.defaultFixturesDirectory(for: file)
-        let parsed = SpecParser(file: file, fixturesDirectory: fixtures, catalogue: catalogue).parse(root)
+        add(YAMLValue.parse(fileAtPath: file, displayName: file, limits: limits.yaml), file: file, into: &suite)
+    }
+
+    private func add(_ parsed: (value: YAMLValue?, diagnostics: [SpecDiagnostic]), file: String, into suite: inout LoadedSuite) {
         suite.diagnostics += parsed.diagnostics
-        if let specFile = parsed.file { suite.files.append(specFile) }
+        guard let root = parsed.value else { return }
+        let fixtures = fixturesDirectory ?? Self.defaultFixturesDirectory(for: file)
+        let specFile = SpecParser(file: file, fixturesDirectory: fixtures, catalogue: catalogue, limits: limits).parse(root)
+        suite.diagnostics += specFile.diagnostics
+        if let loaded = specFile.file { suite.files.append(loaded) }
     }
 
     static func defaultFixturesDirectory(for file: String) -> String {
-        let specsFolder = (file as NSString).deletingLastPathComponent
-        let parent = (specsFolder as NSString).deletingLastPathComponent
-        return (parent.isEmpty ? "fixtures" : (parent as NSString).appendingPathComponent("fixtures"))
+        LexicalPath(file).parent.parent.appending("fixtures").text
     }
 
     static func specFiles(at path: String) -> Result<[String], SpecDiagnostic> {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        switch FileKind.of(path) {
+        case .missing:
             return .failure(SpecDiagnostic(.start(of: path), "no such file or directory", hint: "pass spec files or directories holding them"))
+        case .regularFile:
+            return .success([path])
+        case .special:
+            return .failure(SpecDiagnostic(.start(of: path), "not a regular file or a directory", hint: "pass spec files or directories holding them"))
+        case .directory:
+            var files: [String] = []
+            var visited: Set<String> = []
+            collectSpecFiles(in: LexicalPath(path), into: &files, visited: &visited)
+            return .success(files.sorted())
         }
-        guard isDirectory.boolValue else { return .success([path]) }
-        let enumerator = FileManager.default.enumerator(atPath: path)
-        var files: [String] = []
-        while let relative = enumerator?.nextObject() as? String {
-            if relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") {
-                files.append((path as NSString).appendingPathComponent(relative))
+    }
+
+    /// Every `.yaml`/`.yml` regular file under `folder`, following links to folders once each.
+    private static func collectSpecFiles(in folder: LexicalPath, into files: inout [String], visited: inout Set<String>) {
+        guard visited.insert(folder.resolved?.text ?? folder.normalized.text).inserted,
+            let names = try? FileManager.default.contentsOfDirectory(atPath: folder.text)
+        else { return }
+        for name in names {
+            let child = folder.appending(name)
+            switch FileKind.of(child.text) {
+            case .directory:
+                collectSpecFiles(in: child, into: &files, visited: &visited)
+            case .regularFile where name.hasSuffix(".yaml") || name.hasSuffix(".yml"):
+                files.append(child.text)
+            default:
+                break
             }
         }
-        return .success(files.sorted())
     }
 }
 

@@ -19,14 +19,33 @@ extension SpecParser {
     }
 
     private func loadFixture(_ relativePath: String, at location: SourceLocation) throws(SpecDiagnostic) -> [CaseDatum] {
-        let path = (fixturesDirectory as NSString).appendingPathComponent(relativePath)
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        let path = LexicalPath(fixturesDirectory).appending(relativePath)
+        let link = FixtureLink(path: path, written: relativePath)
+        if let start = fixtureChain.firstIndex(where: { $0.identity == link.identity }) {
+            let cycle = (fixtureChain[start...] + [link]).map { UserText.escaped($0.written) }.joined(separator: " -> ")
             throw SpecDiagnostic(
-                location, "fixture file '\(relativePath)' not found at \(path)",
+                location, "fixture files refer to each other in a cycle: \(cycle)",
+                hint: "a fixture's `data:` must end in a list of datums; remove one of the references")
+        }
+        guard fixtureChain.count < limits.maximumFixtureDepth else {
+            throw SpecDiagnostic(
+                location, "fixture files refer to further fixture files more than \(limits.maximumFixtureDepth) deep",
+                hint: "point `data: {fixture: ...}` at the file that holds the datums")
+        }
+        guard FileKind.of(path.text) == .regularFile else {
+            throw SpecDiagnostic(
+                location, "fixture file \(UserText.quoted(relativePath)) not found at \(path)",
                 hint: "fixture paths are relative to the fixtures folder (\(fixturesDirectory)); pass --fixtures DIR to use another")
         }
-        let root = try YAMLValue.parse(text, file: path)
-        let fixtureParser = SpecParser(file: path, fixturesDirectory: fixturesDirectory, catalogue: catalogue)
+        let parsed = YAMLValue.parse(fileAtPath: path.text, displayName: path.text, limits: limits.yaml)
+        for diagnostic in parsed.diagnostics.dropLast() { try DiagnosticLog.reportOrThrow(diagnostic) }
+        if let last = parsed.diagnostics.last {
+            guard parsed.value != nil else { throw last }
+            try DiagnosticLog.reportOrThrow(last)
+        }
+        guard let root = parsed.value else { throw SpecDiagnostic(location, "cannot read the fixture file \(path)") }
+        var fixtureParser = SpecParser(file: path.text, fixturesDirectory: fixturesDirectory, catalogue: catalogue, limits: limits)
+        fixtureParser.fixtureChain = fixtureChain + [link]
         let reader = try MappingReader(root, what: "a fixture file", allowed: ["data", "summary"])
         return try fixtureParser.parseData(try reader.required("data", in: "the fixture file"))
     }
@@ -110,11 +129,22 @@ extension SpecParser {
         guard case .mapping = value.content else { return try value.numberArray(what) }
         let reader = try MappingReader(value, what: what, allowed: ["npy"])
         let pathValue = try reader.required("npy", in: what)
-        let path = (fixturesDirectory as NSString).appendingPathComponent(try pathValue.string("\(what).npy"))
-        return try NumPyArray.read(path, at: pathValue.location)
+        let path = LexicalPath(fixturesDirectory).appending(try pathValue.string("\(what).npy"))
+        return try NumPyArray.read(path.text, at: pathValue.location, maximumBytes: limits.yaml.maximumBytes)
     }
 
     private func tokenList(_ value: YAMLValue, what: String) throws(SpecDiagnostic) -> [Int] {
+        if case .numbers(let list) = value.content {
+            var tokens: [Int] = []
+            tokens.reserveCapacity(list.count)
+            for index in 0..<list.count {
+                guard list.isInteger(at: index) else { throw list.item(at: index).mismatch("each token of \(what)", expected: "an integer") }
+                let token = Int(list.value(at: index))
+                guard token >= 0 else { throw SpecDiagnostic(list.location(at: index), "token ids are non-negative; \(what) has \(token)") }
+                tokens.append(token)
+            }
+            return tokens
+        }
         var tokens: [Int] = []
         for item in try value.sequence(what) {
             let token = try item.integer("each token of \(what)")

@@ -5,7 +5,7 @@ extension SpecParser {
     static let expectKeys = ["metrics", "absent", "gradient", "requests", "tolerance", "error"]
 
     func parseExpectation(
-        _ value: YAMLValue, data: [CaseDatum], call: CallSpec, inherited: ToleranceSettings
+        _ value: YAMLValue, data: [CaseDatum], call: CallSpec?, inherited: ToleranceSettings
     ) throws(SpecDiagnostic) -> (Expectation, ToleranceSettings) {
         let reader = try MappingReader(value, what: "expect", allowed: Self.expectKeys)
         var tolerance = inherited
@@ -116,7 +116,7 @@ extension SpecParser {
     }
 
     /// Each `absent` item: a dotted path, or a list of keys (any key, dots included).
-    private func parseAbsent(_ value: YAMLValue, call: CallSpec) throws(SpecDiagnostic) -> [ExpectedAbsence] {
+    private func parseAbsent(_ value: YAMLValue, call: CallSpec?) throws(SpecDiagnostic) -> [ExpectedAbsence] {
         var result: [ExpectedAbsence] = []
         for item in try value.sequence("absent") {
             let path: FieldPath
@@ -133,7 +133,8 @@ extension SpecParser {
             default:
                 throw item.mismatch("each item of absent", expected: "a dotted path or a list of keys")
             }
-            try Self.checkAbsentPath(path, call: call, at: item.location)
+            // Without a readable call (its problem is reported) the paths cannot be checked against it.
+            if let call { try Self.checkAbsentPath(path, call: call, at: item.location) }
             result.append(ExpectedAbsence(path: path, location: item.location))
         }
         return result

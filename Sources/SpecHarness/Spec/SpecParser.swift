@@ -5,41 +5,58 @@ struct SpecParser {
     let file: String
     let fixturesDirectory: String
     let catalogue: Catalogue
+    var limits = SpecLoader.Limits()
+    /// The fixture files being loaded, outermost first, to name a cycle instead of recursing into it.
+    var fixtureChain: [FixtureLink] = []
 
     struct Defaults {
         var tolerance = ToleranceSettings()
         var data: [CaseDatum]?
         var dataLocation: SourceLocation?
+        /// `defaults:` had a problem, already reported; cases without data of their own say nothing more.
+        var failed = false
     }
 
     static let fileKeys = ["suite", "summary", "defaults", "cases"]
     static let caseKeys = ["id", "summary", "tags", "covers", "requires", "data", "call", "expect"]
 
+    /// Every problem in the file, each case checked on its own so one broken case hides nothing in the others.
     func parse(_ root: YAMLValue) -> (file: SpecFile?, diagnostics: [SpecDiagnostic]) {
-        var diagnostics: [SpecDiagnostic] = []
+        let log = DiagnosticLog()
+        let file = DiagnosticLog.$current.withValue(log) { parseFile(root, log: log) }
+        return (file, log.diagnostics)
+    }
+
+    private func parseFile(_ root: YAMLValue, log: DiagnosticLog) -> SpecFile? {
         let suite: String
         let summary: String?
         let caseValues: [YAMLValue]
         var defaults = Defaults()
         do {
             let reader = try MappingReader(root, what: "a spec file", allowed: Self.fileKeys)
+            if let value = reader["defaults"] {
+                do {
+                    defaults = try parseDefaults(value)
+                } catch {
+                    log.report(error)
+                    defaults.failed = true
+                }
+            }
             suite = try reader.required("suite", in: "the spec file").string("suite")
             summary = try reader["summary"]?.string("summary")
-            if let value = reader["defaults"] { defaults = try parseDefaults(value) }
             caseValues = try reader.required("cases", in: "the spec file").sequence("cases")
         } catch {
-            return (nil, [error])
+            log.report(error)
+            return nil
         }
         var cases: [SpecCase] = []
         for value in caseValues {
-            do {
-                cases.append(try parseCase(value, suite: suite, defaults: defaults))
-            } catch {
-                diagnostics.append(error)
-            }
+            if let parsed = parseCase(value, suite: suite, defaults: defaults, log: log) { cases.append(parsed) }
         }
-        if diagnostics.isEmpty { diagnostics += uncomparedDefaultFields(defaults.tolerance, cases: cases) }
-        return (SpecFile(path: file, suite: suite, summary: summary, cases: cases), diagnostics)
+        if log.count == 0 {
+            for diagnostic in uncomparedDefaultFields(defaults.tolerance, cases: cases) { log.report(diagnostic) }
+        }
+        return SpecFile(path: file, suite: suite, summary: summary, cases: cases)
     }
 
     private func parseDefaults(_ value: YAMLValue) throws(SpecDiagnostic) -> Defaults {
@@ -55,47 +72,84 @@ struct SpecParser {
         return defaults
     }
 
-    private func parseCase(_ value: YAMLValue, suite: String, defaults: Defaults) throws(SpecDiagnostic) -> SpecCase {
-        let reader = try MappingReader(value, what: "a case", allowed: Self.caseKeys)
-        let idValue = try reader.required("id", in: "a case")
-        let id = try idValue.string("id")
-        guard id.range(of: #"^[a-z0-9][a-z0-9._/-]*$"#, options: .regularExpression) != nil else {
-            throw SpecDiagnostic(
-                idValue.location, "the id '\(id)' has characters ids may not use",
-                hint: "use lowercase letters, digits and . _ / -, e.g. 'composition/two-sync'")
-        }
-        func inCase(_ diagnostic: SpecDiagnostic) -> SpecDiagnostic {
-            var diagnostic = diagnostic
-            diagnostic.message = "case '\(id)': " + diagnostic.message
-            return diagnostic
-        }
-        do throws(SpecDiagnostic) {
-            let summary = try reader.required("summary", in: "a case").string("summary")
-            let tags = try reader["tags"]?.strings("tags") ?? []
-            let covers = try parseCoverage(try reader.required("covers", in: "a case"))
-            let requires = try parseRequirements(reader["requires"])
-            let data: [CaseDatum]
-            if let dataValue = reader["data"] {
-                data = try parseData(dataValue).map(\.roundedToFloat32)
-            } else if let inherited = defaults.data {
-                data = inherited.map(\.roundedToFloat32)
-            } else {
-                throw SpecDiagnostic(value.location, "no data", hint: "add `data:` to the case or to `defaults:`")
+    /// The case, or nil after reporting every problem found in it.
+    ///
+    /// Each part (summary, covers, data, call, expect) is read on its own, so a problem in one
+    /// does not hide those in the others; parts that depend on a broken one are not read.
+    private func parseCase(_ value: YAMLValue, suite: String, defaults: Defaults, log: DiagnosticLog) -> SpecCase? {
+        let caseLog = DiagnosticLog()
+        var caseID: String?
+        var unprefixed = 0
+        let parsed = DiagnosticLog.$current.withValue(caseLog) { () -> SpecCase? in
+            func attempt<T>(_ body: () throws(SpecDiagnostic) -> T) -> T? {
+                do { return try body() } catch {
+                    caseLog.report(error)
+                    return nil
+                }
             }
-            let expectValue = try reader.required("expect", in: "a case")
-            let expectsInvalidRegularizer = try expectedErrorKind(expectValue) == "invalid_regularizer"
-            let call = try parseCall(
-                try reader.required("call", in: "a case"), datumCount: data.count,
-                malformedAllowed: expectsInvalidRegularizer)
-            let (expectation, tolerance) = try parseExpectation(expectValue, data: data, call: call, inherited: defaults.tolerance)
-            if case .success = expectation { try checkDataServes(call, data: data) }
+            guard let reader = attempt({ () throws(SpecDiagnostic) in try MappingReader(value, what: "a case", allowed: Self.caseKeys) }) else {
+                return nil
+            }
+            let id = attempt { () throws(SpecDiagnostic) -> String in
+                let idValue = try reader.required("id", in: "a case")
+                let id = try idValue.string("id")
+                caseID = id
+                guard id.range(of: #"^[a-z0-9][a-z0-9._/-]*$"#, options: .regularExpression) != nil else {
+                    throw SpecDiagnostic(
+                        idValue.location, "the id \(UserText.quoted(id)) has characters ids may not use",
+                        hint: "use lowercase letters, digits and . _ / -, e.g. 'composition/two-sync'")
+                }
+                return id
+            }
+            // Problems with the case's own keys and its id name the case by their place, as they always have.
+            unprefixed = caseLog.count
+            let summary = attempt { () throws(SpecDiagnostic) in try reader.required("summary", in: "a case").string("summary") }
+            let tags = attempt { () throws(SpecDiagnostic) in try reader["tags"]?.strings("tags") ?? [] }
+            let covers = attempt { () throws(SpecDiagnostic) in try parseCoverage(try reader.required("covers", in: "a case")) }
+            let requires = attempt { () throws(SpecDiagnostic) in try parseRequirements(reader["requires"]) }
+            // Resolved cases hold float32 inputs (semantics section 10): every engine is served these.
+            let data = attempt { () throws(SpecDiagnostic) -> [CaseDatum]? in
+                if let dataValue = reader["data"] { return try parseData(dataValue).map(\.roundedToFloat32) }
+                if let inherited = defaults.data { return inherited.map(\.roundedToFloat32) }
+                if defaults.failed { return nil }
+                throw SpecDiagnostic(value.location, "no data", hint: "add `data:` to the case or to `defaults:`")
+            } ?? nil
+            let expectValue = attempt { () throws(SpecDiagnostic) in try reader.required("expect", in: "a case") }
+            let expectsInvalidRegularizer = expectValue.flatMap { expect in
+                attempt { () throws(SpecDiagnostic) in try expectedErrorKind(expect) == "invalid_regularizer" }
+            }
+            let call = attempt { () throws(SpecDiagnostic) in
+                try parseCall(
+                    try reader.required("call", in: "a case"), datumCount: data?.count ?? Int.max,
+                    malformedAllowed: expectsInvalidRegularizer ?? false)
+            }
+            var expected: (Expectation, ToleranceSettings)?
+            if let expectValue, let data {
+                expected = attempt { () throws(SpecDiagnostic) in
+                    try parseExpectation(expectValue, data: data, call: call, inherited: defaults.tolerance)
+                }
+                if case .success? = expected?.0, let call {
+                    attempt { () throws(SpecDiagnostic) in try checkDataServes(call, data: data) }
+                }
+            } else if let expectValue {
+                // Without the data the expectation cannot be checked; its keys still can.
+                _ = try? MappingReader(expectValue, what: "expect", allowed: Self.expectKeys)
+            }
+            guard caseLog.count == 0, let id, let summary, let tags, let covers, let requires, let data, let call,
+                let expected
+            else { return nil }
+            let (expectation, tolerance) = expected
             return SpecCase(
                 id: id, summary: summary, tags: tags, covers: covers, suite: suite, location: value.location,
                 input: CaseInput(id: id, data: data, call: call), expectation: expectation,
                 tolerance: tolerance, declaredRequirements: requires)
-        } catch {
-            throw inCase(error)
         }
+        for (index, diagnostic) in caseLog.diagnostics.enumerated() {
+            var diagnostic = diagnostic
+            if let caseID, index >= unprefixed { diagnostic.message = "case \(UserText.quoted(caseID)): " + diagnostic.message }
+            log.report(diagnostic)
+        }
+        return parsed
     }
 
     private func parseCoverage(_ value: YAMLValue) throws(SpecDiagnostic) -> Coverage {
@@ -115,7 +169,7 @@ struct SpecParser {
             let id = try item.string("each item of \(what)")
             guard known.contains(id) else {
                 throw SpecDiagnostic(
-                    item.location, "unknown id '\(id)' in \(what)\(DidYouMean.phrase(for: id, among: known))",
+                    item.location, "unknown id \(UserText.quoted(id)) in \(what)\(DidYouMean.phrase(for: id, among: known))",
                     hint: "the ids are listed in docs/coverage.md")
             }
             ids.append(id)
@@ -130,7 +184,7 @@ struct SpecParser {
             let name = try item.string("each item of requires")
             guard Capability.all.contains(name) else {
                 throw SpecDiagnostic(
-                    item.location, "unknown capability '\(name)'\(DidYouMean.phrase(for: name, among: Capability.all))",
+                    item.location, "unknown capability \(UserText.quoted(name))\(DidYouMean.phrase(for: name, among: Capability.all))",
                     hint: "capabilities: \(Capability.all.joined(separator: ", "))")
             }
             requirements.insert(name)

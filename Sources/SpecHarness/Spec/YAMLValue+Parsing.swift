@@ -1,106 +1,114 @@
+internal import CYaml
 import Foundation
-import TrainingClient
-import Yams
+
+/// Bounds on one YAML document, so no input can make the loader hang or exhaust memory.
+public struct YAMLLimits: Sendable, Equatable {
+    /// The most bytes read from one file; aliases are rejected, so a document is never larger than its text.
+    public var maximumBytes: Int
+    /// The deepest nesting of lists and mappings.
+    public var maximumDepth: Int
+    /// The most values other than packed numbers (each costs about 60 bytes, whatever its
+    /// text); hand-written spec files hold thousands, large arrays are packed.
+    public var maximumValues: Int
+
+    public init(maximumBytes: Int = 1 << 30, maximumDepth: Int = 200, maximumValues: Int = 5_000_000) {
+        self.maximumBytes = maximumBytes
+        self.maximumDepth = maximumDepth
+        self.maximumValues = maximumValues
+    }
+}
 
 extension YAMLValue {
-    /// Parses one YAML document.
-    /// - Throws: `SpecDiagnostic` at the parser's line and column for malformed YAML.
-    static func parse(_ text: String, file: String) throws(SpecDiagnostic) -> YAMLValue {
-        let root: Node?
-        var shield: YAMLScalarShield?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            // Yams compares keys by canonical equivalence; retry with each non-ASCII scalar
-            // behind a stand-in, and let `convert` check duplicates scalar by scalar.
-            guard case .duplicatedKeysInMapping = error, let retry = YAMLScalarShield(text),
-                let shielded = try? Yams.compose(yaml: retry.text)
-            else { throw diagnostic(for: error, file: file) }
-            root = shielded
-            shield = retry
-        } catch {
-            throw SpecDiagnostic(.start(of: file), "cannot read YAML: \(error)")
-        }
-        guard let root else {
-            throw SpecDiagnostic(.start(of: file), "the file is empty", hint: "a spec file needs `suite:` and `cases:`")
-        }
-        return try convert(root, file: file, shield: shield)
+    /// Parses one YAML document held in memory.
+    /// - Throws: the first problem as a `SpecDiagnostic` at its line and column.
+    static func parse(_ text: String, file: String, limits: YAMLLimits = YAMLLimits()) throws(SpecDiagnostic) -> YAMLValue {
+        let parsed = parse(YAMLByteSource(origin: .bytes(Array(text.utf8)), limit: limits.maximumBytes), file: file, limits: limits)
+        if let first = parsed.diagnostics.first { throw first }
+        guard let value = parsed.value else { throw SpecDiagnostic(.start(of: file), "cannot read YAML") }
+        return value
     }
 
-    private static func convert(_ node: Node, file: String, shield: YAMLScalarShield?) throws(SpecDiagnostic) -> YAMLValue {
-        let location = node.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
-            ?? .start(of: file)
-        switch node {
-        case .scalar(let scalar):
-            if let shield, case .string(let text) = scalarContent(scalar, node: node) {
-                return YAMLValue(.string(shield.restore(text)), at: location)
+    /// Parses one YAML document from a file, streaming it through libyaml's event API.
+    /// - Returns: the document, when it could be built, and every problem found (duplicate
+    ///   keys and keys that are not words leave the rest of the document usable).
+    static func parse(fileAtPath path: String, displayName: String, limits: YAMLLimits = YAMLLimits())
+        -> (value: YAMLValue?, diagnostics: [SpecDiagnostic])
+    {
+        guard let source = YAMLByteSource.file(atPath: path, limit: limits.maximumBytes) else {
+            return (nil, [SpecDiagnostic(.start(of: displayName), "cannot open the file: \(String(cString: strerror(errno)))")])
+        }
+        return parse(source, file: displayName, limits: limits)
+    }
+
+    static func parse(_ source: YAMLByteSource, file: String, limits: YAMLLimits) -> (value: YAMLValue?, diagnostics: [SpecDiagnostic]) {
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        defer { parser.deallocate() }
+        guard yaml_parser_initialize(parser) == 1 else {
+            return (nil, [SpecDiagnostic(.start(of: file), "cannot start the YAML parser (out of memory)")])
+        }
+        defer { yaml_parser_delete(parser) }
+        yaml_parser_set_input(parser, { data, buffer, size, sizeRead in
+            guard let data, let buffer, let sizeRead else { return 0 }
+            let source = Unmanaged<YAMLByteSource>.fromOpaque(data).takeUnretainedValue()
+            guard let count = source.read(into: buffer, size: size) else { return 0 }
+            sizeRead.pointee = count
+            return 1
+        }, Unmanaged.passUnretained(source).toOpaque())
+
+        var builder = YAMLTreeBuilder(file: file, maximumDepth: limits.maximumDepth, maximumValues: limits.maximumValues)
+        var event = yaml_event_t()
+        while builder.fatal == nil {
+            guard yaml_parser_parse(parser, &event) == 1 else {
+                builder.fatal = parserDiagnostic(parser.pointee, source: source, file: file)
+                break
             }
-            return YAMLValue(scalarContent(scalar, node: node), at: location)
-        case .sequence(let sequence):
-            var items: [YAMLValue] = []
-            for item in sequence { items.append(try convert(item, file: file, shield: shield)) }
-            return YAMLValue(.sequence(items), at: location)
-        case .mapping(let mapping):
-            var pairs: [(key: String, keyLocation: SourceLocation, value: YAMLValue)] = []
-            var seen: Set<ScalarKey> = []  // Unicode scalars, as JSON and Python compare keys
-            for (keyNode, valueNode) in mapping {
-                let key = try convert(keyNode, file: file, shield: shield)
-                guard let name = key.scalarText else {
-                    throw SpecDiagnostic(key.location, "a mapping key must be a plain word, not \(key.kindName)")
-                }
-                guard seen.insert(ScalarKey(name)).inserted else {
-                    throw SpecDiagnostic(key.location, "the key '\(name)' appears twice in this mapping", hint: "keep one")
-                }
-                pairs.append((name, key.location, try convert(valueNode, file: file, shield: shield)))
-            }
-            return YAMLValue(.mapping(pairs), at: location)
-        case .alias:
-            throw SpecDiagnostic(location, "YAML aliases are not supported in spec files", hint: "write the value out, or use a fixture file")
+            let finished = event.type == YAML_STREAM_END_EVENT
+            builder.handle(event)
+            yaml_event_delete(&event)
+            if finished { break }
         }
+        if let fatal = builder.fatal { return (nil, builder.diagnostics + [fatal]) }
+        guard let root = builder.root else {
+            return (nil, builder.diagnostics + [SpecDiagnostic(.start(of: file), "the file is empty", hint: "a spec file needs `suite:` and `cases:`")])
+        }
+        return (root, builder.diagnostics)
     }
 
-    /// Plain untagged scalars by the YAML 1.2 core schema; quoted ones are strings; an
-    /// explicit standard tag (`!!float 1`) is honoured.
-    private static func scalarContent(_ scalar: Node.Scalar, node: Node) -> Content {
-        let text = scalar.string
-        switch scalar.tag.rawValue {
-        case Tag.Name.implicit.rawValue where scalar.style == .plain:
-            return YAMLCoreSchema.resolve(text)
-        case Tag.Name.implicit.rawValue, Tag.Name.nonSpecific.rawValue, Tag.Name.str.rawValue:
-            return .string(text)
-        case Tag.Name.float.rawValue:
-            if case .integer(let number) = YAMLCoreSchema.resolve(text) { return .number(Double(number)) }
-            return YAMLCoreSchema.resolve(text)
-        case Tag.Name.int.rawValue, Tag.Name.bool.rawValue, Tag.Name.null.rawValue:
-            return YAMLCoreSchema.resolve(text)
-        default:
-            return .string(text)
-        }
-    }
-
-    /// The text of a scalar used as a key; integers and booleans count as their spelling.
-    private var scalarText: String? {
-        switch content {
-        case .string(let text): return text
-        case .integer(let value): return String(value)
-        case .bool(let value): return String(value)
-        default: return nil
-        }
-    }
-
-    private static func diagnostic(for error: YamlError, file: String) -> SpecDiagnostic {
-        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+    /// libyaml's error, at its line and column; reader errors carry only a byte offset, so
+    /// the line and column are counted from the input.
+    private static func parserDiagnostic(_ parser: yaml_parser_t, source: YAMLByteSource, file: String) -> SpecDiagnostic {
         let hint = "fix the YAML syntax here (indentation, a missing ':' or an unclosed bracket or quote)"
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-            .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let detail = context.map { "\(problem) (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? problem
-            return SpecDiagnostic(at(mark), "invalid YAML: \(detail)", hint: hint)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return SpecDiagnostic(at(context.mark), "duplicate keys \(duplicates) in a mapping", hint: "keep one of each")
+        let problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
+        func mark(_ mark: yaml_mark_t) -> SourceLocation {
+            SourceLocation(file: file, line: mark.line + 1, column: mark.column + 1)
+        }
+        switch parser.error {
+        case YAML_MEMORY_ERROR:
+            return SpecDiagnostic(.start(of: file), "out of memory while reading YAML")
+        case YAML_READER_ERROR:
+            if source.exceededLimit {
+                return SpecDiagnostic(
+                    .start(of: file), "the file is larger than \(source.limit) bytes, the most a spec file may hold",
+                    hint: "move large arrays to .npy files under the fixtures folder ({npy: PATH})")
+            }
+            let offset = parser.problem_offset
+            let position = TextPosition.of(byteOffset: offset, in: source.prefix(offset + 4))
+            let value = parser.problem_value
+            let unit = problem.contains("octet") ? "byte" : "character"
+            let detail = value == -1 ? problem : "\(problem) (\(unit) 0x\(String(value, radix: 16, uppercase: true)))"
+            return SpecDiagnostic(
+                SourceLocation(file: file, line: position.line, column: position.column), "invalid YAML: \(detail)",
+                hint: "spec files are UTF-8 text without control characters other than tab and line breaks")
         default:
-            return SpecDiagnostic(.start(of: file), "invalid YAML: \(error)", hint: hint)
+            if problem.hasPrefix("Maximum nesting level") {
+                return SpecDiagnostic(
+                    mark(parser.problem_mark), "lists and mappings are nested more than libyaml's 1000 levels deep",
+                    hint: "spec files need a few levels")
+            }
+            let context = parser.context.map { String(cString: $0) }
+            let contextMark = mark(parser.context_mark)
+            let detail = context.map { "\(problem) (\($0) at line \(contextMark.line), column \(contextMark.column))" } ?? problem
+            return SpecDiagnostic(mark(parser.problem_mark), "invalid YAML: \(detail)", hint: hint)
         }
     }
 }

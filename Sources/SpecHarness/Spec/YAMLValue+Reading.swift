@@ -24,8 +24,11 @@ extension YAMLValue {
     }
 
     func sequence(_ what: String) throws(SpecDiagnostic) -> [YAMLValue] {
-        guard case .sequence(let items) = content else { throw mismatch(what, expected: "a list") }
-        return items
+        switch content {
+        case .sequence(let items): return items
+        case .numbers(let list): return list.items
+        default: throw mismatch(what, expected: "a list")
+        }
     }
 
     func strings(_ what: String) throws(SpecDiagnostic) -> [String] {
@@ -35,6 +38,15 @@ extension YAMLValue {
     }
 
     func integers(_ what: String) throws(SpecDiagnostic) -> [Int] {
+        if case .numbers(let list) = content {
+            var result: [Int] = []
+            result.reserveCapacity(list.count)
+            for index in 0..<list.count {
+                guard list.isInteger(at: index) else { throw list.item(at: index).mismatch("each item of \(what)", expected: "an integer") }
+                result.append(Int(list.value(at: index)))
+            }
+            return result
+        }
         var result: [Int] = []
         for item in try sequence(what) { result.append(try item.integer("each item of \(what)")) }
         return result
@@ -45,12 +57,14 @@ extension YAMLValue {
         switch content {
         case .number, .integer:
             throw mismatch(what, expected: "a list of numbers")
+        case .numbers(let list):
+            return (list.values, [list.count])
         case .sequence(let items):
             if items.isEmpty { return ([], [0]) }
             var values: [Double] = []
             var innerShape: [Int]?
             for item in items {
-                if case .sequence = item.content {
+                if item.isList {
                     let nested = try item.numberArray(what)
                     if let innerShape, innerShape != nested.shape {
                         throw SpecDiagnostic(
@@ -72,34 +86,52 @@ extension YAMLValue {
         }
     }
 
+    var isList: Bool {
+        switch content {
+        case .sequence, .numbers: return true
+        default: return false
+        }
+    }
+
     func mismatch(_ what: String, expected: String) -> SpecDiagnostic {
         SpecDiagnostic(location, "\(what) must be \(expected), not \(kindName)")
     }
 }
 
 /// Reads a mapping whose keys are a closed set, rejecting unknown keys with a suggestion.
+///
+/// While a `DiagnosticLog` collects, an unknown key is reported and parsing goes on, as a
+/// compiler does after a typo: a key that is absent but suggested for a misspelt one
+/// (`sumary` for `summary`) reads the misspelt key's value, so one typo gives one diagnostic
+/// and the problems inside its value are still found.
 struct MappingReader {
     let value: YAMLValue
     let pairs: [(key: String, keyLocation: SourceLocation, value: YAMLValue)]
+    /// Misspelt keys by the allowed key they were taken for.
+    private var corrections: [String: (key: String, keyLocation: SourceLocation, value: YAMLValue)] = [:]
 
     /// - Parameters:
     ///   - what: how messages name this mapping, e.g. "a case".
     ///   - allowed: the keys it may have; nil accepts any key.
+    /// - Throws: a value that is not a mapping; an unknown key when no log collects.
     init(_ value: YAMLValue, what: String, allowed: [String]?) throws(SpecDiagnostic) {
         guard case .mapping(let pairs) = value.content else { throw value.mismatch(what, expected: "a mapping") }
         self.value = value
         self.pairs = pairs
         guard let allowed else { return }
-        for pair in pairs where !allowed.contains(pair.key) {
-            throw SpecDiagnostic(
+        for pair in pairs where !allowed.contains(where: { $0.unicodeScalars.elementsEqual(pair.key.unicodeScalars) }) {
+            let suggestion = DidYouMean.suggestion(for: pair.key, among: allowed)
+            try DiagnosticLog.reportOrThrow(SpecDiagnostic(
                 pair.keyLocation,
-                "unknown key '\(pair.key)' in \(what)\(DidYouMean.phrase(for: pair.key, among: allowed))",
-                hint: "allowed keys: \(allowed.joined(separator: ", "))")
+                "unknown key \(UserText.quoted(pair.key)) in \(what)\(suggestion.map { " (did you mean '\($0)'?)" } ?? "")",
+                hint: "allowed keys: \(allowed.joined(separator: ", "))"))
+            if let suggestion, corrections[suggestion] == nil { corrections[suggestion] = pair }
         }
     }
 
+    /// The value of `key`, compared by Unicode scalars; for an absent key, the value of a misspelling already reported.
     subscript(key: String) -> YAMLValue? {
-        pairs.first { $0.key == key }?.value
+        pairs.first { $0.key.unicodeScalars.elementsEqual(key.unicodeScalars) }?.value ?? corrections[key]?.value
     }
 
     func required(_ key: String, in what: String) throws(SpecDiagnostic) -> YAMLValue {
@@ -110,6 +142,7 @@ struct MappingReader {
     }
 
     func location(of key: String) -> SourceLocation {
-        pairs.first { $0.key == key }?.keyLocation ?? value.location
+        pairs.first { $0.key.unicodeScalars.elementsEqual(key.unicodeScalars) }?.keyLocation
+            ?? corrections[key]?.keyLocation ?? value.location
     }
 }

@@ -1,6 +1,6 @@
 /// A YAML value with the place it was written, so every later check can point at it.
 ///
-/// Built once from the parser's tree; everything downstream reads this, never Yams.
+/// Built once from libyaml's events; everything downstream reads this, never libyaml.
 public struct YAMLValue: Sendable {
     public enum Content: Sendable {
         case null
@@ -9,6 +9,8 @@ public struct YAMLValue: Sendable {
         case number(Double)
         case string(String)
         case sequence([YAMLValue])
+        /// A non-empty list whose items are all plain numbers, packed; see `NumberList`.
+        case numbers(NumberList)
         case mapping([(key: String, keyLocation: SourceLocation, value: YAMLValue)])
     }
 
@@ -28,7 +30,7 @@ public struct YAMLValue: Sendable {
         case .integer: return "an integer"
         case .number: return "a number"
         case .string: return "a string"
-        case .sequence: return "a list"
+        case .sequence, .numbers: return "a list"
         case .mapping: return "a mapping"
         }
     }
