@@ -66,4 +66,16 @@ struct JSONTests {
         #expect(try JSONParser.parse("[1e999, -1e999, 1e-999, 99999999999999999999999]")
             == [.number(.infinity), .number(-.infinity), .number(0), .number(1e23)])
     }
+
+    @Test("a key repeated in one object is an error; two spellings of a name are two keys")
+    func repeatedKeys() throws {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(#"{"regularizers": {"kl": 1, "kl": 2}}"#) }
+        let spellings = try JSONParser.parse("{\"caf\u{E9}\": 1, \"cafe\u{301}\": 2}")
+        guard case .object(let object) = spellings else {
+            Issue.record("expected an object")
+            return
+        }
+        #expect(object.count == 2)
+    }
 }
+

@@ -210,4 +210,12 @@ struct ByteScannerNumberTests {
             #expect(value == nil || !atEnd, "\(text)")
         }
     }
+
+    @Test("a reply with a repeated key is left to the tree path, which refuses it")
+    func repeatedKeyFallsBack() {
+        let line = #"{"seq": 1, "observation": {"outcome": "success", "metrics": {"loss_total": 1, "loss_total": 2}, "requests": {"forward": [], "backward": []}}}"#
+        #expect(ReplyDecoder.decode(line) == nil)
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(line) }
+    }
 }
+

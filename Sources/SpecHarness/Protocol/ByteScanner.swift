@@ -44,8 +44,12 @@ struct ByteScanner {
         guard enter(UInt8(ascii: "{")) else { return false }
         defer { depth -= 1 }
         if consume(UInt8(ascii: "}")) { return true }
+        // A repeated key gives up, so the tree path reports it as the error it is.
+        var seen: Set<ScalarKey> = []
         while true {
-            guard let key = string(), consume(UInt8(ascii: ":")), body(&self, key) else { return false }
+            guard let key = string(), seen.insert(ScalarKey(key)).inserted, consume(UInt8(ascii: ":")), body(&self, key) else {
+                return false
+            }
             if consume(UInt8(ascii: ",")) { continue }
             return consume(UInt8(ascii: "}"))
         }

@@ -49,7 +49,14 @@ public struct JSONParser {
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key") }
+            let keyStart = index
             let key = try parseString()
+            // A repeated key would let the last value hide the first (a regularizer reported
+            // twice, say): JSON leaves it undefined, the harness refuses it.
+            guard object[key] == nil else {
+                index = keyStart
+                throw error("the key \(UserText.quoted(key)) appears twice in one object")
+            }
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after a key") }
             index += 1
