@@ -103,13 +103,16 @@ public struct ConformanceTable: Sendable {
 }
 
 extension ConformanceTable {
-    /// The comparison as the console shows it: counts per engine, then the cases where the
-    /// engines disagree or some engine did not pass.
+    /// The comparison as the console shows it: counts per engine with why an engine's run fails
+    /// beyond its cases (`FAILED:`) and its notes, then the cases where the engines disagree or
+    /// some engine did not pass.
     public func renderText() -> String {
         var lines: [String] = []
         for (index, document) in documents.enumerated() {
             let engine = document.engine
             lines.append("\(TextEscaping.oneLine(engines[index])) (\(TextEscaping.oneLine("\(engine.language) \(engine.version)"))): \(document.summaryLine)")
+            lines += document.verdictProblems.map { "  FAILED: \(TextEscaping.oneLine($0))" }
+            lines += document.verdictNotes.map { "  note: \(TextEscaping.oneLine($0))" }
         }
         if !sameSuite { lines.append("warning: the reports ran different suites (their content hashes differ)") }
         let interesting = rows.filter { row in row.records.contains { $0?.status != .passed } }
@@ -124,7 +127,10 @@ extension ConformanceTable {
                 lines.append(pad(TextEscaping.oneLine(row.id), width) + "  " + marks.joined(separator: "  "))
             }
         }
-        lines.append("\(rows.count) cases, \(engines.count) engines; \(interesting.count) case(s) not passed by every engine")
+        var closing = "\(rows.count) cases, \(engines.count) engines; \(interesting.count) case(s) not passed by every engine"
+        let failing = documents.filter { !$0.verdictProblems.isEmpty }.count
+        if failing > 0 { closing += "; \(failing) engine(s) fail their run (FAILED above)" }
+        lines.append(closing)
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -1,5 +1,6 @@
 /// GitHub Actions workflow commands: an `::error` annotation at each failing, erroring or
-/// unexpectedly passing case's line in its spec file, then a `::notice` with the counts.
+/// unexpectedly passing case's line in its spec file, an `::error` per verdict problem (nothing
+/// ran, a non-conforming engine) and a `::notice` per verdict note, then the counts.
 /// (`regspec run --report github` also appends the Markdown summary to `$GITHUB_STEP_SUMMARY`.)
 public struct GitHubReporter: Reporter {
     public init() {}
@@ -23,6 +24,8 @@ public struct GitHubReporter: Reporter {
             lines.append(
                 "::error file=\(TextEscaping.githubProperty(record.file)),line=\(record.line),title=\(TextEscaping.githubProperty(title))::\(TextEscaping.githubData(message.joined(separator: "\n")))")
         }
+        lines += document.verdictProblems.map { "::error title=regspec verdict::\(TextEscaping.githubData($0))" }
+        lines += document.verdictNotes.map { "::notice title=regspec verdict::\(TextEscaping.githubData($0))" }
         let level = document.succeeded ? "notice" : "error"
         lines.append("::\(level) title=regspec \(TextEscaping.githubProperty(document.engine.label))::\(TextEscaping.githubData(document.summaryLine))")
         return lines.joined(separator: "\n") + "\n"

@@ -1,6 +1,7 @@
 import Foundation
 
-/// One self-contained HTML file (no network): counts per engine, the conformance table by suite,
+/// One self-contained HTML file (no network): counts per engine, why an engine's run fails
+/// beyond its cases (the verdict) and its notes, the conformance table by suite,
 /// checklist item and rule, and cases x engines where a click on a cell shows the mismatch,
 /// the case's YAML and the engine's stderr tail. `#detail-N` in the URL opens cell N.
 public struct HTMLReporter: Reporter {
@@ -27,13 +28,24 @@ public struct HTMLReporter: Reporter {
             body += "<tr><td>\(h(table.engines[index]))</td><td>\(h(document.engine.language))</td><td>\(h(document.engine.version))</td>"
             body += statuses.map { "<td class=\"num\">\(table.count($0, engine: index))</td>" }.joined()
             body += "<td class=\"num\">\(String(format: "%.2f", document.durationSeconds)) s</td>"
-            body += "<td class=\"\(document.succeeded ? "passed" : "failed")\">\(h(document.summaryLine))</td></tr>\n"
+            let fails = document.verdictProblems.isEmpty ? "" : "; the run fails (below)"
+            body += "<td class=\"\(document.succeeded ? "passed" : "failed")\">\(h(document.summaryLine))\(fails)</td></tr>\n"
         }
         body += "</tbody></table>\n"
         for document in documents where !document.problems.isEmpty {
             body += "<p class=\"warn\">\(h(document.engine.label)): nothing ran; the spec files have problems:</p><ul>"
             body += document.problems.map { "<li><code>\(h("\($0.file):\($0.line):\($0.column)"))</code> \(h($0.message))</li>" }.joined()
             body += "</ul>\n"
+        }
+        for (index, document) in documents.enumerated() {
+            if !document.verdictProblems.isEmpty {
+                body += "<div class=\"failed verdict\"><p><b>\(h(table.engines[index])): the run fails:</b></p><ul>"
+                body += document.verdictProblems.map { "<li>\(h($0))</li>" }.joined() + "</ul></div>\n"
+            }
+            if !document.verdictNotes.isEmpty {
+                body += "<div class=\"meta verdict-notes\"><p>\(h(table.engines[index])), notes:</p><ul>"
+                body += document.verdictNotes.map { "<li>\(h($0))</li>" }.joined() + "</ul></div>\n"
+            }
         }
         func groupTable(_ heading: String, _ column: String, _ groups: [ConformanceTable.Group], id: String) {
             guard !groups.isEmpty else { return }

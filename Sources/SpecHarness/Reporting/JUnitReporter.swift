@@ -2,7 +2,9 @@ import Foundation
 
 /// JUnit XML as GitHub, GitLab and Jenkins read it: one testsuite per spec suite, one testcase
 /// per case, the engine and suite identity as properties. Spec-file problems that stopped the
-/// run become one testcase with one error, so a dashboard shows the broken run.
+/// run become one testcase with one error, and each verdict problem (nothing ran, a
+/// non-conforming engine) a testcase with an error in a `verdict` testsuite, so a dashboard
+/// shows the run red whenever RegSpec fails it; verdict notes are `verdict.note` properties.
 public struct JUnitReporter: Reporter {
     public init() {}
 
@@ -17,8 +19,9 @@ public struct JUnitReporter: Reporter {
         }
         let esc = { (text: String) in TextEscaping.xml(text, attribute: true) }
         let problemCount = document.problems.isEmpty ? 0 : 1
+        let verdictProblems = document.verdictProblems
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
-        xml += "<testsuites name=\"regspec\" \(counts(document.cases, extraErrors: problemCount)) time=\"\(seconds(document.durationSeconds))\" timestamp=\"\(esc(document.startedAt))\">\n"
+        xml += "<testsuites name=\"regspec\" \(counts(document.cases, extraErrors: problemCount + verdictProblems.count)) time=\"\(seconds(document.durationSeconds))\" timestamp=\"\(esc(document.startedAt))\">\n"
         let header = { (name: String, cases: [CaseRecord], extraErrors: Int) -> String in
             let time = cases.reduce(0) { $0 + $1.durationSeconds }
             return "  <testsuite name=\"\(esc(name))\" \(counts(cases, extraErrors: extraErrors)) time=\"\(seconds(time))\" timestamp=\"\(esc(document.startedAt))\" hostname=\"\(esc(document.hostname))\">\n"
@@ -58,6 +61,15 @@ public struct JUnitReporter: Reporter {
             }
             xml += "  </testsuite>\n"
         }
+        if !verdictProblems.isEmpty {
+            xml += header("verdict", [], verdictProblems.count)
+            for problem in verdictProblems {
+                xml += "    <testcase classname=\"verdict\" name=\"\(esc(TextEscaping.oneLine(problem)))\" time=\"0\">\n"
+                xml += "      <error message=\"\(esc(problem))\" type=\"verdict\">\(TextEscaping.xml(problem))</error>\n"
+                xml += "    </testcase>\n"
+            }
+            xml += "  </testsuite>\n"
+        }
         xml += "</testsuites>\n"
         return xml
     }
@@ -76,6 +88,7 @@ public struct JUnitReporter: Reporter {
         if let command = document.engine.command { pairs.append(("engine.command", command)) }
         if let shard = document.selection.shard { pairs.append(("shard", shard)) }
         if document.incomplete { pairs.append(("incomplete", "true")) }
+        pairs += document.verdictNotes.map { ("verdict.note", $0) }
         let lines = pairs.map {
             "      <property name=\"\($0.0)\" value=\"\(TextEscaping.xml($0.1, attribute: true))\"/>\n"
         }

@@ -1,5 +1,6 @@
-/// A Markdown report for pull requests and `$GITHUB_STEP_SUMMARY`: counts per engine, then
-/// the conformance table by suite, by checklist item and rule, and per case.
+/// A Markdown report for pull requests and `$GITHUB_STEP_SUMMARY`: counts per engine, why an
+/// engine's run fails beyond its cases (the verdict) and its notes, then the conformance table
+/// by suite, by checklist item and rule, and per case.
 public struct MarkdownReporter: Reporter {
     /// Only cases that did not pass for some engine in the per-case table (the step summary).
     public var onlyProblems: Bool
@@ -28,13 +29,24 @@ public struct MarkdownReporter: Reporter {
         lines.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|")
         for (index, document) in documents.enumerated() {
             let counts = [CaseResult.Status.passed, .failed, .errored, .skipped, .xfailed, .xpassed].map { "\(table.count($0, engine: index))" }
-            let verdict = document.succeeded ? "✅" : "❌ " + cell(document.summaryLine)
-            lines.append("| \(cell(table.engines[index])) | \(cell(document.engine.language)) | \(cell(document.engine.version)) | \(counts.joined(separator: " | ")) | \(verdict) |")
+            var result = document.succeeded ? "✅" : "❌ " + cell(document.summaryLine)
+            if !document.verdictProblems.isEmpty { result += "; the run fails (below)" }
+            lines.append("| \(cell(table.engines[index])) | \(cell(document.engine.language)) | \(cell(document.engine.version)) | \(counts.joined(separator: " | ")) | \(result) |")
         }
         for document in documents where !document.problems.isEmpty {
             lines.append("")
             lines.append("**\(cell(document.engine.label)): nothing ran; the spec files have problems:**")
             lines += document.problems.map { "- `\(cell("\($0.file):\($0.line):\($0.column)"))` \(cell($0.message))" }
+        }
+        for (index, document) in documents.enumerated() {
+            if !document.verdictProblems.isEmpty {
+                lines += ["", "**❌ \(cell(table.engines[index])): the run fails:**"]
+                lines += document.verdictProblems.map { "- \(cell($0))" }
+            }
+            if !document.verdictNotes.isEmpty {
+                lines += ["", "\(cell(table.engines[index])), notes:"]
+                lines += document.verdictNotes.map { "- \(cell($0))" }
+            }
         }
         func groupTable(_ heading: String, _ column: String, _ groups: [ConformanceTable.Group]) {
             guard !groups.isEmpty else { return }

@@ -69,6 +69,12 @@ public struct ReportDocument: Sendable, Codable, Equatable {
         return line
     }
 
+    /// Why the run fails beyond its cases; none when it was not judged or nothing stands in the way.
+    public var verdictProblems: [String] { verdict?.problems ?? [] }
+
+    /// What a reader should know about the run without it failing (a partial engine allowed).
+    public var verdictNotes: [String] { verdict?.notes ?? [] }
+
     /// Whether CI should go green.
     public var succeeded: Bool {
         problems.isEmpty && !incomplete && count(.failed) == 0 && count(.errored) == 0 && count(.xpassed) == 0

@@ -2,13 +2,17 @@ import Foundation
 
 /// TAP version 13 (what TAP::Harness's `prove` and tap.py both read): one test point per case,
 /// details in a YAMLish block (single-quoted one-line scalars and `|` literal blocks, the subset
-/// TAP::Parser::YAMLish reads), skips and expected failures as directives. Engine text can never
-/// start a line of its own: every detail line is indented and has its controls escaped.
+/// TAP::Parser::YAMLish reads), skips and expected failures as directives. Each verdict problem
+/// (nothing ran, a non-conforming engine) is one more failing test point after the cases, so
+/// `prove` fails the run RegSpec fails; verdict notes are `# note:` comments. Engine text can
+/// never start a line of its own: every detail line is indented and has its controls escaped.
 public struct TAPReporter: Reporter {
     public init() {}
 
     public func render(_ document: ReportDocument) -> String {
-        var lines = ["TAP version 13", "1..\(document.cases.count + (document.problems.isEmpty ? 0 : 1))"]
+        let verdictProblems = document.verdictProblems
+        let plan = document.cases.count + (document.problems.isEmpty ? 0 : 1) + verdictProblems.count
+        var lines = ["TAP version 13", "1..\(plan)"]
         func directiveText(_ text: String) -> String { TextEscaping.oneLine(text).replacingOccurrences(of: "#", with: "\\#") }
         if !document.problems.isEmpty {
             lines.append("not ok 1 - load the spec files")
@@ -39,6 +43,10 @@ public struct TAPReporter: Reporter {
                 lines.append("  ...")
             }
         }
+        for (index, problem) in verdictProblems.enumerated() {
+            lines.append("not ok \(offset + document.cases.count + index + 1) - verdict: \(directiveText(problem))")
+        }
+        lines += document.verdictNotes.map { "# note: \(TextEscaping.oneLine($0))" }
         lines.append("# \(TextEscaping.oneLine(document.summaryLine))")
         return lines.joined(separator: "\n") + "\n"
     }
