@@ -9,9 +9,12 @@ let package = Package(
     name: "RegSpec",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "TinkerWire", targets: ["TinkerWire"]),
         .library(name: "Autodiff", targets: ["Autodiff"]),
         .library(name: "TrainingClient", targets: ["TrainingClient"]),
         .library(name: "SpecHarness", targets: ["SpecHarness"]),
+        .library(name: "ReferenceEngine", targets: ["ReferenceEngine"]),
+        .library(name: "RegSpecSuite", targets: ["RegSpecSuite"]),
         .executable(name: "regspec", targets: ["regspec"]),
         .executable(name: "regspec-bench", targets: ["regspec-bench"]),
     ],
@@ -23,11 +26,18 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
     ],
     targets: [
+        // The layers (docs/architecture.md): the harness judges implementations and links none;
+        // ReferenceEngine binds the reference client to it. Tests/PackageLayeringTests checks this.
+        .target(
+            name: "TinkerWire",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
+            swiftSettings: strictSettings
+        ),
         .target(name: "Autodiff", swiftSettings: strictSettings),
         .target(
             name: "TrainingClient",
             dependencies: [
-                "Autodiff",
+                "TinkerWire", "Autodiff",
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: strictSettings
@@ -35,10 +45,15 @@ let package = Package(
         .target(
             name: "SpecHarness",
             dependencies: [
-                "TrainingClient",
+                "TinkerWire",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ReferenceEngine",
+            dependencies: ["SpecHarness", "TrainingClient", "TinkerWire", "Autodiff"],
             swiftSettings: strictSettings
         ),
         // The shipped specs/ and fixtures/, compiled in (tools/embed_suite.py), so `regspec run`
@@ -47,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "regspec",
             dependencies: [
-                "SpecHarness", "RegSpecSuite",
+                "SpecHarness", "ReferenceEngine", "RegSpecSuite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -55,17 +70,23 @@ let package = Package(
         .executableTarget(
             name: "regspec-bench",
             dependencies: [
-                "SpecHarness", "TrainingClient",
+                "SpecHarness", "ReferenceEngine", "TrainingClient", "TinkerWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"], swiftSettings: strictSettings),
-        .testTarget(name: "TrainingClientTests", dependencies: ["TrainingClient"], swiftSettings: strictSettings),
-        .testTarget(name: "SpecHarnessTests", dependencies: ["SpecHarness"], swiftSettings: strictSettings),
+        .testTarget(name: "TrainingClientTests", dependencies: ["TrainingClient", "TinkerWire"], swiftSettings: strictSettings),
+        .testTarget(name: "SpecHarnessTests", dependencies: ["SpecHarness", "TinkerWire"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ReferenceEngineTests", dependencies: ["ReferenceEngine", "SpecHarness", "TrainingClient", "TinkerWire"],
+            swiftSettings: strictSettings),
+        // docs/embedding.md's example, verbatim: the public API only, as another implementation sees it.
+        .testTarget(name: "EmbeddingExampleTests", dependencies: ["SpecHarness", "ReferenceEngine", "RegSpecSuite"], swiftSettings: strictSettings),
         // The fixtures are scripts the tests run by path, not resources.
         .testTarget(name: "RegspecCLITests", dependencies: ["regspec"], exclude: ["Fixtures"], swiftSettings: strictSettings),
-        .testTarget(name: "MutationTests", dependencies: ["SpecHarness", "TrainingClient"], swiftSettings: strictSettings),
+        .testTarget(name: "MutationTests", dependencies: ["SpecHarness", "ReferenceEngine", "TrainingClient", "TinkerWire", "Autodiff"],
+            swiftSettings: strictSettings),
     ]
 )

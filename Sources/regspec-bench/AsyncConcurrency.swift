@@ -1,5 +1,7 @@
 import Foundation
+import ReferenceEngine
 import SpecHarness
+import TinkerWire
 import TrainingClient
 
 /// 16 async regularizers that each wait 10 ms: concurrent evaluation should take about 10 ms.
@@ -9,7 +11,7 @@ struct AsyncConcurrency {
         let data = [Datum(
             modelInput: .fromInts([1, 2, 3]),
             lossFnInputs: ["target_tokens": TensorData(tokens: [2, 3, 4])])]
-        let catalogue = Catalogue.standard
+        let catalogue = ReferenceCatalogue.standard
         let regularizers = (0..<16).map { index in
             Regularizer(
                 name: "wait\(index)", weight: Double(index + 1) / 10,

@@ -1,5 +1,7 @@
 import Foundation
+import ReferenceEngine
 import SpecHarness
+import TinkerWire
 import TrainingClient
 
 /// `forwardBackwardCustom` with a base loss and three regularizers over B datums x T tokens,
@@ -145,7 +147,7 @@ private struct Batch {
                     "ref_logprobs": TensorData(floats: row.map { $0 + 0.1 * (uniform() - 0.5) }),
                 ])
         }
-        let catalogue = Catalogue.standard
+        let catalogue = ReferenceCatalogue.standard
         func fn(_ name: String) -> LossFunction {
             catalogue.lossFunction(for: FnSpec(name: name))
         }

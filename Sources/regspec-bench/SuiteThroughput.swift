@@ -1,4 +1,5 @@
 import Foundation
+import ReferenceEngine
 import SpecHarness
 
 /// Cases per second for the shipped suite: in process, through one persistent `regspec serve`,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReferenceEngine
 import SpecHarness
 
 struct RunCommand: AsyncParsableCommand {

@@ -1,4 +1,6 @@
+import ReferenceEngine
 import SpecHarness
+import TinkerWire
 import TrainingClient
 
 /// The in-process reference with one fault switched on for every case it runs.

@@ -1,5 +1,6 @@
 import Autodiff
 import Testing
+import TinkerWire
 import TrainingClient
 
 /// The fault switch itself: on only inside `injecting`, inherited by child tasks, and it

@@ -1,5 +1,6 @@
 import Foundation
 import SpecHarness
+import TinkerWire
 import TrainingClient
 
 /// How the shipped suite fared against one broken reference.

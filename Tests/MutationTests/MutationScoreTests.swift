@@ -1,6 +1,7 @@
 import Foundation
 import SpecHarness
 import Testing
+import TinkerWire
 import TrainingClient
 
 /// Mutation testing of the suite itself: the reference broken one rule at a time must fail

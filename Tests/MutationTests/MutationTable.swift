@@ -1,3 +1,4 @@
+import TinkerWire
 import TrainingClient
 
 /// The mutation table: each fault, its area, and the cases that caught it.

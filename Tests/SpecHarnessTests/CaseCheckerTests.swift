@@ -1,5 +1,5 @@
 import Testing
-import TrainingClient
+import TinkerWire
 @testable import SpecHarness
 
 /// The checker judged on observations built by hand, so each rule is seen failing.

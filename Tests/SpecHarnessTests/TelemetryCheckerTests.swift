@@ -1,5 +1,5 @@
 import Testing
-import TrainingClient
+import TinkerWire
 @testable import SpecHarness
 
 /// The telemetry rules seen passing on a correct event stream and failing on each kind of wrong one.

@@ -1,6 +1,7 @@
 import Autodiff
 import Foundation
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 /// A way a call can fail after its forward pass.

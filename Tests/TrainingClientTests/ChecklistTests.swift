@@ -1,6 +1,7 @@
 import Autodiff
 import Foundation
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 /// The seven tests of the structured-regularizers checklist.

@@ -1,5 +1,6 @@
 import Autodiff
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 /// Semantics section 5: contributions, regularizer_total and loss_total.

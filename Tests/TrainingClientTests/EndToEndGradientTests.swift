@@ -1,6 +1,7 @@
 import Autodiff
 import Foundation
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 /// The client's linearized step on a real model: the parameter gradient the backend

@@ -1,5 +1,6 @@
 import Autodiff
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 /// Semantics section 9: the awaited call and the future form give the same results.

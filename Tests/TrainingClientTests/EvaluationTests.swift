@@ -1,5 +1,6 @@
 import Autodiff
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 /// What one fn saw when it was called.

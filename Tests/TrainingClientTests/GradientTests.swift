@@ -1,5 +1,6 @@
 import Autodiff
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 /// A term of a composed loss: its name, weight (nil for the base) and body.

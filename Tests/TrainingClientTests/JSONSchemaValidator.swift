@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TinkerWire
 
 /// Validates JSON documents against `docs/schema/metrics.schema.json` with Python's
 /// `jsonschema` package (draft 2020-12), run as a subprocess.

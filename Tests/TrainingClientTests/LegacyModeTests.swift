@@ -1,5 +1,6 @@
 import Autodiff
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 /// Semantics sections 1, 6 and 7 for legacy mode: a loss_fn alone behaves as tinker 0.7.0 did.

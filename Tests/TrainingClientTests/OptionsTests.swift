@@ -1,6 +1,7 @@
 import Autodiff
 import Foundation
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 /// Semantics section 12: grad norms, timeouts, max concurrency and telemetry.

@@ -1,5 +1,6 @@
 import Autodiff
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 /// Semantics sections 4-6: overflow from finite values is an error, and nothing is sent.

@@ -1,5 +1,6 @@
 import Autodiff
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 /// Semantics section 2: "café" (U+00E9) and "cafe\u{301}" are two names, as in Python.

@@ -2,6 +2,7 @@ import Autodiff
 import Foundation
 import Synchronization
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 // MARK: - Data and clients

@@ -1,5 +1,6 @@
 import Autodiff
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 /// A well-formed fn to put in regularizer dictionaries.

@@ -1,6 +1,7 @@
 import Autodiff
 import Foundation
 import Testing
+import TinkerWire
 @testable import TrainingClient
 
 /// Codable round-trips with JSON shaped as Python's tinker SDK writes it.

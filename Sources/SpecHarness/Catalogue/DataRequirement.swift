@@ -1,4 +1,4 @@
-import TrainingClient
+import TinkerWire
 
 /// What a catalogue entry needs of the datums it selects, so that `regspec validate` can
 /// reject a case whose data cannot serve its fns before any engine runs it.

@@ -1,5 +1,5 @@
 import Foundation
-import TrainingClient
+import TinkerWire
 
 /// Judges an observation against its case: what the case states, then the invariants every
 /// result must keep.

@@ -1,4 +1,4 @@
-import TrainingClient
+import TinkerWire
 
 /// Every tensor labelled float32 in a request the backend received holds float32 values.
 ///

@@ -1,4 +1,4 @@
-import TrainingClient
+import TinkerWire
 
 /// The properties every successful result keeps, whatever the case states.
 struct InvariantChecker {

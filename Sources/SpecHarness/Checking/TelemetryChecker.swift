@@ -1,4 +1,4 @@
-import TrainingClient
+import TinkerWire
 
 /// Judges the telemetry events an engine reported against the call's outcome (semantics
 /// section 12): a call starts and then stops or fails; each fn that ran starts once and then

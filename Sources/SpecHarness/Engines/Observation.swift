@@ -1,4 +1,4 @@
-import TrainingClient
+import TinkerWire
 
 /// What an engine saw when it ran a case: the outcome and every request its backend received.
 public struct Observation: Sendable {

@@ -1,5 +1,3 @@
-import TrainingClient
-
 /// One telemetry event an engine reported, in the terms of semantics section 12: per call
 /// and per fn, start, stop (value, contribution) and error.
 public struct TelemetryRecord: Sendable, Equatable {
@@ -36,23 +34,5 @@ public struct TelemetryRecord: Sendable, Equatable {
         self.contribution = contribution
         self.lossTotal = lossTotal
         self.errorKind = errorKind
-    }
-
-    /// The record of an event the reference client emitted; durations are not judged.
-    public init(_ event: TelemetryEvent) {
-        switch event {
-        case .callStarted(let mode, let fnCount):
-            self.init(event: .callStarted, mode: mode.rawValue, fnCount: fnCount)
-        case .fnStarted(let label):
-            self.init(event: .fnStarted, label: label)
-        case .fnStopped(let label, _, let value, let contribution):
-            self.init(event: .fnStopped, label: label, value: value, contribution: contribution)
-        case .fnFailed(let label, let error):
-            self.init(event: .fnFailed, label: label, errorKind: error.kind.rawValue)
-        case .callStopped(_, let lossTotal):
-            self.init(event: .callStopped, lossTotal: lossTotal)
-        case .callFailed:
-            self.init(event: .callFailed)
-        }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import TrainingClient
+import TinkerWire
 
 /// A forward-only reader of JSON bytes for the protocol's fast decoding paths.
 ///

@@ -1,5 +1,5 @@
 import OrderedCollections
-import TrainingClient
+import TinkerWire
 
 extension CaseInput {
     /// The fully resolved case as the protocol's `run` message carries it.

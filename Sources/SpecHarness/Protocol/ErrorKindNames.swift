@@ -1,4 +1,4 @@
-import TrainingClient
+import TinkerWire
 
 /// The language-neutral error kind names, as engines report them.
 enum ErrorKindNames {

@@ -1,6 +1,6 @@
 import Foundation
 import OrderedCollections
-import TrainingClient
+import TinkerWire
 
 /// Parses one JSON text, accepting `NaN`, `Infinity` and `-Infinity` as Python's `json` writes them.
 ///

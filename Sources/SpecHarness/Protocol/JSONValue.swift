@@ -1,5 +1,5 @@
 import OrderedCollections
-import TrainingClient
+import TinkerWire
 
 /// A JSON value, kept in key order, with NaN and infinities allowed as Python's `json` writes them.
 public enum JSONValue: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import OrderedCollections
-import TrainingClient
+import TinkerWire
 
 extension Observation {
     /// The observation as the protocol's `run` reply carries it.

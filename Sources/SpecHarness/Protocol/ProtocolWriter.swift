@@ -1,4 +1,4 @@
-import TrainingClient
+import TinkerWire
 
 /// Writes the protocol's two large messages, `run` and its reply, straight to bytes.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import TrainingClient
+import TinkerWire
 
 /// Decodes an engine's answer to `run` straight from its bytes into an `Observation`,
 /// without the `JSONValue` tree, `JSONReader` paths or per-number nodes.

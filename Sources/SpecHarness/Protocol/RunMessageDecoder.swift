@@ -1,4 +1,4 @@
-import TrainingClient
+import TinkerWire
 
 /// Decodes a `run` message straight from its bytes into a `CaseInput`, without the
 /// `JSONValue` tree: what `regspec serve` does for every case.

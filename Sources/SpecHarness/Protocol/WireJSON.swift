@@ -1,5 +1,5 @@
 import OrderedCollections
-import TrainingClient
+import TinkerWire
 
 /// Tinker's wire types as protocol JSON, both ways. Not Codable: numbers must keep NaN and
 /// infinities, and objects their key order.

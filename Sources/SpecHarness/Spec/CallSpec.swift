@@ -1,5 +1,5 @@
 import OrderedCollections
-import TrainingClient
+import TinkerWire
 
 /// The `forward_backward_custom` call a case makes.
 public struct CallSpec: Sendable {

@@ -1,4 +1,4 @@
-import TrainingClient
+import TinkerWire
 
 extension CaseDatum {
     /// The datum as a case is resolved (semantics section 10): its logprobs and its float32

@@ -1,5 +1,5 @@
 import Foundation
-import TrainingClient
+import TinkerWire
 
 /// Reads `.npy` files (NumPy's array format), so large logprobs and gradients need not be YAML.
 ///

@@ -1,4 +1,4 @@
-import TrainingClient
+import TinkerWire
 
 /// One conformance case, loaded, checked and resolved against its fixtures.
 public struct SpecCase: Sendable {

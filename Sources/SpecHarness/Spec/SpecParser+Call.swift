@@ -1,5 +1,5 @@
 import OrderedCollections
-import TrainingClient
+import TinkerWire
 
 extension SpecParser {
     static let callKeys = ["loss_fn", "regularizers", "options", "entry_point"]

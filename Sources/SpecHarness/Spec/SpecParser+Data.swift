@@ -1,5 +1,5 @@
 import Foundation
-import TrainingClient
+import TinkerWire
 
 extension SpecParser {
     static let datumKeys = ["tokens", "targets", "weights", "inputs", "logprobs", "model_input", "loss_fn_inputs"]

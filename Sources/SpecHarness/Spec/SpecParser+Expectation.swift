@@ -1,5 +1,5 @@
 import Foundation
-import TrainingClient
+import TinkerWire
 
 extension SpecParser {
     static let expectKeys = ["metrics", "absent", "gradient", "requests", "tolerance", "error"]

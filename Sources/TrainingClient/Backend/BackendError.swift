@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// A request a backend cannot serve. These describe a broken backend or request, not a bad loss.
 public enum BackendError: Error, Equatable, CustomStringConvertible {
     case unsupportedLossFunction(BackendLossFunction)

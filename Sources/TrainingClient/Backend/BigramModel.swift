@@ -1,4 +1,5 @@
 import Foundation
+import TinkerWire
 
 /// A tiny language model with real parameters: the next token's logits depend on the
 /// current token only, `logits = W[current]`, over a vocabulary of `vocabularySize`.

@@ -1,4 +1,5 @@
 import Foundation
+import TinkerWire
 
 /// A backend over a `BigramModel`: real logprobs, real parameter gradients accumulated
 /// across `forwardBackward` calls, and an Adam step that applies and clears them.

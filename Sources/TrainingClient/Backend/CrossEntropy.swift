@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// The arithmetic every `cross_entropy` backend shares.
 enum CrossEntropy {
     /// `sum(-weights * logprobs)` for one datum; absent weights count as ones, as in Tinker.

@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// A backend whose forward pass returns given logprobs, and which records every request.
 ///
 /// This is the backend of every conformance case: the case states the logprobs, and the

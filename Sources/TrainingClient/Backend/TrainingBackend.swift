@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// The server side of a training client: what `forwardBackwardCustom` talks to.
 ///
 /// Implementations own their state (parameters, accumulated gradients, request logs),
@@ -9,17 +11,6 @@ public protocol TrainingBackend: Sendable {
     func forwardBackward(_ data: [Datum], lossFn: BackendLossFunction) async throws -> ForwardBackwardOutput
     /// Applies and clears the accumulated gradients.
     func optimStep(_ parameters: AdamParameters) async throws
-}
-
-/// The loss a backend computes, named as on Tinker's wire.
-public struct BackendLossFunction: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
-    public var rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
-
-    /// `sum(-weights * logprobs)` over every target token.
-    public static let crossEntropy = BackendLossFunction(rawValue: "cross_entropy")
-
-    public var description: String { rawValue }
 }
 
 /// Adam's settings, as Tinker's `AdamParams`.

@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// A call submitted now and awaited later, like the Python SDK's `APIFuture`.
 public struct APIFuture<Value: Sendable>: Sendable {
     private let task: Task<Value, any Error>

@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// The checks made before any backend request, in the order the semantics fix.
 enum CallValidation {
     static let regularizerKeys: Set<String> = ["name", "weight", "fn"]

@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// Turns evaluated fns into the gradient sent to the backend and the structured metrics.
 enum Composition {
     /// Structured mode: `loss_total = base + sum(weight_i * value_i)`, its gradient

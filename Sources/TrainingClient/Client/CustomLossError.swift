@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// Why a `forwardBackwardCustom` call failed. When it is thrown, no backward request was sent.
 public struct CustomLossError: Error, Sendable, Equatable, CustomStringConvertible {
     public let kind: CustomLossErrorKind

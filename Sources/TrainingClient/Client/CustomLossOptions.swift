@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// Options beyond the checklist, as the Elixir port offers them. Defaults change nothing.
 public struct CustomLossOptions: Sendable {
     /// Adds `grad_norm` (and `grad_norm_weighted`) per fn and `total_grad_norm` to the metrics.

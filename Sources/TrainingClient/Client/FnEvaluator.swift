@@ -1,4 +1,5 @@
 import Autodiff
+import TinkerWire
 
 /// One fn of a call, as it will be evaluated.
 struct FnJob: Sendable {

@@ -1,4 +1,5 @@
 import Autodiff
+import TinkerWire
 
 /// A loss or regularizer body: `(data, logprobs) -> (loss, metrics)`, sync or async.
 ///

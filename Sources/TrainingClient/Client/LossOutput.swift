@@ -1,4 +1,5 @@
 import Autodiff
+import TinkerWire
 
 /// What a loss function returns: its loss and its own metrics.
 public struct LossOutput: Sendable {

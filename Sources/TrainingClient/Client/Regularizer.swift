@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// A named, weighted term added to the loss: `loss_total = base + sum(weight * value)`.
 public struct Regularizer: Sendable {
     public var name: String

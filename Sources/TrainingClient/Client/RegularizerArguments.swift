@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// A regularizer written as a dictionary, as Python callers write `{"fn": ..., "weight": ..., "name": ...}`.
 ///
 /// Unlike `Regularizer` it can be malformed (a key missing, a value of the wrong type, an

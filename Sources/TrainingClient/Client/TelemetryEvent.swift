@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// Something that happened during a call, for logs, metrics or traces.
 public enum TelemetryEvent: Sendable, Equatable {
     case callStarted(mode: CallMode, fnCount: Int)

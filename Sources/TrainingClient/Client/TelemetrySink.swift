@@ -1,4 +1,5 @@
 import Synchronization
+import TinkerWire
 
 /// Receives telemetry events. Called from concurrent fns, so it must be thread-safe.
 public protocol TelemetrySink: Sendable {

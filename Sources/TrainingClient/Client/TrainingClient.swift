@@ -1,4 +1,5 @@
 import Autodiff
+import TinkerWire
 
 /// A Tinker-style training client whose custom-loss call supports structured regularizers.
 public struct TrainingClient: Sendable {

@@ -1,5 +1,6 @@
 import Autodiff
 import OrderedCollections
+import TinkerWire
 
 /// The bodies of the faults whose hook would not fit on one line where it is called.
 ///

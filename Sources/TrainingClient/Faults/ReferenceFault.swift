@@ -1,4 +1,5 @@
 import Synchronization
+import TinkerWire
 
 /// One deliberate bug in the reference client, for measuring whether the conformance suite
 /// catches it (mutation testing, `docs/mutation.md`).

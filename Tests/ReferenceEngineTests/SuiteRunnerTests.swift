@@ -1,5 +1,6 @@
+import ReferenceEngine
 import Testing
-import TrainingClient
+import TinkerWire
 @testable import SpecHarness
 
 /// Engines that misbehave in one way each, to show every case is still accounted for.

@@ -1,11 +1,12 @@
-import OrderedCollections
+import SpecHarness
+import TinkerWire
 import TrainingClient
 
 /// Runs cases in process against the Swift reference client and a fixed-logprobs backend.
 public struct ReferenceEngine: Engine {
-    public let catalogue: Catalogue
+    public let catalogue: ReferenceCatalogue
 
-    public init(catalogue: Catalogue = .standard) {
+    public init(catalogue: ReferenceCatalogue = .standard) {
         self.catalogue = catalogue
     }
 
@@ -49,7 +50,7 @@ public struct ReferenceEngine: Engine {
         }
         return Observation(
             outcome: outcome, forwardRequests: await backend.forwardRequests,
-            backwardRequests: await backend.forwardBackwardRequests, telemetry: telemetry.events.map(TelemetryRecord.init))
+            backwardRequests: await backend.forwardBackwardRequests, telemetry: telemetry.events.map(TelemetryRecord.init(referenceEvent:)))
     }
 
     private func arguments(for entry: RegularizerEntrySpec) -> RegularizerArguments {

@@ -1,16 +1,18 @@
 import Autodiff
+import SpecHarness
+import TinkerWire
 import TrainingClient
 
-extension Catalogue {
+extension ReferenceCatalogue {
     /// Deliberately broken fns, for the error cases.
-    static let faults: [CatalogueEntry] = [
-        CatalogueEntry(name: "raises", parameters: ["message": .string]) { inputs in
+    static let faults: [CatalogueImplementation] = [
+        CatalogueImplementation(name: "raises") { inputs in
             throw CatalogueFnError(inputs.string("message", default: "regularizer failed"))
         },
-        CatalogueEntry(name: "non_scalar", parameters: [:]) { inputs in
+        CatalogueImplementation(name: "non_scalar") { inputs in
             LossOutput(loss: try inputs.allLogprobs())
         },
-        CatalogueEntry(name: "bad_metrics", parameters: ["type": .choice(["string", "list", "none", "tensor"])]) { inputs in
+        CatalogueImplementation(name: "bad_metrics") { inputs in
             let bad: CustomMetricValue
             switch inputs.string("type", default: "string") {
             case "list": bad = .list([1.0, 2.0])

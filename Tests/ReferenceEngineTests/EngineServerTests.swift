@@ -1,4 +1,6 @@
+import ReferenceEngine
 import Testing
+import TinkerWire
 @testable import SpecHarness
 
 @Suite("regspec serve's message handling")

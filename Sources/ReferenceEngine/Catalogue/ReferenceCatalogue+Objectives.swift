@@ -1,11 +1,13 @@
 import Autodiff
+import SpecHarness
+import TinkerWire
 import TrainingClient
 import Foundation
 
-extension Catalogue {
+extension ReferenceCatalogue {
     /// The losses real users write: NLL, KL to a reference, DPO, top-K reverse KL.
-    static let objectives: [CatalogueEntry] = [
-        CatalogueEntry(name: "weighted_nll", parameters: ["normalize": .bool], requirements: [.input("weights")]) { inputs in
+    static let objectives: [CatalogueImplementation] = [
+        CatalogueImplementation(name: "weighted_nll") { inputs in
             var total = Tensor(scalar: 0)
             var weightSum = 0.0
             let normalize = inputs.bool("normalize", default: false)
@@ -16,9 +18,7 @@ extension Catalogue {
             }
             return LossOutput(loss: normalize ? total / weightSum : total)
         },
-        CatalogueEntry(
-            name: "kl_to_reference", parameters: ["estimator": .choice(["k1", "k2", "k3"])], requirements: [.input("ref_logprobs")]
-        ) { inputs in
+        CatalogueImplementation(name: "kl_to_reference") { inputs in
             let references = try inputs.logprobs.indices.map { try inputs.input("ref_logprobs", of: $0) }
             let estimator = inputs.string("estimator", default: "k3")
             let loss: Tensor
@@ -37,15 +37,10 @@ extension Catalogue {
             }
             return LossOutput(loss: loss, metrics: ["kl/\(estimator)": .number(try loss.item())])
         },
-        CatalogueEntry(
-            name: "dpo", parameters: ["beta": .number],
-            requirements: [.pairs, .input("ref_logprobs"), .optionalInput("weights")]
-        ) { inputs in
+        CatalogueImplementation(name: "dpo") { inputs in
             try directPreference(inputs)
         },
-        CatalogueEntry(
-            name: "reverse_kl_topk", parameters: [:], requirements: [.multiTarget, .input("weights"), .positiveInput("weights")]
-        ) { inputs in
+        CatalogueImplementation(name: "reverse_kl_topk") { inputs in
             var total = Tensor(scalar: 0)
             var positions = 0
             for index in inputs.logprobs.indices {

@@ -1,6 +1,7 @@
 import Foundation
+import ReferenceEngine
 import Testing
-import TrainingClient
+import TinkerWire
 @testable import SpecHarness
 
 /// Semantics section 10: one precision model. A resolved case holds its logprobs and float32

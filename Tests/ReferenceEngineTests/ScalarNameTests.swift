@@ -1,5 +1,6 @@
+import ReferenceEngine
 import Testing
-import TrainingClient
+import TinkerWire
 @testable import SpecHarness
 
 /// Semantics section 2: names and metric keys are compared as Unicode scalars, so "café"

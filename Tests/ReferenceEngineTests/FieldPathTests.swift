@@ -1,5 +1,6 @@
+import ReferenceEngine
 import Testing
-import TrainingClient
+import TinkerWire
 @testable import SpecHarness
 
 /// Tolerance and `absent` paths: every key can be named, a path that names nothing is

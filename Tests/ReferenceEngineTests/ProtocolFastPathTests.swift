@@ -1,6 +1,7 @@
 import Foundation
+import ReferenceEngine
 import Testing
-import TrainingClient
+import TinkerWire
 @testable import SpecHarness
 
 /// The protocol's fast paths say exactly what the `JSONValue` tree path says: the same bytes

@@ -1,0 +1,46 @@
+// docs/embedding.md shows this file verbatim: change both together.
+import ReferenceEngine
+import RegSpecSuite
+import SpecHarness
+import Testing
+
+/// The shipped suite (specs/ and fixtures/, compiled into `RegSpecSuite`), loaded once.
+let conformanceSuite: (cases: [SpecCase], problems: [String]) = {
+    do {
+        let loaded = SpecLoader().load(paths: [try BundledSuite.specsDirectory()])
+        return (loaded.cases, loaded.diagnostics.map(\.description))
+    } catch {
+        return ([], ["\(error)"])
+    }
+}()
+
+/// The engine under test: put your own `Engine` conformance here.
+let engineUnderTest: any Engine = ReferenceEngine()
+
+@Suite("RegSpec conformance")
+struct ConformanceTests {
+    @Test("the suite loads")
+    func suiteLoads() {
+        #expect(conformanceSuite.problems.isEmpty, "\(conformanceSuite.problems)")
+        #expect(!conformanceSuite.cases.isEmpty)
+    }
+
+    /// One test per case, named by its id; a failure lists every mismatch.
+    @Test("case", arguments: conformanceSuite.cases)
+    func conforms(_ specCase: SpecCase) async throws {
+        let description = try await engineUnderTest.describe()
+        let report = await SuiteRunner(engine: engineUnderTest).run([specCase], description: description)
+        let result = try #require(report.results.first)
+        switch result.outcome {
+        case .passed:
+            break
+        case .skipped(let reason):
+            // A case needing a capability the engine does not declare is not run.
+            print("\(specCase.id) skipped: \(reason)")
+        case .failed(let mismatches):
+            Issue.record("\(specCase.location): \(mismatches.map(\.description).joined(separator: "\n"))")
+        case .errored(let message):
+            Issue.record("\(specCase.location): the engine broke: \(message)")
+        }
+    }
+}
