@@ -14,8 +14,23 @@ let conformanceSuite: (cases: [SpecCase], problems: [String]) = {
     }
 }()
 
-/// The engine under test: put your own `Engine` conformance here.
-let engineUnderTest: any Engine = ReferenceEngine()
+/// Your implementation behind the `Engine` protocol: take the case's data (what the backend
+/// serves) and call, make the call on your client, and report what happened. This one hands
+/// each case to the Swift reference, so the example passes as shipped.
+struct MyClientEngine: Engine {
+    let reference = ReferenceEngine()
+
+    func describe() async throws -> EngineDescription {
+        // The capabilities you declare decide which cases run; the rest are skipped.
+        EngineDescription(name: "my-client", language: "swift", version: "1.0", capabilities: Set(Capability.all))
+    }
+
+    func run(_ input: CaseInput) async throws -> Observation {
+        await reference.run(input)
+    }
+}
+
+let engineUnderTest: any Engine = MyClientEngine()
 
 @Suite("RegSpec conformance")
 struct ConformanceTests {
