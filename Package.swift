@@ -39,10 +39,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The shipped specs/ and fixtures/, compiled in (tools/embed_suite.py), so `regspec run`
+        // without a path works from any directory and a copied binary needs nothing beside it.
+        .target(name: "RegSpecSuite", swiftSettings: strictSettings),
         .executableTarget(
             name: "regspec",
             dependencies: [
-                "SpecHarness",
+                "SpecHarness", "RegSpecSuite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -58,7 +61,8 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"], swiftSettings: strictSettings),
         .testTarget(name: "TrainingClientTests", dependencies: ["TrainingClient"], swiftSettings: strictSettings),
         .testTarget(name: "SpecHarnessTests", dependencies: ["SpecHarness"], swiftSettings: strictSettings),
-        .testTarget(name: "RegspecCLITests", dependencies: ["regspec"], swiftSettings: strictSettings),
+        // The fixtures are scripts the tests run by path, not resources.
+        .testTarget(name: "RegspecCLITests", dependencies: ["regspec"], exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(name: "MutationTests", dependencies: ["SpecHarness", "TrainingClient"], swiftSettings: strictSettings),
     ]
 )

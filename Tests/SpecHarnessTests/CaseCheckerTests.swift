@@ -82,6 +82,9 @@ struct CaseCheckerTests {
         let mismatches = CaseChecker(specCase).check(correctObservation(of: specCase, weights: [0.5, 0.5]))
         #expect(mismatches.map(\.path) == ["gradient[0]"])
         #expect(mismatches.first?.message.contains("mismatched elements: 2 / 2") == true)
+        // The worst element as data for reports: expected 0.5, actual -weight = -0.5.
+        #expect(mismatches.first?.expected == 0.5 && mismatches.first?.actual == -0.5)
+        #expect(mismatches.first?.allowed.map { $0 > 0 } == true)
     }
 
     @Test("a backward request with extra inputs breaks the linearization invariant")

@@ -97,7 +97,7 @@ struct SuiteRunnerTests {
         #expect(try CaseSelection(idPattern: "^beta/").apply(to: cases).map(\.id) == ["beta/two"])
         #expect(try CaseSelection(tags: ["checklist"]).apply(to: cases).map(\.id) == ["alpha/one"])
         #expect(try CaseSelection(excludedTags: ["slow"]).apply(to: cases).map(\.id) == ["alpha/one"])
-        #expect(try CaseSelection(caseID: "beta/two").apply(to: cases).map(\.id) == ["beta/two"])
+        #expect(try CaseSelection(caseIDs: ["beta/two"]).apply(to: cases).map(\.id) == ["beta/two"])
         #expect(throws: SelectionError.self) { try CaseSelection(idPattern: "([").apply(to: cases) }
     }
 }

@@ -104,7 +104,8 @@ public struct CaseChecker: Sendable {
             if !tolerance.accepts(value, expected: number) {
                 let difference = ArrayComparison.format(abs(value - number))
                 mismatches.append(Mismatch(
-                    name, "expected \(ArrayComparison.format(number)), actual \(ArrayComparison.format(value)) (difference \(difference), allowed \(ArrayComparison.format(tolerance.allowance(for: number))), \(tolerance))"))
+                    name, "expected \(ArrayComparison.format(number)), actual \(ArrayComparison.format(value)) (difference \(difference), allowed \(ArrayComparison.format(tolerance.allowance(for: number))), \(tolerance))",
+                    expected: number, actual: value, allowed: tolerance.allowance(for: number)))
             }
         case (.object(let children, _), .object(let object)?):
             for child in children {
@@ -133,8 +134,12 @@ public struct CaseChecker: Sendable {
                 continue
             }
             let sent = weights.data.map { -$0 }
-            if let summary = ArrayComparison(actual: sent, expected: row.values, tolerance: tolerance).mismatchSummary() {
-                mismatches.append(Mismatch("gradient[\(index)]", summary + " (actual = -weights sent)"))
+            let comparison = ArrayComparison(actual: sent, expected: row.values, tolerance: tolerance)
+            if let summary = comparison.mismatchSummary() {
+                let worst = comparison.worstElement()
+                mismatches.append(Mismatch(
+                    "gradient[\(index)]", summary + " (actual = -weights sent)", expected: worst?.expected, actual: worst?.actual,
+                    allowed: worst?.allowed))
             }
         }
         return mismatches

@@ -88,7 +88,9 @@ struct InvariantChecker {
         }
         func near(_ actual: Double, _ expected: Double, _ path: String, _ rule: String) {
             if !tolerance.accepts(actual, expected: expected) {
-                mismatches.append(Mismatch(path, "\(rule): expected \(expected), actual \(actual) (\(tolerance))"))
+                mismatches.append(Mismatch(
+                    path, "\(rule): expected \(expected), actual \(actual) (\(tolerance))",
+                    expected: expected, actual: actual, allowed: tolerance.allowance(for: expected), rule: rule))
             }
         }
         let tracksNorms = call.options.trackGradNorms

@@ -1,42 +1,59 @@
-import OrderedCollections
+import Foundation
 
-/// A machine-readable report: the engine, the totals and every case with its details.
+/// The JSON report: `ReportDocument` as docs/report-format.md describes it.
 public struct JSONReporter: Reporter {
     public init() {}
 
-    public func render(_ report: RunReport) -> String {
-        var totals: OrderedDictionary<String, JSONValue> = [:]
-        for status in CaseResult.Status.allCases { totals[status.rawValue] = .integer(report.count(status)) }
-        let cases: [JSONValue] = report.results.map { result in
-            var entry: OrderedDictionary<String, JSONValue> = [
-                "id": .string(result.caseID),
-                "suite": .string(result.suite),
-                "summary": .string(result.summary),
-                "status": .string(result.status.rawValue),
-                "file": .string(result.location.file),
-                "line": .integer(result.location.line),
-                "duration_seconds": .number(result.duration.seconds),
-            ]
-            if let reason = result.expectedFailure { entry["expected_failure"] = .string(reason) }
-            switch result.outcome {
-            case .passed: break
-            case .failed(let mismatches):
-                entry["mismatches"] = .array(mismatches.map { ["path": .string($0.path), "message": .string($0.message)] })
-            case .errored(let message): entry["message"] = .string(message)
-            case .skipped(let reason): entry["reason"] = .string(reason)
-            }
-            return .object(entry)
-        }
-        let document: JSONValue = [
-            "engine": [
-                "name": .string(report.engine.name), "language": .string(report.engine.language),
-                "version": .string(report.engine.version),
-                "capabilities": .array(report.engine.capabilities.sorted().map(JSONValue.string)),
-            ],
-            "totals": .object(totals),
-            "duration_seconds": .number(report.duration.seconds),
-            "cases": .array(cases),
-        ]
-        return document.serialized() + "\n"
+    public func render(_ document: ReportDocument) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        guard let data = try? encoder.encode(document) else { return "{}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
+}
+
+extension ReportDocument {
+    /// Reads a saved JSON report.
+    /// - Throws: `ReportReadError` naming the file and what is wrong with it.
+    public static func read(from path: String) throws(ReportReadError) -> ReportDocument {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ReportReadError(path: path, reason: "cannot read it; check the path (a JSON report written by `regspec run --report json:FILE`)")
+        }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let document: ReportDocument
+        do {
+            document = try decoder.decode(ReportDocument.self, from: data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw ReportReadError(path: path, reason: "missing \(Self.describe(context.codingPath + [key])); is it a regspec JSON report?")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw ReportReadError(path: path, reason: "\(Self.describe(context.codingPath)) has the wrong type")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw ReportReadError(path: path, reason: context.codingPath.isEmpty ? "not valid JSON" : "\(Self.describe(context.codingPath)) is invalid")
+        } catch {
+            throw ReportReadError(path: path, reason: "not a regspec JSON report")
+        }
+        guard document.format == formatName else {
+            throw ReportReadError(path: path, reason: "its format is '\(document.format)', not '\(formatName)'")
+        }
+        guard document.formatVersion <= currentFormatVersion else {
+            throw ReportReadError(
+                path: path, reason: "it has format_version \(document.formatVersion); this regspec reads up to \(currentFormatVersion), upgrade it")
+        }
+        return document
+    }
+
+    private static func describe(_ path: [any CodingKey]) -> String {
+        let text = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return text.isEmpty ? "the document" : "`" + String(text.drop { $0 == "." }) + "`"
+    }
+}
+
+/// A saved report that cannot be read.
+public struct ReportReadError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+
+    public var description: String { "error: \(path): \(reason)" }
 }

@@ -13,10 +13,13 @@ public struct SuiteRunner: Sendable {
     }
 
     /// Runs `cases` and returns their results in the same order.
-    /// - Parameter progress: called as each case finishes, in completion order.
+    /// - Parameters:
+    ///   - progress: called as each case finishes, in completion order.
+    ///   - shouldStop: asked before each case starts; true leaves the rest unrun (`-x`, `--max-fail`).
     public func run(
         _ cases: [SpecCase], description: EngineDescription,
-        progress: @Sendable (CaseResult) -> Void = { _ in }
+        progress: @Sendable (CaseResult) -> Void = { _ in },
+        shouldStop: @Sendable () -> Bool = { false }
     ) async -> RunReport {
         let clock = ContinuousClock()
         let start = clock.now
@@ -24,7 +27,10 @@ public struct SuiteRunner: Sendable {
         await withTaskGroup(of: (Int, CaseResult).self) { group in
             var next = 0
             func startNext() {
-                guard next < cases.count else { return }
+                guard next < cases.count, !shouldStop() else {
+                    next = cases.count
+                    return
+                }
                 let index = next
                 next += 1
                 group.addTask { (index, await run(cases[index], description: description)) }

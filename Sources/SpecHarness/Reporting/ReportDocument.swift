@@ -1,0 +1,171 @@
+import Foundation
+
+/// The versioned JSON report (docs/report-format.md, docs/schema/report.schema.json): everything
+/// a run produced, self-describing enough that every other format is rendered from it alone and
+/// that saved reports can be merged, compared and diffed later.
+public struct ReportDocument: Sendable, Codable, Equatable {
+    /// Bumped when a field changes meaning or goes away; new optional fields keep the version.
+    public static let currentFormatVersion = 1
+    public static let formatName = "regspec-report"
+
+    public var format: String = ReportDocument.formatName
+    public var formatVersion: Int = ReportDocument.currentFormatVersion
+    public var harness: HarnessIdentity
+    public var suite: SuiteIdentity
+    public var engine: EngineIdentity
+    public var selection: SelectionRecord
+    /// When the run started, ISO 8601 in UTC.
+    public var startedAt: String
+    /// Wall time of the whole run, engine start-up included.
+    public var durationSeconds: Double
+    /// The machine the run happened on.
+    public var hostname: String
+    /// The run was interrupted: only the cases listed ran.
+    public var incomplete: Bool
+    public var totals: [String: Int]
+    public var cases: [CaseRecord]
+    /// Problems in the spec files that stopped the run before any case ran.
+    public var problems: [ProblemRecord]
+
+    public init(
+        harness: HarnessIdentity = HarnessIdentity(), suite: SuiteIdentity, engine: EngineIdentity,
+        selection: SelectionRecord = SelectionRecord(), startedAt: String, durationSeconds: Double,
+        hostname: String = "", incomplete: Bool = false, cases: [CaseRecord], problems: [ProblemRecord] = []
+    ) {
+        self.harness = harness
+        self.suite = suite
+        self.engine = engine
+        self.selection = selection
+        self.startedAt = startedAt
+        self.durationSeconds = durationSeconds
+        self.hostname = hostname
+        self.incomplete = incomplete
+        self.cases = cases
+        self.problems = problems
+        self.totals = ReportDocument.totals(of: cases)
+    }
+
+    /// Counts per status, every status present (zero when none).
+    public static func totals(of cases: [CaseRecord]) -> [String: Int] {
+        var totals: [String: Int] = [:]
+        for status in CaseResult.Status.allCases { totals[status.rawValue] = cases.filter { $0.status == status }.count }
+        return totals
+    }
+
+    public func count(_ status: CaseResult.Status) -> Int { cases.filter { $0.status == status }.count }
+
+    /// `N passed, N failed, N errored, N skipped`, with `, N xfailed, N xpassed` when there are any.
+    public var summaryLine: String {
+        var statuses: [CaseResult.Status] = [.passed, .failed, .errored, .skipped]
+        if count(.xfailed) + count(.xpassed) > 0 { statuses += [.xfailed, .xpassed] }
+        var line = statuses.map { "\(count($0)) \($0.rawValue)" }.joined(separator: ", ")
+        if !problems.isEmpty { line = "\(problems.count) problem(s) in the spec files, nothing run" }
+        if incomplete { line += " (incomplete: the run was interrupted)" }
+        return line
+    }
+
+    /// Whether CI should go green.
+    public var succeeded: Bool {
+        problems.isEmpty && !incomplete && count(.failed) == 0 && count(.errored) == 0 && count(.xpassed) == 0
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, formatVersion = "format_version", harness, suite, engine, selection
+        case startedAt = "started_at", durationSeconds = "duration_seconds", hostname, incomplete, totals, cases, problems
+    }
+}
+
+/// Which harness wrote a report.
+public struct HarnessIdentity: Sendable, Codable, Equatable {
+    public var name: String
+    public var version: String
+
+    public init(name: String = "regspec", version: String = RegSpecVersion.current) {
+        self.name = name
+        self.version = version
+    }
+}
+
+/// Which suite ran: its version number and a hash of the spec files' contents, so two reports
+/// say whether they ran the same cases with the same expectations.
+public struct SuiteIdentity: Sendable, Codable, Equatable {
+    public var version: String
+    /// `sha256:` and the hex digest of the spec files (see `SuiteHash`).
+    public var contentHash: String
+    /// The spec files, as given on the command line.
+    public var files: [String]
+
+    public init(version: String = RegSpecVersion.suite, contentHash: String = "", files: [String] = []) {
+        self.version = version
+        self.contentHash = contentHash
+        self.files = files
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, contentHash = "content_hash", files
+    }
+}
+
+/// The implementation under test, as it described itself, plus the label the user gave it.
+public struct EngineIdentity: Sendable, Codable, Equatable {
+    /// The label in tables: `--engine-name`, or the engine's own name.
+    public var label: String
+    public var name: String
+    public var language: String
+    public var version: String
+    public var capabilities: [String]
+    /// The `--engine-command`, when the engine is a process.
+    public var command: String?
+
+    public init(label: String? = nil, name: String, language: String, version: String, capabilities: [String], command: String? = nil) {
+        self.label = label ?? name
+        self.name = name
+        self.language = language
+        self.version = version
+        self.capabilities = capabilities.sorted()
+        self.command = command
+    }
+
+    public init(_ description: EngineDescription, label: String? = nil, command: String? = nil) {
+        self.init(
+            label: label, name: description.name, language: description.language, version: description.version,
+            capabilities: Array(description.capabilities), command: command)
+    }
+}
+
+/// What the run selected, so a report can be re-run or its shards merged.
+public struct SelectionRecord: Sendable, Codable, Equatable {
+    public var filter: String?
+    public var tags: [String]
+    public var excludedTags: [String]
+    public var caseIDs: [String]
+    /// `I/N`, when the run was one shard.
+    public var shard: String?
+
+    public init(filter: String? = nil, tags: [String] = [], excludedTags: [String] = [], caseIDs: [String] = [], shard: String? = nil) {
+        self.filter = filter
+        self.tags = tags
+        self.excludedTags = excludedTags
+        self.caseIDs = caseIDs
+        self.shard = shard
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case filter, tags, excludedTags = "excluded_tags", caseIDs = "case_ids", shard
+    }
+}
+
+/// A spec-file problem found while loading.
+public struct ProblemRecord: Sendable, Codable, Equatable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var message: String
+
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+}
