@@ -3,7 +3,7 @@
 
 enum EmbeddedSuite {
     /// SHA-256 over every path and text below: names the extracted copy.
-    static let digest = "51e9f9d6ce929c3c2cd648c3945efaf5e14925c80970f0b6bc70f5f79322ac92"
+    static let digest = "0c5924cbb62cfbd9281c78f0613c16f41ec824f582da8cfa724878a1ad1e8964"
 
     /// (path relative to the repository, contents), in path order.
     static let files: [(path: String, text: String)] = [
@@ -2367,6 +2367,53 @@ cases:
       error: {kind: missing_loss, message: "(?is)(?=.*loss_fn)(?=.*regularizers)"}
       requests: {forward: 0, backward: 0}
 
+  - id: options/future-grad-norms
+    summary: The future form honours track_grad_norms like the awaited call
+    tags: [future, grad-norms]
+    covers:
+      rules: [entry-points.future, options.grad-norms]
+    # By hand: the call of options/grad-norms-by-hand, whose numbers are worked
+    # there (grad norms sqrt(3) and sqrt(3)/3, both weighted to 0.8660254037844386,
+    # composed gradient 0 everywhere), submitted through the future form.
+    # (tools/oracle agrees.)
+    data: {fixture: datasets/single.yaml}
+    call:
+      regularizers:
+        - {name: total, weight: 0.5, fn: sum}
+        - {name: average, weight: -1.5, fn: mean}
+      options: {track_grad_norms: true}
+      entry_point: future
+    expect:
+      metrics:
+        loss_total: 0.0
+        regularizer_total: 0.0
+        total_grad_norm: 0.0
+        regularizers:
+          total: {value: -4.164, weight: 0.5, contribution: -2.082, grad_norm: 1.7320508075688772, grad_norm_weighted: 0.8660254037844386}
+          average: {value: -1.388, weight: -1.5, contribution: 2.082, grad_norm: 0.5773502691896257, grad_norm_weighted: 0.8660254037844386}
+      gradient:
+        - [0.0, 0.0, 0.0]
+      requests: {forward: 1, backward: 1}
+
+  - id: options/future-timeout
+    summary: The future form cancels an async fn past timeout_ms like the awaited call
+    tags: [future, timeout, async, error]
+    covers:
+      rules: [entry-points.future, options.timeout, result.atomicity]
+    # By hand: the call of options/timeout (a 3000 ms async fn against a 50 ms
+    # timeout) through the future form: the same timeout error, naming the slow
+    # fn, and no backward request. (tools/oracle agrees.)
+    call:
+      loss_fn: weighted_nll
+      regularizers:
+        - {name: l2, weight: 0.01, fn: sum_of_squares}
+        - {name: slow_judge, weight: 0.1, fn: {name: variance, async: true, delay_ms: 3000}}
+      options: {timeout_ms: 50}
+      entry_point: future
+    expect:
+      error: {kind: timeout, label: slow_judge}
+      requests: {forward: 1, backward: 0}
+
 """#),
         ("specs/real-losses.yaml", #"""
 # yaml-language-server: $schema=../docs/schema/spec.schema.json
@@ -3162,6 +3209,39 @@ cases:
         - {name: l2, weight: 0.01}
     expect:
       error: {kind: invalid_regularizer}
+      requests: {forward: 0, backward: 0}
+
+  - id: validation/missing-weight-before-unknown-key
+    summary: Within one entry a missing weight is reported, not the unknown key beside it
+    tags: [error, validation, order]
+    covers:
+      rules: [validation.order, validation.regularizer-weight, validation.regularizer-unknown-key]
+    # By hand: semantics section 2 checks an entry's name, then its weight, then
+    # its fn, then unknown keys, and reports the first failure; entry 0 has no
+    # weight and an unknown key 'scale', so the message is about the weight and
+    # does not name 'scale'. (tools/oracle agrees.)
+    call:
+      regularizers:
+        - {name: kl, fn: kl_to_reference, scale: 2.0}
+    expect:
+      error: {kind: invalid_regularizer, message: "(?is)^(?!.*scale)(?=.*\\b0\\b)(?=.*kl)(?=.*weight)"}
+      requests: {forward: 0, backward: 0}
+
+  - id: validation/duplicate-name-before-bad-weight
+    summary: A repeated name is reported before a bad weight of the same entry
+    tags: [error, validation, order]
+    covers:
+      rules: [validation.order, validation.regularizer-duplicate, validation.regularizer-weight]
+    # By hand: within an entry the name (and its repetition) is checked before
+    # the weight (semantics section 2); entry 1 repeats 'l2' and has a string
+    # weight, so the message names index 1 and 'l2' and says nothing of the
+    # weight. (tools/oracle agrees.)
+    call:
+      regularizers:
+        - {name: l2, weight: 0.01, fn: sum_of_squares}
+        - {name: l2, weight: heavy, fn: sum}
+    expect:
+      error: {kind: invalid_regularizer, message: "(?is)^(?!.*weight)(?=.*\\b1\\b)(?=.*l2)"}
       requests: {forward: 0, backward: 0}
 
 """#),
