@@ -17,9 +17,10 @@ reports its case's outcome from that JSON report (docs/report-format.md):
     skipped  -> skipped, with the capability reason
     xfailed / xpassed (--regspec-expected-failures FILE) -> xfail(strict=True): XFAIL / XPASS(strict)
 
-Under pytest-xdist each worker runs the harness for the selected cases of one spec suite at a
-time, when it reaches that suite's first item (`--dist loadgroup` sends whole suites to one
-worker, since each item carries `xdist_group(<suite>)`).
+Under pytest-xdist each worker is a session of its own: it runs the harness once, with its own
+engine, for every selected case (xdist decides which items a worker reports only as the run
+goes, so a worker cannot ask the harness for just its share), and reports the items it is
+given. Parallelism on the engine side is the harness's: `--regspec-jobs N`.
 """
 
 from __future__ import annotations
@@ -185,7 +186,6 @@ class HarnessError(Exception):
 class RegSpecSession:
     settings: Settings
     workdir: str
-    distributed: bool
     outcomes: dict[str, dict] = field(default_factory=dict)
     runs: list[tuple[list[str], str]] = field(default_factory=list)  # (case ids, closing line)
     engine: dict | None = None
@@ -202,20 +202,11 @@ class RegSpecSession:
         return listing.get("suite", {}), listing.get("cases", [])
 
     def outcome(self, item: "RegSpecItem") -> dict:
-        """The harness's record of the item's case, running the harness for its batch first if needed."""
+        """The harness's record of the item's case; the first call runs the harness for every selected case."""
         if item.case_id not in self.outcomes:
-            self._run([other for other in self._batch(item)])
+            selected = [other for other in item.session.items if isinstance(other, RegSpecItem) and other.case_id not in self.outcomes]
+            self._run(selected if item in selected else [item, *selected])
         return self.outcomes[item.case_id]
-
-    def _batch(self, item: "RegSpecItem") -> list["RegSpecItem"]:
-        """The selected items still without an outcome: all of them, or (under xdist) those of the item's suite."""
-        batch = [
-            other
-            for other in item.session.items
-            if isinstance(other, RegSpecItem) and other.case_id not in self.outcomes
-            and (not self.distributed or other.case["suite"] == item.case["suite"])
-        ]
-        return batch if item in batch else [item, *batch]
 
     def _run(self, items: list["RegSpecItem"]) -> None:
         ids = list(dict.fromkeys(i.case_id for i in items))
@@ -287,8 +278,6 @@ class RegSpecItem(pytest.Item):
         self.add_marker("regspec")
         for tag in case.get("tags", []):
             self.add_marker(tag)
-        if self.config.pluginmanager.hasplugin("xdist"):
-            self.add_marker(pytest.mark.xdist_group(case.get("suite", "regspec")))
         self.user_properties.append(("regspec_location", f"{case.get('file')}:{case.get('line')}"))
 
     def setup(self) -> None:
@@ -356,9 +345,7 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = _settings(config)
     if settings is None:
         return
-    workdir = tempfile.mkdtemp(prefix="regspec-pytest-")
-    distributed = hasattr(config, "workerinput")
-    config.stash[_KEY] = RegSpecSession(settings=settings, workdir=workdir, distributed=distributed)
+    config.stash[_KEY] = RegSpecSession(settings=settings, workdir=tempfile.mkdtemp(prefix="regspec-pytest-"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
