@@ -31,8 +31,16 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/regspec-wheel.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
 echo "-- building the wheel"
+if [ -z "${REGSPEC_BINARY:-}" ]; then
+  tools/build-release.sh >"$WORK/release.log" 2>&1 || { cat "$WORK/release.log"; fail "tools/build-release.sh failed"; }
+  grep -E '^(size|== newest)' "$WORK/release.log"
+  export REGSPEC_BINARY="$ROOT/.build/release-artifact/regspec"
+fi
+# pip fetches hatchling from the package index: without one, say so and stop.
+python3 -m pip download --disable-pip-version-check --quiet --no-deps --dest "$WORK/probe" hatchling >/dev/null 2>&1 \
+  || skip "hatchling cannot be fetched (no package index?), so the wheel cannot be built"
 tools/build-wheel.sh >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; fail "tools/build-wheel.sh failed"; }
-grep -E '^(size|== )' "$WORK/build.log"
+grep -E '^== ' "$WORK/build.log"
 WHEEL="$(ls "$ROOT"/dist/regspec-*.whl)"
 
 # The interpreter behind the adapter's environment, so its torch wheels fit this one.

@@ -189,6 +189,7 @@ class RegSpecSession:
     outcomes: dict[str, dict] = field(default_factory=dict)
     runs: list[tuple[list[str], str]] = field(default_factory=list)  # (case ids, closing line)
     engine: dict | None = None
+    suite: dict | None = None
 
     def list_cases(self) -> tuple[dict, list[dict]]:
         command = [self.settings.binary, "list", *self.settings.specs, "--json"]
@@ -215,8 +216,11 @@ class RegSpecSession:
         done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         document = None
         if os.path.isfile(report):
-            with open(report, encoding="utf-8") as handle:
-                document = json.load(handle)
+            try:
+                with open(report, encoding="utf-8") as handle:
+                    document = json.load(handle)
+            except ValueError as exc:
+                done.stderr += f"\nthe JSON report {report} does not parse: {exc}"
         if done.returncode not in (0, 1) or document is None:
             failure = {
                 "status": "harness_error",
@@ -250,7 +254,7 @@ class RegSpecSuite(pytest.Collector):
             suite, cases = session.list_cases()
         except HarnessError as exc:
             raise self.CollectError(f"regspec: cannot list the suite's cases: {exc}") from None
-        self.suite_identity = suite
+        session.suite = suite
         for tag in sorted({t for case in cases for t in case.get("tags", [])} | {"regspec"}):
             self.config.addinivalue_line("markers", f"{tag}: RegSpec cases tagged '{tag}'")
         for case in cases:
@@ -389,5 +393,7 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     if session.engine:
         engine = session.engine
         terminalreporter.write_line(f"engine: {engine.get('name')} {engine.get('version')} ({engine.get('language')})")
+    if session.suite:
+        terminalreporter.write_line(f"suite: {session.suite.get('version')} ({session.suite.get('content_hash')})")
     for ids, closing in session.runs:
         terminalreporter.write_line(f"harness run of {len(ids)} case(s): {closing}")
