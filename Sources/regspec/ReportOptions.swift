@@ -12,7 +12,7 @@ struct ReportOptions: ParsableArguments {
             valueName: "format[:path]"))
     var reports: [ReportRequest] = []
 
-    @Option(help: ArgumentHelp("Shorthand for --report FORMAT[:--output]: one report format.", valueName: "format"))
+    @Option(help: ArgumentHelp("Shorthand for --report FORMAT (with --output, --report FORMAT:FILE).", valueName: "format"))
     var format: ReportFormat?
 
     @Option(help: ArgumentHelp("Write the --format report to this file; the console summary still prints.", valueName: "file"))
@@ -29,7 +29,6 @@ struct ReportOptions: ParsableArguments {
 
     func validate() throws {
         if verbose && quiet { throw ValidationError("-v and -q contradict each other; choose one") }
-        if output != nil && format == nil { throw ValidationError("--output needs --format FORMAT (or use --report FORMAT:PATH)") }
         let toStdout = requests.filter { $0.path == nil && $0.format != .github && $0.format != .console }
         if toStdout.count > 1 {
             throw ValidationError("only one report can go to stdout; give the others a path, e.g. --report \(toStdout[1].format.rawValue):out.\(toStdout[1].format.rawValue)")
@@ -39,7 +38,8 @@ struct ReportOptions: ParsableArguments {
     /// Every requested report; the console on stdout when no other report takes it.
     var requests: [ReportRequest] {
         var all = reports
-        if let format { all.append(ReportRequest(format: format, path: output)) }
+        // --output alone writes the console report there, as it always did.
+        if format != nil || output != nil { all.append(ReportRequest(format: format ?? .console, path: output)) }
         return all
     }
 

@@ -13,7 +13,8 @@ struct RunCommand: AsyncParsableCommand {
 
             Examples:
               regspec run specs
-              regspec run specs --tag checklist --format junit --output reports/regspec.xml
+              regspec run
+              regspec run specs --tag checklist --report junit:reports/regspec.xml --report html:reports/regspec.html
               regspec run specs --case composition/nll-plus-two-sync
             """)
 
@@ -81,7 +82,7 @@ struct RunCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let begin = clock.now
         let loaded = SpecLoader(fixturesDirectory: suite.fixtures).load(paths: try suite.resolvedPaths)
-        var context = ReportContext(engineLabel: engineName, engineCommand: engineCommand, selection: selection.record, startedAt: startedAt)
+        let context = ReportContext(engineLabel: engineName, engineCommand: engineCommand, selection: selection.record, startedAt: startedAt)
         guard loaded.diagnostics.isEmpty else {
             try reportBrokenSuite(loaded, context: context)
         }
@@ -147,7 +148,6 @@ struct RunCommand: AsyncParsableCommand {
             printError("stopped after \(live.failureCount) failed or errored case(s); \(cases.count - report.results.count) case(s) not run")
         }
         let document = ReportDocument(run: report, suite: loaded, context: context, duration: clock.now - begin)
-        context.incomplete = document.incomplete
         guard reporting.emit(document, casesPrinted: reporting.consoleOnStdout) else { throw ExitCode(2) }
         if !document.succeeded { throw ExitCode(1) }
     }

@@ -107,3 +107,21 @@ struct ReportDocumentTests {
         #expect(!broken.succeeded)
     }
 }
+
+@Suite("Interrupted runs in reports")
+struct IncompleteReportTests {
+    @Test("an incomplete report says so in the closing line, fails CI and carries a JUnit property")
+    func incomplete() {
+        var document = ReportDocument(
+            suite: SuiteIdentity(), engine: EngineIdentity(name: "e", language: "x", version: "1", capabilities: []),
+            startedAt: "2026-01-01T00:00:00Z", durationSeconds: 1,
+            cases: [CaseRecord(id: "a/one", suite: "a", file: "specs/a.yaml", line: 3, status: .passed)])
+        #expect(document.succeeded)
+        document.incomplete = true
+        #expect(!document.succeeded, "a run cut short must not go green")
+        #expect(document.summaryLine == "1 passed, 0 failed, 0 errored, 0 skipped (incomplete: the run was interrupted)")
+        #expect(ConsoleReporter(useColor: false).render(document).hasSuffix("(incomplete: the run was interrupted)\n"))
+        #expect(JUnitReporter().render(document).contains("<property name=\"incomplete\" value=\"true\"/>"))
+        #expect(TAPReporter().render(document).hasSuffix("# 1 passed, 0 failed, 0 errored, 0 skipped (incomplete: the run was interrupted)\n"))
+    }
+}

@@ -140,8 +140,8 @@ struct EvaluationTests {
                 harness.data, lossFn: asyncFn(delay: .milliseconds(delays[0])) { try sumOfAll($0.map { -$0 }) },
                 regularizers: [
                     Regularizer(name: "first", weight: 0.3, fn: asyncFn(delay: .milliseconds(delays[1])) { try sumOfSquares($0) }),
-                    Regularizer(name: "second", weight: -1, fn: asyncFn(delay: .milliseconds(delays[2])) { try $0[1].mean() }),
-                    Regularizer(name: "third", weight: 2, fn: asyncFn(delay: .milliseconds(delays[3])) { try $0[0].exp().sum() }),
+                    Regularizer(name: "second", weight: -1, fn: asyncFn(delay: .milliseconds(delays[2])) { $0[1].mean() }),
+                    Regularizer(name: "third", weight: 2, fn: asyncFn(delay: .milliseconds(delays[3])) { $0[0].exp().sum() }),
                 ])
             return (output, try await harness.sentWeights())
         }
