@@ -4,6 +4,7 @@
   skewing_engine.py skew CASE_ID -- ENGINE...            doubles every metric of CASE_ID's result
   skewing_engine.py drop-capability NAME -- ENGINE...    announces the engine without capability NAME
   skewing_engine.py die-at-start -- ENGINE...            exits before the handshake, as a broken install does
+  skewing_engine.py crash CASE_ID -- ENGINE...           dies with a traceback on stderr when asked to run CASE_ID
 """
 
 import json
@@ -25,6 +26,10 @@ def main() -> None:
         message = json.loads(line)
         if message.get("cmd") == "stop":
             return
+        if mode == "crash" and message.get("cmd") == "run" and message.get("case", {}).get("id") == argument:
+            sys.stderr.write("Traceback (most recent call last):\nRuntimeError: injected crash\n")
+            sys.stderr.flush()
+            sys.exit(1)
         reply = json.loads(engine.stdout.readline())
         if mode == "drop-capability" and "engine" in reply:
             reply["engine"]["capabilities"] = [c for c in reply["engine"]["capabilities"] if c != argument]

@@ -119,6 +119,13 @@ def test_an_engine_that_cannot_start_errors_every_item_with_the_harness_message(
     result.stdout.fnmatch_lines(["*the engine could not start*"])
 
 
+def test_a_case_the_engine_crashes_on_is_an_error_with_its_stderr(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--regspec-engine-command", proxy("crash", TARGET), SUITE_FILTER)
+    # The harness restarts the engine, so only the case it crashed on errors.
+    result.assert_outcomes(passed=len(COMPOSITION) - 1, errors=1)
+    result.stdout.fnmatch_lines([f"ERROR {TARGET} (*", "*RuntimeError: injected crash*", f"ERROR regspec::{TARGET}*"])
+
+
 def test_junitxml_has_one_testcase_per_case(pytester: pytest.Pytester) -> None:
     xml = pytester.path / "junit.xml"
     pytester.runpytest_subprocess("--regspec-engine-command", proxy("skew", TARGET), SUITE_FILTER, f"--junitxml={xml}")

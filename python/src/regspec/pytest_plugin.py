@@ -271,7 +271,7 @@ class RegSpecCaseFailed(Exception):
 
 
 class RegSpecCaseErrored(Exception):
-    """The engine broke on the case, or the harness could not run it."""
+    """The harness's report has a status this plugin does not know."""
 
 
 class RegSpecItem(pytest.Item):
@@ -288,7 +288,8 @@ class RegSpecItem(pytest.Item):
         record = self.config.stash[_KEY].outcome(self)
         status = record.get("status")
         if status in ("errored", "harness_error"):
-            raise RegSpecCaseErrored(_detail(record))
+            # Failing in setup makes it a pytest error; pytrace=False shows the harness's text alone.
+            pytest.fail(_detail(record), pytrace=False)
         if status == "skipped":
             pytest.skip(record.get("reason") or "skipped by the harness")
 
