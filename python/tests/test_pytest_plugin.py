@@ -79,6 +79,13 @@ def test_tags_are_markers_and_hidden_capabilities_skip_with_the_reason(pytester:
     result.stdout.fnmatch_lines([f"SKIPPED [[]1[]] *composition.yaml:*: the engine lacks structured"])
 
 
+def test_tags_are_registered_markers(pytester: pytest.Pytester) -> None:
+    markers = pytester.runpytest_subprocess("--regspec-engine-command", SERVE, "--markers")
+    markers.stdout.fnmatch_lines(["@pytest.mark.legacy: RegSpec cases tagged 'legacy'"])
+    strict = pytester.runpytest_subprocess("--regspec-engine-command", SERVE, "--strict-markers", "-m", "legacy", "-k", "legacy/")
+    strict.assert_outcomes(passed=len([c for c in CASES if c["id"].startswith("legacy/")]), deselected=len(CASES) - len([c for c in CASES if c["id"].startswith("legacy/")]))
+
+
 def test_k_selection_runs_the_harness_only_for_the_selected_cases(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--regspec-engine-command", SERVE, "-k", TARGET)
     result.assert_outcomes(passed=1)

@@ -191,7 +191,20 @@ class RegSpecSession:
     engine: dict | None = None
     suite: dict | None = None
 
+    listing: tuple[dict, list[dict]] | HarnessError | None = None
+
     def list_cases(self) -> tuple[dict, list[dict]]:
+        """The suite's identity and cases (listed once per session)."""
+        if self.listing is None:
+            try:
+                self.listing = self._list()
+            except HarnessError as exc:
+                self.listing = exc
+        if isinstance(self.listing, HarnessError):
+            raise self.listing
+        return self.listing
+
+    def _list(self) -> tuple[dict, list[dict]]:
         command = [self.settings.binary, "list", *self.settings.specs, "--json"]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
@@ -255,8 +268,6 @@ class RegSpecSuite(pytest.Collector):
         except HarnessError as exc:
             raise self.CollectError(f"regspec: cannot list the suite's cases: {exc}") from None
         session.suite = suite
-        for tag in sorted({t for case in cases for t in case.get("tags", [])} | {"regspec"}):
-            self.config.addinivalue_line("markers", f"{tag}: RegSpec cases tagged '{tag}'")
         for case in cases:
             yield RegSpecItem.from_parent(self, name=case["id"], case=case)
 
@@ -350,7 +361,15 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = _settings(config)
     if settings is None:
         return
-    config.stash[_KEY] = RegSpecSession(settings=settings, workdir=tempfile.mkdtemp(prefix="regspec-pytest-"))
+    session = RegSpecSession(settings=settings, workdir=tempfile.mkdtemp(prefix="regspec-pytest-"))
+    config.stash[_KEY] = session
+    # The tags become markers: registered now, so --strict-markers and --markers know them.
+    try:
+        _, cases = session.list_cases()
+    except HarnessError:
+        return  # collection reports it
+    for tag in sorted({t for case in cases for t in case.get("tags", [])}):
+        config.addinivalue_line("markers", f"{tag}: RegSpec cases tagged '{tag}'")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
