@@ -204,16 +204,16 @@ struct ReportVerdictTests {
             #expect(collector.testcases.count == 3)
             let tap = TAPReporter().render(document).split(separator: "\n", omittingEmptySubsequences: false)
             #expect(tap.filter { $0.hasPrefix("ok ") || $0.hasPrefix("not ok ") }.count == 3, "U+\(String(scalar.value, radix: 16))")
-            #expect(!tap.contains { $0.unicodeScalars.contains { TextEscaping.isControl($0) } })
+            #expect(!tap.contains { $0.unicodeScalars.contains { isRawControl($0) } })
             #expect(!tap.contains { $0.hasPrefix("# injected") })
             let github = GitHubReporter().render(document).split(separator: "\n")
             #expect(github.count == 3, "the problem, the note and the counts, one line each")
             #expect(github.allSatisfy { $0.hasPrefix("::") })
             let markdown = MarkdownReporter().render(document)
-            #expect(!markdown.unicodeScalars.contains { TextEscaping.isControl($0) && $0 != "\n" })
+            #expect(!markdown.unicodeScalars.contains { isRawControl($0) && $0 != "\n" })
             #expect(!markdown.contains("\nok 99"))
             let html = HTMLReporter().render(document)
-            #expect(!html.unicodeScalars.contains { (TextEscaping.isControl($0) && $0 != "\n" && $0 != "\t") || TextEscaping.isNoncharacter($0) })
+            #expect(!html.unicodeScalars.contains { (isRawControl($0) && $0 != "\n" && $0 != "\t") || TextEscaping.isNoncharacter($0) })
         }
     }
 

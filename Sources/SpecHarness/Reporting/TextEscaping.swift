@@ -2,19 +2,16 @@
 /// written as a visible `\u{XX}` escape rather than dropped or passed through.
 enum TextEscaping {
     /// `\u{1B}` for ESC: how a character a format cannot hold is shown.
-    static func visible(_ scalar: Unicode.Scalar) -> String {
-        "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-    }
+    static func visible(_ scalar: Unicode.Scalar) -> String { UserText.visible(scalar) }
 
     /// Unicode non-characters: U+FDD0...U+FDEF and the last two code points of every plane.
     static func isNoncharacter(_ scalar: Unicode.Scalar) -> Bool {
         (0xFDD0...0xFDEF).contains(scalar.value) || scalar.value & 0xFFFE == 0xFFFE
     }
 
-    /// C0 and C1 controls and DEL: never written raw to a terminal or a one-line field.
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-    }
+    /// What is never written raw to a terminal or a one-line field: controls, invisible
+    /// formatting and non-characters (the same rule as diagnostics, `UserText`).
+    static func mustEscape(_ scalar: Unicode.Scalar) -> Bool { UserText.needsEscape(scalar) }
 
     /// Characters XML 1.0 allows at all (its `Char` production), non-characters excluded too.
     static func isXMLCharacter(_ scalar: Unicode.Scalar) -> Bool {
@@ -26,19 +23,7 @@ enum TextEscaping {
     }
 
     /// One line of text: every control (newlines included) and non-character made visible.
-    static func oneLine(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where isControl(scalar) || isNoncharacter(scalar): result += visible(scalar)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
+    static func oneLine(_ text: String) -> String { UserText.escaped(text) }
 
     /// Several lines for a terminal: newlines and tabs kept, every other control made visible
     /// (an engine must not clear the screen or rewrite earlier lines).
@@ -47,7 +32,7 @@ enum TextEscaping {
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\n", "\t": result.unicodeScalars.append(scalar)
-            case _ where isControl(scalar) || isNoncharacter(scalar): result += visible(scalar)
+            case _ where mustEscape(scalar): result += visible(scalar)
             default: result.unicodeScalars.append(scalar)
             }
         }
@@ -87,7 +72,7 @@ enum TextEscaping {
             case "\"": result += "&quot;"
             case "'": result += "&#39;"
             case "\n", "\t": result.unicodeScalars.append(scalar)
-            case _ where isControl(scalar) || isNoncharacter(scalar): result += visible(scalar)
+            case _ where mustEscape(scalar): result += visible(scalar)
             default: result.unicodeScalars.append(scalar)
             }
         }
@@ -112,7 +97,7 @@ enum TextEscaping {
             case "%": result += "%25"
             case "\r": result += "%0D"
             case "\n": result += "%0A"
-            case _ where isControl(scalar) || isNoncharacter(scalar): result += visible(scalar)
+            case _ where mustEscape(scalar): result += visible(scalar)
             default: result.unicodeScalars.append(scalar)
             }
         }

@@ -23,11 +23,16 @@ public enum UserText {
             case "\t": result += "\\t"
             case "\\" where escapingQuotes: result += "\\\\"
             case "'" where escapingQuotes: result += "\\'"
-            case _ where needsEscape(scalar): result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            case _ where needsEscape(scalar): result += visible(scalar)
             default: result.unicodeScalars.append(scalar)
             }
         }
         return result
+    }
+
+    /// `\u{1B}` for ESC: how a character that must not be written raw is shown.
+    static func visible(_ scalar: Unicode.Scalar) -> String {
+        "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
     }
 
     /// C0 and C1 controls, DEL, bidirectional and zero-width formatting, line and paragraph

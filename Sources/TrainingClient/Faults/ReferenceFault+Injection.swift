@@ -85,7 +85,7 @@ extension ReferenceFault {
             switch (fault, metric) {
             case (.asyncMetricsDropped, _) where isAsync: entries[key] = nil
             case (.boolMetricsRejected, .bool): entries[key] = .string("\(metric)")
-            case (.nonFiniteMetricsRejected, _) where number.map { !$0.isFinite } ?? false: entries[key] = .none
+            case (.nonFiniteMetricsRejected, _) where number.map { !$0.isFinite } ?? false: entries[key] = CustomMetricValue.none
             case (.invalidMetricsDropped, _) where number == nil: entries[key] = nil
             default: break
             }

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from . import __version__
 from .driver import ALL_CAPABILITIES, Engine, derive_capabilities, describe, load_target
-from .wire import AdapterCannotRun
+from .wire import AdapterCannotRun, missing_dependency_hint
 
 PROTOCOL_VERSION = 1
 
@@ -99,7 +99,9 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
                 engine = Engine(target)
             except Exception as exc:
                 _log("cannot load the client:\n" + traceback.format_exc())
-                _write(out, {"version": PROTOCOL_VERSION, "error": f"cannot load the client {args.client!r}: {type(exc).__name__}: {exc}"})
+                hint = missing_dependency_hint(exc)
+                reason = f"{type(exc).__name__}: {exc}" + (f" ({hint})" if hint else "")
+                _write(out, {"version": PROTOCOL_VERSION, "error": f"cannot load the client {args.client!r}: {reason}"})
                 continue
             _, version = describe(target)
             name = args.client

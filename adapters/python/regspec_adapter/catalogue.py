@@ -17,7 +17,7 @@ import asyncio
 import math
 from typing import Any, Callable, Mapping, Sequence
 
-from .wire import AdapterCannotRun, tensor_values
+from .wire import AdapterCannotRun, missing_dependency_hint, tensor_values
 
 CATALOGUE_PARAMS = {
     "sum": {},
@@ -54,8 +54,10 @@ class FnRegistry:
 
 
 def _torch():
-    import torch
-
+    try:
+        import torch
+    except ImportError as exc:
+        raise AdapterCannotRun(missing_dependency_hint(exc) or f"torch does not import: {exc}") from exc
     return torch
 
 

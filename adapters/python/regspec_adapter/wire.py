@@ -12,11 +12,30 @@ from __future__ import annotations
 
 import math
 import struct
+import sys
 from typing import Any, Mapping
 
 
 class AdapterCannotRun(Exception):
     """The adapter itself cannot run the case (reported as `errored`)."""
+
+
+# What to install for each module the adapter or a typical client under test imports.
+_INSTALL_HINTS = {
+    "torch": "python -m pip install torch",
+    "tinker": "python -m pip install tinker==0.7.0  (or: python -m pip install 'regspec[tinker]')",
+}
+
+
+def missing_dependency_hint(exc: BaseException) -> str | None:
+    """For an ImportError of torch or tinker: which module is missing and the command that installs it."""
+    if not isinstance(exc, ImportError):
+        return None
+    top = (getattr(exc, "name", None) or "").split(".")[0]
+    hint = _INSTALL_HINTS.get(top)
+    if hint is None:
+        return None
+    return f"{top} is not installed in {sys.executable}; install it with: {hint}"
 
 
 def _types():
