@@ -19,7 +19,7 @@ public struct ReferenceCatalogue: Sendable {
 
     /// How these implementations differ from `declaration`: each declared fn left
     /// unimplemented, each implemented fn not declared. Empty when they agree.
-    public func differences(from declaration: Catalogue) -> [String] {
+    package func differences(from declaration: Catalogue) -> [String] {
         let declared = Set(declaration.names)
         let implemented = Set(names)
         return declared.subtracting(implemented).sorted().map { "'\($0)' is declared but not implemented" }
