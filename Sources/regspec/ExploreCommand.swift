@@ -57,6 +57,9 @@ struct ExploreCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds one case may take on the engine before it is errored.", valueName: "seconds"))
     var timeout: Double = 30
 
+    @Flag(help: "Also compare cases only float64 arithmetic can pass, although the engine does not announce float64.")
+    var assumeFloat64 = false
+
     @Option(help: ArgumentHelp(
         "Write the generated cases, with the reference's observations as expectations, as spec files in this folder instead of comparing an engine.",
         discussion: "For checking the generator and the reference against tools/oracle: `python3 tools/oracle/oracle.py check DIR`.",
@@ -98,7 +101,7 @@ struct ExploreCommand: AsyncParsableCommand {
         }
         let explorer = Explorer(
             generator: CaseGenerator(capabilities: description.capabilities, invalidRate: invalidRate),
-            check: DifferentialCheck(reference: ReferenceEngine(), engine: engine, engineCapabilities: description.capabilities),
+            check: DifferentialCheck(reference: ReferenceEngine(), engine: engine, engineCapabilities: description.capabilities.union(assumeFloat64 ? [DifferentialCheck.float64Capability] : [])),
             shrinker: CaseShrinker(maximumAttempts: maxShrinkAttempts), seed: seed)
         let engineName = "engine \(description.name) (\(description.language) \(description.version))"
         say("explore: seed \(seed), \(engineName), capabilities \(description.capabilities.sorted().joined(separator: ", "))")

@@ -207,9 +207,11 @@ public struct CaseGenerator: Sendable {
             if random.chance(0.5) { spec.delayMilliseconds = Double(random.int(in: 1...3)) }
         }
         if random.chance(0.2) { spec.scale = random.pick([2.0, -1.0, 0.5, 1e-3, 10.0, 3.0]) }
+        // Legacy mode keeps a non-finite loss (no error): a scale that overflows it now and then.
+        if legacy && random.chance(0.04) { spec.scale = 1e308 }
         if random.chance(0.25) {
             for _ in 0..<random.int(in: 1...2) {
-                let key = random.pick(["custom_metric", "acc:mean", "sdft/x", "count:sum", "flag", "self"])
+                let key = random.pick(["custom_metric", "acc:mean", "sdft/x", "count:sum", "flag", "self"] + (legacy ? ["loss:sum"] : []))
                 let value: VerbatimMetric = [VerbatimMetric.ownLoss, .bool(random.chance(0.5)), .number(random.pick([0.0, 1.5, -3.0, .nan, .infinity, 1e-7]))][random.weighted([2, 1, 3])]
                 spec.metrics[key] = value
             }
@@ -319,8 +321,59 @@ public struct CaseGenerator: Sendable {
         default:
             break
         }
+        if random.chance(0.35) { addSecondProblem(after: kind, to: &base, call: &call, random: &random) }
         base.call = call
         return base
+    }
+
+    /// A second problem in the same call, so the order of the checks and of the fns decides
+    /// which error is reported (semantics sections 2 and 4): a later validation failure, or
+    /// another failing fn, sometimes one that fails sooner in time than the first.
+    private func addSecondProblem(after kind: String, to base: inout ExploreCase, call: inout CallSpec, random: inout SeededGenerator) {
+        switch kind {
+        case "missing_loss", "invalid_regularizer":
+            if random.chance(0.5) {
+                base.datums = []
+                call = stripSelections(call)
+            } else if let index = base.datums.indices.randomElement(using: &random) {
+                base.datums[index] = ExploreDatum(tokens: base.datums[index].tokens, targets: nil, topK: nil, logprobs: [], weights: nil, refLogprobs: nil)
+            }
+            if kind == "invalid_regularizer" && !call.regularizers.isEmpty && random.chance(0.5) {
+                // A second malformed entry, or a second problem in the same entry.
+                let index = random.int(in: 0...(call.regularizers.count - 1))
+                if random.chance(0.5) {
+                    call.regularizers[index].fields[random.pick(["scale", "weights"])] = .value(.number(1))
+                } else {
+                    call.regularizers = malformed(call.regularizers, random: &random)
+                }
+            }
+        case "empty_data":
+            if random.chance(0.5) { call.regularizers = malformed(call.regularizers.isEmpty ? [entry(name: "r", weight: 1, fn: FnSpec(name: "sum"))] : call.regularizers, random: &random) }
+        case "missing_target_tokens":
+            if let index = base.datums.indices.randomElement(using: &random) {
+                base.datums[index] = ExploreDatum(tokens: base.datums[index].tokens, targets: nil, topK: nil, logprobs: [], weights: nil, refLogprobs: nil)
+            }
+        case "loss_fn_failed", "non_scalar_loss", "invalid_metrics", "non_finite_loss", "timeout":
+            guard has(Capability.structured) else { return }
+            var second = FnSpec(name: "raises", location: .start(of: "explore"))
+            second.parameters["message"] = .string("second failure")
+            if has(Capability.async) && random.chance(0.5) {
+                second.isAsync = true
+                second.delayMilliseconds = Double(random.pick([0, 1, 20]))
+            }
+            // Make the earlier fns slow, so the later failure comes first in time.
+            if has(Capability.async) && random.chance(0.5) {
+                for place in FnPlace.all(in: call) {
+                    guard var fn = place.fn(in: call), fn.delayMilliseconds == nil || fn.delayMilliseconds ?? 0 < 100 else { continue }
+                    fn.isAsync = true
+                    fn.delayMilliseconds = 20
+                    place.set(fn, in: &call)
+                }
+            }
+            place(second, in: &call, random: &random)
+        default:
+            break
+        }
     }
 
     /// A structured call on the same data, for error kinds that need regularizers.
@@ -342,7 +395,7 @@ public struct CaseGenerator: Sendable {
         let names = Set(call.regularizers.compactMap(\.name).map { Array($0.unicodeScalars) })
         var name = "bad"
         while names.contains(Array(name.unicodeScalars)) { name += "_" }
-        let weight: JSONValue = .number(random.pick([1.0, 0.5, 0.0, -1.0]))
+        let weight: JSONValue = random.pick([.number(1.0), .number(0.5), .number(0.0), .integer(0), .number(-1.0)])
         call.regularizers.insert(entry(name: name, weight: weight, fn: fn), at: random.int(in: 0...call.regularizers.count))
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import TrainingClient
 
 /// Runs one generated case on the engine under test and on the reference, and judges the
@@ -47,7 +48,7 @@ public struct DifferentialCheck: Sendable {
                 kind: nil, messagePattern: ".", label: nil, requests: nil, location: .start(of: "explore"))), tolerance: ToleranceSettings())
             return Result(verdict: .errored("the reference could not run the case: \(error)"), specCase: specCase, referenceOutcome: "errored")
         }
-        let (expectation, tolerance) = Self.expectation(from: expected)
+        let (expectation, tolerance) = Self.expectation(from: expected, input: input)
         var specCase = Self.specCase(id: id, input: input, expectation: expectation, tolerance: tolerance)
         let outcome = Self.outcomeName(expected)
         if case .success = expectation, await !isWellConditioned(generated, judgedBy: specCase) {
@@ -65,21 +66,26 @@ public struct DifferentialCheck: Sendable {
         }
     }
 
-    /// Whether the reference's own result survives a nudge of every input by a few float32 ulps:
-    /// if not, float32 arithmetic cannot meet the tolerance either, and the case needs `float64`.
+    /// Whether the reference's own result survives a nudge of every input by a few float32 ulps,
+    /// once in random directions and once all one way (the worst case for long sums such as DPO's
+    /// rewards): if not, float32 arithmetic cannot meet the tolerance either, and the case needs
+    /// `float64`. A heuristic that errs on the side of asking for float64.
     func isWellConditioned(_ generated: ExploreCase, judgedBy specCase: SpecCase) async -> Bool {
-        var nudged = generated
         var random = SeededGenerator(seed: 0x5EED)
-        func nudge(_ values: [Double]) -> [Double] {
-            values.map { ($0 * (1 + random.double(in: -1...1) * 0x1.0p-21)).float32Rounded }
+        for systematic in [false, true] {
+            var nudged = generated
+            func nudge(_ values: [Double], _ direction: Double) -> [Double] {
+                values.map { ($0 * (1 + (systematic ? direction : random.double(in: -1...1)) * 0x1.0p-21)).float32Rounded }
+            }
+            for index in nudged.datums.indices {
+                nudged.datums[index].logprobs = nudge(nudged.datums[index].logprobs, 1)
+                nudged.datums[index].weights = nudged.datums[index].weights.map { nudge($0, -1) }
+                nudged.datums[index].refLogprobs = nudged.datums[index].refLogprobs.map { nudge($0, -1) }
+            }
+            guard let observation = try? await reference.run(nudged.input(id: specCase.id)) else { continue }
+            if !CaseChecker(specCase).check(observation).isEmpty { return false }
         }
-        for index in nudged.datums.indices {
-            nudged.datums[index].logprobs = nudge(nudged.datums[index].logprobs)
-            nudged.datums[index].weights = nudged.datums[index].weights.map(nudge)
-            nudged.datums[index].refLogprobs = nudged.datums[index].refLogprobs.map(nudge)
-        }
-        guard let observation = try? await reference.run(nudged.input(id: specCase.id)) else { return true }
-        return CaseChecker(specCase).check(observation).isEmpty
+        return true
     }
 
     static func outcomeName(_ observation: Observation) -> String {
@@ -97,19 +103,23 @@ public struct DifferentialCheck: Sendable {
     }
 
     /// The reference's observation as a case's expectation: every metric but the backend's own
-    /// (`loss:sum`), the gradient it sent, the request counts; or its error's kind and label.
-    /// NaN is expected as NaN where the reference reported one.
-    public static func expectation(from observation: Observation) -> (Expectation, ToleranceSettings) {
+    /// (`loss:sum`, unless a legacy loss_fn reports it), the gradient it sent, the request counts;
+    /// or its error's kind, label and what its message must name. NaN is expected as NaN where
+    /// the reference reported one.
+    public static func expectation(from observation: Observation, input: CaseInput) -> (Expectation, ToleranceSettings) {
         let here = SourceLocation.start(of: "explore")
         let requests = RequestCounts(forward: observation.forwardRequests.count, backward: observation.backwardRequests.count)
         switch observation.outcome {
         case .failure(let error):
-            return (.failure(ErrorExpectation(kind: error.kind, messagePattern: error.kind == nil ? "." : nil, label: error.label, requests: requests, location: here)), ToleranceSettings())
+            let pattern = error.kind == nil ? "." : messagePattern(for: error, input: input)
+            return (.failure(ErrorExpectation(kind: error.kind, messagePattern: pattern, label: error.label, requests: requests, location: here)), ToleranceSettings())
         case .success(let metrics):
             var sawNaN = false
+            let reported = input.call.regularizers.isEmpty ? Set(input.call.lossFn?.metrics.keys ?? []) : []
+            let unpinned = backendMetricKeys.subtracting(reported)
             func tree(_ metrics: Metrics, top: Bool) -> ExpectedMetric {
                 var children: [(key: String, value: ExpectedMetric)] = []
-                for (key, value) in metrics where !(top && backendMetricKeys.contains(key)) {
+                for (key, value) in metrics where !(top && unpinned.contains(key)) {
                     switch value {
                     case .number(let number):
                         if number.isNaN { sawNaN = true }
@@ -124,11 +134,34 @@ public struct DifferentialCheck: Sendable {
             let gradient = observation.backwardRequests.first.map { request in
                 request.data.map { datum -> ExpectedArray in
                     let weights = datum.lossFnInputs["weights"]
+                    if weights?.data.contains(where: \.isNaN) == true { sawNaN = true }
                     return ExpectedArray(values: weights?.data.map { -$0 + 0 } ?? [], shape: weights?.resolvedShape ?? [0], location: here)
                 }
             }
             let success = SuccessExpectation(metrics: expectedMetrics, absent: [], gradient: gradient, requests: requests)
             return (.success(success), ToleranceSettings(base: Tolerance(equalNaN: sawNaN)))
+        }
+    }
+
+    /// What the message must name, as the shipped cases pin it: the entry's index for
+    /// `invalid_regularizer`, the datum's for `missing_target_tokens`, both parameters for
+    /// `missing_loss`, and the original message of a fn that raised.
+    static func messagePattern(for error: ObservedError, input: CaseInput) -> String? {
+        switch error.kind {
+        case "missing_loss":
+            return "(?is)(?=.*loss_fn)(?=.*regularizers)"
+        case "invalid_regularizer":
+            guard let match = error.message.firstMatch(of: /regularizers\[(\d+)\]/) else { return nil }
+            return "(?s)\\b\(match.1)\\b"
+        case "missing_target_tokens":
+            guard let index = input.data.firstIndex(where: { $0.datum.targetTokens == nil }) else { return nil }
+            return "(?s)\\b\(index)\\b"
+        case "loss_fn_failed":
+            let fn = error.label == "loss_fn" ? input.call.lossFn : input.call.regularizers.first { $0.name == error.label }?.fn
+            guard let fn, fn.name == "raises" else { return nil }
+            return NSRegularExpression.escapedPattern(for: fn.parameters["message"]?.stringValue ?? "regularizer failed")
+        default:
+            return nil
         }
     }
 
