@@ -315,7 +315,7 @@ public struct CaseGenerator: Sendable {
         case "timeout":
             var fn = FnSpec(name: "sum", location: .start(of: "explore"))
             fn.isAsync = true
-            fn.delayMilliseconds = 5000
+            fn.delayMilliseconds = 1000
             call.options.timeoutMilliseconds = 50
             place(fn, in: &call, random: &random)
         default:
@@ -339,8 +339,10 @@ public struct CaseGenerator: Sendable {
                 base.datums[index] = ExploreDatum(tokens: base.datums[index].tokens, targets: nil, topK: nil, logprobs: [], weights: nil, refLogprobs: nil)
             }
             if kind == "invalid_regularizer" && !call.regularizers.isEmpty && random.chance(0.5) {
-                // A second malformed entry, or a second problem in the same entry.
-                let index = random.int(in: 0...(call.regularizers.count - 1))
+                // A second malformed entry, or an unknown key beside the first problem (the key
+                // check comes last within an entry), or in another entry.
+                let broken = call.regularizers.indices.first { SpecParser.problem(with: call.regularizers[$0], seenNames: []) != nil }
+                let index = random.chance(0.5) ? broken ?? 0 : random.int(in: 0...(call.regularizers.count - 1))
                 if random.chance(0.5) {
                     call.regularizers[index].fields[random.pick(["scale", "weights"])] = .value(.number(1))
                 } else {
