@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        // Counts the benchmark's allocations; only regspec-bench depends on it.
+        .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
     ],
     targets: [
         .target(name: "Autodiff", swiftSettings: strictSettings),
@@ -39,10 +41,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The shipped specs/ and fixtures/, compiled in (tools/embed_suite.py), so `regspec run`
+        // without a path works from any directory and a copied binary needs nothing beside it.
+        .target(name: "RegSpecSuite", swiftSettings: strictSettings),
         .executableTarget(
             name: "regspec",
             dependencies: [
-                "SpecHarness",
+                "SpecHarness", "RegSpecSuite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -52,12 +57,15 @@ let package = Package(
             dependencies: [
                 "SpecHarness", "TrainingClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"], swiftSettings: strictSettings),
         .testTarget(name: "TrainingClientTests", dependencies: ["TrainingClient"], swiftSettings: strictSettings),
         .testTarget(name: "SpecHarnessTests", dependencies: ["SpecHarness"], swiftSettings: strictSettings),
-        .testTarget(name: "RegspecCLITests", dependencies: ["regspec"], swiftSettings: strictSettings),
+        // The fixtures are scripts the tests run by path, not resources.
+        .testTarget(name: "RegspecCLITests", dependencies: ["regspec"], exclude: ["Fixtures"], swiftSettings: strictSettings),
+        .testTarget(name: "MutationTests", dependencies: ["SpecHarness", "TrainingClient"], swiftSettings: strictSettings),
     ]
 )

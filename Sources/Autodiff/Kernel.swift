@@ -68,6 +68,62 @@ enum Kernel {
         }
     }
 
+    /// `initial` plus the elementwise products of two equally long arrays, summed in order.
+    static func dot(_ a: [Double], _ b: [Double], startingFrom initial: Double = 0) -> Double {
+        let count = Swift.min(a.count, b.count)
+        return a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                var total = initial
+                for i in 0..<count { total += pa[i] * pb[i] }
+                return total
+            }
+        }
+    }
+
+    /// `initial` plus `(x - mean)^2` for every element, summed in order.
+    static func sumOfSquaredDeviations(_ a: [Double], from mean: Double, startingFrom initial: Double = 0) -> Double {
+        a.withUnsafeBufferPointer { pa in
+            var total = initial
+            for value in pa {
+                let deviation = value - mean
+                total += deviation * deviation
+            }
+            return total
+        }
+    }
+
+    /// `initial` plus every element, summed in order.
+    static func sum(_ a: [Double], startingFrom initial: Double) -> Double {
+        a.withUnsafeBufferPointer { pa in
+            var total = initial
+            for value in pa { total += value }
+            return total
+        }
+    }
+
+    /// `initial` plus `f(a[i], b[i])` for every position, summed in order.
+    @inline(__always)
+    static func sum(_ a: [Double], _ b: [Double], startingFrom initial: Double, of f: (Double, Double) -> Double) -> Double {
+        let count = Swift.min(a.count, b.count)
+        return a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                var total = initial
+                for i in 0..<count { total += f(pa[i], pb[i]) }
+                return total
+            }
+        }
+    }
+
+    /// The sum of `f(x)` over all elements, in order.
+    @inline(__always)
+    static func sum(_ a: [Double], of f: (Double) -> Double) -> Double {
+        a.withUnsafeBufferPointer { pa in
+            var total = 0.0
+            for value in pa { total += f(value) }
+            return total
+        }
+    }
+
     /// Reduces a gradient to the element count of an input: an input that was
     /// broadcast from one element receives the sum of the gradient.
     static func unbroadcast(_ gradient: [Double], toCount count: Int) -> [Double] {

@@ -3,28 +3,122 @@ import SpecHarness
 import TrainingClient
 
 /// `forwardBackwardCustom` with a base loss and three regularizers over B datums x T tokens,
-/// against a plain loop that reads every logprob a few times (the memory-bandwidth floor).
+/// against a plain loop that reads every logprob a few times (the memory-bandwidth floor)
+/// and, when torch is importable, the same call in PyTorch.
+///
+/// The machine may be busy with other work, so each size is timed in rounds that take turns:
+/// Swift, the floor, PyTorch, Swift, ... Every ratio is the median of the per-round ratios,
+/// each from timings taken moments apart.
 struct ReferenceCompute {
+    let sizes: [(datums: Int, tokens: Int)]
     let quick: Bool
+    /// The PyTorch side, or why there is none.
+    let torch: Result<TorchComparison, ValidationFailure>
+    /// Allocation counts per size label, measured with the malloc interposer, or why not.
+    let allocations: Result<[String: AllocationCount], ValidationFailure>
+
+    static let group = "2. reference compute: weighted_nll + 0.1 sum_of_squares + 0.05 kl(k3) + 0.5 variance"
+
+    static func sizes(quick: Bool) -> [(datums: Int, tokens: Int)] {
+        quick ? [(1, 16), (4, 256)] : [(1, 16), (4, 256), (16, 1024), (64, 4096)]
+    }
 
     func measure() async throws -> [BenchRecord] {
-        let sizes = quick ? [(1, 16), (4, 256)] : [(1, 16), (4, 256), (16, 1024), (64, 4096)]
-        let group = "2. reference compute: weighted_nll + 0.1 sum_of_squares + 0.05 kl(k3) + 0.5 variance"
+        let group = Self.group
         var records: [BenchRecord] = []
+        switch torch {
+        case .success(let comparison):
+            records.append(BenchRecord(group: group, name: "PyTorch side", value: 1, unit: "", note: comparison.summary))
+        case .failure(let reason):
+            records.append(BenchRecord(group: group, name: "PyTorch comparison skipped", value: 0, unit: "", note: reason.description))
+        }
         for (datums, tokens) in sizes {
             let batch = Batch(datums: datums, tokens: tokens)
+            let label = "\(datums) x \(tokens)"
             let count = Double(datums * tokens)
             let repetitions = max(3, min(200, 2_000_000 / (datums * tokens)))
-            let call = try await Stopwatch.median(repetitions: repetitions) { try await batch.call() }
-            let floor = await Stopwatch.median(repetitions: repetitions) { batch.plainLoop() }
+            let rounds = quick ? 3 : 5
+            let perRound = max(2, repetitions / rounds)
+            let torchSide = try? torch.get()
+            _ = try await batch.call()
+            var calls: [Double] = [], floors: [Double] = [], torches: [Double] = []
+            var floorRatios: [Double] = [], torchRatios: [Double] = [], cpuRatios: [Double] = []
+            for _ in 0..<rounds {
+                let call = try await batch.medianCall(repetitions: perRound)
+                let floor = await Stopwatch.median(repetitions: perRound) { batch.plainLoop() }
+                let callCPU = try await batch.medianCall(repetitions: perRound, clock: Stopwatch.medianCPU)
+                let floorCPU = await Stopwatch.medianCPU(repetitions: perRound) { batch.plainLoop() }
+                cpuRatios.append(callCPU / floorCPU)
+                calls.append(call)
+                floors.append(floor)
+                floorRatios.append(call / floor)
+                if let torchSide {
+                    let seconds = try torchSide.median(datums: datums, tokens: tokens, repetitions: perRound)
+                    torches.append(seconds)
+                    torchRatios.append(call / seconds)
+                }
+            }
+            let call = Stopwatch.median(calls)
+            let floor = Stopwatch.median(floors)
             records.append(BenchRecord(
-                group: group, name: "\(datums) x \(tokens): forwardBackwardCustom", value: call / count * 1e9, unit: "ns/logprob",
-                note: String(format: "%.3f ms per call", call * 1e3)))
+                group: group, name: "\(label): forwardBackwardCustom", value: call / count * 1e9, unit: "ns/logprob",
+                note: String(format: "%.3f ms per call; %d rounds of %d", call * 1e3, rounds, perRound)))
             records.append(BenchRecord(
-                group: group, name: "\(datums) x \(tokens): plain loop, 4 reads", value: floor / count * 1e9, unit: "ns/logprob",
-                note: String(format: "ratio %.1fx (target <= 3x)", call / floor)))
+                group: group, name: "\(label): plain loop, 4 reads", value: floor / count * 1e9, unit: "ns/logprob"))
+            let floorRatio = Stopwatch.median(floorRatios)
+            if datums * tokens >= 16 * 1024 {
+                records.append(.judged(
+                    group: group, name: "\(label): Swift / 4-read floor", value: floorRatio, unit: "x",
+                    target: "<= 3", met: floorRatio <= 3, note: "median of per-round ratios"))
+            } else {
+                records.append(BenchRecord(
+                    group: group, name: "\(label): Swift / 4-read floor", value: floorRatio, unit: "x",
+                    note: "no target below 16 x 1024"))
+            }
+            records.append(BenchRecord(
+                group: group, name: "\(label): Swift / 4-read floor, CPU time", value: Stopwatch.median(cpuRatios), unit: "x",
+                note: "process CPU time, all threads: what the ratio is without waiting for a core"))
+            if torchSide != nil {
+                records.append(BenchRecord(
+                    group: group, name: "\(label): PyTorch CPU, 1 thread", value: Stopwatch.median(torches) / count * 1e9,
+                    unit: "ns/logprob"))
+                let torchRatio = Stopwatch.median(torchRatios)
+                records.append(.judged(
+                    group: group, name: "\(label): Swift / PyTorch", value: torchRatio, unit: "x",
+                    target: "< 1", met: torchRatio < 1, note: "median of per-round ratios"))
+            }
+            switch allocations {
+            case .success(let counts):
+                if let counted = counts[label] {
+                    records.append(BenchRecord(
+                        group: group, name: "\(label): allocations per logprob", value: Double(counted.allocations) / count,
+                        unit: "allocs", note: "\(counted.allocations) mallocs in one call"))
+                    records.append(BenchRecord(
+                        group: group, name: "\(label): bytes allocated per logprob", value: Double(counted.bytes) / count,
+                        unit: "bytes", note: String(format: "%.2f MB in one call", Double(counted.bytes) / 1e6)))
+                }
+            case .failure:
+                break
+            }
+        }
+        if case .failure(let reason) = allocations {
+            records.append(BenchRecord(group: group, name: "allocations not counted", value: 0, unit: "", note: reason.description))
         }
         return records
+    }
+
+    /// Mallocs and bytes of one call at each size, with the interposer counting (run in a
+    /// process that has it loaded).
+    static func countAllocations(sizes: [(datums: Int, tokens: Int)]) async throws -> [String: AllocationCount] {
+        var counts: [String: AllocationCount] = [:]
+        for (datums, tokens) in sizes {
+            let batch = Batch(datums: datums, tokens: tokens)
+            _ = try await batch.call()
+            let client = batch.freshClient()
+            let counted = try await AllocationCounter.count { try await batch.call(on: client) }
+            counts["\(datums) x \(tokens)"] = counted
+        }
+        return counts
     }
 }
 
@@ -32,7 +126,6 @@ struct ReferenceCompute {
 private struct Batch {
     let data: [Datum]
     let logprobs: [[Double]]
-    let client: TrainingClient
     let lossFn: LossFunction
     let regularizers: [Regularizer]
 
@@ -52,11 +145,9 @@ private struct Batch {
                     "ref_logprobs": TensorData(floats: row.map { $0 + 0.1 * (uniform() - 0.5) }),
                 ])
         }
-        client = TrainingClient(backend: FixedLogprobsBackend(logprobs: logprobs))
         let catalogue = Catalogue.standard
         func fn(_ name: String) -> LossFunction {
-            catalogue.lossFunction(for: FnSpec(
-                name: name))
+            catalogue.lossFunction(for: FnSpec(name: name))
         }
         lossFn = fn("weighted_nll")
         regularizers = [
@@ -66,8 +157,32 @@ private struct Batch {
         ]
     }
 
+    /// A client over a new backend: the fixed backend records every request it gets, and a
+    /// timing should not include the growth of that record over earlier calls.
+    func freshClient() -> TrainingClient {
+        TrainingClient(backend: FixedLogprobsBackend(logprobs: logprobs))
+    }
+
     func call() async throws {
+        try await call(on: freshClient())
+    }
+
+    func call(on client: TrainingClient) async throws {
         _ = try await client.forwardBackwardCustom(data, lossFn: lossFn, regularizers: regularizers)
+    }
+
+    /// The median seconds of `repetitions` calls, each on a client made before its timing
+    /// starts, by the wall clock or by `clock` (such as `Stopwatch.medianCPU`).
+    func medianCall(
+        repetitions: Int,
+        clock: (Int, () async throws -> Void) async throws -> Double = { try await Stopwatch.median(repetitions: $0, $1) }
+    ) async throws -> Double {
+        var timings: [Double] = []
+        for _ in 0..<max(1, repetitions) {
+            let client = freshClient()
+            timings.append(try await clock(1) { try await call(on: client) })
+        }
+        return Stopwatch.median(timings)
     }
 
     /// The same sums computed directly: nll, squares, the KL estimate and the variance, in four reads.

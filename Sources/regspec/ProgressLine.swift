@@ -22,6 +22,11 @@ final class ProgressLine: Sendable {
         printError("\u{1B}[2K\r[\(count)/\(total)] \(result.caseID)", newline: false)
     }
 
+    /// Erases the counter so a line printed next starts clean.
+    func clear() {
+        if enabled { printError("\u{1B}[2K\r", newline: false) }
+    }
+
     func finish() {
         if enabled { printError("\u{1B}[2K\r", newline: false) }
     }

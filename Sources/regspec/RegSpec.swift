@@ -8,18 +8,18 @@ struct RegSpec: AsyncParsableCommand {
         commandName: "regspec",
         abstract: "The conformance suite for structured regularizers in Tinker-style training clients.",
         discussion: """
-            Spec files (specs/*.yaml) describe forward_backward_custom calls and what must come out of
-            them. `regspec run` runs them against an engine (the built-in Swift reference by default)
-            and reports for people and CI; `regspec validate` checks spec files without running them;
+            Spec files (specs/*.yaml) describe forward_backward_custom calls and what must come out of \
+            them. `regspec run` runs them against an engine (the built-in Swift reference by default) \
+            and reports for people and CI; `regspec validate` checks spec files without running them; \
             `regspec list` shows the cases and what they cover.
 
-            Exit codes: 0 everything passed (or validated), 1 a case failed or errored,
-            2 a usage error or a broken spec file.
+            Exit codes: 0 everything passed (or validated), 1 a case failed or errored, no case ran, \
+            or the engine lacks a core capability, 2 a usage error or a broken spec file.
 
             Docs: docs/spec-format.md (writing cases), docs/catalogue.md (fns), docs/coverage.md.
             """,
         version: RegSpecVersion.current,
-        subcommands: [RunCommand.self, ListCommand.self, ValidateCommand.self, ServeCommand.self, ExploreCommand.self]
+        subcommands: [RunCommand.self, ReportCommand.self, ListCommand.self, ValidateCommand.self, ServeCommand.self, ExploreCommand.self]
     )
 
     /// Parses and runs a subcommand; usage errors exit with 2, as documented, not 64.

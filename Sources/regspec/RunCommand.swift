@@ -7,24 +7,25 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run spec cases against an engine and report.",
         discussion: """
-            Each case ends passed, failed (the engine's result differs from the spec), errored (the
-            engine broke) or skipped (the engine lacks a capability the case needs). The last line is
-            `N passed, N failed, N errored, N skipped`. Exit code 0 when nothing failed or errored.
+            Each case ends passed, failed (the engine's result differs from the spec), errored (the \
+            engine broke) or skipped (the engine lacks a capability the case needs; skips are summed up \
+            by reason). The last line is `N passed, N failed, N errored, N skipped`. Exit code 0 when \
+            nothing failed or errored and at least one case ran; 1 also when every case was skipped, or \
+            when the engine lacks a core capability (structured, legacy, async, error_kinds, future) \
+            and the run was neither narrowed (--tag, --filter, --case, --exclude-tag) nor given \
+            --allow-partial-engine. A selection that matches no case is a usage error (exit 2).
 
             Examples:
               regspec run specs
-              regspec run specs --tag checklist --format junit --output reports/regspec.xml
+              regspec run
+              regspec run specs --tag checklist --report junit:reports/regspec.xml --report html:reports/regspec.html
               regspec run specs --case composition/nll-plus-two-sync
             """)
 
     @OptionGroup var suite: SuiteOptions
     @OptionGroup var selection: SelectionOptions
 
-    @Option(help: ArgumentHelp("Report format: console, json, junit or tap.", valueName: "format"))
-    var format: ReportFormat = .console
-
-    @Option(help: ArgumentHelp("Write the --format report to this file (the console summary still prints).", valueName: "file"))
-    var output: String?
+    @OptionGroup var reporting: ReportOptions
 
     @Option(help: "How many cases run at once.")
     var jobs: Int = 1
@@ -50,8 +51,27 @@ struct RunCommand: AsyncParsableCommand {
         valueName: "file"))
     var expectedFailures: String?
 
+    @Flag(help: ArgumentHelp(
+        "Test an engine that lacks core capabilities: skip the cases it cannot run instead of failing the run.",
+        discussion: "Without it, an engine lacking structured, legacy, async, error_kinds or future is not conforming and the run exits 1 (unless narrowed with --tag, --filter, --case or --exclude-tag)."))
+    var allowPartialEngine = false
+
     @Flag(help: "Rewrite the --expected-failures file to list exactly the cases that fail now, keeping known reasons.")
     var updateExpectedFailures = false
+
+    @Option(help: ArgumentHelp("The engine's name in reports and comparison tables (default: the name the engine gives).", valueName: "name"))
+    var engineName: String?
+
+    @Flag(name: [.customShort("x"), .customLong("exitfirst")], help: "Stop after the first case that fails or errors.")
+    var exitFirst = false
+
+    @Option(help: ArgumentHelp("Stop after this many cases failed or errored.", valueName: "n"))
+    var maxFail: Int?
+
+    @Option(help: ArgumentHelp(
+        "Run only the cases that failed or errored in this saved JSON report (all selected cases when none did).",
+        valueName: "report.json"))
+    var rerunFailed: String?
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -60,14 +80,24 @@ struct RunCommand: AsyncParsableCommand {
         if updateExpectedFailures && expectedFailures == nil {
             throw ValidationError("--update-expected-failures needs --expected-failures FILE")
         }
+        if let maxFail, maxFail < 1 { throw ValidationError("--max-fail must be at least 1") }
         if engineCommand == nil && strictProtocol {
             throw ValidationError("--strict-protocol applies to --engine-command engines only")
         }
     }
 
     func run() async throws {
-        let loaded = try suite.load()
-        let cases = try selection.apply(to: loaded.cases)
+        let startedAt = Date()
+        let clock = ContinuousClock()
+        let begin = clock.now
+        let loaded = SpecLoader(fixturesDirectory: suite.fixtures).load(paths: try suite.resolvedPaths)
+        let context = ReportContext(engineLabel: engineName, engineCommand: engineCommand, selection: selection.record, startedAt: startedAt)
+        guard loaded.diagnostics.isEmpty else {
+            try reportBrokenSuite(loaded, context: context)
+        }
+        var cases = try selection.apply(to: loaded.cases)
+        if let rerunFailed { cases = try onlyFailed(in: rerunFailed, from: cases) }
+        for warning in SensitivityLint.warnings(for: cases) { printError(warning.description) }
         var knownFailures = ExpectedFailures()
         if let expectedFailures {
             do {
@@ -93,47 +123,74 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let progress = ProgressLine(total: cases.count)
+        let live = LiveConsole(
+            console: reporting.console, enabled: reporting.consoleOnStdout, knownFailures: knownFailures,
+            maximumFailures: exitFirst ? 1 : maxFail)
         // The engine enforces the case timeout itself (a relaunch's handshake and the run may
         // each take it); the runner's is a backstop.
-        let runner = SuiteRunner(engine: engine, jobs: jobs, caseTimeout: caseTimeout * 2 + .seconds(5))
-        var report = await runner.run(cases, description: description) { result in progress.advance(result) }
+        let policy = RunVerdict.Policy(allowsPartialEngine: allowPartialEngine, selectionNarrowed: selection.narrowsRun)
+        let runner = SuiteRunner(engine: engine, jobs: jobs, caseTimeout: caseTimeout * 2 + .seconds(5), policy: policy)
+        var report = await runner.run(
+            cases, description: description,
+            progress: { result in
+                progress.clear()
+                live.show(result)
+                progress.advance(result)
+            },
+            shouldStop: { live.limitReached })
         progress.finish()
         await processEngine?.shutdown()
 
         if let expectedFailures, updateExpectedFailures {
             knownFailures = knownFailures.updated(with: report.results)
-            try write(knownFailures.rendered(), to: expectedFailures)
+            do {
+                try ReportFile.write(knownFailures.rendered(), to: expectedFailures)
+            } catch {
+                printError(error.description)
+                throw ExitCode(2)
+            }
             printError("wrote \(knownFailures.reasons.count) expected failure(s) to \(expectedFailures)")
         }
         report.results = knownFailures.apply(to: report.results)
         for id in knownFailures.unknownIDs(in: report.results) {
             printError("warning: \(expectedFailures ?? "") lists '\(id)', which this run did not include")
         }
-
-        let useColor = ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) != 0
-        if let output {
-            try write(format.reporter().render(report), to: output)
-            print(ConsoleReporter(useColor: useColor).render(report), terminator: "")
-        } else if format == .console {
-            print(ConsoleReporter(useColor: useColor).render(report), terminator: "")
-        } else {
-            print(format.reporter().render(report), terminator: "")
+        if live.limitReached && report.results.count < cases.count {
+            printError("stopped after \(live.failureCount) failed or errored case(s); \(cases.count - report.results.count) case(s) not run")
         }
-        if !report.succeeded { throw ExitCode(1) }
+        let document = ReportDocument(run: report, suite: loaded, context: context, duration: clock.now - begin)
+        guard reporting.emit(document, casesPrinted: reporting.consoleOnStdout) else { throw ExitCode(2) }
+        if !document.succeeded { throw ExitCode(1) }
     }
 
-    private func write(_ text: String, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+    /// Prints the spec-file problems, writes every report with them (JUnit: one error), exits 2.
+    private func reportBrokenSuite(_ loaded: LoadedSuite, context: ReportContext) throws -> Never {
+        for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
+        printError("\(loaded.diagnostics.count) problem(s) in the spec files; nothing was run. `regspec validate` lists them too.")
+        let engine = engineCommand.map { EngineIdentity(label: engineName ?? $0, name: "not started", language: "", version: "", capabilities: [], command: $0) }
+            ?? EngineIdentity(ReferenceEngine.description, label: engineName)
+        let document = ReportDocument(problems: loaded.diagnostics, suite: loaded, context: context, engine: engine)
+        _ = reporting.emit(document, casesPrinted: false)
+        throw ExitCode(2)
+    }
+
+    /// The cases of `cases` that failed or errored in a saved report (pytest's --lf).
+    private func onlyFailed(in path: String, from cases: [SpecCase]) throws -> [SpecCase] {
+        let saved: ReportDocument
         do {
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            }
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            saved = try ReportDocument.read(from: path)
         } catch {
-            printError("error: cannot write \(path): \(error.localizedDescription)")
+            printError(error.description)
             throw ExitCode(2)
         }
+        let failed = Set(saved.cases.filter { [.failed, .errored, .xpassed].contains($0.status) }.map(\.id))
+        guard !failed.isEmpty else {
+            printError("\(path) has no failed or errored case; running every selected case")
+            return cases
+        }
+        let rerun = cases.filter { failed.contains($0.id) }
+        printError("rerunning \(rerun.count) case(s) that failed or errored in \(path)")
+        return rerun
     }
 }
 
-extension ReportFormat: ExpressibleByArgument {}

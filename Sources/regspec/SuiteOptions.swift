@@ -1,19 +1,34 @@
 import ArgumentParser
 import Foundation
+import RegSpecSuite
 import SpecHarness
 
 /// Where the spec files and fixtures are; shared by every subcommand.
 struct SuiteOptions: ParsableArguments {
-    @Argument(help: "Spec files or directories of them.")
-    var paths: [String] = ["specs"]
+    @Argument(help: "Spec files or directories of them (default: the suite bundled with regspec).")
+    var paths: [String] = []
 
     @Option(help: ArgumentHelp("The folder fixture paths are relative to.", discussion: "Default: the fixtures/ folder beside each spec file's folder.", valueName: "dir"))
     var fixtures: String?
 
+    /// The spec paths to load: the given ones, or the bundled suite.
+    /// - Throws: `ExitCode(2)` when the bundled suite cannot be written out.
+    var resolvedPaths: [String] {
+        get throws {
+            guard paths.isEmpty else { return paths }
+            do {
+                return [try BundledSuite.specsDirectory()]
+            } catch {
+                printError(error.description)
+                throw ExitCode(2)
+            }
+        }
+    }
+
     /// Loads the suite, printing every diagnostic to stderr.
     /// - Throws: `ExitCode(2)` when any spec file has a problem.
     func load() throws -> LoadedSuite {
-        let suite = SpecLoader(fixturesDirectory: fixtures).load(paths: paths)
+        let suite = SpecLoader(fixturesDirectory: fixtures).load(paths: try resolvedPaths)
         if !suite.diagnostics.isEmpty {
             for diagnostic in suite.diagnostics { printError(diagnostic.description) }
             printError("\(suite.diagnostics.count) problem(s) in the spec files; nothing was run. `regspec validate` lists them too.")
@@ -34,8 +49,8 @@ struct SelectionOptions: ParsableArguments {
     @Option(name: .customLong("exclude-tag"), help: ArgumentHelp("Leave out cases with this tag (repeatable).", valueName: "tag"))
     var excludedTags: [String] = []
 
-    @Option(name: .customLong("case"), help: ArgumentHelp("Only the case with exactly this id.", valueName: "id"))
-    var caseID: String?
+    @Option(name: .customLong("case"), help: ArgumentHelp("Only the case with exactly this id (repeatable).", valueName: "id"))
+    var caseIDs: [String] = []
 
     @Option(help: ArgumentHelp(
         "Only part I of N of the suite, for CI matrices, e.g. 2/4.",
@@ -48,15 +63,40 @@ struct SelectionOptions: ParsableArguments {
         }
     }
 
+    /// Whether the user chose which cases to run (a shard is a split of the whole suite, not a choice).
+    var narrowsRun: Bool {
+        filter != nil || !tags.isEmpty || !excludedTags.isEmpty || !caseIDs.isEmpty
+    }
+
     var selection: CaseSelection {
-        CaseSelection(idPattern: filter, tags: tags, excludedTags: excludedTags, caseID: caseID, shard: shard.flatMap(Shard.init))
+        CaseSelection(idPattern: filter, tags: tags, excludedTags: excludedTags, caseIDs: caseIDs, shard: shard.flatMap(Shard.init))
+    }
+
+    /// The selection as a report records it.
+    var record: SelectionRecord {
+        SelectionRecord(filter: filter, tags: tags, excludedTags: excludedTags, caseIDs: caseIDs, shard: shard)
     }
 
     func apply(to cases: [SpecCase]) throws -> [SpecCase] {
         do {
+            // An id is unknown when the suite lacks it, not when other options leave it out.
+            let known = Set(cases.map(\.id))
+            let unknown = caseIDs.filter { !known.contains($0) }
+            if !unknown.isEmpty {
+                let names = unknown.map { String(reflecting: $0) }.joined(separator: ", ")
+                throw ValidationError("no case has the id \(names); `regspec list` shows the ids")
+            }
             let selected = try selection.apply(to: cases)
-            if let caseID, selected.isEmpty {
-                throw ValidationError("no case has the id '\(caseID)'")
+            if selected.isEmpty {
+                // Nothing run is not a pass: an empty selection is a mistake to report.
+                let chosen = [filter.map { "--filter '\($0)'" }] + tags.map { "--tag \($0)" } + excludedTags.map { "--exclude-tag \($0)" }
+                    + caseIDs.map { "--case \($0)" } + [shard.map { "--shard \($0)" }]
+                let known = Set(cases.flatMap(\.tags)).sorted()
+                let tagHint = tags.isEmpty ? "" : "; the suite's tags are \(known.joined(separator: ", "))"
+                throw ValidationError(
+                    cases.isEmpty
+                        ? "the spec files hold no case, so nothing can run"
+                        : "the selection \(chosen.compactMap { $0 }.joined(separator: " ")) matches none of the \(cases.count) cases\(tagHint)")
             }
             return selected
         } catch let error as SelectionError {

@@ -23,8 +23,9 @@ struct FaultInjectionTests {
         cases.map { $0["status"] as? String ?? "?" }
     }
 
+    /// The engine's message and its stderr tail, which the JSON report keeps apart.
     func message(_ entry: [String: Any]) -> String {
-        entry["message"] as? String ?? ""
+        [entry["message"], entry["stderr_tail"]].compactMap { $0 as? String }.joined(separator: "\n")
     }
 
     @Test("a crash errors that case with the engine's stderr; the restarted engine runs the rest")

@@ -60,7 +60,7 @@ struct RunCommandTests {
     func reportFiles() throws {
         let scratch = try Scratch()
         try scratch.writePassingSuite(count: 3)
-        for (format, marker) in [("junit", "<testsuites name=\"regspec\" tests=\"3\""), ("tap", "1..3"), ("json", "\"totals\":{\"passed\":3")] {
+        for (format, marker) in [("junit", "<testsuites name=\"regspec\" tests=\"3\""), ("tap", "1..3"), ("json", "\"passed\" : 3")] {
             let result = try CLI.run(["run", "specs", "--format", format, "--output", "reports/out.\(format)"], in: scratch.path)
             #expect(result.status == 0)
             #expect(result.stdout.hasSuffix("3 passed, 0 failed, 0 errored, 0 skipped\n"))
@@ -79,7 +79,7 @@ struct RunCommandTests {
         #expect(filtered.stdout.hasSuffix("2 passed, 0 failed, 0 errored, 0 skipped\n"))
         let unknown = try CLI.run(["run", "specs", "--case", "fault/none"], in: scratch.path)
         #expect(unknown.status == 2)
-        #expect(unknown.stderr.contains("no case has the id 'fault/none'"))
+        #expect(unknown.stderr.contains("no case has the id \"fault/none\""))
         let usage = try CLI.run(["run", "specs", "--jobs", "0"], in: scratch.path)
         #expect(usage.status == 2)
     }

@@ -82,6 +82,9 @@ struct CaseCheckerTests {
         let mismatches = CaseChecker(specCase).check(correctObservation(of: specCase, weights: [0.5, 0.5]))
         #expect(mismatches.map(\.path) == ["gradient[0]"])
         #expect(mismatches.first?.message.contains("mismatched elements: 2 / 2") == true)
+        // The worst element as data for reports: expected 0.5, actual -weight = -0.5.
+        #expect(mismatches.first?.expected == 0.5 && mismatches.first?.actual == -0.5)
+        #expect(mismatches.first?.allowed.map { $0 > 0 } == true)
     }
 
     @Test("a backward request with extra inputs breaks the linearization invariant")
@@ -130,5 +133,70 @@ struct CaseCheckerTests {
         observation = correctObservation(of: specCase)
         observation.backwardRequests[0].lossFn = BackendLossFunction(rawValue: "importance_sampling")
         #expect(CaseChecker(specCase).check(observation).map(\.path) == ["requests.backward.loss_fn"])
+    }
+
+    @Test("weights labelled float32 must hold float32 values; the message names tensor, index and value")
+    func float32Weights() throws {
+        let specCase = try exampleCase(expect: "expect:\n      gradient: [[0.5, 0.5]]")
+        // What tinker 0.7.0 sends for a float64 tensor: the unrounded float64 under a float32 label.
+        let unrounded = -0.5 - 0x1p-40
+        let mismatches = CaseChecker(specCase).check(correctObservation(of: specCase, weights: [-0.5, unrounded]))
+        #expect(mismatches.map(\.path) == ["requests.backward[0].data[0].loss_fn_inputs.weights"])
+        let message = try #require(mismatches.first?.message)
+        #expect(message.contains("labelled float32 but 1 of 2 values are not float32 values: [1] = -0.5000000000009095"))
+        #expect(message.contains("nearest float32 -0.5"))
+    }
+
+    @Test("float inputs of every request are checked too, but not values the case itself supplied")
+    func float32Inputs() throws {
+        let specCase = try exampleCase()
+        var observation = correctObservation(of: specCase)
+        observation.forwardRequests[0].data[0].lossFnInputs["weights"] = TensorData(floats: [1.0, 0.1])
+        #expect(CaseChecker(specCase).check(observation).map(\.path) == ["requests.forward[0].data[0].loss_fn_inputs.weights"])
+        #expect(Float32WireCheck.check(TensorData(floats: [0.1]), suppliedByCase: TensorData(floats: [0.1]), path: "p") == nil)
+        #expect(Float32WireCheck.check(TensorData(floats: [.nan, .infinity, 0.5, 1e300]), suppliedByCase: nil, path: "p")?.message.contains("[3] = 1e+300") == true)
+    }
+
+    @Test("the weights are compared with float32(-g): rounding is required, and within tolerance enough")
+    func roundedGradient() throws {
+        // g = 1/3: float32(-1/3) = -0.3333333432674408, off from -1/3 by 1e-8.
+        let specCase = try exampleCase(expect: """
+            expect:
+                  gradient: [[0.3333333333333333, 0.5]]
+                  tolerance: {fields: {gradient: {rtol: 0.0, atol: 0.0}}}
+            """)
+        let rounded = Double(Float(-1.0 / 3))
+        #expect(CaseChecker(specCase).check(correctObservation(of: specCase, weights: [rounded, -0.5])).filter { $0.path.hasPrefix("gradient") } == [])
+        let unrounded = CaseChecker(specCase).check(correctObservation(of: specCase, weights: [-1.0 / 3, -0.5])).map(\.path)
+        #expect(unrounded.contains("gradient[0]"))
+        #expect(unrounded.contains("requests.backward[0].data[0].loss_fn_inputs.weights"))
+    }
+
+    @Test("legacy custom metrics may use structured names; unreported structured keys still fail")
+    func legacyCustomNames() throws {
+        let workspace = try SpecWorkspace()
+        try workspace.write("specs/a.yaml", specFile(
+            call: "call:\n      loss_fn: {name: sum, metrics: {loss_total: 7.0, regularizers: 1.0}}",
+            expect: "expect:\n      metrics: {loss_total: 7.0, regularizers: 1.0}"))
+        let suite = workspace.load("specs")
+        try #require(suite.diagnostics.isEmpty, "\(suite.diagnostics)")
+        let specCase = try #require(suite.cases.first)
+        var observation = correctObservation(of: specCase, weights: [1, 1])
+        observation.outcome = .success(metrics: ["loss:sum": .number(-3), "loss_total": .number(7), "regularizers": .number(1)])
+        #expect(CaseChecker(specCase).check(observation) == [])
+        observation.outcome = .success(metrics: [
+            "loss:sum": .number(-3), "loss_total": .number(7), "regularizers": .number(1), "regularizer_total": .number(0),
+        ])
+        #expect(CaseChecker(specCase).check(observation).map(\.path) == ["metrics.regularizer_total"])
+    }
+
+    @Test("an entry that is not an object, or lacks a number an invariant needs, fails instead of being skipped")
+    func invariantsFailClosed() throws {
+        let specCase = try exampleCase(expect: "expect:\n      requests: {forward: 1, backward: 1}")
+        let numberEntry: Metrics = ["loss_total": .number(-1.5), "regularizers": .object(["total": .number(-1.5)]), "regularizer_total": .number(-1.5)]
+        #expect(CaseChecker(specCase).check(correctObservation(of: specCase, metrics: numberEntry)).map(\.path).contains("metrics.regularizers.total"))
+        let entry: Metrics = ["value": .object([:]), "weight": .number(0.5), "contribution": .number(-1.5), "custom": .object([:])]
+        let objectValue: Metrics = ["loss_total": .number(-1.5), "regularizers": .object(["total": .object(entry)]), "regularizer_total": .number(-1.5)]
+        #expect(CaseChecker(specCase).check(correctObservation(of: specCase, metrics: objectValue)).map(\.path).contains("metrics.regularizers.total.value"))
     }
 }

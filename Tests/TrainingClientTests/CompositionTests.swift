@@ -14,8 +14,8 @@ struct CompositionTests {
             lossFn: syncFn { try sumOfAll($0.map { -$0 }) },  // 1 + 2 + 0.5 = 3.5
             regularizers: [
                 Regularizer(name: "squares", weight: 0.5, fn: syncFn { try sumOfSquares($0) }),  // 1 + 4 + 0.25 = 5.25
-                Regularizer(name: "first_mean", weight: -2, fn: syncFn { try $0[0].mean() }),    // -1.5
-                Regularizer(name: "second_sum", weight: 4, fn: asyncFn { try $0[1].sum() }),     // -0.5
+                Regularizer(name: "first_mean", weight: -2, fn: syncFn { $0[0].mean() }),    // -1.5
+                Regularizer(name: "second_sum", weight: 4, fn: asyncFn { $0[1].sum() }),     // -0.5
             ])
         let metrics = result.metrics
         // contributions: 0.5 * 5.25 = 2.625; -2 * -1.5 = 3; 4 * -0.5 = -2

@@ -81,7 +81,7 @@ struct EndToEndGradientTests {
         _ = try await makeCall(TrainingClient(backend: backend))
         let gradient = await backend.accumulatedGradient
         let learningRate = 0.01
-        try await backend.optimStep(AdamParameters(learningRate: learningRate))
+        await backend.optimStep(AdamParameters(learningRate: learningRate))
         let updated = await backend.model.parameters
         #expect(updated != model.parameters)
         // Adam's first step: m = (1 - b1) g, v = (1 - b2) g^2; bias-corrected m / sqrt(v) = g / |g|,
@@ -98,7 +98,7 @@ struct EndToEndGradientTests {
         let model = BigramModel(vocabularySize: 5, seed: 7)
         let backend = BigramModelBackend(model: model)
         _ = try await makeCall(TrainingClient(backend: backend))
-        try await backend.optimStep(AdamParameters(learningRate: 1e-3))
+        await backend.optimStep(AdamParameters(learningRate: 1e-3))
         let before = try Self.lossTotal(model, parameters: model.parameters)
         let after = try Self.lossTotal(model, parameters: await backend.model.parameters)
         #expect(after < before)

@@ -7,7 +7,7 @@ import Testing
 struct EntryPointTests {
     private static let regularizers = [
         Regularizer(name: "l2", weight: 0.1, fn: syncFn { try sumOfSquares($0) }),
-        Regularizer(name: "async_mean", weight: -0.5, fn: asyncFn(metrics: ["async": true]) { try $0[0].mean() }),
+        Regularizer(name: "async_mean", weight: -0.5, fn: asyncFn(metrics: ["async": true]) { $0[0].mean() }),
     ]
     private static let lossFn = LossFunction.sync { _, lp in LossOutput(loss: try sumOfAll(lp.map { -$0 }), metrics: ["n": 3]) }
 

@@ -250,7 +250,7 @@ struct ValidationTests {
     func errorKindNames() {
         #expect(CustomLossErrorKind.allCases.map(\.rawValue).sorted() == [
             "empty_data", "invalid_metrics", "invalid_regularizer", "loss_fn_failed", "missing_loss",
-            "missing_target_tokens", "no_gradient", "non_finite_loss", "non_scalar_loss", "timeout",
+            "missing_target_tokens", "no_gradient", "non_finite_gradient", "non_finite_loss", "non_scalar_loss", "timeout",
         ])
     }
 }

@@ -9,6 +9,8 @@
 #   REGSPEC_BASE_PYTHON       the interpreter that creates it (default python3, needs >= 3.11)
 #   REGSPEC_TORCH_REQUIREMENT what `pip install` gets for torch (default torch)
 #   REGSPEC_SKIP_PYTHON=1     skip everything
+#   REGSPEC_PYTHON_TIMEOUT    seconds per engine reply, start-up included (default 120:
+#                             importing torch on a loaded machine takes longer than 30 s)
 # torch, tinker==0.7.0 and the adapter are installed only when missing. If torch
 # (or tinker) cannot be installed, the script prints one SKIPPED line and exits 0.
 set -uo pipefail
@@ -84,20 +86,21 @@ engine() {
   printf '%q -m regspec_adapter --client %q' "$PY" "$1"
 }
 EXAMPLE="adapters/python/examples/structured_regularizers.py"
+TIMEOUT="${REGSPEC_PYTHON_TIMEOUT:-120}"
 LOG="$(mktemp -d "${TMPDIR:-/tmp}/regspec-python.XXXXXX")"
 trap 'rm -rf "$LOG"' EXIT
 status=0
 
 # The runs are independent; start them all at once, then report in order.
 VARIANTS="UnweightedContributionClient UnawaitedAsyncClient ZeroWeightDroppedClient"
-"$REGSPEC" run specs --strict-protocol --jobs 2 --engine-command "$(engine "$EXAMPLE:StructuredTrainingClient")" \
+"$REGSPEC" run specs --strict-protocol --jobs 2 --timeout "$TIMEOUT" --engine-command "$(engine "$EXAMPLE:StructuredTrainingClient")" \
   >"$LOG/example.txt" 2>&1 &
 example_pid=$!
 for variant in $VARIANTS; do
-  "$REGSPEC" run specs --engine-command "$(engine "$EXAMPLE:$variant")" >"$LOG/$variant.txt" 2>&1 &
+  "$REGSPEC" run specs --timeout "$TIMEOUT" --engine-command "$(engine "$EXAMPLE:$variant")" >"$LOG/$variant.txt" 2>&1 &
   eval "pid_$variant=\$!"
 done
-"$REGSPEC" run specs --tag legacy --expected-failures adapters/python/known-failures/tinker-0.7.0-legacy.yaml \
+"$REGSPEC" run specs --tag legacy --timeout "$TIMEOUT" --expected-failures adapters/python/known-failures/tinker-0.7.0-legacy.yaml \
   --engine-command "$(engine tinker:TrainingClient)" >"$LOG/sdk.txt" 2>&1 &
 sdk_pid=$!
 "$PY" -m unittest discover -s adapters/python/tests >"$LOG/unittest.txt" 2>&1 &

@@ -5,33 +5,47 @@ import Foundation
 extension Catalogue {
     /// The losses real users write: NLL, KL to a reference, DPO, top-K reverse KL.
     static let objectives: [CatalogueEntry] = [
-        CatalogueEntry(name: "weighted_nll", parameters: ["normalize": .bool]) { inputs in
+        CatalogueEntry(name: "weighted_nll", parameters: ["normalize": .bool], requirements: [.input("weights")]) { inputs in
             var total = Tensor(scalar: 0)
             var weightSum = 0.0
+            let normalize = inputs.bool("normalize", default: false)
             for index in inputs.logprobs.indices {
                 let weights = try inputs.input("weights", of: index)
-                total = try total - (weights * inputs.logprobs[index]).sum()
-                weightSum += weights.values.reduce(0, +)
+                total = try total - inputs.logprobs[index].dot(weights)
+                if normalize { weightSum += weights.values.reduce(0, +) }
             }
-            return LossOutput(loss: inputs.bool("normalize", default: false) ? total / weightSum : total)
+            return LossOutput(loss: normalize ? total / weightSum : total)
         },
-        CatalogueEntry(name: "kl_to_reference", parameters: ["estimator": .choice(["k1", "k2", "k3"])]) { inputs in
-            let logprobs = try inputs.allLogprobs()
-            let reference = try Tensor.concatenate(inputs.logprobs.indices.map { try inputs.input("ref_logprobs", of: $0).flattened() })
-            let logRatio = try reference - logprobs
+        CatalogueEntry(
+            name: "kl_to_reference", parameters: ["estimator": .choice(["k1", "k2", "k3"])], requirements: [.input("ref_logprobs")]
+        ) { inputs in
+            let references = try inputs.logprobs.indices.map { try inputs.input("ref_logprobs", of: $0) }
             let estimator = inputs.string("estimator", default: "k3")
             let loss: Tensor
             switch estimator {
-            case "k1": loss = (-logRatio).mean()
-            case "k2": loss = (logRatio.square() * 0.5).mean()
-            default: loss = try (logRatio.exp() - 1 - logRatio).mean()
+            case "k1", "k2":
+                let logRatio = try Tensor.concatenate(references.map { $0.flattened() }) - inputs.allLogprobs()
+                loss = estimator == "k1" ? (-logRatio).mean() : (logRatio.square() * 0.5).mean()
+            default:
+                // mean(exp(r) - 1 - r) with r = ref - logprob, fused over the datums: one pass
+                // forward, each datum's gradient array made once.
+                loss = try Tensor.mean(of: inputs.logprobs, against: references) { logprob, reference in
+                    let r = reference - logprob
+                    let e = Foundation.exp(r)
+                    return (e - 1 - r, -(e - 1))
+                }
             }
             return LossOutput(loss: loss, metrics: ["kl/\(estimator)": .number(try loss.item())])
         },
-        CatalogueEntry(name: "dpo", parameters: ["beta": .number]) { inputs in
+        CatalogueEntry(
+            name: "dpo", parameters: ["beta": .number],
+            requirements: [.pairs, .input("ref_logprobs"), .optionalInput("weights")]
+        ) { inputs in
             try directPreference(inputs)
         },
-        CatalogueEntry(name: "reverse_kl_topk", parameters: [:]) { inputs in
+        CatalogueEntry(
+            name: "reverse_kl_topk", parameters: [:], requirements: [.multiTarget, .input("weights"), .positiveInput("weights")]
+        ) { inputs in
             var total = Tensor(scalar: 0)
             var positions = 0
             for index in inputs.logprobs.indices {
@@ -40,6 +54,9 @@ extension Catalogue {
                     throw CatalogueFnError("reverse_kl_topk needs [T, K] targets; datum \(index) of the selection has shape \(logprobs.shape)")
                 }
                 let teacher = try inputs.input("weights", of: index)
+                if let bad = teacher.values.first(where: { !($0 > 0) }) {
+                    throw CatalogueFnError("reverse_kl_topk needs teacher probabilities > 0 in weights; datum \(index) of the selection has \(bad)")
+                }
                 total = try total + (logprobs.exp() * (logprobs - teacher.log())).sum()
                 positions += logprobs.shape[0]
             }

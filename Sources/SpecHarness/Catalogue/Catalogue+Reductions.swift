@@ -14,11 +14,15 @@ extension Catalogue {
             LossOutput(loss: try Tensor.stack(inputs.logprobs.map { $0.mean() }).mean())
         },
         CatalogueEntry(name: "sum_of_squares", parameters: [:]) { inputs in
-            LossOutput(loss: try inputs.allLogprobs().square().sum())
+            LossOutput(loss: try Tensor.sumOfSquares(of: inputs.logprobs))
         },
         CatalogueEntry(name: "variance", parameters: [:]) { inputs in
-            let all = try inputs.allLogprobs()
-            return LossOutput(loss: try (all - all.mean()).square().mean())
+            LossOutput(loss: try Tensor.variance(of: inputs.logprobs))
+        },
+        // sqrt(-sum(lp)): a root-NLL penalty. At lp = 0 its gradient is infinite while its
+        // value is 0, which is how cases reach `non_finite_gradient`.
+        CatalogueEntry(name: "sqrt_neg_sum", parameters: [:]) { inputs in
+            LossOutput(loss: (-(try inputs.allLogprobs().sum())).sqrt())
         },
         CatalogueEntry(name: "constant", parameters: ["value": .number]) { inputs in
             LossOutput(loss: Tensor(scalar: inputs.number("value", default: 1.0)))

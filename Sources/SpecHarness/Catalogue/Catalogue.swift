@@ -19,6 +19,11 @@ public struct Catalogue: Sendable {
         entries[name]?.parameters
     }
 
+    /// The entry's data requirements, or nil for an unknown name.
+    func requirements(of name: String) -> [DataRequirement]? {
+        entries[name]?.requirements
+    }
+
     /// A loss function that computes `spec` over the datums it selects.
     ///
     /// A spec that passed `regspec validate` names a known entry; an unknown one gives a fn

@@ -6,7 +6,19 @@ struct CatalogueEntry: Sendable {
     let name: String
     /// The entry's own parameters and their kinds; common options are not listed here.
     let parameters: [String: ParameterKind]
+    /// What it needs of its selected datums; a case expecting success must meet them.
+    let requirements: [DataRequirement]
     let compute: @Sendable (CatalogueInputs) throws -> LossOutput
+
+    init(
+        name: String, parameters: [String: ParameterKind], requirements: [DataRequirement] = [],
+        compute: @escaping @Sendable (CatalogueInputs) throws -> LossOutput
+    ) {
+        self.name = name
+        self.parameters = parameters
+        self.requirements = requirements
+        self.compute = compute
+    }
 }
 
 /// The type a catalogue parameter takes, for `regspec validate`.

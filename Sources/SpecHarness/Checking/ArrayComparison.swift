@@ -31,6 +31,18 @@ struct ArrayComparison {
             """
     }
 
+    /// The element with the greatest absolute difference outside tolerance, as report data.
+    func worstElement() -> (expected: Double, actual: Double, allowed: Double)? {
+        guard actual.count == expected.count else { return nil }
+        var worst: (difference: Double, index: Int)?
+        for index in expected.indices where !tolerance.accepts(actual[index], expected: expected[index]) {
+            let difference = abs(actual[index] - expected[index])
+            let comparable = difference.isNaN ? Double.infinity : difference
+            if comparable > (worst?.difference ?? -1) { worst = (comparable, index) }
+        }
+        return worst.map { (expected[$0.index], actual[$0.index], tolerance.allowance(for: expected[$0.index])) }
+    }
+
     static func format(_ value: Double) -> String {
         if value.isNaN { return "nan" }
         if value.isInfinite { return value < 0 ? "-inf" : "inf" }

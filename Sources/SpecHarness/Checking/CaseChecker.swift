@@ -30,6 +30,9 @@ public struct CaseChecker: Sendable {
             mismatches += checkGradient(observation, against: expected)
             mismatches += InvariantChecker(specCase: specCase).check(metrics: metrics, observation: observation)
         }
+        mismatches += TelemetryChecker(specCase: specCase).check(observation)
+        mismatches += checkToleranceFieldsApply()
+        mismatches += Float32WireCheck(caseData: specCase.input.data).check(observation)
         if let counts = requestCounts {
             if let forward = counts.forward, forward != observation.forwardRequests.count {
                 mismatches.append(Mismatch("requests.forward", "expected \(forward) forward requests, the backend received \(observation.forwardRequests.count)"))
@@ -61,11 +64,14 @@ public struct CaseChecker: Sendable {
         if let label = expected.label, actual.label != label {
             mismatches.append(Mismatch("error.label", "expected the fn '\(label)' to be named, got \(actual.label.map { "'\($0)'" } ?? "none")"))
         }
-        if let pattern = expected.messagePattern,
-            let regex = try? NSRegularExpression(pattern: pattern),
-            regex.firstMatch(in: actual.message, range: NSRange(actual.message.startIndex..., in: actual.message)) == nil
-        {
-            mismatches.append(Mismatch("error.message", "/\(pattern)/ does not match \"\(actual.message)\""))
+        if let pattern = expected.messagePattern {
+            if let regex = try? NSRegularExpression(pattern: pattern) {
+                if regex.firstMatch(in: actual.message, range: NSRange(actual.message.startIndex..., in: actual.message)) == nil {
+                    mismatches.append(Mismatch("error.message", "/\(pattern)/ does not match \"\(actual.message)\""))
+                }
+            } else {
+                mismatches.append(Mismatch("error.message", "/\(pattern)/ is not a valid regular expression, so the message cannot be checked"))
+            }
         }
         return mismatches
     }
@@ -85,34 +91,71 @@ public struct CaseChecker: Sendable {
     private func checkMetrics(_ metrics: Metrics, against expected: SuccessExpectation) -> [Mismatch] {
         var mismatches: [Mismatch] = []
         if let tree = expected.metrics {
-            compare(.object(metrics), with: tree, path: ["metrics"], into: &mismatches)
+            compare(.object(metrics), with: tree, path: FieldPath(["metrics"]), into: &mismatches)
         }
-        for path in expected.absent where metrics.value(at: path) != nil {
-            mismatches.append(Mismatch("metrics." + path.joined(separator: "."), "must be absent, but is present"))
+        for absence in expected.absent {
+            mismatches += checkAbsent(absence.path, in: metrics)
         }
         return mismatches
     }
 
-    private func compare(_ actual: MetricValue?, with expected: ExpectedMetric, path: [String], into mismatches: inout [Mismatch]) {
-        let name = path.joined(separator: ".")
+    /// A path is absent when its parent exists and lacks the last key. A parent that is
+    /// missing or not an object leaves the question open, and an open check fails.
+    private func checkAbsent(_ path: FieldPath, in metrics: Metrics) -> [Mismatch] {
+        let name = "metrics." + path.description
+        if let parent = path.parent {
+            switch metrics.value(at: parent.keys) {
+            case .object?: break
+            case .number?:
+                return [Mismatch(name, "cannot check that it is absent: metrics.\(parent) is a number, not an object")]
+            case nil:
+                return [Mismatch(name, "cannot check that it is absent: metrics.\(parent) is missing")]
+            }
+        }
+        return metrics.value(at: path.keys) == nil ? [] : [Mismatch(name, "must be absent, but is present")]
+    }
+
+    private func compare(_ actual: MetricValue?, with expected: ExpectedMetric, path: FieldPath, into mismatches: inout [Mismatch]) {
+        let name = path.description
         switch (expected, actual) {
         case (_, nil):
             mismatches.append(Mismatch(name, "missing"))
         case (.number(let number, _), .number(let value)?):
-            let tolerance = specCase.tolerance.tolerance(for: name)
+            let tolerance = specCase.tolerance.tolerance(for: path)
             if !tolerance.accepts(value, expected: number) {
                 let difference = ArrayComparison.format(abs(value - number))
                 mismatches.append(Mismatch(
-                    name, "expected \(ArrayComparison.format(number)), actual \(ArrayComparison.format(value)) (difference \(difference), allowed \(ArrayComparison.format(tolerance.allowance(for: number))), \(tolerance))"))
+                    name, "expected \(ArrayComparison.format(number)), actual \(ArrayComparison.format(value)) (difference \(difference), allowed \(ArrayComparison.format(tolerance.allowance(for: number))), \(tolerance))",
+                    expected: number, actual: value, allowed: tolerance.allowance(for: number)))
             }
         case (.object(let children, _), .object(let object)?):
             for child in children {
-                compare(object[child.key], with: child.value, path: path + [child.key], into: &mismatches)
+                if object[child.key] == nil, let alike = object.keys.first(where: { $0 == child.key }) {
+                    // Swift's == is canonical equivalence: a different spelling of the same-looking key.
+                    mismatches.append(Mismatch(
+                        path.appending(child.key).description,
+                        "missing; the engine reported \(ScalarKey.quoted(alike, among: [child.key])), a different spelling (Unicode scalars differ)"))
+                    continue
+                }
+                compare(object[child.key], with: child.value, path: path.appending(child.key), into: &mismatches)
             }
         case (.number, .object?):
             mismatches.append(Mismatch(name, "expected a number, found an object"))
         case (.object, .number(let value)?):
             mismatches.append(Mismatch(name, "expected an object, found the number \(value)"))
+        }
+    }
+
+    /// A tolerance the case sets for a field it does not compare would leave the default in
+    /// force unnoticed; `validate` rejects it, and a case built another way fails here.
+    private func checkToleranceFieldsApply() -> [Mismatch] {
+        let compared: [FieldPath]
+        switch specCase.expectation {
+        case .success(let expected): compared = expected.comparedFields.map(\.path)
+        case .failure: compared = []
+        }
+        return specCase.tolerance.ownFields(applyingToNoneOf: compared).map { field in
+            Mismatch("tolerance.fields." + field.description, "applies to nothing the case compares, so the check it loosens or tightens cannot happen")
         }
     }
 
@@ -124,16 +167,22 @@ public struct CaseChecker: Sendable {
         guard request.data.count == gradient.count else {
             return [Mismatch("gradient", "the backward request has \(request.data.count) datums, the case \(gradient.count)")]
         }
-        let tolerance = specCase.tolerance.tolerance(for: "gradient")
+        let tolerance = specCase.tolerance.tolerance(for: FieldPath(["gradient"]))
         var mismatches: [Mismatch] = []
         for (index, row) in gradient.enumerated() {
             guard let weights = request.data[index].lossFnInputs["weights"] else {
                 mismatches.append(Mismatch("gradient[\(index)]", "the backward request's datum \(index) has no weights"))
                 continue
             }
+            // The weights travel as float32(-g): the yardstick is the expected gradient so rounded.
             let sent = weights.data.map { -$0 }
-            if let summary = ArrayComparison(actual: sent, expected: row.values, tolerance: tolerance).mismatchSummary() {
-                mismatches.append(Mismatch("gradient[\(index)]", summary + " (actual = -weights sent)"))
+            let expected = row.values.map { Double(Float($0)) }
+            let comparison = ArrayComparison(actual: sent, expected: expected, tolerance: tolerance)
+            if let summary = comparison.mismatchSummary() {
+                let worst = comparison.worstElement()
+                mismatches.append(Mismatch(
+                    "gradient[\(index)]", summary + " (actual = -weights sent; expected = the case's gradient rounded to float32)",
+                    expected: worst?.expected, actual: worst?.actual, allowed: worst?.allowed))
             }
         }
         return mismatches

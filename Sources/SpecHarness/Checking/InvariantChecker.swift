@@ -86,9 +86,13 @@ struct InvariantChecker {
             if value == nil { mismatches.append(Mismatch("metrics." + path.joined(separator: "."), "missing or not a number (schema)")) }
             return value
         }
-        func near(_ actual: Double, _ expected: Double, _ path: String, _ rule: String) {
+        // An invariant on a field honours the tolerance the case sets for that field.
+        func near(_ actual: Double, _ expected: Double, _ path: FieldPath, _ rule: String) {
+            let tolerance = specCase.tolerance.tolerance(for: path)
             if !tolerance.accepts(actual, expected: expected) {
-                mismatches.append(Mismatch(path, "\(rule): expected \(expected), actual \(actual) (\(tolerance))"))
+                mismatches.append(Mismatch(
+                    path.description, "\(rule): expected \(expected), actual \(actual) (\(tolerance))",
+                    expected: expected, actual: actual, allowed: tolerance.allowance(for: expected), rule: rule))
             }
         }
         let tracksNorms = call.options.trackGradNorms
@@ -98,20 +102,34 @@ struct InvariantChecker {
             return mismatches
         }
         let names = call.regularizers.compactMap(\.name)
-        if entries.keys != names {
-            mismatches.append(Mismatch("metrics.regularizers", "keys must be the regularizer names in call order \(names), are \(entries.keys)"))
+        if !ScalarKey.same(entries.keys, names) {
+            // Compared as Unicode scalars; look-alike spellings are shown with escapes.
+            let everyName = names + entries.keys
+            func listed(_ list: [String]) -> String { "[" + list.map { ScalarKey.quoted($0, among: everyName) }.joined(separator: ", ") + "]" }
+            mismatches.append(Mismatch("metrics.regularizers", "keys must be the regularizer names in call order \(listed(names)), are \(listed(entries.keys))"))
         }
         var contributions = 0.0
         let entryKeys = ["value", "weight", "contribution", "custom"] + (tracksNorms ? ["grad_norm", "grad_norm_weighted"] : [])
         for regularizer in call.regularizers {
-            guard let name = regularizer.name, case .object(let entry)? = entries[name] else { continue }
-            let path = "metrics.regularizers.\(name)"
+            guard let name = regularizer.name, let found = entries[name] else { continue }
+            let entryPath = FieldPath(["metrics", "regularizers", name])
+            let path = entryPath.description
+            guard case .object(let entry) = found else {
+                mismatches.append(Mismatch(path, "must be an object, is a number (schema)"))
+                continue
+            }
             if Set(entry.keys) != Set(entryKeys) {
                 mismatches.append(Mismatch(path, "must have exactly the keys \(entryKeys), has \(entry.keys)"))
             }
-            guard let value = entry.number(at: ["value"]), let weight = entry.number(at: ["weight"]),
-                let contribution = entry.number(at: ["contribution"])
-            else { continue }
+            // Each invariant below needs these three numbers; without them it cannot be judged,
+            // and a check that cannot be judged fails.
+            let numbers = ["value", "weight", "contribution"].map { entry.number(at: [$0]) }
+            guard let value = numbers[0], let weight = numbers[1], let contribution = numbers[2] else {
+                for (key, number) in zip(["value", "weight", "contribution"], numbers) where number == nil {
+                    mismatches.append(Mismatch(path + "." + key, "missing or not a number (schema)"))
+                }
+                continue
+            }
             if let input = regularizer.weight, weight != input {
                 mismatches.append(Mismatch(path + ".weight", "must echo the input weight \(input) exactly, is \(weight)"))
             }
@@ -120,15 +138,19 @@ struct InvariantChecker {
                     mismatches.append(Mismatch(path + ".contribution", "a zero weight must contribute exactly 0.0, contributes \(contribution)"))
                 }
             } else {
-                near(contribution, weight * value, path + ".contribution", "contribution = weight * value")
+                near(contribution, weight * value, entryPath.appending("contribution"), "contribution = weight * value")
             }
             contributions += contribution
             mismatches += checkCustom(entry["custom"], fn: regularizer.fn, path: path + ".custom", value: value)
-            if tracksNorms, let norm = entry.number(at: ["grad_norm"]), let weighted = entry.number(at: ["grad_norm_weighted"]) {
-                near(weighted, abs(weight) * norm, path + ".grad_norm_weighted", "grad_norm_weighted = |weight| * grad_norm")
+            if tracksNorms {
+                if let norm = entry.number(at: ["grad_norm"]), let weighted = entry.number(at: ["grad_norm_weighted"]) {
+                    near(weighted, abs(weight) * norm, entryPath.appending("grad_norm_weighted"), "grad_norm_weighted = |weight| * grad_norm")
+                } else {
+                    mismatches.append(Mismatch(path, "grad_norm and grad_norm_weighted must be numbers with track_grad_norms on (schema)"))
+                }
             }
         }
-        near(regularizerTotal, contributions, "metrics.regularizer_total", "regularizer_total = sum of contributions")
+        near(regularizerTotal, contributions, FieldPath(["metrics", "regularizer_total"]), "regularizer_total = sum of contributions")
 
         var baseValue = 0.0
         switch (call.lossFn, metrics["base_loss"]) {
@@ -137,7 +159,11 @@ struct InvariantChecker {
             if Set(base.keys) != Set(baseKeys) {
                 mismatches.append(Mismatch("metrics.base_loss", "must have exactly the keys \(baseKeys), has \(base.keys)"))
             }
-            baseValue = base.number(at: ["value"]) ?? 0
+            if let value = base.number(at: ["value"]) {
+                baseValue = value
+            } else {
+                mismatches.append(Mismatch("metrics.base_loss.value", "missing or not a number (schema)"))
+            }
             mismatches += checkCustom(base["custom"], fn: fn, path: "metrics.base_loss.custom", value: baseValue)
         case (nil, nil):
             break
@@ -146,7 +172,7 @@ struct InvariantChecker {
         case (nil, _?):
             mismatches.append(Mismatch("metrics.base_loss", "no loss_fn was given, so base_loss must be absent"))
         }
-        near(lossTotal, baseValue + regularizerTotal, "metrics.loss_total", "loss_total = base + regularizer_total")
+        near(lossTotal, baseValue + regularizerTotal, FieldPath(["metrics", "loss_total"]), "loss_total = base + regularizer_total")
         if tracksNorms != (metrics["total_grad_norm"] != nil) {
             mismatches.append(Mismatch("metrics.total_grad_norm", tracksNorms ? "missing with track_grad_norms on" : "present with track_grad_norms off"))
         }
@@ -182,12 +208,15 @@ struct InvariantChecker {
         return mismatches
     }
 
-    /// Legacy mode: the loss_fn's own metrics sit at the top level with their values.
+    /// Legacy mode: the loss_fn's own metrics sit at the top level with their values, and
+    /// none of the structured keys appear unless the loss_fn itself reports a metric of that
+    /// name (legacy custom metrics may use any name).
     private func checkLegacy(_ metrics: Metrics) -> [Mismatch] {
         guard let fn = call.lossFn else { return [] }
         var mismatches: [Mismatch] = []
-        for key in ["loss_total", "regularizers", "regularizer_total", "base_loss"] where metrics[key] != nil {
-            mismatches.append(Mismatch("metrics.\(key)", "legacy mode keeps the legacy metrics; structured keys must not appear"))
+        let reported = Array(fn.metrics.keys)
+        for key in Self.structuredKeys where metrics[key] != nil && !reported.contains(where: { FieldPath.sameKey($0, key) }) {
+            mismatches.append(Mismatch("metrics.\(key)", "legacy mode keeps the legacy metrics; structured keys must not appear unless the loss_fn reports a metric of that name"))
         }
         for (key, metric) in fn.metrics where metric != .ownLoss {
             let expected = Self.reported(metric, value: 0)
@@ -201,6 +230,9 @@ struct InvariantChecker {
         }
         return mismatches
     }
+
+    /// The keys structured mode adds, which legacy results do not have.
+    static let structuredKeys = ["loss_total", "regularizers", "regularizer_total", "base_loss"]
 
     private static func reported(_ metric: VerbatimMetric, value: Double) -> Double {
         switch metric {

@@ -60,18 +60,37 @@ public struct TolerancePatch: Sendable, Equatable {
 public struct ToleranceSettings: Sendable, Equatable {
     public var base: Tolerance
     /// Keyed by field path (`metrics.regularizers.kl.value`, `gradient`); the longest matching prefix wins.
-    public var fields: [String: TolerancePatch]
+    public var fields: [FieldPath: TolerancePatch]
+    /// Where each field override was written, for diagnostics.
+    public var fieldLocations: [FieldPath: SourceLocation]
+    /// The field paths set by the case itself rather than inherited from `defaults`: each must
+    /// apply to something the case compares.
+    public var ownFields: Set<FieldPath>
 
-    public init(base: Tolerance = .standard, fields: [String: TolerancePatch] = [:]) {
+    public init(
+        base: Tolerance = .standard, fields: [FieldPath: TolerancePatch] = [:],
+        fieldLocations: [FieldPath: SourceLocation] = [:], ownFields: Set<FieldPath>? = nil
+    ) {
         self.base = base
         self.fields = fields
+        self.fieldLocations = fieldLocations
+        self.ownFields = ownFields ?? Set(fields.keys)
     }
 
-    public func tolerance(for path: String) -> Tolerance {
-        let match = fields.keys
-            .filter { path == $0 || path.hasPrefix($0 + ".") || path.hasPrefix($0 + "[") }
-            .max { $0.count < $1.count }
-        guard let match, let patch = fields[match] else { return base }
+    /// The override that applies to `path`: the longest field path it starts with.
+    public func field(for path: FieldPath) -> FieldPath? {
+        fields.keys.filter { path.starts(with: $0) }.max { $0.keys.count < $1.keys.count }
+    }
+
+    /// The fields the case set itself that apply to none of `compared`, in a stable order:
+    /// each would leave the default tolerance in force unnoticed.
+    public func ownFields(applyingToNoneOf compared: [FieldPath]) -> [FieldPath] {
+        ownFields.filter { field in !compared.contains { $0.starts(with: field) } }
+            .sorted { $0.description < $1.description }
+    }
+
+    public func tolerance(for path: FieldPath) -> Tolerance {
+        guard let match = field(for: path), let patch = fields[match] else { return base }
         return patch.applied(to: base)
     }
 }

@@ -11,6 +11,16 @@ public struct EngineServer: Sendable {
 
     /// Answers one message line; nil when the line asks the server to stop.
     public func respond(to line: String) async -> String? {
+        // A well-formed run message is read without a JSONValue tree; anything else, errors
+        // included, takes the tree path below.
+        if let (sequence, input) = RunMessageDecoder.decode(line) {
+            do {
+                let observation = try await engine.run(input)
+                return String(decoding: ProtocolWriter.runReply(sequence: sequence, observation: observation), as: UTF8.self)
+            } catch {
+                return reply(EngineProtocol.runErroredReply(sequence: sequence, message: "\(error)"))
+            }
+        }
         let message: JSONValue
         do {
             message = try JSONParser.parse(line)
@@ -36,7 +46,7 @@ public struct EngineServer: Sendable {
             do {
                 let input = try CaseInput(json: message["case"] ?? .null)
                 let observation = try await engine.run(input)
-                return reply(EngineProtocol.runReply(sequence: sequence, observation: observation))
+                return String(decoding: ProtocolWriter.runReply(sequence: sequence, observation: observation), as: UTF8.self)
             } catch {
                 return reply(EngineProtocol.runErroredReply(sequence: sequence, message: "\(error)"))
             }

@@ -10,11 +10,17 @@ public struct Observation: Sendable {
     public var outcome: Outcome
     public var forwardRequests: [ForwardBackwardRequest]
     public var backwardRequests: [ForwardBackwardRequest]
+    /// The call's telemetry events in the order they were recorded, when the engine reports them.
+    public var telemetry: [TelemetryRecord]?
 
-    public init(outcome: Outcome, forwardRequests: [ForwardBackwardRequest], backwardRequests: [ForwardBackwardRequest]) {
+    public init(
+        outcome: Outcome, forwardRequests: [ForwardBackwardRequest], backwardRequests: [ForwardBackwardRequest],
+        telemetry: [TelemetryRecord]? = nil
+    ) {
         self.outcome = outcome
         self.forwardRequests = forwardRequests
         self.backwardRequests = backwardRequests
+        self.telemetry = telemetry
     }
 }
 

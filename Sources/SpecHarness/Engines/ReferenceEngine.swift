@@ -16,14 +16,18 @@ public struct ReferenceEngine: Engine {
     public func describe() -> EngineDescription { Self.description }
 
     public func run(_ input: CaseInput) async -> Observation {
-        let backend = FixedLogprobsBackend(logprobs: input.data.map(\.logprobs))
+        // Resolved cases are rounded already; a case from another harness (`serve`) may not be.
+        let resolved = input.data.map(\.roundedToFloat32)
+        let backend = FixedLogprobsBackend(logprobs: resolved.map(\.logprobs))
         let client = TrainingClient(backend: backend)
         let call = input.call
         let lossFn = call.lossFn.map(catalogue.lossFunction(for:))
         let regularizers = call.regularizers.map(arguments(for:))
         var options = CustomLossOptions(trackGradNorms: call.options.trackGradNorms, maxConcurrency: call.options.maxConcurrency)
         options.timeout = call.options.timeoutMilliseconds.map { .milliseconds($0) }
-        let data = input.data.map(\.datum)
+        let telemetry = RecordingTelemetrySink()
+        options.telemetry = telemetry
+        let data = resolved.map(\.datum)
 
         let outcome: Observation.Outcome
         do {
@@ -45,11 +49,11 @@ public struct ReferenceEngine: Engine {
         }
         return Observation(
             outcome: outcome, forwardRequests: await backend.forwardRequests,
-            backwardRequests: await backend.forwardBackwardRequests)
+            backwardRequests: await backend.forwardBackwardRequests, telemetry: telemetry.events.map(TelemetryRecord.init))
     }
 
     private func arguments(for entry: RegularizerEntrySpec) -> RegularizerArguments {
-        var fields: OrderedDictionary<String, ArgumentValue> = [:]
+        var fields: ScalarKeyedDictionary<ArgumentValue> = [:]
         for (key, field) in entry.fields {
             switch field {
             case .fn(let spec): fields[key] = .function(catalogue.lossFunction(for: spec))

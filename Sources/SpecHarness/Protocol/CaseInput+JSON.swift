@@ -53,7 +53,7 @@ extension CallSpec {
         lossFn = try reader.optional("loss_fn").map { r throws(ProtocolError) in try FnSpec(r) }
         regularizers = []
         for entry in try reader.field("regularizers").array() {
-            var fields: OrderedDictionary<String, RegularizerEntrySpec.Field> = [:]
+            var fields: ScalarKeyedDictionary<RegularizerEntrySpec.Field> = [:]
             for (key, value) in try entry.object() {
                 // A catalogue reference is always an object; anything else is passed as written.
                 if key == "fn", case .object = value.value {

@@ -1,5 +1,6 @@
 import Foundation
 import OrderedCollections
+import TrainingClient
 
 /// Parses one JSON text, accepting `NaN`, `Infinity` and `-Infinity` as Python's `json` writes them.
 ///
@@ -42,7 +43,7 @@ public struct JSONParser {
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
-        var object: OrderedDictionary<String, JSONValue> = [:]
+        var object: ScalarKeyedDictionary<JSONValue> = [:]
         skipWhitespace()
         if peek(UInt8(ascii: "}")) { index += 1; return .object(object) }
         while true {

@@ -8,7 +8,7 @@ extension JSONValue {
     }
 
     /// Bytes, not String appends: serializing is on the protocol's per-case path.
-    private func write(into output: inout [UInt8]) {
+    func write(into output: inout [UInt8]) {
         switch self {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
@@ -46,7 +46,7 @@ extension JSONValue {
         return "\(number)"
     }
 
-    private static func writeString(_ text: String, into output: inout [UInt8]) {
+    static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {

@@ -1,4 +1,5 @@
 import OrderedCollections
+import TrainingClient
 
 /// A JSON value, kept in key order, with NaN and infinities allowed as Python's `json` writes them.
 public enum JSONValue: Sendable, Equatable {
@@ -8,7 +9,7 @@ public enum JSONValue: Sendable, Equatable {
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object(OrderedDictionary<String, JSONValue>)
+    case object(ScalarKeyedDictionary<JSONValue>)
 
     public subscript(key: String) -> JSONValue? {
         guard case .object(let object) = self else { return nil }
@@ -39,7 +40,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(OrderedDictionary(elements, uniquingKeysWith: { _, last in last }))
+        self = .object(ScalarKeyedDictionary(elements, uniquingKeysWith: { _, last in last }))
     }
     public init(nilLiteral: ()) { self = .null }
 }
@@ -55,7 +56,7 @@ extension YAMLValue {
         case .string(let value): return .string(value)
         case .sequence(let items): return .array(items.map(\.json))
         case .mapping(let pairs):
-            return .object(OrderedDictionary(pairs.map { ($0.key, $0.value.json) }, uniquingKeysWith: { _, last in last }))
+            return .object(ScalarKeyedDictionary(pairs.map { ($0.key, $0.value.json) }, uniquingKeysWith: { _, last in last }))
         }
     }
 }

@@ -4,7 +4,7 @@ import TrainingClient
 extension Observation {
     /// The observation as the protocol's `run` reply carries it.
     public var json: JSONValue {
-        var object: OrderedDictionary<String, JSONValue> = [:]
+        var object: ScalarKeyedDictionary<JSONValue> = [:]
         switch outcome {
         case .success(let metrics):
             object["outcome"] = "success"

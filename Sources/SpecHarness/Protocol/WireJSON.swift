@@ -8,7 +8,7 @@ enum WireJSON {
         let data: [JSONValue] = tensor.dtype == .int64
             ? tensor.data.map { Int(exactly: $0).map(JSONValue.integer) ?? .number($0) }
             : tensor.data.map(JSONValue.number)
-        var object: OrderedDictionary<String, JSONValue> = ["data": .array(data), "dtype": .string(tensor.dtype.rawValue)]
+        var object: ScalarKeyedDictionary<JSONValue> = ["data": .array(data), "dtype": .string(tensor.dtype.rawValue)]
         if let shape = tensor.shape { object["shape"] = .array(shape.map(JSONValue.integer)) }
         return .object(object)
     }
@@ -26,7 +26,7 @@ enum WireJSON {
         let chunks: [JSONValue] = datum.modelInput.chunks.map {
             ["tokens": .array($0.tokens.map(JSONValue.integer)), "type": "encoded_text"]
         }
-        let inputs = OrderedDictionary(uniqueKeysWithValues: datum.lossFnInputs.sorted { $0.key < $1.key }.map { ($0.key, encode($0.value)) })
+        let inputs = ScalarKeyedDictionary(uniqueKeysWithValues: datum.lossFnInputs.sorted { $0.key < $1.key }.map { ($0.key, encode($0.value)) })
         return ["model_input": ["chunks": .array(chunks)], "loss_fn_inputs": .object(inputs)]
     }
 
@@ -57,7 +57,7 @@ enum WireJSON {
     }
 
     static func encode(_ metrics: Metrics) -> JSONValue {
-        .object(OrderedDictionary(uniqueKeysWithValues: metrics.map { key, value in
+        .object(ScalarKeyedDictionary(uniqueKeysWithValues: metrics.map { key, value in
             switch value {
             case .number(let number): return (key, JSONValue.number(number))
             case .object(let nested): return (key, encode(nested))
@@ -66,7 +66,7 @@ enum WireJSON {
     }
 
     static func decodeMetrics(_ reader: JSONReader) throws(ProtocolError) -> Metrics {
-        var entries: OrderedDictionary<String, MetricValue> = [:]
+        var entries: ScalarKeyedDictionary<MetricValue> = [:]
         for (key, value) in try reader.object() {
             if case .object = value.value {
                 entries[key] = .object(try decodeMetrics(value))

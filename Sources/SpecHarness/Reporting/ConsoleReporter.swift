@@ -1,38 +1,80 @@
 import Foundation
 
-/// The report people read: one block per case that did not pass, then the closing line.
+/// The report people read, as pytest users expect: each case that did not pass as it happens,
+/// then a short summary of the failing ids, the engine and timing, and the closing counts line.
 public struct ConsoleReporter: Reporter {
-    public var useColor: Bool
-
-    public init(useColor: Bool) {
-        self.useColor = useColor
+    /// `-q`: only the closing line; `-v`: every case.
+    public enum Verbosity: Sendable {
+        case quiet, normal, verbose
     }
 
-    public func render(_ report: RunReport) -> String {
+    public var useColor: Bool
+    public var verbosity: Verbosity
+
+    public init(useColor: Bool, verbosity: Verbosity = .normal) {
+        self.useColor = useColor
+        self.verbosity = verbosity
+    }
+
+    public func render(_ document: ReportDocument) -> String {
+        document.cases.map(caseBlock).joined() + closing(document)
+    }
+
+    /// What to print the moment a case finishes ("" for a pass unless verbose).
+    public func caseBlock(_ record: CaseRecord) -> String {
+        guard verbosity != .quiet else { return "" }
         var lines: [String] = []
-        for result in report.results {
-            switch result.status {
-            case .passed:
-                continue
-            case .skipped:
-                lines.append("\(paint("SKIP", .yellow)) \(result.caseID): \(result.detailLines.joined(separator: " "))")
-            case .xfailed:
-                lines.append("\(paint("XFAIL", .yellow)) \(result.caseID): \(result.expectedFailure ?? "")")
-            case .xpassed:
-                lines.append("\(paint("XPASS", .red)) \(result.caseID) (\(result.location))")
-                lines.append("     listed as an expected failure (\(result.expectedFailure ?? "")) but passed; take it off the list")
-            case .failed, .errored:
-                let label = result.status == .failed ? paint("FAIL", .red) : paint("ERROR", .magenta)
-                lines.append("\(label) \(result.caseID) (\(result.location))")
-                lines.append("     \(result.summary)")
-                lines += result.detailLines.map { "     \($0)" }
+        let id = TextEscaping.oneLine(record.id)
+        switch record.status {
+        case .passed:
+            if verbosity == .verbose { lines.append("\(paint("PASS", .green)) \(id)") }
+        case .skipped:
+            // Skips are summed up by reason in the closing lines; one line per case only with -v.
+            if verbosity == .verbose {
+                lines.append("\(paint("SKIP", .yellow)) \(id): \(TextEscaping.oneLine(record.detailLines.joined(separator: " ")))")
+            }
+        case .xfailed:
+            lines.append("\(paint("XFAIL", .yellow)) \(id): \(TextEscaping.oneLine(record.expectedFailure ?? ""))")
+        case .xpassed:
+            lines.append("\(paint("XPASS", .red)) \(id) (\(record.location))")
+            lines.append("     listed as an expected failure (\(TextEscaping.oneLine(record.expectedFailure ?? ""))) but passed; take it off the list")
+        case .failed, .errored:
+            let label = record.status == .failed ? paint("FAIL", .red) : paint("ERROR", .magenta)
+            lines.append("\(label) \(id) (\(record.location))")
+            lines.append("     \(TextEscaping.oneLine(record.summary))")
+            lines += record.detailLines.map { "     \(TextEscaping.terminal($0))" }
+        }
+        return lines.map { $0 + "\n" }.joined()
+    }
+
+    /// Everything after the cases: spec-file problems, the short summary of failing ids, the
+    /// engine and duration line, and the counts line.
+    public func closing(_ document: ReportDocument) -> String {
+        let summary = document.summaryLine
+        let closingLine = document.succeeded ? paint(summary, .green) : paint(summary, .red)
+        guard verbosity != .quiet else { return closingLine + "\n" }
+        var lines: [String] = []
+        for problem in document.problems {
+            lines.append("\(problem.file):\(problem.line):\(problem.column): error: \(TextEscaping.terminal(problem.message))")
+        }
+        let unsuccessful = document.cases.filter { [.failed, .errored, .xpassed].contains($0.status) }
+        if !unsuccessful.isEmpty {
+            lines.append("short summary:")
+            for record in unsuccessful {
+                let label = ["failed": "FAILED", "errored": "ERROR", "xpassed": "XPASS"][record.status.rawValue] ?? ""
+                lines.append("  \(label) \(TextEscaping.oneLine(record.id))")
             }
         }
-        let engine = report.engine
+        for (reason, count) in RunVerdict.skipReasons(document.cases.filter { $0.status == .skipped }.map { $0.reason ?? "" }) {
+            lines.append("\(paint("SKIP", .yellow)) \(count) case\(count == 1 ? "" : "s"): \(TextEscaping.oneLine(reason))")
+        }
+        lines += (document.verdict?.notes ?? []).map { "note: \(TextEscaping.oneLine($0))" }
+        lines += (document.verdict?.problems ?? []).map { "\(paint("FAILED", .red)): \(TextEscaping.oneLine($0))" }
+        let engine = document.engine
+        let name = engine.label == engine.name ? engine.name : "\(engine.label) [\(engine.name)]"
         lines.append(
-            "engine \(engine.name) (\(engine.language) \(engine.version)), \(report.results.count) cases in \(String(format: "%.2f", report.duration.seconds)) s")
-        let summary = report.summaryLine
-        lines.append(report.succeeded ? paint(summary, .green) : paint(summary, .red))
+            "engine \(TextEscaping.oneLine(name)) (\(TextEscaping.oneLine("\(engine.language) \(engine.version)"))), \(document.cases.count) cases in \(String(format: "%.2f", document.durationSeconds)) s (engine start-up included)")
+        lines.append(closingLine)
         return lines.joined(separator: "\n") + "\n"
     }
 

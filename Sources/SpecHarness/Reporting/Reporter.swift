@@ -1,14 +1,23 @@
-/// Turns a finished run into a report file's text.
+/// Turns a report into a report file's text. Every format renders the JSON report's model,
+/// so a saved JSON report can be re-rendered into any of them.
 public protocol Reporter: Sendable {
-    func render(_ report: RunReport) -> String
+    func render(_ document: ReportDocument) -> String
 }
 
-/// The report formats `--format` offers.
+extension Reporter {
+    /// Renders a run that has no suite context (tests, embedders).
+    public func render(_ report: RunReport) -> String { render(ReportDocument(report)) }
+}
+
+/// The report formats `--report` and `--format` offer.
 public enum ReportFormat: String, Sendable, CaseIterable {
     case console
     case json
     case junit
     case tap
+    case markdown
+    case html
+    case github
 
     public func reporter(useColor: Bool = false) -> any Reporter {
         switch self {
@@ -16,6 +25,9 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         case .json: return JSONReporter()
         case .junit: return JUnitReporter()
         case .tap: return TAPReporter()
+        case .markdown: return MarkdownReporter()
+        case .html: return HTMLReporter()
+        case .github: return GitHubReporter()
         }
     }
 }

@@ -1,38 +1,55 @@
-/// TAP version 14: one test point per case, details in a YAML block, skips as directives.
+import Foundation
+
+/// TAP version 13 (what TAP::Harness's `prove` and tap.py both read): one test point per case,
+/// details in a YAMLish block (single-quoted one-line scalars and `|` literal blocks, the subset
+/// TAP::Parser::YAMLish reads), skips and expected failures as directives. Engine text can never
+/// start a line of its own: every detail line is indented and has its controls escaped.
 public struct TAPReporter: Reporter {
     public init() {}
 
-    public func render(_ report: RunReport) -> String {
-        var lines = ["TAP version 14", "1..\(report.results.count)"]
-        for (index, result) in report.results.enumerated() {
-            let number = index + 1
-            let description = result.caseID.replacingOccurrences(of: "#", with: "\\#")
-            if let reason = result.expectedFailure, result.status != .skipped {
+    public func render(_ document: ReportDocument) -> String {
+        var lines = ["TAP version 13", "1..\(document.cases.count + (document.problems.isEmpty ? 0 : 1))"]
+        func directiveText(_ text: String) -> String { TextEscaping.oneLine(text).replacingOccurrences(of: "#", with: "\\#") }
+        if !document.problems.isEmpty {
+            lines.append("not ok 1 - load the spec files")
+            lines.append("  ---")
+            lines.append("  message: \(TextEscaping.yamlQuoted("\(document.problems.count) problem(s) in the spec files, nothing was run"))")
+            lines += literalBlock("problems", document.problems.map { "\($0.file):\($0.line):\($0.column): \($0.message)" })
+            lines.append("  ...")
+        }
+        let offset = document.problems.isEmpty ? 0 : 1
+        for (index, record) in document.cases.enumerated() {
+            let number = index + 1 + offset
+            let description = directiveText(record.id)
+            switch record.status {
+            case .xfailed, .xpassed:
                 // TAP's TODO directive is an expected failure; a TODO that passes is a bonus.
-                let point = result.status == .xpassed ? "ok" : "not ok"
-                lines.append("\(point) \(number) - \(description) # TODO \(reason)")
-                continue
-            }
-            switch result.outcome {
+                let point = record.status == .xpassed ? "ok" : "not ok"
+                lines.append("\(point) \(number) - \(description) # TODO \(directiveText(record.expectedFailure ?? ""))")
             case .passed:
                 lines.append("ok \(number) - \(description)")
-            case .skipped(let reason):
-                lines.append("ok \(number) - \(description) # SKIP \(reason)")
+            case .skipped:
+                lines.append("ok \(number) - \(description) # SKIP \(directiveText(record.reason ?? ""))")
             case .failed, .errored:
                 lines.append("not ok \(number) - \(description)")
                 lines.append("  ---")
-                lines.append("  severity: \(result.status == .errored ? "errored" : "fail")")
-                lines.append("  at: \(quoted(result.location.description))")
-                lines.append("  details:")
-                lines += result.detailLines.map { "    - \(quoted($0))" }
+                lines.append("  severity: \(record.status == .errored ? "errored" : "fail")")
+                lines.append("  at: \(TextEscaping.yamlQuoted(record.location))")
+                lines += literalBlock("details", record.detailLines)
                 lines.append("  ...")
             }
         }
-        lines.append("# \(report.summaryLine)")
+        lines.append("# \(TextEscaping.oneLine(document.summaryLine))")
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    /// `key: |` and one indented line per text line; blank lines and a lone `...` (which would
+    /// end the YAMLish block early) are left out or escaped.
+    private func literalBlock(_ key: String, _ texts: [String]) -> [String] {
+        let lines = texts.map(TextEscaping.oneLine).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map { line in
+            ["...", "---"].contains(line.trimmingCharacters(in: .whitespaces)) ? "\\" + line : line
+        }
+        guard !lines.isEmpty else { return [] }
+        return ["  \(key): |"] + lines.map { "    " + $0 }
     }
 }

@@ -8,19 +8,19 @@ public struct CaseSelection: Sendable {
     public var tags: [String]
     /// Skip cases carrying any of these tags.
     public var excludedTags: [String]
-    /// Run only the case with exactly this id.
-    public var caseID: String?
+    /// Run only the cases with exactly these ids (all cases when empty).
+    public var caseIDs: [String]
     /// Run only this part of the suite.
     public var shard: Shard?
 
     public init(
-        idPattern: String? = nil, tags: [String] = [], excludedTags: [String] = [], caseID: String? = nil,
+        idPattern: String? = nil, tags: [String] = [], excludedTags: [String] = [], caseIDs: [String] = [],
         shard: Shard? = nil
     ) {
         self.idPattern = idPattern
         self.tags = tags
         self.excludedTags = excludedTags
-        self.caseID = caseID
+        self.caseIDs = caseIDs
         self.shard = shard
     }
 
@@ -34,8 +34,9 @@ public struct CaseSelection: Sendable {
                 throw SelectionError("--filter '\(pattern)' is not a valid regular expression")
             }
         }
+        let ids = Set(caseIDs)
         return cases.filter { specCase in
-            if let caseID, specCase.id != caseID { return false }
+            if !ids.isEmpty && !ids.contains(specCase.id) { return false }
             if let shard, !shard.contains(specCase.id) { return false }
             if let regex, regex.firstMatch(in: specCase.id, range: NSRange(specCase.id.startIndex..., in: specCase.id)) == nil {
                 return false

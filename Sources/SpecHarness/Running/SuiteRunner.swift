@@ -5,18 +5,24 @@ public struct SuiteRunner: Sendable {
     public var jobs: Int
     /// A case still running after this is reported as errored.
     public var caseTimeout: Duration
+    /// How an engine lacking core capabilities is judged; by default it is not conforming.
+    public var policy: RunVerdict.Policy
 
-    public init(engine: any Engine, jobs: Int = 1, caseTimeout: Duration = .seconds(30)) {
+    public init(engine: any Engine, jobs: Int = 1, caseTimeout: Duration = .seconds(30), policy: RunVerdict.Policy = .conformance) {
         self.engine = engine
         self.jobs = max(1, jobs)
         self.caseTimeout = caseTimeout
+        self.policy = policy
     }
 
     /// Runs `cases` and returns their results in the same order.
-    /// - Parameter progress: called as each case finishes, in completion order.
+    /// - Parameters:
+    ///   - progress: called as each case finishes, in completion order.
+    ///   - shouldStop: asked before each case starts; true leaves the rest unrun (`-x`, `--max-fail`).
     public func run(
         _ cases: [SpecCase], description: EngineDescription,
-        progress: @Sendable (CaseResult) -> Void = { _ in }
+        progress: @Sendable (CaseResult) -> Void = { _ in },
+        shouldStop: @Sendable () -> Bool = { false }
     ) async -> RunReport {
         let clock = ContinuousClock()
         let start = clock.now
@@ -24,7 +30,10 @@ public struct SuiteRunner: Sendable {
         await withTaskGroup(of: (Int, CaseResult).self) { group in
             var next = 0
             func startNext() {
-                guard next < cases.count else { return }
+                guard next < cases.count, !shouldStop() else {
+                    next = cases.count
+                    return
+                }
                 let index = next
                 next += 1
                 group.addTask { (index, await run(cases[index], description: description)) }
@@ -36,7 +45,9 @@ public struct SuiteRunner: Sendable {
                 startNext()
             }
         }
-        return RunReport(engine: description, results: results.compactMap { $0 }, duration: clock.now - start)
+        var report = RunReport(engine: description, results: results.compactMap { $0 }, duration: clock.now - start)
+        report.verdict = RunVerdict.judge(report.results, engine: description, policy: policy)
+        return report
     }
 
     private func run(_ specCase: SpecCase, description: EngineDescription) async -> CaseResult {

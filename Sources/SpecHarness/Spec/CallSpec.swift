@@ -1,4 +1,5 @@
 import OrderedCollections
+import TrainingClient
 
 /// The `forward_backward_custom` call a case makes.
 public struct CallSpec: Sendable {
@@ -35,7 +36,7 @@ public struct RegularizerEntrySpec: Sendable {
         case value(JSONValue)
     }
 
-    public var fields: OrderedDictionary<String, Field>
+    public var fields: ScalarKeyedDictionary<Field>
     public var location: SourceLocation
 
     public var fn: FnSpec? {
@@ -63,14 +64,14 @@ public struct FnSpec: Sendable {
     public var delayMilliseconds: Double?
     public var scale: Double?
     public var datums: [Int]?
-    public var metrics: OrderedDictionary<String, VerbatimMetric>
-    public var parameters: OrderedDictionary<String, JSONValue>
+    public var metrics: ScalarKeyedDictionary<VerbatimMetric>
+    public var parameters: ScalarKeyedDictionary<JSONValue>
     public var location: SourceLocation
 
     /// A reference made in code rather than read from a spec file.
     public init(
         name: String, isAsync: Bool = false, delayMilliseconds: Double? = nil, scale: Double? = nil, datums: [Int]? = nil,
-        metrics: OrderedDictionary<String, VerbatimMetric> = [:], parameters: OrderedDictionary<String, JSONValue> = [:],
+        metrics: ScalarKeyedDictionary<VerbatimMetric> = [:], parameters: ScalarKeyedDictionary<JSONValue> = [:],
         location: SourceLocation = .start(of: "code")
     ) {
         self.name = name

@@ -1,4 +1,5 @@
 import OrderedCollections
+import TrainingClient
 
 extension SpecParser {
     static let callKeys = ["loss_fn", "regularizers", "options", "entry_point"]
@@ -11,7 +12,7 @@ extension SpecParser {
             lossFn = try parseFn(lossValue, datumCount: datumCount)
         }
         var regularizers: [RegularizerEntrySpec] = []
-        var names: Set<String> = []
+        var names: Set<ScalarKey> = []  // Unicode scalars: two spellings are two names
         if let list = reader["regularizers"] {
             for (index, entry) in try list.sequence("regularizers").enumerated() {
                 let parsed = try parseRegularizer(entry, datumCount: datumCount)
@@ -20,7 +21,7 @@ extension SpecParser {
                         entry.location, "regularizers[\(index)] is malformed: \(problem)",
                         hint: "fix it, or, if it is malformed on purpose, expect `error: {kind: invalid_regularizer}`")
                 }
-                if let name = parsed.name { names.insert(name) }
+                if let name = parsed.name { names.insert(ScalarKey(name)) }
                 regularizers.append(parsed)
             }
         }
@@ -54,7 +55,7 @@ extension SpecParser {
 
     private func parseRegularizer(_ value: YAMLValue, datumCount: Int) throws(SpecDiagnostic) -> RegularizerEntrySpec {
         let reader = try MappingReader(value, what: "a regularizer", allowed: nil)
-        var fields: OrderedDictionary<String, RegularizerEntrySpec.Field> = [:]
+        var fields: ScalarKeyedDictionary<RegularizerEntrySpec.Field> = [:]
         for pair in reader.pairs {
             switch (pair.key, pair.value.content) {
             case ("fn", .string), ("fn", .mapping):
@@ -67,9 +68,9 @@ extension SpecParser {
     }
 
     /// What `invalid_regularizer` would report for this entry, if anything.
-    static func problem(with entry: RegularizerEntrySpec, seenNames: Set<String>) -> String? {
+    static func problem(with entry: RegularizerEntrySpec, seenNames: Set<ScalarKey>) -> String? {
         guard let name = entry.name, !name.isEmpty else { return "'name' is missing, empty or not a string" }
-        if seenNames.contains(name) { return "the name '\(name)' is repeated" }
+        if seenNames.contains(ScalarKey(name)) { return "the name '\(name)' is repeated" }
         guard case .value(let weight)? = entry.fields["weight"], let number = weight.doubleValue, number.isFinite else {
             return "'weight' is missing, not a number, NaN or infinite"
         }
@@ -119,13 +120,13 @@ extension SpecParser {
             }
             datums = selected
         }
-        var metrics: OrderedDictionary<String, VerbatimMetric> = [:]
+        var metrics: ScalarKeyedDictionary<VerbatimMetric> = [:]
         if let metricsValue = reader["metrics"] {
             for pair in try MappingReader(metricsValue, what: "metrics", allowed: nil).pairs {
                 metrics[pair.key] = try parseVerbatimMetric(pair.value, key: pair.key)
             }
         }
-        var parameters: OrderedDictionary<String, JSONValue> = [:]
+        var parameters: ScalarKeyedDictionary<JSONValue> = [:]
         for pair in reader.pairs {
             guard let kind = parameterKinds[pair.key] else { continue }
             try checkParameter(pair.value, kind: kind, key: pair.key, fn: name)

@@ -5,12 +5,13 @@ extension SpecParser {
     static let expectKeys = ["metrics", "absent", "gradient", "requests", "tolerance", "error"]
 
     func parseExpectation(
-        _ value: YAMLValue, data: [CaseDatum], inherited: ToleranceSettings
+        _ value: YAMLValue, data: [CaseDatum], call: CallSpec, inherited: ToleranceSettings
     ) throws(SpecDiagnostic) -> (Expectation, ToleranceSettings) {
         let reader = try MappingReader(value, what: "expect", allowed: Self.expectKeys)
         var tolerance = inherited
+        tolerance.ownFields = []
         if let toleranceValue = reader["tolerance"] {
-            tolerance = try parseTolerance(toleranceValue, over: inherited)
+            tolerance = try parseTolerance(toleranceValue, over: tolerance)
         }
         let requests = try reader["requests"].map { v throws(SpecDiagnostic) in try parseRequests(v) }
         if let errorValue = reader["error"] {
@@ -21,6 +22,7 @@ extension SpecParser {
             }
             var expectation = try parseError(errorValue)
             expectation.requests = requests
+            try checkToleranceFields(tolerance, compared: [])
             return (.failure(expectation), tolerance)
         }
         var expectation = SuccessExpectation(absent: [], requests: requests)
@@ -28,7 +30,7 @@ extension SpecParser {
             expectation.metrics = try parseExpectedMetric(metrics, path: "metrics")
         }
         if let absent = reader["absent"] {
-            expectation.absent = try absent.strings("absent").map { $0.split(separator: ".").map(String.init) }
+            expectation.absent = try parseAbsent(absent, call: call)
         }
         if let gradient = reader["gradient"] {
             expectation.gradient = try parseGradient(gradient, data: data)
@@ -38,6 +40,7 @@ extension SpecParser {
                 value.location, "expect states nothing to check",
                 hint: "give metrics, gradient, requests or absent, or an error")
         }
+        try checkToleranceFields(tolerance, compared: expectation.comparedFields.map(\.path))
         return (.success(expectation), tolerance)
     }
 
@@ -47,16 +50,143 @@ extension SpecParser {
         settings.base = try parsePatch(reader).applied(to: base.base)
         if let fields = reader["fields"] {
             for pair in try MappingReader(fields, what: "tolerance.fields", allowed: nil).pairs {
-                guard pair.key.hasPrefix("metrics") || pair.key.hasPrefix("gradient") else {
+                let path = try Self.fieldPath(pair.key, at: pair.keyLocation, what: "tolerance field")
+                let roots = ["metrics", "gradient"]
+                guard let root = path.keys.first, roots.contains(root), root == "metrics" || path.keys.count == 1 else {
+                    let root = path.keys.first ?? ""
+                    let suggestion = DidYouMean.phrase(for: root, among: roots)
                     throw SpecDiagnostic(
-                        pair.keyLocation, "tolerance field '\(pair.key)' names neither metrics nor gradient",
-                        hint: "e.g. metrics.regularizers.kl.value or gradient")
+                        pair.keyLocation,
+                        "tolerance field '\(pair.key)' names neither a metric nor the gradient\(suggestion)",
+                        hint: "a field is metrics.PATH (e.g. metrics.regularizers.kl.value) or gradient")
                 }
                 let fieldReader = try MappingReader(pair.value, what: "tolerance for \(pair.key)", allowed: ["rtol", "atol", "equal_nan"])
-                settings.fields[pair.key] = try parsePatch(fieldReader)
+                settings.fields[path] = try parsePatch(fieldReader)
+                settings.fieldLocations[path] = pair.keyLocation
+                settings.ownFields.insert(path)
             }
         }
         return settings
+    }
+
+    /// A dotted path from a spec file, or a diagnostic saying how to write it.
+    static func fieldPath(_ text: String, at location: SourceLocation, what: String) throws(SpecDiagnostic) -> FieldPath {
+        do {
+            return try FieldPath(parsing: text)
+        } catch {
+            throw SpecDiagnostic(
+                location, "\(what) '\(text)' does not read: \(error.description)",
+                hint: "keys are joined with '.'; write a key holding a dot as 'kl\\.k3', or give absent paths as a list of keys")
+        }
+    }
+
+    /// Each tolerance field the case sets must apply to a number it compares; a field that
+    /// applies to nothing would silently leave the default tolerance in force.
+    func checkToleranceFields(_ tolerance: ToleranceSettings, compared: [FieldPath]) throws(SpecDiagnostic) {
+        if let path = tolerance.ownFields(applyingToNoneOf: compared).first {
+            let location = tolerance.fieldLocations[path] ?? .start(of: file)
+            throw SpecDiagnostic(location, Self.uncomparedField(path, compared: compared), hint: Self.uncomparedHint)
+        }
+    }
+
+    static let uncomparedHint =
+        "a field path must name a number under expect.metrics, an object holding some, or gradient when expect gives one"
+
+    static func uncomparedField(_ path: FieldPath, compared: [FieldPath]) -> String {
+        var candidates: Set<String> = []
+        for field in compared {
+            for length in 1...field.keys.count { candidates.insert(FieldPath(Array(field.keys.prefix(length))).description) }
+        }
+        let suggestion = DidYouMean.phrase(for: path.description, among: candidates.sorted())
+        return "tolerance field '\(path)' applies to nothing the case compares\(suggestion)"
+    }
+
+    /// A tolerance field in `defaults` must apply to something at least one case of the file compares.
+    func uncomparedDefaultFields(_ tolerance: ToleranceSettings, cases: [SpecCase]) -> [SpecDiagnostic] {
+        let compared = cases.flatMap { specCase -> [FieldPath] in
+            guard case .success(let expected) = specCase.expectation else { return [] }
+            return expected.comparedFields.map(\.path)
+        }
+        return tolerance.ownFields(applyingToNoneOf: compared).map { path in
+            SpecDiagnostic(
+                tolerance.fieldLocations[path] ?? .start(of: file),
+                "defaults: " + Self.uncomparedField(path, compared: compared) + " in any case of this file",
+                hint: Self.uncomparedHint)
+        }
+    }
+
+    /// Each `absent` item: a dotted path, or a list of keys (any key, dots included).
+    private func parseAbsent(_ value: YAMLValue, call: CallSpec) throws(SpecDiagnostic) -> [ExpectedAbsence] {
+        var result: [ExpectedAbsence] = []
+        for item in try value.sequence("absent") {
+            let path: FieldPath
+            switch item.content {
+            case .string(let text):
+                path = try Self.fieldPath(text, at: item.location, what: "absent path")
+            case .sequence(let keys):
+                var names: [String] = []
+                for key in keys { names.append(try key.string("each key of an absent path")) }
+                guard !names.isEmpty else {
+                    throw SpecDiagnostic(item.location, "an absent path given as a list names no key", hint: "e.g. [regularizers, \"kl.k3\", custom]")
+                }
+                path = FieldPath(names)
+            default:
+                throw item.mismatch("each item of absent", expected: "a dotted path or a list of keys")
+            }
+            try Self.checkAbsentPath(path, call: call, at: item.location)
+            result.append(ExpectedAbsence(path: path, location: item.location))
+        }
+        return result
+    }
+
+    /// An absent path must name a place the result could hold, so that its absence means
+    /// something: only `regularizers` and `base_loss` hold objects, and a regularizer entry is
+    /// named by a regularizer of the call.
+    static func checkAbsentPath(_ path: FieldPath, call: CallSpec, at location: SourceLocation) throws(SpecDiagnostic) {
+        let keys = path.keys
+        func reject(_ why: String, _ hint: String = "") throws(SpecDiagnostic) -> Never {
+            throw SpecDiagnostic(location, "absent path '\(path)' names nothing the result can hold: \(why)", hint: hint)
+        }
+        let entryKeys = ["value", "weight", "contribution", "custom", "grad_norm", "grad_norm_weighted"]
+        let baseKeys = ["value", "custom", "grad_norm"]
+        let names = call.regularizers.compactMap(\.name)
+        func checkEntry(_ rest: ArraySlice<String>, allowed: [String], owner: String) throws(SpecDiagnostic) {
+            guard let key = rest.first else { return }
+            guard allowed.contains(where: { FieldPath.sameKey($0, key) }) else {
+                try reject("\(owner) has no key '\(key)'\(DidYouMean.phrase(for: key, among: allowed))", "its keys are \(allowed.joined(separator: ", "))")
+            }
+            if key == "custom" {
+                if rest.count > 2 { try reject("custom metrics are numbers, so nothing lies below \(owner).custom.\(rest.dropFirst().first ?? "")") }
+            } else if rest.count > 1 {
+                try reject("\(owner).\(key) is a number, so nothing lies below it")
+            }
+        }
+        switch keys.first {
+        case "regularizers"? where keys.count > 1:
+            let name = keys[1]
+            guard names.contains(where: { FieldPath.sameKey($0, name) }) else {
+                var hint = "the call's regularizers are \(names.isEmpty ? "none" : names.joined(separator: ", "))"
+                for end in stride(from: keys.count, to: 2, by: -1) {
+                    let joined = keys[1..<end].joined(separator: ".")
+                    if names.contains(where: { FieldPath.sameKey($0, joined) }) {
+                        let fixed = FieldPath(["regularizers", joined] + keys[end...])
+                        hint = "'\(joined)' holds dots: write '\(fixed)' or a list of keys"
+                        break
+                    }
+                }
+                try reject("no regularizer of the call is named '\(name)'\(DidYouMean.phrase(for: name, among: names))", hint)
+            }
+            try checkEntry(keys.dropFirst(2), allowed: entryKeys, owner: "a regularizer entry")
+        case "base_loss"? where keys.count > 1:
+            guard call.lossFn != nil else { try reject("the call has no loss_fn, so base_loss never exists", "write absent: [base_loss]") }
+            try checkEntry(keys.dropFirst(), allowed: baseKeys, owner: "base_loss")
+        case let top? where keys.count > 1:
+            try reject(
+                "metrics hold numbers except regularizers and base_loss, so nothing lies below '\(top)'",
+                "to name one metric whose name holds dots, escape them ('\(FieldPath([keys.joined(separator: ".")]))') or give a list of keys")
+        default:
+            return
+        }
     }
 
     private func parsePatch(_ reader: MappingReader) throws(SpecDiagnostic) -> TolerancePatch {
@@ -73,9 +203,13 @@ extension SpecParser {
 
     private func parseRequests(_ value: YAMLValue) throws(SpecDiagnostic) -> RequestCounts {
         let reader = try MappingReader(value, what: "requests", allowed: ["forward", "backward"])
-        return RequestCounts(
-            forward: try reader["forward"]?.integer("requests.forward"),
-            backward: try reader["backward"]?.integer("requests.backward"))
+        func count(_ key: String) throws(SpecDiagnostic) -> Int {
+            let value = try reader.required(key, in: "requests")
+            let number = try value.integer("requests.\(key)")
+            guard number >= 0 else { throw SpecDiagnostic(value.location, "requests.\(key) must be a count, 0 or more") }
+            return number
+        }
+        return RequestCounts(forward: try count("forward"), backward: try count("backward"))
     }
 
     private func parseError(_ value: YAMLValue) throws(SpecDiagnostic) -> ErrorExpectation {

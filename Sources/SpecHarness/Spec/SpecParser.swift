@@ -38,6 +38,7 @@ struct SpecParser {
                 diagnostics.append(error)
             }
         }
+        if diagnostics.isEmpty { diagnostics += uncomparedDefaultFields(defaults.tolerance, cases: cases) }
         return (SpecFile(path: file, suite: suite, summary: summary, cases: cases), diagnostics)
     }
 
@@ -75,9 +76,9 @@ struct SpecParser {
             let requires = try parseRequirements(reader["requires"])
             let data: [CaseDatum]
             if let dataValue = reader["data"] {
-                data = try parseData(dataValue)
+                data = try parseData(dataValue).map(\.roundedToFloat32)
             } else if let inherited = defaults.data {
-                data = inherited
+                data = inherited.map(\.roundedToFloat32)
             } else {
                 throw SpecDiagnostic(value.location, "no data", hint: "add `data:` to the case or to `defaults:`")
             }
@@ -86,7 +87,8 @@ struct SpecParser {
             let call = try parseCall(
                 try reader.required("call", in: "a case"), datumCount: data.count,
                 malformedAllowed: expectsInvalidRegularizer)
-            let (expectation, tolerance) = try parseExpectation(expectValue, data: data, inherited: defaults.tolerance)
+            let (expectation, tolerance) = try parseExpectation(expectValue, data: data, call: call, inherited: defaults.tolerance)
+            if case .success = expectation { try checkDataServes(call, data: data) }
             return SpecCase(
                 id: id, summary: summary, tags: tags, covers: covers, suite: suite, location: value.location,
                 input: CaseInput(id: id, data: data, call: call), expectation: expectation,

@@ -1,4 +1,5 @@
 import Foundation
+import TrainingClient
 import Yams
 
 extension YAMLValue {
@@ -6,41 +7,51 @@ extension YAMLValue {
     /// - Throws: `SpecDiagnostic` at the parser's line and column for malformed YAML.
     static func parse(_ text: String, file: String) throws(SpecDiagnostic) -> YAMLValue {
         let root: Node?
+        var shield: YAMLScalarShield?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw diagnostic(for: error, file: file)
+            // Yams compares keys by canonical equivalence; retry with each non-ASCII scalar
+            // behind a stand-in, and let `convert` check duplicates scalar by scalar.
+            guard case .duplicatedKeysInMapping = error, let retry = YAMLScalarShield(text),
+                let shielded = try? Yams.compose(yaml: retry.text)
+            else { throw diagnostic(for: error, file: file) }
+            root = shielded
+            shield = retry
         } catch {
             throw SpecDiagnostic(.start(of: file), "cannot read YAML: \(error)")
         }
         guard let root else {
             throw SpecDiagnostic(.start(of: file), "the file is empty", hint: "a spec file needs `suite:` and `cases:`")
         }
-        return try convert(root, file: file)
+        return try convert(root, file: file, shield: shield)
     }
 
-    private static func convert(_ node: Node, file: String) throws(SpecDiagnostic) -> YAMLValue {
+    private static func convert(_ node: Node, file: String, shield: YAMLScalarShield?) throws(SpecDiagnostic) -> YAMLValue {
         let location = node.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
             ?? .start(of: file)
         switch node {
         case .scalar(let scalar):
+            if let shield, case .string(let text) = scalarContent(scalar, node: node) {
+                return YAMLValue(.string(shield.restore(text)), at: location)
+            }
             return YAMLValue(scalarContent(scalar, node: node), at: location)
         case .sequence(let sequence):
             var items: [YAMLValue] = []
-            for item in sequence { items.append(try convert(item, file: file)) }
+            for item in sequence { items.append(try convert(item, file: file, shield: shield)) }
             return YAMLValue(.sequence(items), at: location)
         case .mapping(let mapping):
             var pairs: [(key: String, keyLocation: SourceLocation, value: YAMLValue)] = []
-            var seen: Set<String> = []
+            var seen: Set<ScalarKey> = []  // Unicode scalars, as JSON and Python compare keys
             for (keyNode, valueNode) in mapping {
-                let key = try convert(keyNode, file: file)
+                let key = try convert(keyNode, file: file, shield: shield)
                 guard let name = key.scalarText else {
                     throw SpecDiagnostic(key.location, "a mapping key must be a plain word, not \(key.kindName)")
                 }
-                guard seen.insert(name).inserted else {
+                guard seen.insert(ScalarKey(name)).inserted else {
                     throw SpecDiagnostic(key.location, "the key '\(name)' appears twice in this mapping", hint: "keep one")
                 }
-                pairs.append((name, key.location, try convert(valueNode, file: file)))
+                pairs.append((name, key.location, try convert(valueNode, file: file, shield: shield)))
             }
             return YAMLValue(.mapping(pairs), at: location)
         case .alias:

@@ -1,15 +1,16 @@
 /// A backend whose forward pass returns given logprobs, and which records every request.
 ///
 /// This is the backend of every conformance case: the case states the logprobs, and the
-/// harness reads back the weights the client sent.
+/// harness reads back the weights the client sent. Like the service, it serves float32:
+/// each logprob is rounded to float32 before it is served.
 public actor FixedLogprobsBackend: TrainingBackend {
-    /// The logprobs served for the datum at each position of a batch, flat.
+    /// The logprobs served for the datum at each position of a batch, flat, rounded to float32.
     public let logprobs: [[Double]]
     public private(set) var requests: [ForwardBackwardRequest] = []
     public private(set) var optimStepCount = 0
 
     public init(logprobs: [[Double]]) {
-        self.logprobs = logprobs
+        self.logprobs = logprobs.map { $0.map(Float32Rounding.rounded) }
     }
 
     public var forwardRequests: [ForwardBackwardRequest] { requests.filter { $0.kind == .forward } }

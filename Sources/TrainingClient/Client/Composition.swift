@@ -1,46 +1,53 @@
-import OrderedCollections
-
 /// Turns evaluated fns into the gradient sent to the backend and the structured metrics.
 enum Composition {
     /// Structured mode: `loss_total = base + sum(weight_i * value_i)`, its gradient
     /// (zero where no fn reaches a logprob) and the metrics of semantics section 7.
+    /// - Throws: `non_finite_loss` when `regularizer_total` or `loss_total` overflows, then
+    ///   `non_finite_gradient` for the first non-finite element of `g` or of `float32(-g)`.
     static func structured(
         base: EvaluatedFn?, regularizers: [EvaluatedFn], counts: [Int], trackGradNorms: Bool
-    ) -> (gradient: [[Double]], metrics: Metrics) {
-        var gradient = counts.map { [Double](repeating: 0, count: $0) }
-        if let base { add(base.gradients, scaledBy: 1, into: &gradient) }
+    ) throws(CustomLossError) -> (gradient: [[Double]], metrics: Metrics) {
+        var terms: [(gradients: [[Double]?], scale: Double)] = []
+        if let base, !ReferenceFault.isActive(.baseGradientDropped) { terms.append((base.gradients, 1)) }
         for regularizer in regularizers {
-            let weight = regularizer.weight ?? 0
-            if weight != 0 { add(regularizer.gradients, scaledBy: weight, into: &gradient) }
+            let weight = ReferenceFault.gradientScale(for: regularizer.weight ?? 0)  // the weight, outside mutation tests
+            if weight != 0 { terms.append((regularizer.gradients, weight)) }
         }
+        var gradient = sum(terms, counts: counts)
+        ReferenceFault.sanitize(&gradient)
+        var regularizerTotal = regularizers.reduce(0.0) { $0 + ($1.contribution ?? 0) }
+        if ReferenceFault.isActive(.regularizerTotalDropsLast) { regularizerTotal -= regularizers.last?.contribution ?? 0 }
+        guard regularizerTotal.isFinite else { throw .nonFiniteTotal("regularizer_total", value: regularizerTotal) }
+        let baseValue = ReferenceFault.isActive(.lossTotalOmitsBase) ? 0 : base?.value ?? 0
+        let lossTotal = baseValue + regularizerTotal
+        guard lossTotal.isFinite else { throw .nonFiniteTotal("loss_total", value: lossTotal) }
+        try checkFinite(gradient, contributors: (base.map { [$0] } ?? []) + regularizers.filter { ($0.weight ?? 0) != 0 })
 
-        var entries: OrderedDictionary<String, MetricValue> = [:]
-        var regularizerTotal = 0.0
+        var entries: ScalarKeyedDictionary<MetricValue> = [:]
         for regularizer in regularizers {
             let weight = regularizer.weight ?? 0
             let contribution = regularizer.contribution ?? 0
-            regularizerTotal += contribution
-            var entry: OrderedDictionary<String, MetricValue> = [
+            var entry: ScalarKeyedDictionary<MetricValue> = [
                 "value": .number(regularizer.value),
-                "weight": .number(weight),
+                "weight": .number(ReferenceFault.isActive(.weightEchoRoundedToFloat32) ? Double(Float(weight)) : weight),
                 "contribution": .number(contribution),
                 "custom": .object(customMetrics(regularizer)),
             ]
             if trackGradNorms {
                 let norm = l2Norm(regularizer.gradients)
                 entry["grad_norm"] = .number(norm)
-                entry["grad_norm_weighted"] = .number(abs(weight) * norm)
+                entry["grad_norm_weighted"] = .number((ReferenceFault.isActive(.gradNormWeightedKeepsSign) ? weight : abs(weight)) * norm)
             }
             entries[regularizer.label] = .object(Metrics(entry))
         }
-        let baseValue = base?.value ?? 0
-        var metrics: OrderedDictionary<String, MetricValue> = [
-            "loss_total": .number(baseValue + regularizerTotal),
+        if ReferenceFault.isActive(.regularizerEntriesSortedByName) { entries = ScalarKeyedDictionary(uniqueKeysWithValues: entries.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) }
+        var metrics: ScalarKeyedDictionary<MetricValue> = [
+            "loss_total": .number(lossTotal),
             "regularizers": .object(Metrics(entries)),
             "regularizer_total": .number(regularizerTotal),
         ]
         if let base {
-            var entry: OrderedDictionary<String, MetricValue> = [
+            var entry: ScalarKeyedDictionary<MetricValue> = [
                 "value": .number(base.value),
                 "custom": .object(customMetrics(base)),
             ]
@@ -48,7 +55,27 @@ enum Composition {
             metrics["base_loss"] = .object(Metrics(entry))
         }
         if trackGradNorms { metrics["total_grad_norm"] = .number(l2Norm(gradient)) }
+        ReferenceFault.corrupt(&metrics, base: base, regularizers: regularizers, gradNorm: l2Norm)
         return (gradient, Metrics(metrics))
+    }
+
+    /// Every element of `g`, and of the float32 weights `-g` becomes, must be finite.
+    /// - Parameter contributors: the fns whose gradients were added into `g`; one of them is
+    ///   named when its own gradient alone is non-finite at the first bad element.
+    private static func checkFinite(_ gradient: [[Double]], contributors: [EvaluatedFn]) throws(CustomLossError) {
+        for (datum, row) in gradient.enumerated() {
+            guard let element = row.firstIndex(where: { !$0.isFinite || !Float(-$0).isFinite }) else { continue }
+            let value = row[element]
+            guard value.isFinite else {
+                let culprits = contributors.filter { fn in
+                    guard datum < fn.gradients.count, let own = fn.gradients[datum], element < own.count else { return false }
+                    return !own[element].isFinite
+                }
+                throw .nonFiniteGradient(
+                    datum: datum, element: element, value: value, culprit: culprits.count == 1 ? culprits[0].label : nil)
+            }
+            throw .float32Overflow(datum: datum, element: element, value: value)
+        }
     }
 
     /// Legacy mode: the loss's gradient, which must reach every datum's logprobs.
@@ -61,13 +88,20 @@ enum Composition {
         return gradient
     }
 
-    private static func add(_ gradients: [[Double]?], scaledBy scale: Double, into total: inout [[Double]]) {
-        for (datum, datumGradient) in gradients.enumerated() {
-            guard let datumGradient else { continue }
-            // One uniqueness check per row, not per element: this runs over every logprob of every fn.
-            total[datum].withUnsafeMutableBufferPointer { row in
-                for index in row.indices { row[index] += scale * datumGradient[index] }
+    /// `0 + scale_1 * g_1 + scale_2 * g_2 + ...` per logprob, in term order. Row by row, every
+    /// term's contribution while the row is in cache: this runs over every logprob of every fn.
+    private static func sum(_ terms: [(gradients: [[Double]?], scale: Double)], counts: [Int]) -> [[Double]] {
+        counts.enumerated().map { datum, count in
+            var total = [Double](repeating: 0, count: count)
+            total.withUnsafeMutableBufferPointer { row in
+                for (gradients, scale) in terms {
+                    guard datum < gradients.count, let datumGradient = gradients[datum] else { continue }
+                    datumGradient.withUnsafeBufferPointer { source in
+                        for index in 0..<min(row.count, source.count) { row[index] += scale * source[index] }
+                    }
+                }
             }
+            return total
         }
     }
 
@@ -78,6 +112,7 @@ enum Composition {
     }
 
     private static func customMetrics(_ fn: EvaluatedFn) -> Metrics {
-        Metrics(fn.custom.mapValues { .number($0) })
+        if ReferenceFault.isActive(.customMetricsDropped) { return Metrics() }
+        return Metrics(fn.custom.mapValues { .number($0) })
     }
 }

@@ -45,6 +45,36 @@ extension CustomLossError {
             message: "\(label) returned a loss of \(value); the loss must be finite")
     }
 
+    /// A finite value times a finite weight overflowed.
+    static func nonFiniteContribution(label: String, weight: Double, value: Double, contribution: Double) -> CustomLossError {
+        CustomLossError(
+            kind: .nonFiniteLoss, label: label,
+            message: "\(label)'s contribution weight * value = \(weight) * \(value) overflows to \(contribution); nothing was sent to the backend. Scale the loss or the weight down")
+    }
+
+    /// A total of finite contributions overflowed; labelled `loss_total`, as no one fn is at fault.
+    static func nonFiniteTotal(_ total: String, value: Double) -> CustomLossError {
+        CustomLossError(
+            kind: .nonFiniteLoss, label: "loss_total",
+            message: "\(total) overflows to \(value) although every value and contribution is finite; nothing was sent to the backend. Scale the losses or weights down")
+    }
+
+    /// An element of `g = d(loss_total)/d(logprobs)` is NaN or infinite.
+    /// - Parameter culprit: the one fn whose own gradient is non-finite there, when there is one.
+    static func nonFiniteGradient(datum: Int, element: Int, value: Double, culprit: String?) -> CustomLossError {
+        let why = culprit.map { " because \($0)'s gradient is non-finite there" } ?? ""
+        return CustomLossError(
+            kind: .nonFiniteGradient, label: culprit,
+            message: "d(loss_total)/d(logprobs) is \(value) at datum \(datum), element \(element)\(why); nothing was sent to the backend")
+    }
+
+    /// `float32(-g)` overflows although `g` is finite in float64.
+    static func float32Overflow(datum: Int, element: Int, value: Double) -> CustomLossError {
+        CustomLossError(
+            kind: .nonFiniteGradient,
+            message: "d(loss_total)/d(logprobs) is \(value) at datum \(datum), element \(element), beyond float32's range (±\(Float.greatestFiniteMagnitude)), so the float32 weight would be infinite; nothing was sent to the backend")
+    }
+
     static func invalidMetrics(label: String, key: String, problem: String) -> CustomLossError {
         CustomLossError(
             kind: .invalidMetrics, label: label,

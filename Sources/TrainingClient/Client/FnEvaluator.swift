@@ -1,5 +1,4 @@
 import Autodiff
-import OrderedCollections
 
 /// One fn of a call, as it will be evaluated.
 struct FnJob: Sendable {
@@ -15,13 +14,13 @@ struct EvaluatedFn: Sendable {
     let label: String
     let weight: Double?
     let value: Double
-    let custom: OrderedDictionary<String, Double>
+    let custom: ScalarKeyedDictionary<Double>
     /// `d(loss)/d(logprobs[j])`, or nil where no path from the loss reaches datum j.
     let gradients: [[Double]?]
 
     /// `weight * value`, exactly 0 for a zero weight; nil for the base loss.
     var contribution: Double? {
-        weight.map { $0 == 0 ? 0 : $0 * value }
+        weight.map { $0 == 0 ? 0 : ReferenceFault.contribution(weight: $0, value: value) }
     }
 }
 
@@ -47,6 +46,7 @@ struct FnEvaluator: Sendable {
             var settledPrefix = 0
             /// Moves past settled successes; true once the earliest failure in job order is certain.
             func earliestFailureKnown() -> Bool {
+                if ReferenceFault.isActive(.firstFailureInTimeReported), outcomes.contains(where: { if case .failure? = $0 { true } else { false } }) { return true }
                 while settledPrefix < jobs.count, let settled = outcomes[settledPrefix] {
                     if case .failure = settled { return true }
                     settledPrefix += 1
@@ -60,6 +60,7 @@ struct FnEvaluator: Sendable {
             }
             for (index, job) in jobs.enumerated() {
                 if outcomes.contains(where: { if case .failure? = $0 { return true } else { return false } }) { break }
+                if running >= limit && options.maxConcurrency != nil && ReferenceFault.isActive(.maxConcurrencyDropsQueuedFns) { continue }
                 while running >= limit { await collectOne() }
                 if job.fn.isAsync {
                     group.addTask { (index, await evaluate(job)) }
@@ -113,6 +114,7 @@ struct FnEvaluator: Sendable {
     /// Calls the fn, under the timeout when it is async and one is set.
     private func run(_ job: FnJob) async throws(CustomLossError) -> LossOutput {
         do {
+            if ReferenceFault.skips(job) { return LossOutput(loss: Tensor(scalar: 0)) }
             guard job.fn.isAsync, let limit = options.timeout else {
                 return try await job.fn(data, logprobs)
             }
@@ -128,24 +130,32 @@ struct FnEvaluator: Sendable {
                 }
                 return output
             }
-        } catch let error as CustomLossError where error.kind == .timeout {
+        } catch let error as CustomLossError where error.kind == .timeout && !ReferenceFault.isActive(.timeoutReportedAsLossFnFailed) {
             throw error
         } catch {
-            throw .lossFnFailed(label: job.label, underlying: error)
+            if job.fn.isAsync && ReferenceFault.isActive(.asyncErrorsSwallowed) { return LossOutput(loss: Tensor(scalar: 0)) }
+            throw .lossFnFailed(label: job.label, underlying: ReferenceFault.isActive(.fnErrorMessageDropped) ? CancellationError() : error)
         }
     }
 
     private func check(_ output: LossOutput, of job: FnJob) throws(CustomLossError) -> EvaluatedFn {
-        let loss = output.loss
+        let loss = ReferenceFault.isActive(.nonScalarLossSummed) ? output.loss.sum() : output.loss
         guard loss.scalarCount == 1, let value = try? loss.item() else {
             throw .nonScalarLoss(label: job.label, shape: loss.shape, count: loss.scalarCount)
         }
         // Legacy mode keeps the legacy SDK's behaviour, which accepted any value.
-        if mode == .structured && !value.isFinite {
+        if ReferenceFault.checksFiniteness(structured: mode == .structured, weight: job.weight) && !value.isFinite {
             throw .nonFiniteLoss(label: job.label, value: value)
         }
-        var custom: OrderedDictionary<String, Double> = [:]
-        for (key, metric) in output.metrics.entries {
+        // A finite value times a finite weight can still overflow: a poisoned total, never sent.
+        if mode == .structured, let weight = job.weight, weight != 0 {
+            let contribution = ReferenceFault.contribution(weight: weight, value: value)  // weight * value, outside mutation tests
+            if !contribution.isFinite {
+                throw .nonFiniteContribution(label: job.label, weight: weight, value: value, contribution: contribution)
+            }
+        }
+        var custom: ScalarKeyedDictionary<Double> = [:]
+        for (key, metric) in ReferenceFault.reportedMetrics(output.metrics, ofAsyncFn: job.fn.isAsync).entries {
             switch metric.reportedNumber() {
             case .success(let number): custom[key] = number
             case .failure(let problem): throw .invalidMetrics(label: job.label, key: key, problem: problem.text)
@@ -159,6 +169,6 @@ struct FnEvaluator: Sendable {
         }
         return EvaluatedFn(
             label: job.label, weight: job.weight, value: value, custom: custom,
-            gradients: logprobs.map { gradients[$0]?.values })
+            gradients: logprobs.map { ReferenceFault.sanitized(gradients[$0]?.values) })
     }
 }

@@ -1,5 +1,4 @@
 import Autodiff
-import OrderedCollections
 
 /// What a loss function returns: its loss and its own metrics.
 public struct LossOutput: Sendable {
@@ -14,14 +13,14 @@ public struct LossOutput: Sendable {
 
 /// A loss function's metrics as it returned them, in its order, before they are checked.
 public struct CustomMetrics: Sendable, ExpressibleByDictionaryLiteral {
-    public var entries: OrderedDictionary<String, CustomMetricValue>
+    public var entries: ScalarKeyedDictionary<CustomMetricValue>
 
-    public init(_ entries: OrderedDictionary<String, CustomMetricValue>) {
+    public init(_ entries: ScalarKeyedDictionary<CustomMetricValue>) {
         self.entries = entries
     }
 
     public init(dictionaryLiteral elements: (String, CustomMetricValue)...) {
-        entries = OrderedDictionary(elements, uniquingKeysWith: { _, last in last })
+        entries = ScalarKeyedDictionary(elements, uniquingKeysWith: { _, last in last })
     }
 }
 

@@ -1,19 +1,17 @@
-import OrderedCollections
-
 /// A regularizer written as a dictionary, as Python callers write `{"fn": ..., "weight": ..., "name": ...}`.
 ///
 /// Unlike `Regularizer` it can be malformed (a key missing, a value of the wrong type, an
 /// extra key), which is what lets the reference report `invalid_regularizer` for every
 /// mistake a dynamically typed caller can make.
 public struct RegularizerArguments: Sendable, ExpressibleByDictionaryLiteral {
-    public var fields: OrderedDictionary<String, ArgumentValue>
+    public var fields: ScalarKeyedDictionary<ArgumentValue>
 
-    public init(_ fields: OrderedDictionary<String, ArgumentValue>) {
+    public init(_ fields: ScalarKeyedDictionary<ArgumentValue>) {
         self.fields = fields
     }
 
     public init(dictionaryLiteral elements: (String, ArgumentValue)...) {
-        fields = OrderedDictionary(elements, uniquingKeysWith: { _, last in last })
+        fields = ScalarKeyedDictionary(elements, uniquingKeysWith: { _, last in last })
     }
 }
 
@@ -25,7 +23,7 @@ public enum ArgumentValue: Sendable, CustomStringConvertible {
     case bool(Bool)
     case function(LossFunction)
     case list([ArgumentValue])
-    case mapping(OrderedDictionary<String, ArgumentValue>)
+    case mapping(ScalarKeyedDictionary<ArgumentValue>)
     case none
 
     public var description: String {

@@ -38,8 +38,10 @@ public struct TrainingClient: Sendable {
         regularizerArguments: [RegularizerArguments],
         options: CustomLossOptions = CustomLossOptions()
     ) async throws -> ForwardBackwardOutput {
+        let (backend, options) = ReferenceFault.inject(into: backend, options, data: data)  // mutation testing only
+        await ReferenceFault.sendForwardBeforeValidation(data, to: backend)
         let regularizers = try CallValidation.validate(data: data, lossFn: lossFn, regularizers: regularizerArguments)
-        let mode: CallMode = regularizers.isEmpty ? .legacy : .structured
+        let mode: CallMode = regularizers.isEmpty && !ReferenceFault.isActive(.legacyReturnsStructuredMetrics) ? .legacy : .structured
         let telemetry = options.telemetry
         let clock = ContinuousClock()
         let start = clock.now
@@ -52,7 +54,7 @@ public struct TrainingClient: Sendable {
             if let lossFn { jobs.append(FnJob(label: "loss_fn", fn: lossFn, weight: nil)) }
             jobs += regularizers.map { FnJob(label: $0.name, fn: $0.fn, weight: $0.weight) }
             let evaluator = FnEvaluator(data: data, logprobs: logprobs, mode: mode, options: options)
-            let evaluated = try await evaluator.evaluateAll(jobs)
+            let evaluated = try await ReferenceFault.evaluate(jobs, with: evaluator)
             try Task.checkCancellation()
 
             var output: ForwardBackwardOutput
@@ -60,24 +62,28 @@ public struct TrainingClient: Sendable {
             switch mode {
             case .structured:
                 let base = lossFn == nil ? nil : evaluated.first
-                let composed = Composition.structured(
+                let composed = try Composition.structured(
                     base: base, regularizers: Array(evaluated.dropFirst(base == nil ? 0 : 1)),
                     counts: logprobs.map(\.scalarCount), trackGradNorms: options.trackGradNorms)
+                try ReferenceFault.rejectUnreachedDatums(evaluated, datumCount: logprobs.count)
                 output = try await backend.forwardBackward(
                     Self.linearized(data, gradient: composed.gradient), lossFn: .crossEntropy)
-                output.metrics = Self.structuredMetrics(composed.metrics, over: output.metrics)
+                output.metrics = Self.structuredMetrics(composed.metrics, over: ReferenceFault.isActive(.backendMetricsDropped) ? Metrics() : output.metrics)
                 lossTotal = composed.metrics.number(at: ["loss_total"]) ?? .nan
             case .legacy:
                 let base = evaluated[0]
-                let gradient = try Composition.legacy(base: base)
+                let gradient = ReferenceFault.isActive(.legacyUnreachedDatumGetsZeroGradient)
+                    ? try Composition.structured(base: base, regularizers: [], counts: logprobs.map(\.scalarCount), trackGradNorms: false).gradient
+                    : try Composition.legacy(base: base)
                 output = try await backend.forwardBackward(
                     Self.linearized(data, gradient: gradient), lossFn: .crossEntropy)
-                for (key, value) in base.custom { output.metrics[key] = .number(value) }
+                for (key, value) in base.custom where ReferenceFault.legacyMerges(key, over: output.metrics) { output.metrics[key] = .number(value) }
                 lossTotal = base.value
             }
             telemetry.record(.callStopped(duration: clock.now - start, lossTotal: lossTotal))
             return output
         } catch {
+            await ReferenceFault.sendBackwardOnError(data, to: backend)
             telemetry.record(.callFailed(duration: clock.now - start, message: String(describing: error)))
             throw error
         }
@@ -101,9 +107,12 @@ public struct TrainingClient: Sendable {
         regularizerArguments: [RegularizerArguments],
         options: CustomLossOptions = CustomLossOptions()
     ) -> APIFuture<ForwardBackwardOutput> {
-        APIFuture {
-            try await forwardBackwardCustom(
-                data, lossFn: lossFn, regularizerArguments: regularizerArguments, options: options)
+        let options = ReferenceFault.isActive(.futureIgnoresOptions) ? CustomLossOptions(telemetry: options.telemetry) : options
+        return APIFuture {
+            try await ReferenceFault.futureResult {
+                try await forwardBackwardCustom(
+                    data, lossFn: lossFn, regularizerArguments: regularizerArguments, options: options)
+            }
         }
     }
 

@@ -1,24 +1,23 @@
-import OrderedCollections
-
 /// A metrics object: string keys in insertion order, numbers or nested objects.
 ///
-/// Order is kept because the structured metrics promise regularizers in call order.
+/// Order is kept because the structured metrics promise regularizers in call order; keys are
+/// compared as Unicode scalars, so two spellings of a name are two keys.
 public struct Metrics: Sendable, Equatable, Codable, ExpressibleByDictionaryLiteral, Sequence {
-    public private(set) var entries: OrderedDictionary<String, MetricValue>
+    public private(set) var entries: ScalarKeyedDictionary<MetricValue>
 
     public init() {
         entries = [:]
     }
 
-    public init(_ entries: OrderedDictionary<String, MetricValue>) {
+    public init(_ entries: ScalarKeyedDictionary<MetricValue>) {
         self.entries = entries
     }
 
     public init(dictionaryLiteral elements: (String, MetricValue)...) {
-        entries = OrderedDictionary(elements, uniquingKeysWith: { _, last in last })
+        entries = ScalarKeyedDictionary(elements, uniquingKeysWith: { _, last in last })
     }
 
-    public var keys: [String] { Array(entries.keys) }
+    public var keys: [String] { entries.keys }
 
     public subscript(key: String) -> MetricValue? {
         get { entries[key] }
@@ -39,7 +38,7 @@ public struct Metrics: Sendable, Equatable, Codable, ExpressibleByDictionaryLite
         return nested.value(at: Array(path.dropFirst()))
     }
 
-    public func makeIterator() -> OrderedDictionary<String, MetricValue>.Iterator {
+    public func makeIterator() -> ScalarKeyedDictionary<MetricValue>.Iterator {
         entries.makeIterator()
     }
 
@@ -55,7 +54,7 @@ public struct Metrics: Sendable, Equatable, Codable, ExpressibleByDictionaryLite
     /// parser, as the conformance harness does.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: DynamicKey.self)
-        var entries: OrderedDictionary<String, MetricValue> = [:]
+        var entries: ScalarKeyedDictionary<MetricValue> = [:]
         for key in container.allKeys {
             entries[key.stringValue] = try container.decode(MetricValue.self, forKey: key)
         }

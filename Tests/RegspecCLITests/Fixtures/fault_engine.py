@@ -7,7 +7,9 @@ It forwards every protocol line to a real engine (the command after `--`, normal
   fault_engine.py MODE [CASE_ID] -- ENGINE COMMAND...
 
 Modes: crash, hang, garbage, wrong-seq, exit-after-handshake, stderr-noise, bad-version,
-huge-line, die-at-start, pass.
+huge-line, die-at-start, pass, float64-weights (backward weights off their float32 values, as a
+float64 tensor labelled float32 is sent), zero-weights (backward weights all 0.0), announce=CAP,CAP (announce only these capabilities;
+`announce=` announces none).
 """
 import json
 import subprocess
@@ -44,6 +46,11 @@ def main():
             return
         reply = forward(line)
         if is_start:
+            if mode.startswith("announce="):
+                started = json.loads(reply)
+                started["engine"]["capabilities"] = [c for c in mode.split("=", 1)[1].split(",") if c]
+                answer(json.dumps(started))
+                continue
             if mode == "bad-version":
                 answer(reply.replace('"version":1', '"version":99', 1))
                 continue
@@ -65,6 +72,19 @@ def main():
             answer("this is not json")
         elif mode == "wrong-seq":
             answer(reply.replace('"seq":', '"seq":1000', 1))
+        elif mode in ("float64-weights", "zero-weights"):
+            message = json.loads(reply)
+            observation = message.get("observation") or {}
+            for request in (observation.get("requests") or {}).get("backward", []):
+                for datum in request["data"]:
+                    weights = datum["loss_fn_inputs"].get("weights")
+                    if weights:
+                        # What a float64 -g looks like beside float32(-g): bits below float32's precision.
+                        if mode == "zero-weights":
+                            weights["data"] = [0.0 for _ in weights["data"]]
+                        else:
+                            weights["data"] = [w + w * 2.0 ** -40 for w in weights["data"]]
+            answer(json.dumps(message))
         elif mode == "huge-line":
             seq = json.loads(line)["seq"]
             answer('{"seq": %d, "observation": "%s"}' % (seq, "x" * (8 << 20)))

@@ -80,6 +80,7 @@ ERROR_KINDS = (
     "missing_target_tokens",
     "non_scalar_loss",
     "non_finite_loss",
+    "non_finite_gradient",
     "invalid_metrics",
     "loss_fn_failed",
     "no_gradient",
@@ -228,6 +229,7 @@ class StructuredTrainingClient(TrainingClient):
             outcomes = await self._evaluate(fns, data, leaves, structured, timeout, max_concurrency, emit)
             if structured:
                 gradient = self._compose(fns, outcomes, leaves)
+                self._check_finite(fns, outcomes, gradient)
             else:
                 gradient = self._legacy_gradient(outcomes[0], leaves)
             backward = await self.forward_backward_async(self._linearized(data, gradient), "cross_entropy")
@@ -468,6 +470,12 @@ class StructuredTrainingClient(TrainingClient):
         value = float(loss_t.detach().reshape(()).to(torch.float64).item())
         if structured and not math.isfinite(value):
             raise RegularizerError("non_finite_loss", f"{label} returned a loss of {value}; the loss must be finite", label)
+        if structured and f.weight is not None and f.weight != 0 and not math.isfinite(float(f.weight) * value):
+            raise RegularizerError(
+                "non_finite_loss",
+                f"{label}'s contribution weight * value = {float(f.weight)!r} * {value!r} overflows; nothing was sent",
+                label,
+            )
         custom = self._convert_metrics(label, metrics)
 
         if loss_t.requires_grad:
@@ -537,6 +545,46 @@ class StructuredTrainingClient(TrainingClient):
                 if grad is not None:
                     gradient[j] = gradient[j] + w * grad.detach().to(torch.float64)
         return gradient
+
+    def _check_finite(self, fns: List[_Fn], outcomes: List[_Outcome], gradient: List[torch.Tensor]) -> None:
+        """Structured mode, before anything is sent: the totals, then g and float32(-g), must be finite."""
+        regularizer_total = 0.0
+        base_value = 0.0
+        for f, outcome in zip(fns, outcomes):
+            if f.weight is None:
+                base_value = outcome.value
+            else:
+                regularizer_total += self._contribution(f.weight, outcome.value)
+        for total, value in (("regularizer_total", regularizer_total), ("loss_total", base_value + regularizer_total)):
+            if not math.isfinite(value):
+                raise RegularizerError(
+                    "non_finite_loss", f"{total} overflows to {value} although every contribution is finite; nothing was sent", "loss_total"
+                )
+        contributors = [(f, o) for f, o in zip(fns, outcomes) if f.weight is None or float(f.weight) != 0]
+        for j, g in enumerate(gradient):
+            flat = g.detach().reshape(-1)
+            sent = (-flat).to(torch.float32)
+            bad = (~torch.isfinite(flat)) | (~torch.isfinite(sent))
+            if not bool(bad.any()):
+                continue
+            k = int(bad.nonzero()[0])
+            value = float(flat[k])
+            if math.isfinite(value):
+                raise RegularizerError(
+                    "non_finite_gradient",
+                    f"d(loss_total)/d(logprobs) is {value!r} at datum {j}, element {k}, beyond float32's range; nothing was sent",
+                )
+            culprits = [
+                f.label for f, o in contributors
+                if o.grads[j] is not None and not math.isfinite(float(o.grads[j].detach().reshape(-1)[k]))
+            ]
+            culprit = culprits[0] if len(culprits) == 1 else None
+            why = f" because {culprit}'s gradient is non-finite there" if culprit else ""
+            raise RegularizerError(
+                "non_finite_gradient",
+                f"d(loss_total)/d(logprobs) is {value!r} at datum {j}, element {k}{why}; nothing was sent",
+                culprit,
+            )
 
     @staticmethod
     def _legacy_gradient(outcome: _Outcome, leaves: List[torch.Tensor]) -> List[torch.Tensor]:

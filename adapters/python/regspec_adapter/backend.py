@@ -29,7 +29,7 @@ import threading
 import types as pytypes
 from typing import Any, Callable, List
 
-from .wire import datum_to_wire
+from .wire import datum_to_wire, float32
 
 MODEL_ID = "regspec-fake-model"
 SESSION_ID = "regspec-fake-session"
@@ -98,7 +98,8 @@ class FakeBackend:
     """Serves fixed logprobs by position and records every request."""
 
     def __init__(self, logprobs: List[List[float]]):
-        self.logprobs = [[float(x) for x in row] for row in logprobs]
+        # Served as float32, as the service does: rounded once, here.
+        self.logprobs = [[float32(float(x)) for x in row] for row in logprobs]
         self.forward_requests: list[dict] = []
         self.backward_requests: list[dict] = []
         self.optim_steps = 0

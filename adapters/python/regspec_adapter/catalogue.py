@@ -29,6 +29,7 @@ CATALOGUE_PARAMS = {
     "kl_to_reference": {"estimator": "k3"},
     "dpo": {"beta": 0.1},
     "reverse_kl_topk": {},
+    "sqrt_neg_sum": {},
     "constant": {"value": 1.0},
     "raises": {"message": "regularizer failed"},
     "non_scalar": {},
@@ -127,6 +128,8 @@ def _compute(name: str, params: dict, data, lps, sel) -> tuple[Any, dict]:
         return torch.stack([lps[j].reshape(-1).mean() for j in sel]).mean(), own
     if name == "sum_of_squares":
         return _all(lps, sel).square().sum(), own
+    if name == "sqrt_neg_sum":
+        return torch.sqrt(-_all(lps, sel).sum()), own  # infinite gradient at 0
     if name == "variance":
         x = _all(lps, sel)
         return (x - x.mean()).square().mean(), own

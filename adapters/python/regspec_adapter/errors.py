@@ -33,6 +33,7 @@ KINDS = (
     "missing_target_tokens",
     "non_scalar_loss",
     "non_finite_loss",
+    "non_finite_gradient",
     "invalid_metrics",
     "loss_fn_failed",
     "no_gradient",
@@ -61,7 +62,8 @@ PATTERNS: list[tuple[str, Callable[[BaseException], bool], str]] = [
     ("no_gradient", _any, r"no gradient computed"),
     ("no_gradient", _is(RuntimeError), r"does not require grad and does not have a grad_fn"),
     ("non_scalar_loss", _is(RuntimeError, ValueError, TypeError), r"grad can be implicitly created only for scalar outputs|only one element tensors can be converted|cannot be converted to scalar|non-?scalar loss"),
-    ("non_finite_loss", _is(ValueError, ArithmeticError), r"non-?finite|must be finite"),
+    ("non_finite_gradient", _is(ValueError, ArithmeticError), r"gradient.*(non-?finite|not finite|infinite|\bnan\b|float32)|non-?finite gradient"),
+    ("non_finite_loss", _is(ValueError, ArithmeticError), r"non-?finite|must be finite|overflow"),
     ("invalid_metrics", _is(ValueError, TypeError), r"\bmetrics?\b"),
     ("invalid_regularizer", _is(ValueError, TypeError), r"\bregularizers?\b"),
 ]

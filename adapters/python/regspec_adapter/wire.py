@@ -10,6 +10,8 @@ client really sent.
 
 from __future__ import annotations
 
+import math
+import struct
 from typing import Any, Mapping
 
 
@@ -25,6 +27,18 @@ def _types():
     return types
 
 
+def float32(value: float) -> float:
+    """The nearest float32 to `value` (an infinity beyond float32's range), as a Python float.
+
+    The service's tensors are float32, so the fake backend serves float32 logprobs and
+    float32 inputs hold float32 values (docs/protocol.md, "Precision").
+    """
+    try:
+        return struct.unpack("<f", struct.pack("<f", value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
 # ----------------------------------------------------------------------------
 # wire JSON -> tinker types
 
@@ -38,7 +52,7 @@ def wire_to_tensor(raw: Mapping[str, Any], where: str):
     if dtype == "int64":
         data = [int(v) for v in data]
     elif dtype == "float32":
-        data = [float(v) for v in data]
+        data = [float32(float(v)) for v in data]
     else:
         raise AdapterCannotRun(f"{where}: unsupported dtype {dtype!r}")
     shape = raw.get("shape")

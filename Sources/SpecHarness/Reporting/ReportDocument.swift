@@ -1,0 +1,82 @@
+import Foundation
+
+/// The versioned JSON report (docs/report-format.md, docs/schema/report.schema.json): everything
+/// a run produced, self-describing enough that every other format is rendered from it alone and
+/// that saved reports can be merged, compared and diffed later.
+public struct ReportDocument: Sendable, Codable, Equatable {
+    /// Bumped when a field changes meaning or goes away; new optional fields keep the version.
+    public static let currentFormatVersion = 1
+    public static let formatName = "regspec-report"
+
+    public var format: String = ReportDocument.formatName
+    public var formatVersion: Int = ReportDocument.currentFormatVersion
+    public var harness: HarnessIdentity
+    public var suite: SuiteIdentity
+    public var engine: EngineIdentity
+    public var selection: SelectionRecord
+    /// When the run started, ISO 8601 in UTC.
+    public var startedAt: String
+    /// Wall time of the whole run, engine start-up included.
+    public var durationSeconds: Double
+    /// The machine the run happened on.
+    public var hostname: String
+    /// The run was interrupted: only the cases listed ran.
+    public var incomplete: Bool
+    public var totals: [String: Int]
+    public var cases: [CaseRecord]
+    /// Problems in the spec files that stopped the run before any case ran.
+    public var problems: [ProblemRecord]
+    /// Why the run fails beyond its cases (nothing ran, a non-conforming engine) and what a
+    /// reader should know (a partial engine allowed); absent when a run stopped before judging.
+    public var verdict: RunVerdict?
+
+    public init(
+        harness: HarnessIdentity = HarnessIdentity(), suite: SuiteIdentity, engine: EngineIdentity,
+        selection: SelectionRecord = SelectionRecord(), startedAt: String, durationSeconds: Double,
+        hostname: String = "", incomplete: Bool = false, cases: [CaseRecord], problems: [ProblemRecord] = [],
+        verdict: RunVerdict? = nil
+    ) {
+        self.harness = harness
+        self.suite = suite
+        self.engine = engine
+        self.selection = selection
+        self.startedAt = startedAt
+        self.durationSeconds = durationSeconds
+        self.hostname = hostname
+        self.incomplete = incomplete
+        self.cases = cases
+        self.problems = problems
+        self.verdict = verdict
+        self.totals = ReportDocument.totals(of: cases)
+    }
+
+    /// Counts per status, every status present (zero when none).
+    public static func totals(of cases: [CaseRecord]) -> [String: Int] {
+        var totals: [String: Int] = [:]
+        for status in CaseResult.Status.allCases { totals[status.rawValue] = cases.filter { $0.status == status }.count }
+        return totals
+    }
+
+    public func count(_ status: CaseResult.Status) -> Int { cases.filter { $0.status == status }.count }
+
+    /// `N passed, N failed, N errored, N skipped`, with `, N xfailed, N xpassed` when there are any.
+    public var summaryLine: String {
+        var statuses: [CaseResult.Status] = [.passed, .failed, .errored, .skipped]
+        if count(.xfailed) + count(.xpassed) > 0 { statuses += [.xfailed, .xpassed] }
+        var line = statuses.map { "\(count($0)) \($0.rawValue)" }.joined(separator: ", ")
+        if !problems.isEmpty { line = "\(problems.count) problem(s) in the spec files, nothing run" }
+        if incomplete { line += " (incomplete: the run was interrupted)" }
+        return line
+    }
+
+    /// Whether CI should go green.
+    public var succeeded: Bool {
+        problems.isEmpty && !incomplete && count(.failed) == 0 && count(.errored) == 0 && count(.xpassed) == 0
+            && (verdict?.passes ?? true)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, formatVersion = "format_version", harness, suite, engine, selection
+        case startedAt = "started_at", durationSeconds = "duration_seconds", hostname, incomplete, totals, cases, problems, verdict
+    }
+}

@@ -1,0 +1,61 @@
+/// A string compared as its sequence of Unicode scalars, as Python compares `str` and JSON
+/// compares object keys.
+///
+/// Swift's `String ==` (and so `Set<String>`, `Dictionary<String, _>`) uses canonical
+/// equivalence: "café" with U+00E9 equals "cafe\u{301}". Names and metric keys must not
+/// (semantics section 2): an engine could otherwise hide an extra entry under a second
+/// spelling of a name.
+public struct ScalarKey: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let string: String
+
+    public init(_ string: String) {
+        self.string = string
+    }
+
+    public init(stringLiteral value: String) {
+        string = value
+    }
+
+    public var description: String { string }
+
+    public static func == (lhs: ScalarKey, rhs: ScalarKey) -> Bool {
+        same(lhs.string, rhs.string)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        // UTF-8 is a one-to-one encoding of the scalars, so equal bytes mean equal scalars.
+        for byte in string.utf8 { hasher.combine(byte) }
+        hasher.combine(string.utf8.count)
+    }
+
+    /// Whether two strings hold the same Unicode scalars (no normalization).
+    public static func same(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.elementsEqual(rhs.utf8)
+    }
+
+    /// Whether two lists of strings are equal scalar by scalar.
+    public static func same(_ lhs: [String], _ rhs: [String]) -> Bool {
+        lhs.elementsEqual(rhs, by: same)
+    }
+
+    /// `name` quoted for a message; with its non-ASCII scalars escaped (`\u{301}`) when a
+    /// different spelling among `others` looks the same, so that a reader can tell them apart.
+    public static func quoted(_ name: String, among others: [String] = []) -> String {
+        let looksAlike = others.contains { $0 == name && !same($0, name) }
+        guard looksAlike else { return "'\(name)'" }
+        return "'" + escaped(name) + "'"
+    }
+
+    /// Every scalar outside printable ASCII written as `\u{XXXX}`.
+    public static func escaped(_ name: String) -> String {
+        var text = ""
+        for scalar in name.unicodeScalars {
+            if scalar.isASCII, scalar.value >= 0x20, scalar.value != 0x7F {
+                text.unicodeScalars.append(scalar)
+            } else {
+                text += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            }
+        }
+        return text
+    }
+}

@@ -1,0 +1,59 @@
+import Testing
+@testable import SpecHarness
+
+@Suite("Merging and comparing reports")
+struct ReportMergeTests {
+    func report(_ label: String, hash: String = "sha256:aa", shard: String? = nil, _ cases: [(String, Int, CaseResult.Status)]) -> ReportDocument {
+        ReportDocument(
+            suite: SuiteIdentity(contentHash: hash), engine: EngineIdentity(label: label, name: "e", language: "x", version: "1", capabilities: []),
+            selection: SelectionRecord(shard: shard), startedAt: "2026-01-01T00:00:0\(cases.count)Z", durationSeconds: Double(cases.count),
+            cases: cases.map { CaseRecord(id: $0.0, suite: String($0.0.prefix { $0 != "/" }), file: "f", line: 1, order: $0.1, checklist: ["item"], status: $0.2) })
+    }
+
+    @Test("shards merge in suite order with totals recounted; the slowest shard is the duration")
+    func shards() throws {
+        let one = report("e", shard: "1/3", [("b/x", 2, .passed), ("a/z", 5, .failed)])
+        let two = report("e", shard: "2/3", [("a/y", 0, .errored)])
+        let merged = try ReportMerge.shards([one, two])
+        #expect(merged.cases.map(\.id) == ["a/y", "b/x", "a/z"])
+        #expect(merged.totals["failed"] == 1 && merged.totals["errored"] == 1 && merged.totals["passed"] == 1)
+        #expect(merged.durationSeconds == 2)
+        #expect(merged.selection.shard == nil)
+        #expect(ReportMerge.missingShards([one, two]) == ["3/3"])
+    }
+
+    @Test("negative controls: different suites, or one case with two outcomes, are refused")
+    func refusals() {
+        #expect(throws: ReportMergeError.self) {
+            try ReportMerge.shards([report("e", [("a/x", 0, .passed)]), report("e", hash: "sha256:bb", [("a/y", 1, .passed)])])
+        }
+        #expect(throws: ReportMergeError.self) {
+            try ReportMerge.shards([report("e", [("a/x", 0, .passed)]), report("e", [("a/x", 0, .failed)])])
+        }
+    }
+
+    @Test("several engines: one row per case, counts per engine by suite and checklist item")
+    func table() throws {
+        let engines = try ReportMerge.byEngine([
+            report("good", [("a/x", 0, .passed), ("b/y", 1, .passed)]),
+            report("bad", [("a/x", 0, .failed), ("b/y", 1, .passed)]),
+        ])
+        let table = ConformanceTable(engines)
+        #expect(table.engines == ["good", "bad"])
+        #expect(table.rows.map(\.id) == ["a/x", "b/y"])
+        #expect(table.bySuite.map { "\($0.name) \($0.passed) \($0.ran)" } == ["a [1, 0] [1, 1]", "b [1, 1] [1, 1]"])
+        #expect(table.byChecklistItem.first?.passed == [2, 1])
+        #expect(table.renderText().contains("a/x"))
+        #expect(!table.renderText().contains("b/y  "), "cases every engine passed are not listed")
+    }
+
+    @Test("the diff names newly failing and newly passing cases")
+    func diff() {
+        let old = report("e", [("a/x", 0, .passed), ("a/y", 1, .failed), ("a/gone", 2, .passed)])
+        let new = report("e", [("a/x", 0, .errored), ("a/y", 1, .passed), ("a/new", 3, .failed)])
+        let change = ReportDiff(old: old, new: new)
+        #expect(change.newlyFailing.map(\.id) == ["a/x", "a/new"])
+        #expect(change.newlyPassing.map(\.id) == ["a/y"])
+        #expect(change.removed == ["a/gone"])
+    }
+}
