@@ -1,5 +1,6 @@
 import Foundation
 import OrderedCollections
+import TrainingClient
 
 /// Draws random calls from a seed: valid ones in every mix the catalogue allows, and at a set
 /// rate invalid ones, one error kind of semantics section 11 at a time.
@@ -155,7 +156,7 @@ public struct CaseGenerator: Sendable {
     }
 
     static func entry(name: JSONValue?, weight: JSONValue?, fn: FnSpec?) -> RegularizerEntrySpec {
-        var fields: OrderedDictionary<String, RegularizerEntrySpec.Field> = [:]
+        var fields = ScalarKeyedDictionary<RegularizerEntrySpec.Field>()
         if let name { fields["name"] = .value(name) }
         if let weight { fields["weight"] = .value(weight) }
         if let fn { fields["fn"] = .fn(fn) }

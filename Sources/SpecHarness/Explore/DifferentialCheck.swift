@@ -139,8 +139,27 @@ public struct DifferentialCheck: Sendable {
                 }
             }
             let success = SuccessExpectation(metrics: expectedMetrics, absent: [], gradient: gradient, requests: requests)
-            return (.success(success), ToleranceSettings(base: Tolerance(equalNaN: sawNaN)))
+            let base = Tolerance(equalNaN: sawNaN)
+            return (.success(success), ToleranceSettings(base: base, fields: sensitiveFields(success, base: base)))
         }
+    }
+
+    /// An `atol` well below each expected non-zero value the default tolerance cannot tell from 0
+    /// (a contribution of weight 1e-12, say), so every check can fail (`SensitivityLint`).
+    static func sensitiveFields(_ expected: SuccessExpectation, base: Tolerance) -> [FieldPath: TolerancePatch] {
+        var fields: [FieldPath: TolerancePatch] = [:]
+        func walk(_ metric: ExpectedMetric, _ path: FieldPath) {
+            switch metric {
+            case .number(let value, _):
+                if SensitivityLint.cannotTellFromZero(value, base) { fields[path] = TolerancePatch(absolute: abs(value) / 1000) }
+            case .object(let children, _):
+                for child in children { walk(child.value, path.appending(child.key)) }
+            }
+        }
+        if let metrics = expected.metrics { walk(metrics, FieldPath(["metrics"])) }
+        let blind = (expected.gradient ?? []).flatMap(\.values).filter { SensitivityLint.cannotTellFromZero($0, base) }
+        if let smallest = blind.map(abs).min() { fields[FieldPath(["gradient"])] = TolerancePatch(absolute: smallest / 1000) }
+        return fields
     }
 
     /// What the message must name, as the shipped cases pin it: the entry's index for

@@ -83,7 +83,14 @@ public struct SpecCaseWriter: Sendable {
             lines.append("      error: {\(fields.joined(separator: ", "))}")
             if let requests = error.requests { lines.append("      requests: \(Self.requests(requests))") }
         case .success(let success):
-            if entry.specCase.tolerance.base.equalNaN { lines.append("      tolerance: {equal_nan: true}") }
+            let tolerance = entry.specCase.tolerance
+            var toleranceFields: [String] = []
+            if tolerance.base.equalNaN { toleranceFields.append("equal_nan: true") }
+            let sensitive = tolerance.fields.sorted { $0.key.description < $1.key.description }.compactMap { path, patch in
+                patch.absolute.map { "\(Self.string(path.description)): {atol: \(Self.number($0))}" }
+            }
+            if !sensitive.isEmpty { toleranceFields.append("fields: {\(sensitive.joined(separator: ", "))}") }
+            if !toleranceFields.isEmpty { lines.append("      tolerance: {\(toleranceFields.joined(separator: ", "))}") }
             if let metrics = success.metrics, case .object(let children, _) = metrics, !children.isEmpty {
                 lines.append("      metrics:")
                 lines += metricLines(children, indent: 8)
