@@ -263,7 +263,7 @@ public struct CaseGenerator: Sendable {
             place(fn, in: &call, random: &random)
         case "non_finite_loss":
             var fn = FnSpec(name: "constant", location: .start(of: "explore"))
-            let overflow = random.chance(0.3)
+            let overflow = random.chance(0.5)
             fn.parameters["value"] = .number(overflow ? 1e303 : random.pick([Double.nan, .infinity, -.infinity]))
             if overflow {
                 call.regularizers.append(entry(name: "overflow", weight: .number(1e6), fn: fn))
@@ -339,7 +339,7 @@ public struct CaseGenerator: Sendable {
             } else if let index = base.datums.indices.randomElement(using: &random) {
                 base.datums[index] = ExploreDatum(tokens: base.datums[index].tokens, targets: nil, topK: nil, logprobs: [], weights: nil, refLogprobs: nil)
             }
-            if kind == "invalid_regularizer" && !call.regularizers.isEmpty && random.chance(0.5) {
+            if kind == "invalid_regularizer" && !call.regularizers.isEmpty && random.chance(0.8) {
                 // A second malformed entry, or an unknown key beside the first problem (the key
                 // check comes last within an entry), or in another entry.
                 let broken = call.regularizers.indices.first { SpecParser.problem(with: call.regularizers[$0], seenNames: []) != nil }
