@@ -19,7 +19,7 @@ struct RegSpec: AsyncParsableCommand {
             Docs: docs/spec-format.md (writing cases), docs/catalogue.md (fns), docs/coverage.md.
             """,
         version: RegSpecVersion.current,
-        subcommands: [RunCommand.self, ReportCommand.self, ListCommand.self, ValidateCommand.self, ServeCommand.self]
+        subcommands: [RunCommand.self, ReportCommand.self, ListCommand.self, ValidateCommand.self, ServeCommand.self, ExploreCommand.self]
     )
 
     /// Parses and runs a subcommand; usage errors exit with 2, as documented, not 64.
