@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReferenceEngine
 import SpecHarness
 
 struct ExploreCommand: AsyncParsableCommand {
@@ -176,7 +177,7 @@ struct ExploreCommand: AsyncParsableCommand {
     private func exportCases(seed: UInt64, to directory: String) async throws {
         let count = cases ?? 1000
         let generator = CaseGenerator(capabilities: Set(Capability.all), invalidRate: invalidRate)
-        let explorer = Explorer(generator: generator, check: DifferentialCheck(engine: ReferenceEngine()), seed: seed)
+        let explorer = Explorer(generator: generator, check: DifferentialCheck(reference: ReferenceEngine(), engine: ReferenceEngine()), seed: seed)
         let perFile = 500
         var written = 0
         for first in stride(from: 1, through: count, by: perFile) {

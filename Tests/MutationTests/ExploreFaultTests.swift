@@ -1,6 +1,8 @@
 import Foundation
+import ReferenceEngine
 import SpecHarness
 import Testing
+import TinkerWire
 import TrainingClient
 
 /// `regspec explore` against the reference broken one rule at a time: it must find each fault
@@ -10,7 +12,7 @@ struct ExploreFaultTests {
     static func explorer(_ fault: ReferenceFault, seed: UInt64) -> Explorer {
         Explorer(
             generator: CaseGenerator(capabilities: Set(Capability.all)),
-            check: DifferentialCheck(engine: FaultInjectedEngine(fault: fault)), seed: seed)
+            check: DifferentialCheck(reference: ReferenceEngine(), engine: FaultInjectedEngine(fault: fault)), seed: seed)
     }
 
     /// The first disagreement within `limit` cases, and how many cases it took.

@@ -1,6 +1,6 @@
 import Foundation
 import OrderedCollections
-import TrainingClient
+import TinkerWire
 
 /// Draws random calls from a seed: valid ones in every mix the catalogue allows, and at a set
 /// rate invalid ones, one error kind of semantics section 11 at a time.

@@ -1,5 +1,5 @@
 import Foundation
-import TrainingClient
+import TinkerWire
 
 /// Runs one generated case on the engine under test and on the reference, and judges the
 /// engine by what the reference observed, with the same checker, tolerance and invariants as
@@ -11,7 +11,9 @@ public struct DifferentialCheck: Sendable {
     /// What the engine announced; a case only float64 arithmetic can pass is skipped without `float64`.
     public let engineCapabilities: Set<String>
 
-    public init(reference: any Engine = ReferenceEngine(), engine: any Engine, engineCapabilities: Set<String> = Set(Capability.all)) {
+    /// - Parameters:
+    ///   - reference: the trusted engine, usually `ReferenceEngine` (the harness links none itself).
+    public init(reference: any Engine, engine: any Engine, engineCapabilities: Set<String> = Set(Capability.all)) {
         self.reference = reference
         self.engine = engine
         self.engineCapabilities = engineCapabilities

@@ -1,5 +1,5 @@
 import OrderedCollections
-import TrainingClient
+import TinkerWire
 
 /// A generated call: the data the fake backend serves and the call made on it.
 ///

@@ -1,6 +1,7 @@
 import Foundation
+import ReferenceEngine
 import Testing
-import TrainingClient
+import TinkerWire
 @testable import SpecHarness
 
 /// The reference with one fault: with two or more regularizers, the last one's contribution is
@@ -48,7 +49,7 @@ struct ContributionDroppingEngine: Engine {
     @Test func findsAndShrinksADroppedContributionDeterministically() async throws {
         let explorer = Explorer(
             generator: CaseGenerator(capabilities: Self.allCapabilities),
-            check: DifferentialCheck(engine: ContributionDroppingEngine()), seed: 7)
+            check: DifferentialCheck(reference: ReferenceEngine(), engine: ContributionDroppingEngine()), seed: 7)
         let first = await Self.firstDisagreement(explorer, limit: 200)
         let finding = try #require(first.finding, "explore must find the dropped contribution within 200 cases")
         #expect(finding.shrunk.datums.count == 1)
@@ -81,7 +82,7 @@ struct ContributionDroppingEngine: Engine {
     @Test func theReferenceAgreesWithItself() async {
         let explorer = Explorer(
             generator: CaseGenerator(capabilities: Self.allCapabilities, invalidRate: 0.3),
-            check: DifferentialCheck(engine: ReferenceEngine()), seed: 11)
+            check: DifferentialCheck(reference: ReferenceEngine(), engine: ReferenceEngine()), seed: 11)
         var disagreements: [String] = []
         for number in 1...150 {
             switch await explorer.explore(caseNumber: number) {
