@@ -4,38 +4,38 @@ import Testing
 @Suite struct ExploreCommandTests {
     /// The reference behind the protocol agrees with the reference in process: exit 0 and the
     /// suite's closing line, with the seed named.
-    @Test func exploreAgainstServeAgrees() throws {
+    @Test func exploreAgainstServeAgrees() async throws {
         let serve = "\(CLI.binary) serve"
-        let result = try CLI.run(["explore", "--engine-command", serve, "--seed", "3", "--cases", "40", "--assume-float64"])
+        let result = try await CLI.run(["explore", "--engine-command", serve, "--seed", "3", "--cases", "40", "--assume-float64"])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.last == "40 passed, 0 failed, 0 errored, 0 skipped")
         #expect(result.stdout.contains("seed 3"))
     }
 
-    @Test func replayRunsOneCase() throws {
-        let result = try CLI.run(["explore", "--engine-command", "\(CLI.binary) serve", "--seed", "3", "--replay", "17", "--assume-float64"])
+    @Test func replayRunsOneCase() async throws {
+        let result = try await CLI.run(["explore", "--engine-command", "\(CLI.binary) serve", "--seed", "3", "--replay", "17", "--assume-float64"])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.hasSuffix("1 passed, 0 failed, 0 errored, 0 skipped\n"))
     }
 
-    @Test func usageErrorsExitWithTwo() throws {
+    @Test func usageErrorsExitWithTwo() async throws {
         for arguments in [["explore"], ["explore", "--export", "x", "--engine-command", "y"],
                           ["explore", "--engine-command", "y", "--cases", "3", "--time", "2"],
                           ["explore", "--engine-command", "y", "--invalid-rate", "2"]] {
-            let result = try CLI.run(arguments)
+            let result = try await CLI.run(arguments)
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
         }
     }
 
     /// Exported cases load as spec files and the reference passes every one of them.
-    @Test func exportedCasesValidateAndPass() throws {
+    @Test func exportedCasesValidateAndPass() async throws {
         let scratch = try Scratch()
-        let export = try CLI.run(["explore", "--export", scratch.path + "/specs", "--cases", "60", "--seed", "8"], in: scratch.path)
+        let export = try await CLI.run(["explore", "--export", scratch.path + "/specs", "--cases", "60", "--seed", "8"], in: scratch.path)
         #expect(export.status == 0, "\(export.stderr)")
-        let validate = try CLI.run(["validate", "specs"], in: scratch.path)
+        let validate = try await CLI.run(["validate", "specs"], in: scratch.path)
         #expect(validate.status == 0, "\(validate.stdout)\n\(validate.stderr)")
-        let run = try CLI.run(["run", "specs"], in: scratch.path)
+        let run = try await CLI.run(["run", "specs"], in: scratch.path)
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         #expect(run.stdout.contains(" 0 failed, 0 errored"))
     }
