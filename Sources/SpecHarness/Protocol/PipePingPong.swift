@@ -7,7 +7,7 @@ public final class PipePingPong {
 
     /// Starts `command` (default `cat`), which must echo each line it reads.
     public init(command: String = "cat") throws {
-        process = try SpawnedProcess.spawn("exec " + command)
+        process = try SpawnedProcess.spawn(command)
         StreamReader.start(process, into: lines)
         StreamReader.startTail(process, into: OutputTail())
     }
