@@ -8,20 +8,24 @@
 public struct ScalarKey: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
     public let string: String
 
+    @inlinable
     public init(_ string: String) {
         self.string = string
     }
 
+    @inlinable
     public init(stringLiteral value: String) {
         string = value
     }
 
     public var description: String { string }
 
+    @inlinable
     public static func == (lhs: ScalarKey, rhs: ScalarKey) -> Bool {
         same(lhs.string, rhs.string)
     }
 
+    @inlinable
     public func hash(into hasher: inout Hasher) {
         // UTF-8 is a one-to-one encoding of the scalars, so equal bytes mean equal scalars.
         for byte in string.utf8 { hasher.combine(byte) }
@@ -29,6 +33,7 @@ public struct ScalarKey: Hashable, Sendable, CustomStringConvertible, Expressibl
     }
 
     /// Whether two strings hold the same Unicode scalars (no normalization).
+    @inlinable
     public static func same(_ lhs: String, _ rhs: String) -> Bool {
         lhs.utf8.elementsEqual(rhs.utf8)
     }

@@ -5,14 +5,19 @@ import OrderedCollections
 ///
 /// Metrics and JSON objects use it so that "café" (U+00E9) and "cafe\u{301}" stay two keys,
 /// as they are in Python and in JSON.
+///
+/// Inlinable, as `OrderedDictionary` is, so that the client and the harness, which build
+/// metrics on every call, get it specialized rather than through generic metadata at run time.
 public struct ScalarKeyedDictionary<Value> {
-    private var storage: OrderedDictionary<ScalarKey, Value>
+    @usableFromInline var storage: OrderedDictionary<ScalarKey, Value>
 
+    @inlinable
     public init() {
         storage = [:]
     }
 
     /// Pairs in order; a repeated key (scalar for scalar) is merged with `combine`.
+    @inlinable
     public init<S: Sequence>(
         _ pairs: S, uniquingKeysWith combine: (Value, Value) throws -> Value
     ) rethrows where S.Element == (String, Value) {
@@ -20,20 +25,27 @@ public struct ScalarKeyedDictionary<Value> {
     }
 
     /// Pairs in order; where a key repeats, the last value wins (never a trap).
+    @inlinable
     public init<S: Sequence>(uniqueKeysWithValues pairs: S) where S.Element == (String, Value) {
         self.init(pairs, uniquingKeysWith: { _, last in last })
     }
 
+    @inlinable
     public subscript(key: String) -> Value? {
         get { storage[ScalarKey(key)] }
         set { storage[ScalarKey(key)] = newValue }
     }
 
+    @inlinable
     public var keys: [String] { storage.keys.map(\.string) }
+    @inlinable
     public var values: [Value] { Array(storage.values) }
+    @inlinable
     public var count: Int { storage.count }
+    @inlinable
     public var isEmpty: Bool { storage.isEmpty }
 
+    @inlinable
     public func mapValues<T>(_ transform: (Value) throws -> T) rethrows -> ScalarKeyedDictionary<T> {
         var mapped = ScalarKeyedDictionary<T>()
         for (key, value) in storage { mapped.storage[key] = try transform(value) }
@@ -41,6 +53,7 @@ public struct ScalarKeyedDictionary<Value> {
     }
 
     @discardableResult
+    @inlinable
     public mutating func removeValue(forKey key: String) -> Value? {
         storage.removeValue(forKey: ScalarKey(key))
     }
@@ -50,20 +63,29 @@ extension ScalarKeyedDictionary: Sequence {
     public typealias Element = (key: String, value: Value)
 
     public struct Iterator: IteratorProtocol {
-        var base: OrderedDictionary<ScalarKey, Value>.Iterator
+        @usableFromInline var base: OrderedDictionary<ScalarKey, Value>.Iterator
+
+        @inlinable init(base: OrderedDictionary<ScalarKey, Value>.Iterator) {
+            self.base = base
+        }
+
+        @inlinable
         public mutating func next() -> Element? {
             base.next().map { (key: $0.key.string, value: $0.value) }
         }
     }
 
+    @inlinable
     public func makeIterator() -> Iterator {
         Iterator(base: storage.makeIterator())
     }
 
+    @inlinable
     public var underestimatedCount: Int { storage.count }
 }
 
 extension ScalarKeyedDictionary: ExpressibleByDictionaryLiteral {
+    @inlinable
     public init(dictionaryLiteral elements: (String, Value)...) {
         self.init(elements, uniquingKeysWith: { _, last in last })
     }
