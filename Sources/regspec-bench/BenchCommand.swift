@@ -7,11 +7,13 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "regspec-bench",
         abstract: "Measure how fast the suite runs and how the reference scales.",
         discussion: """
-            Prints a table and, with --output, writes the same figures as JSON. Every comparison is
-            a ratio against a baseline measured in the same process, and every figure held to a
+            Prints a table and, with --output, writes the same figures as JSON. Every comparison is \
+            a ratio against a baseline measured in the same process, and every figure held to a \
             target says whether it is met. Build in release mode:
+
               swift run -c release regspec-bench --output bench-results.json
-            The compute group times PyTorch (bench/compare_torch.py, one thread) size by size
+
+            The compute group times PyTorch (bench/compare_torch.py, one thread) size by size \
             between its own timings when torch is importable by the chosen Python.
             """)
 
