@@ -28,7 +28,8 @@ public struct ScalarKey: Hashable, Sendable, CustomStringConvertible, Expressibl
     @inlinable
     public func hash(into hasher: inout Hasher) {
         // UTF-8 is a one-to-one encoding of the scalars, so equal bytes mean equal scalars.
-        for byte in string.utf8 { hasher.combine(byte) }
+        var bytes = string  // withUTF8 makes a copy contiguous where the original is not
+        bytes.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         hasher.combine(string.utf8.count)
     }
 
