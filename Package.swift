@@ -29,7 +29,7 @@ let package = Package(
     ],
     targets: [
         // The layers (docs/architecture.md): the harness judges implementations and links none;
-        // ReferenceEngine binds the reference client to it. Tests/PackageLayeringTests checks this.
+        // ReferenceEngine binds the reference client to it. tools/check_layering.py (run by .ci/run) checks this.
         .target(
             name: "TinkerWire",
             dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
