@@ -80,9 +80,11 @@ let package = Package(
         ),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"], swiftSettings: strictSettings),
         .testTarget(name: "TrainingClientTests", dependencies: ["TrainingClient", "TinkerWire"], swiftSettings: strictSettings),
-        .testTarget(name: "SpecHarnessTests", dependencies: ["SpecHarness", "TinkerWire"], swiftSettings: strictSettings),
+        // Spec workspaces and spec-file builders shared by the test targets that load specs.
+        .target(name: "SpecTestSupport", dependencies: ["SpecHarness"], path: "Tests/SpecTestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "SpecHarnessTests", dependencies: ["SpecHarness", "TinkerWire", "SpecTestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "ReferenceEngineTests", dependencies: ["ReferenceEngine", "SpecHarness", "TrainingClient", "TinkerWire"],
+            name: "ReferenceEngineTests", dependencies: ["ReferenceEngine", "SpecHarness", "TrainingClient", "TinkerWire", "SpecTestSupport"],
             swiftSettings: strictSettings),
         // docs/embedding.md's example, verbatim: the public API only, as another implementation sees it.
         .testTarget(name: "EmbeddingExampleTests", dependencies: ["SpecHarness", "ReferenceEngine", "RegSpecSuite"], swiftSettings: strictSettings),

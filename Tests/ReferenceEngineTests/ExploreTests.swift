@@ -1,6 +1,7 @@
 import Foundation
 import ReferenceEngine
 import Testing
+import SpecTestSupport
 import TinkerWire
 @testable import SpecHarness
 

@@ -1,5 +1,6 @@
 import ReferenceEngine
 import Testing
+import SpecTestSupport
 import TinkerWire
 @testable import SpecHarness
 

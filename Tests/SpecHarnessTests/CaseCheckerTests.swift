@@ -1,6 +1,7 @@
 import Testing
 import TinkerWire
 @testable import SpecHarness
+import SpecTestSupport
 
 /// The checker judged on observations built by hand, so each rule is seen failing.
 @Suite("Checking observations")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpecTestSupport
 @testable import SpecHarness
 
 /// `validate` rejects a case that expects success although its data cannot serve its fns

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpecTestSupport
 @testable import SpecHarness
 
 #if canImport(FoundationXML)

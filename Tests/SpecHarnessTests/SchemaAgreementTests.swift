@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpecTestSupport
 @testable import SpecHarness
 
 /// `docs/schema/spec.schema.json` and `regspec validate` judge the same snippets alike, so an

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpecTestSupport
 @testable import SpecHarness
 
 /// Hostile spec files: each test is the reproduction of a crash, hang or corrupted diagnostic.

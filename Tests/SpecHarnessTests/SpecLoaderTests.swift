@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpecTestSupport
 @testable import SpecHarness
 
 @Suite("Loading spec files")

@@ -1,6 +1,7 @@
 import Testing
 import TinkerWire
 @testable import SpecHarness
+import SpecTestSupport
 
 /// The telemetry rules seen passing on a correct event stream and failing on each kind of wrong one.
 @Suite("Checking telemetry")

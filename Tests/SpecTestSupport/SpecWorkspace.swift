@@ -1,11 +1,13 @@
 import Foundation
-@testable import SpecHarness
+import SpecHarness
+
+/// Helpers shared by the test targets that load spec files.
 
 /// A scratch folder with `specs/` and `fixtures/` for one test, removed when the test ends.
-final class SpecWorkspace {
-    let root: String
+public final class SpecWorkspace {
+    public let root: String
 
-    init() throws {
+    public init() throws {
         root = NSTemporaryDirectory() + "regspec-tests-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: root + "/specs", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/fixtures", withIntermediateDirectories: true)
@@ -17,7 +19,7 @@ final class SpecWorkspace {
 
     /// Writes `text` to `relativePath` under the workspace and returns the full path.
     @discardableResult
-    func write(_ relativePath: String, _ text: String) throws -> String {
+    public func write(_ relativePath: String, _ text: String) throws -> String {
         let path = root + "/" + relativePath
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -25,13 +27,13 @@ final class SpecWorkspace {
         return path
     }
 
-    func load(_ relativePaths: String...) -> LoadedSuite {
+    public func load(_ relativePaths: String...) -> LoadedSuite {
         SpecLoader().load(paths: relativePaths.map { root + "/" + $0 })
     }
 }
 
 /// A spec file with one case whose parts the test chooses.
-func specFile(
+public func specFile(
     id: String = "example/case",
     data: String = """
         data:
@@ -61,7 +63,7 @@ func specFile(
 }
 
 /// The bytes of a `.npy` file (format 1.0) holding `values` as little-endian float64.
-func npyFile(_ values: [Double], shape: [Int]) -> Data {
+public func npyFile(_ values: [Double], shape: [Int]) -> Data {
     let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     var header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(shapeText), }"
     // The header is padded with spaces so the data starts on a 64-byte boundary, ending in a newline.
