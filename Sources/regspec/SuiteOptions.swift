@@ -77,31 +77,39 @@ struct SelectionOptions: ParsableArguments {
         SelectionRecord(filter: filter, tags: tags, excludedTags: excludedTags, caseIDs: caseIDs, shard: shard)
     }
 
+    /// The selected cases.
+    /// - Throws: `ExitCode(2)` after saying why, when an id is unknown, the filter is not a
+    ///   regular expression or nothing is selected (a run that executes nothing is no pass).
+    ///   Thrown from `run()`, a `ValidationError` would print the root command's usage instead.
     func apply(to cases: [SpecCase]) throws -> [SpecCase] {
-        do {
-            // An id is unknown when the suite lacks it, not when other options leave it out.
-            let known = Set(cases.map(\.id))
-            let unknown = caseIDs.filter { !known.contains($0) }
-            if !unknown.isEmpty {
-                let names = unknown.map { String(reflecting: $0) }.joined(separator: ", ")
-                throw ValidationError("no case has the id \(names); `regspec list` shows the ids")
-            }
-            let selected = try selection.apply(to: cases)
-            if selected.isEmpty {
-                // Nothing run is not a pass: an empty selection is a mistake to report.
-                let chosen = [filter.map { "--filter '\($0)'" }] + tags.map { "--tag \($0)" } + excludedTags.map { "--exclude-tag \($0)" }
-                    + caseIDs.map { "--case \($0)" } + [shard.map { "--shard \($0)" }]
-                let known = Set(cases.flatMap(\.tags)).sorted()
-                let tagHint = tags.isEmpty ? "" : "; the suite's tags are \(known.joined(separator: ", "))"
-                throw ValidationError(
-                    cases.isEmpty
-                        ? "the spec files hold no case, so nothing can run"
-                        : "the selection \(chosen.compactMap { $0 }.joined(separator: " ")) matches none of the \(cases.count) cases\(tagHint)")
-            }
-            return selected
-        } catch let error as SelectionError {
-            throw ValidationError(error.description)
+        func refuse(_ message: String) -> ExitCode {
+            printError("error: \(message)")
+            return ExitCode(2)
         }
+        // An id is unknown when the suite lacks it, not when other options leave it out.
+        let known = Set(cases.map(\.id))
+        let unknown = caseIDs.filter { !known.contains($0) }
+        if !unknown.isEmpty {
+            let names = unknown.map { String(reflecting: $0) }.joined(separator: ", ")
+            throw refuse("no case has the id \(names); `regspec list` shows the ids")
+        }
+        let selected: [SpecCase]
+        do {
+            selected = try selection.apply(to: cases)
+        } catch let error as SelectionError {
+            throw refuse(error.description)
+        }
+        if selected.isEmpty {
+            let chosen = [filter.map { "--filter '\($0)'" }] + tags.map { "--tag \($0)" } + excludedTags.map { "--exclude-tag \($0)" }
+                + caseIDs.map { "--case \($0)" } + [shard.map { "--shard \($0)" }]
+            let tagsKnown = Set(cases.flatMap(\.tags)).sorted()
+            let tagHint = tags.isEmpty ? "" : "; the suite's tags are \(tagsKnown.joined(separator: ", "))"
+            throw refuse(
+                cases.isEmpty
+                    ? "the spec files hold no case, so nothing can run"
+                    : "the selection \(chosen.compactMap { $0 }.joined(separator: " ")) matches none of the \(cases.count) cases\(tagHint)")
+        }
+        return selected
     }
 }
 

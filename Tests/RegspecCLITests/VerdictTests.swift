@@ -16,6 +16,7 @@ struct VerdictTests {
         let result = try await CLI.run(["run", "specs", "--tag", "nope"], in: scratch.path)
         #expect(result.status == 2)
         #expect(result.stderr.contains("the selection --tag nope matches none of the 2 cases"))
+        #expect(!result.stderr.contains("regspec <subcommand>"), "a run error, not the root command's usage")
         let filtered = try await CLI.run(["run", "specs", "--filter", "^zzz"], in: scratch.path)
         #expect(filtered.status == 2)
         #expect(filtered.stderr.contains("--filter '^zzz' matches none"))
