@@ -17,14 +17,14 @@ here=tools/fuzz/spec-loader
 swift build -c release --scratch-path "$scratch" --target SpecHarness --sanitize fuzzer --sanitize address
 build="$scratch/release"
 objects=()
-for target in SpecHarness TrainingClient Autodiff CYaml OrderedCollections InternalCollectionsUtilities; do
+for target in SpecHarness TinkerWire CYaml OrderedCollections InternalCollectionsUtilities; do
     while IFS= read -r object; do objects+=("$object"); done < <(find "$build/$target.build" -name '*.o')
 done
 swiftc -O -parse-as-library -sanitize=fuzzer,address \
     -I "$build/Modules" -I "$build" \
     -Xcc -fmodule-map-file="$(find "$scratch" -path '*CYaml*' -name module.modulemap | head -1)" \
     -Xcc -I -Xcc "$scratch/checkouts/Yams/Sources/CYaml/include" \
-    "$here/SpecLoaderFuzzer.swift" "$here/SpecLoaderOutputCheck.swift" "${objects[@]}" \
+    "$here/SpecLoaderFuzzer.swift" "$here/../../../Tests/SpecTestSupport/SpecLoaderOutputCheck.swift" "${objects[@]}" \
     -o "$scratch/spec-loader-fuzz"
 
 # Seeds: the shipped specs and the checked-in corpus (reproductions of every loader crash found).

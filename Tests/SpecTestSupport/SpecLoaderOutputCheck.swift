@@ -1,11 +1,12 @@
-// The promises a loaded suite keeps whatever the input; Tests/SpecHarnessTests/SpecLoaderCorpusTests.swift checks the same.
+// The promises a loaded suite keeps whatever the input: the corpus test (SpecLoaderCorpusTests)
+// and the fuzzer (tools/fuzz/spec-loader/run.sh compiles this file into it) check the same.
 import SpecHarness
 
-enum SpecLoaderOutputCheck {
+public enum SpecLoaderOutputCheck {
     /// What is wrong with the loader's answer, or nil: every diagnostic is located at a real
     /// line and column, is one `file:line:column: error:` line (plus a hint line), and holds
     /// no control character; every loaded case has an id.
-    static func problem(in suite: LoadedSuite) -> String? {
+    public static func problem(in suite: LoadedSuite) -> String? {
         for diagnostic in suite.diagnostics {
             if diagnostic.location.line < 1 || diagnostic.location.column < 1 { return "unlocated: \(diagnostic)" }
             let lines = diagnostic.description.split(separator: "\n", omittingEmptySubsequences: false)
