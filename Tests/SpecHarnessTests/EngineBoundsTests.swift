@@ -126,5 +126,11 @@ struct MessagePatternTests {
         #expect(warnings.first?.location.line == 10, "at the error mapping")
         #expect(SpecLint.warnings(for: fast.cases).isEmpty)
     }
+
+    @Test("a warning quotes spec text as diagnostics do: one line, no raw control character")
+    func warningEscapesSpecText() {
+        let warning = SpecWarning(SourceLocation(file: "specs/x.yaml", line: 3, column: 5), "the pattern /a\u{1B}[2J\nb/", hint: "h")
+        #expect(warning.description == "specs/x.yaml:3:5: warning: the pattern /a\\u{1B}[2J\\nb/\n    hint: h")
+    }
 }
 

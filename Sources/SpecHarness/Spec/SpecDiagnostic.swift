@@ -14,7 +14,13 @@ public struct SpecDiagnostic: Error, Sendable, Hashable, CustomStringConvertible
     /// `file:line:column: error: message` on one line, then the hint on its own line; text from
     /// spec files (a path, an id, a key) cannot add a line or reach the terminal, see `UserText`.
     public var description: String {
-        let head = "\(UserText.escaped(location.description)): error: \(UserText.escaped(message))"
+        Self.formatted(location, "error", message, hint: hint)
+    }
+
+    /// `file:line:column: SEVERITY: message`, then the hint on its own line, user text escaped:
+    /// the one format of every error and warning about a spec file.
+    static func formatted(_ location: SourceLocation, _ severity: String, _ message: String, hint: String) -> String {
+        let head = "\(UserText.escaped(location.description)): \(severity): \(UserText.escaped(message))"
         return hint.isEmpty ? head : head + "\n    hint: \(UserText.escaped(hint))"
     }
 }

@@ -10,7 +10,8 @@ public struct SpecWarning: Sendable, Hashable, CustomStringConvertible {
         self.hint = hint
     }
 
+    /// As diagnostics are written: one line, text from the spec file escaped (a pattern may hold ESC).
     public var description: String {
-        hint.isEmpty ? "\(location): warning: \(message)" : "\(location): warning: \(message)\n    hint: \(hint)"
+        SpecDiagnostic.formatted(location, "warning", message, hint: hint)
     }
 }
