@@ -95,6 +95,49 @@ struct VerdictTests {
         #expect(run.stderr.contains("warning: case 'tiny/weight'"))
     }
 
+    @Test("validate --strict flags a check whose allowed difference is infinite")
+    func infiniteAllowance() async throws {
+        let scratch = try Scratch()
+        // rtol 10 at |expected| 1e308: 10 * 1e308 overflows, so any finite loss_total would pass.
+        try scratch.write("specs/loose.yaml", """
+            suite: loose
+            cases:
+              - id: loose/overflowing-rtol
+                summary: an rtol that overflows at a huge expected value
+                covers: {rules: [composition.contribution]}
+                data: [{tokens: [1, 2], targets: [2, 3], logprobs: [-1.0, -2.0]}]
+                call: {regularizers: [{name: total, weight: 1.0, fn: sum}]}
+                expect: {metrics: {loss_total: 1.0e+308}, tolerance: {rtol: 10}}
+
+            """)
+        let strict = try await CLI.run(["validate", "--strict", "specs"], in: scratch.path)
+        #expect(strict.status == 2)
+        #expect(strict.stderr.contains("metrics.loss_total expects 1e+308, but its allowed difference is infinite"), "\(strict.stderr)")
+    }
+
+    @Test("an infinite expected gradient fails a finite one, in process and through serve, even at zero tolerance")
+    func infiniteExpectedGradient() async throws {
+        let scratch = try Scratch()
+        // By hand: d(sum)/d(lp) = [1, 1]; [inf, -inf] is wrong in both elements.
+        try scratch.write("specs/inf.yaml", """
+            suite: inf
+            cases:
+              - id: inf/gradient
+                summary: the true gradient [1, 1] expected as [inf, -inf]
+                covers: {rules: [gradient.composed]}
+                data: [{tokens: [1, 2], targets: [2, 3], logprobs: [-0.5, -0.25]}]
+                call: {regularizers: [{name: s, weight: 1.0, fn: sum}]}
+                expect: {gradient: [[.inf, -.inf]], tolerance: {rtol: 0, atol: 0}}
+
+            """)
+        for engine in [[], ["--engine-command", "\(CLI.binary) serve"]] {
+            let result = try await CLI.run(["run", "specs"] + engine, in: scratch.path)
+            #expect(result.status == 1, "\(engine): \(result.stdout)")
+            #expect(result.stdout.contains("gradient[0]: mismatched elements: 2 / 2"), "\(result.stdout)")
+            #expect(result.stdout.contains("an infinite expectation matches only the same infinity"))
+        }
+    }
+
     @Test(
         "a zero gradient fails the shipped tiny-weight case, which sets atol below its values",
         .enabled(if: CLI.hasPython, "needs python3 for the stand-in engine"))

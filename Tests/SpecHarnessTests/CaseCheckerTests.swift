@@ -88,6 +88,40 @@ struct CaseCheckerTests {
         #expect(mismatches.first?.allowed.map { $0 > 0 } == true)
     }
 
+    @Test("an infinite expected gradient matches only the same infinity, whatever the tolerance")
+    func infiniteExpectedGradient() throws {
+        // True gradient [0.5, 0.5]; every infinite expectation must fail it, both signs, with
+        // the default and with a zero tolerance.
+        for expected in ["[.inf, -.inf]", "[-.inf, .inf]", "[.inf, .inf]", "[.inf, 0.5]"] {
+            for tolerance in ["", "\n      tolerance: {rtol: 0, atol: 0}"] {
+                let specCase = try exampleCase(expect: "expect:\n      gradient: [\(expected)]" + tolerance)
+                let mismatches = CaseChecker(specCase).check(correctObservation(of: specCase))
+                #expect(mismatches.map(\.path) == ["gradient[0]"], "\(expected)\(tolerance)")
+                let message = try #require(mismatches.first?.message)
+                #expect(message.contains("an infinite expectation matches only the same infinity"), "\(message)")
+                #expect(!message.contains("allowed inf") && !message.contains("allowed nan"), "\(message)")
+                #expect(mismatches.first?.allowed == 0)
+            }
+        }
+    }
+
+    @Test("an infinite expected metric fails a finite or opposite value, and never reads as allowed")
+    func infiniteExpectedMetric() throws {
+        let specCase = try exampleCase(expect: "expect:\n      metrics: {loss_total: .inf}")
+        for actual in [-1.5, -Double.infinity] {
+            let metrics: Metrics = [
+                "loss_total": .number(actual), "regularizers": .object(["total": .object([
+                    "value": .number(-3), "weight": .number(0.5), "contribution": .number(-1.5), "custom": .object([:]),
+                ])]),
+                "regularizer_total": .number(-1.5),
+            ]
+            let mismatch = try #require(CaseChecker(specCase).check(correctObservation(of: specCase, metrics: metrics)).first)
+            #expect(mismatch.path == "metrics.loss_total")
+            #expect(mismatch.message.hasPrefix("expected inf, actual "), "\(mismatch.message)")
+            #expect(mismatch.allowed == 0 && !mismatch.message.contains("allowed"), "\(mismatch.message)")
+        }
+    }
+
     @Test("a backward request with extra inputs breaks the linearization invariant")
     func backwardRequestShape() throws {
         let specCase = try exampleCase()

@@ -23,6 +23,30 @@ struct ToleranceTests {
         #expect(!Tolerance(relative: 1, absolute: 1).accepts(1e300, expected: .infinity))
     }
 
+    @Test("a non-finite expectation allows no difference, and its rejection never reads like a pass")
+    func nonFiniteAllowance() {
+        let loose = Tolerance(relative: 1, absolute: 1)
+        for expected in [Double.infinity, -.infinity, .nan] {
+            #expect(loose.allowance(for: expected) == 0)
+            #expect(!loose.rejection(of: 0, expected: expected).contains("allowed"))
+        }
+        #expect(loose.rejection(of: 0, expected: .infinity) == "expected inf, actual 0.0 (an infinite expectation matches only the same infinity)")
+        #expect(Tolerance().rejection(of: .nan, expected: .nan).contains("only where the case sets equal_nan"))
+        #expect(Tolerance(relative: 0, absolute: 0.5).rejection(of: 2, expected: 1) == "expected 1.0, actual 2.0 (difference 1.0, allowed 0.5, rtol=0.0, atol=0.5)")
+    }
+
+    @Test("an array check fails whenever an element is rejected, even when no difference can be ranked")
+    func unrankableDifferences() throws {
+        // |1 - inf| / inf is NaN: the relative difference of every element is undefined.
+        let infinite = ArrayComparison(actual: [1, 1], expected: [.infinity, -.infinity], tolerance: Tolerance(relative: 0, absolute: 0))
+        let summary = try #require(infinite.mismatchSummary())
+        #expect(summary.hasPrefix("mismatched elements: 2 / 2"))
+        #expect(infinite.worstElement()?.allowed == 0)
+        let nan = ArrayComparison(actual: [.nan, .nan], expected: [.nan, .nan], tolerance: .standard)
+        #expect(nan.mismatchSummary()?.hasPrefix("mismatched elements: 2 / 2") == true)
+        #expect(ArrayComparison(actual: [.nan], expected: [.nan], tolerance: Tolerance(equalNaN: true)).mismatchSummary() == nil)
+    }
+
     @Test("the longest matching field prefix wins over the case tolerance")
     func fieldOverrides() {
         let settings = ToleranceSettings(

@@ -1,51 +1,56 @@
 /// Elementwise comparison of arrays, summarised as torch's `assert_close` does.
+///
+/// Whether the arrays match is decided by counting rejected elements, never by whether a
+/// "worst" element could be ranked: an undefined difference (`inf - inf`, anything with NaN)
+/// ranks as the greatest, so every rejected element can be named.
 struct ArrayComparison {
     let actual: [Double]
     let expected: [Double]
     let tolerance: Tolerance
+
+    /// The rejected elements: how many, and the one with the greatest absolute and relative difference.
+    private struct Rejections {
+        var count = 0
+        var worstAbsolute: (difference: Double, index: Int)?
+        var worstRelative: (difference: Double, index: Int)?
+    }
+
+    private func rejections() -> Rejections {
+        var found = Rejections()
+        for index in expected.indices where !tolerance.accepts(actual[index], expected: expected[index]) {
+            found.count += 1
+            let absolute = Self.rankable(abs(actual[index] - expected[index]))
+            if found.worstAbsolute.map({ absolute > $0.difference }) ?? true { found.worstAbsolute = (absolute, index) }
+            let relative = expected[index] == 0 ? Double.infinity : Self.rankable(absolute / abs(expected[index]))
+            if found.worstRelative.map({ relative > $0.difference }) ?? true { found.worstRelative = (relative, index) }
+        }
+        return found
+    }
+
+    /// A difference that cannot be measured counts as infinitely large.
+    private static func rankable(_ difference: Double) -> Double {
+        difference.isNaN ? .infinity : difference
+    }
 
     /// nil when every element is within tolerance; otherwise what differs and by how much.
     func mismatchSummary() -> String? {
         guard actual.count == expected.count else {
             return "expected \(expected.count) values, got \(actual.count)"
         }
-        var mismatched = 0
-        var worstAbsolute: (difference: Double, index: Int)?
-        var worstRelative: (difference: Double, index: Int)?
-        for index in expected.indices where !tolerance.accepts(actual[index], expected: expected[index]) {
-            mismatched += 1
-            let difference = abs(actual[index] - expected[index])
-            let comparable = difference.isNaN ? Double.infinity : difference
-            if comparable > (worstAbsolute?.difference ?? -1) { worstAbsolute = (comparable, index) }
-            let relative = expected[index] == 0 ? Double.infinity : comparable / abs(expected[index])
-            if relative > (worstRelative?.difference ?? -1) { worstRelative = (relative, index) }
-        }
-        guard let worstAbsolute, let worstRelative else { return nil }
-        let a = worstAbsolute.index
+        let found = rejections()
+        guard found.count > 0, let worst = found.worstAbsolute, let relative = found.worstRelative else { return nil }
+        let index = worst.index
         return """
-            mismatched elements: \(mismatched) / \(expected.count); \
-            greatest absolute difference: \(Self.format(worstAbsolute.difference)) at index \(a) \
-            (expected \(Self.format(expected[a])), actual \(Self.format(actual[a])), allowed \(Self.format(tolerance.allowance(for: expected[a])))); \
-            greatest relative difference: \(Self.format(worstRelative.difference)) at index \(worstRelative.index) \
-            (\(tolerance))
+            mismatched elements: \(found.count) / \(expected.count); \
+            greatest absolute difference: \(Tolerance.format(worst.difference)) at index \(index) \
+            (\(tolerance.rejection(of: actual[index], expected: expected[index]))); \
+            greatest relative difference: \(Tolerance.format(relative.difference)) at index \(relative.index)
             """
     }
 
     /// The element with the greatest absolute difference outside tolerance, as report data.
     func worstElement() -> (expected: Double, actual: Double, allowed: Double)? {
-        guard actual.count == expected.count else { return nil }
-        var worst: (difference: Double, index: Int)?
-        for index in expected.indices where !tolerance.accepts(actual[index], expected: expected[index]) {
-            let difference = abs(actual[index] - expected[index])
-            let comparable = difference.isNaN ? Double.infinity : difference
-            if comparable > (worst?.difference ?? -1) { worst = (comparable, index) }
-        }
-        return worst.map { (expected[$0.index], actual[$0.index], tolerance.allowance(for: expected[$0.index])) }
-    }
-
-    static func format(_ value: Double) -> String {
-        if value.isNaN { return "nan" }
-        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
-        return "\(value)"
+        guard actual.count == expected.count, let worst = rejections().worstAbsolute else { return nil }
+        return (expected[worst.index], actual[worst.index], tolerance.allowance(for: expected[worst.index]))
     }
 }

@@ -127,9 +127,8 @@ public struct CaseChecker: Sendable {
         case (.number(let number, _), .number(let value)?):
             let tolerance = specCase.tolerance.tolerance(for: path)
             if !tolerance.accepts(value, expected: number) {
-                let difference = ArrayComparison.format(abs(value - number))
                 mismatches.append(Mismatch(
-                    name, "expected \(ArrayComparison.format(number)), actual \(ArrayComparison.format(value)) (difference \(difference), allowed \(ArrayComparison.format(tolerance.allowance(for: number))), \(tolerance))",
+                    name, tolerance.rejection(of: value, expected: number),
                     expected: number, actual: value, allowed: tolerance.allowance(for: number)))
             }
         case (.object(let children, _), .object(let object)?):

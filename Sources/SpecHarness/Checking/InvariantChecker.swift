@@ -91,7 +91,7 @@ struct InvariantChecker {
             let tolerance = specCase.tolerance.tolerance(for: path)
             if !tolerance.accepts(actual, expected: expected) {
                 mismatches.append(Mismatch(
-                    path.description, "\(rule): expected \(expected), actual \(actual) (\(tolerance))",
+                    path.description, "\(rule): " + tolerance.rejection(of: actual, expected: expected),
                     expected: expected, actual: actual, allowed: tolerance.allowance(for: expected), rule: rule))
             }
         }

@@ -1,5 +1,6 @@
 /// Finds checks that cannot fail: an expected non-zero value whose allowed difference reaches
-/// zero (`atol + rtol * |expected| >= |expected|`) passes an engine that reports 0.
+/// zero (`atol + rtol * |expected| >= |expected|`) passes an engine that reports 0, and one
+/// whose allowed difference is infinite (`rtol * |expected|` overflows) passes any finite value.
 ///
 /// The case still loads and runs; `validate` warns (`--strict` fails) so that its author sets
 /// `atol` for such fields.
@@ -15,6 +16,13 @@ public enum SensitivityLint {
         if let metrics = expected.metrics {
             walk(metrics, FieldPath(["metrics"])) { path, value, location in
                 let tolerance = specCase.tolerance.tolerance(for: path)
+                if allowsAnything(value, tolerance) {
+                    warnings.append(SpecWarning(
+                        location,
+                        "case '\(specCase.id)': \(path) expects \(value), but its allowed difference is infinite (\(tolerance)), so any finite result passes",
+                        hint: "lower rtol for this field so that rtol * |expected| stays finite"))
+                    return
+                }
                 guard cannotTellFromZero(value, tolerance) else { return }
                 warnings.append(SpecWarning(
                     location,
@@ -25,6 +33,12 @@ public enum SensitivityLint {
         let gradientPath = FieldPath(["gradient"])
         let tolerance = specCase.tolerance.tolerance(for: gradientPath)
         for (index, row) in (expected.gradient ?? []).enumerated() {
+            if let unbounded = row.values.firstIndex(where: { allowsAnything($0, tolerance) }) {
+                warnings.append(SpecWarning(
+                    row.location,
+                    "case '\(specCase.id)': gradient[\(index)] allows an infinite difference at index \(unbounded) (expected \(row.values[unbounded]), \(tolerance)), so any finite value passes there",
+                    hint: "lower rtol for the gradient so that rtol * |expected| stays finite"))
+            }
             let blind = row.values.enumerated().filter { cannotTellFromZero($0.element, tolerance) }
             guard let first = blind.first else { continue }
             warnings.append(SpecWarning(
@@ -33,6 +47,11 @@ public enum SensitivityLint {
                 hint: hint(for: gradientPath, value: first.element)))
         }
         return warnings
+    }
+
+    /// Whether the allowed difference at a finite `value` is infinite: every finite result passes.
+    static func allowsAnything(_ value: Double, _ tolerance: Tolerance) -> Bool {
+        value.isFinite && !tolerance.allowance(for: value).isFinite
     }
 
     /// Whether 0 would be accepted where `value` is expected, for a finite non-zero `value`.

@@ -15,31 +15,40 @@ public struct Tolerance: Sendable, Equatable, CustomStringConvertible {
 
     public static let standard = Tolerance()
 
-    /// The greatest difference allowed from `expected`.
+    /// The greatest difference allowed from `expected`: 0 for a non-finite expectation, which
+    /// only the same infinity (or NaN, under `equal_nan`) matches, so that no check ever
+    /// allows an infinite or undefined difference.
     public func allowance(for expected: Double) -> Double {
-        absolute + relative * abs(expected)
+        expected.isFinite ? absolute + relative * abs(expected) : 0
     }
 
     public func accepts(_ actual: Double, expected: Double) -> Bool {
-        actual.isApproximatelyEqual(
-            to: expected, absoluteTolerance: absolute, relativeTolerance: relative, equalNaN: equalNaN)
+        if actual.isNaN || expected.isNaN { return equalNaN && actual.isNaN && expected.isNaN }
+        if actual.isInfinite || expected.isInfinite { return actual == expected }
+        return abs(actual - expected) <= allowance(for: expected)
+    }
+
+    /// Why `actual` is not accepted where `expected` is, in one wording for every compared field;
+    /// a non-finite expectation never reads as an allowed difference.
+    func rejection(of actual: Double, expected: Double) -> String {
+        let numbers = "expected \(Self.format(expected)), actual \(Self.format(actual))"
+        if expected.isNaN {
+            return numbers + (equalNaN ? " (NaN matches only NaN)" : " (NaN matches NaN only where the case sets equal_nan)")
+        }
+        if expected.isInfinite { return numbers + " (an infinite expectation matches only the same infinity)" }
+        if !actual.isFinite { return numbers + " (the actual value is not finite)" }
+        return numbers + " (difference \(Self.format(abs(actual - expected))), allowed \(Self.format(allowance(for: expected))), \(self))"
+    }
+
+    /// `nan`, `inf`, `-inf`, or the shortest decimal that reads back as the same double.
+    static func format(_ value: Double) -> String {
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+        return "\(value)"
     }
 
     public var description: String {
         "rtol=\(relative), atol=\(absolute)" + (equalNaN ? ", equal_nan" : "")
-    }
-}
-
-extension Double {
-    /// Whether `self` is within `absoluteTolerance + relativeTolerance * |expected|` of `expected`.
-    ///
-    /// Infinities match only the same infinity; NaN matches NaN only when `equalNaN`.
-    public func isApproximatelyEqual(
-        to expected: Double, absoluteTolerance: Double, relativeTolerance: Double, equalNaN: Bool = false
-    ) -> Bool {
-        if isNaN || expected.isNaN { return equalNaN && isNaN && expected.isNaN }
-        if isInfinite || expected.isInfinite { return self == expected }
-        return abs(self - expected) <= absoluteTolerance + relativeTolerance * abs(expected)
     }
 }
 

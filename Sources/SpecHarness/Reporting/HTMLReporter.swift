@@ -149,7 +149,7 @@ public struct HTMLReporter: Reporter {
         if let reason = record.expectedFailure { html += "<div>expected failure: \(h(reason))</div>" }
         if !record.mismatches.isEmpty {
             // Only the columns some mismatch fills: numbers for numeric ones, the rule for invariants.
-            let number = { (value: Double?) in value.map { ArrayComparison.format($0) } ?? "" }
+            let number = { (value: Double?) in value.map { Tolerance.format($0) } ?? "" }
             let columns: [(title: String, value: (Mismatch) -> String)] = [
                 ("path", { "<code>\(h($0.path))</code>" }),
                 ("expected", { number($0.expected) }), ("actual", { number($0.actual) }), ("allowed", { number($0.allowed) }),
