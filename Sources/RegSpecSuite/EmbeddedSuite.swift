@@ -3,7 +3,7 @@
 
 enum EmbeddedSuite {
     /// SHA-256 over every path and text below: names the extracted copy.
-    static let digest = "57f908a44db9ba4b64b6852ff1727a15adae8d4d50d51fe1829e0101c76fec91"
+    static let digest = "487ccb4637df2605c8ef0ea319160f51d5c03ea1ace766ac1d3427502bfde45c"
 
     /// (path relative to the repository, contents), in path order.
     static let files: [(path: String, text: String)] = [
@@ -2130,6 +2130,36 @@ cases:
         fields:
           metrics.regularizers.l2\.penalty.value: {rtol: 0.0, atol: 0.0}
 
+  - id: metrics/custom-maps-exact
+    summary: Each custom map holds exactly its own fn's metrics; a name three fns share keeps each fn's value, and a fn reporting none has an empty map
+    tags: [metrics]
+    covers:
+      rules: [metrics.custom-exact, metrics.structured-schema, metrics.no-top-level-custom]
+    # Oracle: tools/oracle (kl_to_reference k1 reports its own "kl/k1" beside the verbatim "shared").
+    # An engine that merges the maps, or leaks one fn's keys into another's, puts "l2_only" or
+    # "kl/k1" where they do not belong, or one value of "shared" in all three maps.
+    call:
+      loss_fn: {name: weighted_nll, metrics: {shared: 1.0}}
+      regularizers:
+        - {name: l2, weight: 0.01, fn: {name: sum_of_squares, metrics: {shared: 2.0, l2_only: $loss}}}
+        - {name: quiet, weight: 0.5, fn: mean}
+        - {name: kl, weight: 0.05, fn: {name: kl_to_reference, estimator: k1, metrics: {shared: 3.0}}}
+    expect:
+      metrics:
+        loss_total: 9.984757737114894
+        regularizer_total: -0.4027424260528223
+        base_loss: {value: 10.387500163167715, custom: {shared: 1.0}}
+        regularizers:
+          l2: {value: 30.102425155858175, weight: 0.01, contribution: 0.30102425155858176, custom: {shared: 2.0, l2_only: 30.102425155858175}}
+          quiet: {value: -1.4040000198615923, weight: 0.5, contribution: -0.7020000099307961, custom: {}}
+          kl: {value: -0.03533335361215803, weight: 0.05, contribution: -0.0017666676806079016, custom: {"kl/k1": -0.03533335361215803, shared: 3.0}}
+      gradient:
+        - [-0.9472888886266284, -0.9662888889842562, -0.9970888906055027]
+        - [-0.440548888825708, -1.0111688905292087]
+        - [0.01697111076778835, -0.9521888893180424, -0.9598488884501988, -0.9452688890033298]
+      requests: {forward: 1, backward: 1}
+      absent: [shared, l2_only, "kl/k1"]
+
 """#),
         ("specs/options.yaml", #"""
 # yaml-language-server: $schema=../docs/schema/spec.schema.json
@@ -2317,6 +2347,36 @@ cases:
     expect:
       error: {kind: timeout, label: slow_judge}
       requests: {forward: 1, backward: 0}
+
+  - id: options/timeout-clock-per-fn
+    summary: Each async fn's timeout runs from its own start; with max_concurrency 1, three fns of 60 % of the timeout each all finish
+    tags: [timeout, concurrency, async]
+    covers:
+      rules: [options.timeout-clock, options.timeout, options.max-concurrency]
+    # Oracle: tools/oracle (each fn's 300 ms < its 500 ms). Run one at a time, the three take
+    # 900 ms: an engine with one deadline for the whole call, or one that starts a fn's clock
+    # while it waits for its slot, times out the second or third fn.
+    call:
+      loss_fn: weighted_nll
+      regularizers:
+        - {name: first, weight: 0.01, fn: {name: sum_of_squares, async: true, delay_ms: 300}}
+        - {name: second, weight: 0.05, fn: {name: kl_to_reference, async: true, delay_ms: 300}}
+        - {name: third, weight: -0.2, fn: {name: mean, async: true, delay_ms: 300}}
+      options: {timeout_ms: 500, max_concurrency: 1}
+    expect:
+      metrics:
+        loss_total: 10.969730318424716
+        regularizer_total: 0.5822301552570015
+        base_loss: {value: 10.387500163167715}
+        regularizers:
+          first: {value: 30.102425155858175, weight: 0.01, contribution: 0.30102425155858176}
+          second: {value: 0.008117994522025674, weight: 0.05, contribution: 0.00040589972610128374, custom: {"kl/k3": 0.008117994522025674}}
+          third: {value: -1.4040000198615923, weight: -0.2, contribution: 0.28080000397231847}
+      gradient:
+        - [-1.0296608836892376, -1.0506516934312151, -1.0813861737816974]
+        - [-0.5237885759371753, -1.0952988510381678]
+        - [-0.06730664306429476, -1.0352777644450426, -1.0427448436884301, -1.0287771419065344]
+      requests: {forward: 1, backward: 1}
 
   - id: options/timeout-not-reached
     summary: An async regularizer that finishes within timeout_ms is unaffected
@@ -3447,6 +3507,33 @@ cases:
         regularizers:
           "caf\u00e9": {value: -3.5, weight: 0.5, contribution: -1.75}
           "cafe\u0301": {value: 5.25, weight: 0.1, contribution: 0.525}
+      gradient:
+        - [0.3, 0.1]
+        - [0.4]
+      requests: {forward: 1, backward: 1}
+
+  - id: validation/names-differ-in-case
+    summary: "\"kl\" and \"KL\" are two names, and two metric keys of one custom map: letter case is never folded"
+    tags: [validation, names]
+    covers:
+      rules: [validation.names-exact, metrics.custom-exact, metrics.call-order]
+    # By hand: lp = [-1, -2 | -0.5] (float32-exact). kl = sum = -3.5 at weight 0.5 -> -1.75;
+    # KL = sum_of_squares = 1 + 4 + 0.25 = 5.25 at weight 0.1 -> 0.525; regularizer_total =
+    # loss_total = -1.225. Gradient: 0.5 + 0.1 * 2 lp = [0.3, 0.1 | 0.4]. Confirmed by tools/oracle.
+    data:
+      - {tokens: [5, 6], targets: [6, 7], logprobs: [-1.0, -2.0]}
+      - {tokens: [3], targets: [4], logprobs: [-0.5]}
+    call:
+      regularizers:
+        - {name: kl, weight: 0.5, fn: {name: sum, metrics: {kl: 1.0, KL: 2.0}}}
+        - {name: KL, weight: 0.1, fn: sum_of_squares}
+    expect:
+      metrics:
+        loss_total: -1.225
+        regularizer_total: -1.225
+        regularizers:
+          kl: {value: -3.5, weight: 0.5, contribution: -1.75, custom: {kl: 1.0, KL: 2.0}}
+          KL: {value: 5.25, weight: 0.1, contribution: 0.525, custom: {}}
       gradient:
         - [0.3, 0.1]
         - [0.4]

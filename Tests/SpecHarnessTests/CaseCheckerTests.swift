@@ -7,9 +7,11 @@ import SpecTestSupport
 @Suite("Checking observations")
 struct CaseCheckerTests {
     /// The case of `specFile()`: one regularizer `total` (sum, weight 0.5) over lp = [-1, -2].
-    func exampleCase(expect: String? = nil) throws -> SpecCase {
+    func exampleCase(expect: String? = nil, call: String? = nil) throws -> SpecCase {
         let workspace = try SpecWorkspace()
-        try workspace.write("specs/a.yaml", expect.map { specFile(expect: $0) } ?? specFile())
+        var file = expect.map { specFile(expect: $0) } ?? specFile()
+        if let call { file = expect.map { specFile(call: call, expect: $0) } ?? specFile(call: call) }
+        try workspace.write("specs/a.yaml", file)
         let suite = workspace.load("specs")
         try #require(suite.diagnostics.isEmpty, "\(suite.diagnostics)")
         return try #require(suite.cases.first)
@@ -120,6 +122,51 @@ struct CaseCheckerTests {
             #expect(mismatch.message.hasPrefix("expected inf, actual "), "\(mismatch.message)")
             #expect(mismatch.allowed == 0 && !mismatch.message.contains("allowed"), "\(mismatch.message)")
         }
+    }
+
+    /// The example case's metrics, with `custom` as given.
+    func metrics(custom: Metrics) -> Metrics {
+        let entry: Metrics = ["value": .number(-3), "weight": .number(0.5), "contribution": .number(-1.5), "custom": .object(custom)]
+        return ["loss_total": .number(-1.5), "regularizers": .object(["total": .object(entry)]), "regularizer_total": .number(-1.5)]
+    }
+
+    @Test("a custom map holds exactly its fn's metrics: a leaked or a dropped key fails, whatever the case states")
+    func customMapExact() throws {
+        let specCase = try exampleCase(
+            expect: "expect:\n      requests: {forward: 1, backward: 1}",
+            call: "call:\n      regularizers:\n        - {name: total, weight: 0.5, fn: {name: sum, metrics: {mine: 2.0}}}")
+        #expect(CaseChecker(specCase).check(correctObservation(of: specCase, metrics: metrics(custom: ["mine": .number(2)]))) == [])
+        let leaked = CaseChecker(specCase).check(correctObservation(of: specCase, metrics: metrics(custom: ["mine": .number(2), "theirs": .number(1)])))
+        #expect(leaked.map(\.path) == ["metrics.regularizers.total.custom"])
+        #expect(leaked.first?.message.contains("unexpected ['theirs']") == true, "\(leaked)")
+        let dropped = CaseChecker(specCase).check(correctObservation(of: specCase, metrics: metrics(custom: [:])))
+        #expect(dropped.map(\.path) == ["metrics.regularizers.total.custom"])
+        #expect(dropped.first?.message.contains("missing ['mine']") == true, "\(dropped)")
+    }
+
+    @Test("an expected custom map is compared whole: an empty one fails an engine that reports a key")
+    func expectedCustomMapWhole() throws {
+        let specCase = try exampleCase(expect: "expect:\n      metrics: {regularizers: {total: {custom: {}}}}")
+        #expect(CaseChecker(specCase).check(correctObservation(of: specCase)) == [])
+        let mismatches = CaseChecker(specCase).check(correctObservation(of: specCase, metrics: metrics(custom: ["kl": .number(1)])))
+        // Once as the case states it, once as the fn's own metrics (the invariant).
+        #expect(mismatches.map(\.path) == ["metrics.regularizers.total.custom", "metrics.regularizers.total.custom"])
+    }
+
+    @Test("a reply with far more regularizer entries than the call sent fails with one short message")
+    func manyEntriesShortMessage() throws {
+        let specCase = try exampleCase()
+        var entries: ScalarKeyedDictionary<MetricValue> = [:]
+        let entry: Metrics = ["value": .number(-3), "weight": .number(0.5), "contribution": .number(-1.5), "custom": .object([:])]
+        entries["total"] = .object(entry)
+        for index in 0..<100_000 { entries["extra\(index)"] = .object(entry) }
+        let reply: Metrics = ["loss_total": .number(-1.5), "regularizers": .object(Metrics(entries)), "regularizer_total": .number(-1.5)]
+        let mismatches = CaseChecker(specCase).check(correctObservation(of: specCase, metrics: reply))
+        #expect(mismatches.map(\.path) == ["metrics.regularizers"])
+        let message = try #require(mismatches.first?.message)
+        #expect(message.contains("the engine reported 100001"))
+        #expect(message.contains("and 99992 more"), "\(message)")
+        #expect(message.count < 400, "\(message.count) characters")
     }
 
     @Test("a backward request with extra inputs breaks the linearization invariant")

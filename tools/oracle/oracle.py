@@ -762,6 +762,12 @@ def compare_metrics(expected, actual, path: str, tol: dict, out: list) -> None:
         if not isinstance(actual, dict):
             out.append(f"{path}: expected a mapping, oracle {_fmt(actual) if actual is not None else 'nothing'}")
             return
+        if _is_custom_map(path):
+            # A custom map is compared whole (semantics 7): the keys the case lists are
+            # exactly the metrics its fn reports.
+            unlisted = sorted(set(actual) - set(expected))
+            if unlisted:
+                out.append(f"{path}: the fn reports {unlisted} too; a custom map lists every key")
         for k, v in expected.items():
             p = path + "." + str(k).replace("\\", "\\\\").replace(".", "\\.")
             if k not in actual:
@@ -777,6 +783,13 @@ def compare_metrics(expected, actual, path: str, tol: dict, out: list) -> None:
         return
     if not _close(expected, actual, _tol_for(path, tol)):
         out.append(f"{path} expected {_fmt(expected)} oracle {_fmt(actual)}")
+
+
+def _is_custom_map(path: str) -> bool:
+    """metrics.base_loss.custom or metrics.regularizers.NAME.custom (NAME escaped)."""
+    keys = _keys(path)
+    return (keys == ["metrics", "base_loss", "custom"]
+            or (len(keys) == 4 and keys[:2] == ["metrics", "regularizers"] and keys[3] == "custom"))
 
 
 def _short(v) -> str:

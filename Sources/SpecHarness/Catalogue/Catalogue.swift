@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// The named fns spec cases use (`docs/catalogue.md`): their names, parameters and data
 /// requirements, what `regspec validate` checks a case against. Declarations only: every
 /// engine implements them its own way (the Swift reference in `ReferenceEngine`, the Python
@@ -17,6 +19,16 @@ public struct Catalogue: Sendable {
     /// The entry's own parameters, or nil for an unknown name.
     func parameters(of name: String) -> [String: ParameterKind]? {
         entries[name]?.parameters
+    }
+
+    /// The keys of the `custom` map a fn reports: its entry's own metrics and the verbatim
+    /// ones the case asks for (a verbatim key replaces an own key of the same name), or nil
+    /// for an unknown name.
+    func customKeys(of fn: FnSpec) -> [String]? {
+        guard let entry = entries[fn.name] else { return nil }
+        let verbatim = fn.metrics.keys
+        let verbatimSet = Set(verbatim.map { ScalarKey($0) })
+        return entry.ownMetrics(fn.parameters).filter { !verbatimSet.contains(ScalarKey($0)) } + verbatim
     }
 
     /// The entry's data requirements, or nil for an unknown name.

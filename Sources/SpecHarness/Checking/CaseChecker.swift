@@ -132,6 +132,13 @@ public struct CaseChecker: Sendable {
                     expected: number, actual: value, allowed: tolerance.allowance(for: number)))
             }
         case (.object(let children, _), .object(let object)?):
+            if path.isCustomMap {
+                // A custom map is compared whole: exactly the metrics its fn reported (semantics 7).
+                let keys = KeySetComparison(expected: children.map(\.key), actual: object.keys)
+                if !keys.unexpected.isEmpty {
+                    mismatches.append(Mismatch(name, "must hold exactly the metrics the case lists: \(keys.difference)"))
+                }
+            }
             for child in children {
                 if object[child.key] == nil, let alike = object.keys.first(where: { $0 == child.key }) {
                     // Swift's == is canonical equivalence: a different spelling of the same-looking key.

@@ -61,6 +61,16 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible, Expressibl
         FieldPath(keys + [key])
     }
 
+    /// `metrics.base_loss.custom` or `metrics.regularizers.NAME.custom`: a fn's custom map,
+    /// which must hold exactly that fn's metrics.
+    var isCustomMap: Bool {
+        switch keys.count {
+        case 3: return keys[0] == "metrics" && keys[1] == "base_loss" && keys[2] == "custom"
+        case 4: return keys[0] == "metrics" && keys[1] == "regularizers" && keys[3] == "custom"
+        default: return false
+        }
+    }
+
     public var parent: FieldPath? {
         keys.count > 1 ? FieldPath(Array(keys.dropLast())) : nil
     }

@@ -54,9 +54,9 @@ struct InvariantChecker {
             if !Self.sameTargets(sent.targetTokens, datum.targetTokens) {
                 mismatches.append(Mismatch(path + ".target_tokens", "differs from the datum's target_tokens (values, int64 dtype or shape)"))
             }
-            let keys = Set(sent.lossFnInputs.keys)
-            if keys != ["target_tokens", "weights"] {
-                mismatches.append(Mismatch(path + ".loss_fn_inputs", "must hold exactly target_tokens and weights, holds \(keys.sorted())"))
+            let keys = KeySetComparison(expected: ["target_tokens", "weights"], actual: Array(sent.lossFnInputs.keys))
+            if !keys.sameSet {
+                mismatches.append(Mismatch(path + ".loss_fn_inputs", "must hold exactly target_tokens and weights: \(keys.difference)"))
             }
             let targetShape = datum.targetTokens?.resolvedShape ?? [0]
             if let weights = sent.lossFnInputs["weights"] {
@@ -102,11 +102,11 @@ struct InvariantChecker {
             return mismatches
         }
         let names = call.regularizers.compactMap(\.name)
-        if !ScalarKey.same(entries.keys, names) {
-            // Compared as Unicode scalars; look-alike spellings are shown with escapes.
-            let everyName = names + entries.keys
-            func listed(_ list: [String]) -> String { "[" + list.map { ScalarKey.quoted($0, among: everyName) }.joined(separator: ", ") + "]" }
-            mismatches.append(Mismatch("metrics.regularizers", "keys must be the regularizer names in call order \(listed(names)), are \(listed(entries.keys))"))
+        let entryNames = KeySetComparison(expected: names, actual: entries.keys)
+        if !entryNames.sameSequence {
+            mismatches.append(Mismatch(
+                "metrics.regularizers",
+                "keys must be the \(names.count) regularizer names in call order; the engine reported \(entries.keys.count): \(entryNames.difference)"))
         }
         var contributions = 0.0
         let entryKeys = ["value", "weight", "contribution", "custom"] + (tracksNorms ? ["grad_norm", "grad_norm_weighted"] : [])
@@ -118,8 +118,9 @@ struct InvariantChecker {
                 mismatches.append(Mismatch(path, "must be an object, is a number (schema)"))
                 continue
             }
-            if Set(entry.keys) != Set(entryKeys) {
-                mismatches.append(Mismatch(path, "must have exactly the keys \(entryKeys), has \(entry.keys)"))
+            let keys = KeySetComparison(expected: entryKeys, actual: entry.keys)
+            if !keys.sameSet {
+                mismatches.append(Mismatch(path, "must have exactly the keys \(entryKeys): \(keys.difference)"))
             }
             // Each invariant below needs these three numbers; without them it cannot be judged,
             // and a check that cannot be judged fails.
@@ -156,8 +157,9 @@ struct InvariantChecker {
         switch (call.lossFn, metrics["base_loss"]) {
         case (let fn?, .object(let base)?):
             let baseKeys = ["value", "custom"] + (tracksNorms ? ["grad_norm"] : [])
-            if Set(base.keys) != Set(baseKeys) {
-                mismatches.append(Mismatch("metrics.base_loss", "must have exactly the keys \(baseKeys), has \(base.keys)"))
+            let keys = KeySetComparison(expected: baseKeys, actual: base.keys)
+            if !keys.sameSet {
+                mismatches.append(Mismatch("metrics.base_loss", "must have exactly the keys \(baseKeys): \(keys.difference)"))
             }
             if let value = base.number(at: ["value"]) {
                 baseValue = value
@@ -189,15 +191,24 @@ struct InvariantChecker {
         return mismatches
     }
 
-    /// The verbatim metrics a fn was asked to return come back in its `custom`, as numbers.
+    /// A fn's `custom` holds exactly the metrics it reported (semantics 7): its catalogue
+    /// entry's own and the verbatim ones it was asked to return, these with their values.
     private func checkCustom(_ custom: MetricValue?, fn: FnSpec?, path: String, value: Double) -> [Mismatch] {
         guard case .object(let object)? = custom else {
             return [Mismatch(path, "missing or not an object (schema)")]
         }
         var mismatches: [Mismatch] = []
+        if let fn, let reported = Catalogue.standard.customKeys(of: fn) {
+            let keys = KeySetComparison(expected: reported, actual: object.keys)
+            if !keys.sameSet {
+                mismatches.append(Mismatch(
+                    path, "must hold exactly the metrics its fn reported, \(KeySetComparison.describe(reported)): \(keys.difference)",
+                    rule: "custom holds exactly its fn's metrics"))
+            }
+        }
         for (key, metric) in fn?.metrics ?? [:] {
             guard let actual = object.number(at: [key]) else {
-                mismatches.append(Mismatch("\(path).\(key)", "the fn returned this metric; it must be echoed"))
+                if object[key] != nil { mismatches.append(Mismatch("\(path).\(key)", "the fn returned this metric; it must be a number")) }
                 continue
             }
             let expected = Self.reported(metric, value: value)

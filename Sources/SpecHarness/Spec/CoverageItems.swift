@@ -55,12 +55,14 @@ public enum CoverageItems {
         ("metrics.weight-echo", "weight echoes the input exactly"),
         ("metrics.base-loss", "base_loss is present if and only if a loss_fn was given"),
         ("metrics.no-top-level-custom", "structured mode merges no custom metric at the top level"),
+        ("metrics.custom-exact", "each custom map holds exactly its own fn's metrics: none of another fn's, none dropped"),
         ("metrics.legacy-merge", "legacy mode: the loss's metrics sit at the top level with their values"),
         ("result.atomicity", "after any error past the forward, no backward request is sent"),
         ("entry-points.future", "the future form gives the same result as the awaited call"),
         ("numerics.float32", "logprobs and float32 inputs are served rounded to float32; weights travel as float32(-g)"),
         ("options.grad-norms", "track_grad_norms adds the grad-norm keys, absent otherwise"),
         ("options.timeout", "an async fn past its timeout: timeout, naming it, no backward"),
+        ("options.timeout-clock", "each async fn's timeout runs from its own start; a wait for a max_concurrency slot does not count"),
         ("options.max-concurrency", "results are identical whatever max_concurrency is"),
     ]
 }

@@ -31,6 +31,8 @@ struct FnEvaluator: Sendable {
     let logprobs: [Tensor]
     let mode: CallMode
     let options: CustomLossOptions
+    /// When the call began evaluating; a timeout never runs from here (only a fault does that).
+    let started = ContinuousClock.now
 
     /// Evaluates `jobs` and returns them in job order.
     ///
@@ -121,6 +123,7 @@ struct FnEvaluator: Sendable {
             }
             return try await withThrowingTaskGroup(of: LossOutput?.self) { group in
                 group.addTask { try await job.fn(data, logprobs) }
+                let limit = ReferenceFault.timeoutLeft(limit, callStarted: started)  // the fn's own limit, outside mutation tests
                 group.addTask {
                     try await Task.sleep(for: limit)
                     return nil

@@ -43,7 +43,7 @@ extension ReferenceFault {
 
     /// Whether a validation fault leaves the in-entry duplicate-name check out.
     static var skipsDuplicateCheck: Bool {
-        active == .duplicateNamesAccepted || active == .duplicateNameCheckedLast
+        active == .duplicateNamesAccepted || active == .duplicateNameCheckedLast || active == .namesComparedIgnoringCase
     }
 
     /// The duplicate-name check as a validation fault makes it: after the entry's other checks,
@@ -53,6 +53,7 @@ extension ReferenceFault {
         switch active {
         case .duplicateNameCheckedLast?: repeated = earlier.contains { $0.unicodeScalars.elementsEqual(name.unicodeScalars) }
         case .namesComparedCanonically?: repeated = earlier.contains(name)
+        case .namesComparedIgnoringCase?: repeated = earlier.contains { $0.lowercased() == name.lowercased() }
         default: return
         }
         if repeated { throw .invalidRegularizer(index: index, name: name, problem: "the name '\(name)' is used by an earlier regularizer") }
@@ -136,6 +137,21 @@ extension ReferenceFault {
             for fn in [base].compactMap({ $0 }) + regularizers {
                 for (key, value) in fn.custom where metrics[key] == nil { metrics[key] = .number(value) }
             }
+        case .customMetricsLeakAcrossFns?:
+            var every: ScalarKeyedDictionary<MetricValue> = [:]
+            for fn in [base].compactMap({ $0 }) + regularizers {
+                for (key, value) in fn.custom { every[key] = .number(value) }
+            }
+            func leak(into entry: MetricValue?) -> MetricValue? {
+                guard case .object(var fields)? = entry else { return entry }
+                fields["custom"] = .object(Metrics(every))
+                return .object(fields)
+            }
+            metrics["base_loss"] = leak(into: metrics["base_loss"])
+            if case .object(var entries)? = metrics["regularizers"] {
+                for key in entries.keys { entries[key] = leak(into: entries[key]) }
+                metrics["regularizers"] = .object(entries)
+            }
         case .baseLossEntryWithoutLossFn? where base == nil:
             metrics["base_loss"] = .object(["value": .number(0), "custom": .object(Metrics())])
         case .totalGradNormSumsFnNorms? where metrics["total_grad_norm"] != nil:
@@ -143,6 +159,13 @@ extension ReferenceFault {
             metrics["total_grad_norm"] = .number(weighted.reduce(base.map { gradNorm($0.gradients) } ?? 0, +))
         default: break
         }
+    }
+
+    /// The time an async fn has left: its whole limit, or what is left of it since the call
+    /// started when the clock fault counts slot waits and earlier fns.
+    static func timeoutLeft(_ limit: Duration, callStarted: ContinuousClock.Instant) -> Duration {
+        guard isActive(.timeoutFromCallStart) else { return limit }
+        return max(.zero, limit - (ContinuousClock.now - callStarted))
     }
 
     /// Structured mode with the legacy rule: a datum no fn reaches fails the call.

@@ -14,6 +14,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
     case emptyNameAccepted = "empty-name-accepted"
     case duplicateNamesAccepted = "duplicate-names-accepted"
     case namesComparedCanonically = "names-compared-canonically"
+    case namesComparedIgnoringCase = "names-compared-ignoring-case"
     case boolWeightAccepted = "bool-weight-accepted"
     case nonFiniteWeightAccepted = "non-finite-weight-accepted"
     case unknownKeysAccepted = "unknown-keys-accepted"
@@ -58,6 +59,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
     case regularizerEntriesSortedByName = "regularizer-entries-sorted-by-name"
     case customMetricsMergedAtTopLevel = "custom-metrics-merged-at-top-level"
     case customMetricsDropped = "custom-metrics-dropped"
+    case customMetricsLeakAcrossFns = "custom-metrics-leak-across-fns"
     case baseLossEntryWithoutLossFn = "base-loss-entry-without-loss-fn"
     case weightEchoRoundedToFloat32 = "weight-echo-rounded-to-float32"
     case boolMetricsRejected = "bool-metrics-rejected"
@@ -80,6 +82,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
     case totalGradNormSumsFnNorms = "total-grad-norm-sums-fn-norms"
     case gradNormsAlwaysOn = "grad-norms-always-on"
     case timeoutIgnored = "timeout-ignored"
+    case timeoutFromCallStart = "timeout-from-call-start"
     case timeoutReportedAsLossFnFailed = "timeout-reported-as-loss-fn-failed"
     case maxConcurrencyDropsQueuedFns = "max-concurrency-drops-queued-fns"
     case telemetryContributionUnweighted = "telemetry-contribution-unweighted"
@@ -122,7 +125,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
 
     package var area: Area {
         switch self {
-        case .missingLossCheckedAfterData, .emptyNameAccepted, .duplicateNamesAccepted, .namesComparedCanonically,
+        case .missingLossCheckedAfterData, .emptyNameAccepted, .duplicateNamesAccepted, .namesComparedCanonically, .namesComparedIgnoringCase,
             .boolWeightAccepted, .nonFiniteWeightAccepted, .unknownKeysAccepted, .unknownKeysCheckedFirst,
             .duplicateNameCheckedLast, .regularizerIndexOffByOne,
             .emptyDataUnchecked, .targetTokensUnchecked, .forwardBeforeValidation:
@@ -141,7 +144,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
         case .weightsNotNegated, .weightsLabelledInt64, .weightsUnroundedFloat64, .weightsTruncatedToBFloat16,
             .weightsFlattened, .extraLossFnInputsForwarded, .targetTokensSentAsFloat32:
             return .linearization
-        case .regularizerEntriesSortedByName, .customMetricsMergedAtTopLevel, .customMetricsDropped,
+        case .regularizerEntriesSortedByName, .customMetricsMergedAtTopLevel, .customMetricsDropped, .customMetricsLeakAcrossFns,
             .baseLossEntryWithoutLossFn, .weightEchoRoundedToFloat32, .boolMetricsRejected, .nonFiniteMetricsRejected,
             .invalidMetricsDropped, .backendMetricsDropped:
             return .metrics
@@ -150,7 +153,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
             return .legacy
         case .forwardSentTwice, .backwardSentOnError, .futureSwallowsError, .futureIgnoresOptions:
             return .atomicity
-        case .gradNormWeightedKeepsSign, .totalGradNormSumsFnNorms, .gradNormsAlwaysOn, .timeoutIgnored,
+        case .gradNormWeightedKeepsSign, .totalGradNormSumsFnNorms, .gradNormsAlwaysOn, .timeoutIgnored, .timeoutFromCallStart,
             .timeoutReportedAsLossFnFailed, .maxConcurrencyDropsQueuedFns, .telemetryContributionUnweighted,
             .telemetryCallStopMissing, .telemetryFnFailureUnreported:
             return .options
@@ -164,6 +167,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
         case .emptyNameAccepted: return "accepts an empty regularizer name"
         case .duplicateNamesAccepted: return "accepts a repeated regularizer name"
         case .namesComparedCanonically: return "treats canonically equivalent names (\"caf\\u{E9}\", \"cafe\\u{301}\") as one"
+        case .namesComparedIgnoringCase: return "treats names that differ only in letter case (\"kl\", \"KL\") as one"
         case .boolWeightAccepted: return "accepts a bool weight as 1.0 or 0.0"
         case .nonFiniteWeightAccepted: return "accepts a NaN or infinite weight"
         case .unknownKeysAccepted: return "ignores unknown regularizer keys"
@@ -203,6 +207,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
         case .customMetricsMergedAtTopLevel: return "merges custom metrics at the top level in structured mode"
         case .customMetricsDropped: return "reports every custom as empty"
         case .baseLossEntryWithoutLossFn: return "reports base_loss {value: 0} without a loss_fn"
+        case .customMetricsLeakAcrossFns: return "puts every fn's custom metrics into each fn's custom map"
         case .weightEchoRoundedToFloat32: return "echoes the weight rounded to float32"
         case .boolMetricsRejected: return "rejects a bool metric as invalid_metrics"
         case .nonFiniteMetricsRejected: return "rejects a NaN or infinite metric as invalid_metrics"
@@ -221,6 +226,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
         case .totalGradNormSumsFnNorms: return "total_grad_norm = sum of the fns' weighted norms"
         case .gradNormsAlwaysOn: return "reports grad norms with track_grad_norms off"
         case .timeoutIgnored: return "never times out an async fn"
+        case .timeoutFromCallStart: return "runs each async fn's timeout from the call's start, slot waits included"
         case .timeoutReportedAsLossFnFailed: return "reports a timeout as loss_fn_failed"
         case .maxConcurrencyDropsQueuedFns: return "with max_concurrency set, drops the fns past the limit"
         case .telemetryContributionUnweighted: return "reports value as the contribution in fn-stop telemetry"

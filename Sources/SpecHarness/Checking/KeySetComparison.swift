@@ -1,0 +1,66 @@
+import TinkerWire
+
+/// The keys an engine reported against the keys it must report, compared as Unicode scalars.
+///
+/// Linear in the number of keys (a hash set of each side), and its description names at most
+/// `namedPerList` keys of each kind: an engine controls how many keys it sends, so neither
+/// the judging nor the message may grow with the square of that number.
+struct KeySetComparison {
+    let expected: [String]
+    let actual: [String]
+    /// Keys that must be reported but are not.
+    let missing: [String]
+    /// Keys reported that must not be.
+    let unexpected: [String]
+
+    static let namedPerList = 8
+
+    init(expected: [String], actual: [String]) {
+        self.expected = expected
+        self.actual = actual
+        let actualSet = Set(actual.map { ScalarKey($0) })
+        let expectedSet = Set(expected.map { ScalarKey($0) })
+        missing = expected.filter { !actualSet.contains(ScalarKey($0)) }
+        unexpected = actual.filter { !expectedSet.contains(ScalarKey($0)) }
+    }
+
+    /// Same keys, whatever their order.
+    var sameSet: Bool { missing.isEmpty && unexpected.isEmpty }
+
+    /// Same keys in the same order.
+    var sameSequence: Bool { sameSet && ScalarKey.same(expected, actual) }
+
+    /// What differs: missing and unexpected keys (a few of each, then a count), or the order.
+    /// A key that looks like one on the other side (canonically equal, other scalars) is
+    /// shown with escapes; the look-alike search compares only the differing keys, and at
+    /// most `namedPerList` of them.
+    var difference: String {
+        var parts: [String] = []
+        let namedMissing = Array(missing.prefix(Self.namedPerList))
+        let namedUnexpected = Array(unexpected.prefix(Self.namedPerList))
+        let alike = namedMissing + namedUnexpected
+        if !missing.isEmpty { parts.append("missing " + Self.list(namedMissing, total: missing.count, among: alike)) }
+        if !unexpected.isEmpty { parts.append("unexpected " + Self.list(namedUnexpected, total: unexpected.count, among: alike)) }
+        if parts.isEmpty && !sameSequence {
+            let namedActual = Array(actual.prefix(Self.namedPerList))
+            parts.append("in the order " + Self.list(namedActual, total: actual.count, among: []))
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    /// A short list of keys for a message: `[a, b]`, or `no keys`.
+    static func describe(_ keys: [String]) -> String {
+        keys.isEmpty ? "no keys" : list(Array(keys.prefix(namedPerList)), total: keys.count, among: [])
+    }
+
+    /// A key an engine made arbitrarily long is cut for the message.
+    private static func shortened(_ key: String) -> String {
+        key.unicodeScalars.count <= 80 ? key : String(String.UnicodeScalarView(key.unicodeScalars.prefix(80))) + "…"
+    }
+
+    private static func list(_ named: [String], total: Int, among others: [String]) -> String {
+        let quoted = named.map { ScalarKey.quoted(shortened($0), among: others) }
+        let more = total > named.count ? " and \(total - named.count) more" : ""
+        return "[" + quoted.joined(separator: ", ") + "]" + more
+    }
+}
