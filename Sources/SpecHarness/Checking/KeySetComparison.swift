@@ -31,26 +31,39 @@ struct KeySetComparison {
     var sameSequence: Bool { sameSet && ScalarKey.same(expected, actual) }
 
     /// What differs: missing and unexpected keys (a few of each, then a count), or the order.
-    /// A key that looks like one on the other side (canonically equal, other scalars) is
-    /// shown with escapes; the look-alike search compares only the differing keys, and at
-    /// most `namedPerList` of them.
+    /// A named key with a look-alike on the other side (canonically equal, other scalars) is
+    /// shown with escapes beside it; look-alikes are found through one canonical hash table.
     var difference: String {
         var parts: [String] = []
         let namedMissing = Array(missing.prefix(Self.namedPerList))
         let namedUnexpected = Array(unexpected.prefix(Self.namedPerList))
-        let alike = namedMissing + namedUnexpected
-        if !missing.isEmpty { parts.append("missing " + Self.list(namedMissing, total: missing.count, among: alike)) }
-        if !unexpected.isEmpty { parts.append("unexpected " + Self.list(namedUnexpected, total: unexpected.count, among: alike)) }
+        if !missing.isEmpty {
+            parts.append("missing " + Self.list(namedMissing, total: missing.count, lookAlikes: Self.spellings(actual, of: namedMissing)))
+        }
+        if !unexpected.isEmpty {
+            parts.append("unexpected " + Self.list(namedUnexpected, total: unexpected.count, lookAlikes: Self.spellings(expected, of: namedUnexpected)))
+        }
         if parts.isEmpty && !sameSequence {
-            let namedActual = Array(actual.prefix(Self.namedPerList))
-            parts.append("in the order " + Self.list(namedActual, total: actual.count, among: []))
+            parts.append("in the order " + Self.list(Array(actual.prefix(Self.namedPerList)), total: actual.count, lookAlikes: [:]))
         }
         return parts.joined(separator: "; ")
     }
 
+    /// For each of `names` that `keys` holds under other scalars, that other spelling.
+    /// Swift's `String` hashes and compares by canonical equivalence, which is exactly "looks alike".
+    private static func spellings(_ keys: [String], of names: [String]) -> [String: String] {
+        var canonical: [String: String] = [:]
+        for key in keys where canonical[key] == nil { canonical[key] = key }
+        var found: [String: String] = [:]
+        for name in names {
+            if let other = canonical[name], !ScalarKey.same(other, name) { found[name] = other }
+        }
+        return found
+    }
+
     /// A short list of keys for a message: `[a, b]`, or `no keys`.
     static func describe(_ keys: [String]) -> String {
-        keys.isEmpty ? "no keys" : list(Array(keys.prefix(namedPerList)), total: keys.count, among: [])
+        keys.isEmpty ? "no keys" : list(Array(keys.prefix(namedPerList)), total: keys.count, lookAlikes: [:])
     }
 
     /// A key an engine made arbitrarily long is cut for the message.
@@ -58,8 +71,12 @@ struct KeySetComparison {
         key.unicodeScalars.count <= 80 ? key : String(String.UnicodeScalarView(key.unicodeScalars.prefix(80))) + "…"
     }
 
-    private static func list(_ named: [String], total: Int, among others: [String]) -> String {
-        let quoted = named.map { ScalarKey.quoted(shortened($0), among: others) }
+    private static func list(_ named: [String], total: Int, lookAlikes: [String: String]) -> String {
+        let quoted = named.map { name -> String in
+            guard let other = lookAlikes[name] else { return ScalarKey.quoted(shortened(name)) }
+            let pair = [name, other]
+            return ScalarKey.quoted(name, among: pair) + " (other Unicode scalars than " + ScalarKey.quoted(other, among: pair) + ")"
+        }
         let more = total > named.count ? " and \(total - named.count) more" : ""
         return "[" + quoted.joined(separator: ", ") + "]" + more
     }
