@@ -58,7 +58,7 @@ struct ExploreCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds one case may take on the engine before it is errored.", valueName: "seconds"))
     var timeout: Double = 30
 
-    @Flag(help: "Also compare cases only float64 arithmetic can pass, although the engine does not announce float64.")
+    @Flag(help: "Judge the engine as one that announces float64: with the suite's tolerance, not one float32 arithmetic can meet.")
     var assumeFloat64 = false
 
     @Option(help: ArgumentHelp(
@@ -151,9 +151,7 @@ struct ExploreCommand: AsyncParsableCommand {
         await engine.shutdown()
         let elapsed = clock.now - start
         say("\(engineName), seed \(seed): \(tried) cases in \(String(format: "%.1f", seconds(elapsed))) s (\(rate(tried, elapsed)) cases/s)")
-        if skipped > 0 {
-            say("explore: \(skipped) case(s) skipped: only float64 arithmetic meets their tolerance, and the engine does not announce float64")
-        }
+        if skipped > 0 { say("explore: \(skipped) case(s) skipped") }
         say("\(agreed) passed, \(disagreed) failed, \(errored) errored, \(skipped) skipped")
         if disagreed + errored > 0 { throw ExitCode(1) }
     }
@@ -167,7 +165,7 @@ struct ExploreCommand: AsyncParsableCommand {
             + "\(finding.original.call.regularizers.count) -> \(shrunk.call.regularizers.count) regularizer(s), "
             + "\(finding.original.datums.map(\.positions).reduce(0, +)) -> \(shrunk.datums.map(\.positions).reduce(0, +)) position(s)")
         for mismatch in finding.shrunkMismatches.prefix(5) { say("  shrunk: \(mismatch)") }
-        let fileName = "explore-seed-\(explorer.seed)-case-\(number).yaml"
+        let fileName = explorer.reproducerFileName(number)
         let path = (out as NSString).appendingPathComponent(fileName)
         try write(explorer.reproducerFile(finding, fileName: fileName, engineDescription: engineName), to: path)
         say("  reproducer: \(path)")

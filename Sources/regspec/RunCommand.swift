@@ -97,7 +97,7 @@ struct RunCommand: AsyncParsableCommand {
             try reportBrokenSuite(loaded, context: context)
         }
         var cases = try selection.apply(to: loaded.cases)
-        if let rerunFailed { cases = try onlyFailed(in: rerunFailed, from: cases) }
+        if let rerunFailed { cases = try onlyFailed(in: rerunFailed, from: cases, of: loaded) }
         for warning in SpecLint.warnings(for: cases) { printError(warning.description) }
         var knownFailures = ExpectedFailures()
         if let expectedFailures {
@@ -184,12 +184,20 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// The cases of `cases` that failed or errored in a saved report (pytest's --lf).
-    private func onlyFailed(in path: String, from cases: [SpecCase]) throws -> [SpecCase] {
+    private func onlyFailed(in path: String, from cases: [SpecCase], of loaded: LoadedSuite) throws -> [SpecCase] {
         let saved: ReportDocument
         do {
             saved = try ReportDocument.read(from: path)
         } catch {
             printError(error.description)
+            throw ExitCode(2)
+        }
+        // Another suite's ids could name other cases, or none: only the same suite's report says what failed.
+        let suiteHash = SuiteIdentity(loaded).contentHash
+        guard saved.suite.contentHash == suiteHash else {
+            printError(
+                "error: \(path) is a report of another suite (suite \(saved.suite.version), content hash \(saved.suite.contentHash.isEmpty ? "none" : saved.suite.contentHash)); "
+                    + "these spec files have content hash \(suiteHash). Rerun the whole suite, or pass the report of a run of these files")
             throw ExitCode(2)
         }
         let failed = Set(saved.cases.filter { [.failed, .errored, .xpassed].contains($0.status) }.map(\.id))
@@ -198,6 +206,11 @@ struct RunCommand: AsyncParsableCommand {
             return cases
         }
         let rerun = cases.filter { failed.contains($0.id) }
+        guard !rerun.isEmpty else {
+            // A selection that matches no case is a usage error (exit 2), as for --case and --filter.
+            printError("error: none of the \(failed.count) case(s) that failed or errored in \(path) is among the selected cases")
+            throw ExitCode(2)
+        }
         printError("rerunning \(rerun.count) case(s) that failed or errored in \(path)")
         return rerun
     }

@@ -33,7 +33,7 @@ import Testing
         let scratch = try Scratch()
         let export = try await CLI.run(["explore", "--export", scratch.path + "/specs", "--cases", "60", "--seed", "8"], in: scratch.path)
         #expect(export.status == 0, "\(export.stderr)")
-        let validate = try await CLI.run(["validate", "specs"], in: scratch.path)
+        let validate = try await CLI.run(["validate", "--strict", "specs"], in: scratch.path)
         #expect(validate.status == 0, "\(validate.stdout)\n\(validate.stderr)")
         let run = try await CLI.run(["run", "specs"], in: scratch.path)
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")

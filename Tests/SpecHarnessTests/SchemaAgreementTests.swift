@@ -62,6 +62,10 @@ struct SchemaAgreementTests {
         ("requests without backward", snippet(expect: "      requests: {forward: 1}"), false),
         ("requests with both counts", snippet(expect: "      requests: {forward: 1, backward: 1}"), true),
         ("a boolean metric", snippet(expect: "      metrics: {loss_total: true}"), false),
+        ("regularizers: null beside a loss_fn", snippet(call: "      loss_fn: sum\n      regularizers: null"), true),
+        ("a misspelt key of an expected regularizer entry", snippet(expect: "      metrics: {regularizers: {a.b: {valeu: -3.0}}}"), false),
+        ("a misspelt key of base_loss", snippet(expect: "      metrics: {base_loss: {vlaue: -3.0}}"), false),
+        ("expected entry keys spelt right", snippet(expect: "      metrics: {regularizers: {a.b: {value: -3.0, custom: {acc: 1.0}}}}"), true),
     ]
 
     @Test("every snippet gets the same verdict from the schema and from validate, and the intended one")

@@ -60,8 +60,49 @@ public struct CaseGenerator: Sendable {
             }
         }
         call.options = options(random: &random)
+        if !legacy && canDrawTimeoutClock && random.chance(0.04) {
+            drawTimeoutClockTimings(&call, datums: datums, random: &random)
+        }
         if has(Capability.future) && random.chance(0.15) { call.entryPoint = .future }
         return ExploreCase(datums: datums, call: call, intent: "success")
+    }
+
+    /// The timeout of `drawTimeoutClockTimings`: long enough that a fn sleeping 60 % of it ends
+    /// well within it on a loaded machine.
+    static let timeoutClockMilliseconds = 200.0
+
+    var canDrawTimeoutClock: Bool {
+        has(Capability.structured) && has(Capability.async) && has(Capability.timeouts) && has(Capability.maxConcurrency)
+    }
+
+    /// Timings only the timeout clock of semantics section 12 passes: `max_concurrency` k and
+    /// k+1 or k+2 async fns, each sleeping 60 % of the timeout. Each ends within the timeout
+    /// counted from its own start, while the call as a whole outlasts it (the fns wait for a
+    /// slot), so an engine with a per-call deadline, or one that counts the wait for a slot,
+    /// reports `timeout` where the reference succeeds.
+    func drawTimeoutClockTimings(_ call: inout CallSpec, datums: [ExploreDatum], random: inout SeededGenerator) {
+        let limit = random.pick([1, 1, 2])
+        let slow = limit + random.int(in: 1...2)
+        var names = Set(call.regularizers.compactMap(\.name).map { Array($0.unicodeScalars) })
+        var next = 1
+        while FnPlace.all(in: call).count < slow {
+            var name = "slow_\(next)"
+            while names.contains(Array(name.unicodeScalars)) {
+                next += 1
+                name = "slow_\(next)"
+            }
+            names.insert(Array(name.unicodeScalars))
+            call.regularizers.append(entry(name: name, weight: Self.weight(random: &random), fn: fn(for: datums, random: &random, legacy: false)))
+        }
+        for place in FnPlace.all(in: call).shuffled(using: &random).prefix(slow) {
+            guard var fn = place.fn(in: call) else { continue }
+            fn.isAsync = true
+            fn.delayMilliseconds = 0.6 * Self.timeoutClockMilliseconds
+            place.set(fn, in: &call)
+        }
+        // Any other async fn sleeps at most 3 ms, far below the timeout.
+        call.options.timeoutMilliseconds = Self.timeoutClockMilliseconds
+        call.options.maxConcurrency = limit
     }
 
     /// 1 to 8 datums of 1 to 64 positions, a quarter of them `[T, K]` top-K datums; every datum

@@ -8,7 +8,8 @@ public struct DifferentialCheck: Sendable {
     /// The trusted side: its observation becomes the case's expectation.
     public let reference: any Engine
     public let engine: any Engine
-    /// What the engine announced; a case only float64 arithmetic can pass is skipped without `float64`.
+    /// What the engine announced. Without `float64`, each case is judged with a tolerance a
+    /// float32 implementation can meet (`float32Tolerance`); with it, with the suite's defaults.
     public let engineCapabilities: Set<String>
 
     /// - Parameters:
@@ -26,7 +27,8 @@ public struct DifferentialCheck: Sendable {
     public enum Verdict: Sendable {
         case agreed
         case disagreed([Mismatch])
-        /// Not run: the case needs float64 arithmetic and the engine does not announce it.
+        /// Not run; no case is skipped today (a float32 engine gets a float32 tolerance), kept
+        /// for engines that cannot take a case at all.
         case skipped(String)
         /// The engine broke (crash, hang, garbage): nothing to compare.
         case errored(String)
@@ -53,10 +55,11 @@ public struct DifferentialCheck: Sendable {
         let (expectation, tolerance) = Self.expectation(from: expected, input: input)
         var specCase = Self.specCase(id: id, input: input, expectation: expectation, tolerance: tolerance)
         let outcome = Self.outcomeName(expected)
-        if case .success = expectation, await !isWellConditioned(generated, judgedBy: specCase) {
-            specCase.declaredRequirements.insert(Self.float64Capability)
+        if case .success(let success) = expectation {
             if !engineCapabilities.contains(Self.float64Capability) {
-                return Result(verdict: .skipped("only float64 arithmetic meets the tolerance"), specCase: specCase, referenceOutcome: outcome)
+                specCase.tolerance = await float32Tolerance(generated, expected: success, over: tolerance, id: id)
+            } else if await !isWellConditioned(generated, judgedBy: specCase) {
+                specCase.declaredRequirements.insert(Self.float64Capability)
             }
         }
         do {
@@ -74,20 +77,119 @@ public struct DifferentialCheck: Sendable {
     /// `float64`. A heuristic that errs on the side of asking for float64.
     func isWellConditioned(_ generated: ExploreCase, judgedBy specCase: SpecCase) async -> Bool {
         var random = SeededGenerator(seed: 0x5EED)
-        for systematic in [false, true] {
-            var nudged = generated
-            func nudge(_ values: [Double], _ direction: Double) -> [Double] {
-                values.map { ($0 * (1 + (systematic ? direction : random.double(in: -1...1)) * 0x1.0p-21)).float32Rounded }
-            }
-            for index in nudged.datums.indices {
-                nudged.datums[index].logprobs = nudge(nudged.datums[index].logprobs, 1)
-                nudged.datums[index].weights = nudged.datums[index].weights.map { nudge($0, -1) }
-                nudged.datums[index].refLogprobs = nudged.datums[index].refLogprobs.map { nudge($0, -1) }
-            }
+        for direction in [nil, 1.0] as [Double?] {
+            let nudged = Self.nudged(generated, direction: direction, random: &random)
             guard let observation = try? await reference.run(nudged.input(id: specCase.id)) else { continue }
             if !CaseChecker(specCase).check(observation).isEmpty { return false }
         }
         return true
+    }
+
+    /// How much every input is moved to measure how rounding moves the result: 2^-21 relative,
+    /// 8 float32 unit roundoffs (2^-24), more than the rounding of one float32 operation.
+    static let float32Nudge = 0x1.0p-21
+    /// How far beyond the largest change the nudges cause a float32 result may lie.
+    static let float32Margin = 8.0
+    /// The largest relative allowance a float32 tolerance gives a non-zero value, so that every
+    /// check can still fail (`SensitivityLint`).
+    static let float32MaximumRelative = 0.5
+
+    /// A tolerance a float32 implementation can meet on this case: an error bound per compared
+    /// number, measured as the largest change of the reference's result when every input moves
+    /// by `float32Nudge` (twice in random directions, once all one way), times `float32Margin`,
+    /// where that exceeds what `settings` already allow. A float32 implementation errs as if its
+    /// inputs had moved by a few roundoffs (backward stability), so this bounds its error; a
+    /// fault that moves a result by more than rounding still shows.
+    func float32Tolerance(_ generated: ExploreCase, expected: SuccessExpectation, over settings: ToleranceSettings, id: String) async -> ToleranceSettings {
+        var leaves: [(path: FieldPath, value: Double)] = []
+        func walk(_ metric: ExpectedMetric, _ path: FieldPath) {
+            switch metric {
+            case .number(let value, _): leaves.append((path, value))
+            case .object(let children, _): for child in children { walk(child.value, path.appending(child.key)) }
+            }
+        }
+        if let metrics = expected.metrics { walk(metrics, FieldPath(["metrics"])) }
+        // The checker compares the gradient rounded to float32, as it travels.
+        let gradient = (expected.gradient ?? []).map { $0.values.map { Double(Float($0)) } }
+        var leafChange = Array(repeating: 0.0, count: leaves.count)
+        var gradientChange = gradient.map { Array(repeating: 0.0, count: $0.count) }
+        func record(_ change: inout Double, _ actual: Double, _ expected: Double) {
+            guard actual.isFinite, expected.isFinite else { return }
+            change = max(change, abs(actual - expected))
+        }
+        var random = SeededGenerator(seed: 0xF32)
+        for direction in [nil, nil, 1.0] as [Double?] {
+            let nudged = Self.nudged(generated, direction: direction, random: &random)
+            guard let observation = try? await reference.run(nudged.input(id: id)), case .success(let metrics) = observation.outcome else { continue }
+            for (index, leaf) in leaves.enumerated() {
+                if case .number(let actual)? = metrics.value(at: Array(leaf.path.keys.dropFirst())) {
+                    record(&leafChange[index], actual, leaf.value)
+                }
+            }
+            guard let request = observation.backwardRequests.first, request.data.count == gradient.count else { continue }
+            for (row, expectedRow) in gradient.enumerated() {
+                guard let weights = request.data[row].lossFnInputs["weights"]?.data, weights.count == expectedRow.count else { continue }
+                for (column, value) in expectedRow.enumerated() { record(&gradientChange[row][column], -weights[column], value) }
+            }
+        }
+        var result = settings
+        func widen(_ path: FieldPath, to bound: Double, for value: Double, relative: inout Double?, absolute: inout Double?) {
+            let current = result.tolerance(for: path)
+            guard bound > current.allowance(for: value) else { return }
+            if value == 0 {
+                absolute = max(absolute ?? current.absolute, bound)
+            } else {
+                relative = max(relative ?? current.relative, min(bound / abs(value), Self.float32MaximumRelative))
+            }
+        }
+        for (index, leaf) in leaves.enumerated() {
+            var relative: Double?
+            var absolute: Double?
+            widen(leaf.path, to: Self.float32Margin * leafChange[index], for: leaf.value, relative: &relative, absolute: &absolute)
+            if relative != nil || absolute != nil { result.fields[leaf.path] = Self.merged(result.fields[leaf.path], relative: relative, absolute: absolute) }
+        }
+        let gradientPath = FieldPath(["gradient"])
+        var relative: Double?
+        var absolute: Double?
+        for (row, values) in gradient.enumerated() {
+            for (column, value) in values.enumerated() {
+                widen(gradientPath, to: Self.float32Margin * gradientChange[row][column], for: value, relative: &relative, absolute: &absolute)
+            }
+        }
+        if relative != nil || absolute != nil { result.fields[gradientPath] = Self.merged(result.fields[gradientPath], relative: relative, absolute: absolute) }
+        // A wider allowance must still tell every expected non-zero value from 0.
+        for leaf in leaves where SensitivityLint.cannotTellFromZero(leaf.value, result.tolerance(for: leaf.path)) {
+            result.fields[leaf.path] = Self.merged(result.fields[leaf.path], relative: nil, absolute: abs(leaf.value) / 1000)
+        }
+        let blind = gradient.joined().filter { SensitivityLint.cannotTellFromZero($0, result.tolerance(for: gradientPath)) }
+        if let smallest = blind.map(abs).min() {
+            result.fields[gradientPath] = Self.merged(result.fields[gradientPath], relative: nil, absolute: smallest / 1000)
+        }
+        result.ownFields = Set(result.fields.keys)
+        return result
+    }
+
+    static func merged(_ patch: TolerancePatch?, relative: Double?, absolute: Double?) -> TolerancePatch {
+        var merged = patch ?? TolerancePatch()
+        if let relative { merged.relative = relative }
+        if let absolute { merged.absolute = absolute }
+        return merged
+    }
+
+    /// The case with every float input moved by `float32Nudge`, in random directions or all
+    /// one way (logprobs up, weights and reference logprobs down: the worst case for long sums
+    /// such as DPO's rewards), rounded to float32 as every input is.
+    static func nudged(_ generated: ExploreCase, direction: Double?, random: inout SeededGenerator) -> ExploreCase {
+        var nudged = generated
+        func nudge(_ values: [Double], _ sign: Double) -> [Double] {
+            values.map { ($0 * (1 + (direction.map { $0 * sign } ?? random.double(in: -1...1)) * float32Nudge)).float32Rounded }
+        }
+        for index in nudged.datums.indices {
+            nudged.datums[index].logprobs = nudge(nudged.datums[index].logprobs, 1)
+            nudged.datums[index].weights = nudged.datums[index].weights.map { nudge($0, -1) }
+            nudged.datums[index].refLogprobs = nudged.datums[index].refLogprobs.map { nudge($0, -1) }
+        }
+        return nudged
     }
 
     static func outcomeName(_ observation: Observation) -> String {
@@ -170,7 +272,8 @@ public struct DifferentialCheck: Sendable {
     static func messagePattern(for error: ObservedError, input: CaseInput) -> String? {
         switch error.kind {
         case "missing_loss":
-            return "(?is)(?=.*loss_fn)(?=.*regularizers)"
+            // Anchored: an unanchored lookahead is retried at every position (MessagePattern.lint).
+            return "(?is)\\A(?=.*loss_fn)(?=.*regularizers)"
         case "invalid_regularizer":
             guard let match = error.message.firstMatch(of: /regularizers\[(\d+)\]/) else { return nil }
             return "(?s)\\b\(match.1)\\b"

@@ -5,12 +5,27 @@ public struct Explorer: Sendable {
     public var check: DifferentialCheck
     public var shrinker: CaseShrinker
     public var seed: UInt64
+    /// Tells this run's ids and files from another run's with the same seed, so reproducers of
+    /// two runs (of two engines, or before and after a fix) never share an id in `specs/`.
+    public var runLabel: String
 
-    public init(generator: CaseGenerator, check: DifferentialCheck, shrinker: CaseShrinker = CaseShrinker(), seed: UInt64) {
+    /// - Parameter runLabel: drawn at random unless given; lowercase letters and digits only.
+    public init(
+        generator: CaseGenerator, check: DifferentialCheck, shrinker: CaseShrinker = CaseShrinker(), seed: UInt64,
+        runLabel: String = Explorer.newRunLabel()
+    ) {
         self.generator = generator
         self.check = check
         self.shrinker = shrinker
         self.seed = seed
+        self.runLabel = runLabel
+    }
+
+    /// Eight random hex digits.
+    public static func newRunLabel() -> String {
+        let value = UInt32.random(in: 0...UInt32.max)
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
     }
 
     /// A disagreement, before and after shrinking.
@@ -35,9 +50,14 @@ public struct Explorer: Sendable {
         case skipped(String)
     }
 
-    /// The id every report and written file uses for case `number`.
+    /// The id every report and written file uses for case `number` of this run.
     public func caseID(_ number: Int) -> String {
-        "explore/seed-\(seed)-case-\(number)"
+        "explore/seed-\(seed)-case-\(number)-run-\(runLabel)"
+    }
+
+    /// The file name of case `number`'s reproducer, unique to this run as its id is.
+    public func reproducerFileName(_ number: Int) -> String {
+        "explore-seed-\(seed)-case-\(number)-run-\(runLabel).yaml"
     }
 
     public func generate(_ number: Int) -> ExploreCase {

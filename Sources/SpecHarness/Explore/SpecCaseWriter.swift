@@ -86,8 +86,9 @@ public struct SpecCaseWriter: Sendable {
             let tolerance = entry.specCase.tolerance
             var toleranceFields: [String] = []
             if tolerance.base.equalNaN { toleranceFields.append("equal_nan: true") }
-            let sensitive = tolerance.fields.sorted { $0.key.description < $1.key.description }.compactMap { path, patch in
-                patch.absolute.map { "\(Self.string(path.description)): {atol: \(Self.number($0))}" }
+            let sensitive = tolerance.fields.sorted { $0.key.description < $1.key.description }.compactMap { path, patch -> String? in
+                let settings = [patch.relative.map { "rtol: \(Self.number($0))" }, patch.absolute.map { "atol: \(Self.number($0))" }].compactMap { $0 }
+                return settings.isEmpty ? nil : "\(Self.string(path.description)): {\(settings.joined(separator: ", "))}"
             }
             if !sensitive.isEmpty { toleranceFields.append("fields: {\(sensitive.joined(separator: ", "))}") }
             if !toleranceFields.isEmpty { lines.append("      tolerance: {\(toleranceFields.joined(separator: ", "))}") }

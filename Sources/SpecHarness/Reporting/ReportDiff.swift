@@ -12,6 +12,9 @@ public struct ReportDiff: Sendable {
     public var newlyPassing: [Change] = []
     /// In the old report only.
     public var removed: [String] = []
+    /// What makes the two reports other than two runs of one engine on one suite: different
+    /// engines, or different suites, each said in one line; empty when they are alike.
+    public var identityDifferences: [String] = []
 
     public init(old: ReportDocument, new: ReportDocument) {
         let bad: Set<CaseResult.Status> = [.failed, .errored, .xpassed]
@@ -27,11 +30,34 @@ public struct ReportDiff: Sendable {
             }
         }
         removed = old.cases.map(\.id).filter { !after.contains($0) }
+        identityDifferences = Self.identityDifferences(old: old, new: new)
+    }
+
+    /// A diff is meant for two runs of one engine on one suite; anything else changes what a
+    /// newly failing or passing case means, so it is said.
+    static func identityDifferences(old: ReportDocument, new: ReportDocument) -> [String] {
+        var differences: [String] = []
+        func engine(_ identity: EngineIdentity) -> String {
+            "\(UserText.quoted(identity.label)) (\(identity.name), \(identity.language) \(identity.version))"
+        }
+        let (before, after) = (old.engine, new.engine)
+        if before.label != after.label || before.name != after.name || before.language != after.language {
+            differences.append(
+                "the reports are of different engines: OLD \(engine(before)), NEW \(engine(after)); the diff compares two implementations, not two runs of one")
+        }
+        func suite(_ identity: SuiteIdentity) -> String {
+            "suite \(identity.version) (\(identity.contentHash.isEmpty ? "no content hash" : identity.contentHash))"
+        }
+        if old.suite.contentHash != new.suite.contentHash || old.suite.version != new.suite.version {
+            differences.append(
+                "the reports ran different suites: OLD \(suite(old.suite)), NEW \(suite(new.suite)); a case may have changed with the suite, not with the engine")
+        }
+        return differences
     }
 
     /// The diff as the console shows it.
     public func render() -> String {
-        var lines: [String] = []
+        var lines = identityDifferences.map { "note: " + TextEscaping.oneLine($0) }
         func name(_ status: CaseResult.Status?) -> String { status?.rawValue ?? "absent" }
         if !newlyFailing.isEmpty {
             lines.append("newly failing (\(newlyFailing.count)):")

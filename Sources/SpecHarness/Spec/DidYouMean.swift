@@ -13,17 +13,24 @@ enum DidYouMean {
         suggestion(for: word, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
-    private static func distance(_ lhs: String, _ rhs: String) -> Int {
+    /// Edits between the words, a swap of two neighbouring letters (`valeu`, `wieght`) counting
+    /// as one, as it is one slip of the fingers (optimal string alignment distance).
+    static func distance(_ lhs: String, _ rhs: String) -> Int {
         let lhs = Array(lhs)
         let rhs = Array(rhs)
         if lhs.isEmpty { return rhs.count }
         if rhs.isEmpty { return lhs.count }
+        var beforePrevious: [Int] = []
         var previous = Array(0...rhs.count)
         for (i, left) in lhs.enumerated() {
             var current = [i + 1] + Array(repeating: 0, count: rhs.count)
             for (j, right) in rhs.enumerated() {
                 current[j + 1] = Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (left == right ? 0 : 1))
+                if i > 0, j > 0, left == rhs[j - 1], lhs[i - 1] == right {
+                    current[j + 1] = Swift.min(current[j + 1], beforePrevious[j - 1] + 1)
+                }
             }
+            beforePrevious = previous
             previous = current
         }
         return previous[rhs.count]

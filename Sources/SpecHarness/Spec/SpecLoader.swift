@@ -32,16 +32,7 @@ public struct SpecLoader: Sendable {
                 suite.diagnostics.append(diagnostic)
             }
         }
-        var firstUse: [String: SourceLocation] = [:]
-        for specCase in suite.cases {
-            if let earlier = firstUse[specCase.id] {
-                suite.diagnostics.append(SpecDiagnostic(
-                    specCase.location, "the id \(UserText.quoted(specCase.id)) is already used at \(earlier)",
-                    hint: "ids are unique across the suite; give this case a new one (never reuse a retired id)"))
-            } else {
-                firstUse[specCase.id] = specCase.location
-            }
-        }
+        suite.reportRepeatedIDs()
         return suite
     }
 
@@ -51,6 +42,7 @@ public struct SpecLoader: Sendable {
         var suite = LoadedSuite()
         let parsed = YAMLValue.parse(YAMLByteSource(origin: .bytes(bytes), limit: limits.yaml.maximumBytes), file: file, limits: limits.yaml)
         add(parsed, file: file, into: &suite)
+        suite.reportRepeatedIDs()
         return suite
     }
 
@@ -64,6 +56,7 @@ public struct SpecLoader: Sendable {
         let fixtures = fixturesDirectory ?? Self.defaultFixturesDirectory(for: file)
         let specFile = SpecParser(file: file, fixturesDirectory: fixtures, catalogue: catalogue, limits: limits).parse(root)
         suite.diagnostics += specFile.diagnostics
+        suite.declaredIDs += specFile.ids
         if let loaded = specFile.file { suite.files.append(loaded) }
     }
 
@@ -110,6 +103,22 @@ public struct SpecLoader: Sendable {
 public struct LoadedSuite: Sendable {
     public var files: [SpecFile] = []
     public var diagnostics: [SpecDiagnostic] = []
+    /// The id of every case read, broken ones included, with the case's place: a repeated id is
+    /// reported even while either case has other problems.
+    var declaredIDs: [(id: String, location: SourceLocation)] = []
 
     public var cases: [SpecCase] { files.flatMap(\.cases) }
+
+    mutating func reportRepeatedIDs() {
+        var firstUse: [String: SourceLocation] = [:]
+        for (id, location) in declaredIDs {
+            if let earlier = firstUse[id] {
+                diagnostics.append(SpecDiagnostic(
+                    location, "the id \(UserText.quoted(id)) is already used at \(earlier)",
+                    hint: "ids are unique across the suite; give this case a new one (never reuse a retired id)"))
+            } else {
+                firstUse[id] = location
+            }
+        }
+    }
 }

@@ -4,6 +4,8 @@ import TinkerWire
 extension SpecParser {
     static let expectKeys = ["metrics", "absent", "gradient", "requests", "tolerance", "error"]
 
+    /// The expectation; while a log collects, each part (tolerance, requests, error, metrics,
+    /// absent, gradient) is read on its own, so a problem in one hides none in the others.
     func parseExpectation(
         _ value: YAMLValue, data: [CaseDatum], call: CallSpec?, inherited: ToleranceSettings
     ) throws(SpecDiagnostic) -> (Expectation, ToleranceSettings) {
@@ -11,14 +13,16 @@ extension SpecParser {
         var tolerance = inherited
         tolerance.ownFields = []
         if let toleranceValue = reader["tolerance"] {
-            tolerance = try parseTolerance(toleranceValue, over: tolerance)
+            tolerance = try collecting { () throws(SpecDiagnostic) in try parseTolerance(toleranceValue, over: tolerance) } ?? tolerance
         }
-        let requests = try reader["requests"].map { v throws(SpecDiagnostic) in try parseRequests(v) }
+        let requests = try collecting { () throws(SpecDiagnostic) -> RequestCounts? in
+            try reader["requests"].map { v throws(SpecDiagnostic) in try parseRequests(v) }
+        } ?? nil
         if let errorValue = reader["error"] {
             for key in ["metrics", "absent", "gradient"] where reader[key] != nil {
-                throw SpecDiagnostic(
+                try DiagnosticLog.reportOrThrow(SpecDiagnostic(
                     reader.location(of: key), "expect has both error and \(key)",
-                    hint: "a case expects either an error or a result")
+                    hint: "a case expects either an error or a result"))
             }
             var expectation = try parseError(errorValue)
             expectation.requests = requests
@@ -27,38 +31,50 @@ extension SpecParser {
         }
         var expectation = SuccessExpectation(absent: [], requests: requests)
         if let metrics = reader["metrics"] {
-            expectation.metrics = try parseExpectedMetric(metrics, path: "metrics")
+            expectation.metrics = try collecting { () throws(SpecDiagnostic) in try parseExpectedMetric(metrics, keys: []) }
         }
         if let absent = reader["absent"] {
-            expectation.absent = try parseAbsent(absent, call: call)
+            expectation.absent = try collecting { () throws(SpecDiagnostic) in try parseAbsent(absent, call: call) } ?? []
         }
         if let gradient = reader["gradient"] {
-            expectation.gradient = try parseGradient(gradient, data: data)
+            expectation.gradient = try collecting { () throws(SpecDiagnostic) in try parseGradient(gradient, data: data) }
         }
-        if expectation.metrics == nil && expectation.gradient == nil && requests == nil && expectation.absent.isEmpty {
+        let comparedRead = (reader["metrics"] == nil || expectation.metrics != nil) && (reader["gradient"] == nil || expectation.gradient != nil)
+        if ["metrics", "absent", "gradient", "requests"].allSatisfy({ reader[$0] == nil }) {
             throw SpecDiagnostic(
                 value.location, "expect states nothing to check",
                 hint: "give metrics, gradient, requests or absent, or an error")
         }
-        try checkToleranceFields(tolerance, compared: expectation.comparedFields.map(\.path))
+        // Which fields a tolerance applies to is known once the compared parts have read.
+        if comparedRead {
+            try checkToleranceFields(tolerance, compared: expectation.comparedFields.map(\.path))
+        }
         return (.success(expectation), tolerance)
     }
 
+    /// The settings over `base`; every problem in them is reported (while a log collects) and
+    /// the settings that read are kept.
     func parseTolerance(_ value: YAMLValue, over base: ToleranceSettings) throws(SpecDiagnostic) -> ToleranceSettings {
         let reader = try MappingReader(value, what: "tolerance", allowed: ["rtol", "atol", "equal_nan", "fields"])
         var settings = base
         settings.base = try parsePatch(reader).applied(to: base.base)
-        if let fields = reader["fields"] {
-            for pair in try MappingReader(fields, what: "tolerance.fields", allowed: nil).pairs {
+        guard let fields = reader["fields"],
+            let fieldsReader = try collecting({ () throws(SpecDiagnostic) in try MappingReader(fields, what: "tolerance.fields", allowed: nil) })
+        else { return settings }
+        for pair in fieldsReader.pairs {
+            try collecting { () throws(SpecDiagnostic) in
                 let path = try Self.fieldPath(pair.key, at: pair.keyLocation, what: "tolerance field")
                 let roots = ["metrics", "gradient"]
                 guard let root = path.keys.first, roots.contains(root), root == "metrics" || path.keys.count == 1 else {
                     let root = path.keys.first ?? ""
                     let suggestion = DidYouMean.phrase(for: root, among: roots)
-                    throw SpecDiagnostic(
+                    // The settings under it are still read, so their problems are found in the same pass.
+                    try DiagnosticLog.reportOrThrow(SpecDiagnostic(
                         pair.keyLocation,
                         "tolerance field '\(pair.key)' names neither a metric nor the gradient\(suggestion)",
-                        hint: "a field is metrics.PATH (e.g. metrics.regularizers.kl.value) or gradient")
+                        hint: "a field is metrics.PATH (e.g. metrics.regularizers.kl.value) or gradient"))
+                    _ = try parsePatch(try MappingReader(pair.value, what: "tolerance for \(pair.key)", allowed: ["rtol", "atol", "equal_nan"]))
+                    return
                 }
                 let fieldReader = try MappingReader(pair.value, what: "tolerance for \(pair.key)", allowed: ["rtol", "atol", "equal_nan"])
                 settings.fields[path] = try parsePatch(fieldReader)
@@ -83,9 +99,14 @@ extension SpecParser {
     /// Each tolerance field the case sets must apply to a number it compares; a field that
     /// applies to nothing would silently leave the default tolerance in force.
     func checkToleranceFields(_ tolerance: ToleranceSettings, compared: [FieldPath]) throws(SpecDiagnostic) {
-        if let path = tolerance.ownFields(applyingToNoneOf: compared).first {
+        let uncompared = tolerance.ownFields(applyingToNoneOf: compared).sorted { lhs, rhs in
+            let left = tolerance.fieldLocations[lhs] ?? .start(of: file)
+            let right = tolerance.fieldLocations[rhs] ?? .start(of: file)
+            return (left.line, left.column) < (right.line, right.column)
+        }
+        for path in uncompared {
             let location = tolerance.fieldLocations[path] ?? .start(of: file)
-            throw SpecDiagnostic(location, Self.uncomparedField(path, compared: compared), hint: Self.uncomparedHint)
+            try DiagnosticLog.reportOrThrow(SpecDiagnostic(location, Self.uncomparedField(path, compared: compared), hint: Self.uncomparedHint))
         }
     }
 
@@ -102,12 +123,8 @@ extension SpecParser {
     }
 
     /// A tolerance field in `defaults` must apply to something at least one case of the file compares.
-    func uncomparedDefaultFields(_ tolerance: ToleranceSettings, cases: [SpecCase]) -> [SpecDiagnostic] {
-        let compared = cases.flatMap { specCase -> [FieldPath] in
-            guard case .success(let expected) = specCase.expectation else { return [] }
-            return expected.comparedFields.map(\.path)
-        }
-        return tolerance.ownFields(applyingToNoneOf: compared).map { path in
+    func uncomparedDefaultFields(_ tolerance: ToleranceSettings, compared: [FieldPath]) -> [SpecDiagnostic] {
+        tolerance.ownFields(applyingToNoneOf: compared).map { path in
             SpecDiagnostic(
                 tolerance.fieldLocations[path] ?? .start(of: file),
                 "defaults: " + Self.uncomparedField(path, compared: compared) + " in any case of this file",
@@ -148,8 +165,8 @@ extension SpecParser {
         func reject(_ why: String, _ hint: String = "") throws(SpecDiagnostic) -> Never {
             throw SpecDiagnostic(location, "absent path '\(path)' names nothing the result can hold: \(why)", hint: hint)
         }
-        let entryKeys = ["value", "weight", "contribution", "custom", "grad_norm", "grad_norm_weighted"]
-        let baseKeys = ["value", "custom", "grad_norm"]
+        let entryKeys = regularizerEntryKeys
+        let baseKeys = baseLossKeys
         let names = call.regularizers.compactMap(\.name)
         func checkEntry(_ rest: ArraySlice<String>, allowed: [String], owner: String) throws(SpecDiagnostic) {
             guard let key = rest.first else { return }
@@ -190,16 +207,20 @@ extension SpecParser {
         }
     }
 
+    /// rtol, atol and equal_nan, each read on its own: a problem in one leaves it unset and is reported.
     private func parsePatch(_ reader: MappingReader) throws(SpecDiagnostic) -> TolerancePatch {
         func nonNegative(_ key: String) throws(SpecDiagnostic) -> Double? {
             guard let value = reader[key] else { return nil }
-            let number = try value.number(key)
-            guard number >= 0, number.isFinite else { throw SpecDiagnostic(value.location, "\(key) must be a finite number >= 0") }
-            return number
+            return try collecting { () throws(SpecDiagnostic) -> Double in
+                let number = try value.number(key)
+                guard number >= 0, number.isFinite else { throw SpecDiagnostic(value.location, "\(key) must be a finite number >= 0, not \(number)") }
+                return number
+            }
         }
-        return TolerancePatch(
-            relative: try nonNegative("rtol"), absolute: try nonNegative("atol"),
-            equalNaN: try reader["equal_nan"]?.bool("equal_nan"))
+        let relative = try nonNegative("rtol")
+        let absolute = try nonNegative("atol")
+        let equalNaN = try collecting { () throws(SpecDiagnostic) -> Bool? in try reader["equal_nan"]?.bool("equal_nan") } ?? nil
+        return TolerancePatch(relative: relative, absolute: absolute, equalNaN: equalNaN)
     }
 
     private func parseRequests(_ value: YAMLValue) throws(SpecDiagnostic) -> RequestCounts {
@@ -216,40 +237,62 @@ extension SpecParser {
     private func parseError(_ value: YAMLValue) throws(SpecDiagnostic) -> ErrorExpectation {
         let reader = try MappingReader(value, what: "expect.error", allowed: ["kind", "message", "label"])
         var expectation = ErrorExpectation(location: value.location)
+        var unread = false
         if let kindValue = reader["kind"] {
-            let kind = try kindValue.string("kind")
-            let kinds = CustomLossErrorKind.allCases.map(\.rawValue)
-            guard kinds.contains(kind) else {
-                throw SpecDiagnostic(
-                    kindValue.location, "unknown error kind '\(kind)'\(DidYouMean.phrase(for: kind, among: kinds))",
-                    hint: "kinds: \(kinds.joined(separator: ", "))")
+            expectation.kind = try collecting { () throws(SpecDiagnostic) -> String in
+                let kind = try kindValue.string("kind")
+                let kinds = CustomLossErrorKind.allCases.map(\.rawValue)
+                guard kinds.contains(kind) else {
+                    throw SpecDiagnostic(
+                        kindValue.location, "unknown error kind '\(kind)'\(DidYouMean.phrase(for: kind, among: kinds))",
+                        hint: "kinds: \(kinds.joined(separator: ", "))")
+                }
+                return kind
             }
-            expectation.kind = kind
+            unread = unread || expectation.kind == nil
         }
         if let messageValue = reader["message"] {
-            let pattern = try messageValue.string("message")
-            do {
-                _ = try NSRegularExpression(pattern: pattern)
-            } catch {
-                throw SpecDiagnostic(messageValue.location, "message is not a valid regular expression: \(pattern)")
+            expectation.messagePattern = try collecting { () throws(SpecDiagnostic) -> String in
+                let pattern = try messageValue.string("message")
+                do {
+                    _ = try NSRegularExpression(pattern: pattern)
+                } catch {
+                    throw SpecDiagnostic(messageValue.location, "message is not a valid regular expression: \(pattern)")
+                }
+                return pattern
             }
-            expectation.messagePattern = pattern
+            unread = unread || expectation.messagePattern == nil
         }
-        expectation.label = try reader["label"]?.string("label")
-        if expectation.kind == nil && expectation.messagePattern == nil {
+        if let labelValue = reader["label"] {
+            expectation.label = try collecting { () throws(SpecDiagnostic) in try labelValue.string("label") }
+        }
+        if expectation.kind == nil && expectation.messagePattern == nil && !unread {
             throw SpecDiagnostic(value.location, "expect.error gives neither kind nor message", hint: "add `kind:`")
         }
         return expectation
     }
 
-    private func parseExpectedMetric(_ value: YAMLValue, path: String) throws(SpecDiagnostic) -> ExpectedMetric {
+    /// An expected metric at `keys` below `metrics`. The keys of a regularizer entry and of
+    /// `base_loss` are a closed set (semantics section 7), so a misspelt one (`valeu`) is
+    /// reported with a suggestion instead of failing every run.
+    private func parseExpectedMetric(_ value: YAMLValue, keys: [String]) throws(SpecDiagnostic) -> ExpectedMetric {
+        let path = (["metrics"] + keys).joined(separator: ".")
         switch value.content {
         case .integer(let number): return .number(Double(number), value.location)
         case .number(let number): return .number(number, value.location)
         case .mapping(let pairs):
+            let closedKeys: [String]? =
+                switch keys.count {
+                case 1 where keys[0] == "base_loss": Self.baseLossKeys
+                case 2 where keys[0] == "regularizers": Self.regularizerEntryKeys
+                default: nil
+                }
+            if let closedKeys { _ = try MappingReader(value, what: path, allowed: closedKeys) }
             var children: [(key: String, value: ExpectedMetric)] = []
             for pair in pairs {
-                children.append((pair.key, try parseExpectedMetric(pair.value, path: "\(path).\(pair.key)")))
+                if let child = try collecting({ () throws(SpecDiagnostic) in try parseExpectedMetric(pair.value, keys: keys + [pair.key]) }) {
+                    children.append((pair.key, child))
+                }
             }
             return .object(children, value.location)
         case .bool:
@@ -258,6 +301,10 @@ extension SpecParser {
             throw value.mismatch(path, expected: "a number or a mapping")
         }
     }
+
+    /// The keys a regularizer entry of the metrics may hold, and those of `base_loss` (semantics section 7).
+    static let regularizerEntryKeys = ["value", "weight", "contribution", "custom", "grad_norm", "grad_norm_weighted"]
+    static let baseLossKeys = ["value", "custom", "grad_norm"]
 
     private func parseGradient(_ value: YAMLValue, data: [CaseDatum]) throws(SpecDiagnostic) -> [ExpectedArray] {
         let rows = try value.sequence("gradient")

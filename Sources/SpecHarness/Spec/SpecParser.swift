@@ -17,57 +17,94 @@ struct SpecParser {
         var failed = false
     }
 
+    /// What the file's cases declare, broken ones included, for checks across cases: a repeated
+    /// id is found even when both cases have other problems, and a default tolerance field is
+    /// judged against every expectation that could be read.
+    struct CaseScan {
+        /// Each case's id that reads as one, with the case's place.
+        var ids: [(id: String, location: SourceLocation)] = []
+        /// The fields compared by every expectation that could be read.
+        var comparedFields: [FieldPath] = []
+        /// Some case's expectation could not be read, so what it compares is unknown.
+        var unreadExpectation = false
+    }
+
     static let fileKeys = ["suite", "summary", "defaults", "cases"]
     static let caseKeys = ["id", "summary", "tags", "covers", "requires", "data", "call", "expect"]
 
     /// Every problem in the file, each case checked on its own so one broken case hides nothing in the others.
-    func parse(_ root: YAMLValue) -> (file: SpecFile?, diagnostics: [SpecDiagnostic]) {
+    func parse(_ root: YAMLValue) -> (file: SpecFile?, diagnostics: [SpecDiagnostic], ids: [(id: String, location: SourceLocation)]) {
         let log = DiagnosticLog()
-        let file = DiagnosticLog.$current.withValue(log) { parseFile(root, log: log) }
-        return (file, log.diagnostics)
+        let (file, scan) = DiagnosticLog.$current.withValue(log) { parseFile(root, log: log) }
+        return (file, log.diagnostics, scan.ids)
     }
 
-    private func parseFile(_ root: YAMLValue, log: DiagnosticLog) -> SpecFile? {
-        let suite: String
-        let summary: String?
-        let caseValues: [YAMLValue]
-        var defaults = Defaults()
+    /// Runs `body`; a problem it throws is reported to the current log and gives nil, so the
+    /// parts after it are still read (without a log, the problem is thrown).
+    func collecting<T>(_ body: () throws(SpecDiagnostic) -> T) throws(SpecDiagnostic) -> T? {
+        do { return try body() } catch {
+            try DiagnosticLog.reportOrThrow(error)
+            return nil
+        }
+    }
+
+    private func parseFile(_ root: YAMLValue, log: DiagnosticLog) -> (SpecFile?, CaseScan) {
+        var scan = CaseScan()
+        let reader: MappingReader
         do {
-            let reader = try MappingReader(root, what: "a spec file", allowed: Self.fileKeys)
-            if let value = reader["defaults"] {
-                do {
-                    defaults = try parseDefaults(value)
-                } catch {
-                    log.report(error)
-                    defaults.failed = true
-                }
-            }
-            suite = try reader.required("suite", in: "the spec file").string("suite")
-            summary = try reader["summary"]?.string("summary")
-            caseValues = try reader.required("cases", in: "the spec file").sequence("cases")
+            reader = try MappingReader(root, what: "a spec file", allowed: Self.fileKeys)
         } catch {
             log.report(error)
-            return nil
+            return (nil, scan)
+        }
+        func attempt<T>(_ body: () throws(SpecDiagnostic) -> T) -> T? {
+            do { return try body() } catch {
+                log.report(error)
+                return nil
+            }
+        }
+        var defaults = Defaults()
+        if let value = reader["defaults"] { defaults = parseDefaults(value, log: log) }
+        // A missing suite or summary hides nothing in the cases.
+        let suite = attempt { () throws(SpecDiagnostic) in try reader.required("suite", in: "the spec file").string("suite") }
+        let summary = attempt { () throws(SpecDiagnostic) in try reader["summary"]?.string("summary") } ?? nil
+        guard let caseValues = attempt({ () throws(SpecDiagnostic) in try reader.required("cases", in: "the spec file").sequence("cases") }) else {
+            return (nil, scan)
         }
         var cases: [SpecCase] = []
         for value in caseValues {
-            if let parsed = parseCase(value, suite: suite, defaults: defaults, log: log) { cases.append(parsed) }
+            if let parsed = parseCase(value, suite: suite ?? "", defaults: defaults, log: log, scan: &scan) { cases.append(parsed) }
         }
-        if log.count == 0 {
-            for diagnostic in uncomparedDefaultFields(defaults.tolerance, cases: cases) { log.report(diagnostic) }
+        if !scan.unreadExpectation {
+            for diagnostic in uncomparedDefaultFields(defaults.tolerance, compared: scan.comparedFields) { log.report(diagnostic) }
         }
-        return SpecFile(path: file, suite: suite, summary: summary, cases: cases)
+        guard let suite else { return (nil, scan) }
+        return (SpecFile(path: file, suite: suite, summary: summary, cases: cases), scan)
     }
 
-    private func parseDefaults(_ value: YAMLValue) throws(SpecDiagnostic) -> Defaults {
-        let reader = try MappingReader(value, what: "defaults", allowed: ["tolerance", "data"])
+    /// The defaults, each part read on its own; a part with a problem is reported and left out.
+    private func parseDefaults(_ value: YAMLValue, log: DiagnosticLog) -> Defaults {
         var defaults = Defaults()
+        let reader: MappingReader
+        do {
+            reader = try MappingReader(value, what: "defaults", allowed: ["tolerance", "data"])
+        } catch {
+            log.report(error)
+            defaults.failed = true
+            return defaults
+        }
         if let tolerance = reader["tolerance"] {
-            defaults.tolerance = try parseTolerance(tolerance, over: defaults.tolerance)
+            // parseTolerance reports each problem of its own and keeps the settings that read.
+            do { defaults.tolerance = try parseTolerance(tolerance, over: defaults.tolerance) } catch { log.report(error) }
         }
         if let data = reader["data"] {
-            defaults.data = try parseData(data)
-            defaults.dataLocation = data.location
+            do {
+                defaults.data = try parseData(data)
+                defaults.dataLocation = data.location
+            } catch {
+                log.report(error)
+                defaults.failed = true
+            }
         }
         return defaults
     }
@@ -76,9 +113,11 @@ struct SpecParser {
     ///
     /// Each part (summary, covers, data, call, expect) is read on its own, so a problem in one
     /// does not hide those in the others; parts that depend on a broken one are not read.
-    private func parseCase(_ value: YAMLValue, suite: String, defaults: Defaults, log: DiagnosticLog) -> SpecCase? {
+    private func parseCase(_ value: YAMLValue, suite: String, defaults: Defaults, log: DiagnosticLog, scan: inout CaseScan) -> SpecCase? {
         let caseLog = DiagnosticLog()
         var caseID: String?
+        var readID: String?
+        var compared: [FieldPath]?
         var unprefixed = 0
         let parsed = DiagnosticLog.$current.withValue(caseLog) { () -> SpecCase? in
             func attempt<T>(_ body: () throws(SpecDiagnostic) -> T) -> T? {
@@ -101,6 +140,7 @@ struct SpecParser {
                 }
                 return id
             }
+            if let id { readID = id }
             // Problems with the case's own keys and its id name the case by their place, as they always have.
             unprefixed = caseLog.count
             let summary = attempt { () throws(SpecDiagnostic) in try reader.required("summary", in: "a case").string("summary") }
@@ -125,8 +165,13 @@ struct SpecParser {
             }
             var expected: (Expectation, ToleranceSettings)?
             if let expectValue, let data {
+                let problemsBefore = caseLog.count
                 expected = attempt { () throws(SpecDiagnostic) in
                     try parseExpectation(expectValue, data: data, call: call, inherited: defaults.tolerance)
+                }
+                // An expectation read with problems may lack parts, so what it compares stays unknown.
+                if let expected, caseLog.count == problemsBefore {
+                    if case .success(let success) = expected.0 { compared = success.comparedFields.map(\.path) } else { compared = [] }
                 }
                 if case .success? = expected?.0, let call {
                     attempt { () throws(SpecDiagnostic) in try checkDataServes(call, data: data) }
@@ -144,7 +189,14 @@ struct SpecParser {
                 input: CaseInput(id: id, data: data, call: call), expectation: expectation,
                 tolerance: tolerance, declaredRequirements: requires)
         }
-        for (index, diagnostic) in caseLog.diagnostics.enumerated() {
+        if let readID { scan.ids.append((readID, value.location)) }
+        if let compared { scan.comparedFields += compared } else { scan.unreadExpectation = true }
+        // In the order of the file, as a compiler lists them.
+        func place(_ item: (offset: Int, element: SpecDiagnostic)) -> (Int, Int, Int, Int) {
+            (item.element.location.file == file ? 0 : 1, item.element.location.line, item.element.location.column, item.offset)
+        }
+        let ordered = caseLog.diagnostics.enumerated().sorted { place($0) < place($1) }
+        for (index, diagnostic) in ordered {
             var diagnostic = diagnostic
             if let caseID, index >= unprefixed { diagnostic.message = "case \(UserText.quoted(caseID)): " + diagnostic.message }
             log.report(diagnostic)
