@@ -5,6 +5,10 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// The harness's fault hooks (docs/mutation.md): compiled into debug builds, where the tests
+/// prove each check can fail, and absent from release builds.
+let faultSettings: [SwiftSetting] = strictSettings + [.define("REGSPEC_FAULTS", .when(configuration: .debug))]
+
 let package = Package(
     name: "RegSpec",
     platforms: [.macOS(.v15)],
@@ -51,7 +55,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: faultSettings
         ),
         .target(
             name: "ReferenceEngine",
@@ -82,7 +86,7 @@ let package = Package(
         .testTarget(name: "TrainingClientTests", dependencies: ["TrainingClient", "TinkerWire"], swiftSettings: strictSettings),
         // Spec workspaces and spec-file builders shared by the test targets that load specs.
         .target(name: "SpecTestSupport", dependencies: ["SpecHarness"], path: "Tests/SpecTestSupport", swiftSettings: strictSettings),
-        .testTarget(name: "SpecHarnessTests", dependencies: ["SpecHarness", "TinkerWire", "SpecTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "SpecHarnessTests", dependencies: ["SpecHarness", "TinkerWire", "SpecTestSupport"], swiftSettings: faultSettings),
         .testTarget(
             name: "ReferenceEngineTests", dependencies: ["ReferenceEngine", "SpecHarness", "TrainingClient", "TinkerWire", "SpecTestSupport"],
             swiftSettings: strictSettings),

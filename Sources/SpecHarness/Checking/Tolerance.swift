@@ -23,6 +23,9 @@ public struct Tolerance: Sendable, Equatable, CustomStringConvertible {
     }
 
     public func accepts(_ actual: Double, expected: Double) -> Bool {
+        #if REGSPEC_FAULTS
+        if let broken = faultyAcceptance(of: actual, expected: expected) { return broken }
+        #endif
         if actual.isNaN || expected.isNaN { return equalNaN && actual.isNaN && expected.isNaN }
         if actual.isInfinite || expected.isInfinite { return actual == expected }
         return abs(actual - expected) <= allowance(for: expected)
