@@ -133,15 +133,14 @@ public struct CaseChecker: Sendable {
     }
 
     private func compare(_ actual: MetricValue?, with expected: ExpectedMetric, path: FieldPath, into mismatches: inout [Mismatch]) {
-        let name = path.description
         switch (expected, actual) {
         case (_, nil):
-            mismatches.append(Mismatch(name, "missing"))
+            mismatches.append(Mismatch(path.description, "missing"))
         case (.number(let number, _), .number(let value)?):
             let tolerance = specCase.tolerance.tolerance(for: path)
             if !tolerance.accepts(value, expected: number) {
                 mismatches.append(Mismatch(
-                    name, tolerance.rejection(of: value, expected: number),
+                    path.description, tolerance.rejection(of: value, expected: number),
                     expected: number, actual: value, allowed: tolerance.allowance(for: number)))
             }
         case (.object(let children, _), .object(let object)?):
@@ -149,7 +148,7 @@ public struct CaseChecker: Sendable {
                 // A custom map is compared whole: exactly the metrics its fn reported (semantics 7).
                 let keys = KeySetComparison(expected: children.map(\.key), actual: object.keys)
                 if !keys.unexpected.isEmpty {
-                    mismatches.append(Mismatch(name, "must hold exactly the metrics the case lists: \(keys.difference)"))
+                    mismatches.append(Mismatch(path.description, "must hold exactly the metrics the case lists: \(keys.difference)"))
                 }
             }
             for child in children {
@@ -163,9 +162,9 @@ public struct CaseChecker: Sendable {
                 compare(object[child.key], with: child.value, path: path.appending(child.key), into: &mismatches)
             }
         case (.number, .object?):
-            mismatches.append(Mismatch(name, "expected a number, found an object"))
+            mismatches.append(Mismatch(path.description, "expected a number, found an object"))
         case (.object, .number(let value)?):
-            mismatches.append(Mismatch(name, "expected an object, found the number \(value)"))
+            mismatches.append(Mismatch(path.description, "expected an object, found the number \(value)"))
         }
     }
 

@@ -47,9 +47,18 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible, Expressibl
 
     /// The dotted form, escaped so that it reads back as the same keys.
     public var description: String {
-        keys.map { key in
-            key.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ".", with: "\\.")
-        }.joined(separator: ".")
+        keys.map(Self.escaped).joined(separator: ".")
+    }
+
+    /// A key with `\` and `.` escaped; most keys have neither and are returned as they are.
+    private static func escaped(_ key: String) -> String {
+        guard key.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "\\") }) else { return key }
+        var result = ""
+        for scalar in key.unicodeScalars {
+            if scalar == "." || scalar == "\\" { result.unicodeScalars.append("\\") }
+            result.unicodeScalars.append(scalar)
+        }
+        return result
     }
 
     /// Whether `self` is `other` or lies inside it (`metrics.a.b` starts with `metrics.a`).
