@@ -77,6 +77,14 @@ struct SelectionOptions: ParsableArguments {
         SelectionRecord(filter: filter, tags: tags, excludedTags: excludedTags, caseIDs: caseIDs, shard: shard)
     }
 
+    /// The selection as a report records it, with the cases of `cases` it matches before
+    /// sharding: what `regspec report` needs to prove that merged shards cover the selection.
+    func record(of cases: [SpecCase]) -> SelectionRecord {
+        var whole = selection
+        whole.shard = nil
+        return record.whole(of: ((try? whole.apply(to: cases)) ?? []).map(\.id))
+    }
+
     /// The selected cases.
     /// - Throws: `ExitCode(2)` after saying why, when an id is unknown, the filter is not a
     ///   regular expression or nothing is selected (a run that executes nothing is no pass).
