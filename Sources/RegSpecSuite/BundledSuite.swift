@@ -3,34 +3,74 @@ import Foundation
 /// The shipped suite (specs/ and fixtures/), compiled into the tool so that `regspec run` with
 /// no path works from any directory, and a copied binary needs nothing beside it.
 ///
-/// The files are written once to a cache folder named by their digest, since the loader, the
-/// reports and engines read spec and fixture files by path.
+/// The loader, the reports and engines read spec and fixture files by path, so the files are
+/// written to a cache folder named by their digest. That copy is anyone's to change, so it is
+/// never trusted: every use compares each file, byte for byte, with the compiled-in text, and a
+/// copy that differs in any way (a file missing, edited or added, a symbolic link anywhere) is
+/// replaced by a fresh one, or refused with the reason when it cannot be.
 public enum BundledSuite {
-    /// The extracted specs/ folder (with fixtures/ beside it).
-    /// - Throws: `BundledSuiteError` naming the folder when it cannot be written.
+    /// Where the verified copy is, and whether it had to be rewritten.
+    public struct Extraction: Sendable, Equatable {
+        /// The extracted specs/ folder (with fixtures/ beside it).
+        public var specsDirectory: String
+        /// What was wrong with the copy that was replaced; nil when it was intact or new.
+        public var repaired: String?
+    }
+
+    /// The extracted specs/ folder (with fixtures/ beside it), verified against the compiled-in files.
+    /// - Throws: `BundledSuiteError` naming the folder and the reason when no intact copy can be made.
     public static func specsDirectory() throws(BundledSuiteError) -> String {
-        let root = cacheRoot() + "/suite-" + String(EmbeddedSuite.digest.prefix(16))
-        let marker = root + "/.complete"
-        if FileManager.default.fileExists(atPath: marker) { return root + "/specs" }
-        // Write into a private folder, then rename it into place: concurrent runs never see half a suite.
+        try extract().specsDirectory
+    }
+
+    /// An intact copy of the compiled-in files: the cached one when it matches them exactly,
+    /// else a fresh one put in its place.
+    /// - Throws: `BundledSuiteError` naming the folder and the reason when no intact copy can be made.
+    public static func extract() throws(BundledSuiteError) -> Extraction {
+        try extract(into: cacheRoot())
+    }
+
+    /// As `extract()`, under `cacheRoot` instead of the user's cache folder.
+    package static func extract(into cacheRoot: String) throws(BundledSuiteError) -> Extraction {
+        let root = cacheRoot + "/suite-" + String(EmbeddedSuite.digest.prefix(16))
+        let damage = SuiteCopyCheck.damage(of: root, expected: EmbeddedSuite.files)
+        guard let damage else { return Extraction(specsDirectory: root + "/specs") }
+        // Write into a private folder, then rename it into place: no run ever sees half a suite.
         let staging = root + ".staging-" + UUID().uuidString
         do {
+            try FileManager.default.createDirectory(atPath: cacheRoot, withIntermediateDirectories: true)
             for file in EmbeddedSuite.files {
                 let path = staging + "/" + file.path
                 try FileManager.default.createDirectory(atPath: folder(of: path), withIntermediateDirectories: true)
                 try Data(file.text.utf8).write(to: URL(fileURLWithPath: path))
             }
-            try Data().write(to: URL(fileURLWithPath: staging + "/.complete"))
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
-            throw BundledSuiteError(folder: staging)
+            throw BundledSuiteError(folder: root, damage: damage.isAbsent ? nil : damage.text, reason: "cannot write \(staging): \(reason(of: error))")
         }
-        if rename(staging, root) != 0 {
-            // Another run got there first, or an old incomplete copy is in the way.
-            try? FileManager.default.removeItem(atPath: staging)
-            if !FileManager.default.fileExists(atPath: marker) { throw BundledSuiteError(folder: root) }
+        // The damaged copy (a folder, a file or a symbolic link) is moved aside, never followed.
+        var aside: String?
+        if !damage.isAbsent {
+            let moved = root + ".damaged-" + UUID().uuidString
+            if rename(root, moved) == 0 {
+                aside = moved
+            } else if errno != ENOENT {
+                let cause = String(cString: strerror(errno))
+                try? FileManager.default.removeItem(atPath: staging)
+                throw BundledSuiteError(folder: root, damage: damage.text, reason: "cannot move it aside: \(cause)")
+            }
         }
-        return root + "/specs"
+        let placed = rename(staging, root) == 0
+        let cause = placed ? "" : String(cString: strerror(errno))
+        if !placed { try? FileManager.default.removeItem(atPath: staging) }
+        if let aside { removeCopy(aside) }
+        // Another run may have put its fresh copy in place first: whichever copy is there now
+        // must be intact.
+        if let still = SuiteCopyCheck.damage(of: root, expected: EmbeddedSuite.files) {
+            throw BundledSuiteError(
+                folder: root, damage: still.text, reason: placed ? "it changed while it was being written" : "cannot put a fresh copy in place: \(cause)")
+        }
+        return Extraction(specsDirectory: root + "/specs", repaired: damage.isAbsent ? nil : damage.text)
     }
 
     /// The digest of the compiled-in files.
@@ -44,17 +84,42 @@ public enum BundledSuite {
         return NSTemporaryDirectory() + "regspec"
     }
 
+    /// Deletes a copy moved aside: a symbolic link itself, not what it points to.
+    private static func removeCopy(_ path: String) {
+        if SuiteCopyCheck.kind(of: path) == .typeSymbolicLink {
+            unlink(path)
+        } else {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+
     private static func folder(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
+
+    private static func reason(of error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let code = underlying.map({ Int32($0.code) }), underlying?.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(code))
+        }
+        return (error as NSError).localizedDescription
+    }
 }
 
-/// The bundled suite could not be written to disk.
+/// The bundled suite could not be put on disk intact.
 public struct BundledSuiteError: Error, Sendable, CustomStringConvertible {
+    /// The suite's cache folder.
     public var folder: String
+    /// What was wrong with the copy found there, if one was.
+    public var damage: String?
+    /// Why no intact copy could be written.
+    public var reason: String
 
     public var description: String {
-        "error: cannot write the bundled suite to \(folder); set XDG_CACHE_HOME to a writable folder, or give spec files as arguments"
+        let found = damage.map { "the copy of the bundled suite in \(folder) is damaged (\($0)) and cannot be repaired: " }
+            ?? "cannot write the bundled suite to \(folder): "
+        return "error: " + found + reason
+            + "; remove that folder or make it writable, set XDG_CACHE_HOME to a writable folder, or give spec files as arguments"
     }
 }
