@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 
 /// The shipped suite (specs/ and fixtures/), compiled into the tool so that `regspec run` with
@@ -37,16 +42,9 @@ public enum BundledSuite {
         guard let damage else { return Extraction(specsDirectory: root + "/specs") }
         // Write into a private folder, then rename it into place: no run ever sees half a suite.
         let staging = root + ".staging-" + UUID().uuidString
-        do {
-            try FileManager.default.createDirectory(atPath: cacheRoot, withIntermediateDirectories: true)
-            for file in EmbeddedSuite.files {
-                let path = staging + "/" + file.path
-                try FileManager.default.createDirectory(atPath: folder(of: path), withIntermediateDirectories: true)
-                try Data(file.text.utf8).write(to: URL(fileURLWithPath: path))
-            }
-        } catch {
+        if let failure = writeFiles(EmbeddedSuite.files, into: staging) {
             try? FileManager.default.removeItem(atPath: staging)
-            throw BundledSuiteError(folder: root, damage: damage.isAbsent ? nil : damage.text, reason: "cannot write \(staging): \(reason(of: error))")
+            throw BundledSuiteError(folder: root, damage: damage.isAbsent ? nil : damage.text, reason: failure)
         }
         // The damaged copy (a folder, a file or a symbolic link) is moved aside, never followed.
         var aside: String?
@@ -98,12 +96,38 @@ public enum BundledSuite {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    private static func reason(of error: any Error) -> String {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let code = underlying.map({ Int32($0.code) }), underlying?.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(code))
+    /// Writes `files` under `folder` with plain system calls, so that a failure names the path
+    /// and the operating system's reason (Foundation's errors often say neither); nil when done.
+    private static func writeFiles(_ files: [(path: String, text: String)], into folder: String) -> String? {
+        for file in files {
+            let path = folder + "/" + file.path
+            if let failure = makeFolders(self.folder(of: path)) { return failure }
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { return "cannot create \(path): \(String(cString: strerror(errno)))" }
+            defer { close(descriptor) }
+            let bytes = Array(file.text.utf8)
+            var written = 0
+            while written < bytes.count {
+                let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return "cannot write \(path): \(String(cString: strerror(errno)))" }
+                written += count
+            }
         }
-        return (error as NSError).localizedDescription
+        return nil
+    }
+
+    /// `mkdir -p`: each missing folder of `path`, or why one cannot be made.
+    private static func makeFolders(_ path: String) -> String? {
+        var current = ""
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                return "cannot create the folder \(current): \(String(cString: strerror(errno)))"
+            }
+        }
+        // An existing file, not a folder, at the last step is reported by the `open` that follows.
+        return nil
     }
 }
 
