@@ -35,8 +35,8 @@ public enum BundledSuite {
         try extract(into: cacheRoot())
     }
 
-    /// As `extract()`, under `cacheRoot` instead of the user's cache folder.
-    package static func extract(into cacheRoot: String) throws(BundledSuiteError) -> Extraction {
+    /// As `extract()`, under `cacheRoot`.
+    private static func extract(into cacheRoot: String) throws(BundledSuiteError) -> Extraction {
         let root = cacheRoot + "/suite-" + String(EmbeddedSuite.digest.prefix(16))
         let damage = SuiteCopyCheck.damage(of: root, expected: EmbeddedSuite.files)
         guard let damage else { return Extraction(specsDirectory: root + "/specs") }

@@ -129,7 +129,7 @@ struct ShardMergeCLITests {
         try #require(three.status == 0, "\(three.stderr)")
         let splits = try await CLI.run(["report", "s1.json", "t2.json"], in: scratch.path)
         #expect(splits.status == 1)
-        #expect(splits.stdout.contains("FAILED: the shards come from different splits (1/4, 2/3)"), "\(splits.stdout)")
+        #expect(splits.stdout.contains("FAILED: the shards come from different splits (1/4, 2/3): merge the shards of one"), "\(splits.stdout)")
 
         // A whole run merged with its shards counts every case twice.
         let full = try await CLI.run(["run", "specs", "-q", "--report", "json:full.json"], in: scratch.path)

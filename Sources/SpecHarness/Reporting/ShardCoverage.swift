@@ -35,7 +35,7 @@ package struct ShardCoverage: Sendable, Equatable {
         let counts = Array(Set(shards.map(\.count))).sorted()
         if counts.count > 1 {
             conflicts.append(
-                "the shards come from different splits (\(Self.names(shards.map { "\($0.index)/\($0.count)" })))): merge the shards of one `--shard I/N` matrix")
+                "the shards come from different splits (\(Self.names(shards.map { "\($0.index)/\($0.count)" }))): merge the shards of one `--shard I/N` matrix")
         }
         var seenShards = Set<[Int]>()
         let repeated = shards.filter { !seenShards.insert([$0.index, $0.count]).inserted }.map { "\($0.index)/\($0.count)" }
