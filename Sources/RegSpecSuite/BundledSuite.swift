@@ -38,6 +38,16 @@ public enum BundledSuite {
     /// As `extract()`, under `cacheRoot`.
     private static func extract(into cacheRoot: String) throws(BundledSuiteError) -> Extraction {
         let root = cacheRoot + "/suite-" + String(EmbeddedSuite.digest.prefix(16))
+        // Runs side by side check and repair one at a time, so that none moves aside the fresh
+        // copy another has just put in place. Without a lock (a read-only cache) an intact copy
+        // is still used; a damaged one is refused below when it cannot be replaced.
+        let lock = exclusiveLock(root + ".lock")
+        defer {
+            if lock >= 0 {
+                _ = flock(lock, LOCK_UN)
+                close(lock)
+            }
+        }
         let damage = SuiteCopyCheck.damage(of: root, expected: EmbeddedSuite.files)
         guard let damage else { return Extraction(specsDirectory: root + "/specs") }
         // Write into a private folder, then rename it into place: no run ever sees half a suite.
@@ -62,8 +72,8 @@ public enum BundledSuite {
         let cause = placed ? "" : String(cString: strerror(errno))
         if !placed { try? FileManager.default.removeItem(atPath: staging) }
         if let aside { removeCopy(aside) }
-        // Another run may have put its fresh copy in place first: whichever copy is there now
-        // must be intact.
+        // Whichever copy is there now must be intact (another regspec without the lock, or
+        // anything else, may have written there meanwhile).
         if let still = SuiteCopyCheck.damage(of: root, expected: EmbeddedSuite.files) {
             throw BundledSuiteError(
                 folder: root, damage: still.text, reason: placed ? "it changed while it was being written" : "cannot put a fresh copy in place: \(cause)")
@@ -80,6 +90,20 @@ public enum BundledSuite {
         if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") { return cache + "/regspec" }
         if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.cache/regspec" }
         return NSTemporaryDirectory() + "regspec"
+    }
+
+    /// An open descriptor of `path` holding an exclusive `flock`, or -1 when it cannot be had.
+    /// The wait is for another run's check or repair of the same copy: milliseconds.
+    private static func exclusiveLock(_ path: String) -> Int32 {
+        _ = makeFolders(folder(of: path))
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard descriptor >= 0 else { return -1 }
+        while flock(descriptor, LOCK_EX) != 0 {
+            if errno == EINTR { continue }
+            close(descriptor)
+            return -1
+        }
+        return descriptor
     }
 
     /// Deletes a copy moved aside: a symbolic link itself, not what it points to.
