@@ -14,6 +14,12 @@ struct ReportCommand: ParsableCommand {
             markdown:FILE or --report html:FILE. With --diff OLD NEW: the cases of one engine that \
             newly fail or newly pass.
 
+            A merge must cover the selection its shards split: a missing shard (a lost CI \
+            artifact), shards of different selections or splits, an invalid shard label (7/3, 0/0) \
+            or a case counted twice is a verdict problem that fails the merge in every format, \
+            naming the missing shards and how many cases they held. --allow-partial-shards accepts \
+            a set that only lacks shards or cases (e.g. to look at one shard's report).
+
             Exit codes: 0 the merged report passed (or a comparison was written, or nothing newly \
             fails), 1 it did not (or something newly fails), 2 a report cannot be read or combined.
 
@@ -28,6 +34,11 @@ struct ReportCommand: ParsableCommand {
 
     @Flag(help: "Compare two reports of one engine, old then new: list newly failing and newly passing cases.")
     var diff = false
+
+    @Flag(help: ArgumentHelp(
+        "Accept a merge that lacks shards or cases of its selection: the missing part becomes a note, not a failure.",
+        discussion: "Without it, shard reports that do not cover the whole selection fail in every format. Invalid shard labels, shards of different selections or splits and a case counted twice fail even with it."))
+    var allowPartialShards = false
 
     @OptionGroup var reporting: ReportOptions
 
@@ -54,16 +65,12 @@ struct ReportCommand: ParsableCommand {
         }
         let merged: [ReportDocument]
         do {
-            merged = try ReportMerge.byEngine(documents)
+            merged = try ReportMerge.byEngine(documents, allowingPartialShards: allowPartialShards)
         } catch {
             printError(error.description)
             throw ExitCode(2)
         }
         if merged.count == 1, let document = merged.first {
-            let missing = ReportMerge.missingShards(documents)
-            if documents.count > 1 && !missing.isEmpty {
-                printError("warning: shard(s) \(missing.joined(separator: ", ")) missing from the merge")
-            }
             guard reporting.emit(document, casesPrinted: false) else { throw ExitCode(2) }
             if !document.succeeded { throw ExitCode(1) }
             return

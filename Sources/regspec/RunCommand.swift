@@ -92,11 +92,12 @@ struct RunCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let begin = clock.now
         let loaded = SpecLoader(fixturesDirectory: suite.fixtures).load(paths: try suite.resolvedPaths)
-        let context = ReportContext(engineLabel: engineName, engineCommand: engineCommand, selection: selection.record, startedAt: startedAt)
+        var context = ReportContext(engineLabel: engineName, engineCommand: engineCommand, selection: selection.record, startedAt: startedAt)
         guard loaded.diagnostics.isEmpty else {
             try reportBrokenSuite(loaded, context: context)
         }
         var cases = try selection.apply(to: loaded.cases)
+        context.selection = selection.record(of: loaded.cases)
         if let rerunFailed { cases = try onlyFailed(in: rerunFailed, from: cases, of: loaded) }
         for warning in SpecLint.warnings(for: cases) { printError(warning.description) }
         var knownFailures = ExpectedFailures()

@@ -11,13 +11,18 @@ struct SuiteOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The folder fixture paths are relative to.", discussion: "Default: the fixtures/ folder beside each spec file's folder.", valueName: "dir"))
     var fixtures: String?
 
-    /// The spec paths to load: the given ones, or the bundled suite.
-    /// - Throws: `ExitCode(2)` when the bundled suite cannot be written out.
+    /// The spec paths to load: the given ones, or the bundled suite, verified against the
+    /// compiled-in files (and rewritten when its cached copy was damaged).
+    /// - Throws: `ExitCode(2)` when no intact copy of the bundled suite can be written out.
     var resolvedPaths: [String] {
         get throws {
             guard paths.isEmpty else { return paths }
             do {
-                return [try BundledSuite.specsDirectory()]
+                let extraction = try BundledSuite.extract()
+                if let damage = extraction.repaired {
+                    printError("note: the cached copy of the bundled suite was damaged (\(damage)); it was rewritten from the compiled-in suite")
+                }
+                return [extraction.specsDirectory]
             } catch {
                 printError(error.description)
                 throw ExitCode(2)
@@ -75,6 +80,14 @@ struct SelectionOptions: ParsableArguments {
     /// The selection as a report records it.
     var record: SelectionRecord {
         SelectionRecord(filter: filter, tags: tags, excludedTags: excludedTags, caseIDs: caseIDs, shard: shard)
+    }
+
+    /// The selection as a report records it, with the cases of `cases` it matches before
+    /// sharding: what `regspec report` needs to prove that merged shards cover the selection.
+    func record(of cases: [SpecCase]) -> SelectionRecord {
+        var whole = selection
+        whole.shard = nil
+        return record.whole(of: ((try? whole.apply(to: cases)) ?? []).map(\.id))
     }
 
     /// The selected cases.

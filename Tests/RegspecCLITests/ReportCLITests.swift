@@ -155,9 +155,10 @@ struct ReportCLITests {
         #expect(normalized(merged.stdout) == normalized(full.stdout))
         #expect(full.stdout.contains("FAIL mixed/case-1"))
         #expect(merged.stdout.split(separator: "\n").last == full.stdout.split(separator: "\n").last)
-        // A missing shard is said.
+        // A missing shard fails the merge (ShardMergeCLITests has the details).
         let partial = try await CLI.run(["report", "shard-1.json", "shard-2.json"], in: scratch.path)
-        #expect(partial.stderr.contains("shard(s) 3/3 missing"))
+        #expect(partial.status == 1)
+        #expect(partial.stdout.contains("FAILED: the merge lacks shard(s) 3/3 of 3"), "\(partial.stdout)")
         // Re-rendering a saved report into another format.
         let junit = try await CLI.run(["report", "full.json", "--report", "junit:again.xml"], in: scratch.path)
         #expect(junit.status == 1)

@@ -19,7 +19,7 @@ struct ReportMergeTests {
         #expect(merged.totals["failed"] == 1 && merged.totals["errored"] == 1 && merged.totals["passed"] == 1)
         #expect(merged.durationSeconds == 2)
         #expect(merged.selection.shard == nil)
-        #expect(ReportMerge.missingShards([one, two]) == ["3/3"])
+        #expect(merged.verdict?.problems.contains { $0.hasPrefix("the merge lacks shard(s) 3/3 of 3") } == true)
     }
 
     @Test("negative controls: different suites, or one case with two outcomes, are refused")
@@ -30,6 +30,44 @@ struct ReportMergeTests {
         #expect(throws: ReportMergeError.self) {
             try ReportMerge.shards([report("e", [("a/x", 0, .passed)]), report("e", [("a/x", 0, .failed)])])
         }
+    }
+
+    /// A shard report of a selection of `ids`, holding `cases`.
+    func shard(_ label: String, of ids: [String], _ cases: [String]) -> ReportDocument {
+        var document = report("e", shard: label, cases.map { id in (id, ids.firstIndex(of: id) ?? 0, CaseResult.Status.passed) })
+        document.selection = SelectionRecord(shard: label).whole(of: ids)
+        return document
+    }
+
+    @Test("a merge covering its selection is whole, also when a shard that would hold no case is missing")
+    func coverageWhole() throws {
+        let ids = ["a/x", "a/y", "a/z"]
+        let whole = try ReportMerge.shards([shard("1/3", of: ids, ["a/x", "a/z"]), shard("2/3", of: ids, ["a/y"])])
+        #expect(whole.verdict == nil, "\(String(describing: whole.verdict))")
+        #expect(whole.succeeded)
+    }
+
+    @Test("negative controls: missing cases, extra or other cases, and a split too large to list are verdict problems")
+    func coverageGaps() throws {
+        let ids = ["a/x", "a/y", "a/z"]
+        let partial = try ReportMerge.shards([shard("1/3", of: ids, ["a/x"]), shard("2/3", of: ids, ["a/y"])])
+        #expect(partial.verdict?.problems.first?.hasPrefix("the merge lacks shard(s) 3/3 of 3 and 1 of the 3 selected cases") == true)
+        #expect(!partial.succeeded)
+        let allowed = try ReportMerge.shards([shard("1/3", of: ids, ["a/x"]), shard("2/3", of: ids, ["a/y"])], allowingPartialShards: true)
+        #expect(allowed.succeeded)
+        #expect(allowed.verdict?.notes.first?.contains("3/3 of 3 and 1 of the 3 selected cases") == true)
+        // Every shard there, a case missing: a shard run stopped early.
+        let early = try ReportMerge.shards([shard("1/2", of: ids, ["a/x"]), shard("2/2", of: ids, ["a/y"])])
+        #expect(early.verdict?.problems.first?.hasPrefix("the merge lacks 1 of the 3 selected cases although all 2 shards are present") == true)
+        // As many cases as the selection, but not its cases.
+        let other = try ReportMerge.shards([shard("1/2", of: ids, ["a/x", "b/q"]), shard("2/2", of: ids, ["a/y"])])
+        #expect(other.verdict?.problems == ["the reports' 3 case(s) are not the 3 cases their selection matched: merge the shards of one run of one suite"])
+        // Every case there: the shards missing from a split far larger than the suite held none.
+        let huge = try ReportMerge.shards([shard("2/\(Int.max)", of: ids, ids)])
+        #expect(huge.verdict == nil)
+        let many = ShardCoverage([shard("1/\(Int.max)", of: ids, ["a/x"])])
+        #expect(many.gaps.first?.contains("2/\(Int.max), 3/\(Int.max)") == true)
+        #expect(many.gaps.first?.contains("and \(Int.max - 1 - ShardCoverage.listed) more") == true)
     }
 
     @Test("several engines: one row per case, counts per engine by suite and checklist item")

@@ -24,6 +24,10 @@ extension ReportDocument {
         guard document.format == formatName else {
             throw ReportReadError(path: path, reason: "its format is '\(document.format)', not '\(formatName)'")
         }
+        guard document.formatVersion >= 1 else {
+            throw ReportReadError(
+                path: path, reason: "it has format_version \(document.formatVersion); versions start at 1, so no regspec wrote it")
+        }
         guard document.formatVersion <= currentFormatVersion else {
             throw ReportReadError(
                 path: path, reason: "it has format_version \(document.formatVersion); this regspec reads up to \(currentFormatVersion), upgrade it")

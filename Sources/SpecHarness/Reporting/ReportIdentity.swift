@@ -64,17 +64,47 @@ public struct SelectionRecord: Sendable, Codable, Equatable {
     public var caseIDs: [String]
     /// `I/N`, when the run was one shard.
     public var shard: String?
+    /// How many cases the selection matched before sharding: what the merged shards must cover.
+    /// Absent in reports written before it existed.
+    public var selectedCases: Int?
+    /// `SelectionRecord.digest(of:)` over the ids the selection matched before sharding, so a
+    /// merge can tell shards of different selections apart and prove it covers the selection.
+    public var selectedDigest: String?
 
-    public init(filter: String? = nil, tags: [String] = [], excludedTags: [String] = [], caseIDs: [String] = [], shard: String? = nil) {
+    public init(
+        filter: String? = nil, tags: [String] = [], excludedTags: [String] = [], caseIDs: [String] = [], shard: String? = nil,
+        selectedCases: Int? = nil, selectedDigest: String? = nil
+    ) {
         self.filter = filter
         self.tags = tags
         self.excludedTags = excludedTags
         self.caseIDs = caseIDs
         self.shard = shard
+        self.selectedCases = selectedCases
+        self.selectedDigest = selectedDigest
+    }
+
+    /// This selection before sharding, recording the cases it matched.
+    package func whole(of ids: [String]) -> SelectionRecord {
+        var record = self
+        record.selectedCases = ids.count
+        record.selectedDigest = SelectionRecord.digest(of: ids)
+        return record
+    }
+
+    /// `sha256:` over the ids in code-point order, each ended by a NUL: the same cases give the
+    /// same digest whatever their order.
+    package static func digest(of ids: some Sequence<String>) -> String {
+        var hasher = SHA256()
+        for id in ids.sorted(by: { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }) {
+            hasher.update(Array(id.utf8) + [0])
+        }
+        return "sha256:" + hasher.finalize()
     }
 
     enum CodingKeys: String, CodingKey {
         case filter, tags, excludedTags = "excluded_tags", caseIDs = "case_ids", shard
+        case selectedCases = "selected_cases", selectedDigest = "selected_digest"
     }
 }
 

@@ -2,9 +2,11 @@
 /// one conformance table, and what changed between two reports of one engine.
 public enum ReportMerge {
     /// The reports grouped by engine (label, name, language and version), each group merged.
+    /// - Parameter allowingPartialShards: a shard set that lacks shards or cases passes with a
+    ///   note instead of failing (`--allow-partial-shards`).
     /// - Throws: `ReportMergeError` when one engine's reports ran different suites or overlap
     ///   with different outcomes.
-    public static func byEngine(_ documents: [ReportDocument]) throws(ReportMergeError) -> [ReportDocument] {
+    public static func byEngine(_ documents: [ReportDocument], allowingPartialShards: Bool = false) throws(ReportMergeError) -> [ReportDocument] {
         var groups: [(key: [String], documents: [ReportDocument])] = []
         for document in documents {
             let engine = document.engine
@@ -16,13 +18,25 @@ public enum ReportMerge {
             }
         }
         var merged: [ReportDocument] = []
-        for group in groups { merged.append(try shards(group.documents)) }
+        for group in groups { merged.append(try shards(group.documents, allowingPartialShards: allowingPartialShards)) }
         return merged
     }
 
     /// One report from the shard reports of one engine, its cases in suite order, so that it
     /// renders exactly as the unsharded run would (durations aside).
-    public static func shards(_ documents: [ReportDocument]) throws(ReportMergeError) -> ReportDocument {
+    ///
+    /// The merge must cover the selection (`ShardCoverage`): a missing shard, shards of
+    /// different selections or splits, an invalid shard label or a case counted twice is a
+    /// verdict problem, so every format fails it; a single shard's report is a partial set too.
+    /// - Parameter allowingPartialShards: missing shards and cases become a verdict note.
+    public static func shards(_ documents: [ReportDocument], allowingPartialShards: Bool = false) throws(ReportMergeError) -> ReportDocument {
+        var merged = try combined(documents)
+        merged.verdict = ShardCoverage(documents).applied(to: merged.verdict, allowingPartialShards: allowingPartialShards)
+        return merged
+    }
+
+    /// The reports' cases and verdicts in one report, before judging its coverage.
+    private static func combined(_ documents: [ReportDocument]) throws(ReportMergeError) -> ReportDocument {
         guard var merged = documents.first else { throw ReportMergeError("no reports to merge") }
         guard documents.count > 1 else { return merged }
         let hashes = Set(documents.map(\.suite.contentHash))
@@ -52,14 +66,6 @@ public enum ReportMerge {
         merged.suite.files = Array(Set(documents.flatMap(\.suite.files))).sorted()
         merged.hostname = Array(Set(documents.map(\.hostname))).sorted().joined(separator: ",")
         return merged
-    }
-
-    /// Shards a set of shard reports lacks, e.g. `["2/4"]` when only 1, 3 and 4 were given.
-    public static func missingShards(_ documents: [ReportDocument]) -> [String] {
-        let shards = documents.compactMap { $0.selection.shard.flatMap(Shard.init) }
-        guard let count = shards.first?.count, shards.allSatisfy({ $0.count == count }) else { return [] }
-        let present = Set(shards.map(\.index))
-        return (1...count).filter { !present.contains($0) }.map { "\($0)/\(count)" }
     }
 }
 
