@@ -85,6 +85,21 @@ struct HarnessMutationTests {
             observation.backwardRequests = []
             return CaseChecker(specCase).check(observation).map(\.path) == ["error.kind"]
         },
+        Control(name: "2 of 3 shards do not pass as the whole selection") {
+            let merge = ReportMergeTests()
+            let ids = ["a/x", "a/y", "a/z"]
+            let partial = try ReportMerge.shards([merge.shard("1/3", of: ids, ["a/x"]), merge.shard("2/3", of: ids, ["a/y"])])
+            return !partial.succeeded
+        },
+        Control(name: "shard reports of different suites are refused") {
+            let merge = ReportMergeTests()
+            do {
+                _ = try ReportMerge.shards([merge.report("e", [("a/x", 0, .passed)]), merge.report("e", hash: "sha256:bb", [("a/y", 1, .passed)])])
+                return false
+            } catch {
+                return true
+            }
+        },
     ]
 
     /// The names of the controls that do not hold with `fault` switched on.

@@ -18,6 +18,8 @@ package enum HarnessFault: String, CaseIterable, Sendable {
     case invariantsOff = "invariants-off"
     case requestCountsIgnored = "request-counts-ignored"
     case errorKindIgnored = "error-kind-ignored"
+    case shardCountIgnored = "shard-count-ignored"
+    case suiteHashIgnored = "suite-hash-ignored"
 
     /// What the broken harness does, in one line.
     package var summary: String {
@@ -32,6 +34,8 @@ package enum HarnessFault: String, CaseIterable, Sendable {
         case .invariantsOff: return "applies no invariant beyond what the case states"
         case .requestCountsIgnored: return "ignores the request counts a case states"
         case .errorKindIgnored: return "accepts any error kind where the case names one"
+        case .shardCountIgnored: return "merges a partial shard set without counting what it lacks"
+        case .suiteHashIgnored: return "merges shard reports of different suites"
         }
     }
 
