@@ -62,5 +62,6 @@ public enum CoverageItems {
         ("options.grad-norms", "track_grad_norms adds the grad-norm keys, absent otherwise"),
         ("options.timeout", "an async fn past its timeout: timeout, naming it, no backward"),
         ("options.max-concurrency", "results are identical whatever max_concurrency is"),
+        ("options.telemetry", "call and fn events: none on a validation failure, bracketed, each started fn ends once, list order under max_concurrency 1, values equal the result"),
     ]
 }

@@ -2,7 +2,7 @@ import Foundation
 import TinkerWire
 
 extension SpecParser {
-    static let expectKeys = ["metrics", "absent", "gradient", "requests", "tolerance", "error"]
+    static let expectKeys = ["metrics", "absent", "gradient", "requests", "tolerance", "error", "telemetry"]
 
     func parseExpectation(
         _ value: YAMLValue, data: [CaseDatum], call: CallSpec?, inherited: ToleranceSettings
@@ -14,6 +14,7 @@ extension SpecParser {
             tolerance = try parseTolerance(toleranceValue, over: tolerance)
         }
         let requests = try reader["requests"].map { v throws(SpecDiagnostic) in try parseRequests(v) }
+        let telemetry = try reader["telemetry"].map { v throws(SpecDiagnostic) in try parseExpectedTelemetry(v, call: call) }
         if let errorValue = reader["error"] {
             for key in ["metrics", "absent", "gradient"] where reader[key] != nil {
                 throw SpecDiagnostic(
@@ -22,10 +23,11 @@ extension SpecParser {
             }
             var expectation = try parseError(errorValue)
             expectation.requests = requests
+            expectation.telemetry = telemetry
             try checkToleranceFields(tolerance, compared: [])
             return (.failure(expectation), tolerance)
         }
-        var expectation = SuccessExpectation(absent: [], requests: requests)
+        var expectation = SuccessExpectation(absent: [], requests: requests, telemetry: telemetry)
         if let metrics = reader["metrics"] {
             expectation.metrics = try parseExpectedMetric(metrics, path: "metrics")
         }
@@ -35,10 +37,10 @@ extension SpecParser {
         if let gradient = reader["gradient"] {
             expectation.gradient = try parseGradient(gradient, data: data)
         }
-        if expectation.metrics == nil && expectation.gradient == nil && requests == nil && expectation.absent.isEmpty {
+        if expectation.metrics == nil && expectation.gradient == nil && requests == nil && expectation.absent.isEmpty && telemetry == nil {
             throw SpecDiagnostic(
                 value.location, "expect states nothing to check",
-                hint: "give metrics, gradient, requests or absent, or an error")
+                hint: "give metrics, gradient, requests, absent or telemetry, or an error")
         }
         try checkToleranceFields(tolerance, compared: expectation.comparedFields.map(\.path))
         return (.success(expectation), tolerance)
