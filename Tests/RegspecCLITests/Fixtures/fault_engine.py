@@ -12,7 +12,8 @@ float64 tensor labelled float32 is sent), zero-weights (backward weights all 0.0
 `announce=` announces none), no-telemetry (announce no `telemetry` and send no events: an engine of
 protocol 1.0), and telemetry faults on the events the real engine reported: telemetry-swap (two fns'
 events in each other's place), telemetry-drop-stop (no fn_stopped), telemetry-wrong-value (fn_stopped
-values off by one), telemetry-on-validation (call_started even when validation failed).
+values off by one), telemetry-on-validation (call_started even when validation failed),
+telemetry-extra-key (a key no event has, which only --strict-protocol refuses).
 """
 import json
 import subprocess
@@ -127,6 +128,10 @@ def break_telemetry(mode, events):
         for event in events:
             if event["event"] == "fn_stopped" and event.get("value") is not None:
                 event["value"] += 1.0
+        return events
+    if mode == "telemetry-extra-key":
+        for event in events:
+            event["colour"] = "blue"
         return events
     if mode == "telemetry-on-validation":
         return events or [{"event": "call_started", "mode": "structured", "fn_count": 0}]
