@@ -187,4 +187,14 @@ struct TelemetryCheckerTests {
         // A case that needs telemetry fails an engine whose reply carries none.
         #expect(try check(nil, outcome: success, in: stated) == ["telemetry"])
     }
+
+    @Test("an engine that reports a flood of events gets a mismatch of bounded length")
+    func flood() throws {
+        let flood = correctEvents + Array(repeating: TelemetryRecord(event: .fnStarted, label: "total"), count: 100_000)
+        let observation = Observation(outcome: .success(metrics: metrics), forwardRequests: [], backwardRequests: [], telemetry: flood)
+        let mismatches = TelemetryChecker(specCase: try exampleCase()).check(observation)
+        #expect(!mismatches.isEmpty)
+        #expect(mismatches.allSatisfy { $0.message.utf8.count < 2_000 }, "\(mismatches.map(\.message.utf8.count))")
+        #expect(mismatches.contains { $0.message.contains("more]") })
+    }
 }

@@ -65,7 +65,7 @@ struct TelemetryChecker {
             let events = records.filter { Self.fnEvents.contains($0.event) && Self.sameName($0.label, label) }.map(\.event)
             guard events == [.fnStarted, .fnStopped] else {
                 mismatches.append(Mismatch(
-                    "telemetry.\(label)", "a fn of a successful call starts once, then stops; its events are \(events.map(\.rawValue))"))
+                    "telemetry.\(label)", "a fn of a successful call starts once, then stops; its events are \(Self.listed(events.map(\.rawValue)))"))
                 continue
             }
             guard isStructured, let stop = records.first(where: { Self.sameName($0.label, label) && $0.event == .fnStopped }) else { continue }
@@ -90,7 +90,7 @@ struct TelemetryChecker {
         let expectedKind: String? = if case .failure(let expected) = specCase.expectation { expected.kind } else { nil }
         if let kind = error.kind ?? expectedKind, CaseChecker.validationKinds.contains(kind) {
             return records.isEmpty
-                ? [] : [Mismatch("telemetry", "\(kind) is a validation error, so the call emits no event; it emitted \(records.map(\.event.rawValue))")]
+                ? [] : [Mismatch("telemetry", "\(kind) is a validation error, so the call emits no event; it emitted \(Self.listed(records.map(\.event.rawValue)))")]
         }
         var mismatches = checkStructure(records, end: .callFailed, everyFnStops: false)
         if let last = records.last, last.event == .callFailed {
@@ -119,7 +119,7 @@ struct TelemetryChecker {
         if records.first?.event != .callStarted || records.last?.event != end || starts != 1 || ends != 1 {
             mismatches.append(Mismatch(
                 "telemetry",
-                "the call's events open with one call_started and close with one \(end.rawValue), its fns' events between them; its events are \(names)"))
+                "the call's events open with one call_started and close with one \(end.rawValue), its fns' events between them; its events are \(Self.listed(names))"))
         }
         if let first = records.first, first.event == .callStarted {
             let mode = isStructured ? "structured" : "legacy"
@@ -159,7 +159,7 @@ struct TelemetryChecker {
             let ended = events.count == 2 && events[0] == .fnStarted && (events[1] == .fnStopped || events[1] == .fnFailed)
             if !ended {
                 mismatches.append(Mismatch(
-                    "telemetry.\(label)", "a fn that starts ends exactly once, stopped or failed, after its start; its events are \(events.map(\.rawValue))"))
+                    "telemetry.\(label)", "a fn that starts ends exactly once, stopped or failed, after its start; its events are \(Self.listed(events.map(\.rawValue)))"))
             }
         }
         return mismatches
@@ -189,7 +189,7 @@ struct TelemetryChecker {
         let seen = fnRecords.map { "\($0.event.rawValue) \($0.label ?? "?")" }
         return Mismatch(
             "telemetry.order",
-            "under max_concurrency: 1 fns run one at a time in list order (\(labels.joined(separator: ", "))); the fn events are \(seen)")
+            "under max_concurrency: 1 fns run one at a time in list order (\(labels.joined(separator: ", "))); the fn events are \(Self.listed(seen))")
     }
 
     /// The events the case states: the same events in the same order, each stated field equal
@@ -198,7 +198,7 @@ struct TelemetryChecker {
         let reported = records.map(\.event.rawValue)
         let wanted = expected.map(\.record.event.rawValue)
         guard reported == wanted else {
-            return [Mismatch("telemetry.events", "expected the events \(wanted), the engine reported \(reported)")]
+            return [Mismatch("telemetry.events", "expected the events \(Self.listed(wanted)), the engine reported \(Self.listed(reported))")]
         }
         var mismatches: [Mismatch] = []
         for (index, (record, expectation)) in zip(records, expected).enumerated() {
@@ -225,6 +225,13 @@ struct TelemetryChecker {
             }
         }
         return mismatches
+    }
+
+    /// At most `shown` items of an engine's list, and how many more: an engine can report
+    /// any number of events, and the report must stay readable.
+    static func listed(_ items: [String], shown: Int = 24) -> String {
+        let head = items.prefix(shown).map { "\"\($0)\"" }.joined(separator: ", ")
+        return items.count > shown ? "[\(head), ... \(items.count - shown) more]" : "[\(head)]"
     }
 
     private func near(_ actual: Double?, _ expected: Double) -> Bool {
