@@ -196,5 +196,13 @@ struct TelemetryCheckerTests {
         #expect(!mismatches.isEmpty)
         #expect(mismatches.allSatisfy { $0.message.utf8.count < 2_000 }, "\(mismatches.map(\.message.utf8.count))")
         #expect(mismatches.contains { $0.message.contains("more]") })
+        // Events naming no fn of the call, or without durations, make one mismatch each rule.
+        let strangers = Array(repeating: TelemetryRecord(event: .fnStopped, label: "nobody"), count: 100_000)
+        let odd = Observation(
+            outcome: .success(metrics: metrics), forwardRequests: [], backwardRequests: [],
+            telemetry: Array(correctEvents.dropLast()) + strangers + [correctEvents[3]])
+        let oddMismatches = TelemetryChecker(specCase: try exampleCase()).check(odd)
+        #expect(oddMismatches.count <= 4, "\(oddMismatches.map(\.path))")
+        #expect(oddMismatches.allSatisfy { $0.message.utf8.count < 2_000 })
     }
 }

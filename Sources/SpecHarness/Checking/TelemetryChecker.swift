@@ -133,13 +133,14 @@ struct TelemetryChecker {
         if call.options.maxConcurrency == 1 {
             mismatches += checkSequentialOrder(records)
         }
-        for record in records where [.fnStopped, .callStopped, .callFailed].contains(record.event) {
-            guard let duration = record.duration, duration.isFinite, duration >= 0 else {
-                mismatches.append(Mismatch(
-                    "telemetry.\(record.label.map { "\($0)." } ?? "")\(record.event.rawValue).duration",
-                    "must be a non-negative number of seconds, is \(describe(record.duration))"))
-                continue
-            }
+        // One mismatch for the first bad duration, however many events an engine sends.
+        let timed = records.filter { [.fnStopped, .callStopped, .callFailed].contains($0.event) }
+        let untimed = timed.filter { record in record.duration.map { !($0.isFinite && $0 >= 0) } ?? true }
+        if let first = untimed.first {
+            let more = untimed.count > 1 ? " (and \(untimed.count - 1) more events)" : ""
+            mismatches.append(Mismatch(
+                "telemetry.\(first.label.map { "\($0)." } ?? "")\(first.event.rawValue).duration",
+                "must be a non-negative number of seconds, is \(describe(first.duration))\(more)"))
         }
         return mismatches
     }
@@ -148,10 +149,13 @@ struct TelemetryChecker {
     /// ends exactly once (stopped or failed), after its start.
     private func checkFnLifecycles(_ records: [TelemetryRecord], perFn: Bool) -> [Mismatch] {
         var mismatches: [Mismatch] = []
-        for record in records where Self.fnEvents.contains(record.event) {
-            if !labels.contains(where: { Self.sameName(record.label, $0) }) {
-                mismatches.append(Mismatch("telemetry", "\(record.event.rawValue) names \(record.label.map { "'\($0)'" } ?? "no fn"), which is not a fn of the call"))
-            }
+        let strangers = records.filter { record in
+            Self.fnEvents.contains(record.event) && !labels.contains { Self.sameName(record.label, $0) }
+        }
+        if let first = strangers.first {
+            let more = strangers.count > 1 ? " (and \(strangers.count - 1) more such events)" : ""
+            mismatches.append(Mismatch(
+                "telemetry", "\(first.event.rawValue) names \(first.label.map { "'\($0)'" } ?? "no fn"), which is not a fn of the call\(more)"))
         }
         for label in labels where perFn {
             let events = records.filter { Self.fnEvents.contains($0.event) && Self.sameName($0.label, label) }.map(\.event)
