@@ -227,6 +227,13 @@ def broken_variants(replies: list[dict], started: dict | None):
         if v["observation"]["requests"]["forward"]:
             v["observation"]["requests"]["forward"][0]["data"][0]["extra"] = 1
             yield "run-reply", "an extra key in a request datum", v
+        if success["observation"].get("telemetry"):
+            v = copy.deepcopy(success)
+            v["observation"]["telemetry"][0]["extra"] = 1
+            yield "run-reply", "an extra key in a telemetry event", v
+            v = copy.deepcopy(success)
+            v["observation"]["telemetry"][0]["event"] = "call_exploded"
+            yield "run-reply", "an unknown telemetry event", v
     if error is not None:
         v = copy.deepcopy(error)
         v["observation"]["error"]["kind"] = "exploded"

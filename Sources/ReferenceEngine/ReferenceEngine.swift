@@ -48,9 +48,12 @@ public struct ReferenceEngine: Engine {
         } catch {
             outcome = .failure(ObservedError(kind: nil, label: nil, message: String(describing: error), type: String(describing: type(of: error))))
         }
+        var callError: ObservedError? = nil
+        if case .failure(let error) = outcome { callError = error }
         return Observation(
             outcome: outcome, forwardRequests: await backend.forwardRequests,
-            backwardRequests: await backend.forwardBackwardRequests, telemetry: telemetry.events.map(TelemetryRecord.init(referenceEvent:)))
+            backwardRequests: await backend.forwardBackwardRequests,
+            telemetry: telemetry.events.map { TelemetryRecord(referenceEvent: $0, callError: callError) })
     }
 
     private func arguments(for entry: RegularizerEntrySpec) -> RegularizerArguments {

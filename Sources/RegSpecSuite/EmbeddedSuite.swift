@@ -3,7 +3,7 @@
 
 enum EmbeddedSuite {
     /// SHA-256 over every path and text below: names the extracted copy.
-    static let digest = "487ccb4637df2605c8ef0ea319160f51d5c03ea1ace766ac1d3427502bfde45c"
+    static let digest = "58fab911e9da8b9a2e5175d34e3eb2f4d3c080681aa0f00458b9394f4a502912"
 
     /// (path relative to the repository, contents), in path order.
     static let files: [(path: String, text: String)] = [
@@ -3024,6 +3024,120 @@ cases:
         - [-0.9957614210829573, -1.0014298159583588, -0.7458196688201111]
         - [[0.18452524592936176, 0.053009643777361], [0.13536978958929433, 0.0711712553918708]]
       requests: {forward: 1, backward: 1}
+
+"""#),
+        ("specs/telemetry.yaml", #"""
+# yaml-language-server: $schema=../docs/schema/spec.schema.json
+suite: telemetry
+summary: The call's telemetry events (semantics section 12, capability telemetry), stated event by event. An engine that reports events is also judged by the general telemetry rules in every other case.
+defaults:
+  tolerance: {rtol: 1.0e-5, atol: 1.0e-6}
+  data: {fixture: datasets/single.yaml}
+cases:
+  - id: telemetry/sequential-events
+    summary: Under max_concurrency 1 the events come in list order, each fn stopped with its metrics, bracketed by the call's events
+    tags: [telemetry, concurrency, async]
+    covers:
+      rules: [options.telemetry, options.max-concurrency]
+    # By hand: lp = [-2.31, -0.094, -1.76]. mean = -4.164 / 3 = -1.388 (the base
+    # loss, no contribution); sum = -4.164, contribution 0.5 * -4.164 = -2.082;
+    # sum_of_squares = 5.3361 + 0.008836 + 3.0976 = 8.442536, contribution
+    # 0.8442536. loss_total = -1.388 - 2.082 + 0.8442536 = -2.6257464.
+    # (tools/oracle agrees.)
+    call:
+      loss_fn: {name: mean, async: true, delay_ms: 3}
+      regularizers:
+        - {name: total, weight: 0.5, fn: sum}
+        - {name: squares, weight: 0.1, fn: {name: sum_of_squares, async: true, delay_ms: 1}}
+      options: {max_concurrency: 1}
+    expect:
+      metrics:
+        loss_total: -2.6257464
+        base_loss: {value: -1.388}
+        regularizers:
+          total: {value: -4.164, contribution: -2.082}
+          squares: {value: 8.442536, contribution: 0.8442536}
+      telemetry:
+        - {event: call_started, mode: structured, fn_count: 3}
+        - {event: fn_started, label: loss_fn}
+        - {event: fn_stopped, label: loss_fn, value: -1.388, contribution: null}
+        - {event: fn_started, label: total}
+        - {event: fn_stopped, label: total, value: -4.164, contribution: -2.082}
+        - {event: fn_started, label: squares}
+        - {event: fn_stopped, label: squares, value: 8.442536, contribution: 0.8442536}
+        - {event: call_stopped, loss_total: -2.6257464}
+
+  - id: telemetry/legacy-events
+    summary: A legacy call reports mode legacy, one fn without a contribution, and its value as loss_total
+    tags: [telemetry, legacy]
+    covers:
+      rules: [options.telemetry]
+    # By hand: sum of lp = -4.164; in legacy mode the loss is the fn's value.
+    call:
+      loss_fn: sum
+    expect:
+      telemetry:
+        - {event: call_started, mode: legacy, fn_count: 1}
+        - {event: fn_started, label: loss_fn}
+        - {event: fn_stopped, label: loss_fn, value: -4.164, contribution: null}
+        - {event: call_stopped, loss_total: -4.164}
+
+  - id: telemetry/fn-failure-events
+    summary: A fn that raises ends with fn_failed of its kind, and call_failed names the call's error
+    tags: [telemetry, concurrency, error]
+    covers:
+      rules: [options.telemetry, evaluation.fn-raises]
+    # By hand: total (sum) runs first and stops with -4.164, contribution
+    # 0.5 * -4.164 = -2.082; then bad raises: loss_fn_failed naming bad.
+    call:
+      regularizers:
+        - {name: total, weight: 0.5, fn: sum}
+        - {name: bad, weight: 0.1, fn: {name: raises, message: "bad fn", async: true}}
+      options: {max_concurrency: 1}
+    expect:
+      error: {kind: loss_fn_failed, label: bad, message: "bad fn"}
+      requests: {forward: 1, backward: 0}
+      telemetry:
+        - {event: call_started, mode: structured, fn_count: 2}
+        - {event: fn_started, label: total}
+        - {event: fn_stopped, label: total, value: -4.164, contribution: -2.082}
+        - {event: fn_started, label: bad}
+        - {event: fn_failed, label: bad, kind: loss_fn_failed}
+        - {event: call_failed, kind: loss_fn_failed, label: bad}
+
+  - id: telemetry/timeout-events
+    summary: An async fn past its timeout ends with fn_failed of kind timeout, and call_failed names it
+    tags: [telemetry, timeout, async, error]
+    covers:
+      rules: [options.telemetry, options.timeout]
+    # By hand: the fn sleeps 5 s, its timeout is 50 ms: it is cancelled.
+    call:
+      regularizers:
+        - {name: slow, weight: 0.1, fn: {name: sum, async: true, delay_ms: 5000}}
+      options: {timeout_ms: 50}
+    expect:
+      error: {kind: timeout, label: slow}
+      requests: {forward: 1, backward: 0}
+      telemetry:
+        - {event: call_started, mode: structured, fn_count: 1}
+        - {event: fn_started, label: slow}
+        - {event: fn_failed, label: slow, kind: timeout}
+        - {event: call_failed, kind: timeout, label: slow}
+
+  - id: telemetry/validation-emits-nothing
+    summary: A call that fails validation emits no event at all, not even call_started
+    tags: [telemetry, validation, error]
+    covers:
+      rules: [options.telemetry, validation.regularizer-name, validation.no-requests]
+    # By hand: the second entry has no name, so the call is invalid before anything runs.
+    call:
+      regularizers:
+        - {name: total, weight: 0.5, fn: sum}
+        - {weight: 0.1, fn: mean}
+    expect:
+      error: {kind: invalid_regularizer}
+      requests: {forward: 0, backward: 0}
+      telemetry: []
 
 """#),
         ("specs/validation.yaml", #"""

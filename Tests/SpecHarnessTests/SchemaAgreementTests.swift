@@ -66,6 +66,14 @@ struct SchemaAgreementTests {
         ("a misspelt key of an expected regularizer entry", snippet(expect: "      metrics: {regularizers: {a.b: {valeu: -3.0}}}"), false),
         ("a misspelt key of base_loss", snippet(expect: "      metrics: {base_loss: {vlaue: -3.0}}"), false),
         ("expected entry keys spelt right", snippet(expect: "      metrics: {regularizers: {a.b: {value: -3.0, custom: {acc: 1.0}}}}"), true),
+        ("telemetry stated", snippet(expect: "      telemetry:\n        - {event: call_started, mode: structured, fn_count: 1}\n        - {event: fn_stopped, label: a.b, value: -3.0, contribution: null}"), true),
+        ("telemetry: no event", snippet(expect: "      telemetry: []"), true),
+        ("telemetry beside an error", snippet(expect: "      error: {kind: loss_fn_failed}\n      telemetry: [{event: call_failed, kind: loss_fn_failed, label: a.b}]"), true),
+        ("telemetry with a duration", snippet(expect: "      telemetry: [{event: call_stopped, duration: 0.1}]"), false),
+        ("an unknown telemetry event", snippet(expect: "      telemetry: [{event: call_begun}]"), false),
+        ("a telemetry event without its name", snippet(expect: "      telemetry: [{label: a}]"), false),
+        ("a telemetry mode that is neither", snippet(expect: "      telemetry: [{event: call_started, mode: batch}]"), false),
+        ("a telemetry field of another event", snippet(expect: "      telemetry: [{event: fn_started, value: 1.0}]"), false),
     ]
 
     @Test("every snippet gets the same verdict from the schema and from validate, and the intended one")

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # CI for the Python adapter: the whole suite against the example
 # (examples/structured_regularizers.py) through the adapter, then checks that
-# the suite still catches the three broken variants and that the unmodified
-# tinker 0.7.0 fails exactly its known legacy cases.
+# the suite still catches the four broken variants (one of them reports its
+# telemetry wrongly and must fail the telemetry cases), that the example with its
+# telemetry capability dropped skips the telemetry cases and nothing else, and
+# that the unmodified tinker 0.7.0 fails exactly its known legacy cases.
 #
 # The virtual environment lives outside the repository and is reused:
 #   REGSPEC_PYTHON_VENV       default $HOME/.cache/regspec/python-venv
@@ -92,7 +94,9 @@ trap 'rm -rf "$LOG"' EXIT
 status=0
 
 # The runs are independent; start them all at once, then report in order.
-VARIANTS="UnweightedContributionClient UnawaitedAsyncClient ZeroWeightDroppedClient"
+VARIANTS="UnweightedContributionClient UnawaitedAsyncClient ZeroWeightDroppedClient LateFnStartTelemetryClient"
+# Cases the telemetry variant must fail: those stating the events of a call whose fns ran.
+TELEMETRY_CASES="telemetry/sequential-events telemetry/legacy-events telemetry/fn-failure-events telemetry/timeout-events"
 "$REGSPEC" run specs --strict-protocol --jobs 2 --timeout "$TIMEOUT" --engine-command "$(engine "$EXAMPLE:StructuredTrainingClient")" \
   >"$LOG/example.txt" 2>&1 &
 example_pid=$!
@@ -100,6 +104,9 @@ for variant in $VARIANTS; do
   "$REGSPEC" run specs --timeout "$TIMEOUT" --engine-command "$(engine "$EXAMPLE:$variant")" >"$LOG/$variant.txt" 2>&1 &
   eval "pid_$variant=\$!"
 done
+"$REGSPEC" run specs --timeout "$TIMEOUT" --format json \
+  --engine-command "$(engine "$EXAMPLE:StructuredTrainingClient") --drop-capability telemetry" >"$LOG/no-telemetry.json" 2>"$LOG/no-telemetry.err" &
+no_telemetry_pid=$!
 "$REGSPEC" run specs --tag legacy --timeout "$TIMEOUT" --expected-failures adapters/python/known-failures/tinker-0.7.0-legacy.yaml \
   --engine-command "$(engine tinker:TrainingClient)" >"$LOG/sdk.txt" 2>&1 &
 sdk_pid=$!
@@ -122,8 +129,18 @@ for variant in $VARIANTS; do
   wait "$pid"
   code=$?
   last="$(tail -n 1 "$LOG/$variant.txt")"
-  if [ "$code" -eq 1 ] && [[ "$last" =~ [1-9][0-9]*\ failed,\ 0\ errored ]]; then
+  missed=""
+  if [ "$variant" = "LateFnStartTelemetryClient" ]; then
+    for id in $TELEMETRY_CASES; do
+      grep -q "^FAIL $id " "$LOG/$variant.txt" || missed="$missed $id"
+    done
+  fi
+  if [ "$code" -eq 1 ] && [[ "$last" =~ [1-9][0-9]*\ failed,\ 0\ errored ]] && [ -z "$missed" ]; then
     echo "-- broken variant $variant fails as it must: $last"
+  elif [ -n "$missed" ]; then
+    tail -n 20 "$LOG/$variant.txt"
+    echo "error: broken variant $variant reports wrong telemetry, yet passes:$missed" >&2
+    status=1
   else
     tail -n 20 "$LOG/$variant.txt"
     echo "error: broken variant $variant should fail cases of the suite (exit 1, none errored), exited $code" >&2
@@ -131,7 +148,26 @@ for variant in $VARIANTS; do
   fi
 done
 
-# 3. The unmodified SDK on the legacy cases: exactly its known failures.
+# 3. Without the telemetry capability (an engine of protocol 1.0): only the telemetry cases skip.
+if wait "$no_telemetry_pid" && "$PY" - "$LOG/no-telemetry.json" <<'PYEOF'
+import json, sys
+cases = json.load(open(sys.argv[1]))["cases"]
+skipped = sorted(c["id"] for c in cases if c["status"] == "skipped")
+others = sorted(c["id"] for c in cases if c["status"] not in ("passed", "skipped"))
+ok = bool(skipped) and all(i.startswith("telemetry/") for i in skipped) and not others
+print(f"-- the example without telemetry: {len(skipped)} telemetry cases skipped, {len(cases) - len(skipped)} passed" if ok
+      else f"error: without telemetry, skipped {skipped}, not passed {others}")
+sys.exit(0 if ok else 1)
+PYEOF
+then
+  :
+else
+  cat "$LOG/no-telemetry.err"
+  echo "error: the example without its telemetry capability should skip the telemetry cases only" >&2
+  status=1
+fi
+
+# 4. The unmodified SDK on the legacy cases: exactly its known failures.
 echo "-- the unmodified tinker 0.7.0 on --tag legacy"
 if wait "$sdk_pid"; then
   tail -n 1 "$LOG/sdk.txt"
@@ -141,7 +177,7 @@ else
   status=1
 fi
 
-# 4. The example's own unit tests.
+# 5. The example's own unit tests.
 if wait "$unittest_pid"; then
   echo "-- unit tests: $(grep -E '^Ran ' "$LOG/unittest.txt")"
 else

@@ -446,6 +446,10 @@ class Prediction:
     requests: dict = field(default_factory=dict)
     metrics: dict | None = None
     gradient: list | None = None  # per datum, nested like targets
+    # For telemetry: each fn that finished, by label, as (value, contribution or None),
+    # and the call's loss_total (in legacy mode the loss_fn's value).
+    fn_values: dict = field(default_factory=dict)
+    loss_total: float | None = None
 
 
 class CallError(Exception):
@@ -624,9 +628,16 @@ def predict(call: dict, data: list[Datum]) -> Prediction:
     timeout_ms = options.get("timeout_ms")
     track = bool(options.get("track_grad_norms", False))
     lps = [d.logprobs for d in data]
+    fn_values: dict = {}
     try:
         base_ev = evaluate_fn("loss_fn", base, data, lps, structured, timeout_ms) if base else None
-        reg_ev = [(name, w, evaluate_fn(name, fn, data, lps, structured, timeout_ms, w)) for name, w, fn in regs]
+        if base_ev:
+            fn_values["loss_fn"] = (base_ev.value, None)
+        reg_ev = []
+        for name, w, fn in regs:
+            ev = evaluate_fn(name, fn, data, lps, structured, timeout_ms, w)
+            fn_values[name] = (ev.value, 0.0 if w == 0 else float(w) * ev.value)
+            reg_ev.append((name, w, ev))
         if not structured:
             if not base_ev.reached:
                 raise CallError("no_gradient", "No gradient computed for logprob tensor 0 (the loss is a constant)")
@@ -634,7 +645,10 @@ def predict(call: dict, data: list[Datum]) -> Prediction:
                 if j not in base_ev.reached:
                     raise CallError("no_gradient", f"No gradient computed for logprob tensor {j}")
     except CallError as e:
-        return Prediction(error={"kind": e.kind, "label": e.label, "message": e.message}, requests={"forward": 1, "backward": 0})
+        return Prediction(
+            error={"kind": e.kind, "label": e.label, "message": e.message}, requests={"forward": 1, "backward": 0},
+            fn_values=fn_values,
+        )
 
     g = [np.zeros_like(lp) for lp in lps]
     with np.errstate(all="ignore"):
@@ -683,6 +697,8 @@ def predict(call: dict, data: list[Datum]) -> Prediction:
         metrics=metrics,
         gradient=[_shape_like(g[j], d) for j, d in enumerate(data)],
         requests={"forward": 1, "backward": 1},
+        fn_values=fn_values,
+        loss_total=metrics["loss_total"] if structured else base_ev.value,
     )
 
 
@@ -875,6 +891,57 @@ def float32_arithmetic_data(data: list[Datum]) -> list[Datum]:
     ]
 
 
+def compare_telemetry(expected: list, call: dict, pred: Prediction, tol: dict, out: list) -> None:
+    """`expect.telemetry` against what the oracle derives (semantics section 12): none after a
+    validation failure; the call's events first and last; under max_concurrency 1, after a
+    success, the fns in list order; each stated value that of the fn or call it names."""
+    regs = [r for r in (call.get("regularizers") or []) if isinstance(r, dict)]
+    labels = (["loss_fn"] if call.get("loss_fn") is not None else []) + [r.get("name") for r in regs]
+    if pred.error is not None and pred.requests.get("forward") == 0:
+        if expected:
+            out.append(f"telemetry: expected {len(expected)} events oracle none (the call fails validation)")
+        return
+    names = [e.get("event") for e in expected]
+    end = "call_failed" if pred.error is not None else "call_stopped"
+    if not names or names[0] != "call_started" or names[-1] != end:
+        out.append(f"telemetry: expected {names} oracle call_started first and {end} last")
+    if pred.error is None and (call.get("options") or {}).get("max_concurrency") == 1:
+        order = [("call_started", None)] + [(ev, l) for l in labels for ev in ("fn_started", "fn_stopped")] + [("call_stopped", None)]
+        stated = [(e.get("event"), e.get("label")) for e in expected]
+        if stated != order:
+            out.append(f"telemetry: expected {stated} oracle {order}")
+
+    def close(path, want, have):
+        if want is None or have is None:
+            if want is not have:
+                out.append(f"{path}: expected {_fmt(want) if want is not None else 'null'} oracle {_fmt(have) if have is not None else 'null'}")
+        elif not _close(want, have, tol):
+            out.append(f"{path}: expected {_fmt(want)} oracle {_fmt(have)}")
+
+    for i, e in enumerate(expected):
+        path, event, label = f"telemetry[{i}]", e.get("event"), e.get("label")
+        if event == "call_started":
+            if "mode" in e and e["mode"] != ("structured" if regs or call.get("regularizers") else "legacy"):
+                out.append(f"{path}.mode: expected {e['mode']} oracle {'structured' if regs else 'legacy'}")
+            if "fn_count" in e and e["fn_count"] != len(labels):
+                out.append(f"{path}.fn_count: expected {e['fn_count']} oracle {len(labels)}")
+        elif event == "fn_stopped" and label in pred.fn_values:
+            value, contribution = pred.fn_values[label]
+            if "value" in e:
+                close(f"{path}.value", e["value"], value)
+            if "contribution" in e:
+                close(f"{path}.contribution", e["contribution"], contribution)
+        elif event == "fn_failed" and pred.error is not None and label == pred.error["label"]:
+            if "kind" in e and e["kind"] != pred.error["kind"]:
+                out.append(f"{path}.kind: expected {e['kind']} oracle {pred.error['kind']}")
+        elif event == "call_stopped" and "loss_total" in e and pred.loss_total is not None:
+            close(f"{path}.loss_total", e["loss_total"], pred.loss_total)
+        elif event == "call_failed" and pred.error is not None:
+            for key in ("kind", "label"):
+                if key in e and e[key] != pred.error[key]:
+                    out.append(f"{path}.{key}: expected {e[key]} oracle {pred.error[key]}")
+
+
 def check_case(spec: dict, case: dict, spec_path: str) -> list[str]:
     problems: list[str] = []
     data = case_data(spec, case, spec_path)
@@ -900,6 +967,8 @@ def check_case(spec: dict, case: dict, spec_path: str) -> list[str]:
                     problems.append(f"error.message: bad regular expression ({err})")
         if "requests" in expect and expect["requests"] != pred.requests:
             problems.append(f"requests expected {expect['requests']} oracle {pred.requests}")
+        if "telemetry" in expect:
+            compare_telemetry(expect["telemetry"] or [], call, pred, merged_tolerance(spec, case), problems)
         return problems
     if pred.error is not None:
         problems.append(f"expect expected success oracle error {pred.error['kind']} ({pred.error['message']})")
@@ -918,6 +987,8 @@ def check_case(spec: dict, case: dict, spec_path: str) -> list[str]:
         compare_gradient(expect["gradient"], pred.gradient, data, tol, problems)
     if "requests" in expect and expect["requests"] != pred.requests:
         problems.append(f"requests expected {expect['requests']} oracle {pred.requests}")
+    if "telemetry" in expect:
+        compare_telemetry(expect["telemetry"] or [], call, pred, tol, problems)
     # A float32 engine must pass too, unless the case requires the capability float64.
     if not problems and "float64" not in (case.get("requires") or []):
         pred32 = predict(call, float32_arithmetic_data(data))

@@ -21,12 +21,19 @@ enum EngineText {
 extension Observation {
     /// The observation with every message the engine wrote capped by `EngineText`.
     func cappingEngineText() -> Observation {
-        guard case .failure(var error) = outcome else { return self }
+        var capped = self
+        capped.telemetry = telemetry?.map { record in
+            var record = record
+            record.label = record.label.map(EngineText.capped)
+            record.mode = record.mode.map(EngineText.capped)
+            record.errorKind = record.errorKind.map(EngineText.capped)
+            return record
+        }
+        guard case .failure(var error) = outcome else { return capped }
         error.message = EngineText.capped(error.message)
         error.label = error.label.map(EngineText.capped)
         error.kind = error.kind.map(EngineText.capped)
         error.type = error.type.map(EngineText.capped)
-        var capped = self
         capped.outcome = .failure(error)
         return capped
     }

@@ -1,5 +1,6 @@
 /// One telemetry event an engine reported, in the terms of semantics section 12: per call
-/// and per fn, start, stop (value, contribution) and error.
+/// and per fn, start, stop (value, contribution) and error. Over the protocol these are the
+/// observation's `telemetry` items (capability `telemetry`, docs/protocol.md section 6.1).
 public struct TelemetryRecord: Sendable, Equatable {
     public enum Event: String, Sendable, Codable {
         case callStarted = "call_started"
@@ -11,7 +12,7 @@ public struct TelemetryRecord: Sendable, Equatable {
     }
 
     public var event: Event
-    /// `loss_fn` or the regularizer's name, for fn events.
+    /// `loss_fn` or the regularizer's name, for fn events; the fn at fault for `call_failed`.
     public var label: String?
     /// `structured` or `legacy`, for `call_started`.
     public var mode: String?
@@ -19,12 +20,14 @@ public struct TelemetryRecord: Sendable, Equatable {
     public var value: Double?
     public var contribution: Double?
     public var lossTotal: Double?
-    /// The error kind, for `fn_failed`.
+    /// The error kind, for `fn_failed` and `call_failed`.
     public var errorKind: String?
+    /// Seconds since the fn or call started, for `fn_stopped`, `call_stopped` and `call_failed`.
+    public var duration: Double?
 
     public init(
         event: Event, label: String? = nil, mode: String? = nil, fnCount: Int? = nil, value: Double? = nil,
-        contribution: Double? = nil, lossTotal: Double? = nil, errorKind: String? = nil
+        contribution: Double? = nil, lossTotal: Double? = nil, errorKind: String? = nil, duration: Double? = nil
     ) {
         self.event = event
         self.label = label
@@ -34,5 +37,6 @@ public struct TelemetryRecord: Sendable, Equatable {
         self.contribution = contribution
         self.lossTotal = lossTotal
         self.errorKind = errorKind
+        self.duration = duration
     }
 }

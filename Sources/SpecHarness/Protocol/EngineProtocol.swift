@@ -2,6 +2,13 @@
 public enum EngineProtocol {
     /// Bumped on any change an existing engine would misread.
     public static let version = 1
+    /// Bumped on an addition an existing engine may ignore (1.1: the optional `telemetry`
+    /// capability and the observation's `telemetry` list). Not sent in the handshake, whose
+    /// `version` stays the integer `version`; a capability announces what an engine speaks.
+    public static let minorVersion = 1
+
+    /// `1.1`: how docs and reports name the protocol.
+    public static var versionText: String { "\(version).\(minorVersion)" }
 
     public static func startMessage() -> JSONValue {
         ["cmd": "start", "version": .integer(version)]

@@ -22,6 +22,7 @@ extension Observation {
             "forward": .array(forwardRequests.map(WireJSON.encode)),
             "backward": .array(backwardRequests.map(WireJSON.encode)),
         ]
+        if let telemetry { object["telemetry"] = .array(telemetry.map(\.json)) }
         return .object(object)
     }
 
@@ -48,5 +49,7 @@ extension Observation {
         for request in try requests.field("backward").array() {
             backwardRequests.append(try WireJSON.decodeRequest(request, kind: .forwardBackward))
         }
+        // Protocol 1.1: absent (or null) from an engine that reports no telemetry.
+        telemetry = try reader.optional("telemetry").map { reader throws(ProtocolError) in try TelemetryRecord.decodeList(reader) }
     }
 }

@@ -26,7 +26,18 @@ enum ProtocolConformance {
         try keys(of: reply, path: "", allowed: ["seq", "observation"])
         guard let observation = reply["observation"] else { return }
         let outcome = observation["outcome"]?.stringValue
-        try keys(of: observation, path: "observation", allowed: ["outcome", outcome == "error" ? "error" : "metrics", "requests"])
+        try keys(of: observation, path: "observation", allowed: ["outcome", outcome == "error" ? "error" : "metrics", "requests", "telemetry"])
+        if case .array(let events)? = observation["telemetry"] {
+            for (index, event) in events.enumerated() {
+                // An unknown event name is an error in both modes; the reader reports it.
+                guard let name = event["event"]?.stringValue, let known = TelemetryRecord.Event(rawValue: name) else { continue }
+                let path = "observation.telemetry[\(index)]"
+                try keys(of: event, path: path, allowed: Set(["event"] + TelemetryRecord.fields(of: known)))
+                if let kind = event["kind"]?.stringValue, !ErrorKindNames.all.contains(kind) {
+                    throw ProtocolError("\(path).kind", "unknown error kind '\(kind)'")
+                }
+            }
+        }
         if let error = observation["error"] {
             try keys(of: error, path: "observation.error", allowed: ["kind", "label", "message", "type"])
             if let kind = error["kind"]?.stringValue, !ErrorKindNames.all.contains(kind) {

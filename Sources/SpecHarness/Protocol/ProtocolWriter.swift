@@ -75,7 +75,12 @@ struct ProtocolWriter {
         requests(observation.forwardRequests)
         raw(",\"backward\":")
         requests(observation.backwardRequests)
-        raw("}}")
+        raw("}")
+        if let telemetry = observation.telemetry {
+            raw(",\"telemetry\":")
+            value(.array(telemetry.map(\.json)))
+        }
+        raw("}")
     }
 
     private mutating func requests(_ requests: [ForwardBackwardRequest]) {

@@ -76,8 +76,15 @@ struct ReplyDecoder {
         var error: ObservedError?
         var forward: [ForwardBackwardRequest]?
         var backward: [ForwardBackwardRequest]?
+        var telemetry: [TelemetryRecord]?
         let complete = scanner.object { scanner, key in
             switch key {
+            case "telemetry":
+                // Small beside the requests: read as a tree, through the tree path's own reader.
+                guard let value = scanner.value() else { return false }
+                if value == .null { telemetry = nil; return true }
+                telemetry = try? TelemetryRecord.decodeList(JSONReader(value, path: "observation.telemetry"))
+                return telemetry != nil
             case "outcome":
                 outcome = scanner.string()
                 return outcome != nil
@@ -108,10 +115,10 @@ struct ReplyDecoder {
         switch outcome {
         case "success":
             guard let metrics else { return nil }
-            return Observation(outcome: .success(metrics: metrics), forwardRequests: forward, backwardRequests: backward)
+            return Observation(outcome: .success(metrics: metrics), forwardRequests: forward, backwardRequests: backward, telemetry: telemetry)
         case "error":
             guard let error else { return nil }
-            return Observation(outcome: .failure(error), forwardRequests: forward, backwardRequests: backward)
+            return Observation(outcome: .failure(error), forwardRequests: forward, backwardRequests: backward, telemetry: telemetry)
         default:
             return nil
         }

@@ -64,5 +64,6 @@ public enum CoverageItems {
         ("options.timeout", "an async fn past its timeout: timeout, naming it, no backward"),
         ("options.timeout-clock", "each async fn's timeout runs from its own start; a wait for a max_concurrency slot does not count"),
         ("options.max-concurrency", "results are identical whatever max_concurrency is"),
+        ("options.telemetry", "call and fn events: none on a validation failure, bracketed, each started fn ends once, list order under max_concurrency 1, values equal the result"),
     ]
 }

@@ -11,6 +11,8 @@ public struct SuccessExpectation: Sendable {
     /// Per datum, flat in row-major order.
     public var gradient: [ExpectedArray]?
     public var requests: RequestCounts?
+    /// The telemetry events the engine must report, in order (capability `telemetry`).
+    public var telemetry: [ExpectedTelemetryEvent]?
 }
 
 public struct ErrorExpectation: Sendable {
@@ -21,6 +23,8 @@ public struct ErrorExpectation: Sendable {
     /// Request counts, e.g. one forward and no backward for an error after the forward.
     public var requests: RequestCounts?
     public var location: SourceLocation
+    /// The telemetry events the engine must report, in order (capability `telemetry`).
+    public var telemetry: [ExpectedTelemetryEvent]?
 }
 
 /// Expected metrics: numbers at the leaves of nested objects, each with its place in the file.

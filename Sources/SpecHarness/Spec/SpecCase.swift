@@ -27,6 +27,7 @@ public struct SpecCase: Sendable {
         if call.options.maxConcurrency != nil { needed.insert(Capability.maxConcurrency) }
         if call.entryPoint == .future { needed.insert(Capability.future) }
         if case .failure(let error) = expectation, error.kind != nil { needed.insert(Capability.errorKinds) }
+        if expectation.telemetry != nil { needed.insert(Capability.telemetry) }
         return needed
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import TinkerWire
 
 extension SpecParser {
-    static let expectKeys = ["metrics", "absent", "gradient", "requests", "tolerance", "error"]
+    static let expectKeys = ["metrics", "absent", "gradient", "requests", "tolerance", "error", "telemetry"]
 
     /// The expectation; while a log collects, each part (tolerance, requests, error, metrics,
     /// absent, gradient) is read on its own, so a problem in one hides none in the others.
@@ -18,6 +18,9 @@ extension SpecParser {
         let requests = try collecting { () throws(SpecDiagnostic) -> RequestCounts? in
             try reader["requests"].map { v throws(SpecDiagnostic) in try parseRequests(v) }
         } ?? nil
+        let telemetry = try collecting { () throws(SpecDiagnostic) -> [ExpectedTelemetryEvent]? in
+            try reader["telemetry"].map { v throws(SpecDiagnostic) in try parseExpectedTelemetry(v, call: call) }
+        } ?? nil
         if let errorValue = reader["error"] {
             for key in ["metrics", "absent", "gradient"] where reader[key] != nil {
                 try DiagnosticLog.reportOrThrow(SpecDiagnostic(
@@ -26,10 +29,11 @@ extension SpecParser {
             }
             var expectation = try parseError(errorValue)
             expectation.requests = requests
+            expectation.telemetry = telemetry
             try checkToleranceFields(tolerance, compared: [])
             return (.failure(expectation), tolerance)
         }
-        var expectation = SuccessExpectation(absent: [], requests: requests)
+        var expectation = SuccessExpectation(absent: [], requests: requests, telemetry: telemetry)
         if let metrics = reader["metrics"] {
             expectation.metrics = try collecting { () throws(SpecDiagnostic) in try parseExpectedMetric(metrics, keys: []) }
         }
@@ -40,10 +44,10 @@ extension SpecParser {
             expectation.gradient = try collecting { () throws(SpecDiagnostic) in try parseGradient(gradient, data: data) }
         }
         let comparedRead = (reader["metrics"] == nil || expectation.metrics != nil) && (reader["gradient"] == nil || expectation.gradient != nil)
-        if ["metrics", "absent", "gradient", "requests"].allSatisfy({ reader[$0] == nil }) {
+        if ["metrics", "absent", "gradient", "requests", "telemetry"].allSatisfy({ reader[$0] == nil }) {
             throw SpecDiagnostic(
                 value.location, "expect states nothing to check",
-                hint: "give metrics, gradient, requests or absent, or an error")
+                hint: "give metrics, gradient, requests, absent or telemetry, or an error")
         }
         // Which fields a tolerance applies to is known once the compared parts have read.
         if comparedRead {

@@ -1,5 +1,6 @@
 import Autodiff
 import OrderedCollections
+import Synchronization
 import TinkerWire
 
 /// The bodies of the faults whose hook would not fit on one line where it is called.
@@ -17,7 +18,8 @@ extension ReferenceFault {
         switch fault {
         case .gradNormsAlwaysOn: options.trackGradNorms = true
         case .timeoutIgnored: options.timeout = nil
-        case .telemetryContributionUnweighted, .telemetryCallStopMissing, .telemetryFnFailureUnreported:
+        case .telemetryContributionUnweighted, .telemetryCallStopMissing, .telemetryFnFailureUnreported,
+            .telemetryFnStopMissing, .telemetryFnStartLate:
             options.telemetry = FaultInjectingTelemetrySink(wrapped: options.telemetry, fault: fault)
         case .weightsNotNegated, .weightsLabelledInt64, .weightsUnroundedFloat64, .weightsTruncatedToBFloat16,
             .weightsFlattened, .extraLossFnInputsForwarded, .targetTokensSentAsFloat32, .forwardSentTwice:
@@ -259,19 +261,45 @@ struct FaultInjectingBackend: TrainingBackend {
     }
 }
 
-/// Drops or rewrites telemetry events, as a client with a telemetry bug would.
+/// Drops, rewrites or reorders telemetry events, as a client with a telemetry bug would.
 struct FaultInjectingTelemetrySink: TelemetrySink {
     let wrapped: any TelemetrySink
     let fault: ReferenceFault
+    /// `fn_started` events held back until their fn ends (`telemetryFnStartLate`).
+    private let heldStarts = HeldTelemetryEvents()
+
+    init(wrapped: any TelemetrySink, fault: ReferenceFault) {
+        self.wrapped = wrapped
+        self.fault = fault
+    }
 
     func record(_ event: TelemetryEvent) {
         switch (fault, event) {
-        case (.telemetryCallStopMissing, .callStopped), (.telemetryFnFailureUnreported, .fnFailed):
+        case (.telemetryCallStopMissing, .callStopped), (.telemetryFnFailureUnreported, .fnFailed),
+            (.telemetryFnStopMissing, .fnStopped):
             return
+        case (.telemetryFnStartLate, .fnStarted(let label)):
+            heldStarts.hold(event, for: label)
+        case (.telemetryFnStartLate, .fnStopped(let label, _, _, _)), (.telemetryFnStartLate, .fnFailed(let label, _)):
+            wrapped.record(event)
+            if let start = heldStarts.release(label) { wrapped.record(start) }
         case (.telemetryContributionUnweighted, .fnStopped(let label, let duration, let value, let contribution)):
             wrapped.record(.fnStopped(label: label, duration: duration, value: value, contribution: contribution.map { _ in value }))
         default:
             wrapped.record(event)
         }
+    }
+}
+
+/// Events a faulty sink keeps back, by fn label; fns report from concurrent tasks.
+final class HeldTelemetryEvents: Sendable {
+    private let events = Mutex<[String: TelemetryEvent]>([:])
+
+    func hold(_ event: TelemetryEvent, for label: String) {
+        events.withLock { $0[label] = event }
+    }
+
+    func release(_ label: String) -> TelemetryEvent? {
+        events.withLock { $0.removeValue(forKey: label) }
     }
 }

@@ -88,6 +88,8 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
     case telemetryContributionUnweighted = "telemetry-contribution-unweighted"
     case telemetryCallStopMissing = "telemetry-call-stop-missing"
     case telemetryFnFailureUnreported = "telemetry-fn-failure-unreported"
+    case telemetryFnStopMissing = "telemetry-fn-stop-missing"
+    case telemetryFnStartLate = "telemetry-fn-start-late"
 
     /// The fault in effect for the current task and its child tasks.
     @TaskLocal private static var current: ReferenceFault?
@@ -155,7 +157,7 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
             return .atomicity
         case .gradNormWeightedKeepsSign, .totalGradNormSumsFnNorms, .gradNormsAlwaysOn, .timeoutIgnored, .timeoutFromCallStart,
             .timeoutReportedAsLossFnFailed, .maxConcurrencyDropsQueuedFns, .telemetryContributionUnweighted,
-            .telemetryCallStopMissing, .telemetryFnFailureUnreported:
+            .telemetryCallStopMissing, .telemetryFnFailureUnreported, .telemetryFnStopMissing, .telemetryFnStartLate:
             return .options
         }
     }
@@ -232,6 +234,8 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
         case .telemetryContributionUnweighted: return "reports value as the contribution in fn-stop telemetry"
         case .telemetryCallStopMissing: return "emits no call-stop telemetry event"
         case .telemetryFnFailureUnreported: return "emits no fn-failed telemetry event"
+        case .telemetryFnStopMissing: return "emits no fn-stopped telemetry event"
+        case .telemetryFnStartLate: return "emits a fn's fn-started telemetry event after its end, out of order"
         }
     }
 }

@@ -9,7 +9,11 @@ It forwards every protocol line to a real engine (the command after `--`, normal
 Modes: crash, hang, garbage, wrong-seq, exit-after-handshake, stderr-noise, bad-version,
 huge-line, die-at-start, pass, float64-weights (backward weights off their float32 values, as a
 float64 tensor labelled float32 is sent), zero-weights (backward weights all 0.0), announce=CAP,CAP (announce only these capabilities;
-`announce=` announces none).
+`announce=` announces none), no-telemetry (announce no `telemetry` and send no events: an engine of
+protocol 1.0), and telemetry faults on the events the real engine reported: telemetry-swap (two fns'
+events in each other's place), telemetry-drop-stop (no fn_stopped), telemetry-wrong-value (fn_stopped
+values off by one), telemetry-on-validation (call_started even when validation failed),
+telemetry-extra-key (a key no event has, which only --strict-protocol refuses).
 """
 import json
 import subprocess
@@ -46,6 +50,11 @@ def main():
             return
         reply = forward(line)
         if is_start:
+            if mode == "no-telemetry":
+                started = json.loads(reply)
+                started["engine"]["capabilities"] = [c for c in started["engine"]["capabilities"] if c != "telemetry"]
+                answer(json.dumps(started))
+                continue
             if mode.startswith("announce="):
                 started = json.loads(reply)
                 started["engine"]["capabilities"] = [c for c in mode.split("=", 1)[1].split(",") if c]
@@ -85,11 +94,48 @@ def main():
                         else:
                             weights["data"] = [w + w * 2.0 ** -40 for w in weights["data"]]
             answer(json.dumps(message))
+        elif mode == "no-telemetry" or mode.startswith("telemetry-"):
+            message = json.loads(reply)
+            observation = message.get("observation") or {}
+            events = observation.pop("telemetry", None)
+            if mode != "no-telemetry" and events is not None:
+                observation["telemetry"] = break_telemetry(mode, events)
+            answer(json.dumps(message))
         elif mode == "huge-line":
             seq = json.loads(line)["seq"]
             answer('{"seq": %d, "observation": "%s"}' % (seq, "x" * (8 << 20)))
         else:
             answer(reply)
+
+
+def break_telemetry(mode, events):
+    """The events as an engine with one telemetry bug would report them."""
+    if mode == "telemetry-swap":
+        # The first two fns' events trade places: out of list order under max_concurrency 1.
+        labels = []
+        for event in events:
+            if event.get("label") is not None and event["event"].startswith("fn_") and event["label"] not in labels:
+                labels.append(event["label"])
+        if len(labels) >= 2:
+            first, second = labels[0], labels[1]
+            for event in events:
+                if event["event"].startswith("fn_") and event.get("label") in (first, second):
+                    event["label"] = second if event["label"] == first else first
+        return events
+    if mode == "telemetry-drop-stop":
+        return [event for event in events if event["event"] != "fn_stopped"]
+    if mode == "telemetry-wrong-value":
+        for event in events:
+            if event["event"] == "fn_stopped" and event.get("value") is not None:
+                event["value"] += 1.0
+        return events
+    if mode == "telemetry-extra-key":
+        for event in events:
+            event["colour"] = "blue"
+        return events
+    if mode == "telemetry-on-validation":
+        return events or [{"event": "call_started", "mode": "structured", "fn_count": 0}]
+    return events
 
 
 if __name__ == "__main__":

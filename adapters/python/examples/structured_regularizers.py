@@ -102,6 +102,13 @@ class RegularizerError(ValueError):
         return self.message
 
 
+def _kind_and_label(exc: BaseException) -> Tuple[Optional[str], Optional[str]]:
+    """The language-neutral kind and the fn at fault, for a RegularizerError."""
+    if isinstance(exc, RegularizerError):
+        return exc.kind, exc.label
+    return None, None
+
+
 class RecordingTelemetrySink:
     """A telemetry sink that keeps every event (a dict with an `"event"` key)."""
 
@@ -216,9 +223,11 @@ class StructuredTrainingClient(TrainingClient):
 
         `telemetry`, if given, is called with one dict per event: `call_started`
         (mode, fn_count), `fn_started` (label), `fn_stopped` (label, duration,
-        value, contribution), `fn_failed` (label, error), `call_stopped`
-        (duration, loss_total) or `call_failed` (duration, message). Events of
-        concurrent fns may interleave; a failing sink is logged, not raised.
+        value, contribution), `fn_failed` (label, kind, error), `call_stopped`
+        (duration, loss_total) or `call_failed` (duration, kind, label,
+        message): the names and fields of semantics section 12, `kind` None
+        for an error that is not a RegularizerError. Events of concurrent fns
+        may interleave; a failing sink is logged, not raised.
         """
         fns, structured = self._validate(data, loss_fn, regularizers)
         emit = _guarded(telemetry)
@@ -234,7 +243,16 @@ class StructuredTrainingClient(TrainingClient):
                 gradient = self._legacy_gradient(outcomes[0], leaves)
             backward = await self.forward_backward_async(self._linearized(data, gradient), "cross_entropy")
         except BaseException as exc:
-            emit({"event": "call_failed", "duration": time.perf_counter() - started, "message": str(exc)})
+            kind, label = _kind_and_label(exc)
+            emit(
+                {
+                    "event": "call_failed",
+                    "duration": time.perf_counter() - started,
+                    "kind": kind,
+                    "label": label,
+                    "message": str(exc),
+                }
+            )
             raise
 
         if structured:
@@ -397,7 +415,7 @@ class StructuredTrainingClient(TrainingClient):
             result = await self._call_fn(f, data, leaves, timeout, structured)
             outcome = self._check(f, result, leaves, structured)
         except BaseException as exc:
-            emit({"event": "fn_failed", "label": f.label, "error": exc})
+            emit({"event": "fn_failed", "label": f.label, "kind": _kind_and_label(exc)[0], "error": exc})
             raise
         contribution = None if f.weight is None else self._contribution(f.weight, outcome.value)
         emit(
@@ -682,6 +700,27 @@ class UnawaitedAsyncClient(StructuredTrainingClient):
 
     async def _call_fn(self, f, data, leaves, timeout, structured):
         return f.fn(data, leaves)  # for an async fn: a coroutine, not (loss, metrics)
+
+
+class LateFnStartTelemetryClient(StructuredTrainingClient):
+    """Broken: a fn's `fn_started` event is emitted only once the fn has
+    ended, after its `fn_stopped` or `fn_failed`. Results are right; only the
+    telemetry is wrong."""
+
+    async def _run_one(self, f, data, leaves, structured, timeout, emit):
+        held: List[Dict[str, Any]] = []
+
+        def late(event: Dict[str, Any]) -> None:
+            if event.get("event") == "fn_started":
+                held.append(event)
+                return
+            emit(event)
+            if event.get("event") in ("fn_stopped", "fn_failed"):
+                for started in held:
+                    emit(started)
+                held.clear()
+
+        return await super()._run_one(f, data, leaves, structured, timeout, late)
 
 
 class ZeroWeightDroppedClient(StructuredTrainingClient):

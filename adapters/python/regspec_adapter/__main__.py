@@ -96,7 +96,7 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
                 else:
                     caps = derive_capabilities(target)
                 caps = sorted(c for c in set(caps) - set(args.drop_capability) if c in ALL_CAPABILITIES)
-                engine = Engine(target)
+                engine = Engine(target, telemetry="telemetry" in caps)
             except Exception as exc:
                 _log("cannot load the client:\n" + traceback.format_exc())
                 hint = missing_dependency_hint(exc)

@@ -26,6 +26,7 @@ ALL_CAPABILITIES = (
     "legacy",
     "max_concurrency",
     "structured",
+    "telemetry",
     "timeouts",
 )
 
@@ -87,6 +88,8 @@ def derive_capabilities(target: Any) -> list[str]:
         caps.add("timeouts")
     if "max_concurrency" in names:
         caps.add("max_concurrency")
+    if "telemetry" in names:
+        caps.add("telemetry")
     if hasattr(target, "forward_backward_custom"):
         caps.add("future")
     return sorted(caps)
@@ -110,8 +113,11 @@ def describe(target: Any) -> tuple[str, str]:
 
 
 class Engine:
-    def __init__(self, target: Any):
+    def __init__(self, target: Any, telemetry: bool = False):
+        """`telemetry`: the engine announces the capability, so each case passes
+        a recording sink to the client and reports the events it received."""
         self.target = target
+        self.telemetry = telemetry
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="regspec-adapter-loop", daemon=True)
         self._thread.start()
@@ -169,6 +175,10 @@ class Engine:
             if not accepts("max_concurrency"):
                 raise AdapterCannotRun("the client has no 'max_concurrency' option")
             kwargs["max_concurrency"] = int(max_concurrency)
+        if self.telemetry:
+            if not accepts("telemetry"):
+                raise AdapterCannotRun("the client has no 'telemetry' option")
+            kwargs["telemetry"] = TelemetryRecorder()
         return kwargs
 
     def _call_async(self, client: Any, data: list, kwargs: dict) -> Any:
@@ -230,7 +240,10 @@ class Engine:
         except AdapterCannotRun:
             raise
         except (Exception, asyncio.CancelledError) as exc:
-            return {"outcome": "error", "error": classify(exc, registry, fn_labels), "requests": backend.requests()}
+            error = classify(exc, registry, fn_labels)
+            return self._with_telemetry(
+                {"outcome": "error", "error": error, "requests": backend.requests()}, kwargs, registry, error
+            )
 
         metrics = getattr(result, "metrics", None)
         if metrics is None and isinstance(result, Mapping):
@@ -243,7 +256,82 @@ class Engine:
                 "error": {"kind": None, "label": None, "message": str(bad), "type": "MetricNotANumber"},
                 "requests": backend.requests(),
             }
-        return {"outcome": "success", "metrics": reported, "requests": backend.requests()}
+        return self._with_telemetry(
+            {"outcome": "success", "metrics": reported, "requests": backend.requests()}, kwargs, registry, None
+        )
+
+    @staticmethod
+    def _with_telemetry(observation: dict, kwargs: dict, registry: FnRegistry, error: dict | None) -> dict:
+        recorder = kwargs.get("telemetry")
+        if isinstance(recorder, TelemetryRecorder):
+            observation["telemetry"] = recorder.wire_events(registry, error)
+        return observation
+
+
+class TelemetryRecorder:
+    """The telemetry sink passed to the client: keeps each event (a dict with an
+    `"event"` key) as emitted, from any thread, and writes them in the
+    protocol's form (docs/protocol.md section 6.1)."""
+
+    FIELDS = {
+        "call_started": ("mode", "fn_count"),
+        "fn_started": ("label",),
+        "fn_stopped": ("label", "duration", "value", "contribution"),
+        "fn_failed": ("label", "kind"),
+        "call_stopped": ("duration", "loss_total"),
+        "call_failed": ("duration", "kind", "label"),
+    }
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.events: list[Any] = []
+
+    def __call__(self, event: Any) -> None:
+        with self._lock:
+            self.events.append(event)
+
+    def wire_events(self, registry: FnRegistry, error: dict | None) -> list[dict]:
+        """Each event with exactly its protocol fields. An implementation that
+        gives no language-neutral `kind` has it classified as the call's error
+        is: `fn_failed` from its `error`, `call_failed` from the call's error."""
+        with self._lock:
+            events = list(self.events)
+        out = []
+        for event in events:
+            if not isinstance(event, Mapping) or event.get("event") not in self.FIELDS:
+                name = event.get("event") if isinstance(event, Mapping) else event
+                raise AdapterCannotRun(f"the client emitted a telemetry event the protocol does not know: {_short(name)}")
+            name = event["event"]
+            wire: dict[str, Any] = {"event": name}
+            for field in self.FIELDS[name]:
+                wire[field] = _event_field(field, event.get(field))
+            if name == "fn_failed" and wire["kind"] is None and isinstance(event.get("error"), BaseException):
+                label = wire["label"]
+                wire["kind"] = classify(event["error"], registry, [label] if isinstance(label, str) else [])["kind"]
+            if name == "call_failed" and error is not None:
+                if wire["kind"] is None:
+                    wire["kind"] = error.get("kind")
+                if wire["label"] is None:
+                    wire["label"] = error.get("label")
+            out.append(wire)
+        return out
+
+
+def _event_field(field: str, value: Any) -> Any:
+    """A field's value as the protocol writes it: numbers as floats (tensor and
+    numpy scalars included), fn_count as an integer, names as strings, else null."""
+    if value is None:
+        return None
+    if field == "fn_count":
+        return int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else None
+    if field in ("mode", "label", "kind"):
+        return value if isinstance(value, str) else None
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _is_output(value: Any) -> bool:
