@@ -21,8 +21,28 @@ struct ConsoleCLITests {
         let summary = try #require(lines.firstIndex(of: "short summary:"))
         #expect(Array(lines[(summary + 1)...(summary + 2)]) == ["  FAILED mixed/case-1", "  FAILED mixed/case-3"])
         #expect(lines[summary + 3].hasPrefix("engine mine [regspec-reference] (swift "))
+        #expect(lines[summary + 3].contains("), suite "))
         #expect(lines[summary + 3].hasSuffix(" s (engine start-up included)"))
         #expect(lines.last == "2 passed, 2 failed, 0 errored, 0 skipped")
+    }
+
+    @Test("a green whole run names the suite version the engine conforms to; a narrowed or failing one does not")
+    func conformance() async throws {
+        let scratch = try Scratch()
+        try scratch.writePassingSuite(count: 3)
+        let whole = try await CLI.run(["run", "specs", "--report", "json:r.json"], in: scratch.path)
+        #expect(whole.status == 0)
+        let line = try #require(whole.stdout.split(separator: "\n").first { $0.contains(" conforms to suite ") })
+        #expect(line.hasPrefix("engine regspec-reference conforms to suite "), "\(line)")
+        let report = try String(contentsOfFile: scratch.path + "/r.json", encoding: .utf8)
+        #expect(report.contains("\"conforms_to\""))
+        // Negative controls: a narrowed run, and a failing one, claim nothing.
+        let narrowed = try await CLI.run(["run", "specs", "--case", "fault/case-0", "--report", "json:n.json"], in: scratch.path)
+        #expect(narrowed.status == 0 && !narrowed.stdout.contains("conforms to"))
+        #expect(!(try String(contentsOfFile: scratch.path + "/n.json", encoding: .utf8)).contains("conforms_to"))
+        let mixedSuite = try await mixed()
+        let failing = try await CLI.run(["run", "specs"], in: mixedSuite.path)
+        #expect(failing.status == 1 && !failing.stdout.contains("conforms to"))
     }
 
     @Test("-q prints only the closing line; -v lists every case")

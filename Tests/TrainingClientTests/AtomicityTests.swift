@@ -44,7 +44,7 @@ enum FailureAfterForward: String, CaseIterable, Sendable {
         case .nonScalarLoss:
             try await structured(syncFn { $0[0] })
         case .timeout:
-            try await structured(asyncFn(delay: .seconds(10)) { $0[0].sum() }, options: CustomLossOptions(timeout: .milliseconds(5)))
+            try await structured(asyncFn(delay: untilCancelled) { $0[0].sum() }, options: CustomLossOptions(timeout: .milliseconds(5)))
         case .legacyNoGradient:
             _ = try await client.forwardBackwardCustom(data, lossFn: syncFn { _ in Tensor(scalar: 1) })
         }
@@ -127,7 +127,7 @@ struct AtomicityTests {
         let slow = LossFunction.async { _, lp in
             startedContinuation.yield()
             do {
-                try await Task.sleep(for: .seconds(10))
+                try await Task.sleep(for: untilCancelled)
             } catch {
                 ended.append("cancelled: \(Task.isCancelled)")
                 throw error

@@ -112,7 +112,7 @@ struct OptionsTests {
         let started = Recorder<String>()
         let tenSeconds = LossFunction.async { _, lp in
             started.append("ten_seconds")
-            try await Task.sleep(for: .seconds(10))
+            try await Task.sleep(for: untilCancelled)
             return LossOutput(loss: lp[0].sum())
         }
         let error = try await #require(throws: CustomLossError.self) {
@@ -133,7 +133,7 @@ struct OptionsTests {
         let cancelled = Recorder<Bool>()
         let tenSeconds = LossFunction.async { _, lp in
             do {
-                try await Task.sleep(for: .seconds(10))
+                try await Task.sleep(for: untilCancelled)
             } catch {
                 cancelled.append(Task.isCancelled)
                 throw error
@@ -160,7 +160,7 @@ struct OptionsTests {
         func tenSeconds(_ name: String) -> LossFunction {
             .async { _, lp in
                 do {
-                    try await Task.sleep(for: .seconds(10))
+                    try await Task.sleep(for: untilCancelled)
                 } catch {
                     ended.append("\(name) cancelled: \(Task.isCancelled)")
                     throw error

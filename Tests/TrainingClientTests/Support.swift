@@ -250,3 +250,9 @@ func expectClose(
 func float32(_ value: Double) -> Double {
     Double(Float(value))
 }
+
+/// How long a fn that must be cancelled sleeps: far longer than any test. Tests run side by
+/// side on the cooperative pool, and CPU-bound ones can hold its threads for seconds on a
+/// loaded machine; a sleep of a few seconds could then end before the cancellation under test
+/// is delivered, and the test would judge the scheduler instead of the client.
+let untilCancelled: Duration = .seconds(600)

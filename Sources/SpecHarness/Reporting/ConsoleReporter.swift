@@ -73,7 +73,10 @@ public struct ConsoleReporter: Reporter {
         let engine = document.engine
         let name = engine.label == engine.name ? engine.name : "\(engine.label) [\(engine.name)]"
         lines.append(
-            "engine \(TextEscaping.oneLine(name)) (\(TextEscaping.oneLine("\(engine.language) \(engine.version)"))), \(document.cases.count) cases in \(String(format: "%.2f", document.durationSeconds)) s (engine start-up included)")
+            "engine \(TextEscaping.oneLine(name)) (\(TextEscaping.oneLine("\(engine.language) \(engine.version)"))), suite \(TextEscaping.oneLine(document.suite.version)), \(document.cases.count) cases in \(String(format: "%.2f", document.durationSeconds)) s (engine start-up included)")
+        if let version = document.conformsToSuite {
+            lines.append("engine \(TextEscaping.oneLine(name)) conforms to suite \(TextEscaping.oneLine(version)) (\(TextEscaping.oneLine(document.suite.contentHash)))")
+        }
         lines.append(closingLine)
         return lines.joined(separator: "\n") + "\n"
     }

@@ -81,8 +81,43 @@ public struct ReportDocument: Sendable, Codable, Equatable {
             && (verdict?.passes ?? true)
     }
 
+    /// The suite version the engine conforms to, as far as this run shows: the whole suite ran
+    /// (no narrowing, no shard left out), nothing failed, errored or was expected to fail, and
+    /// the verdict has neither problems nor notes (a partial engine is no conforming one).
+    public var conformsToSuite: String? {
+        let whole = selection.filter == nil && selection.tags.isEmpty && selection.excludedTags.isEmpty
+            && selection.caseIDs.isEmpty && selection.shard == nil
+        guard succeeded, whole, count(.passed) > 0, count(.xfailed) == 0, verdictNotes.isEmpty else { return nil }
+        return suite.version
+    }
+
     enum CodingKeys: String, CodingKey {
         case format, formatVersion = "format_version", harness, suite, engine, selection
         case startedAt = "started_at", durationSeconds = "duration_seconds", hostname, incomplete, totals, cases, problems, verdict
+    }
+
+    /// What the JSON carries beyond the stored fields: derived, so never read back.
+    private enum DerivedKeys: String, CodingKey {
+        case conformsTo = "conforms_to"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(format, forKey: .format)
+        try container.encode(formatVersion, forKey: .formatVersion)
+        try container.encode(harness, forKey: .harness)
+        try container.encode(suite, forKey: .suite)
+        try container.encode(engine, forKey: .engine)
+        try container.encode(selection, forKey: .selection)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(durationSeconds, forKey: .durationSeconds)
+        try container.encode(hostname, forKey: .hostname)
+        try container.encode(incomplete, forKey: .incomplete)
+        try container.encode(totals, forKey: .totals)
+        try container.encode(cases, forKey: .cases)
+        try container.encode(problems, forKey: .problems)
+        try container.encodeIfPresent(verdict, forKey: .verdict)
+        var derived = encoder.container(keyedBy: DerivedKeys.self)
+        try derived.encodeIfPresent(conformsToSuite, forKey: .conformsTo)
     }
 }
