@@ -35,7 +35,7 @@ struct Float32WireCheck {
 
     static func check(_ tensor: TensorData, suppliedByCase supplied: TensorData?, path: String) -> Mismatch? {
         var offending: [(index: Int, value: Double)] = []
-        for (index, value) in tensor.data.enumerated() where !isFloat32(value) {
+        for (index, value) in tensor.data.enumerated() where !Float32Rounding.isRepresentable(value) {
             if let supplied, index < supplied.data.count, supplied.data[index].bitPattern == value.bitPattern { continue }
             offending.append((index, value))
         }
@@ -49,11 +49,5 @@ struct Float32WireCheck {
             "labelled float32 but \(offending.count) of \(tensor.data.count) values are not float32 values: "
                 + named.joined(separator: ", ") + more
                 + "; round to float32 before sending (first at index \(first.index))")
-    }
-
-    /// Whether `value` survives the round trip through `Float` (NaN and the infinities do).
-    static func isFloat32(_ value: Double) -> Bool {
-        if value.isNaN { return true }
-        return Double(Float(value)) == value
     }
 }

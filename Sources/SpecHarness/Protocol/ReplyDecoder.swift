@@ -30,13 +30,6 @@ struct ReplyDecoder {
         return reply
     }
 
-    /// The observation alone, from its JSON text (what the benchmark's parse figure times).
-    static func decodeObservation(_ bytes: [UInt8]) -> Observation? {
-        var decoder = ReplyDecoder(bytes)
-        guard let observation = decoder.observation(), decoder.scanner.atEnd() else { return nil }
-        return observation
-    }
-
     private mutating func reply() -> Reply? {
         var sequence: Int?
         var errored: String?
