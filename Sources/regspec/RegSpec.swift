@@ -24,6 +24,7 @@ struct RegSpec: AsyncParsableCommand {
 
     /// Parses and runs a subcommand; usage errors exit with 2, as documented, not 64.
     static func main() async {
+        ProcessSettings.apply()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
