@@ -17,7 +17,8 @@ struct ExploreCommand: AsyncParsableCommand {
 
             Closing line: `N passed, N failed, N errored, N skipped` (agreements, disagreements,
             engine breakdowns). Exit codes: 0 no disagreement, 1 a disagreement or an engine error,
-            2 a usage error.
+            2 a usage error; on SIGINT, SIGTERM or SIGHUP the case running is dropped, the engine
+            killed, the reproducers written kept, and the exit code is 128 + the signal (130, 143, 129).
 
             Examples:
               regspec explore --engine-command "python3 -m regspec_adapter --client my_pkg:Client" --cases 1000
@@ -257,6 +258,6 @@ struct ExploreCommand: AsyncParsableCommand {
 
     /// Standard output, unbuffered, so results and the progress lines on stderr interleave in order.
     private func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        writeUnbuffered(line + "\n", to: STDOUT_FILENO)
     }
 }

@@ -59,7 +59,7 @@ final class Interruption: Sendable {
         continuation.yield(number)
         DispatchQueue.global().asyncAfter(deadline: .now() + Self.windDown) {
             LiveProcesses.shared.killAll()
-            FileHandle.standardError.write(Data("error: the run did not wind down after the signal; exiting without reports\n".utf8))
+            printError("error: the run did not wind down after the signal; exiting without reports")
             Foundation.exit(128 + number)
         }
     }

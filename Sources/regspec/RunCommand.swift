@@ -14,7 +14,9 @@ struct RunCommand: AsyncParsableCommand {
             nothing failed or errored and at least one case ran; 1 also when every case was skipped, or \
             when the engine lacks a core capability (structured, legacy, async, error_kinds, future) \
             and the run was neither narrowed (--tag, --filter, --case, --exclude-tag) nor given \
-            --allow-partial-engine. A selection that matches no case is a usage error (exit 2).
+            --allow-partial-engine. A selection that matches no case is a usage error (exit 2). On SIGINT, \
+            SIGTERM or SIGHUP the engines are killed, the reports of the cases that finished are written \
+            marked incomplete, and the exit code is 128 + the signal (130, 143, 129).
 
             Examples:
               regspec run specs
@@ -28,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var reporting: ReportOptions
 
-    @Option(help: "How many cases run at once.")
+    @Option(help: "How many cases run at once (at most one per case and 4 per processor core).")
     var jobs: Int = 1
 
     @Option(help: ArgumentHelp("Seconds a case may take before it is reported as errored (and an engine process killed).", valueName: "seconds"))

@@ -38,6 +38,41 @@ struct InterruptionTests {
         #expect(leftovers.isEmpty, "engine processes outlived the run: \(leftovers)")
     }
 
+    /// Regression: with the terminal gone, the first message to it trapped (`FileHandle.write`
+    /// on a broken console), so a SIGHUP from a closed terminal still lost the reports.
+    @Test("SIGHUP with the console gone still writes the report, kills the engine and exits 129")
+    func closedTerminal() async throws {
+        let scratch = try Scratch()
+        try scratch.writePassingSuite(count: 4)
+        let engine = ["python3", CLI.hostileEngine, "hang", "fault/case-2", "--", CLI.binary, "serve"].joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["run", "specs", "--engine-command", engine, "--timeout", "600", "--report", "json:report.json"]
+        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
+        let console = Pipe()
+        process.standardOutput = console
+        process.standardError = console
+        process.standardInput = FileHandle.nullDevice
+        let exit = Promise<Int32>()
+        process.terminationHandler = { ended in
+            exit.fulfil(ended.terminationReason == .uncaughtSignal ? 128 + ended.terminationStatus : ended.terminationStatus)
+        }
+        try process.run()
+        try await awaitHanging(in: scratch.path)
+        // The terminal closes: whatever regspec writes to it from now on fails.
+        try console.fileHandleForReading.close()
+        kill(process.processIdentifier, SIGHUP)
+        let status = await exit.value
+
+        #expect(status == 129)
+        let data = try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/report.json"))
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(report["incomplete"] as? Bool == true)
+        #expect((report["cases"] as? [[String: Any]])?.count == 2)
+        let leftovers = await leftoverProcesses(recordedPIDs(in: scratch.path), within: .seconds(30))
+        #expect(leftovers.isEmpty, "engine processes outlived the run: \(leftovers)")
+    }
+
     /// Waits until the stand-in engine has created `hanging` in `folder`.
     private func awaitHanging(in folder: String) async throws {
         var waited = 0
