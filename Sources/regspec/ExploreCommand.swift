@@ -109,7 +109,7 @@ struct ExploreCommand: AsyncParsableCommand {
         }
         say("\(tally.agreed) passed, \(tally.disagreed) failed, \(tally.errored) errored, \(tally.skipped) skipped")
         if let name = interruption.signalName, let code = interruption.exitCode {
-            printError("interrupted by \(name) after \(tally.tried) case(s); the case running was dropped, the reproducers written are kept")
+            printError("interrupted by \(name) after \(tally.tried) case(s); a case it cut off is not counted, the reproducers written are kept")
             throw ExitCode(code)
         }
         if tally.disagreed + tally.errored > 0 { throw ExitCode(1) }

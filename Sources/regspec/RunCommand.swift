@@ -137,7 +137,7 @@ struct RunCommand: AsyncParsableCommand {
                 } catch {
                     if let name = interruption.signalName {
                         printError("interrupted by \(name) while the engine started; no case ran")
-                        throw ExitCode(128 + (interruption.receivedSignal ?? 0))
+                        throw ExitCode(interruption.exitCode ?? 2)
                     }
                     printError("error: the engine could not start: \(error)")
                     throw ExitCode(2)
