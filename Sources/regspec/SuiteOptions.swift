@@ -121,7 +121,9 @@ func printError(_ message: String, newline: Bool = true) {
 /// Writes `text` to `descriptor` at once. A console gone away (a closed terminal after SIGHUP,
 /// a reader that exited) loses the text and nothing else: `FileHandle.write` would trap, and
 /// the reports still to be written after an interruption would be lost with the process.
-func writeUnbuffered(_ text: String, to descriptor: Int32) {
+/// - Returns: whether all of `text` was written.
+@discardableResult
+func writeUnbuffered(_ text: String, to descriptor: Int32) -> Bool {
     let bytes = Array(text.utf8)
     var written = 0
     while written < bytes.count {
@@ -131,7 +133,8 @@ func writeUnbuffered(_ text: String, to descriptor: Int32) {
         } else if count < 0 && errno == EINTR {
             continue
         } else {
-            return
+            return false
         }
     }
+    return true
 }

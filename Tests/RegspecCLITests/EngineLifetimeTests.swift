@@ -26,4 +26,26 @@ struct EngineLifetimeTests {
         // The failure came mid-run, after the engine had answered.
         #expect(outcome.stdout.contains("DISAGREE case 1"), "\(outcome.stdout)")
     }
+
+    /// Regression: with SIGPIPE ignored by the executable (no longer by the library), `serve`
+    /// trapped in `FileHandle.write` when its harness had gone away.
+    @Test("serve whose reader has gone away ends quietly, no trap")
+    func serveWithoutReader() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["serve"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        let exit = Promise<(Process.TerminationReason, Int32)>()
+        process.terminationHandler = { exit.fulfil(($0.terminationReason, $0.terminationStatus)) }
+        try output.fileHandleForReading.close()
+        try process.run()
+        try input.fileHandleForWriting.write(contentsOf: Data("{\"cmd\": \"start\", \"version\": 1}\n".utf8))
+        try input.fileHandleForWriting.close()
+        let (reason, status) = await exit.value
+        #expect(reason == .exit && status == 0, "ended by \(reason) \(status)")
+    }
 }
