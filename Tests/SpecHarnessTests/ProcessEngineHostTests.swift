@@ -1,8 +1,6 @@
-#if canImport(Glibc)
+// Linux: the checks read /proc and prctl.
+#if os(Linux)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import Testing
 import SpecTestSupport
@@ -164,3 +162,4 @@ struct ProcessEngineHostTests {
         return value
     }
 }
+#endif
