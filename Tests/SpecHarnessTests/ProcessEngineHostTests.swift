@@ -53,7 +53,7 @@ struct ProcessEngineHostTests {
                 do {
                     return try await withEngine(engine) { engine in
                         _ = try await engine.describe()
-                        FileManager.default.createFile(atPath: described, contents: nil)
+                        _ = FileManager.default.createFile(atPath: described, contents: nil)
                         // The rest of the session: the reference computing, the next case coming.
                         try await Task.sleep(for: .seconds(3600))
                         return "the session finished"
