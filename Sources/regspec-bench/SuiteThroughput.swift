@@ -121,41 +121,42 @@ struct SuiteThroughput {
         // Rounds that take turns: the suite in process, through `regspec serve`, and the same
         // run messages echoed by `cat` over the same kind of pipes. The round trip is serve
         // minus in process; its ratio to the echo is taken per round, then the median.
-        let persistent = ProcessEngine(command: "\(binary) serve")
-        _ = try await persistent.describe()
         let echo = try PipePingPong()
         let lines = computeBound.enumerated().map { EngineProtocol.runMessageLine(sequence: $0.offset, input: $0.element.input) }
         let rounds = quick ? 2 : 10
         var servedPerCase: [Double] = [], roundTrips: [Double] = [], pingPongs: [Double] = [], ratios: [Double] = []
-        for _ in 0..<rounds {
-            let local = try await Stopwatch.seconds {
-                for specCase in computeBound {
-                    let observation = await reference.run(specCase.input)
-                    guard CaseChecker(specCase).check(observation).isEmpty else {
-                        throw ValidationFailure("case \(specCase.id) fails against the reference")
+        // The engine is shut down however the rounds end, a failed check included.
+        try await withEngine(ProcessEngine(command: "\(binary) serve")) { persistent in
+            _ = try await persistent.describe()
+            for _ in 0..<rounds {
+                let local = try await Stopwatch.seconds {
+                    for specCase in computeBound {
+                        let observation = await reference.run(specCase.input)
+                        guard CaseChecker(specCase).check(observation).isEmpty else {
+                            throw ValidationFailure("case \(specCase.id) fails against the reference")
+                        }
                     }
                 }
-            }
-            let served = try await Stopwatch.seconds {
-                for specCase in computeBound {
-                    let observation = try await persistent.run(specCase.input)
-                    guard CaseChecker(specCase).check(observation).isEmpty else {
-                        throw ValidationFailure("case \(specCase.id) fails through regspec serve")
+                let served = try await Stopwatch.seconds {
+                    for specCase in computeBound {
+                        let observation = try await persistent.run(specCase.input)
+                        guard CaseChecker(specCase).check(observation).isEmpty else {
+                            throw ValidationFailure("case \(specCase.id) fails through regspec serve")
+                        }
                     }
                 }
+                let echoed = try await Stopwatch.seconds {
+                    for line in lines { try await echo.roundTrip(line) }
+                }
+                let count = Double(computeBound.count)
+                let roundTrip = (served - local) / count
+                servedPerCase.append(served / count)
+                roundTrips.append(roundTrip)
+                pingPongs.append(echoed / count)
+                ratios.append(roundTrip / (echoed / count))
             }
-            let echoed = try await Stopwatch.seconds {
-                for line in lines { try await echo.roundTrip(line) }
-            }
-            let count = Double(computeBound.count)
-            let roundTrip = (served - local) / count
-            servedPerCase.append(served / count)
-            roundTrips.append(roundTrip)
-            pingPongs.append(echoed / count)
-            ratios.append(roundTrip / (echoed / count))
         }
         await echo.stop()
-        await persistent.shutdown()
         let served = Stopwatch.median(servedPerCase)
         records.append(BenchRecord(group: group, name: "persistent regspec serve", value: 1 / served, unit: "cases/s"))
         records.append(BenchRecord(
@@ -172,10 +173,10 @@ struct SuiteThroughput {
         let spawnCases = Array(computeBound.prefix(quick ? 5 : 40))
         let spawned = try await Stopwatch.seconds {
             for specCase in spawnCases {
-                let engine = ProcessEngine(command: "\(binary) serve")
-                _ = try await engine.describe()
-                _ = try await engine.run(specCase.input)
-                await engine.shutdown()
+                try await withEngine(ProcessEngine(command: "\(binary) serve")) { engine in
+                    _ = try await engine.describe()
+                    _ = try await engine.run(specCase.input)
+                }
             }
         }
         let spawnedPerCase = spawned / Double(spawnCases.count)

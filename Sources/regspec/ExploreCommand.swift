@@ -17,7 +17,8 @@ struct ExploreCommand: AsyncParsableCommand {
 
             Closing line: `N passed, N failed, N errored, N skipped` (agreements, disagreements,
             engine breakdowns). Exit codes: 0 no disagreement, 1 a disagreement or an engine error,
-            2 a usage error.
+            2 a usage error; on SIGINT, SIGTERM or SIGHUP the case running is dropped, the engine
+            killed, the reproducers written kept, and the exit code is 128 + the signal (130, 143, 129).
 
             Examples:
               regspec explore --engine-command "python3 -m regspec_adapter --client my_pkg:Client" --cases 1000
@@ -91,21 +92,58 @@ struct ExploreCommand: AsyncParsableCommand {
             return
         }
         guard let engineCommand else { throw ExitCode(2) }
+        // Before the engine starts: from here a signal stops it rather than orphaning it.
+        let interruption = Interruption()
         let engine = ProcessEngine(command: engineCommand, caseTimeout: .milliseconds(timeout * 1000))
+        let command = self
+        // The engine lives exactly as long as this scope: shut down on every path (a failed
+        // reproducer write, a signal), never left running.
+        let tally = try await interruption.run {
+            try await withEngine(engine) { engine in
+                try await command.explore(with: engine, seed: seed, interruption: interruption)
+            }
+        }
+        say("\(tally.engineName), seed \(seed): \(tally.tried) cases in \(String(format: "%.1f", seconds(tally.elapsed))) s (\(rate(tally.tried, tally.elapsed)) cases/s)")
+        if tally.skipped > 0 { say("explore: \(tally.skipped) case(s) skipped") }
+        say("\(tally.agreed) passed, \(tally.disagreed) failed, \(tally.errored) errored, \(tally.skipped) skipped")
+        if let name = interruption.signalName, let code = interruption.exitCode {
+            printError("interrupted by \(name) after \(tally.tried) case(s); a case it cut off is not counted, the reproducers written are kept")
+            throw ExitCode(code)
+        }
+        if tally.disagreed + tally.errored > 0 { throw ExitCode(1) }
+    }
+
+    /// What an exploration found, for its closing lines.
+    private struct Tally: Sendable {
+        var engineName = ""
+        var agreed = 0
+        var disagreed = 0
+        var errored = 0
+        var skipped = 0
+        var tried = 0
+        var elapsed = Duration.zero
+    }
+
+    /// Describes the engine, then generates, compares and shrinks until the limit, the time, the
+    /// disagreements allowed, or cancellation (a signal: the case it cut off is not counted).
+    private func explore(with engine: ProcessEngine, seed: UInt64, interruption: Interruption) async throws -> Tally {
         let description: EngineDescription
         do {
             description = try await engine.describe()
         } catch {
+            if let name = interruption.signalName {
+                printError("interrupted by \(name) while the engine started; no case ran")
+                throw ExitCode(interruption.exitCode ?? 2)
+            }
             printError("error: the engine could not start: \(error)")
-            await engine.shutdown()
             throw ExitCode(2)
         }
         let explorer = Explorer(
             generator: CaseGenerator(capabilities: description.capabilities, invalidRate: invalidRate),
             check: DifferentialCheck(reference: ReferenceEngine(), engine: engine, engineCapabilities: description.capabilities.union(assumeFloat64 ? [DifferentialCheck.float64Capability] : [])),
             shrinker: CaseShrinker(maximumAttempts: maxShrinkAttempts), seed: seed)
-        let engineName = "engine \(description.name) (\(description.language) \(description.version))"
-        say("explore: seed \(seed), \(engineName), capabilities \(description.capabilities.sorted().joined(separator: ", "))")
+        var tally = Tally(engineName: "engine \(description.name) (\(description.language) \(description.version))")
+        say("explore: seed \(seed), \(tally.engineName), capabilities \(description.capabilities.sorted().joined(separator: ", "))")
         if explorer.generator.errorKinds.isEmpty {
             say("explore: the engine does not announce error_kinds; only valid calls are generated")
         }
@@ -115,45 +153,39 @@ struct ExploreCommand: AsyncParsableCommand {
         let deadline = time.map { start + .milliseconds($0 * 1000) }
         let numbers: [Int] = replay.map { [$0] } ?? []
         let limit = replay == nil ? (cases ?? (time == nil ? 1000 : Int.max)) : 1
-        var agreed = 0
-        var disagreed = 0
-        var errored = 0
-        var skipped = 0
-        var tried = 0
         var lastReport = start
         var number = 0
-        while tried < limit {
+        while tally.tried < limit && !Task.isCancelled {
             if let deadline, clock.now >= deadline { break }
             number = numbers.first ?? (number + 1)
-            tried += 1
-            switch await explorer.explore(caseNumber: number) {
+            let outcome = await explorer.explore(caseNumber: number)
+            // A signal cut this case off: its outcome says nothing about the engine.
+            if Task.isCancelled { break }
+            tally.tried += 1
+            switch outcome {
             case .agreed:
-                agreed += 1
+                tally.agreed += 1
             case .skipped:
-                skipped += 1
+                tally.skipped += 1
             case .errored(let message):
-                errored += 1
+                tally.errored += 1
                 say("ERROR case \(number) (\(explorer.caseID(number))): \(message)")
                 say("  replay: regspec explore --engine-command ... --seed \(seed) --replay \(number)")
             case .disagreed(let finding):
-                disagreed += 1
-                try report(finding, explorer: explorer, engineName: engineName, elapsed: clock.now - start)
+                tally.disagreed += 1
+                try report(finding, explorer: explorer, engineName: tally.engineName, elapsed: clock.now - start)
             }
             if clock.now - lastReport >= .seconds(5) {
                 lastReport = clock.now
-                printProgress(tried: tried, disagreed: disagreed, errored: errored, elapsed: clock.now - start)
+                printProgress(tried: tally.tried, disagreed: tally.disagreed, errored: tally.errored, elapsed: clock.now - start)
             }
-            if maxDisagreements > 0 && disagreed >= maxDisagreements && replay == nil {
-                say("explore: stopping after \(disagreed) disagreement(s) (--max-disagreements \(maxDisagreements))")
+            if maxDisagreements > 0 && tally.disagreed >= maxDisagreements && replay == nil {
+                say("explore: stopping after \(tally.disagreed) disagreement(s) (--max-disagreements \(maxDisagreements))")
                 break
             }
         }
-        await engine.shutdown()
-        let elapsed = clock.now - start
-        say("\(engineName), seed \(seed): \(tried) cases in \(String(format: "%.1f", seconds(elapsed))) s (\(rate(tried, elapsed)) cases/s)")
-        if skipped > 0 { say("explore: \(skipped) case(s) skipped") }
-        say("\(agreed) passed, \(disagreed) failed, \(errored) errored, \(skipped) skipped")
-        if disagreed + errored > 0 { throw ExitCode(1) }
+        tally.elapsed = clock.now - start
+        return tally
     }
 
     private func report(_ finding: Explorer.Finding, explorer: Explorer, engineName: String, elapsed: Duration) throws {
@@ -224,6 +256,6 @@ struct ExploreCommand: AsyncParsableCommand {
 
     /// Standard output, unbuffered, so results and the progress lines on stderr interleave in order.
     private func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        writeUnbuffered(line + "\n", to: STDOUT_FILENO)
     }
 }

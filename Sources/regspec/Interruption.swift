@@ -3,30 +3,35 @@ import Foundation
 import SpecHarness
 import Synchronization
 
-/// SIGINT and SIGTERM during a run: every engine process (and its group) is killed, the cases
-/// still running are dropped, the reports of what ran are written marked incomplete, and the
-/// exit code is 128 + the signal (130, 143), as a shell reports it.
+/// SIGINT, SIGTERM and SIGHUP (a closed terminal, a dropped SSH session) during `run` or
+/// `explore`: the work is cancelled, which kills every engine process (and its group) as the
+/// engine's scoped lifetime ends; what ran is reported (`run`: the reports, marked incomplete;
+/// `explore`: the closing line, the reproducers already written kept), and the exit code is
+/// 128 + the signal (130, 143, 129), as a shell reports it. The handler only cancels.
 final class Interruption: Sendable {
     /// After the first signal, how long the run may take to wind down before a hard exit.
     static let windDown = DispatchTimeInterval.seconds(10)
+
+    /// The signals that interrupt a run, in the order their names are documented.
+    static let signals = [SIGINT, SIGTERM, SIGHUP]
 
     private let received = Mutex<Int32?>(nil)
     private let stream: AsyncStream<Int32>
     private let continuation: AsyncStream<Int32>.Continuation
     private nonisolated(unsafe) let sources: [any DispatchSourceSignal]
 
-    /// Starts catching SIGINT and SIGTERM.
+    /// Starts catching SIGINT, SIGTERM and SIGHUP.
     init() {
         (stream, continuation) = AsyncStream<Int32>.makeStream()
         var sources: [any DispatchSourceSignal] = []
         let queue = DispatchQueue(label: "regspec.signals")
-        for number in [SIGINT, SIGTERM] {
+        for number in Self.signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             sources.append(source)
         }
         self.sources = sources
-        for (source, number) in zip(sources, [SIGINT, SIGTERM]) {
+        for (source, number) in zip(sources, Self.signals) {
             source.setEventHandler { [self] in receive(number) }
             source.resume()
         }
@@ -54,39 +59,52 @@ final class Interruption: Sendable {
         continuation.yield(number)
         DispatchQueue.global().asyncAfter(deadline: .now() + Self.windDown) {
             LiveProcesses.shared.killAll()
-            FileHandle.standardError.write(Data("error: the run did not wind down after the signal; exiting without reports\n".utf8))
+            printError("error: the run did not wind down after the signal; exiting without reports")
             Foundation.exit(128 + number)
         }
     }
 
-    /// Runs `work`, cancelling it when a signal arrives, and returns what it returned (nil
-    /// only if it never did, which a structured group rules out).
-    func run<T: Sendable>(_ work: @escaping @Sendable () async -> T) async -> T? {
-        await withTaskGroup(of: T?.self) { group in
-            group.addTask { await work() }
+    /// Runs `work`, cancelling it when a signal arrives, and returns what it returned: work
+    /// that winds down on cancellation still returns what ran.
+    /// - Throws: what `work` threw.
+    func run<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work() }
             group.addTask { [stream] in
                 for await _ in stream { return nil }
                 return nil
             }
             var result: T?
-            for await value in group {
+            for try await value in group {
                 if let value {
                     result = value
                     continuation.finish()
                 } else if receivedSignal != nil {
-                    // The work winds down on cancellation and still returns what ran.
                     group.cancelAll()
                 }
             }
+            // The work always returns or throws; a structured group rules out neither.
+            guard let result else { throw CancellationError() }
             return result
+        }
+    }
+
+    /// The signal's name, as the messages give it.
+    var signalName: String? {
+        receivedSignal.map { signal in
+            switch signal {
+            case SIGINT: "SIGINT"
+            case SIGTERM: "SIGTERM"
+            case SIGHUP: "SIGHUP"
+            default: "signal \(signal)"
+            }
         }
     }
 
     /// Marks `report` incomplete and says so, when a signal cut the run short.
     func reportIfInterrupted(_ report: inout RunReport, of total: Int) {
-        guard let signal = receivedSignal else { return }
+        guard let name = signalName else { return }
         report.incomplete = true
-        let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
         printError("interrupted by \(name): \(report.results.count) of \(total) case(s) ran; the reports are incomplete")
     }
 }

@@ -14,7 +14,8 @@ struct RegSpec: AsyncParsableCommand {
             `regspec list` shows the cases and what they cover.
 
             Exit codes: 0 everything passed (or validated), 1 a case failed or errored, no case ran, \
-            or the engine lacks a core capability, 2 a usage error or a broken spec file.
+            or the engine lacks a core capability, 2 a usage error or a broken spec file, \
+            128 + the signal (130, 143, 129) when SIGINT, SIGTERM or SIGHUP interrupts `run` or `explore`.
 
             Docs: docs/spec-format.md (writing cases), docs/catalogue.md (fns), docs/coverage.md.
             """,
@@ -24,6 +25,7 @@ struct RegSpec: AsyncParsableCommand {
 
     /// Parses and runs a subcommand; usage errors exit with 2, as documented, not 64.
     static func main() async {
+        ProcessSettings.apply()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -14,7 +14,9 @@ struct RunCommand: AsyncParsableCommand {
             nothing failed or errored and at least one case ran; 1 also when every case was skipped, or \
             when the engine lacks a core capability (structured, legacy, async, error_kinds, future) \
             and the run was neither narrowed (--tag, --filter, --case, --exclude-tag) nor given \
-            --allow-partial-engine. A selection that matches no case is a usage error (exit 2).
+            --allow-partial-engine. A selection that matches no case is a usage error (exit 2). On SIGINT, \
+            SIGTERM or SIGHUP the engines are killed, the reports of the cases that finished are written \
+            marked incomplete, and the exit code is 128 + the signal (130, 143, 129).
 
             Examples:
               regspec run specs
@@ -28,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var reporting: ReportOptions
 
-    @Option(help: "How many cases run at once.")
+    @Option(help: "How many cases run at once (at most one per case and 4 per processor core).")
     var jobs: Int = 1
 
     @Option(help: ArgumentHelp("Seconds a case may take before it is reported as errored (and an engine process killed).", valueName: "seconds"))
@@ -110,42 +112,50 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let caseTimeout = Duration.milliseconds(timeout * 1000)
+        let engines = SuiteRunner.usableJobs(requested: jobs, cases: cases.count)
+        if engines < jobs {
+            printError("note: --jobs \(jobs) lowered to \(engines): \(SuiteRunner.jobsLimitReason(cases: cases.count))")
+        }
         // Before any engine starts: from here a signal stops them rather than orphaning them.
         let interruption = Interruption()
-        let processEngine = engineCommand.map { command in
+        let engine: any Engine = engineCommand.map { command in
             ProcessEngine(
-                command: command, processes: min(jobs, max(1, cases.count)), caseTimeout: caseTimeout, maximumRestarts: maxRestarts,
+                command: command, processes: engines, caseTimeout: caseTimeout, maximumRestarts: maxRestarts,
                 strictProtocol: strictProtocol)
-        }
-        let engine: any Engine = processEngine ?? ReferenceEngine()
-        let description: EngineDescription
-        do {
-            description = try await engine.describe()
-        } catch {
-            printError("error: the engine could not start: \(error)")
-            await processEngine?.shutdown()
-            throw ExitCode(2)
-        }
+        } ?? ReferenceEngine()
         let progress = ProgressLine(total: cases.count)
         let live = LiveConsole(
             console: reporting.console, enabled: reporting.consoleOnStdout, knownFailures: knownFailures,
             maximumFailures: exitFirst ? 1 : maxFail)
         let policy = RunVerdict.Policy(allowsPartialEngine: allowPartialEngine, selectionNarrowed: selection.narrowsRun)
-        let runner = SuiteRunner(
-            engine: engine, jobs: jobs, caseTimeout: SuiteRunner.caseTimeout(for: engine, caseTimeout: caseTimeout), policy: policy)
         let selected = cases
-        guard var report = await interruption.run({
-            await runner.run(
-                selected, description: description,
-                progress: { result in
-                    progress.clear()
-                    live.show(result)
-                    progress.advance(result)
-                },
-                shouldStop: { live.limitReached })
-        }) else { throw ExitCode(2) }
+        // The engine lives exactly as long as this scope: shut down on every path, a signal included.
+        var report = try await interruption.run {
+            try await withEngine(engine) { engine in
+                let description: EngineDescription
+                do {
+                    description = try await engine.describe()
+                } catch {
+                    if let name = interruption.signalName {
+                        printError("interrupted by \(name) while the engine started; no case ran")
+                        throw ExitCode(interruption.exitCode ?? 2)
+                    }
+                    printError("error: the engine could not start: \(error)")
+                    throw ExitCode(2)
+                }
+                let runner = SuiteRunner(
+                    engine: engine, jobs: engines, caseTimeout: SuiteRunner.caseTimeout(for: engine, caseTimeout: caseTimeout), policy: policy)
+                return await runner.run(
+                    selected, description: description,
+                    progress: { result in
+                        progress.clear()
+                        live.show(result)
+                        progress.advance(result)
+                    },
+                    shouldStop: { live.limitReached })
+            }
+        }
         progress.finish()
-        await processEngine?.shutdown()
         interruption.reportIfInterrupted(&report, of: cases.count)
 
         if let expectedFailures, updateExpectedFailures {

@@ -11,7 +11,7 @@ struct ServeCommand: AsyncParsableCommand {
             The reference implementation behind the same protocol as any other engine
             (docs/protocol.md), for use as an oracle by other harnesses:
               regspec run specs --engine-command "regspec serve"
-            Reads one message per line until `stop` or end of input.
+            Reads one message per line until `stop`, end of input, or a reader gone away.
             """)
 
     func run() async throws {
@@ -19,7 +19,8 @@ struct ServeCommand: AsyncParsableCommand {
         while let line = readLine(strippingNewline: true) {
             if line.isEmpty { continue }
             guard let reply = await server.respond(to: line) else { return }
-            FileHandle.standardOutput.write(Data((reply + "\n").utf8))
+            // The harness has gone away: nobody is left to answer.
+            guard writeUnbuffered(reply + "\n", to: STDOUT_FILENO) else { return }
         }
     }
 }

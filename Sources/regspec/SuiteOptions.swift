@@ -128,5 +128,26 @@ struct SelectionOptions: ParsableArguments {
 
 /// Writes to stderr, unbuffered, so messages and the progress line interleave correctly.
 func printError(_ message: String, newline: Bool = true) {
-    FileHandle.standardError.write(Data((message + (newline ? "\n" : "")).utf8))
+    writeUnbuffered(message + (newline ? "\n" : ""), to: STDERR_FILENO)
+}
+
+/// Writes `text` to `descriptor` at once. A console gone away (a closed terminal after SIGHUP,
+/// a reader that exited) loses the text and nothing else: `FileHandle.write` would trap, and
+/// the reports still to be written after an interruption would be lost with the process.
+/// - Returns: whether all of `text` was written.
+@discardableResult
+func writeUnbuffered(_ text: String, to descriptor: Int32) -> Bool {
+    let bytes = Array(text.utf8)
+    var written = 0
+    while written < bytes.count {
+        let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        if count > 0 {
+            written += count
+        } else if count < 0 && errno == EINTR {
+            continue
+        } else {
+            return false
+        }
+    }
+    return true
 }

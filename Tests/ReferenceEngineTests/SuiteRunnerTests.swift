@@ -1,3 +1,4 @@
+import Foundation
 import ReferenceEngine
 import Testing
 import SpecTestSupport
@@ -134,6 +135,18 @@ struct SuiteRunnerBoundsTests {
         #expect(report.results.isEmpty)
         let complete = await SuiteRunner(engine: ReferenceEngine()).run(cases, description: ReferenceEngine.description)
         #expect(!complete.incomplete)
+    }
+
+    /// Regression: --jobs was unbounded (4 + 3N threads, 11 + 5N descriptors for N engines).
+    @Test("the cases running at once are capped at the cases and a few per core")
+    func usableJobs() {
+        #expect(SuiteRunner.usableJobs(requested: 100_000, cases: 1000, processors: 2) == 2 * SuiteRunner.jobsPerProcessor)
+        #expect(SuiteRunner.usableJobs(requested: 100_000, cases: 3, processors: 2) == 3)
+        #expect(SuiteRunner.usableJobs(requested: 2, cases: 1000, processors: 2) == 2)
+        #expect(SuiteRunner.usableJobs(requested: 5, cases: 0, processors: 0) == 1)
+        let cap = SuiteRunner.jobsPerProcessor * ProcessInfo.processInfo.activeProcessorCount
+        #expect(SuiteRunner(engine: ReferenceEngine(), jobs: Int.max).jobs == cap)
+        #expect(SuiteRunner(engine: ReferenceEngine(), jobs: 1).jobs == 1)
     }
 
     /// Regression: a ProcessEngine allocated one worker per job up front (8 TB for a huge --jobs).

@@ -135,3 +135,19 @@ func leftoverProcesses(_ pids: [pid_t]) -> [String] {
         return "\(pid) (state \(state))"
     }
 }
+
+/// The processes of `pids` still there once `deadline` has passed, polled: engines are killed
+/// and reaped on threads of their own, which a loaded machine may run late.
+func leftoverProcesses(_ pids: [pid_t], within deadline: Duration) async -> [String] {
+    let clock = ContinuousClock()
+    let end = clock.now + deadline
+    while !leftoverProcesses(pids).isEmpty && clock.now < end {
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return leftoverProcesses(pids)
+}
+
+/// The pids a stand-in engine recorded in `folder`/pids.
+func recordedPIDs(in folder: String) -> [pid_t] {
+    ((try? String(contentsOfFile: folder + "/pids", encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
+}

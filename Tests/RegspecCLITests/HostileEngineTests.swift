@@ -209,4 +209,26 @@ struct HostileEngineTests {
         // Each engine is the hostile wrapper and the real engine: two processes.
         #expect(run.processCount <= 2 * 4, "\(run.processCount) processes for 4 cases")
     }
+
+    /// Regression: --jobs was unbounded (4 + 3N threads, 11 + 5N descriptors for N engines).
+    @Test("--jobs is capped at the cases and a few engines per core, and says so once")
+    func cappedJobs() async throws {
+        let cases = 12
+        let scratch = try Scratch()
+        try scratch.writePassingSuite(count: cases)
+        let engine = ["python3", CLI.hostileEngine, "pass", "none", "--", CLI.binary, "serve"].joined(separator: " ")
+        let outcome = try await CLI.outcome(
+            of: ["run", "specs", "--engine-command", engine, "--jobs", "100000", "--timeout", "120"], in: scratch.path)
+
+        #expect(outcome.status == 0, "\(outcome.stdout)\n\(outcome.stderr)")
+        #expect(outcome.stdout.contains("\(cases) passed, 0 failed, 0 errored, 0 skipped"), "\(outcome.stdout)")
+        let engines = min(cases, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        let notes = outcome.stderr.components(separatedBy: "note: --jobs 100000 lowered to \(engines): ")
+        #expect(notes.count == 2, "said once: \(outcome.stderr)")
+        // Each engine is the hostile wrapper and the real engine: two processes.
+        let pids = recordedPIDs(in: scratch.path)
+        #expect(!pids.isEmpty && pids.count <= 2 * engines, "\(pids.count) processes for at most \(engines) engines")
+        let leftovers = await leftoverProcesses(pids, within: .seconds(30))
+        #expect(leftovers.isEmpty, "processes outlived the run: \(leftovers)")
+    }
 }

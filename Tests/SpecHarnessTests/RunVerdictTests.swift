@@ -22,6 +22,18 @@ struct RunVerdictTests {
         #expect(RunVerdict.judge(skipped + [result("c", .passed)], engine: full, policy: .conformance).passes)
     }
 
+    /// Regression: a run interrupted before any case finished said "none was selected".
+    @Test("an interrupted run that ran nothing says it was interrupted, not that nothing was selected")
+    func interruptedBeforeAnything() {
+        let full = engine(Capability.all)
+        let interrupted = RunVerdict.judge([], engine: full, policy: .conformance, interrupted: true)
+        #expect(interrupted.problems == ["no case ran: the run was interrupted before any case finished"])
+        let skipped = [result("a", .skipped(reason: "the engine lacks timeouts"))]
+        #expect(RunVerdict.judge(skipped, engine: full, policy: .conformance, interrupted: true).problems
+            == ["no case ran: the 1 case(s) that finished before the interruption were skipped"])
+        #expect(RunVerdict.judge([result("a", .passed)], engine: full, policy: .conformance, interrupted: true).passes)
+    }
+
     @Test("an engine lacking a core capability is not conforming, even if every case it ran passed")
     func coreCapabilities() {
         let partial = engine(Capability.all.filter { $0 != Capability.async })

@@ -6,6 +6,13 @@ public protocol Engine: Sendable {
     /// - Throws: `EngineFailure` when the engine itself broke (crash, hang, garbage), so the
     ///   case is reported as errored rather than failed.
     func run(_ input: CaseInput) async throws -> Observation
+    /// Stops whatever the engine started (processes, threads): `withEngine` calls it on every
+    /// path. An engine in process has nothing to stop.
+    func shutdown() async
+}
+
+extension Engine {
+    public func shutdown() async {}
 }
 
 /// An engine's name, language, version and capabilities.

@@ -91,10 +91,11 @@ actor EngineProcess {
         }
     }
 
-    /// Asks the engine to stop, then makes sure it and its process group have, and are reaped.
+    /// Asks the engine to stop (unless the task is cancelled: then it is killed at once), then
+    /// makes sure it and its process group have, and are reaped.
     func stop() async {
         guard let process else { return }
-        if process.exitStatus == nil {
+        if process.exitStatus == nil && !Task.isCancelled {
             try? await send(EngineProtocol.stopMessage(), timeout: .milliseconds(500), what: "the stop message")
             process.closeInput()
             await process.waitForExit(timeout: .seconds(1))

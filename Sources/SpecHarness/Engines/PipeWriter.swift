@@ -91,7 +91,33 @@ enum PipeWriter {
     }
 }
 
-/// `write(2)`, under a name the enum's own `write` does not shadow.
+/// `write(2)`, under a name the enum's own `write` does not shadow, that never raises SIGPIPE
+/// in the host: how a process treats SIGPIPE is the host's choice (the `regspec` executable
+/// ignores it), so a library cannot rely on it. SIGPIPE from a pipe write goes to the writing
+/// thread; it is blocked on this thread for the write, and one the write raised is consumed
+/// before the thread's mask is restored.
 private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, bytes, count)
+    var pipeSignal = sigset_t()
+    sigemptyset(&pipeSignal)
+    sigaddset(&pipeSignal, SIGPIPE)
+    var previousMask = sigset_t()
+    pthread_sigmask(SIG_BLOCK, &pipeSignal, &previousMask)
+    defer { pthread_sigmask(SIG_SETMASK, &previousMask, nil) }
+    var pending = sigset_t()
+    sigpending(&pending)
+    let alreadyPending = sigismember(&pending, SIGPIPE) == 1
+    let result = write(fd, bytes, count)
+    let writeError = errno
+    if result < 0 && writeError == EPIPE && !alreadyPending {
+        #if os(Linux)
+        var noWait = timespec(tv_sec: 0, tv_nsec: 0)
+        _ = sigtimedwait(&pipeSignal, nil, &noWait)
+        #else
+        var received: Int32 = 0
+        sigpending(&pending)
+        if sigismember(&pending, SIGPIPE) == 1 { _ = sigwait(&pipeSignal, &received) }
+        #endif
+    }
+    errno = writeError
+    return result
 }

@@ -24,7 +24,6 @@ public final class ProcessEngine: Engine {
         pool = WorkerPool(limit: max(1, processes)) {
             EngineProcess(command: command, strictProtocol: strictProtocol)
         }
-        signal(SIGPIPE, SIG_IGN)
     }
 
     /// How long a process may take to start and answer `start`: at least 120 s, since an
@@ -51,6 +50,8 @@ public final class ProcessEngine: Engine {
     }
 
     public func run(_ input: CaseInput) async throws -> Observation {
+        // A cancelled session (a signal) starts no case, and so no process.
+        try Task.checkCancellation()
         let spent = restarts.withLock { $0 }
         if spent > maximumRestarts {
             throw EngineFailure("gave up on the engine after \(maximumRestarts) restarts; this case was not run")
@@ -76,7 +77,9 @@ public final class ProcessEngine: Engine {
         get async { await pool.created.count }
     }
 
-    /// Stops every process and its process group, and reaps them.
+    /// Stops every process and its process group, and reaps them. Asks each to stop first;
+    /// when the calling task is cancelled (an interrupted run), kills them at once.
+    /// `withEngine` calls it on every path; call it yourself only for an engine you keep.
     public func shutdown() async {
         // All at once: each may wait a second for an engine that ignores `stop`.
         await withTaskGroup(of: Void.self) { group in

@@ -55,26 +55,7 @@ final class SpawnedProcess: Sendable {
 
     private static let spawnLock = Mutex(())
 
-    /// Makes this process the subreaper of its descendants (Linux), once: a helper whose
-    /// engine died is handed to the harness rather than to an init that may never reap it,
-    /// so the group's reaping loop collects it and no zombie outlives the run.
-    private static let subreaper: Bool = {
-        #if os(Linux)
-        // prctl is variadic, which Swift cannot call; its integer arguments pass the same way
-        // (RTLD_DEFAULT is nil on glibc)
-        // through a fixed signature.
-        typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
-        guard let symbol = dlsym(nil, "prctl") else { return false }
-        let prctl = unsafeBitCast(symbol, to: Prctl.self)
-        let setChildSubreaper: Int32 = 36
-        return prctl(setChildSubreaper, 1, 0, 0, 0) == 0
-        #else
-        return false
-        #endif
-    }()
-
     private static func spawnLocked(_ command: String) throws -> SpawnedProcess {
-        _ = subreaper
         var stdinPipe: [Int32] = [-1, -1]
         var stdoutPipe: [Int32] = [-1, -1]
         var stderrPipe: [Int32] = [-1, -1]
@@ -83,15 +64,12 @@ final class SpawnedProcess: Sendable {
         func closeOpened() { for fd in opened { close(fd) } }
         for index in 0..<4 {
             var pair: [Int32] = [-1, -1]
-            guard pipe(&pair) == 0 else {
+            guard makeCloseOnExecPipe(&pair) == 0 else {
                 let reason = String(cString: strerror(errno))
                 closeOpened()
                 throw EngineFailure("cannot create a pipe for the engine: \(reason)")
             }
             opened += pair
-            // Close-on-exec, so that no other engine inherits this one's pipes (spawns are
-            // serialized by `spawnLock`, so no spawn runs between pipe and fcntl).
-            for fd in pair { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
             switch index {
             case 0: stdinPipe = pair
             case 1: stdoutPipe = pair
@@ -106,6 +84,9 @@ final class SpawnedProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        // Nothing else the harness holds reaches the engine, not even a descriptor an embedder
+        // (or whoever started the harness) left without close-on-exec.
+        closeFromThree(&actions)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -142,6 +123,22 @@ final class SpawnedProcess: Sendable {
         LiveProcesses.shared.insert(pid)
         process.watchForExit()
         return process
+    }
+
+    /// `pipe2(O_CLOEXEC)`: the flag is set as the pipe is made, so a process another thread of
+    /// the host forks in between (an embedder's `Process`, say) cannot inherit it. Where pipe2
+    /// is missing (Darwin), spawns are serialized by `spawnLock` and the flag follows at once.
+    private static func makeCloseOnExecPipe(_ pair: inout [Int32]) -> Int32 {
+        if let pipe2 = LibCSymbols.pipe2 { return pipe2(&pair, O_CLOEXEC) }
+        guard pipe(&pair) == 0 else { return -1 }
+        for fd in pair { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return 0
+    }
+
+    /// Closes every descriptor from 3 up in the child, after the dups onto 0, 1 and 2 (glibc 2.34
+    /// and later; elsewhere close-on-exec alone keeps the harness's own descriptors out).
+    private static func closeFromThree(_ actions: inout posix_spawn_file_actions_t) {
+        if let addCloseFrom = LibCSymbols.addCloseFrom { _ = addCloseFrom(&actions, 3) }
     }
 
     /// The wait status once the engine has exited and been reaped.
@@ -206,9 +203,9 @@ final class SpawnedProcess: Sendable {
             var info = siginfo_t()
             while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
             _ = kill(-pid, SIGKILL)
-            // Reap the engine and, as the subreaper its orphans were handed to, every process
-            // of its group: each dies of the kill above, and is waitable once its own
-            // children have been handed over, so the loop ends when the group is gone.
+            // Reap the engine and every process of its group that is a child of this process:
+            // when the host made itself the subreaper (the `regspec` executable does), the
+            // engine's orphans are handed to it, die of the kill above, and are reaped here.
             var status: Int32 = 0
             while true {
                 var memberStatus: Int32 = 0
@@ -228,6 +225,25 @@ final class SpawnedProcess: Sendable {
         }
         thread.name = "regspec engine \(pid) exit"
         thread.start()
+    }
+}
+
+/// C functions the Glibc module does not export (they are GNU extensions), looked up once.
+private enum LibCSymbols {
+    typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+    static let pipe2: Pipe2? = lookUp("pipe2")
+    static let addCloseFrom: AddCloseFrom? = lookUp("posix_spawn_file_actions_addclosefrom_np")
+
+    private static func lookUp<Function>(_ name: String) -> Function? {
+        #if os(Linux)
+        // RTLD_DEFAULT is nil on glibc.
+        guard let symbol = dlsym(nil, name) else { return nil }
+        return unsafeBitCast(symbol, to: Function.self)
+        #else
+        return nil
+        #endif
     }
 }
 
@@ -261,13 +277,17 @@ public final class LiveProcesses: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while count > 0 && clock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
+            // Not `Task.sleep`, which returns at once in a cancelled task: shutting down after
+            // a signal must wait for the reaping too, not spin.
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(10)) { continuation.resume() }
+            }
         }
         return count == 0
     }
 
-    /// Kills every live engine's process group. Async-signal-safe enough for a signal path:
-    /// no allocation beyond a copy of the set.
+    /// Kills every live engine's process group (the last resort of a second signal, from a
+    /// dispatch queue, not from a signal handler).
     public func killAll() {
         for pid in groups.withLock({ $0 }) { _ = kill(-pid, SIGKILL) }
     }

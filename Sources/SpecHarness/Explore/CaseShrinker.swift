@@ -19,15 +19,17 @@ public struct CaseShrinker: Sendable {
     }
 
     /// - Parameter stillFails: whether a candidate shows the same failure.
+    /// - Returns: the smallest case found; a cancelled task (a signal) stops at the one so far.
     public func shrink(_ failing: ExploreCase, stillFails: (ExploreCase) async -> Bool) async -> Outcome {
         var current = failing
         var steps = 0
         var attempts = 0
         var improved = true
-        while improved && attempts < maximumAttempts {
+        while improved && attempts < maximumAttempts && !Task.isCancelled {
             improved = false
             let size = current.size
             for candidate in Self.candidates(of: current) where candidate.size < size {
+                if Task.isCancelled { break }
                 attempts += 1
                 if await stillFails(candidate) {
                     current = candidate

@@ -35,7 +35,9 @@ public struct RunVerdict: Sendable, Equatable, Codable {
     }
 
     /// Judges results against the engine that produced them.
-    public static func judge(_ results: [CaseResult], engine: EngineDescription, policy: Policy) -> RunVerdict {
+    /// - Parameter interrupted: a signal cut the run short, so `results` are the cases that
+    ///   finished before it, not all those selected.
+    public static func judge(_ results: [CaseResult], engine: EngineDescription, policy: Policy, interrupted: Bool = false) -> RunVerdict {
         var verdict = RunVerdict()
         let missingCore = Capability.core.filter { !engine.capabilities.contains($0) }
         if !missingCore.isEmpty {
@@ -49,15 +51,20 @@ public struct RunVerdict: Sendable, Equatable, Codable {
                         + "To test what it has, pass --allow-partial-engine or narrow the run (--tag, --filter, --case, --exclude-tag)")
             }
         }
-        if let nothingRan = nothingRan(results.map(\.status)) { verdict.problems.append(nothingRan) }
+        if let nothingRan = nothingRan(results.map(\.status), interrupted: interrupted) { verdict.problems.append(nothingRan) }
         return verdict
     }
 
     /// The problem of a run in which no case executed, or nil when one did.
-    static func nothingRan(_ statuses: [CaseResult.Status]) -> String? {
+    static func nothingRan(_ statuses: [CaseResult.Status], interrupted: Bool = false) -> String? {
         let skipped = statuses.filter { $0 == .skipped }.count
-        if statuses.isEmpty { return nothingRanPrefix + "none was selected" }
+        if statuses.isEmpty {
+            return nothingRanPrefix + (interrupted ? "the run was interrupted before any case finished" : "none was selected")
+        }
         guard skipped == statuses.count else { return nil }
+        if interrupted {
+            return nothingRanPrefix + "the \(skipped) case(s) that finished before the interruption were skipped"
+        }
         return nothingRanPrefix + (skipped == 1 ? "the one selected case was skipped" : "all \(skipped) selected cases were skipped")
     }
 

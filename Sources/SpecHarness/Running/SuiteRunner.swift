@@ -1,7 +1,10 @@
+import Foundation
+
 /// Runs cases against an engine, several at once, and judges each.
 public struct SuiteRunner: Sendable {
     public var engine: any Engine
-    /// How many cases run at once; results come back in suite order whatever it is.
+    /// How many cases run at once (at most `jobsPerProcessor` per core); results come back in
+    /// suite order whatever it is.
     public var jobs: Int
     /// A case still running after this is reported as errored.
     public var caseTimeout: Duration
@@ -14,9 +17,28 @@ public struct SuiteRunner: Sendable {
         (engine as? ProcessEngine)?.runnerTimeout ?? caseTimeout
     }
 
+    /// How many cases may run at once per processor core. Each engine process costs three
+    /// threads and five descriptors; engines mostly wait (on their imports, on the pipe), so a
+    /// few per core keep the cores busy, and more only exhaust threads and descriptors.
+    package static let jobsPerProcessor = 4
+
+    /// How many cases to run at once when `requested` are asked for: no more than there are
+    /// cases, nor than `jobsPerProcessor` per core.
+    package static func usableJobs(
+        requested: Int, cases: Int, processors: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> Int {
+        max(1, min(requested, cases, jobsPerProcessor * max(1, processors)))
+    }
+
+    /// Why `usableJobs` is what it is, for the one line that says so.
+    package static func jobsLimitReason(cases: Int, processors: Int = ProcessInfo.processInfo.activeProcessorCount) -> String {
+        "at most one engine per case (\(cases)) and \(jobsPerProcessor) per processor core (\(max(1, processors)))"
+    }
+
+    /// - Parameter jobs: capped by `usableJobs`, however large.
     public init(engine: any Engine, jobs: Int = 1, caseTimeout: Duration = .seconds(30), policy: RunVerdict.Policy = .conformance) {
         self.engine = engine
-        self.jobs = max(1, jobs)
+        self.jobs = max(1, min(jobs, Self.jobsPerProcessor * max(1, ProcessInfo.processInfo.activeProcessorCount)))
         self.caseTimeout = caseTimeout
         self.policy = policy
     }
@@ -55,9 +77,9 @@ public struct SuiteRunner: Sendable {
             }
         }
         var report = RunReport(engine: description, results: results.compactMap { $0 }, duration: clock.now - start)
-        report.verdict = RunVerdict.judge(report.results, engine: description, policy: policy)
         // Cut short by cancellation (a signal), not by `shouldStop` (-x), which is no interruption.
         report.incomplete = Task.isCancelled && report.results.count < cases.count
+        report.verdict = RunVerdict.judge(report.results, engine: description, policy: policy, interrupted: report.incomplete)
         return report
     }
 

@@ -6,18 +6,27 @@ Forwards every protocol line to a real engine (the command after `--`, normally
 
   hostile_engine.py MODE CASE_ID -- ENGINE COMMAND...
 
+The explore modes ignore CASE_ID: they disagree with the reference on the first case they see
+(every shrink candidate of it carries the same id), then
+  disagree-then-hang  hang on the next case, after creating ./hanging;
+  disagree-linger     replace the folder ./out with a file, so that writing the reproducer
+                      fails, and keep running whatever they are told (stop, end of stdin).
+
 Every process it starts (itself, the real engine, helpers) appends its pid to ./pids, so a
 test can check that none outlives the run. Memory stays small whatever it writes: large
 outputs are written in chunks.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 
 CHUNK = 1 << 20
+PLANTED_ERROR = {"outcome": "error", "error": {"kind": None, "label": None, "type": "ValueError", "message": "planted"},
+                 "requests": {"forward": [], "backward": []}}
 
 
 def record(pid):
@@ -49,11 +58,12 @@ def main():
         helper = subprocess.Popen(["sleep", "1000"])
         record(helper.pid)
 
+    first_case = None
     for line in sys.stdin.buffer:
         message = json.loads(line)
         command = message.get("cmd")
         if command == "stop":
-            if mode == "ignore-sigterm":
+            if mode in ("ignore-sigterm", "disagree-linger"):
                 time.sleep(1000)
             forward(line)
             return
@@ -62,6 +72,17 @@ def main():
             answer(reply)
             if mode == "reply-early":
                 answer(b'{"seq": 1, "observation": {"outcome": "success", "metrics": {}, "requests": {"forward": [], "backward": []}}}')
+            continue
+        if mode in ("disagree-then-hang", "disagree-linger"):
+            case_id = message.get("case", {}).get("id")
+            first_case = first_case or case_id
+            if case_id != first_case:
+                open("hanging", "w").close()
+                time.sleep(1000)
+            if mode == "disagree-linger" and os.path.isdir("out"):
+                shutil.rmtree("out")
+                open("out", "w").close()
+            answer(json.dumps({"seq": message["seq"], "observation": PLANTED_ERROR}).encode())
             continue
         if message.get("case", {}).get("id") != target:
             answer(reply)
@@ -117,3 +138,5 @@ def main():
 
 if __name__ == "__main__":
     main()
+    if sys.argv[1] == "disagree-linger":
+        time.sleep(1000)
