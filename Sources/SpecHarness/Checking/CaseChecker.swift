@@ -3,16 +3,16 @@ import TinkerWire
 
 /// Judges an observation against its case: what the case states, then the invariants every
 /// result must keep.
-public struct CaseChecker: Sendable {
-    public let specCase: SpecCase
+package struct CaseChecker: Sendable {
+    package let specCase: SpecCase
 
-    public init(_ specCase: SpecCase) {
+    package init(_ specCase: SpecCase) {
         self.specCase = specCase
     }
 
     static let validationKinds: Set<String> = ["missing_loss", "invalid_regularizer", "empty_data", "missing_target_tokens"]
 
-    public func check(_ observation: Observation) -> [Mismatch] {
+    package func check(_ observation: Observation) -> [Mismatch] {
         var mismatches: [Mismatch] = []
         switch (specCase.expectation, observation.outcome) {
         case (.failure(let expected), .failure(let actual)):

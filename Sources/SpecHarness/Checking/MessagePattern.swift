@@ -2,13 +2,13 @@ import Foundation
 
 /// An error-message regular expression matched within bounds: the engine writes the message,
 /// so neither its length nor the pattern's backtracking may decide how long a check takes.
-public struct MessagePattern: Sendable {
+package struct MessagePattern: Sendable {
     /// Only this many UTF-16 units of a message are matched; error messages worth judging are short.
-    public static let maximumMessageLength = 8192
+    package static let maximumMessageLength = 8192
     /// How long one match may run before it is abandoned.
-    public static let defaultBudget = Duration.seconds(2)
+    package static let defaultBudget = Duration.seconds(2)
 
-    public enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         case matched
         case notMatched
         /// The match ran out of its budget: counted as not matched, with why.
@@ -16,9 +16,9 @@ public struct MessagePattern: Sendable {
         case invalidPattern(String)
     }
 
-    public let pattern: String
+    package let pattern: String
 
-    public init(_ pattern: String) {
+    package init(_ pattern: String) {
         self.pattern = pattern
     }
 
@@ -26,7 +26,7 @@ public struct MessagePattern: Sendable {
     ///
     /// ICU calls back during a long match when asked to report progress; that is where the
     /// clock is checked and the match stopped.
-    public func match(_ message: String, budget: Duration = defaultBudget) -> Outcome {
+    package func match(_ message: String, budget: Duration = defaultBudget) -> Outcome {
         let regex: NSRegularExpression
         do {
             regex = try NSRegularExpression(pattern: pattern)
@@ -57,7 +57,7 @@ public struct MessagePattern: Sendable {
     /// A heuristic over the pattern text: a quantified group that itself ends in a quantifier
     /// (`(a+)+`, `(\w*)*`, `(a|a?)+`), and an unanchored lookahead scanning with `.*`. Both are
     /// what made matching slow; the validate command reports them.
-    public static func lint(_ pattern: String) -> [String] {
+    package static func lint(_ pattern: String) -> [String] {
         var findings: [String] = []
         let scalars = Array(pattern.unicodeScalars)
         // Positions of group openings, to find each group's closing and what follows it.

@@ -4,13 +4,13 @@
 ///
 /// The case still loads and runs; `validate` warns (`--strict` fails) so that its author sets
 /// `atol` for such fields.
-public enum SensitivityLint {
+package enum SensitivityLint {
     /// Every such value of every case, in suite order; one warning per metric, one per gradient row.
-    public static func warnings(for cases: [SpecCase]) -> [SpecWarning] {
+    package static func warnings(for cases: [SpecCase]) -> [SpecWarning] {
         cases.flatMap(warnings(for:))
     }
 
-    public static func warnings(for specCase: SpecCase) -> [SpecWarning] {
+    package static func warnings(for specCase: SpecCase) -> [SpecWarning] {
         guard case .success(let expected) = specCase.expectation else { return [] }
         var warnings: [SpecWarning] = []
         if let metrics = expected.metrics {

@@ -1,8 +1,8 @@
 /// Everything legal in a spec that weakens or slows what a case checks: values a check cannot
 /// tell from 0 (`SensitivityLint`) and message patterns whose matching can blow up
 /// (`MessagePattern.lint`). `validate` prints them (`--strict` fails on them); `run` prints them.
-public enum SpecLint {
-    public static func warnings(for cases: [SpecCase]) -> [SpecWarning] {
+package enum SpecLint {
+    package static func warnings(for cases: [SpecCase]) -> [SpecWarning] {
         cases.flatMap { SensitivityLint.warnings(for: $0) + patternWarnings(for: $0) }
     }
 

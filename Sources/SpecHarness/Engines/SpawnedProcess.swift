@@ -258,22 +258,22 @@ extension Duration {
 
 /// The process groups of every engine still alive, so that a signal or the end of a run can
 /// kill them all.
-public final class LiveProcesses: Sendable {
-    public static let shared = LiveProcesses()
+package final class LiveProcesses: Sendable {
+    package static let shared = LiveProcesses()
     private let groups = Mutex(Set<pid_t>())
 
     func insert(_ pid: pid_t) { groups.withLock { _ = $0.insert(pid) } }
     func remove(_ pid: pid_t) { groups.withLock { _ = $0.remove(pid) } }
 
     /// How many engines are still alive (not yet reaped).
-    public var count: Int { groups.withLock { $0.count } }
+    package var count: Int { groups.withLock { $0.count } }
 
     /// Waits until every engine has been reaped, or `timeout` has passed: the exit threads
     /// reap asynchronously, and a process that ends before them would leave zombies to an init
     /// that may never collect them.
     /// - Returns: whether none is left.
     @discardableResult
-    public func waitUntilNoneLeft(timeout: Duration) async -> Bool {
+    package func waitUntilNoneLeft(timeout: Duration) async -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while count > 0 && clock.now < deadline {
@@ -288,7 +288,7 @@ public final class LiveProcesses: Sendable {
 
     /// Kills every live engine's process group (the last resort of a second signal, from a
     /// dispatch queue, not from a signal handler).
-    public func killAll() {
+    package func killAll() {
         for pid in groups.withLock({ $0 }) { _ = kill(-pid, SIGKILL) }
     }
 }

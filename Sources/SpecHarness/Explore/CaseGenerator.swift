@@ -7,18 +7,18 @@ import TinkerWire
 ///
 /// Only what the engine announced is drawn: no async fn without `async`, no option without its
 /// capability, no legacy call without `legacy`, no invalid call without `error_kinds`.
-public struct CaseGenerator: Sendable {
-    public var capabilities: Set<String>
+package struct CaseGenerator: Sendable {
+    package var capabilities: Set<String>
     /// The share of cases that are invalid calls on purpose.
-    public var invalidRate: Double
+    package var invalidRate: Double
 
-    public init(capabilities: Set<String>, invalidRate: Double = 0.2) {
+    package init(capabilities: Set<String>, invalidRate: Double = 0.2) {
         self.capabilities = capabilities
         self.invalidRate = invalidRate
     }
 
     /// The error kinds an invalid case may aim at, given the capabilities.
-    public var errorKinds: [String] {
+    package var errorKinds: [String] {
         guard has(Capability.errorKinds) else { return [] }
         var kinds = ["missing_loss", "empty_data", "missing_target_tokens", "loss_fn_failed"]
         if has(Capability.structured) {
@@ -33,7 +33,7 @@ public struct CaseGenerator: Sendable {
     func has(_ capability: String) -> Bool { capabilities.contains(capability) }
 
     /// Case `number` of the run with `seed`; the same arguments give the same case.
-    public func generate(seed: UInt64, caseNumber: Int) -> ExploreCase {
+    package func generate(seed: UInt64, caseNumber: Int) -> ExploreCase {
         var random = SeededGenerator(seed: seed, caseNumber: caseNumber)
         let kinds = errorKinds
         if !kinds.isEmpty && random.chance(invalidRate) {

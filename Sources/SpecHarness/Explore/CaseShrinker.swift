@@ -2,25 +2,25 @@
 /// still fails, and starts over from it, until no candidate fails (a local minimum).
 ///
 /// Every candidate is strictly smaller by `ExploreCase.size`, so shrinking ends.
-public struct CaseShrinker: Sendable {
+package struct CaseShrinker: Sendable {
     /// At most this many candidates are run; shrinking stops there with what it has.
-    public var maximumAttempts: Int
+    package var maximumAttempts: Int
 
-    public init(maximumAttempts: Int = 4000) {
+    package init(maximumAttempts: Int = 4000) {
         self.maximumAttempts = maximumAttempts
     }
 
-    public struct Outcome: Sendable {
-        public var shrunk: ExploreCase
+    package struct Outcome: Sendable {
+        package var shrunk: ExploreCase
         /// Candidates that still failed and were kept.
-        public var steps: Int
+        package var steps: Int
         /// Candidates run.
-        public var attempts: Int
+        package var attempts: Int
     }
 
     /// - Parameter stillFails: whether a candidate shows the same failure.
     /// - Returns: the smallest case found; a cancelled task (a signal) stops at the one so far.
-    public func shrink(_ failing: ExploreCase, stillFails: (ExploreCase) async -> Bool) async -> Outcome {
+    package func shrink(_ failing: ExploreCase, stillFails: (ExploreCase) async -> Bool) async -> Outcome {
         var current = failing
         var steps = 0
         var attempts = 0

@@ -4,27 +4,27 @@ import TinkerWire
 /// Runs one generated case on the engine under test and on the reference, and judges the
 /// engine by what the reference observed, with the same checker, tolerance and invariants as
 /// `regspec run`.
-public struct DifferentialCheck: Sendable {
+package struct DifferentialCheck: Sendable {
     /// The trusted side: its observation becomes the case's expectation.
-    public let reference: any Engine
-    public let engine: any Engine
+    package let reference: any Engine
+    package let engine: any Engine
     /// What the engine announced. Without `float64`, each case is judged with a tolerance a
     /// float32 implementation can meet (`float32Tolerance`); with it, with the suite's defaults.
-    public let engineCapabilities: Set<String>
+    package let engineCapabilities: Set<String>
 
     /// - Parameters:
     ///   - reference: the trusted engine, usually `ReferenceEngine` (the harness links none itself).
-    public init(reference: any Engine, engine: any Engine, engineCapabilities: Set<String> = Set(Capability.all)) {
+    package init(reference: any Engine, engine: any Engine, engineCapabilities: Set<String> = Set(Capability.all)) {
         self.reference = reference
         self.engine = engine
         self.engineCapabilities = engineCapabilities
     }
 
     /// The capability of engines that compute in float64 (semantics section 10).
-    public static let float64Capability = "float64"
+    package static let float64Capability = "float64"
 
     /// How one case came out.
-    public enum Verdict: Sendable {
+    package enum Verdict: Sendable {
         case agreed
         case disagreed([Mismatch])
         /// Not run; no case is skipped today (a float32 engine gets a float32 tolerance), kept
@@ -35,14 +35,14 @@ public struct DifferentialCheck: Sendable {
     }
 
     /// The outcome of one comparison, with the spec case the reference's observation made.
-    public struct Result: Sendable {
-        public var verdict: Verdict
-        public var specCase: SpecCase
+    package struct Result: Sendable {
+        package var verdict: Verdict
+        package var specCase: SpecCase
         /// What the reference did: `success`, or the error kind it reported.
-        public var referenceOutcome: String
+        package var referenceOutcome: String
     }
 
-    public func compare(_ generated: ExploreCase, id: String) async -> Result {
+    package func compare(_ generated: ExploreCase, id: String) async -> Result {
         let input = generated.input(id: id)
         let expected: Observation
         do {
@@ -210,7 +210,7 @@ public struct DifferentialCheck: Sendable {
     /// (`loss:sum`, unless a legacy loss_fn reports it), the gradient it sent, the request counts;
     /// or its error's kind, label and what its message must name. NaN is expected as NaN where
     /// the reference reported one.
-    public static func expectation(from observation: Observation, input: CaseInput) -> (Expectation, ToleranceSettings) {
+    package static func expectation(from observation: Observation, input: CaseInput) -> (Expectation, ToleranceSettings) {
         let here = SourceLocation.start(of: "explore")
         let requests = RequestCounts(forward: observation.forwardRequests.count, backward: observation.backwardRequests.count)
         switch observation.outcome {

@@ -5,19 +5,19 @@ import TinkerWire
 ///
 /// Kept apart from `CaseInput` so the shrinker can edit datums row by row (tokens, targets,
 /// logprobs and inputs together) and remap fn selections when a datum goes.
-public struct ExploreCase: Sendable {
-    public var datums: [ExploreDatum]
-    public var call: CallSpec
+package struct ExploreCase: Sendable {
+    package var datums: [ExploreDatum]
+    package var call: CallSpec
     /// What the generator meant: a valid call, or the error kind it set out to provoke.
-    public var intent: String
+    package var intent: String
 
     /// The case as engines run it.
-    public func input(id: String) -> CaseInput {
+    package func input(id: String) -> CaseInput {
         CaseInput(id: id, data: datums.map(\.caseDatum), call: call)
     }
 
     /// A measure of size the shrinker only ever lowers: datums, positions, fns, options, digits.
-    public var size: Int {
+    package var size: Int {
         var total = datums.count * 1000
         for datum in datums {
             total += datum.logprobs.count * 10
@@ -73,18 +73,18 @@ public struct ExploreCase: Sendable {
 }
 
 /// One datum: `positions` rows of `width` targets (width 1 with `isTopK` false is a flat `[T]` datum).
-public struct ExploreDatum: Sendable, Equatable {
-    public var tokens: [Int]
+package struct ExploreDatum: Sendable, Equatable {
+    package var tokens: [Int]
     /// Nil for a datum without `target_tokens` (how `missing_target_tokens` is provoked).
-    public var targets: [Int]?
+    package var targets: [Int]?
     /// Candidates per position of a `[T, K]` datum; nil for a flat `[T]` datum.
-    public var topK: Int?
+    package var topK: Int?
     /// Flat, row-major; float32-representable, so every precision model serves the same values.
-    public var logprobs: [Double]
-    public var weights: [Double]?
-    public var refLogprobs: [Double]?
+    package var logprobs: [Double]
+    package var weights: [Double]?
+    package var refLogprobs: [Double]?
 
-    public var positions: Int { tokens.count }
+    package var positions: Int { tokens.count }
 
     var targetShape: [Int] {
         topK.map { [tokens.count, $0] } ?? [tokens.count]

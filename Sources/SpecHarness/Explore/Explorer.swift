@@ -1,16 +1,16 @@
 /// Differential testing: generates cases from a seed, compares the engine with the reference on
 /// each, and shrinks every disagreement to a small case that still disagrees.
-public struct Explorer: Sendable {
-    public var generator: CaseGenerator
-    public var check: DifferentialCheck
-    public var shrinker: CaseShrinker
-    public var seed: UInt64
+package struct Explorer: Sendable {
+    package var generator: CaseGenerator
+    package var check: DifferentialCheck
+    package var shrinker: CaseShrinker
+    package var seed: UInt64
     /// Tells this run's ids and files from another run's with the same seed, so reproducers of
     /// two runs (of two engines, or before and after a fix) never share an id in `specs/`.
-    public var runLabel: String
+    package var runLabel: String
 
     /// - Parameter runLabel: drawn at random unless given; lowercase letters and digits only.
-    public init(
+    package init(
         generator: CaseGenerator, check: DifferentialCheck, shrinker: CaseShrinker = CaseShrinker(), seed: UInt64,
         runLabel: String = Explorer.newRunLabel()
     ) {
@@ -22,28 +22,28 @@ public struct Explorer: Sendable {
     }
 
     /// Eight random hex digits.
-    public static func newRunLabel() -> String {
+    package static func newRunLabel() -> String {
         let value = UInt32.random(in: 0...UInt32.max)
         let hex = String(value, radix: 16)
         return String(repeating: "0", count: 8 - hex.count) + hex
     }
 
     /// A disagreement, before and after shrinking.
-    public struct Finding: Sendable {
-        public var caseNumber: Int
-        public var original: ExploreCase
-        public var originalMismatches: [Mismatch]
-        public var shrunk: ExploreCase
+    package struct Finding: Sendable {
+        package var caseNumber: Int
+        package var original: ExploreCase
+        package var originalMismatches: [Mismatch]
+        package var shrunk: ExploreCase
         /// The shrunk case as the reference saw it, with its expectation.
-        public var shrunkCase: SpecCase
-        public var shrunkMismatches: [Mismatch]
+        package var shrunkCase: SpecCase
+        package var shrunkMismatches: [Mismatch]
         /// `success`, or the error kind the reference reported.
-        public var referenceOutcome: String
-        public var shrinkAttempts: Int
-        public var shrinkSteps: Int
+        package var referenceOutcome: String
+        package var shrinkAttempts: Int
+        package var shrinkSteps: Int
     }
 
-    public enum CaseOutcome: Sendable {
+    package enum CaseOutcome: Sendable {
         case agreed
         case disagreed(Finding)
         case errored(String)
@@ -51,21 +51,21 @@ public struct Explorer: Sendable {
     }
 
     /// The id every report and written file uses for case `number` of this run.
-    public func caseID(_ number: Int) -> String {
+    package func caseID(_ number: Int) -> String {
         "explore/seed-\(seed)-case-\(number)-run-\(runLabel)"
     }
 
     /// The file name of case `number`'s reproducer, unique to this run as its id is.
-    public func reproducerFileName(_ number: Int) -> String {
+    package func reproducerFileName(_ number: Int) -> String {
         "explore-seed-\(seed)-case-\(number)-run-\(runLabel).yaml"
     }
 
-    public func generate(_ number: Int) -> ExploreCase {
+    package func generate(_ number: Int) -> ExploreCase {
         generator.generate(seed: seed, caseNumber: number)
     }
 
     /// Runs case `number`; a disagreement is shrunk before it is returned.
-    public func explore(caseNumber number: Int) async -> CaseOutcome {
+    package func explore(caseNumber number: Int) async -> CaseOutcome {
         let generated = generate(number)
         let result = await check.compare(generated, id: caseID(number))
         switch result.verdict {
@@ -100,7 +100,7 @@ public struct Explorer: Sendable {
     }
 
     /// The reproducer as a spec file for `specs/`, its numbers marked as the reference's.
-    public func reproducerFile(_ finding: Finding, fileName: String, engineDescription: String) -> String {
+    package func reproducerFile(_ finding: Finding, fileName: String, engineDescription: String) -> String {
         let id = caseID(finding.caseNumber)
         let original = finding.original
         let shrunk = finding.shrunk

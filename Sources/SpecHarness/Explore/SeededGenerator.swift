@@ -4,21 +4,21 @@ import Foundation
 ///
 /// Its own arithmetic rather than the standard library's `random(in:using:)`, whose algorithm
 /// is not promised to stay the same: a seed must give the same cases on every build.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+package struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
     /// The generator of case `number` of a run with `seed`: each case is drawn from its own
     /// stream, so `--replay N` makes case N without making the N - 1 before it.
-    public init(seed: UInt64, caseNumber: Int) {
+    package init(seed: UInt64, caseNumber: Int) {
         var mixer = SeededGenerator(seed: seed ^ (UInt64(truncatingIfNeeded: caseNumber) &* 0xD1B5_4A32_D192_ED03))
         state = mixer.next()
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

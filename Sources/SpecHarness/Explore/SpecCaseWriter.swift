@@ -2,18 +2,18 @@ import Foundation
 
 /// Writes generated cases as a spec file (docs/spec-format.md) that `regspec validate` loads and
 /// the oracle can recheck: the data, the call, and the reference's observation as `expect`.
-public struct SpecCaseWriter: Sendable {
-    public init() {}
+package struct SpecCaseWriter: Sendable {
+    package init() {}
 
     /// One case to write: its id, what it is, the generated call and the reference's expectation.
-    public struct Entry: Sendable {
-        public var id: String
-        public var summary: String
-        public var comment: [String]
-        public var generated: ExploreCase
-        public var specCase: SpecCase
+    package struct Entry: Sendable {
+        package var id: String
+        package var summary: String
+        package var comment: [String]
+        package var generated: ExploreCase
+        package var specCase: SpecCase
 
-        public init(id: String, summary: String, comment: [String], generated: ExploreCase, specCase: SpecCase) {
+        package init(id: String, summary: String, comment: [String], generated: ExploreCase, specCase: SpecCase) {
             self.id = id
             self.summary = summary
             self.comment = comment
@@ -23,7 +23,7 @@ public struct SpecCaseWriter: Sendable {
     }
 
     /// The whole file: a header comment, the suite, then each case.
-    public func file(suite: String, summary: String, header: [String], entries: [Entry]) -> String {
+    package func file(suite: String, summary: String, header: [String], entries: [Entry]) -> String {
         var lines = header.map { $0.isEmpty ? "#" : "# \($0)" }
         lines.append("# yaml-language-server: $schema=../docs/schema/spec.schema.json")
         lines.append("suite: \(Self.string(suite))")

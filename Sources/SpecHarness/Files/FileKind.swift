@@ -1,14 +1,14 @@
 import Foundation
 
 /// What is at a path, from `stat(2)`, following symbolic links.
-public enum FileKind: Sendable, Equatable {
+package enum FileKind: Sendable, Equatable {
     case missing
     case regularFile
     case directory
     /// A FIFO, a device, a socket: nothing the loader reads as a spec file.
     case special
 
-    public static func of(_ path: String) -> FileKind {
+    package static func of(_ path: String) -> FileKind {
         var info = stat()
         guard stat(path, &info) == 0 else { return .missing }
         switch info.st_mode & S_IFMT {
@@ -19,7 +19,7 @@ public enum FileKind: Sendable, Equatable {
     }
 
     /// The size in bytes of a regular file, or nil.
-    public static func size(of path: String) -> Int? {
+    package static func size(of path: String) -> Int? {
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
         return Int(info.st_size)
@@ -29,7 +29,7 @@ public enum FileKind: Sendable, Equatable {
 extension LexicalPath {
     /// The absolute path with every symbolic link resolved, when the file exists; what two
     /// spellings of one file have in common.
-    public var resolved: LexicalPath? {
+    package var resolved: LexicalPath? {
         guard let pointer = realpath(text, nil) else { return nil }
         defer { free(pointer) }
         return LexicalPath(String(cString: pointer))

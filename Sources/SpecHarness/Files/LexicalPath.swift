@@ -4,30 +4,30 @@
 /// (`x`, the `t` of `t/legacy.yaml`), and every path here comes from a command line or a
 /// spec file. The rules are POSIX's, lexical only: nothing touches the file system, so `..`
 /// after a symbolic link is kept as written.
-public struct LexicalPath: Sendable, Hashable, CustomStringConvertible {
+package struct LexicalPath: Sendable, Hashable, CustomStringConvertible {
     /// The path as given; never empty (an empty path means the current directory, `.`).
-    public let text: String
+    package let text: String
 
-    public init(_ text: String) {
+    package init(_ text: String) {
         self.text = text.isEmpty ? "." : text
     }
 
-    public var description: String { text }
+    package var description: String { text }
 
-    public var isAbsolute: Bool { text.utf8.first == UInt8(ascii: "/") }
+    package var isAbsolute: Bool { text.utf8.first == UInt8(ascii: "/") }
 
     /// The components between slashes, without empty ones (`a//b/` is `a`, `b`).
-    public var components: [Substring] {
+    package var components: [Substring] {
         text.split(separator: "/", omittingEmptySubsequences: true)
     }
 
     /// The last component, or `/` for the root; `x` for `x`, `./x` and `/x`.
-    public var lastComponent: String {
+    package var lastComponent: String {
         components.last.map(String.init) ?? (isAbsolute ? "/" : ".")
     }
 
     /// The folder holding this path, as `dirname(1)` gives it: `t` for `t/x.yaml`, `.` for `x`, `/` for `/x`.
-    public var parent: LexicalPath {
+    package var parent: LexicalPath {
         var parts = components
         guard !parts.isEmpty else { return self }
         parts.removeLast()
@@ -36,7 +36,7 @@ public struct LexicalPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `other` inside this folder; `other` itself when it is absolute.
-    public func appending(_ other: String) -> LexicalPath {
+    package func appending(_ other: String) -> LexicalPath {
         let relative = LexicalPath(other)
         if relative.isAbsolute { return relative }
         if text == "." { return relative }
@@ -46,7 +46,7 @@ public struct LexicalPath: Sendable, Hashable, CustomStringConvertible {
 
     /// The same place without `.`, repeated slashes or `name/..` pairs, e.g. to compare two
     /// spellings of one fixture path. A leading `..` of a relative path stays.
-    public var normalized: LexicalPath {
+    package var normalized: LexicalPath {
         var kept: [Substring] = []
         for part in components {
             switch part {
@@ -62,7 +62,7 @@ public struct LexicalPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The extension after the last dot of the last component, without the dot; empty when there is none.
-    public var pathExtension: String {
+    package var pathExtension: String {
         let name = lastComponent
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
         return String(name[name.index(after: dot)...])

@@ -3,7 +3,7 @@ import TinkerWire
 
 extension CaseInput {
     /// The fully resolved case as the protocol's `run` message carries it.
-    public var json: JSONValue {
+    package var json: JSONValue {
         [
             "id": .string(id),
             "data": .array(data.map { WireJSON.encode($0.datum) }),
@@ -12,7 +12,7 @@ extension CaseInput {
         ]
     }
 
-    public init(json: JSONValue) throws(ProtocolError) {
+    package init(json: JSONValue) throws(ProtocolError) {
         let reader = JSONReader(json, path: "case")
         let datums = try reader.field("data").array()
         let logprobs = try reader.field("logprobs").array()

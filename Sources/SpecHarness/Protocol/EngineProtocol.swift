@@ -1,28 +1,28 @@
 /// The JSON-lines protocol between the harness and an engine (`docs/protocol.md`).
-public enum EngineProtocol {
+package enum EngineProtocol {
     /// Bumped on any change an existing engine would misread.
-    public static let version = 1
+    package static let version = 1
     /// Bumped on an addition an existing engine may ignore (1.1: the optional `telemetry`
     /// capability and the observation's `telemetry` list). Not sent in the handshake, whose
     /// `version` stays the integer `version`; a capability announces what an engine speaks.
-    public static let minorVersion = 1
+    package static let minorVersion = 1
 
     /// `1.1`: how docs and reports name the protocol.
-    public static var versionText: String { "\(version).\(minorVersion)" }
+    package static var versionText: String { "\(version).\(minorVersion)" }
 
-    public static func startMessage() -> JSONValue {
+    package static func startMessage() -> JSONValue {
         ["cmd": "start", "version": .integer(version)]
     }
 
-    public static func runMessage(sequence: Int, input: CaseInput) -> JSONValue {
+    package static func runMessage(sequence: Int, input: CaseInput) -> JSONValue {
         ["cmd": "run", "seq": .integer(sequence), "case": input.json]
     }
 
-    public static func stopMessage() -> JSONValue {
+    package static func stopMessage() -> JSONValue {
         ["cmd": "stop"]
     }
 
-    public static func startedReply(_ description: EngineDescription) -> JSONValue {
+    package static func startedReply(_ description: EngineDescription) -> JSONValue {
         [
             "version": .integer(version),
             "engine": [
@@ -35,7 +35,7 @@ public enum EngineProtocol {
 
     /// Reads the engine's answer to `start`.
     /// - Throws: `ProtocolError` for a malformed reply or another protocol version.
-    public static func parseStarted(_ json: JSONValue) throws(ProtocolError) -> EngineDescription {
+    package static func parseStarted(_ json: JSONValue) throws(ProtocolError) -> EngineDescription {
         let reader = JSONReader(json)
         if let refusal = try reader.optional("error") {
             throw ProtocolError("error", "the engine refused to start: \(try refusal.string())")
@@ -52,11 +52,11 @@ public enum EngineProtocol {
             version: try engine.field("version").string(), capabilities: capabilities)
     }
 
-    public static func runReply(sequence: Int, observation: Observation) -> JSONValue {
+    package static func runReply(sequence: Int, observation: Observation) -> JSONValue {
         ["seq": .integer(sequence), "observation": observation.json]
     }
 
-    public static func runErroredReply(sequence: Int, message: String) -> JSONValue {
+    package static func runErroredReply(sequence: Int, message: String) -> JSONValue {
         ["seq": .integer(sequence), "errored": .string(message)]
     }
 }

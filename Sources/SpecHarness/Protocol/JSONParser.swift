@@ -6,8 +6,8 @@ import TinkerWire
 ///
 /// Written out rather than using Foundation so that key order survives, non-finite numbers
 /// parse, and hostile input (deep nesting, garbage) gives an error instead of a crash.
-public struct JSONParser {
-    public static let maximumDepth = 256
+package struct JSONParser {
+    package static let maximumDepth = 256
 
     private let bytes: [UInt8]
     private var index = 0
@@ -16,7 +16,7 @@ public struct JSONParser {
         bytes = Array(text.utf8)
     }
 
-    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(text)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
@@ -247,9 +247,9 @@ public struct JSONParser {
 }
 
 /// Why a text is not JSON, and where.
-public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public var offset: Int
+package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package var offset: Int
 
-    public var description: String { "invalid JSON at byte \(offset): \(message)" }
+    package var description: String { "invalid JSON at byte \(offset): \(message)" }
 }

@@ -1,6 +1,6 @@
 extension JSONValue {
     /// Compact JSON text on one line; NaN and infinities as Python's `json` writes them.
-    public func serialized() -> String {
+    package func serialized() -> String {
         var output: [UInt8] = []
         output.reserveCapacity(1024)
         write(into: &output)

@@ -3,7 +3,7 @@ import TinkerWire
 
 extension Observation {
     /// The observation as the protocol's `run` reply carries it.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var object: ScalarKeyedDictionary<JSONValue> = [:]
         switch outcome {
         case .success(let metrics):
@@ -26,7 +26,7 @@ extension Observation {
         return .object(object)
     }
 
-    public init(json: JSONValue) throws(ProtocolError) {
+    package init(json: JSONValue) throws(ProtocolError) {
         let reader = JSONReader(json, path: "observation")
         let outcomeReader = try reader.field("outcome")
         switch try outcomeReader.string() {

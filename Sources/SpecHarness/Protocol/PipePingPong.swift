@@ -1,12 +1,12 @@
 /// A line sent to a child process that echoes it back (`cat`), over the same pipes, writer,
 /// reader thread and line buffer the harness uses for an engine: the floor under any protocol
 /// round trip, with no JSON on either side. The benchmark holds `regspec serve` to a multiple of it.
-public final class PipePingPong {
+package final class PipePingPong {
     private let process: SpawnedProcess
     private let lines = LineBuffer()
 
     /// Starts `command` (default `cat`), which must echo each line it reads.
-    public init(command: String = "cat") throws {
+    package init(command: String = "cat") throws {
         process = try SpawnedProcess.spawn(command)
         StreamReader.start(process, into: lines)
         StreamReader.startTail(process, into: OutputTail())
@@ -14,7 +14,7 @@ public final class PipePingPong {
 
     /// Sends `line` and waits for it to come back.
     /// - Throws: `EngineFailure` when the echo does not come back or differs.
-    public func roundTrip(_ line: String) async throws {
+    package func roundTrip(_ line: String) async throws {
         do throws(PipeWriter.Failure) {
             try await PipeWriter.write(Array((line + "\n").utf8), to: process, timeout: .seconds(10))
         } catch {
@@ -28,7 +28,7 @@ public final class PipePingPong {
         }
     }
 
-    public func stop() async {
+    package func stop() async {
         process.closeInput()
         if !(await process.waitForExit(timeout: .seconds(5))) { process.killGroup() }
     }

@@ -238,19 +238,19 @@ struct ProtocolWriter {
 extension EngineProtocol {
     /// The `run` message as one line of text, written without a `JSONValue` tree; the same
     /// text as `runMessage(sequence:input:).serialized()`.
-    public static func runMessageLine(sequence: Int, input: CaseInput) -> String {
+    package static func runMessageLine(sequence: Int, input: CaseInput) -> String {
         String(decoding: ProtocolWriter.runMessage(sequence: sequence, input: input), as: UTF8.self)
     }
 
     /// The reply to `run` as one line of text, written without a `JSONValue` tree; the same
     /// text as `runReply(sequence:observation:).serialized()`.
-    public static func runReplyLine(sequence: Int, observation: Observation) -> String {
+    package static func runReplyLine(sequence: Int, observation: Observation) -> String {
         String(decoding: ProtocolWriter.runReply(sequence: sequence, observation: observation), as: UTF8.self)
     }
 
     /// The observation in a `run` reply line, decoded without a `JSONValue` tree; nil when the
     /// line is not a well-formed reply with an observation (the tree path then says why).
-    public static func observation(inReplyLine line: String) -> Observation? {
+    package static func observation(inReplyLine line: String) -> Observation? {
         ReplyDecoder.decode(line)?.observation
     }
 }

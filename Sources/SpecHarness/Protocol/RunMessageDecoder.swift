@@ -217,7 +217,7 @@ enum RunMessageDecoder {
 extension EngineProtocol {
     /// The sequence number and case of a `run` message line, decoded without a `JSONValue`
     /// tree; nil when the line is not a well-formed run message (the tree path then says why).
-    public static func caseInput(inRunMessageLine line: String) -> (sequence: Int, input: CaseInput)? {
+    package static func caseInput(inRunMessageLine line: String) -> (sequence: Int, input: CaseInput)? {
         RunMessageDecoder.decode(line)
     }
 }

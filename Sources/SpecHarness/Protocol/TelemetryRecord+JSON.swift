@@ -17,7 +17,7 @@ extension TelemetryRecord {
 
     /// The event as an item of the observation's `telemetry` list: `event`, then exactly the
     /// event's own fields, `null` where the engine has no value (a base loss's contribution).
-    public var json: JSONValue {
+    package var json: JSONValue {
         var object: ScalarKeyedDictionary<JSONValue> = ["event": .string(event.rawValue)]
         func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         func number(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
