@@ -24,7 +24,7 @@ sample() {  # PID -> "rss_kb fds threads", or "gone"
   echo "$rss $fds $threads"
 }
 
-"$regspec" explore --engine-command "$regspec serve" --seed 1 --time $((minutes * 60)) \
+"$regspec" explore --engine-command "$regspec serve" --seed 1 --time $((minutes * 60 + 30)) \
   --out "$work/findings" --max-disagreements 0 >"$work/explore.out" 2>"$work/explore.err" &
 explore=$!
 echo "minute  explore(rss_kb fds threads)  serve(rss_kb fds threads)"
@@ -32,7 +32,7 @@ for minute in $(seq 1 "$minutes"); do
   sleep 60
   if ! kill -0 "$explore" 2>/dev/null; then
     echo "error: explore ended before minute $minute:" >&2
-    tail -5 "$work/explore.err" "$work/explore.out" >&2
+    tail -n 5 "$work/explore.err" "$work/explore.out" >&2
     exit 1
   fi
   serve=$(pgrep -f "^$regspec serve" | head -1 || true)  # the engine itself, not the shell that started it
@@ -40,4 +40,5 @@ for minute in $(seq 1 "$minutes"); do
 done
 wait "$explore" && status=0 || status=$?
 echo "explore exit status $status; its closing lines:"
-tail -3 "$work/explore.out"
+tail -n 3 "$work/explore.out"
+tail -n 3 "$work/explore.err"
