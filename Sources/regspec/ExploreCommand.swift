@@ -140,7 +140,7 @@ struct ExploreCommand: AsyncParsableCommand {
         }
         let explorer = Explorer(
             generator: CaseGenerator(capabilities: description.capabilities, invalidRate: invalidRate),
-            check: DifferentialCheck(reference: ReferenceEngine(), engine: engine, engineCapabilities: description.capabilities.union(assumeFloat64 ? [DifferentialCheck.float64Capability] : [])),
+            check: DifferentialCheck(reference: ReferenceEngine(), engine: engine, engineCapabilities: description.capabilities.union(assumeFloat64 ? [Capability.float64] : [])),
             shrinker: CaseShrinker(maximumAttempts: maxShrinkAttempts), seed: seed)
         var tally = Tally(engineName: "engine \(description.name) (\(description.language) \(description.version))")
         say("explore: seed \(seed), \(tally.engineName), capabilities \(description.capabilities.sorted().joined(separator: ", "))")

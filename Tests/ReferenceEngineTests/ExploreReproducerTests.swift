@@ -12,7 +12,7 @@ struct Float32ArithmeticEngine: Engine {
     let reference = ReferenceEngine()
 
     func describe() -> EngineDescription {
-        EngineDescription(name: "float32-model", language: "swift", version: "1", capabilities: Set(Capability.all).subtracting([DifferentialCheck.float64Capability]))
+        EngineDescription(name: "float32-model", language: "swift", version: "1", capabilities: Set(Capability.all).subtracting([Capability.float64]))
     }
 
     func run(_ input: CaseInput) async -> Observation {
@@ -71,7 +71,7 @@ struct PerCallDeadlineEngine: Engine {
 
 @Suite struct ExploreReproducerTests {
     static let allCapabilities = Set(Capability.all)
-    static let float32Capabilities = allCapabilities.subtracting([DifferentialCheck.float64Capability])
+    static let float32Capabilities = allCapabilities.subtracting([Capability.float64])
 
     /// The reproducer file of one compared case, as `regspec explore` writes it for a finding.
     static func reproducer(_ explorer: Explorer, number: Int) async -> (name: String, text: String, specCase: SpecCase) {

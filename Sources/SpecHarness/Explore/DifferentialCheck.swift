@@ -20,9 +20,6 @@ package struct DifferentialCheck: Sendable {
         self.engineCapabilities = engineCapabilities
     }
 
-    /// The capability of engines that compute in float64 (semantics section 10).
-    package static let float64Capability = "float64"
-
     /// How one case came out.
     package enum Verdict: Sendable {
         case agreed
@@ -56,10 +53,10 @@ package struct DifferentialCheck: Sendable {
         var specCase = Self.specCase(id: id, input: input, expectation: expectation, tolerance: tolerance)
         let outcome = Self.outcomeName(expected)
         if case .success(let success) = expectation {
-            if !engineCapabilities.contains(Self.float64Capability) {
+            if !engineCapabilities.contains(Capability.float64) {
                 specCase.tolerance = await float32Tolerance(generated, expected: success, over: tolerance, id: id)
             } else if await !isWellConditioned(generated, judgedBy: specCase) {
-                specCase.declaredRequirements.insert(Self.float64Capability)
+                specCase.declaredRequirements.insert(Capability.float64)
             }
         }
         do {
