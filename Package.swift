@@ -22,9 +22,11 @@ let package = Package(
         .executable(name: "regspec", targets: ["regspec"]),
         .executable(name: "regspec-bench", targets: ["regspec-bench"]),
     ],
+    // libyaml comes from the system, not from a package: the CLibYAML target below.
     dependencies: [
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // The CLI's command line parsing (regspec, regspec-bench).
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // OrderedDictionary: metrics, JSON objects and expected-failure files keep their keys' order.
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         // `swift package generate-documentation` for the DocC catalogs; builds nothing into the products.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
@@ -40,6 +42,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "Autodiff", swiftSettings: strictSettings),
+        // libyaml's C API, the parser the spec loader streams events from: the system library
+        // (Debian libyaml-dev, Homebrew libyaml; .ci/run installs it where it is missing), linked
+        // statically into the release binary by tools/build-release.sh.
+        .systemLibrary(
+            name: "CLibYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
         .target(
             name: "TrainingClient",
             dependencies: [
@@ -51,8 +61,7 @@ let package = Package(
         .target(
             name: "SpecHarness",
             dependencies: [
-                "TinkerWire",
-                .product(name: "Yams", package: "Yams"),
+                "TinkerWire", "CLibYAML",
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: faultSettings

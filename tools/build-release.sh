@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the release `regspec`: optimized, the Swift runtime and Foundation linked in
-# statically (--static-swift-stdlib), so the binary needs only glibc, libstdc++ and libm
-# and runs from any folder without a Swift toolchain. It carries the bundled suite.
+# Builds the release `regspec`: optimized, the Swift runtime, Foundation and libyaml linked in
+# statically (--static-swift-stdlib; libyaml.a through a pkg-config file of our own, below), so
+# the binary needs only glibc, libstdc++ and libm and runs from any folder without a Swift
+# toolchain or libyaml. It carries the bundled suite.
 #
 #   tools/build-release.sh [OUTPUT]    default OUTPUT: .build/release-artifact/regspec
 #
@@ -9,7 +10,7 @@
 # (which decides the wheel's manylinux tag). Reproducible: no timestamps or absolute build
 # paths in the output (-debug-prefix-map, --build-id=none, SOURCE_DATE_EPOCH honoured by
 # nothing else we link), stripped.
-# Needs: swift, python3, strip, objdump, ldd.
+# Needs: swift, python3, strip, objdump, readelf, ldd, pkg-config and libyaml-dev (its libyaml.a).
 #   SWIFT=/path/to/swift   the toolchain (default: swift on PATH, else /opt/swift/usr/bin/swift)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,19 @@ SWIFT="${SWIFT:-$(command -v swift || echo /opt/swift/usr/bin/swift)}"
 
 python3 tools/embed_suite.py --check >/dev/null \
   || { echo "error: the embedded suite is stale; run python3 tools/embed_suite.py" >&2; exit 1; }
+
+# libyaml statically: SwiftPM links what pkg-config's yaml-0.1 names (`-L<libdir> -lyaml`), and
+# the linker prefers libyaml.so in that folder. A copy of the system's yaml-0.1.pc whose libdir
+# holds only libyaml.a, found first through PKG_CONFIG_PATH, makes the same `-lyaml` static.
+pcfile="$(pkg-config --variable=pcfiledir yaml-0.1)/yaml-0.1.pc" \
+  || { echo "error: libyaml is missing (pkg-config yaml-0.1); install libyaml-dev (Debian/Ubuntu) or libyaml (Homebrew)" >&2; exit 1; }
+archive="$(pkg-config --variable=libdir yaml-0.1)/libyaml.a"
+[ -f "$archive" ] || { echo "error: no $archive to link libyaml statically; install libyaml-dev" >&2; exit 1; }
+static_libyaml="$ROOT/.build/static-libyaml"
+mkdir -p "$static_libyaml"
+ln -sf "$archive" "$static_libyaml/libyaml.a"
+sed "s|^libdir=.*|libdir=$static_libyaml|" "$pcfile" >"$static_libyaml/yaml-0.1.pc"
+export PKG_CONFIG_PATH="$static_libyaml${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 
 "$SWIFT" build -c release --product regspec --static-swift-stdlib \
   -Xswiftc -debug-prefix-map -Xswiftc "$ROOT=." \

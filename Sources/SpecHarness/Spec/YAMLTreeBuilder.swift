@@ -1,4 +1,4 @@
-internal import CYaml
+internal import CLibYAML
 
 /// Builds a `YAMLValue` from libyaml's events, with an explicit stack and no recursion.
 ///

@@ -1,4 +1,4 @@
-internal import CYaml
+internal import CLibYAML
 import Foundation
 
 /// Bounds on one YAML document, so no input can make the loader hang or exhaust memory.
@@ -102,7 +102,7 @@ extension YAMLValue {
         default:
             if problem.hasPrefix("Maximum nesting level") {
                 return SpecDiagnostic(
-                    mark(parser.problem_mark), "lists and mappings are nested more than libyaml's 1000 levels deep",
+                    mark(parser.problem_mark), "lists and mappings are nested more deeply than libyaml allows",
                     hint: "spec files need a few levels")
             }
             let context = parser.context.map { String(cString: $0) }

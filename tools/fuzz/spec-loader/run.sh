@@ -13,19 +13,20 @@ shift || true
 scratch=.build/fuzz
 here=tools/fuzz/spec-loader
 
-# The library and its dependencies, instrumented for coverage and checked by AddressSanitizer.
+# The library and its dependencies, instrumented for coverage and checked by AddressSanitizer
+# libyaml is the system's (Package.swift's CLibYAML target), linked as installed: its own code is
+# neither instrumented nor checked, the Swift side that drives it is.
 swift build -c release --scratch-path "$scratch" --target SpecHarness --sanitize fuzzer --sanitize address
 build="$scratch/release"
 objects=()
-for target in SpecHarness TinkerWire CYaml OrderedCollections InternalCollectionsUtilities; do
+for target in SpecHarness TinkerWire OrderedCollections InternalCollectionsUtilities; do
     while IFS= read -r object; do objects+=("$object"); done < <(find "$build/$target.build" -name '*.o')
 done
 swiftc -O -parse-as-library -sanitize=fuzzer,address \
     -I "$build/Modules" -I "$build" \
-    -Xcc -fmodule-map-file="$(find "$scratch" -path '*CYaml*' -name module.modulemap | head -1)" \
-    -Xcc -I -Xcc "$scratch/checkouts/Yams/Sources/CYaml/include" \
+    -Xcc -fmodule-map-file=Sources/CLibYAML/module.modulemap $(pkg-config --cflags-only-I yaml-0.1 | sed 's/-I/-Xcc -I/g') \
     "$here/SpecLoaderFuzzer.swift" "$here/../../../Tests/SpecTestSupport/SpecLoaderOutputCheck.swift" "${objects[@]}" \
-    -o "$scratch/spec-loader-fuzz"
+    $(pkg-config --libs yaml-0.1) -o "$scratch/spec-loader-fuzz"
 
 # Seeds: the shipped specs and the checked-in corpus (reproductions of every loader crash found).
 corpus="$scratch/spec-loader-corpus"
