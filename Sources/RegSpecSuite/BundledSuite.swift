@@ -23,7 +23,7 @@ public enum BundledSuite {
             try Data().write(to: URL(fileURLWithPath: staging + "/.complete"))
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
-            throw BundledSuiteError(folder: staging)
+            throw BundledSuiteError(folder: staging, cause: error)
         }
         if rename(staging, root) != 0 {
             // Another run got there first, or an old incomplete copy is in the way.
@@ -53,8 +53,23 @@ public enum BundledSuite {
 /// The bundled suite could not be written to disk.
 public struct BundledSuiteError: Error, Sendable, CustomStringConvertible {
     public var folder: String
+    /// Why the write failed, as the system says it ("No space left on device"); empty when unknown.
+    public var reason: String = ""
 
     public var description: String {
-        "error: cannot write the bundled suite to \(folder); set XDG_CACHE_HOME to a writable folder, or give spec files as arguments"
+        let why = reason.isEmpty ? "" : " (\(reason))"
+        return "error: cannot write the bundled suite to \(folder)\(why); set XDG_CACHE_HOME to a writable folder, or give spec files as arguments"
+    }
+}
+
+extension BundledSuiteError {
+    /// The error of a failed write, with the system's reason: the errno text Foundation wraps.
+    init(folder: String, cause: any Error) {
+        let underlying = (cause as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let underlying, underlying.domain == NSPOSIXErrorDomain {
+            self.init(folder: folder, reason: String(cString: strerror(Int32(underlying.code))))
+        } else {
+            self.init(folder: folder, reason: cause.localizedDescription)
+        }
     }
 }

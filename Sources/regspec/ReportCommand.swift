@@ -62,7 +62,7 @@ struct ReportCommand: ParsableCommand {
         if merged.count == 1, let document = merged.first {
             let missing = ReportMerge.missingShards(documents)
             if documents.count > 1 && !missing.isEmpty {
-                printError("warning: shard(s) \(missing.joined(separator: ", ")) missing from the merge")
+                printError("warning: shard(s) \(missing.map(TextEscaping.oneLine).joined(separator: ", ")) missing from the merge")
             }
             guard reporting.emit(document, casesPrinted: false) else { throw ExitCode(2) }
             if !document.succeeded { throw ExitCode(1) }

@@ -93,6 +93,7 @@ struct RunCommand: AsyncParsableCommand {
         let begin = clock.now
         let loaded = SpecLoader(fixturesDirectory: suite.fixtures).load(paths: try suite.resolvedPaths)
         let context = ReportContext(engineLabel: engineName, engineCommand: engineCommand, selection: selection.record, startedAt: startedAt)
+        for warning in loaded.warnings { printError(warning.description) }
         guard loaded.diagnostics.isEmpty else {
             try reportBrokenSuite(loaded, context: context)
         }
@@ -121,7 +122,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             description = try await engine.describe()
         } catch {
-            printError("error: the engine could not start: \(error)")
+            printError("error: the engine could not start: \(TextEscaping.console("\(error)"))")
             await processEngine?.shutdown()
             throw ExitCode(2)
         }
@@ -155,11 +156,11 @@ struct RunCommand: AsyncParsableCommand {
                 printError(error.description)
                 throw ExitCode(2)
             }
-            printError("wrote \(knownFailures.reasons.count) expected failure(s) to \(expectedFailures)")
+            printError("wrote \(knownFailures.reasons.count) expected failure(s) to \(TextEscaping.oneLine(expectedFailures))")
         }
         report.results = knownFailures.apply(to: report.results)
         for id in knownFailures.unknownIDs(in: report.results) {
-            printError("warning: \(expectedFailures ?? "") lists '\(id)', which this run did not include")
+            printError("warning: \(TextEscaping.oneLine(expectedFailures ?? "")) lists \(UserText.quoted(id)), which this run did not include")
         }
         if live.limitReached && report.results.count < cases.count {
             printError("stopped after \(live.failureCount) failed or errored case(s); \(cases.count - report.results.count) case(s) not run")
@@ -194,11 +195,11 @@ struct RunCommand: AsyncParsableCommand {
         }
         let failed = Set(saved.cases.filter { [.failed, .errored, .xpassed].contains($0.status) }.map(\.id))
         guard !failed.isEmpty else {
-            printError("\(path) has no failed or errored case; running every selected case")
+            printError("\(TextEscaping.oneLine(path)) has no failed or errored case; running every selected case")
             return cases
         }
         let rerun = cases.filter { failed.contains($0.id) }
-        printError("rerunning \(rerun.count) case(s) that failed or errored in \(path)")
+        printError("rerunning \(rerun.count) case(s) that failed or errored in \(TextEscaping.oneLine(path))")
         return rerun
     }
 }

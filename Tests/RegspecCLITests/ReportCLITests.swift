@@ -179,7 +179,7 @@ struct ReportCLITests {
         #expect(table.stdout.contains("mixed/case-1"))
         let markdown = try String(contentsOfFile: scratch.path + "/table.md", encoding: .utf8)
         #expect(markdown.contains("| case | good | served | detail |"))
-        #expect(markdown.contains("| `mixed/case-1` | ✅ pass | ❌ FAIL |"))
+        #expect(markdown.contains("| mixed/case-1 | ✅ pass | ❌ FAIL |"))
         #expect(markdown.contains("| single-async-awaited | 4 | 3/4 | 2/4 |"), "\(markdown)")
         #expect(markdown.contains("**Warning:** the reports ran different suites"))
         let diff = try await CLI.run(["report", "--diff", "good.json", "served.json"], in: scratch.path)

@@ -70,11 +70,71 @@ struct ReportEscapingTests {
             #expect(github.allSatisfy { $0.hasPrefix("::") })
             let markdown = MarkdownReporter().render(document)
             #expect(!markdown.unicodeScalars.contains { isRawControl($0) && $0 != "\n" })
-            let rows = markdown.split(separator: "\n").filter { $0.hasPrefix("| `a/") }
+            let rows = markdown.split(separator: "\n").filter { $0.hasPrefix("| a/") }
             #expect(rows.count == 4, "one table row per case")
             let html = HTMLReporter().render(document)
             #expect(!html.unicodeScalars.contains { (isRawControl($0) && $0 != "\n" && $0 != "\t") || TextEscaping.isNoncharacter($0) })
         }
+    }
+
+    /// Live Markdown an engine or a spec file could slip into a report: links, tracking images,
+    /// emphasis, code, HTML, entities, autolinks, math, strikethrough, a nested list.
+    static let markdownInjections = [
+        "[x](https://evil.example/a)", "![](https://track.example/p.png)", "*em*", "_em_", "`code`", "<img src=x>",
+        "&amp;", "https://bare.example", "www.bare.example", "user@example.com", "$x^2$", "~~struck~~", "<https://auto.example>",
+    ]
+
+    /// Regression: engine text put live links, images and emphasis in the Markdown report and step summary.
+    @Test("Markdown: engine and spec text is inert in every place it appears, the step summary included")
+    func markdownInjection() {
+        let text = Self.markdownInjections.joined(separator: " ")
+        let cases = [
+            CaseRecord(
+                id: "a/\(text)", suite: "suite \(text)", summary: text, file: "specs/\(text).yaml", line: 3, checklist: [text], rules: [text],
+                status: .failed, mismatches: [Mismatch("metrics.\(text)", "expected 1, actual \(text)")]),
+            CaseRecord(id: "a/errors", suite: "a", file: "specs/a.yaml", line: 9, status: .errored, message: text, stderrTail: text),
+        ]
+        var suite = SuiteIdentity()
+        suite.version = text
+        suite.contentHash = text
+        let document = ReportDocument(
+            suite: suite, engine: EngineIdentity(name: "engine \(text)", language: text, version: text, capabilities: [text]),
+            startedAt: "2026-01-01T00:00:00Z", durationSeconds: 1, hostname: "host", cases: cases,
+            verdict: RunVerdict(problems: ["- \(text)"], notes: ["# \(text)"]))
+        let broken = ReportDocument(
+            problems: [SpecDiagnostic(SourceLocation(file: "specs/\(text).yaml", line: 1, column: 1), text)],
+            suite: LoadedSuite(), context: ReportContext(), engine: EngineIdentity(name: text, language: "", version: "", capabilities: []))
+        let renderings = [
+            MarkdownReporter().render(document), MarkdownReporter(onlyProblems: true).render(document),
+            MarkdownReporter().render(ConformanceTable([document, document])), MarkdownReporter().render(broken),
+        ]
+        for markdown in renderings {
+            for injection in Self.markdownInjections {
+                #expect(!markdown.contains(injection), "\(injection) is live in:\n\(markdown)")
+            }
+            #expect(!markdown.contains("\n- - "), "a nested list")
+            #expect(!markdown.contains("\n- # "), "a heading in a list item")
+            #expect(markdown.contains("\\[x\\]\\(https\\://evil\\.example/a\\)"), "the text is still there, escaped")
+        }
+    }
+
+    @Test("negative control: the Markdown checks above see live text, and the escape is undone by a reader")
+    func markdownNegativeControl() {
+        let raw = "| \(Self.markdownInjections.joined(separator: " ")) |"
+        #expect(Self.markdownInjections.allSatisfy { raw.contains($0) })
+        // CommonMark drops the backslash before any ASCII punctuation: undoing it gives the text back.
+        let escaped = TextEscaping.markdown(Self.markdownInjections.joined(separator: " "))
+        var unescaped = ""
+        var pendingBackslash = false
+        for character in escaped {
+            if pendingBackslash || character != "\\" {
+                unescaped.append(character)
+                pendingBackslash = false
+            } else {
+                pendingBackslash = true
+            }
+        }
+        #expect(unescaped == Self.markdownInjections.joined(separator: " "))
     }
 
     @Test("negative control: without escaping, a newline would inject a TAP test point and a NUL break XML")
@@ -91,7 +151,7 @@ struct ReportEscapingTests {
     func markup() {
         #expect(TextEscaping.xml("<a & \"b\">") == "&lt;a &amp; &quot;b&quot;&gt;")
         #expect(TextEscaping.html("<script>") == "&lt;script&gt;")
-        #expect(TextEscaping.markdownCell("a|b\nc") == "a\\|b\\nc")
+        #expect(TextEscaping.markdown("a|b\nc") == "a\\|b\\\\nc")
         #expect(TextEscaping.githubProperty("a:b,c%") == "a%3Ab%2Cc%25")
     }
 }
