@@ -65,9 +65,11 @@ public struct BundledSuiteError: Error, Sendable, CustomStringConvertible {
 extension BundledSuiteError {
     /// The error of a failed write, with the system's reason: the errno text Foundation wraps.
     init(folder: String, cause: any Error) {
-        let underlying = (cause as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let underlying, underlying.domain == NSPOSIXErrorDomain {
-            self.init(folder: folder, reason: String(cString: strerror(Int32(underlying.code))))
+        let underlying = (cause as? CocoaError)?.underlying ?? ((cause as NSError).userInfo[NSUnderlyingErrorKey] as? any Error)
+        if let posix = underlying as? POSIXError {
+            self.init(folder: folder, reason: String(cString: strerror(posix.code.rawValue)))
+        } else if let underlying, (underlying as NSError).domain == NSPOSIXErrorDomain {
+            self.init(folder: folder, reason: String(cString: strerror(Int32((underlying as NSError).code))))
         } else {
             self.init(folder: folder, reason: cause.localizedDescription)
         }

@@ -280,6 +280,6 @@ struct ReportCLITests {
         #expect(result.stdout.hasSuffix("2 passed, 2 failed, 0 errored, 0 skipped\n"), "the console still prints")
         let written = try String(contentsOfFile: summary, encoding: .utf8)
         #expect(written.hasPrefix("earlier step\n## RegSpec: regspec-reference"))
-        #expect(written.contains("| `mixed/case-1` | ❌ FAIL |"))
+        #expect(written.contains("| mixed/case-1 | ❌ FAIL |"))
     }
 }
