@@ -27,7 +27,7 @@ struct HostileEngineTests {
         try scratch.writePassingSuite(count: 4)
         if !extraCases.isEmpty { try scratch.write("specs/zz.yaml", "suite: zz\ncases:\n" + extraCases) }
         let engine = ["python3", CLI.hostileEngine, mode, target, "--", CLI.binary, "serve"].joined(separator: " ")
-        let outcome = try await CLI.outcome(
+        let outcome = try await Self.outcome(
             of: ["run", "specs", "--engine-command", engine, "--timeout", "2", "--format", "json"] + extra, in: scratch.path)
         var cases: [(String, String, String)] = []
         if let json = try? JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any],
@@ -44,8 +44,33 @@ struct HostileEngineTests {
         return Run(outcome: outcome, cases: cases, leftovers: leftoverProcesses(pids), processCount: pids.count)
     }
 
+    /// How long a run may take before the test kills it: far beyond any `--timeout` given, so
+    /// reaching it means the run was stuck outside the harness's own bounds.
+    static let outerLimit = Duration.seconds(900)
+
+    /// Runs `regspec`, killing it at `outerLimit` (a status of 137 then, and `limitReached`).
+    static func outcome(of arguments: [String], in directory: String) async throws -> ChildProcess.Outcome {
+        let child = try CLI.start(arguments, in: directory)
+        return await withTaskGroup(of: ChildProcess.Outcome?.self) { group in
+            group.addTask { await child.outcome() }
+            group.addTask {
+                try? await Task.sleep(for: outerLimit)
+                return nil
+            }
+            while let next = await group.next() {
+                if let outcome = next {
+                    group.cancelAll()
+                    return outcome
+                }
+                child.send(SIGKILL)
+            }
+            return await child.outcome()
+        }
+    }
+
     /// What every hostile run must keep, whatever the engine did.
     func expectContained(_ run: Run, cases count: Int = 4, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(run.outcome.status != 128 + SIGKILL, "the run was stuck past \(Self.outerLimit)", sourceLocation: sourceLocation)
         #expect(run.cases.count == count, "not every case is in the report: \(run.outcome.stderr)", sourceLocation: sourceLocation)
         #expect(run.outcome.stdout.contains("\"totals\""), "no closing totals", sourceLocation: sourceLocation)
         #expect(run.leftovers.isEmpty, "processes outlived the run: \(run.leftovers)", sourceLocation: sourceLocation)
