@@ -168,6 +168,23 @@ struct ReportEscapingTests {
         #expect(text.contains("tail"), "the stderr tail is cut on its own, not lost behind the message")
     }
 
+    /// Regression: a merge error quoted ids, engine labels and hashes from the reports raw.
+    @Test("a merge error escapes what the reports said")
+    func mergeError() throws {
+        func document(_ status: CaseResult.Status, hash: String) -> ReportDocument {
+            ReportDocument(
+                suite: SuiteIdentity(contentHash: hash), engine: EngineIdentity(name: "e\u{1B}[2J", language: "x", version: "1", capabilities: []),
+                startedAt: "2026-01-01T00:00:00Z", durationSeconds: 1, hostname: "host",
+                cases: [CaseRecord(id: "a/\u{1B}]0;owned\u{7}", suite: "a", file: "a.yaml", line: 1, status: status)])
+        }
+        for pair in [[document(.passed, hash: "h"), document(.failed, hash: "h")], [document(.passed, hash: "h\u{1B}[2J"), document(.passed, hash: "g")]] {
+            let error = #expect(throws: ReportMergeError.self) { try ReportMerge.byEngine(pair) }
+            let text = try #require(error).description
+            #expect(!text.unicodeScalars.contains { isRawControl($0) }, "\(text.debugDescription)")
+            #expect(text.contains("\\u{1B}"))
+        }
+    }
+
     @Test("negative control: a console cut only where the text is longer than a screenful")
     func consoleNegativeControl() {
         let fits = String(repeating: "m", count: TextEscaping.maximumConsoleCharacters)
