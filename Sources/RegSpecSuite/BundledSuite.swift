@@ -126,17 +126,24 @@ public enum BundledSuite {
         for file in files {
             let path = folder + "/" + file.path
             if let failure = makeFolders(self.folder(of: path)) { return failure }
-            let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else { return "cannot create \(path): \(String(cString: strerror(errno)))" }
-            defer { close(descriptor) }
-            let bytes = Array(file.text.utf8)
-            var written = 0
-            while written < bytes.count {
-                let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { return "cannot write \(path): \(String(cString: strerror(errno)))" }
-                written += count
-            }
+            if let failure = store(Array(file.text.utf8), to: path, creating: true) { return failure }
+        }
+        return nil
+    }
+
+    /// Writes `bytes` to `path` (a new file when `creating`), or says why it could not, as the
+    /// system does: a full disk reads "No space left on device".
+    static func store(_ bytes: [UInt8], to path: String, creating: Bool) -> String? {
+        let flags = O_WRONLY | O_CLOEXEC | (creating ? O_CREAT | O_EXCL : 0)
+        let descriptor = open(path, flags, 0o644)
+        guard descriptor >= 0 else { return "cannot create \(path): \(String(cString: strerror(errno)))" }
+        defer { close(descriptor) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return "cannot write \(path): \(String(cString: strerror(errno)))" }
+            written += count
         }
         return nil
     }

@@ -87,6 +87,13 @@ struct ExploreCommand: AsyncParsableCommand {
 
     func run() async throws {
         let seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        // Before the work: a finding must not be lost to a folder that cannot take it.
+        do {
+            try OutputFolder.check(export ?? out)
+        } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
         if let export {
             try await exportCases(seed: seed, to: export)
             return
@@ -135,15 +142,15 @@ struct ExploreCommand: AsyncParsableCommand {
                 printError("interrupted by \(name) while the engine started; no case ran")
                 throw ExitCode(interruption.exitCode ?? 2)
             }
-            printError("error: the engine could not start: \(error)")
+            printError("error: the engine could not start: \(TextEscaping.console("\(error)"))")
             throw ExitCode(2)
         }
         let explorer = Explorer(
             generator: CaseGenerator(capabilities: description.capabilities, invalidRate: invalidRate),
             check: DifferentialCheck(reference: ReferenceEngine(), engine: engine, engineCapabilities: description.capabilities.union(assumeFloat64 ? [Capability.float64] : [])),
             shrinker: CaseShrinker(maximumAttempts: maxShrinkAttempts), seed: seed)
-        var tally = Tally(engineName: "engine \(description.name) (\(description.language) \(description.version))")
-        say("explore: seed \(seed), \(tally.engineName), capabilities \(description.capabilities.sorted().joined(separator: ", "))")
+        var tally = Tally(engineName: "engine \(TextEscaping.consoleLine(description.name)) (\(TextEscaping.consoleLine("\(description.language) \(description.version)")))")
+        say("explore: seed \(seed), \(tally.engineName), capabilities \(TextEscaping.consoleLine(description.capabilities.sorted().joined(separator: ", ")))")
         if explorer.generator.errorKinds.isEmpty {
             say("explore: the engine does not announce error_kinds; only valid calls are generated")
         }
@@ -169,7 +176,7 @@ struct ExploreCommand: AsyncParsableCommand {
                 tally.skipped += 1
             case .errored(let message):
                 tally.errored += 1
-                say("ERROR case \(number) (\(explorer.caseID(number))): \(message)")
+                say("ERROR case \(number) (\(explorer.caseID(number))): \(TextEscaping.console(message))")
                 say("  replay: regspec explore --engine-command ... --seed \(seed) --replay \(number)")
             case .disagreed(let finding):
                 tally.disagreed += 1
@@ -190,17 +197,17 @@ struct ExploreCommand: AsyncParsableCommand {
 
     private func report(_ finding: Explorer.Finding, explorer: Explorer, engineName: String, elapsed: Duration) throws {
         let number = finding.caseNumber
-        say("DISAGREE case \(number) (\(explorer.caseID(number))), after \(number) case(s), \(String(format: "%.1f", seconds(elapsed))) s; the reference gives \(finding.referenceOutcome)")
-        for mismatch in finding.originalMismatches.prefix(5) { say("  \(mismatch)") }
+        say("DISAGREE case \(number) (\(explorer.caseID(number))), after \(number) case(s), \(String(format: "%.1f", seconds(elapsed))) s; the reference gives \(TextEscaping.consoleLine(finding.referenceOutcome))")
+        for mismatch in finding.originalMismatches.prefix(5) { say("  \(TextEscaping.console(mismatch.description))") }
         let shrunk = finding.shrunk
         say("  shrunk in \(finding.shrinkSteps) steps (\(finding.shrinkAttempts) candidates): \(finding.original.datums.count) -> \(shrunk.datums.count) datum(s), "
             + "\(finding.original.call.regularizers.count) -> \(shrunk.call.regularizers.count) regularizer(s), "
             + "\(finding.original.datums.map(\.positions).reduce(0, +)) -> \(shrunk.datums.map(\.positions).reduce(0, +)) position(s)")
-        for mismatch in finding.shrunkMismatches.prefix(5) { say("  shrunk: \(mismatch)") }
+        for mismatch in finding.shrunkMismatches.prefix(5) { say("  shrunk: \(TextEscaping.console(mismatch.description))") }
         let fileName = explorer.reproducerFileName(number)
         let path = (out as NSString).appendingPathComponent(fileName)
         try write(explorer.reproducerFile(finding, fileName: fileName, engineDescription: engineName), to: path)
-        say("  reproducer: \(path)")
+        say("  reproducer: \(TextEscaping.oneLine(path))")
         say("  replay: regspec explore --engine-command ... --seed \(explorer.seed) --replay \(number)")
     }
 
@@ -228,7 +235,7 @@ struct ExploreCommand: AsyncParsableCommand {
             try write(text, to: (directory as NSString).appendingPathComponent(fileName))
             written += entries.count
         }
-        say("explore: wrote \(written) generated case(s) of seed \(seed) to \(directory)")
+        say("explore: wrote \(written) generated case(s) of seed \(seed) to \(TextEscaping.oneLine(directory))")
     }
 
     private func printProgress(tried: Int, disagreed: Int, errored: Int, elapsed: Duration) {
@@ -244,7 +251,7 @@ struct ExploreCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            printError("error: cannot write \(path): \(error.localizedDescription)")
+            printError("error: cannot write \(TextEscaping.oneLine(path)): \(error.localizedDescription)")
             throw ExitCode(2)
         }
     }

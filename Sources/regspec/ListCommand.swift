@@ -30,8 +30,8 @@ struct ListCommand: ParsableCommand {
         }
         guard coverage else {
             for specCase in cases {
-                let tags = specCase.tags.isEmpty ? "" : "  [\(specCase.tags.joined(separator: ", "))]"
-                print("\(specCase.id)  \(specCase.summary)\(tags)")
+                let tags = specCase.tags.isEmpty ? "" : "  [\(specCase.tags.map(TextEscaping.oneLine).joined(separator: ", "))]"
+                print("\(TextEscaping.oneLine(specCase.id))  \(TextEscaping.consoleLine(specCase.summary))\(tags)")
             }
             print("\(cases.count) cases")
             return

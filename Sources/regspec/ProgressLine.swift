@@ -19,7 +19,7 @@ final class ProgressLine: Sendable {
             count += 1
             return count
         }
-        printError("\u{1B}[2K\r[\(count)/\(total)] \(result.caseID)", newline: false)
+        printError("\u{1B}[2K\r[\(count)/\(total)] \(TextEscaping.oneLine(result.caseID))", newline: false)
     }
 
     /// Erases the counter so a line printed next starts clean.

@@ -33,6 +33,17 @@ struct ReportOptions: ParsableArguments {
         if toStdout.count > 1 {
             throw ValidationError("only one report can go to stdout; give the others a path, e.g. --report \(toStdout[1].format.rawValue):out.\(toStdout[1].format.rawValue)")
         }
+        // Two reports to one file: the second would silently replace the first.
+        var claimed: [String: ReportFormat] = [:]
+        for request in requests {
+            guard let path = request.path else { continue }
+            let key = URL(fileURLWithPath: path).standardizedFileURL.path
+            if let earlier = claimed[key] {
+                throw ValidationError(
+                    "--report \(earlier.rawValue) and --report \(request.format.rawValue) both write \(UserText.quoted(path)); give each report its own path")
+            }
+            claimed[key] = request.format
+        }
     }
 
     /// Every requested report; the console on stdout when no other report takes it.

@@ -95,6 +95,7 @@ struct RunCommand: AsyncParsableCommand {
         let begin = clock.now
         let loaded = SpecLoader(fixturesDirectory: suite.fixtures).load(paths: try suite.resolvedPaths)
         var context = ReportContext(engineLabel: engineName, engineCommand: engineCommand, selection: selection.record, startedAt: startedAt)
+        for warning in loaded.warnings { printError(warning.description) }
         guard loaded.diagnostics.isEmpty else {
             try reportBrokenSuite(loaded, context: context)
         }
@@ -140,7 +141,7 @@ struct RunCommand: AsyncParsableCommand {
                         printError("interrupted by \(name) while the engine started; no case ran")
                         throw ExitCode(interruption.exitCode ?? 2)
                     }
-                    printError("error: the engine could not start: \(error)")
+                    printError("error: the engine could not start: \(TextEscaping.console("\(error)"))")
                     throw ExitCode(2)
                 }
                 let runner = SuiteRunner(
@@ -166,11 +167,11 @@ struct RunCommand: AsyncParsableCommand {
                 printError(error.description)
                 throw ExitCode(2)
             }
-            printError("wrote \(knownFailures.reasons.count) expected failure(s) to \(expectedFailures)")
+            printError("wrote \(knownFailures.reasons.count) expected failure(s) to \(TextEscaping.oneLine(expectedFailures))")
         }
         report.results = knownFailures.apply(to: report.results)
         for id in knownFailures.unknownIDs(in: report.results) {
-            printError("warning: \(expectedFailures ?? "") lists '\(id)', which this run did not include")
+            printError("warning: \(TextEscaping.oneLine(expectedFailures ?? "")) lists \(UserText.quoted(id)), which this run did not include")
         }
         if live.limitReached && report.results.count < cases.count {
             printError("stopped after \(live.failureCount) failed or errored case(s); \(cases.count - report.results.count) case(s) not run")
@@ -213,16 +214,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         let failed = Set(saved.cases.filter { [.failed, .errored, .xpassed].contains($0.status) }.map(\.id))
         guard !failed.isEmpty else {
-            printError("\(path) has no failed or errored case; running every selected case")
+            printError("\(TextEscaping.oneLine(path)) has no failed or errored case; running every selected case")
             return cases
         }
         let rerun = cases.filter { failed.contains($0.id) }
         guard !rerun.isEmpty else {
             // A selection that matches no case is a usage error (exit 2), as for --case and --filter.
-            printError("error: none of the \(failed.count) case(s) that failed or errored in \(path) is among the selected cases")
+            printError("error: none of the \(failed.count) case(s) that failed or errored in \(TextEscaping.oneLine(path)) is among the selected cases")
             throw ExitCode(2)
         }
-        printError("rerunning \(rerun.count) case(s) that failed or errored in \(path)")
+        printError("rerunning \(rerun.count) case(s) that failed or errored in \(TextEscaping.oneLine(path))")
         return rerun
     }
 }

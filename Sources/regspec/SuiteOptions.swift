@@ -35,6 +35,7 @@ struct SuiteOptions: ParsableArguments {
     func load() throws -> LoadedSuite {
         let suite = SpecLoader(fixturesDirectory: fixtures).load(paths: try resolvedPaths)
         if !suite.diagnostics.isEmpty {
+            for warning in suite.warnings { printError(warning.description) }
             for diagnostic in suite.diagnostics { printError(diagnostic.description) }
             printError("\(suite.diagnostics.count) problem(s) in the spec files; nothing was run. `regspec validate` lists them too.")
             throw ExitCode(2)
@@ -64,7 +65,7 @@ struct SelectionOptions: ParsableArguments {
 
     func validate() throws {
         if let shard, Shard(shard) == nil {
-            throw ValidationError("--shard must be I/N with 1 <= I <= N, e.g. 2/4; got '\(shard)'")
+            throw ValidationError("--shard must be I/N with 1 <= I <= N, e.g. 2/4; got \(UserText.quoted(shard))")
         }
     }
 
@@ -113,9 +114,10 @@ struct SelectionOptions: ParsableArguments {
             throw refuse(error.description)
         }
         if selected.isEmpty {
-            let chosen = [filter.map { "--filter '\($0)'" }] + tags.map { "--tag \($0)" } + excludedTags.map { "--exclude-tag \($0)" }
-                + caseIDs.map { "--case \($0)" } + [shard.map { "--shard \($0)" }]
-            let tagsKnown = Set(cases.flatMap(\.tags)).sorted()
+            let chosen = [filter.map { "--filter \(UserText.quoted($0))" }] + tags.map { "--tag \(TextEscaping.oneLine($0))" }
+                + excludedTags.map { "--exclude-tag \(TextEscaping.oneLine($0))" } + caseIDs.map { "--case \(TextEscaping.oneLine($0))" }
+                + [shard.map { "--shard \(TextEscaping.oneLine($0))" }]
+            let tagsKnown = Set(cases.flatMap(\.tags)).sorted().map(TextEscaping.oneLine)
             let tagHint = tags.isEmpty ? "" : "; the suite's tags are \(tagsKnown.joined(separator: ", "))"
             throw refuse(
                 cases.isEmpty

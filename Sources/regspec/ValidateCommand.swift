@@ -22,7 +22,7 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try suite.load()
-        let warnings = SpecLint.warnings(for: loaded.cases)
+        let warnings = loaded.warnings + SpecLint.warnings(for: loaded.cases)
         for warning in warnings { printError(warning.description) }
         if strict && !warnings.isEmpty {
             printError("\(warnings.count) warning(s), treated as errors (--strict)")

@@ -27,7 +27,7 @@ struct HostileEngineTests {
         try scratch.writePassingSuite(count: 4)
         if !extraCases.isEmpty { try scratch.write("specs/zz.yaml", "suite: zz\ncases:\n" + extraCases) }
         let engine = ["python3", CLI.hostileEngine, mode, target, "--", CLI.binary, "serve"].joined(separator: " ")
-        let outcome = try await CLI.outcome(
+        let outcome = try await Self.outcome(
             of: ["run", "specs", "--engine-command", engine, "--timeout", "2", "--format", "json"] + extra, in: scratch.path)
         var cases: [(String, String, String)] = []
         if let json = try? JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any],
@@ -41,11 +41,50 @@ struct HostileEngineTests {
         }
         let pids = ((try? String(contentsOfFile: scratch.path + "/pids", encoding: .utf8)) ?? "")
             .split(separator: "\n").compactMap { pid_t($0) }
-        return Run(outcome: outcome, cases: cases, leftovers: leftoverProcesses(pids), processCount: pids.count)
+        let leftovers = leftoverProcesses(pids)
+        Self.killLeftovers(pids)
+        return Run(outcome: outcome, cases: cases, leftovers: leftovers, processCount: pids.count)
+    }
+
+    /// How long a run may take before the test kills it: far beyond any `--timeout` given, so
+    /// reaching it means the run was stuck outside the harness's own bounds.
+    static let outerLimit = Duration.seconds(900)
+
+    /// Runs `regspec`, stopping it at `outerLimit`: SIGTERM (its own clean-up), SIGKILL a
+    /// minute later; a status of 143 or 137 then.
+    static func outcome(of arguments: [String], in directory: String) async throws -> ChildProcess.Outcome {
+        let child = try CLI.start(arguments, in: directory)
+        return await withTaskGroup(of: ChildProcess.Outcome?.self) { group in
+            group.addTask { await child.outcome() }
+            group.addTask {
+                try? await Task.sleep(for: outerLimit)
+                return nil
+            }
+            while let next = await group.next() {
+                if let outcome = next {
+                    group.cancelAll()
+                    return outcome
+                }
+                child.send(SIGTERM)
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(60))
+                    // Cancelled means the child was reaped: its pid may be another process's now.
+                    if !Task.isCancelled { child.send(SIGKILL) }
+                    return nil
+                }
+            }
+            return await child.outcome()
+        }
+    }
+
+    /// Kills what a failed run left behind, once the test has noted it, so no test outlives itself.
+    static func killLeftovers(_ pids: [pid_t]) {
+        for pid in pids where !leftoverProcesses([pid]).isEmpty { kill(pid, SIGKILL) }
     }
 
     /// What every hostile run must keep, whatever the engine did.
     func expectContained(_ run: Run, cases count: Int = 4, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(![128 + SIGTERM, 128 + SIGKILL].contains(run.outcome.status), "the run was stuck past \(Self.outerLimit)", sourceLocation: sourceLocation)
         #expect(run.cases.count == count, "not every case is in the report: \(run.outcome.stderr)", sourceLocation: sourceLocation)
         #expect(run.outcome.stdout.contains("\"totals\""), "no closing totals", sourceLocation: sourceLocation)
         #expect(run.leftovers.isEmpty, "processes outlived the run: \(run.leftovers)", sourceLocation: sourceLocation)

@@ -129,15 +129,15 @@ struct ReportVerdictTests {
     func markdown() {
         let text = MarkdownReporter().render(Self.failing)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines.contains("**❌ stub&lt;&amp;&gt;#: the run fails:**"))
-        #expect(lines.contains("- no case ran: all 2 selected cases were skipped"))
-        #expect(lines.contains { $0.hasPrefix("- engine stub&lt;&amp;&gt;# lacks the core capabilities") })
+        #expect(lines.contains("**❌ stub\\<\\&\\>\\#: the run fails:**"))
+        #expect(lines.contains("- no case ran\\: all 2 selected cases were skipped"))
+        #expect(lines.contains { $0.hasPrefix("- engine stub\\<\\&\\>\\# lacks the core capabilities") })
         let row = lines.first { $0.hasPrefix("| stub") }
         #expect(row?.hasSuffix("| ❌ 0 passed, 0 failed, 0 errored, 2 skipped; the run fails (below) |") == true)
-        #expect(MarkdownReporter(onlyProblems: true).render(Self.failing).contains("- no case ran: all 2 selected cases were skipped"), "the step summary says it too")
+        #expect(MarkdownReporter(onlyProblems: true).render(Self.failing).contains("- no case ran\\: all 2 selected cases were skipped"), "the step summary says it too")
 
         let noteOnly = MarkdownReporter().render(Self.noteOnly)
-        #expect(noteOnly.contains("stub&lt;&amp;&gt;#, notes:\n- engine stub"))
+        #expect(noteOnly.contains("stub\\<\\&\\>\\#, notes:\n- engine stub"))
         #expect(!noteOnly.contains("the run fails"))
     }
 

@@ -31,18 +31,28 @@ public struct ConsoleReporter: Reporter {
         case .skipped:
             // Skips are summed up by reason in the closing lines; one line per case only with -v.
             if verbosity == .verbose {
-                lines.append("\(paint("SKIP", .yellow)) \(id): \(TextEscaping.oneLine(record.detailLines.joined(separator: " ")))")
+                lines.append("\(paint("SKIP", .yellow)) \(id): \(TextEscaping.consoleLine(record.detailLines.joined(separator: " ")))")
             }
         case .xfailed:
-            lines.append("\(paint("XFAIL", .yellow)) \(id): \(TextEscaping.oneLine(record.expectedFailure ?? ""))")
+            lines.append("\(paint("XFAIL", .yellow)) \(id): \(TextEscaping.consoleLine(record.expectedFailure ?? ""))")
         case .xpassed:
-            lines.append("\(paint("XPASS", .red)) \(id) (\(record.location))")
-            lines.append("     listed as an expected failure (\(TextEscaping.oneLine(record.expectedFailure ?? ""))) but passed; take it off the list")
+            lines.append("\(paint("XPASS", .red)) \(id) (\(TextEscaping.oneLine(record.location)))")
+            lines.append("     listed as an expected failure (\(TextEscaping.consoleLine(record.expectedFailure ?? ""))) but passed; take it off the list")
         case .failed, .errored:
             let label = record.status == .failed ? paint("FAIL", .red) : paint("ERROR", .magenta)
-            lines.append("\(label) \(id) (\(record.location))")
-            lines.append("     \(TextEscaping.oneLine(record.summary))")
-            lines += record.detailLines.map { "     \(TextEscaping.terminal($0))" }
+            lines.append("\(label) \(id) (\(TextEscaping.oneLine(record.location)))")
+            lines.append("     \(TextEscaping.consoleLine(record.summary))")
+            // Cut as a whole, however it is split into lines: the explanation, then the engine's
+            // stderr tail, each at most a screenful.
+            let detail = record.detailLines
+            let separator = detail.firstIndex(of: CaseRecord.stderrSeparator) ?? detail.endIndex
+            var shown = TextEscaping.console(detail[..<separator].joined(separator: "\n"))
+            if separator < detail.endIndex {
+                shown += "\n" + CaseRecord.stderrSeparator + "\n" + TextEscaping.console(detail[(separator + 1)...].joined(separator: "\n"))
+            }
+            if !detail.isEmpty {
+                lines += shown.split(separator: "\n", omittingEmptySubsequences: false).map { "     \($0)" }
+            }
         }
         return lines.map { $0 + "\n" }.joined()
     }
@@ -55,7 +65,7 @@ public struct ConsoleReporter: Reporter {
         guard verbosity != .quiet else { return closingLine + "\n" }
         var lines: [String] = []
         for problem in document.problems {
-            lines.append("\(problem.file):\(problem.line):\(problem.column): error: \(TextEscaping.terminal(problem.message))")
+            lines.append("\(TextEscaping.oneLine(problem.file)):\(problem.line):\(problem.column): error: \(TextEscaping.console(problem.message))")
         }
         let unsuccessful = document.cases.filter { [.failed, .errored, .xpassed].contains($0.status) }
         if !unsuccessful.isEmpty {
@@ -66,10 +76,10 @@ public struct ConsoleReporter: Reporter {
             }
         }
         for (reason, count) in RunVerdict.skipReasons(document.cases.filter { $0.status == .skipped }.map { $0.reason ?? "" }) {
-            lines.append("\(paint("SKIP", .yellow)) \(count) case\(count == 1 ? "" : "s"): \(TextEscaping.oneLine(reason))")
+            lines.append("\(paint("SKIP", .yellow)) \(count) case\(count == 1 ? "" : "s"): \(TextEscaping.consoleLine(reason))")
         }
-        lines += (document.verdict?.notes ?? []).map { "note: \(TextEscaping.oneLine($0))" }
-        lines += (document.verdict?.problems ?? []).map { "\(paint("FAILED", .red)): \(TextEscaping.oneLine($0))" }
+        lines += (document.verdict?.notes ?? []).map { "note: \(TextEscaping.consoleLine($0))" }
+        lines += (document.verdict?.problems ?? []).map { "\(paint("FAILED", .red)): \(TextEscaping.consoleLine($0))" }
         let engine = document.engine
         let name = engine.label == engine.name ? engine.name : "\(engine.label) [\(engine.name)]"
         lines.append(

@@ -9,7 +9,7 @@ public struct GitHubReporter: Reporter {
         var lines: [String] = []
         for problem in document.problems {
             lines.append(
-                "::error file=\(TextEscaping.githubProperty(problem.file)),line=\(problem.line),col=\(problem.column),title=regspec: broken spec file::\(TextEscaping.githubData(problem.message))")
+                "::error file=\(TextEscaping.githubProperty(problem.file)),line=\(problem.line),col=\(problem.column),title=\(TextEscaping.githubProperty("regspec: broken spec file"))::\(TextEscaping.githubData(problem.message))")
         }
         for record in document.cases {
             let title: String

@@ -14,14 +14,14 @@ public struct MarkdownReporter: Reporter {
     }
 
     public func render(_ table: ConformanceTable) -> String {
-        let cell = TextEscaping.markdownCell
+        let cell = TextEscaping.markdown
         let documents = table.documents
         var lines: [String] = []
         let title = documents.count == 1 ? "RegSpec: \(cell(documents[0].engine.label))" : "RegSpec conformance: \(documents.count) engines"
         lines.append("## \(title)")
         lines.append("")
         if let first = documents.first {
-            lines.append("Suite \(cell(first.suite.version)) (`\(cell(first.suite.contentHash))`), regspec \(cell(first.harness.version)).")
+            lines.append("Suite \(cell(first.suite.version)) (content hash \(cell(first.suite.contentHash))), regspec \(cell(first.harness.version)).")
             if !table.sameSuite { lines.append("**Warning:** the reports ran different suites (their content hashes differ).") }
             lines.append("")
         }
@@ -36,7 +36,7 @@ public struct MarkdownReporter: Reporter {
         for document in documents where !document.problems.isEmpty {
             lines.append("")
             lines.append("**\(cell(document.engine.label)): nothing ran; the spec files have problems:**")
-            lines += document.problems.map { "- `\(cell("\($0.file):\($0.line):\($0.column)"))` \(cell($0.message))" }
+            lines += document.problems.map { "- \(cell("\($0.file):\($0.line):\($0.column)")): \(cell($0.message))" }
         }
         for (index, document) in documents.enumerated() {
             if !document.verdictProblems.isEmpty {
@@ -72,7 +72,7 @@ public struct MarkdownReporter: Reporter {
                 let marks = row.records.map { ConformanceTable.mark($0?.status) }
                 let detail = row.records.compactMap { $0?.detailLines.first }.first ?? ""
                 let shown = detail.count > 160 ? String(detail.prefix(160)) + "…" : detail
-                lines.append("| `\(cell(row.id))` | " + marks.joined(separator: " | ") + " | \(cell(shown)) |")
+                lines.append("| \(cell(row.id)) | " + marks.joined(separator: " | ") + " | \(cell(shown)) |")
             }
         }
         return lines.joined(separator: "\n") + "\n"

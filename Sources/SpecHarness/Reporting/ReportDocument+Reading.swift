@@ -17,7 +17,8 @@ extension ReportDocument {
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw ReportReadError(path: path, reason: "\(Self.describe(context.codingPath)) has the wrong type")
         } catch let DecodingError.dataCorrupted(context) {
-            throw ReportReadError(path: path, reason: context.codingPath.isEmpty ? "not valid JSON" : "\(Self.describe(context.codingPath)) is invalid")
+            guard context.codingPath.isEmpty else { throw ReportReadError(path: path, reason: "\(Self.describe(context.codingPath)) is invalid") }
+            throw ReportReadError(path: path, reason: Self.whyUnreadable(data))
         } catch {
             throw ReportReadError(path: path, reason: "not a regspec JSON report")
         }
@@ -33,6 +34,17 @@ extension ReportDocument {
                 path: path, reason: "it has format_version \(document.formatVersion); this regspec reads up to \(currentFormatVersion), upgrade it")
         }
         return document
+    }
+
+    /// Why JSON the decoder refused is unreadable: Foundation says "not valid JSON" also for
+    /// valid JSON holding a number it cannot represent (1e999, an integer past 64 bits).
+    private static func whyUnreadable(_ data: Data) -> String {
+        do {
+            _ = try JSONParser.parse(String(decoding: data, as: UTF8.self))
+        } catch {
+            return "not valid JSON (\(error))"
+        }
+        return "valid JSON, but it holds a number out of range (such as 1e999, or an integer past 64 bits) or NaN; is it a regspec JSON report?"
     }
 
     private static func describe(_ path: [any CodingKey]) -> String {

@@ -47,13 +47,13 @@ public enum ReportMerge {
         #endif
         guard hashes.count == 1 || ignoresSuites else {
             throw ReportMergeError(
-                "the \(merged.engine.label) reports ran different suites (content hashes \(hashes.sorted().joined(separator: ", "))); rerun them on one suite")
+                "the \(UserText.escaped(merged.engine.label)) reports ran different suites (content hashes \(UserText.escaped(hashes.sorted().joined(separator: ", ")))); rerun them on one suite")
         }
         var byID: [String: CaseRecord] = [:]
         for record in documents.flatMap(\.cases) {
             if let earlier = byID[record.id], earlier.status != record.status {
                 throw ReportMergeError(
-                    "case \(record.id) is in two \(merged.engine.label) reports with different outcomes (\(earlier.status.rawValue), \(record.status.rawValue)); merge the shards of one run")
+                    "case \(UserText.escaped(record.id)) is in two \(UserText.escaped(merged.engine.label)) reports with different outcomes (\(earlier.status.rawValue), \(record.status.rawValue)); merge the shards of one run")
             }
             byID[record.id] = record
         }

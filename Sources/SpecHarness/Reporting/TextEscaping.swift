@@ -1,6 +1,6 @@
 /// Making engine and spec text safe for each report format: what a format cannot hold is
 /// written as a visible `\u{XX}` escape rather than dropped or passed through.
-enum TextEscaping {
+package enum TextEscaping {
     /// `\u{1B}` for ESC: how a character a format cannot hold is shown.
     static func visible(_ scalar: Unicode.Scalar) -> String { UserText.visible(scalar) }
 
@@ -23,11 +23,11 @@ enum TextEscaping {
     }
 
     /// One line of text: every control (newlines included) and non-character made visible.
-    static func oneLine(_ text: String) -> String { UserText.escaped(text) }
+    package static func oneLine(_ text: String) -> String { UserText.escaped(text) }
 
     /// Several lines for a terminal: newlines and tabs kept, every other control made visible
     /// (an engine must not clear the screen or rewrite earlier lines).
-    static func terminal(_ text: String) -> String {
+    package static func terminal(_ text: String) -> String {
         var result = ""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -37,6 +37,24 @@ enum TextEscaping {
             }
         }
         return result
+    }
+
+    /// The most of one engine text the console echoes: a screenful, where the reports keep
+    /// up to 64 KiB (a 30,000-character message must not scroll a run's output away).
+    package static let maximumConsoleCharacters = 4000
+
+    /// `text` for the console: escaped as `terminal` does, and cut at
+    /// `maximumConsoleCharacters`, saying how much was left out and where it is.
+    package static func console(_ text: String) -> String {
+        let escaped = terminal(text)
+        guard escaped.count > maximumConsoleCharacters else { return escaped }
+        let kept = escaped.prefix(maximumConsoleCharacters)
+        return kept + " [... cut on the console: \(escaped.count - kept.count) more characters; a --report file keeps them]"
+    }
+
+    /// One line of `text` for the console: escaped as `oneLine` does and cut as `console` does.
+    package static func consoleLine(_ text: String) -> String {
+        console(oneLine(text))
     }
 
     /// XML character data or attribute value.
@@ -79,9 +97,32 @@ enum TextEscaping {
         return result
     }
 
-    /// A Markdown table cell: one line, pipes and HTML escaped.
-    static func markdownCell(_ text: String) -> String {
-        html(oneLine(text)).replacingOccurrences(of: "|", with: "\\|")
+    /// Engine or spec text in Markdown, inert: one line, and every ASCII punctuation character
+    /// that any CommonMark or GitHub construct uses backslash-escaped (CommonMark lets every
+    /// ASCII punctuation character be), so no link, image, emphasis, code span, HTML tag,
+    /// entity, autolink, math, table pipe or list marker can start. Left alone: `,;?%'"/=` and
+    /// an inner `-`, which nothing inline acts on. For a table cell or after a list marker;
+    /// never inside a code span, where a backslash is literal.
+    static func markdown(_ text: String) -> String {
+        var result = ""
+        for scalar in oneLine(text).unicodeScalars {
+            if isMarkdownPunctuation(scalar, first: result.isEmpty) { result += "\\" }
+            result.unicodeScalars.append(scalar)
+        }
+        return result
+    }
+
+    /// ASCII punctuation a Markdown renderer may act on (a `-` only where it could start a list).
+    private static func isMarkdownPunctuation(_ scalar: Unicode.Scalar, first: Bool) -> Bool {
+        switch scalar {
+        case ",", ";", "?", "%", "'", "\"", "/", "=": return false
+        case "-": return first
+        default:
+            switch scalar.value {
+            case 0x21...0x2F, 0x3A...0x40, 0x5B...0x60, 0x7B...0x7E: return true
+            default: return false
+            }
+        }
     }
 
     /// A YAML single-quoted scalar on one line, which TAP::Harness's YAMLish and tap.py both read.

@@ -31,7 +31,7 @@ public struct CaseSelection: Sendable {
             do {
                 return try NSRegularExpression(pattern: pattern)
             } catch {
-                throw SelectionError("--filter '\(pattern)' is not a valid regular expression")
+                throw SelectionError("--filter \(UserText.quoted(pattern)) is not a valid regular expression")
             }
         }
         let ids = Set(caseIDs)

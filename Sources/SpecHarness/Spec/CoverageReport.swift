@@ -26,7 +26,7 @@ public struct CoverageReport: Sendable {
     public func render() -> String {
         func section(_ title: String, _ rows: [Row]) -> [String] {
             [title] + rows.map { row in
-                let cases = row.caseIDs.isEmpty ? "NOT COVERED" : "\(row.caseIDs.count): \(row.caseIDs.joined(separator: ", "))"
+                let cases = row.caseIDs.isEmpty ? "NOT COVERED" : "\(row.caseIDs.count): \(row.caseIDs.map(TextEscaping.oneLine).joined(separator: ", "))"
                 return "  \(row.id)  \(cases)"
             }
         }

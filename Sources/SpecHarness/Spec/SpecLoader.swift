@@ -25,7 +25,7 @@ public struct SpecLoader: Sendable {
     public func load(paths: [String]) -> LoadedSuite {
         var suite = LoadedSuite()
         for path in paths {
-            switch Self.specFiles(at: path) {
+            switch Self.specFiles(at: path, skipped: &suite.warnings) {
             case .success(let files):
                 for file in files { load(file: file, into: &suite) }
             case .failure(let diagnostic):
@@ -64,7 +64,9 @@ public struct SpecLoader: Sendable {
         LexicalPath(file).parent.parent.appending("fixtures").text
     }
 
-    static func specFiles(at path: String) -> Result<[String], SpecDiagnostic> {
+    /// - Parameter skipped: gets a warning for each `.yaml`/`.yml` name in a directory that is
+    ///   not a file the loader reads (a FIFO, a device, a link to nothing), so none goes unsaid.
+    static func specFiles(at path: String, skipped: inout [SpecWarning]) -> Result<[String], SpecDiagnostic> {
         switch FileKind.of(path) {
         case .missing:
             return .failure(SpecDiagnostic(.start(of: path), "no such file or directory", hint: "pass spec files or directories holding them"))
@@ -75,23 +77,34 @@ public struct SpecLoader: Sendable {
         case .directory:
             var files: [String] = []
             var visited: Set<String> = []
-            collectSpecFiles(in: LexicalPath(path), into: &files, visited: &visited)
+            collectSpecFiles(in: LexicalPath(path), into: &files, skipped: &skipped, visited: &visited)
             return .success(files.sorted())
         }
     }
 
     /// Every `.yaml`/`.yml` regular file under `folder`, following links to folders once each.
-    private static func collectSpecFiles(in folder: LexicalPath, into files: inout [String], visited: inout Set<String>) {
+    private static func collectSpecFiles(
+        in folder: LexicalPath, into files: inout [String], skipped: inout [SpecWarning], visited: inout Set<String>
+    ) {
         guard visited.insert(folder.resolved?.text ?? folder.normalized.text).inserted,
             let names = try? FileManager.default.contentsOfDirectory(atPath: folder.text)
         else { return }
         for name in names {
             let child = folder.appending(name)
+            let isSpecName = name.hasSuffix(".yaml") || name.hasSuffix(".yml")
             switch FileKind.of(child.text) {
             case .directory:
-                collectSpecFiles(in: child, into: &files, visited: &visited)
-            case .regularFile where name.hasSuffix(".yaml") || name.hasSuffix(".yml"):
+                collectSpecFiles(in: child, into: &files, skipped: &skipped, visited: &visited)
+            case .regularFile where isSpecName:
                 files.append(child.text)
+            case .special where isSpecName:
+                skipped.append(SpecWarning(
+                    .start(of: child.text), "skipped: a FIFO, device or socket, not a regular file",
+                    hint: "spec files are regular files; rename or remove it to silence this"))
+            case .missing where isSpecName:
+                skipped.append(SpecWarning(
+                    .start(of: child.text), "skipped: a symbolic link to nothing (or a file that vanished while the folder was read)",
+                    hint: "point the link at a spec file, or remove it"))
             default:
                 break
             }
@@ -106,6 +119,8 @@ public struct LoadedSuite: Sendable {
     /// The id of every case read, broken ones included, with the case's place: a repeated id is
     /// reported even while either case has other problems.
     var declaredIDs: [(id: String, location: SourceLocation)] = []
+    /// What loading passed over without failing: a FIFO or device named `*.yaml` in a folder.
+    public var warnings: [SpecWarning] = []
 
     public var cases: [SpecCase] { files.flatMap(\.cases) }
 

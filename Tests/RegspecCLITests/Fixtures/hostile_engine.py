@@ -6,6 +6,9 @@ Forwards every protocol line to a real engine (the command after `--`, normally
 
   hostile_engine.py MODE CASE_ID -- ENGINE COMMAND...
 
+CASE_ID `#N` means the N-th run message instead (for generated cases, as `regspec explore`
+sends), counted across restarts, once per run (the file ./fired marks it done).
+
 The explore modes ignore CASE_ID: they disagree with the reference on the first case they see
 (every shrink candidate of it carries the same id), then
   disagree-then-hang  hang on the next case, after creating ./hanging;
@@ -34,6 +37,27 @@ def record(pid):
         f.write(f"{pid}\n")
 
 
+def is_target(message, target):
+    """Whether this run message is the one to misbehave on."""
+    if not target.startswith("#"):
+        return message.get("case", {}).get("id") == target
+    count = int(open("count").read()) + 1 if os.path.exists("count") else 1
+    with open("count", "w") as f:
+        f.write(str(count))
+    if count < int(target[1:]) or os.path.exists("fired"):
+        return False
+    open("fired", "w").close()
+    return True
+
+
+def observation_of(reply):
+    """The real engine's reply as an object, with a success observation's parts in place."""
+    answer = json.loads(reply)
+    observation = answer.setdefault("observation", {"outcome": "success", "requests": {"forward": [], "backward": []}})
+    metrics = observation.setdefault("metrics", {}) if observation.get("outcome") == "success" else {}
+    return answer, observation, metrics
+
+
 def main():
     separator = sys.argv.index("--")
     mode, target = sys.argv[1:separator]
@@ -53,6 +77,14 @@ def main():
 
     if mode == "ignore-sigterm":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if mode == "mute-after-handshake":
+        # Answers the handshake, then reads every line and never answers again.
+        engine.stdin.write(sys.stdin.buffer.readline())
+        engine.stdin.flush()
+        answer(engine.stdout.readline())
+        for _ in sys.stdin.buffer:
+            pass
+        time.sleep(1000)
     if mode == "orphan-helper":
         # A helper in the background that inherits stdout and stderr and outlives everyone.
         helper = subprocess.Popen(["sleep", "1000"])
@@ -84,10 +116,18 @@ def main():
                 open("out", "w").close()
             answer(json.dumps({"seq": message["seq"], "observation": PLANTED_ERROR}).encode())
             continue
-        if message.get("case", {}).get("id") != target:
+        if not is_target(message, target):
             answer(reply)
             continue
         seq = message["seq"]
+        if mode == "other-case":
+            # A well-formed answer, to another case: the same call with another id and weight.
+            other = json.loads(line)
+            other["case"]["id"] = "other/" + other["case"].get("id", "")
+            for entry in other["case"].get("call", {}).get("regularizers") or []:
+                if isinstance(entry, dict) and isinstance(entry.get("weight"), (int, float)):
+                    entry["weight"] = entry["weight"] * 3 + 1
+            reply = forward(json.dumps(other).encode() + b"\n")
         if mode == "surrogate":
             answer(b'{"seq": %d, "observation": "\\ud800\\u0041"}' % seq)
         elif mode == "invalid-utf8":
@@ -125,6 +165,57 @@ def main():
             error = {"kind": None, "label": None, "type": "ValueError", "message": "a" * 40 + "!"}
             observation = {"outcome": "error", "error": error, "requests": {"forward": [], "backward": []}}
             answer(json.dumps({"seq": seq, "observation": observation}).encode())
+        elif mode == "many-regularizers":
+            answer_, observation, metrics = observation_of(reply)
+            regularizers = metrics.setdefault("regularizers", {})
+            for index in range(100_000):
+                regularizers["extra-%d" % index] = {"value": 0.0, "weight": 0.0, "contribution": 0.0, "custom": {}}
+            answer(json.dumps(answer_).encode())
+        elif mode == "many-custom":
+            answer_, observation, metrics = observation_of(reply)
+            regularizers = metrics.setdefault("regularizers", {})
+            if not regularizers:
+                regularizers["extra"] = {"value": 0.0, "weight": 0.0, "contribution": 0.0, "custom": {}}
+            custom = next(iter(regularizers.values())).setdefault("custom", {})
+            for index in range(100_000):
+                custom["key-%d" % index] = float(index)
+            answer(json.dumps(answer_).encode())
+        elif mode == "huge-gradient":
+            answer_, observation, metrics = observation_of(reply)
+            backward = observation.setdefault("requests", {}).setdefault("backward", [])
+            weights = {"data": [0.5] * 1_000_000, "dtype": "float32", "shape": [1_000_000]}
+            if backward and backward[0].get("data"):
+                backward[0]["data"][0].setdefault("loss_fn_inputs", {})["weights"] = weights
+            else:
+                backward.append({"loss_fn": "cross_entropy", "data": [{"model_input": {"chunks": []}, "loss_fn_inputs": {"weights": weights}}]})
+            answer(json.dumps(answer_).encode())
+        elif mode == "split-writes":
+            # The right answer, in 10 pieces 0.3 s apart.
+            size = len(reply) // 10 + 1
+            for start in range(0, len(reply), size):
+                out.write(reply[start:start + size])
+                out.flush()
+                time.sleep(0.3)
+            if not reply.endswith(b"\n"):
+                answer(b"")
+        elif mode == "exit-zero":
+            os._exit(0)
+        elif mode == "stdout-garbage":
+            out.write(b"garbage \x1b[2J not json\n")
+            answer(reply)
+            out.write(b"more garbage after the answer\n")
+            out.flush()
+        elif mode == "stderr-no-newline":
+            for _ in range(32):
+                sys.stderr.buffer.write(b"x" * CHUNK)
+            sys.stderr.flush()
+            answer(reply)
+        elif mode == "close-stdin":
+            # Answers, then closes its stdin and keeps running.
+            answer(reply)
+            sys.stdin.close()
+            os.close(0)
+            time.sleep(1000)
         elif mode == "hang":
             open("hanging", "w").close()
             time.sleep(1000)
