@@ -52,9 +52,17 @@ struct HostileEngineTests {
 
     /// Runs `regspec`, stopping it at `outerLimit`: SIGTERM (its own clean-up), SIGKILL a
     /// minute later; a status of 143 or 137 then.
+    /// The outcome's `maximumResidentKiB` is the run's own peak, measured by `peak_memory.py`.
     static func outcome(of arguments: [String], in directory: String) async throws -> ChildProcess.Outcome {
-        let child = try CLI.start(arguments, in: directory)
-        return await withTaskGroup(of: ChildProcess.Outcome?.self) { group in
+        let memoryFile = directory + "/peak-memory-kib"
+        let child = try ChildProcess("/usr/bin/env", ["python3", CLI.peakMemory, memoryFile, "--", CLI.binary] + arguments, in: directory)
+        var outcome = await stopped(child)
+        outcome.maximumResidentKiB = (try? String(contentsOfFile: memoryFile, encoding: .utf8)).flatMap { Int($0) } ?? Int.max
+        return outcome
+    }
+
+    private static func stopped(_ child: ChildProcess) async -> ChildProcess.Outcome {
+        await withTaskGroup(of: ChildProcess.Outcome?.self) { group in
             group.addTask { await child.outcome() }
             group.addTask {
                 try? await Task.sleep(for: outerLimit)

@@ -16,6 +16,7 @@ enum CLI {
 
     static let faultEngine = packageRoot + "/Tests/RegspecCLITests/Fixtures/fault_engine.py"
     static let hostileEngine = packageRoot + "/Tests/RegspecCLITests/Fixtures/hostile_engine.py"
+    static let peakMemory = packageRoot + "/Tests/RegspecCLITests/Fixtures/peak_memory.py"
 
     static var hasPython: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")

@@ -1,22 +1,22 @@
 /// What changed between an old and a new report of one engine.
-public struct ReportDiff: Sendable {
-    public struct Change: Sendable, Equatable {
-        public var id: String
-        public var old: CaseResult.Status?
-        public var new: CaseResult.Status?
+package struct ReportDiff: Sendable {
+    package struct Change: Sendable, Equatable {
+        package var id: String
+        package var old: CaseResult.Status?
+        package var new: CaseResult.Status?
     }
 
     /// Passing (or absent) before, failing, erroring or unexpectedly passing now.
-    public var newlyFailing: [Change] = []
+    package var newlyFailing: [Change] = []
     /// Failing or erroring before, passing now.
-    public var newlyPassing: [Change] = []
+    package var newlyPassing: [Change] = []
     /// In the old report only.
-    public var removed: [String] = []
+    package var removed: [String] = []
     /// What makes the two reports other than two runs of one engine on one suite: different
     /// engines, or different suites, each said in one line; empty when they are alike.
-    public var identityDifferences: [String] = []
+    package var identityDifferences: [String] = []
 
-    public init(old: ReportDocument, new: ReportDocument) {
+    package init(old: ReportDocument, new: ReportDocument) {
         let bad: Set<CaseResult.Status> = [.failed, .errored, .xpassed]
         let before = Dictionary(old.cases.map { ($0.id, $0.status) }, uniquingKeysWith: { first, _ in first })
         let after = Set(new.cases.map(\.id))
@@ -56,7 +56,7 @@ public struct ReportDiff: Sendable {
     }
 
     /// The diff as the console shows it.
-    public func render() -> String {
+    package func render() -> String {
         var lines = identityDifferences.map { "note: " + TextEscaping.oneLine($0) }
         func name(_ status: CaseResult.Status?) -> String { status?.rawValue ?? "absent" }
         if !newlyFailing.isEmpty {

@@ -12,9 +12,9 @@ import Darwin
 /// anything else (`/dev/stdout`, a FIFO, a terminal) is written in place, since renaming would
 /// replace the device with a regular file. A failed write is an error, and leaves no partial
 /// report under the final name.
-public enum ReportFile {
+package enum ReportFile {
     /// - Throws: `ReportWriteError` naming the path and what went wrong.
-    public static func write(_ text: String, to path: String) throws(ReportWriteError) {
+    package static func write(_ text: String, to path: String) throws(ReportWriteError) {
         let bytes = Array(text.utf8)
         // Device paths (/dev/stdout, /proc/self/fd/1) stand for an open file: writing elsewhere
         // and renaming would leave the redirected file empty.
@@ -101,11 +101,11 @@ private let systemWrite = Darwin.write
 #endif
 
 /// A report that could not be written, with the path and the reason in words.
-public struct ReportWriteError: Error, Sendable, CustomStringConvertible {
-    public var path: String
-    public var reason: String
+package struct ReportWriteError: Error, Sendable, CustomStringConvertible {
+    package var path: String
+    package var reason: String
 
-    public init(path: String, reason: String) {
+    package init(path: String, reason: String) {
         self.path = path
         self.reason = reason
     }
@@ -114,14 +114,14 @@ public struct ReportWriteError: Error, Sendable, CustomStringConvertible {
         self.init(path: path, reason: String(cString: strerror(code)).lowercased())
     }
 
-    public var description: String {
+    package var description: String {
         "error: cannot write the report \(path): \(reason); choose another path or free the space"
     }
 }
 
 extension ReportFile {
     /// Appends to a file, creating it: for `$GITHUB_STEP_SUMMARY`, which other steps also write.
-    public static func append(_ text: String, to path: String) throws(ReportWriteError) {
+    package static func append(_ text: String, to path: String) throws(ReportWriteError) {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw ReportWriteError(path: path, errno: errno) }
         defer { close(descriptor) }

@@ -1,8 +1,8 @@
 /// Path arithmetic on plain strings, because Foundation's `deletingLastPathComponent` traps on
 /// one-character relative paths on Linux (`--output r`).
-public enum ReportPath {
+package enum ReportPath {
     /// The folder part: `.` for `r` and `./r`, `/` for `/r`, `d` for `d/r`.
-    public static func directory(of path: String) -> String {
+    package static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let directory = String(path[..<slash])
         if directory.isEmpty { return "/" }
@@ -10,7 +10,7 @@ public enum ReportPath {
     }
 
     /// The last part: `r` for `r`, `./r`, `/r` and `d/r`.
-    public static func fileName(of path: String) -> String {
+    package static func fileName(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }

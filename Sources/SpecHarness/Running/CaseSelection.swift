@@ -1,19 +1,19 @@
 import Foundation
 
 /// Which cases of a suite to run: by id pattern, tags, or one id.
-public struct CaseSelection: Sendable {
+package struct CaseSelection: Sendable {
     /// A regular expression searched in each case id.
-    public var idPattern: String?
+    package var idPattern: String?
     /// Run only cases carrying at least one of these tags (all cases when empty).
-    public var tags: [String]
+    package var tags: [String]
     /// Skip cases carrying any of these tags.
-    public var excludedTags: [String]
+    package var excludedTags: [String]
     /// Run only the cases with exactly these ids (all cases when empty).
-    public var caseIDs: [String]
+    package var caseIDs: [String]
     /// Run only this part of the suite.
-    public var shard: Shard?
+    package var shard: Shard?
 
-    public init(
+    package init(
         idPattern: String? = nil, tags: [String] = [], excludedTags: [String] = [], caseIDs: [String] = [],
         shard: Shard? = nil
     ) {
@@ -26,7 +26,7 @@ public struct CaseSelection: Sendable {
 
     /// The selected cases, in their suite order.
     /// - Throws: `SelectionError` for an invalid pattern.
-    public func apply(to cases: [SpecCase]) throws -> [SpecCase] {
+    package func apply(to cases: [SpecCase]) throws -> [SpecCase] {
         let regex = try idPattern.map { pattern in
             do {
                 return try NSRegularExpression(pattern: pattern)
@@ -48,7 +48,7 @@ public struct CaseSelection: Sendable {
 }
 
 /// A selection that cannot be applied.
-public struct SelectionError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct SelectionError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -5,16 +5,16 @@ import OrderedCollections
 ///
 /// Such a case failing does not fail the run; passing does, so the list shrinks as the
 /// implementation improves (pytest's strict xfail).
-public struct ExpectedFailures: Sendable, Equatable {
-    public var reasons: OrderedDictionary<String, String>
+package struct ExpectedFailures: Sendable, Equatable {
+    package var reasons: OrderedDictionary<String, String>
 
-    public init(_ reasons: OrderedDictionary<String, String> = [:]) {
+    package init(_ reasons: OrderedDictionary<String, String> = [:]) {
         self.reasons = reasons
     }
 
     /// Reads the file; a missing file is an empty list, so `--update-expected-failures` can create it.
     /// - Throws: `SpecDiagnostic` with file:line:column for anything but `id: reason` pairs.
-    public static func load(from path: String) throws(SpecDiagnostic) -> ExpectedFailures {
+    package static func load(from path: String) throws(SpecDiagnostic) -> ExpectedFailures {
         guard FileManager.default.fileExists(atPath: path) else { return ExpectedFailures() }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw SpecDiagnostic(.start(of: path), "cannot read the expected-failures file")
@@ -30,7 +30,7 @@ public struct ExpectedFailures: Sendable, Equatable {
     }
 
     /// Marks the results of listed cases.
-    public func apply(to results: [CaseResult]) -> [CaseResult] {
+    package func apply(to results: [CaseResult]) -> [CaseResult] {
         results.map { result in
             var marked = result
             marked.expectedFailure = reasons[result.caseID]
@@ -39,13 +39,13 @@ public struct ExpectedFailures: Sendable, Equatable {
     }
 
     /// Listed ids that are not in `results`, e.g. after a case was renamed or deselected.
-    public func unknownIDs(in results: [CaseResult]) -> [String] {
+    package func unknownIDs(in results: [CaseResult]) -> [String] {
         let ids = Set(results.map(\.caseID))
         return reasons.keys.filter { !ids.contains($0) }
     }
 
     /// The list that matches `results`: every failed or errored case, keeping known reasons.
-    public func updated(with results: [CaseResult]) -> ExpectedFailures {
+    package func updated(with results: [CaseResult]) -> ExpectedFailures {
         var reasons: OrderedDictionary<String, String> = [:]
         for result in results {
             switch result.outcome {
@@ -60,7 +60,7 @@ public struct ExpectedFailures: Sendable, Equatable {
     }
 
     /// The file's text: a comment, then `id: "reason"` lines in suite order.
-    public func rendered() -> String {
+    package func rendered() -> String {
         var lines = ["# Cases this implementation is known to fail, with why. Read by `regspec run --expected-failures`."]
         for (id, reason) in reasons {
             let escaped = reason.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")

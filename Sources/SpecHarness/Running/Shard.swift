@@ -2,13 +2,13 @@
 ///
 /// A case's shard depends only on its id (FNV-1a), so adding or removing cases never moves
 /// the others between shards.
-public struct Shard: Sendable, Equatable {
+package struct Shard: Sendable, Equatable {
     /// 1-based.
-    public var index: Int
-    public var count: Int
+    package var index: Int
+    package var count: Int
 
     /// Parses `I/N` with 1 <= I <= N.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1,
             (1...count).contains(index)
@@ -17,7 +17,7 @@ public struct Shard: Sendable, Equatable {
         self.count = count
     }
 
-    public func contains(_ caseID: String) -> Bool {
+    package func contains(_ caseID: String) -> Bool {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in caseID.utf8 {
             hash ^= UInt64(byte)

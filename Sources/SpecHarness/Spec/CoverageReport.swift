@@ -1,15 +1,15 @@
 /// Which cases cover each checklist item and semantics rule.
-public struct CoverageReport: Sendable {
-    public struct Row: Sendable {
-        public var id: String
-        public var summary: String
-        public var caseIDs: [String]
+package struct CoverageReport: Sendable {
+    package struct Row: Sendable {
+        package var id: String
+        package var summary: String
+        package var caseIDs: [String]
     }
 
-    public var checklist: [Row]
-    public var rules: [Row]
+    package var checklist: [Row]
+    package var rules: [Row]
 
-    public init(cases: [SpecCase]) {
+    package init(cases: [SpecCase]) {
         checklist = CoverageItems.checklist.map { item in
             Row(id: item.id, summary: item.summary, caseIDs: cases.filter { $0.covers.checklist.contains(item.id) }.map(\.id))
         }
@@ -19,11 +19,11 @@ public struct CoverageReport: Sendable {
     }
 
     /// Ids no case covers.
-    public var uncovered: [String] {
+    package var uncovered: [String] {
         (checklist + rules).filter(\.caseIDs.isEmpty).map(\.id)
     }
 
-    public func render() -> String {
+    package func render() -> String {
         func section(_ title: String, _ rows: [Row]) -> [String] {
             [title] + rows.map { row in
                 let cases = row.caseIDs.isEmpty ? "NOT COVERED" : "\(row.caseIDs.count): \(row.caseIDs.map(TextEscaping.oneLine).joined(separator: ", "))"

@@ -4,18 +4,18 @@
 /// about 60 bytes and the 43 MB file of the benchmark took 1.4 GB. Packed, a number costs 12
 /// bytes and keeps its line and column for diagnostics. Storage grows in fixed chunks, so a
 /// growing list never holds two copies of itself.
-public struct NumberList: Sendable {
+package struct NumberList: Sendable {
     static let chunkBits = 14
     static let chunkSize = 1 << chunkBits
     /// The top bit of a packed column marks a number written as an integer.
     private static let integerFlag: UInt32 = 1 << 31
 
-    public let file: String
+    package let file: String
     private var valueChunks: [[Double]] = []
     private var columnChunks: [[UInt32]] = []
     /// (first element index, line) each time the line changes.
     private var lineRuns: [(start: Int, line: Int)] = []
-    public private(set) var count = 0
+    package private(set) var count = 0
 
     init(file: String) {
         self.file = file
@@ -36,16 +36,16 @@ public struct NumberList: Sendable {
         count += 1
     }
 
-    public func value(at index: Int) -> Double {
+    package func value(at index: Int) -> Double {
         valueChunks[index >> Self.chunkBits][index & (Self.chunkSize - 1)]
     }
 
     /// Whether the element was written as an integer (`3`, not `3.0`).
-    public func isInteger(at index: Int) -> Bool {
+    package func isInteger(at index: Int) -> Bool {
         columnChunks[index >> Self.chunkBits][index & (Self.chunkSize - 1)] & Self.integerFlag != 0
     }
 
-    public func location(at index: Int) -> SourceLocation {
+    package func location(at index: Int) -> SourceLocation {
         let column = Int(columnChunks[index >> Self.chunkBits][index & (Self.chunkSize - 1)] & ~Self.integerFlag)
         var low = 0, high = lineRuns.count - 1
         while low < high {
@@ -56,7 +56,7 @@ public struct NumberList: Sendable {
     }
 
     /// Every value, contiguous.
-    public var values: [Double] {
+    package var values: [Double] {
         var result: [Double] = []
         result.reserveCapacity(count)
         for chunk in valueChunks { result += chunk }
@@ -64,11 +64,11 @@ public struct NumberList: Sendable {
     }
 
     /// The element as a `YAMLValue`, for readers that walk lists item by item.
-    public func item(at index: Int) -> YAMLValue {
+    package func item(at index: Int) -> YAMLValue {
         let value = value(at: index)
         let content: YAMLValue.Content = isInteger(at: index) ? .integer(Int(value)) : .number(value)
         return YAMLValue(content, at: location(at: index))
     }
 
-    public var items: [YAMLValue] { (0..<count).map(item(at:)) }
+    package var items: [YAMLValue] { (0..<count).map(item(at:)) }
 }

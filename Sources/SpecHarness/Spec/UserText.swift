@@ -3,15 +3,15 @@
 /// An id holding `ESC[2J` must not clear the terminal and a newline must not split the
 /// `file:line:column: error:` line, so control characters, invisible formatting and
 /// noncharacters are written as `\u{…}` escapes.
-public enum UserText {
+package enum UserText {
     /// `text` in single quotes, with backslashes and quotes escaped too, so the quoted text is unambiguous.
-    public static func quoted(_ text: String) -> String {
+    package static func quoted(_ text: String) -> String {
         "'" + escaped(text, escapingQuotes: true) + "'"
     }
 
     /// `text` with every character a terminal or a line-oriented reader would act on escaped.
     /// - Parameter escapingQuotes: also escape `\` and `'`, for text inside quotes.
-    public static func escaped(_ text: String, escapingQuotes: Bool = false) -> String {
+    package static func escaped(_ text: String, escapingQuotes: Bool = false) -> String {
         guard text.unicodeScalars.contains(where: { needsEscape($0) || (escapingQuotes && ($0 == "\\" || $0 == "'")) }) else {
             return text
         }

@@ -2,16 +2,16 @@ internal import CLibYAML
 import Foundation
 
 /// Bounds on one YAML document, so no input can make the loader hang or exhaust memory.
-public struct YAMLLimits: Sendable, Equatable {
+package struct YAMLLimits: Sendable, Equatable {
     /// The most bytes read from one file; aliases are rejected, so a document is never larger than its text.
-    public var maximumBytes: Int
+    package var maximumBytes: Int
     /// The deepest nesting of lists and mappings.
-    public var maximumDepth: Int
+    package var maximumDepth: Int
     /// The most values other than packed numbers (each costs about 60 bytes, whatever its
     /// text); hand-written spec files hold thousands, large arrays are packed.
-    public var maximumValues: Int
+    package var maximumValues: Int
 
-    public init(maximumBytes: Int = 1 << 30, maximumDepth: Int = 200, maximumValues: Int = 5_000_000) {
+    package init(maximumBytes: Int = 1 << 30, maximumDepth: Int = 200, maximumValues: Int = 5_000_000) {
         self.maximumBytes = maximumBytes
         self.maximumDepth = maximumDepth
         self.maximumValues = maximumValues

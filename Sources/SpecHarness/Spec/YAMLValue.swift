@@ -1,8 +1,8 @@
 /// A YAML value with the place it was written, so every later check can point at it.
 ///
 /// Built once from libyaml's events; everything downstream reads this, never libyaml.
-public struct YAMLValue: Sendable {
-    public enum Content: Sendable {
+package struct YAMLValue: Sendable {
+    package enum Content: Sendable {
         case null
         case bool(Bool)
         case integer(Int)
@@ -14,16 +14,16 @@ public struct YAMLValue: Sendable {
         case mapping([(key: String, keyLocation: SourceLocation, value: YAMLValue)])
     }
 
-    public var content: Content
-    public var location: SourceLocation
+    package var content: Content
+    package var location: SourceLocation
 
-    public init(_ content: Content, at location: SourceLocation) {
+    package init(_ content: Content, at location: SourceLocation) {
         self.content = content
         self.location = location
     }
 
     /// How a reader would name this kind of value in a message.
-    public var kindName: String {
+    package var kindName: String {
         switch content {
         case .null: return "null"
         case .bool: return "a boolean"
