@@ -108,6 +108,14 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
         }
+        let stream: CaseStream
+        do {
+            stream = try CaseStream(reporting.requests, suite: loaded, knownFailures: knownFailures)
+        } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        defer { stream.finish() }
         let caseTimeout = Duration.milliseconds(timeout * 1000)
         // Before any engine starts: from here a signal stops them rather than orphaning them.
         let interruption = Interruption()
@@ -139,6 +147,7 @@ struct RunCommand: AsyncParsableCommand {
                 progress: { result in
                     progress.clear()
                     live.show(result)
+                    stream.send(result)
                     progress.advance(result)
                 },
                 shouldStop: { live.limitReached })
@@ -167,7 +176,7 @@ struct RunCommand: AsyncParsableCommand {
         var reportContext = context
         reportContext.incomplete = report.incomplete
         let document = ReportDocument(run: report, suite: loaded, context: reportContext, duration: clock.now - begin)
-        guard reporting.emit(document, casesPrinted: reporting.consoleOnStdout) else { throw ExitCode(2) }
+        guard reporting.emit(document, casesPrinted: reporting.consoleOnStdout, casesStreamed: stream.isActive) else { throw ExitCode(2) }
         if let code = interruption.exitCode { throw ExitCode(code) }
         if !document.succeeded { throw ExitCode(1) }
     }
