@@ -20,7 +20,8 @@ case's record and reports it:
     xfailed / xpassed (--regspec-expected-failures FILE) -> xfail(strict=True): XFAIL / XPASS(strict)
 
 So `-x` stops the harness with pytest, and `--durations` shows each case's own time (the
-harness's `duration_seconds`, as the call phase; the setup phase is the wait for it).
+harness's `duration_seconds`, as the call phase; the setup phase is the rest of the wait for
+it: the engine's start-up, for the first).
 
 Under pytest-xdist (`-n N`, the default `--dist load`) the plugin's scheduler gives each
 worker a fixed share of the cases (every N-th), and each worker runs the harness once, with
@@ -511,12 +512,15 @@ def pytest_make_collect_report(collector: pytest.Collector):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
-    if isinstance(item, RegSpecItem) and call.when == "call" and item.record and "duration_seconds" in item.record:
-        # The case's own time in the harness, not the plugin's wait for it (--durations, junitxml).
+    if isinstance(item, RegSpecItem) and call.when in ("setup", "call") and item.record:
+        # --durations and junitxml: the call is the case's own time in the harness; the setup is
+        # the rest of the wait for it (the engine's start-up, for the first), so nothing counts twice.
         try:
-            report.duration = float(item.record["duration_seconds"])
+            own = float(item.record.get("duration_seconds", 0.0))
         except (TypeError, ValueError):
-            pass
+            own = None
+        if own is not None:
+            report.duration = own if call.when == "call" else max(0.0, report.duration - own)
     if isinstance(item, RegSpecItem) and report.skipped and isinstance(report.longrepr, tuple):
         # Point the skip at the case in its spec file, not at the plugin's line that skipped.
         path, line, _ = item.reportinfo()
