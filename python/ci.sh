@@ -92,7 +92,8 @@ sdist_regspec="$WORK/sdist-venv/bin/regspec"
 (cd "$WORK" && env -u REGSPEC_BINARY PATH=/usr/bin:/bin "$sdist_regspec" run --filter '^composition/' -q) >"$WORK/sdist-run.txt" 2>&1 \
   || { cat "$WORK/sdist-run.txt"; fail "the regspec the sdist built does not pass the reference"; }
 tail -n 1 "$WORK/sdist-run.txt"
-"$WORK/sdist-venv/bin/python" -m pip show -f regspec | grep -q 'regspec/bin/regspec' || fail "the sdist's wheel has no regspec/bin/regspec"
+"$WORK/sdist-venv/bin/python" -m pip show -f regspec >"$WORK/sdist-files.txt" 2>&1
+grep -q 'regspec/bin/regspec' "$WORK/sdist-files.txt" || { cat "$WORK/sdist-files.txt"; fail "the sdist's wheel has no regspec/bin/regspec"; }
 
 echo "-- pip install $(basename "$WHEEL")"
 clean pip install --disable-pip-version-check --quiet "$WHEEL" || fail "the wheel does not install"

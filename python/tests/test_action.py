@@ -74,6 +74,8 @@ class Runner:
         """Runs every step; True when all that ran succeeded (the action's result)."""
         files = {name: os.path.join(self.workspace, name.lower()) for name in ("GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")}
         os.makedirs(os.path.join(self.workspace, "runner-temp"), exist_ok=True)
+        for path in files.values():
+            open(path, "a").close()  # the runner creates them, empty
         failed = False
         for number, step in enumerate(action["runs"]["steps"]):
             step_id = step.get("id", f"step-{number}")

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -193,8 +195,6 @@ def test_x_stops_the_harness_at_the_first_failure(pytester: pytest.Pytester, mon
     for _ in range(100):
         if not any(os.path.exists(f"/proc/{pid}") for pid in pids):
             break
-        import time
-
         time.sleep(0.1)
     assert not any(os.path.exists(f"/proc/{pid}") for pid in pids), "the engine outlived pytest"
 
@@ -241,8 +241,6 @@ def test_a_suite_given_as_a_path_fails_at_the_users_file(pytester: pytest.Pytest
     specs = pytester.path / "specs"
     specs.mkdir()
     (specs / "composition.yaml").write_text(open(os.path.join(root, "specs", "composition.yaml")).read())
-    import shutil
-
     shutil.copytree(os.path.join(root, "fixtures"), pytester.path / "fixtures")
     result = pytester.runpytest_subprocess("--regspec-engine-command", proxy("skew", TARGET), "--regspec-spec", "specs", "-k", TARGET)
     result.assert_outcomes(failed=1)
