@@ -245,3 +245,10 @@ def test_a_suite_given_as_a_path_fails_at_the_users_file(pytester: pytest.Pytest
     result = pytester.runpytest_subprocess("--regspec-engine-command", proxy("skew", TARGET), "--regspec-spec", "specs", "-k", TARGET)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"FAIL {TARGET} ({specs / 'composition.yaml'}:*:*)"])
+
+
+def test_xdist_runs_the_projects_own_tests_beside_the_shares(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    pytester.makepyfile(test_own="def test_one():\n    pass\n\ndef test_two():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest_subprocess("--regspec-engine-command", SERVE, "-k", "composition/ or test_", "-n", "2")
+    result.assert_outcomes(passed=len(COMPOSITION) + 2)
