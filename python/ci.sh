@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# CI for the wheel: build dist/regspec-*.whl, install it into a fresh virtual environment
-# with no Swift toolchain on PATH, and use it as a Python CI would:
-#   1. `regspec run` on the bundled suite (the reference; needs nothing but the wheel);
-#   2. the adapter without torch says what to install;
-#   3. the plugin's own tests (pytester, against `regspec serve`);
-#   4. `pytest --regspec-client` on the adapter's example (all pass), on a broken variant
+# CI for the wheel and the sdist: build dist/regspec-*.whl and dist/regspec-*.tar.gz, then
+#   1. pip install the sdist without `swift` on PATH: it fails with one sentence saying so;
+#   2. pip install the sdist with `swift` on PATH: it builds the binary from source, which runs;
+# then install the wheel into a fresh virtual environment with no Swift toolchain on PATH and
+# use it as a Python CI would:
+#   3. `regspec run` on the bundled suite (the reference; needs nothing but the wheel);
+#   4. the adapter without torch says what to install;
+#   5. the plugin's own tests (pytester, against `regspec serve`), the GitHub Action's steps
+#      (tests/test_action.py) and the pre-commit hooks (tests/test_pre_commit_hooks.py);
+#   6. `pytest --regspec-client` on the adapter's example (all pass), on a broken variant
 #      (fails with the harness's messages), with -k and with --lf.
-# Steps 3-4 need pytest from PyPI and step 4 torch + tinker 0.7.0: they reuse the adapter's
-# environment (adapters/python/ci.sh makes it) through a .pth file, and the script prints
-# one SKIPPED line and exits 0 when those cannot be had, as the adapter's CI does.
+# Steps 1-2 need hatchling, 5-6 pytest from PyPI and step 6 torch + tinker 0.7.0: they reuse
+# the adapter's environment (adapters/python/ci.sh makes it) through a .pth file, and the
+# script prints one SKIPPED line and exits 0 when those cannot be had, as the adapter's CI does.
 #
 #   REGSPEC_BINARY            package this regspec instead of building one (tools/build-release.sh)
 #   REGSPEC_PYTHON_VENV       the adapter's environment with torch and tinker (default $HOME/.cache/regspec/python-venv)
+#   REGSPEC_SDIST_PREBUILT=1  install the sdist with REGSPEC_BINARY instead of building from source (minutes)
 #   REGSPEC_SKIP_WHEEL=1      skip everything
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +47,7 @@ python3 -m pip download --disable-pip-version-check --quiet --no-deps --dest "$W
 tools/build-wheel.sh >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; fail "tools/build-wheel.sh failed"; }
 grep -E '^== ' "$WORK/build.log"
 WHEEL="$(ls "$ROOT"/dist/regspec-*.whl)"
+SDIST="$(ls "$ROOT"/dist/regspec-*.tar.gz)"
 
 # The interpreter behind the adapter's environment, so its torch wheels fit this one.
 ADAPTER_VENV="${REGSPEC_PYTHON_VENV:-$HOME/.cache/regspec/python-venv}"
@@ -54,6 +60,40 @@ VENV="$WORK/venv"
 # No Swift here: only the environment's bin and the system's.
 clean() { (cd "$WORK" && env -u VIRTUAL_ENV -u REGSPEC_BINARY PATH="$VENV/bin:/usr/local/bin:/usr/bin:/bin" "$@"); }
 clean sh -c 'command -v swift' && fail "swift is still on PATH"
+
+SWIFT_BIN="$(dirname "$(command -v swift || echo /opt/swift/usr/bin/swift)")"
+sdist_venv() { rm -rf "$WORK/sdist-venv" && python3 -m venv "$WORK/sdist-venv"; }
+# pip fetches hatchling into its build environment; the binary is built as pip builds the wheel.
+sdist_pip() { (cd "$WORK" && env -u VIRTUAL_ENV -u REGSPEC_BINARY PATH="$1:/usr/local/bin:/usr/bin:/bin" "${@:2}" \
+  "$WORK/sdist-venv/bin/python" -m pip install --disable-pip-version-check --no-cache-dir "$SDIST"); }
+
+echo "-- pip install $(basename "$SDIST") without swift on PATH"
+sdist_venv
+sdist_pip "$WORK/sdist-venv/bin" >"$WORK/sdist-noswift.txt" 2>&1 && { cat "$WORK/sdist-noswift.txt"; fail "the sdist installed without swift"; }
+sentence="error: the regspec sdist builds its binary from Swift source and there is no \`swift\` on PATH"
+grep -F "$sentence" "$WORK/sdist-noswift.txt" || { cat "$WORK/sdist-noswift.txt"; fail "without swift, the sdist does not say so"; }
+grep -q 'Traceback' "$WORK/sdist-noswift.txt" && { cat "$WORK/sdist-noswift.txt"; fail "without swift, the sdist prints a traceback"; }
+
+if [ "${REGSPEC_SDIST_PREBUILT:-0}" = "1" ]; then
+  echo "-- pip install $(basename "$SDIST") with REGSPEC_BINARY (REGSPEC_SDIST_PREBUILT=1)"
+  sdist_venv
+  sdist_pip "$WORK/sdist-venv/bin" REGSPEC_BINARY="$REGSPEC_BINARY" >"$WORK/sdist-swift.txt" 2>&1 \
+    || { cat "$WORK/sdist-swift.txt"; fail "the sdist does not install with REGSPEC_BINARY"; }
+else
+  echo "-- pip install $(basename "$SDIST") with swift on PATH (builds the binary from source)"
+  sdist_venv
+  started=$SECONDS
+  sdist_pip "$WORK/sdist-venv/bin:$SWIFT_BIN" >"$WORK/sdist-swift.txt" 2>&1 \
+    || { tail -n 40 "$WORK/sdist-swift.txt"; fail "the sdist does not build with swift on PATH"; }
+  echo "built and installed from source in $(( SECONDS - started )) s"
+fi
+sdist_regspec="$WORK/sdist-venv/bin/regspec"
+"$sdist_regspec" --version >/dev/null || fail "the regspec the sdist installed does not run"
+(cd "$WORK" && env -u REGSPEC_BINARY PATH=/usr/bin:/bin "$sdist_regspec" run --filter '^composition/' -q) >"$WORK/sdist-run.txt" 2>&1 \
+  || { cat "$WORK/sdist-run.txt"; fail "the regspec the sdist built does not pass the reference"; }
+tail -n 1 "$WORK/sdist-run.txt"
+"$WORK/sdist-venv/bin/python" -m pip show -f regspec >"$WORK/sdist-files.txt" 2>&1
+grep -q 'regspec/bin/regspec' "$WORK/sdist-files.txt" || { cat "$WORK/sdist-files.txt"; fail "the sdist's wheel has no regspec/bin/regspec"; }
 
 echo "-- pip install $(basename "$WHEEL")"
 clean pip install --disable-pip-version-check --quiet "$WHEEL" || fail "the wheel does not install"
@@ -72,11 +112,11 @@ if ! clean python -c 'import torch' >/dev/null 2>&1; then
   [[ "$reply" == *"pip install torch"* ]] || fail "without torch, the adapter does not say what to install"
 fi
 
-clean pip install --disable-pip-version-check --quiet pytest pytest-xdist >"$WORK/pytest-install.log" 2>&1 \
+clean pip install --disable-pip-version-check --quiet pytest pytest-xdist pyyaml >"$WORK/pytest-install.log" 2>&1 \
   || skip "pytest cannot be installed (no network?); see the log above"
 
-echo "-- the plugin's tests (pytester, against regspec serve)"
-clean python -m pytest -q -p no:cacheprovider "$ROOT/python/tests" >"$WORK/plugin-tests.txt" 2>&1 \
+echo "-- the plugin's tests (pytester, against regspec serve), the action's steps, the pre-commit hooks"
+clean env REGSPEC_WHEEL="$WHEEL" python -m pytest -q -p no:cacheprovider -rs "$ROOT/python/tests" >"$WORK/plugin-tests.txt" 2>&1 \
   || { cat "$WORK/plugin-tests.txt"; fail "the plugin's tests failed"; }
 tail -n 1 "$WORK/plugin-tests.txt"
 

@@ -69,9 +69,10 @@ struct ReportOptions: ParsableArguments {
     /// (after `printed` cases already shown live). A report that cannot be written is named on
     /// stderr after the console summary.
     /// - Returns: whether every report was written.
-    func emit(_ document: ReportDocument, table: ConformanceTable? = nil, casesPrinted: Bool) -> Bool {
+    /// `casesStreamed`: the jsonl reports were written case by case (CaseStream) and are done.
+    func emit(_ document: ReportDocument, table: ConformanceTable? = nil, casesPrinted: Bool, casesStreamed: Bool = false) -> Bool {
         var failures: [String] = []
-        for request in requests where request.format != .console {
+        for request in requests where request.format != .console && !(casesStreamed && request.format == .jsonl) {
             let text = render(request.format, document, table: table)
             if let path = request.path {
                 do {

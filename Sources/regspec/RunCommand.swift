@@ -112,6 +112,14 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
         }
+        let stream: CaseStream
+        do {
+            stream = try CaseStream(reporting.requests, suite: loaded, knownFailures: knownFailures)
+        } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        defer { stream.finish() }
         let caseTimeout = Duration.milliseconds(timeout * 1000)
         let engines = SuiteRunner.usableJobs(requested: jobs, cases: cases.count)
         if engines < jobs {
@@ -151,6 +159,7 @@ struct RunCommand: AsyncParsableCommand {
                     progress: { result in
                         progress.clear()
                         live.show(result)
+                        stream.send(result)
                         progress.advance(result)
                     },
                     shouldStop: { live.limitReached })
@@ -179,7 +188,7 @@ struct RunCommand: AsyncParsableCommand {
         var reportContext = context
         reportContext.incomplete = report.incomplete
         let document = ReportDocument(run: report, suite: loaded, context: reportContext, duration: clock.now - begin)
-        guard reporting.emit(document, casesPrinted: reporting.consoleOnStdout) else { throw ExitCode(2) }
+        guard reporting.emit(document, casesPrinted: reporting.consoleOnStdout, casesStreamed: stream.isActive) else { throw ExitCode(2) }
         if let code = interruption.exitCode { throw ExitCode(code) }
         if !document.succeeded { throw ExitCode(1) }
     }

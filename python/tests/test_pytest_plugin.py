@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -158,3 +160,95 @@ def test_both_engine_options_is_a_usage_error(pytester: pytest.Pytester) -> None
     result = pytester.runpytest_subprocess("--regspec-engine-command", SERVE, "--regspec-client", "x:Y")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*either --regspec-client or --regspec-engine-command*"])
+
+
+def engine_log(pytester: pytest.Pytester) -> tuple[str, dict[str, str]]:
+    """A file the proxy engine appends `PID CASE_ID` to for every case it is asked to run."""
+    path = str(pytester.path / "engine.log")
+    return path, {"REGSPEC_ENGINE_LOG": path}
+
+
+def read_engine_log(path: str) -> list[tuple[int, str]]:
+    if not os.path.exists(path):
+        return []
+    with open(path) as handle:
+        return [(int(pid), case) for pid, case in (line.split() for line in handle if line.strip())]
+
+
+def test_x_stops_the_harness_at_the_first_failure(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The engine skews TARGET, then never answers: only a harness stopped with pytest ends at once
+    # (otherwise each remaining case waits for its 5 s timeout, then errors).
+    log, environment = engine_log(pytester)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    ids = [c["id"] for c in COMPOSITION]
+    index = ids.index(TARGET)
+    assert index < len(ids) - 2, "the stall needs cases after the target"
+    result = pytester.runpytest_subprocess(
+        "--regspec-engine-command", proxy("stall-after", TARGET), SUITE_FILTER, "-x", "--regspec-timeout", "5"
+    )
+    result.assert_outcomes(passed=index, failed=1)
+    result.stdout.fnmatch_lines([f"harness run of {len(ids)} case(s): {index} passed, 1 failed, * stopped with pytest after * of {len(ids)} case(s)"])
+    # The engine asked to run the case after TARGET was stopped with the harness, not left stalling.
+    pids = {pid for pid, _ in read_engine_log(log)}
+    assert len(pids) == 1
+    for _ in range(100):
+        if not any(os.path.exists(f"/proc/{pid}") for pid in pids):
+            break
+        time.sleep(0.1)
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in pids), "the engine outlived pytest"
+
+
+def test_xdist_workers_each_run_their_share_with_one_engine(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("xdist")
+    log, environment = engine_log(pytester)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    result = pytester.runpytest_subprocess("--regspec-engine-command", proxy("skew", TARGET), SUITE_FILTER, "-n", "2")
+    result.assert_outcomes(passed=len(COMPOSITION) - 1, failed=1)
+    runs = read_engine_log(log)
+    # Every case ran once (not once per worker), on two engines (one per worker), each a share.
+    assert sorted(case for _, case in runs) == sorted(c["id"] for c in COMPOSITION)
+    engines = {pid for pid, _ in runs}
+    assert len(engines) == 2
+    for pid in engines:
+        assert 0 < len([case for p, case in runs if p == pid]) < len(COMPOSITION)
+
+
+def test_durations_are_each_cases_own(pytester: pytest.Pytester) -> None:
+    slow = [c["id"] for c in COMPOSITION][-1]
+    result = pytester.runpytest_subprocess("--regspec-engine-command", proxy("slow", slow), SUITE_FILTER, "--durations=3", "-vv")
+    result.assert_outcomes(passed=len(COMPOSITION))
+    calls = {}
+    for line in result.outlines:
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "call" and parts[2].startswith("regspec::"):
+            calls[parts[2][len("regspec::") :]] = float(parts[0].rstrip("s"))
+    # The case the engine took 2 s over is charged those 2 s, where it ran (not the first item).
+    assert calls.get(slow, 0) >= 2.0, result.stdout.str()
+
+
+def test_bundled_failures_name_the_case_and_suite_version_not_a_cache_folder(pytester: pytest.Pytester) -> None:
+    version = json.loads(subprocess.run([BINARY, "list", "--json"], capture_output=True, text=True, check=True).stdout)["suite"]["version"]
+    result = pytester.runpytest_subprocess("--regspec-engine-command", proxy("skew", TARGET), "-k", TARGET, "-rf")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"FAIL {TARGET} (regspec-suite-{version}/specs/composition.yaml:*:*)"])
+    assert "/.cache/" not in result.stdout.str()
+
+
+def test_a_suite_given_as_a_path_fails_at_the_users_file(pytester: pytest.Pytester) -> None:
+    root = os.path.normpath(os.path.join(HERE, "..", ".."))
+    specs = pytester.path / "specs"
+    specs.mkdir()
+    (specs / "composition.yaml").write_text(open(os.path.join(root, "specs", "composition.yaml")).read())
+    shutil.copytree(os.path.join(root, "fixtures"), pytester.path / "fixtures")
+    result = pytester.runpytest_subprocess("--regspec-engine-command", proxy("skew", TARGET), "--regspec-spec", "specs", "-k", TARGET)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"FAIL {TARGET} ({specs / 'composition.yaml'}:*:*)"])
+
+
+def test_xdist_runs_the_projects_own_tests_beside_the_shares(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    pytester.makepyfile(test_own="def test_one():\n    pass\n\ndef test_two():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest_subprocess("--regspec-engine-command", SERVE, "-k", "composition/ or test_", "-n", "2")
+    result.assert_outcomes(passed=len(COMPOSITION) + 2)

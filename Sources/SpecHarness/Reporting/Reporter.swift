@@ -13,6 +13,8 @@ extension Reporter {
 public enum ReportFormat: String, Sendable, CaseIterable {
     case console
     case json
+    /// One JSON object per case, written as each case finishes (JSONLinesReporter).
+    case jsonl
     case junit
     case tap
     case markdown
@@ -23,6 +25,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         switch self {
         case .console: return ConsoleReporter(useColor: useColor)
         case .json: return JSONReporter()
+        case .jsonl: return JSONLinesReporter()
         case .junit: return JUnitReporter()
         case .tap: return TAPReporter()
         case .markdown: return MarkdownReporter()

@@ -4,12 +4,14 @@
 
 collects every case of the bundled suite as a test item: the item is named by the case id,
 the case's tags are its markers, and it points at its spec file and line. `-k`, `-m`, `-x`,
-`--lf`, `--junitxml` and pytest-xdist then select, stop, rerun and report as for any test.
+`--lf`, `--durations`, `--junitxml` and pytest-xdist then select, stop, rerun, time and
+report as for any test.
 
-The plugin never judges a case. When the first selected item runs, it runs the harness once
-for every selected item (`regspec run --engine-command ... --case ID ... --report json:FILE`):
-one engine process for the whole session, driven through the protocol, and each item then
-reports its case's outcome from that JSON report (docs/report-format.md):
+The plugin never judges a case. When the first selected item runs, it starts the harness
+once for every selected item (`regspec run --engine-command ... --case ID ...
+--report jsonl:-`): one engine process, driven through the protocol, whose per-case records
+(docs/report-format.md) stream back as each case ends. Each item waits only for its own
+case's record and reports it:
 
     passed   -> passed
     failed   -> failed, with the harness's mismatch lines
@@ -17,10 +19,14 @@ reports its case's outcome from that JSON report (docs/report-format.md):
     skipped  -> skipped, with the capability reason
     xfailed / xpassed (--regspec-expected-failures FILE) -> xfail(strict=True): XFAIL / XPASS(strict)
 
-Under pytest-xdist each worker is a session of its own: it runs the harness once, with its own
-engine, for every selected case (xdist decides which items a worker reports only as the run
-goes, so a worker cannot ask the harness for just its share), and reports the items it is
-given. Parallelism on the engine side is the harness's: `--regspec-jobs N`.
+So `-x` stops the harness with pytest, and `--durations` shows each case's own time (the
+harness's `duration_seconds`, as the call phase; the setup phase is the rest of the wait for
+it: the engine's start-up, for the first).
+
+Under pytest-xdist (`-n N`, the default `--dist load`) the plugin's scheduler gives each
+worker a fixed share of the cases (every N-th), and each worker runs the harness once, with
+one engine, for its share. A worker handed a case outside its share (another `--dist` mode,
+a crashed worker's cases) runs the harness for it and the cases queued behind it.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -100,10 +107,11 @@ class Settings:
     strict_protocol: bool = False
 
     def run_command(self, case_ids: list[str], report: str) -> list[str]:
-        command = [self.binary, "run", *self.specs, "--engine-command", self.engine_command, "-q"]
+        """The harness's command: records stream on stdout, the whole report goes to `report`."""
+        command = [self.binary, "run", *self.specs, "--engine-command", self.engine_command]
         for case_id in case_ids:
             command += ["--case", case_id]
-        command += ["--report", f"json:{report}"]
+        command += ["--report", "jsonl:-", "--report", f"json:{report}"]
         if self.expected_failures:
             command += ["--expected-failures", self.expected_failures]
         if self.jobs:
@@ -182,14 +190,102 @@ class HarnessError(Exception):
     """The harness could not list or run the cases; the message is what it printed."""
 
 
+class HarnessRun:
+    """One `regspec run` whose per-case records stream back (`--report jsonl:-`) as cases end."""
+
+    def __init__(self, settings: Settings, case_ids: list[str], workdir: str, number: int) -> None:
+        self.case_ids = case_ids
+        self.report = os.path.join(workdir, f"run-{number}.json")
+        self.command = settings.run_command(case_ids, self.report)
+        self.records: dict[str, dict] = {}
+        self.returncode: int | None = None
+        self.stopped = False
+        self._changed = threading.Condition()
+        self._stderr = open(os.path.join(workdir, f"run-{number}.stderr"), "w+", encoding="utf-8", errors="replace")
+        self._process = subprocess.Popen(
+            self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr, text=True, errors="replace"
+        )
+        self._reader = threading.Thread(target=self._read, name="regspec-records", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # not a record (nothing else should be on stdout); the JSON report has the rest
+            if isinstance(record, dict) and isinstance(record.get("id"), str):
+                with self._changed:
+                    self.records[record["id"]] = record
+                    self._changed.notify_all()
+        code = self._process.wait()
+        with self._changed:
+            self.returncode = code
+            self._changed.notify_all()
+
+    def record(self, case_id: str) -> dict:
+        """The case's record, as soon as the harness has written it."""
+        with self._changed:
+            self._changed.wait_for(lambda: case_id in self.records or self.returncode is not None)
+            if case_id in self.records:
+                return self.records[case_id]
+        return {"status": "harness_error", "message": self._missing(case_id)}
+
+    def _missing(self, case_id: str) -> str:
+        self._stderr.flush()
+        self._stderr.seek(0)
+        stderr = self._stderr.read().strip()
+        if self.returncode in (0, 1):
+            head = f"the harness ended (exit {self.returncode}) without a result for {case_id}"
+        else:
+            head = f"`regspec run` exited {self.returncode}"
+        return f"{head}:\n{stderr[-4000:]}\ncommand: {shlex.join(self.command)}"
+
+    def stop(self) -> None:
+        """Ends the harness if it still runs (pytest stopped: -x, --maxfail, Ctrl-C); it stops its engines."""
+        if self._process.poll() is None:
+            self.stopped = True
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._reader.join(timeout=60)
+        self._stderr.close()
+
+    def engine(self) -> dict | None:
+        """The engine's identity from the run's JSON report (written when the run ends)."""
+        try:
+            with open(self.report, encoding="utf-8") as handle:
+                return json.load(handle).get("engine")
+        except (OSError, ValueError):
+            return None
+
+    def summary(self) -> str:
+        """The harness's closing counts, from the records it streamed."""
+        counts: dict[str, int] = {}
+        for record in self.records.values():
+            counts[record.get("status", "?")] = counts.get(record.get("status", "?"), 0) + 1
+        parts = [f"{counts.pop(name, 0)} {name}" for name in ("passed", "failed", "errored", "skipped")]
+        parts += [f"{count} {name}" for name, count in sorted(counts.items())]
+        line = ", ".join(parts)
+        if self.stopped:
+            line += f"; stopped with pytest after {len(self.records)} of {len(self.case_ids)} case(s)"
+        elif self.returncode not in (0, 1):
+            line += f"; exited {self.returncode}"
+        return line
+
+
 @dataclass
 class RegSpecSession:
     settings: Settings
     workdir: str
-    outcomes: dict[str, dict] = field(default_factory=dict)
-    runs: list[tuple[list[str], str]] = field(default_factory=list)  # (case ids, closing line)
-    engine: dict | None = None
+    runs: list[HarnessRun] = field(default_factory=list)
+    run_of: dict[str, HarnessRun] = field(default_factory=dict)  # case id -> the run that has it
     suite: dict | None = None
+    worker: tuple[int, int] | None = None  # (index, count) under xdist
 
     listing: tuple[dict, list[dict]] | HarnessError | None = None
 
@@ -216,42 +312,48 @@ class RegSpecSession:
         return listing.get("suite", {}), listing.get("cases", [])
 
     def outcome(self, item: "RegSpecItem") -> dict:
-        """The harness's record of the item's case; the first call runs the harness for every selected case."""
-        if item.case_id not in self.outcomes:
-            selected = [other for other in item.session.items if isinstance(other, RegSpecItem) and other.case_id not in self.outcomes]
-            self._run(selected if item in selected else [item, *selected])
-        return self.outcomes[item.case_id]
-
-    def _run(self, items: list["RegSpecItem"]) -> None:
-        ids = list(dict.fromkeys(i.case_id for i in items))
-        report = os.path.join(self.workdir, f"run-{len(self.runs) + 1}.json")
-        command = self.settings.run_command(ids, report)
-        done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        document = None
-        if os.path.isfile(report):
-            try:
-                with open(report, encoding="utf-8") as handle:
-                    document = json.load(handle)
-            except ValueError as exc:
-                done.stderr += f"\nthe JSON report {report} does not parse: {exc}"
-        if done.returncode not in (0, 1) or document is None:
-            failure = {
-                "status": "harness_error",
-                "message": f"`regspec run` exited {done.returncode}:\n{(done.stderr or done.stdout).strip()}\n"
-                f"command: {shlex.join(command)}",
-            }
+        """The harness's record of the item's case; the first item of a batch starts its harness run."""
+        run = self.run_of.get(item.case_id)
+        if run is None:
+            ids = list(dict.fromkeys(i.case_id for i in [item, *self._batch(item)] if i.case_id not in self.run_of))
+            run = HarnessRun(self.settings, ids, self.workdir, len(self.runs) + 1)
+            self.runs.append(run)
             for case_id in ids:
-                self.outcomes[case_id] = failure
-            self.runs.append((ids, f"exited {done.returncode}"))
-            return
-        self.engine = document.get("engine")
-        for record in document.get("cases", []):
-            self.outcomes[record["id"]] = record
-        for case_id in ids:
-            # A case the harness did not report (an interrupted run): say so, never guess.
-            self.outcomes.setdefault(case_id, {"status": "harness_error", "message": "the harness's report has no result for this case"})
-        closing = (done.stdout.strip().splitlines() or [""])[-1]
-        self.runs.append((ids, closing))
+                self.run_of[case_id] = run
+        return run.record(item.case_id)
+
+    def _batch(self, item: "RegSpecItem") -> list["RegSpecItem"]:
+        """The items to run with `item`: every selected one, or under xdist this worker's share."""
+        items = [i for i in item.session.items if isinstance(i, RegSpecItem)]
+        if self.worker is None:
+            return items
+        share = _share(items, *self.worker)
+        if item in share:
+            return share
+        # Outside the share: the regspec items queued behind it on this worker.
+        return [queued for queued in _queued(item.config, item.session.items) if isinstance(queued, RegSpecItem)]
+
+    def stop(self) -> None:
+        for run in self.runs:
+            run.stop()
+
+
+def _share(items: list, index: int, count: int) -> list:
+    """Worker `index` of `count`'s share of the regspec items: every count-th, from its index."""
+    return items[index::count]
+
+
+def _queued(config: pytest.Config, items: list) -> list:
+    """The items xdist has queued on this worker and not run yet (best effort: [] if unknown)."""
+    for plugin in config.pluginmanager.get_plugins():
+        queue = getattr(plugin, "torun", None)
+        if type(plugin).__name__ == "WorkerInteractor" and queue is not None:
+            try:
+                with queue.lock() as pending:
+                    return [items[i] for i in pending if isinstance(i, int) and 0 <= i < len(items)]
+            except Exception:  # a changed xdist: run the item alone
+                return []
+    return []
 
 
 # ---------------------------------------------------------------------------------------
@@ -268,8 +370,9 @@ class RegSpecSuite(pytest.Collector):
         except HarnessError as exc:
             raise self.CollectError(f"regspec: cannot list the suite's cases: {exc}") from None
         session.suite = suite
+        bundled = not session.settings.specs
         for case in cases:
-            yield RegSpecItem.from_parent(self, name=case["id"], case=case)
+            yield RegSpecItem.from_parent(self, name=case["id"], case=case, suite=suite, bundled=bundled)
 
     def repr_failure(self, excinfo):  # type: ignore[override]
         if isinstance(excinfo.value, self.CollectError):
@@ -286,26 +389,37 @@ class RegSpecCaseErrored(Exception):
 
 
 class RegSpecItem(pytest.Item):
-    def __init__(self, *, case: dict, **kwargs: Any) -> None:
+    def __init__(self, *, case: dict, suite: dict, bundled: bool, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case = case
         self.case_id: str = case["id"]
+        self.record: dict | None = None
         self.add_marker("regspec")
         for tag in case.get("tags", []):
             self.add_marker(tag)
-        self.user_properties.append(("regspec_location", f"{case.get('file')}:{case.get('line')}"))
+        # A suite given as a path: its file in the user's checkout. The bundled suite lives in a
+        # cache folder nobody edits: name it by the suite's version and its file in specs/.
+        file = str(case.get("file") or "")
+        if bundled:
+            parts = file.split(os.sep)
+            inside = os.path.join(*parts[len(parts) - 1 - parts[::-1].index("specs") :]) if "specs" in parts else os.path.basename(file)
+            self.spec_file = f"regspec-suite-{suite.get('version', '?')}/{inside}"
+        else:
+            self.spec_file = file
+        self.user_properties.append(("regspec_location", f"{self.spec_file}:{case.get('line')}"))
 
     def setup(self) -> None:
-        record = self.config.stash[_KEY].outcome(self)
+        # The wait for the case's record: the engine's start-up for the first, queueing for the rest.
+        self.record = record = self.config.stash[_KEY].outcome(self)
         status = record.get("status")
         if status in ("errored", "harness_error"):
             # Failing in setup makes it a pytest error; pytrace=False shows the harness's text alone.
-            pytest.fail(_detail(record), pytrace=False)
+            pytest.fail(_detail(record, self.spec_file), pytrace=False)
         if status == "skipped":
             pytest.skip(record.get("reason") or "skipped by the harness")
 
     def runtest(self) -> None:
-        record = self.config.stash[_KEY].outcome(self)
+        record = self.record or self.config.stash[_KEY].outcome(self)
         status = record.get("status")
         if "duration_seconds" in record:
             self.user_properties.append(("regspec_duration_seconds", record["duration_seconds"]))
@@ -313,10 +427,10 @@ class RegSpecItem(pytest.Item):
             # The harness applied the list; pytest's strict xfail turns a pass into XPASS(strict).
             self.add_marker(pytest.mark.xfail(reason=record.get("expected_failure") or "expected failure", strict=True))
             if status == "xfailed":
-                raise RegSpecCaseFailed(_detail(record))
+                raise RegSpecCaseFailed(_detail(record, self.spec_file))
             return
         if status == "failed":
-            raise RegSpecCaseFailed(_detail(record))
+            raise RegSpecCaseFailed(_detail(record, self.spec_file))
         if status != "passed":
             raise RegSpecCaseErrored(f"unexpected status {status!r} in the harness's report")
 
@@ -327,16 +441,16 @@ class RegSpecItem(pytest.Item):
 
     def reportinfo(self):  # type: ignore[override]
         line = int(self.case.get("line", 1)) - 1
-        return self.case.get("file", self.path), line, f"regspec case {self.case_id}"
+        return self.spec_file or self.path, line, f"regspec case {self.case_id}"
 
 
-def _detail(record: dict) -> str:
-    """The harness's explanation, laid out as its console prints it."""
+def _detail(record: dict, spec_file: str) -> str:
+    """The harness's explanation, laid out as its console prints it, at the item's spec file."""
     status = record.get("status")
     if status == "harness_error":
         return record.get("message", "")
     label = {"failed": "FAIL", "errored": "ERROR", "xfailed": "XFAIL"}.get(status, str(status).upper())
-    head = f"{label} {record.get('id')} ({record.get('file')}:{record.get('line')}:{record.get('column', 1)})"
+    head = f"{label} {record.get('id')} ({spec_file}:{record.get('line')}:{record.get('column', 1)})"
     lines = [head]
     if record.get("summary"):
         lines.append(f"     {record['summary']}")
@@ -362,6 +476,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings is None:
         return
     session = RegSpecSession(settings=settings, workdir=tempfile.mkdtemp(prefix="regspec-pytest-"))
+    worker = getattr(config, "workerinput", None)
+    if worker is not None and worker.get("regspec_shares"):
+        try:
+            session.worker = (int(str(worker["workerid"]).lstrip("gw")), int(worker["workercount"]))
+        except (KeyError, ValueError):
+            session.worker = None  # not the xdist we know: every worker runs what it is handed
     config.stash[_KEY] = session
     # The tags become markers: registered now, so --strict-markers and --markers know them.
     try:
@@ -375,6 +495,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     session = config.stash.get(_KEY, None)
     if session is not None:
+        session.stop()
         for name in os.listdir(session.workdir):
             os.unlink(os.path.join(session.workdir, name))
         os.rmdir(session.workdir)
@@ -391,6 +512,15 @@ def pytest_make_collect_report(collector: pytest.Collector):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
+    if isinstance(item, RegSpecItem) and call.when in ("setup", "call") and item.record:
+        # --durations and junitxml: the call is the case's own time in the harness; the setup is
+        # the rest of the wait for it (the engine's start-up, for the first), so nothing counts twice.
+        try:
+            own = float(item.record.get("duration_seconds", 0.0))
+        except (TypeError, ValueError):
+            own = None
+        if own is not None:
+            report.duration = own if call.when == "call" else max(0.0, report.duration - own)
     if isinstance(item, RegSpecItem) and report.skipped and isinstance(report.longrepr, tuple):
         # Point the skip at the case in its spec file, not at the plugin's line that skipped.
         path, line, _ = item.reportinfo()
@@ -405,15 +535,75 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     return [f"regspec: {session.settings.binary}", f"regspec engine: {session.settings.engine_command}"]
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stops a harness still running for cases pytest will not report (-x, --maxfail, Ctrl-C)."""
+    regspec = session.config.stash.get(_KEY, None)
+    if regspec is not None:
+        regspec.stop()
+
+
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     session = config.stash.get(_KEY, None)
     if session is None or not session.runs:
         return
     terminalreporter.section("regspec")
-    if session.engine:
-        engine = session.engine
+    engine = next((e for e in (run.engine() for run in session.runs) if e), None)
+    if engine:
         terminalreporter.write_line(f"engine: {engine.get('name')} {engine.get('version')} ({engine.get('language')})")
     if session.suite:
         terminalreporter.write_line(f"suite: {session.suite.get('version')} ({session.suite.get('content_hash')})")
-    for ids, closing in session.runs:
-        terminalreporter.write_line(f"harness run of {len(ids)} case(s): {closing}")
+    for run in session.runs:
+        terminalreporter.write_line(f"harness run of {len(run.case_ids)} case(s): {run.summary()}")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """Tells each xdist worker that it gets a fixed share of the cases (the scheduler below)."""
+    if _KEY in node.config.stash and node.config.getvalue("dist") == "load":
+        node.workerinput["regspec_shares"] = True
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under `--dist load`: each worker gets its share of the regspec cases up front (the others
+    are load-balanced as usual), so each worker runs one harness, with one engine, for its share."""
+    if _KEY not in config.stash or config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScheduling
+
+    class RegSpecScheduling(LoadScheduling):
+        def schedule(self) -> None:
+            if self.collection is not None or not self.collection_is_completed:
+                return super().schedule()
+            if not self._check_nodes_have_same_collection():
+                self.log("**Different tests collected, aborting run**")
+                return
+            self.collection = next(iter(self.node2collection.values()))
+            if self.maxschedchunk is None:
+                self.maxschedchunk = len(self.collection)
+            regspec = [i for i, nodeid in enumerate(self.collection) if nodeid.startswith("regspec::")]
+            others = [i for i, nodeid in enumerate(self.collection) if not nodeid.startswith("regspec::")]
+            count = len(self.nodes)
+            by_index = {}
+            for node in self.nodes:
+                try:
+                    by_index[int(str(node.gateway.id).lstrip("gw"))] = node
+                except ValueError:
+                    pass
+            self.pending[:] = others
+            for index in range(count):
+                share = _share(regspec, index, count)
+                node = by_index.get(index)
+                if node is None:
+                    self.pending.extend(share)  # no such worker: load-balanced, each worker runs what it gets
+                elif share:
+                    self.node2pending[node].extend(share)
+                    node.send_runtest_some(share)
+            if not self.pending:
+                for node in self.nodes:
+                    node.shutdown()
+            else:
+                for node in self.nodes:
+                    self.check_schedule(node)
+
+    return RegSpecScheduling(config, log)
