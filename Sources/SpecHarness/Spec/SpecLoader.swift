@@ -4,7 +4,7 @@ import Foundation
 public struct SpecLoader: Sendable {
     /// Bounds that keep a hostile spec file from hanging the loader or exhausting memory.
     public struct Limits: Sendable, Equatable {
-        public var yaml = YAMLLimits()
+        package var yaml = YAMLLimits()
         /// How many fixture files may lead from a case to its datums (`{fixture: a}` in `a` is a cycle, reported as one).
         public var maximumFixtureDepth = 16
 
