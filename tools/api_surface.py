@@ -18,6 +18,7 @@ import difflib
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -72,8 +73,32 @@ def count(rows) -> str:
     return "\n".join(lines)
 
 
+LANDING_PAGE = os.path.join("Sources", "SpecHarness", "SpecHarness.docc", "SpecHarness.md")
+
+
+def landing_page_problems(rows) -> list[str]:
+    """SpecHarness's DocC landing page lists exactly its public top-level types, by topic."""
+    path = os.path.join(REPO, LANDING_PAGE)
+    with open(path, encoding="utf-8") as handle:
+        listed = set(re.findall(r"^- ``([A-Za-z0-9_]+)``$", handle.read(), flags=re.M))
+    public = {row[2] for row in rows if row[0] == "SpecHarness" and row[1] in TYPE_KINDS and "." not in row[2]}
+    problems = []
+    if public - listed:
+        problems.append(f"{LANDING_PAGE} does not list the public type(s) {', '.join(sorted(public - listed))}")
+    if listed - public:
+        problems.append(f"{LANDING_PAGE} lists {', '.join(sorted(listed - public))}, which SpecHarness does not make public")
+    return problems
+
+
 def check(package: str, listing_path: str, modules: list[str]) -> int:
-    actual = listing(symbols(symbol_graphs(package), modules))
+    rows = symbols(symbol_graphs(package), modules)
+    if package == REPO:
+        problems = landing_page_problems(rows)
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if problems:
+            return 1
+    actual = listing(rows)
     try:
         with open(listing_path, encoding="utf-8") as handle:
             recorded = handle.read()

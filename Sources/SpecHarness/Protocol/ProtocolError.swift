@@ -1,14 +1,14 @@
 /// A protocol message that is not what the protocol says, with the path to the bad part.
-public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var path: String
-    public var message: String
+package struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var path: String
+    package var message: String
 
-    public init(_ path: String, _ message: String) {
+    package init(_ path: String, _ message: String) {
         self.path = path
         self.message = message
     }
 
-    public var description: String { path.isEmpty ? message : "\(path): \(message)" }
+    package var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }
 
 /// Typed reads of a JSON value that fail with the path of what was wrong.

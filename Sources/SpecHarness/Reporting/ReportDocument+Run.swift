@@ -106,8 +106,8 @@ extension SuiteIdentity {
 
 /// The content hash of a suite: SHA-256 over each spec file's name and bytes, in name order,
 /// so the same files give the same hash from any directory or checkout.
-public enum SuiteHash {
-    public static func of(paths: [String]) -> String {
+package enum SuiteHash {
+    package static func of(paths: [String]) -> String {
         guard !paths.isEmpty else { return "" }
         var hasher = SHA256()
         let named = paths.map { (name: ReportPath.fileName(of: $0), path: $0) }.sorted { $0.name < $1.name }

@@ -10,7 +10,7 @@ extension Reporter {
 }
 
 /// The report formats `--report` and `--format` offer.
-public enum ReportFormat: String, Sendable, CaseIterable {
+package enum ReportFormat: String, Sendable, CaseIterable {
     case console
     case json
     /// One JSON object per case, written as each case finishes (JSONLinesReporter).
@@ -21,7 +21,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case html
     case github
 
-    public func reporter(useColor: Bool = false) -> any Reporter {
+    package func reporter(useColor: Bool = false) -> any Reporter {
         switch self {
         case .console: return ConsoleReporter(useColor: useColor)
         case .json: return JSONReporter()

@@ -1,7 +1,7 @@
 /// The checklist items and semantics rules cases cover; `docs/coverage.md` lists the same.
-public enum CoverageItems {
+package enum CoverageItems {
     /// Items of the original checklist, with what each asks.
-    public static let checklist: [(id: String, summary: String)] = [
+    package static let checklist: [(id: String, summary: String)] = [
         ("multiple-sync-compose", "multiple sync regularizers compose correctly"),
         ("single-async-awaited", "a single async regularizer is awaited properly"),
         ("mixed-sync-async", "mixed sync/async regularizers work together"),
@@ -12,7 +12,7 @@ public enum CoverageItems {
     ]
 
     /// Rules of the semantics, with what each pins.
-    public static let rules: [(id: String, summary: String)] = [
+    package static let rules: [(id: String, summary: String)] = [
         ("modes.structured", "a non-empty regularizers list selects structured mode, with or without a loss_fn"),
         ("modes.legacy", "a loss_fn alone (regularizers absent or empty) selects legacy mode"),
         ("validation.order", "checks run in the fixed order; the first failure is reported"),
