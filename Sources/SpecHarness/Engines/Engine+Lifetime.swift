@@ -3,6 +3,7 @@
 /// no path can forget the shutdown and leave an engine process behind.
 /// - Parameters:
 ///   - engine: the engine `body` uses; it starts its processes as `body` needs them.
+///   - isolation: the actor `body` runs on (the caller's, by default).
 ///   - body: the work; in a cancelled task the shutdown kills the engine's processes at once.
 /// - Returns: what `body` returned.
 /// - Throws: what `body` threw, after the shutdown.

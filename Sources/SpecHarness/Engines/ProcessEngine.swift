@@ -14,8 +14,11 @@ public final class ProcessEngine: Engine {
     private let restarts = Mutex(0)
 
     /// - Parameters:
+    ///   - command: the engine, run through `/bin/sh -c` in its own process group.
     ///   - processes: at most how many engine processes run cases at once; they start as
     ///     cases need them, so a huge value costs nothing up front.
+    ///   - caseTimeout: how long one case may take before it is errored and its process killed.
+    ///   - maximumRestarts: how many times a crashed or killed engine is started again in all.
     ///   - strictProtocol: reject any reply with keys or types the protocol does not define.
     public init(command: String, processes: Int = 1, caseTimeout: Duration = .seconds(10), maximumRestarts: Int = 5, strictProtocol: Bool = false) {
         self.command = command

@@ -32,6 +32,9 @@ public struct ReportContext: Sendable {
 extension ReportDocument {
     /// The report of a finished run of cases from `suite`.
     /// - Parameters:
+    ///   - run: the results and the engine that produced them.
+    ///   - suite: the loaded suite the cases came from (their files, source text and hash).
+    ///   - context: what the report says about the run beyond its results.
     ///   - duration: the whole run's wall time, engine start-up included.
     public init(run: RunReport, suite: LoadedSuite, context: ReportContext, duration: Duration? = nil) {
         let sources = CaseSources(suite: suite)

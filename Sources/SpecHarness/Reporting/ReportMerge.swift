@@ -2,8 +2,10 @@
 /// one conformance table, and what changed between two reports of one engine.
 public enum ReportMerge {
     /// The reports grouped by engine (label, name, language and version), each group merged.
-    /// - Parameter allowingPartialShards: a shard set that lacks shards or cases passes with a
-    ///   note instead of failing (`--allow-partial-shards`).
+    /// - Parameters:
+    ///   - documents: saved reports, of one engine or several.
+    ///   - allowingPartialShards: a shard set that lacks shards or cases passes with a
+    ///     note instead of failing (`--allow-partial-shards`).
     /// - Throws: `ReportMergeError` when one engine's reports ran different suites or overlap
     ///   with different outcomes.
     public static func byEngine(_ documents: [ReportDocument], allowingPartialShards: Bool = false) throws(ReportMergeError) -> [ReportDocument] {
@@ -28,7 +30,9 @@ public enum ReportMerge {
     /// The merge must cover the selection (`ShardCoverage`): a missing shard, shards of
     /// different selections or splits, an invalid shard label or a case counted twice is a
     /// verdict problem, so every format fails it; a single shard's report is a partial set too.
-    /// - Parameter allowingPartialShards: missing shards and cases become a verdict note.
+    /// - Parameters:
+    ///   - documents: the shard reports of one engine.
+    ///   - allowingPartialShards: missing shards and cases become a verdict note.
     public static func shards(_ documents: [ReportDocument], allowingPartialShards: Bool = false) throws(ReportMergeError) -> ReportDocument {
         var merged = try combined(documents)
         merged.verdict = ShardCoverage(documents).applied(to: merged.verdict, allowingPartialShards: allowingPartialShards)

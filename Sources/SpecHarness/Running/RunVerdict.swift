@@ -35,8 +35,12 @@ public struct RunVerdict: Sendable, Equatable, Codable {
     }
 
     /// Judges results against the engine that produced them.
-    /// - Parameter interrupted: a signal cut the run short, so `results` are the cases that
-    ///   finished before it, not all those selected.
+    /// - Parameters:
+    ///   - results: the selected cases' results.
+    ///   - engine: what the engine announced (its capabilities decide whether it conforms).
+    ///   - policy: how a partial engine and a narrowed selection are treated.
+    ///   - interrupted: a signal cut the run short, so `results` are the cases that
+    ///     finished before it, not all those selected.
     public static func judge(_ results: [CaseResult], engine: EngineDescription, policy: Policy, interrupted: Bool = false) -> RunVerdict {
         var verdict = RunVerdict()
         let missingCore = Capability.core.filter { !engine.capabilities.contains($0) }

@@ -35,7 +35,11 @@ public struct SuiteRunner: Sendable {
         "at most one engine per case (\(cases)) and \(jobsPerProcessor) per processor core (\(max(1, processors)))"
     }
 
-    /// - Parameter jobs: capped by `usableJobs`, however large.
+    /// - Parameters:
+    ///   - engine: the engine under test.
+    ///   - jobs: how many cases run at once; capped by `usableJobs`, however large.
+    ///   - caseTimeout: how long one case may take before it is errored.
+    ///   - policy: how the run's verdict treats a partial engine and a narrowed selection.
     public init(engine: any Engine, jobs: Int = 1, caseTimeout: Duration = .seconds(30), policy: RunVerdict.Policy = .conformance) {
         self.engine = engine
         self.jobs = max(1, min(jobs, Self.jobsPerProcessor * max(1, ProcessInfo.processInfo.activeProcessorCount)))
@@ -45,6 +49,8 @@ public struct SuiteRunner: Sendable {
 
     /// Runs `cases` and returns their results in the same order.
     /// - Parameters:
+    ///   - cases: the cases to run, in suite order.
+    ///   - description: what the engine announced; cases needing what it lacks are skipped.
     ///   - progress: called as each case finishes, in completion order.
     ///   - shouldStop: asked before each case starts; true leaves the rest unrun (`-x`, `--max-fail`).
     public func run(
