@@ -134,17 +134,7 @@ struct ExploreCommand: AsyncParsableCommand {
     /// Describes the engine, then generates, compares and shrinks until the limit, the time, the
     /// disagreements allowed, or cancellation (a signal: the case it cut off is not counted).
     private func explore(with engine: ProcessEngine, seed: UInt64, interruption: Interruption) async throws -> Tally {
-        let description: EngineDescription
-        do {
-            description = try await engine.describe()
-        } catch {
-            if let name = interruption.signalName {
-                printError("interrupted by \(name) while the engine started; no case ran")
-                throw ExitCode(interruption.exitCode ?? 2)
-            }
-            printError("error: the engine could not start: \(TextEscaping.console("\(error)"))")
-            throw ExitCode(2)
-        }
+        let description = try await interruption.describe(engine)
         let explorer = Explorer(
             generator: CaseGenerator(capabilities: description.capabilities, invalidRate: invalidRate),
             check: DifferentialCheck(reference: ReferenceEngine(), engine: engine, engineCapabilities: description.capabilities.union(assumeFloat64 ? [Capability.float64] : [])),

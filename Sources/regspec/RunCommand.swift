@@ -141,17 +141,7 @@ struct RunCommand: AsyncParsableCommand {
         // The engine lives exactly as long as this scope: shut down on every path, a signal included.
         var report = try await interruption.run {
             try await withEngine(engine) { engine in
-                let description: EngineDescription
-                do {
-                    description = try await engine.describe()
-                } catch {
-                    if let name = interruption.signalName {
-                        printError("interrupted by \(name) while the engine started; no case ran")
-                        throw ExitCode(interruption.exitCode ?? 2)
-                    }
-                    printError("error: the engine could not start: \(TextEscaping.console("\(error)"))")
-                    throw ExitCode(2)
-                }
+                let description = try await interruption.describe(engine)
                 let runner = SuiteRunner(
                     engine: engine, jobs: engines, caseTimeout: SuiteRunner.caseTimeout(for: engine, caseTimeout: caseTimeout), policy: policy)
                 return await runner.run(
