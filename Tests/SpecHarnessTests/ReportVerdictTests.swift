@@ -113,16 +113,37 @@ struct ReportVerdictTests {
         #expect(pass.output.contains("Result: PASS"), "\(pass.output)")
     }
 
-    @Test("GitHub: an ::error per verdict problem and a ::notice per note, before the counts")
+    @Test("GitHub: the counts first, then an ::error per verdict problem, a ::notice per note")
     func github() {
         let lines = GitHubReporter().render(Self.failing).split(separator: "\n").map(String.init)
         let errors = lines.filter { $0.hasPrefix("::error title=regspec verdict::") }
         #expect(errors == Self.failing.verdictProblems.map { "::error title=regspec verdict::\($0)" })
-        #expect(lines.last?.hasPrefix("::error title=regspec stub<&>#::") == true)
+        #expect(lines.first?.hasPrefix("::error title=regspec stub<&>#::") == true)
 
         let noteOnly = GitHubReporter().render(Self.noteOnly).split(separator: "\n").map(String.init)
         #expect(noteOnly.filter { $0.hasPrefix("::notice title=regspec verdict::") }.count == 1)
         #expect(!noteOnly.contains { $0.hasPrefix("::error") }, "a note fails nothing")
+    }
+
+    @Test("GitHub: at most the 10 error annotations GitHub shows; the rest grouped per file and counted in a closing notice")
+    func githubAnnotationCap() {
+        // 69 failing cases over two files, as a broken engine gives.
+        let failures = (0..<69).map { index in
+            CaseRecord(id: "c/\(index)", suite: "c", file: index < 40 ? "specs/a.yaml" : "specs/b.yaml", line: index + 1, status: .failed)
+        }
+        let lines = GitHubReporter().render(Self.document(RunVerdict(), cases: failures)).split(separator: "\n").map(String.init)
+        let errors = lines.filter { $0.hasPrefix("::error") }
+        #expect(errors.count == 10)
+        #expect(lines.first?.contains("0 passed, 69 failed") == true, "the verdict comes first: \(lines.first ?? "")")
+        #expect(errors.filter { $0.hasPrefix("::error file=") }.count == 8)
+        let grouped = errors.last ?? ""
+        #expect(grouped.hasPrefix("::error title=regspec%3A 61 more not annotated::"), "\(grouped)")
+        #expect(grouped.contains("specs/a.yaml: 32%0Aspecs/b.yaml: 29"), "\(grouped)")
+        #expect(lines.last?.hasPrefix("::notice title=regspec::61 more failing case(s)") == true, "\(lines.last ?? "")")
+        // Negative control: as many failures as fit are each annotated, with no closing notice.
+        let few = GitHubReporter().render(Self.document(RunVerdict(), cases: Array(failures.prefix(9)))).split(separator: "\n")
+        #expect(few.filter { $0.hasPrefix("::error file=") }.count == 9)
+        #expect(!few.contains { $0.contains("more not annotated") || $0.hasPrefix("::notice") })
     }
 
     @Test("Markdown: the failing engine's verdict problems and notes under the counts, the result cell saying so")
