@@ -110,7 +110,7 @@ struct ExploreCommand: AsyncParsableCommand {
                 try await command.explore(with: engine, seed: seed, interruption: interruption)
             }
         }
-        say("\(tally.engineName), seed \(seed): \(tally.tried) cases in \(String(format: "%.1f", seconds(tally.elapsed))) s (\(rate(tally.tried, tally.elapsed)) cases/s)")
+        say("\(tally.engineName), seed \(seed): \(counted(tally.tried, "case")) in \(String(format: "%.1f", seconds(tally.elapsed))) s (\(rate(tally.tried, tally.elapsed)) cases/s)")
         if tally.skipped > 0 { say("explore: \(tally.skipped) case(s) skipped") }
         say("\(tally.agreed) passed, \(tally.disagreed) failed, \(tally.errored) errored, \(tally.skipped) skipped")
         if let name = interruption.signalName, let code = interruption.exitCode {

@@ -33,7 +33,7 @@ struct ListCommand: ParsableCommand {
                 let tags = specCase.tags.isEmpty ? "" : "  [\(specCase.tags.map(TextEscaping.oneLine).joined(separator: ", "))]"
                 print("\(TextEscaping.oneLine(specCase.id))  \(TextEscaping.consoleLine(specCase.summary))\(tags)")
             }
-            print("\(cases.count) cases")
+            print(counted(cases.count, "case"))
             return
         }
         let report = CoverageReport(cases: cases)

@@ -122,7 +122,7 @@ struct SelectionOptions: ParsableArguments {
             throw refuse(
                 cases.isEmpty
                     ? "the spec files hold no case, so nothing can run"
-                    : "the selection \(chosen.compactMap { $0 }.joined(separator: " ")) matches none of the \(cases.count) cases\(tagHint)")
+                    : "the selection \(chosen.compactMap { $0 }.joined(separator: " ")) matches none of the \(counted(cases.count, "case"))\(tagHint)")
         }
         return selected
     }

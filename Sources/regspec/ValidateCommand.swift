@@ -29,6 +29,6 @@ struct ValidateCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let noted = warnings.isEmpty ? "no problems" : "no problems, \(warnings.count) warning(s)"
-        print("\(loaded.files.count) files, \(loaded.cases.count) cases, \(noted)")
+        print("\(counted(loaded.files.count, "file")), \(counted(loaded.cases.count, "case")), \(noted)")
     }
 }

@@ -39,6 +39,7 @@ struct ConsoleCLITests {
         // Negative controls: a narrowed run, and a failing one, claim nothing.
         let narrowed = try await CLI.run(["run", "specs", "--case", "fault/case-0", "--report", "json:n.json"], in: scratch.path)
         #expect(narrowed.status == 0 && !narrowed.stdout.contains("conforms to"))
+        #expect(narrowed.stdout.contains(", 1 case in "), "one case, in the singular: \(narrowed.stdout)")
         #expect(!(try String(contentsOfFile: scratch.path + "/n.json", encoding: .utf8)).contains("conforms_to"))
         let mixedSuite = try await mixed()
         let failing = try await CLI.run(["run", "specs"], in: mixedSuite.path)

@@ -26,7 +26,7 @@ struct SpecPathCommandTests {
         try scratch.write("t/x.yaml", Self.spec)
         let result = try await CLI.run(["validate", path], in: scratch.path)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("1 files, 1 cases, no problems"))
+        #expect(result.stdout.contains("1 file, 1 case, no problems"))
     }
 
     @Test("a missing absolute one-character path is a diagnostic")

@@ -76,14 +76,14 @@ public struct ConsoleReporter: Reporter {
             }
         }
         for (reason, count) in RunVerdict.skipReasons(document.cases.filter { $0.status == .skipped }.map { $0.reason ?? "" }) {
-            lines.append("\(paint("SKIP", .yellow)) \(count) case\(count == 1 ? "" : "s"): \(TextEscaping.consoleLine(reason))")
+            lines.append("\(paint("SKIP", .yellow)) \(counted(count, "case")): \(TextEscaping.consoleLine(reason))")
         }
         lines += (document.verdict?.notes ?? []).map { "note: \(TextEscaping.consoleLine($0))" }
         lines += (document.verdict?.problems ?? []).map { "\(paint("FAILED", .red)): \(TextEscaping.consoleLine($0))" }
         let engine = document.engine
         let name = engine.label == engine.name ? engine.name : "\(engine.label) [\(engine.name)]"
         lines.append(
-            "engine \(TextEscaping.oneLine(name)) (\(TextEscaping.oneLine("\(engine.language) \(engine.version)"))), suite \(TextEscaping.oneLine(document.suite.version)), \(document.cases.count) cases in \(String(format: "%.2f", document.durationSeconds)) s (engine start-up included)")
+            "engine \(TextEscaping.oneLine(name)) (\(TextEscaping.oneLine("\(engine.language) \(engine.version)"))), suite \(TextEscaping.oneLine(document.suite.version)), \(counted(document.cases.count, "case")) in \(String(format: "%.2f", document.durationSeconds)) s (engine start-up included)")
         if let version = document.conformsToSuite {
             lines.append("engine \(TextEscaping.oneLine(name)) conforms to suite \(TextEscaping.oneLine(version)) (\(TextEscaping.oneLine(document.suite.contentHash)))")
         }
