@@ -8,17 +8,16 @@ struct ExploreCommand: AsyncParsableCommand {
         commandName: "explore",
         abstract: "Differential testing: random calls, engine against the reference, disagreements shrunk to spec cases.",
         discussion: """
-            Generates random calls from a seed (valid ones, and at --invalid-rate invalid ones, one error
-            kind at a time), runs each on the engine and on the in-process reference, and judges the
-            engine by the reference's observation with the checker and invariants of `regspec run`.
-            Each disagreement is shrunk to a small case that still disagrees and written to --out as a
-            spec file for specs/ (its expected values are the reference's; recheck them with
-            tools/oracle before shipping). The same seed gives the same cases. See docs/explore.md.
+            Generates random calls from a seed (valid ones, and at --invalid-rate invalid ones, one error kind at a time), \
+            runs each on the engine and on the in-process reference, and judges the engine by the reference's observation \
+            with the checker and invariants of `regspec run`. Each disagreement is shrunk to a small case that still \
+            disagrees and written to --out as a spec file for specs/ (its expected values are the reference's; recheck \
+            them with tools/oracle before shipping). The same seed gives the same cases. See docs/explore.md.
 
-            Closing line: `N passed, N failed, N errored, N skipped` (agreements, disagreements,
-            engine breakdowns). Exit codes: 0 no disagreement, 1 a disagreement or an engine error,
-            2 a usage error; on SIGINT, SIGTERM or SIGHUP the case running is dropped, the engine
-            killed, the reproducers written kept, and the exit code is 128 + the signal (130, 143, 129).
+            Closing line: `N passed, N failed, N errored, N skipped` (agreements, disagreements, engine breakdowns). \
+            Exit codes: 0 no disagreement, 1 a disagreement or an engine error, 2 a usage error; on SIGINT, SIGTERM or \
+            SIGHUP the case running is dropped, the engine killed, the reproducers written kept, and the exit code is \
+            128 + the signal (130, 143, 129).
 
             Examples:
               regspec explore --engine-command "python3 -m regspec_adapter --client my_pkg:Client" --cases 1000

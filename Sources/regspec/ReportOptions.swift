@@ -7,7 +7,7 @@ struct ReportOptions: ParsableArguments {
     @Option(
         name: .customLong("report"),
         help: ArgumentHelp(
-            "Write a report: FORMAT or FORMAT:PATH (repeatable). Formats: console, json, junit, tap, markdown, html, github.",
+            "Write a report: FORMAT or FORMAT:PATH (repeatable).",
             discussion: "Without a PATH (or with -) the report goes to stdout. Files are written atomically; devices and FIFOs in place. `github` prints workflow annotations and appends a Markdown summary to $GITHUB_STEP_SUMMARY when it is set.",
             valueName: "format[:path]"))
     var reports: [ReportRequest] = []
