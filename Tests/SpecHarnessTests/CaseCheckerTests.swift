@@ -51,6 +51,20 @@ struct CaseCheckerTests {
         #expect(mismatches.first?.message.contains("expected -1.5, actual -1.55") == true)
     }
 
+    @Test("a wrong contribution the case states reads once, naming the invariant it also breaks")
+    func oneLinePerPath() throws {
+        let specCase = try exampleCase(expect: "expect:\n      metrics: {regularizers: {total: {contribution: -1.5}}}")
+        let entry: Metrics = ["value": .number(-3), "weight": .number(0.5), "contribution": .number(-3), "custom": .object([:])]
+        let metrics: Metrics = ["loss_total": .number(-3), "regularizers": .object(["total": .object(entry)]), "regularizer_total": .number(-3)]
+        let mismatches = CaseChecker(specCase).check(correctObservation(of: specCase, metrics: metrics))
+        #expect(mismatches.map(\.path) == ["metrics.regularizers.total.contribution"])
+        let only = try #require(mismatches.first)
+        #expect(only.message.hasPrefix("expected -1.5, actual -3.0"), "\(only.message)")
+        #expect(only.message.contains("; also breaks contribution = weight * value"), "\(only.message)")
+        #expect(only.rule == "contribution = weight * value")
+        #expect(only.expected == -1.5 && only.actual == -3)
+    }
+
     @Test("the invariants catch a contribution not multiplied by the weight")
     func contributionInvariant() throws {
         let specCase = try exampleCase(expect: "expect:\n      requests: {forward: 1, backward: 1}")
@@ -149,8 +163,9 @@ struct CaseCheckerTests {
         let specCase = try exampleCase(expect: "expect:\n      metrics: {regularizers: {total: {custom: {}}}}")
         #expect(CaseChecker(specCase).check(correctObservation(of: specCase)) == [])
         let mismatches = CaseChecker(specCase).check(correctObservation(of: specCase, metrics: metrics(custom: ["kl": .number(1)])))
-        // Once as the case states it, once as the fn's own metrics (the invariant).
-        #expect(mismatches.map(\.path) == ["metrics.regularizers.total.custom", "metrics.regularizers.total.custom"])
+        // Broken as the case states it and as the fn's own metrics (the invariant): one line naming both.
+        #expect(mismatches.map(\.path) == ["metrics.regularizers.total.custom"])
+        #expect(mismatches.first?.message.contains("also breaks custom holds exactly its fn's metrics") == true, "\(mismatches)")
     }
 
     @Test("a reply with far more regularizer entries than the call sent fails with one short message")

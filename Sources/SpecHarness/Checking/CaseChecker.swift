@@ -46,7 +46,7 @@ package struct CaseChecker: Sendable {
                 mismatches.append(Mismatch("requests.backward", "expected \(backward) backward requests, the backend received \(observation.backwardRequests.count)"))
             }
         }
-        return mismatches
+        return Mismatch.oneLinePerPath(mismatches)
     }
 
     private var requestCounts: RequestCounts? {

@@ -23,4 +23,26 @@ public struct Mismatch: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 
     public var description: String { "\(path): \(message)" }
+
+    /// One mismatch per broken path, in first-seen order: a path the case states and an
+    /// invariant also judges (a wrong contribution) reads once, naming every rule it breaks.
+    package static func oneLinePerPath(_ mismatches: [Mismatch]) -> [Mismatch] {
+        var merged: [Mismatch] = []
+        var index: [String: Int] = [:]
+        for mismatch in mismatches {
+            guard let at = index[mismatch.path] else {
+                index[mismatch.path] = merged.count
+                merged.append(mismatch)
+                continue
+            }
+            var first = merged[at]
+            first.message += "; also " + (mismatch.rule.map { "breaks \($0)" } ?? mismatch.message)
+            if let rule = mismatch.rule { first.rule = first.rule.map { $0 == rule ? $0 : $0 + "; " + rule } ?? rule }
+            first.expected = first.expected ?? mismatch.expected
+            first.actual = first.actual ?? mismatch.actual
+            first.allowed = first.allowed ?? mismatch.allowed
+            merged[at] = first
+        }
+        return merged
+    }
 }
