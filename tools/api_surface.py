@@ -14,7 +14,9 @@ exactly what an importer sees: declarations, members, synthesized conformances' 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import io
 import glob
 import json
 import os
@@ -135,13 +137,18 @@ def self_test() -> int:
         listing_path = os.path.join(scratch, "api.txt")
         with open(listing_path, "w") as handle:
             handle.write(listing(symbols(symbol_graphs(scratch), ["Planted"])))
-        if check(scratch, listing_path, ["Planted"]) != 0:
+        with contextlib.redirect_stdout(io.StringIO()):
+            unchanged = check(scratch, listing_path, ["Planted"])
+        if unchanged != 0:
             print("self-test FAILED: the unchanged package does not match its own listing", file=sys.stderr)
             return 1
         with open(source, "a") as handle:
             handle.write("public func planted() {}\n")
-        if check(scratch, listing_path, ["Planted"]) != 1:
-            print("self-test FAILED: a planted public function went unnoticed", file=sys.stderr)
+        said = io.StringIO()
+        with contextlib.redirect_stderr(said):
+            status = check(scratch, listing_path, ["Planted"])
+        if status != 1 or "planted()" not in said.getvalue():
+            print(f"self-test FAILED: a planted public function went unnoticed:\n{said.getvalue()}", file=sys.stderr)
             return 1
         print("self-test: a planted public declaration fails the check")
         return 0
