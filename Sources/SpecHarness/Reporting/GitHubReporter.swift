@@ -13,15 +13,14 @@ public struct GitHubReporter: Reporter {
     public init() {}
 
     public func render(_ document: ReportDocument) -> String {
-        let level = document.succeeded ? "notice" : "error"
-        var errors = ["::\(level) title=regspec \(TextEscaping.githubProperty(document.engine.label))::\(TextEscaping.githubData(document.summaryLine))"]
-        if document.succeeded { errors = [] }
+        // The counts come first: an error when the run fails, else a notice.
+        let counts = "title=regspec \(TextEscaping.githubProperty(document.engine.label))::\(TextEscaping.githubData(document.summaryLine))"
+        var errors = document.succeeded ? [] : ["::error " + counts]
+        var notices = document.succeeded ? ["::notice " + counts] : []
         errors += document.verdictProblems.map { "::error title=regspec verdict::\(TextEscaping.githubData($0))" }
+        notices += document.verdictNotes.map { "::notice title=regspec verdict::\(TextEscaping.githubData($0))" }
         let located = locatedAnnotations(document)
         let room = max(0, Self.shownErrors - errors.count)
-        var notices = document.succeeded
-            ? ["::notice title=regspec \(TextEscaping.githubProperty(document.engine.label))::\(TextEscaping.githubData(document.summaryLine))"] : []
-        notices += document.verdictNotes.map { "::notice title=regspec verdict::\(TextEscaping.githubData($0))" }
         if located.count <= room {
             errors += located.map(\.line)
         } else {
