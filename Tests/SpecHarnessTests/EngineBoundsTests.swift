@@ -129,7 +129,7 @@ struct MessagePatternTests {
 
     @Test("a warning quotes spec text as diagnostics do: one line, no raw control character")
     func warningEscapesSpecText() {
-        let warning = SpecWarning(SourceLocation(file: "specs/x.yaml", line: 3, column: 5), "the pattern /a\u{1B}[2J\nb/", hint: "h")
+        let warning = SpecDiagnostic.warning(SourceLocation(file: "specs/x.yaml", line: 3, column: 5), "the pattern /a\u{1B}[2J\nb/", hint: "h")
         #expect(warning.description == "specs/x.yaml:3:5: warning: the pattern /a\\u{1B}[2J\\nb/\n    hint: h")
     }
 }

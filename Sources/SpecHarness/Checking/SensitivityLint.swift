@@ -6,25 +6,25 @@
 /// `atol` for such fields.
 package enum SensitivityLint {
     /// Every such value of every case, in suite order; one warning per metric, one per gradient row.
-    package static func warnings(for cases: [SpecCase]) -> [SpecWarning] {
+    package static func warnings(for cases: [SpecCase]) -> [SpecDiagnostic] {
         cases.flatMap(warnings(for:))
     }
 
-    package static func warnings(for specCase: SpecCase) -> [SpecWarning] {
+    package static func warnings(for specCase: SpecCase) -> [SpecDiagnostic] {
         guard case .success(let expected) = specCase.expectation else { return [] }
-        var warnings: [SpecWarning] = []
+        var warnings: [SpecDiagnostic] = []
         if let metrics = expected.metrics {
             walk(metrics, FieldPath(["metrics"])) { path, value, location in
                 let tolerance = specCase.tolerance.tolerance(for: path)
                 if allowsAnything(value, tolerance) {
-                    warnings.append(SpecWarning(
+                    warnings.append(SpecDiagnostic.warning(
                         location,
                         "case '\(specCase.id)': \(path) expects \(value), but its allowed difference is infinite (\(tolerance)), so any finite result passes",
                         hint: "lower rtol for this field so that rtol * |expected| stays finite"))
                     return
                 }
                 guard cannotTellFromZero(value, tolerance) else { return }
-                warnings.append(SpecWarning(
+                warnings.append(SpecDiagnostic.warning(
                     location,
                     "case '\(specCase.id)': \(path) expects \(value), but its allowed difference \(tolerance.allowance(for: value)) (\(tolerance)) reaches 0, so a result of 0 passes",
                     hint: hint(for: path, value: value)))
@@ -34,14 +34,14 @@ package enum SensitivityLint {
         let tolerance = specCase.tolerance.tolerance(for: gradientPath)
         for (index, row) in (expected.gradient ?? []).enumerated() {
             if let unbounded = row.values.firstIndex(where: { allowsAnything($0, tolerance) }) {
-                warnings.append(SpecWarning(
+                warnings.append(SpecDiagnostic.warning(
                     row.location,
                     "case '\(specCase.id)': gradient[\(index)] allows an infinite difference at index \(unbounded) (expected \(row.values[unbounded]), \(tolerance)), so any finite value passes there",
                     hint: "lower rtol for the gradient so that rtol * |expected| stays finite"))
             }
             let blind = row.values.enumerated().filter { cannotTellFromZero($0.element, tolerance) }
             guard let first = blind.first else { continue }
-            warnings.append(SpecWarning(
+            warnings.append(SpecDiagnostic.warning(
                 row.location,
                 "case '\(specCase.id)': gradient[\(index)] has \(blind.count) expected non-zero value(s) within their allowed difference of 0 (first at index \(first.offset): \(first.element), allowed \(tolerance.allowance(for: first.element)), \(tolerance)), so a zero gradient passes",
                 hint: hint(for: gradientPath, value: first.element)))

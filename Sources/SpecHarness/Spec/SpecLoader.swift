@@ -66,7 +66,7 @@ public struct SpecLoader: Sendable {
 
     /// - Parameter skipped: gets a warning for each `.yaml`/`.yml` name in a directory that is
     ///   not a file the loader reads (a FIFO, a device, a link to nothing), so none goes unsaid.
-    static func specFiles(at path: String, skipped: inout [SpecWarning]) -> Result<[String], SpecDiagnostic> {
+    static func specFiles(at path: String, skipped: inout [SpecDiagnostic]) -> Result<[String], SpecDiagnostic> {
         switch FileKind.of(path) {
         case .missing:
             return .failure(SpecDiagnostic(.start(of: path), "no such file or directory", hint: "pass spec files or directories holding them"))
@@ -84,7 +84,7 @@ public struct SpecLoader: Sendable {
 
     /// Every `.yaml`/`.yml` regular file under `folder`, following links to folders once each.
     private static func collectSpecFiles(
-        in folder: LexicalPath, into files: inout [String], skipped: inout [SpecWarning], visited: inout Set<String>
+        in folder: LexicalPath, into files: inout [String], skipped: inout [SpecDiagnostic], visited: inout Set<String>
     ) {
         guard visited.insert(folder.resolved?.text ?? folder.normalized.text).inserted,
             let names = try? FileManager.default.contentsOfDirectory(atPath: folder.text)
@@ -98,11 +98,11 @@ public struct SpecLoader: Sendable {
             case .regularFile where isSpecName:
                 files.append(child.text)
             case .special where isSpecName:
-                skipped.append(SpecWarning(
+                skipped.append(SpecDiagnostic.warning(
                     .start(of: child.text), "skipped: a FIFO, device or socket, not a regular file",
                     hint: "spec files are regular files; rename or remove it to silence this"))
             case .missing where isSpecName:
-                skipped.append(SpecWarning(
+                skipped.append(SpecDiagnostic.warning(
                     .start(of: child.text), "skipped: a symbolic link to nothing (or a file that vanished while the folder was read)",
                     hint: "point the link at a spec file, or remove it"))
             default:
@@ -120,7 +120,7 @@ public struct LoadedSuite: Sendable {
     /// reported even while either case has other problems.
     var declaredIDs: [(id: String, location: SourceLocation)] = []
     /// What loading passed over without failing: a FIFO or device named `*.yaml` in a folder.
-    public var warnings: [SpecWarning] = []
+    public var warnings: [SpecDiagnostic] = []
 
     public var cases: [SpecCase] { files.flatMap(\.cases) }
 
