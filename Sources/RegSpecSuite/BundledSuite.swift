@@ -122,11 +122,11 @@ public enum BundledSuite {
 
     /// Writes `files` under `folder` with plain system calls, so that a failure names the path
     /// and the operating system's reason (Foundation's errors often say neither); nil when done.
-    private static func writeFiles(_ files: [(path: String, text: String)], into folder: String) -> String? {
+    private static func writeFiles(_ files: [(path: String, bytes: [UInt8])], into folder: String) -> String? {
         for file in files {
             let path = folder + "/" + file.path
             if let failure = makeFolders(self.folder(of: path)) { return failure }
-            if let failure = store(Array(file.text.utf8), to: path, creating: true) { return failure }
+            if let failure = store(file.bytes, to: path, creating: true) { return failure }
         }
         return nil
     }

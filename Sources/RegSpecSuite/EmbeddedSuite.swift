@@ -2,3657 +2,2777 @@
 // Rerun the script after changing the suite (CI checks that this file is current).
 
 enum EmbeddedSuite {
-    /// SHA-256 over every path and text below: names the extracted copy.
+    /// SHA-256 over every path and contents below: names the extracted copy.
     static let digest = "58fab911e9da8b9a2e5175d34e3eb2f4d3c080681aa0f00458b9394f4a502912"
 
-    /// (path relative to the repository, contents), in path order.
-    static let files: [(path: String, text: String)] = [
-        ("fixtures/datasets/batch3.yaml", #"""
-# Three datums of a supervised batch (3, 2 and 4 target tokens), with
-# per-token weights (the prompt token of datum 2 masked out) and the
-# reference model's logprobs for KL penalties.
-data:
-  - tokens: [1212, 318, 257]
-    targets: [318, 257, 1332]
-    weights: [1.0, 1.0, 1.0]
-    inputs: {ref_logprobs: [-0.61, -1.2, -2.75]}
-    logprobs: [-0.42, -1.37, -2.91]
-  - tokens: [464, 3290]
-    targets: [3290, 373]
-    weights: [0.5, 1.0]
-    inputs: {ref_logprobs: [-0.1, -3.48]}
-    logprobs: [-0.083, -3.614]
-  - tokens: [40, 1101, 4203, 284]
-    targets: [1101, 4203, 284, 13]
-    weights: [0.0, 1.0, 1.0, 1.0]
-    inputs: {ref_logprobs: [-2.05, -0.71, -1.13, -0.288]}
-    logprobs: [-2.207, -0.665, -1.048, -0.319]
-
-"""#),
-        ("fixtures/datasets/dpo-pairs.yaml", #"""
-# Two preference pairs, each as (chosen, rejected) in even/odd order. The
-# prompt tokens carry weight 0, the response tokens weight 1; ref_logprobs
-# are the frozen reference model's logprobs, captured before training.
-data:
-  # pair 0, chosen
-  - tokens: [818, 262, 3139, 286, 4881]
-    targets: [262, 3139, 286, 4881, 13]
-    weights: [0.0, 0.0, 1.0, 1.0, 1.0]
-    inputs: {ref_logprobs: [-1.95, -0.33, -0.71, -1.3, -0.33]}
-    logprobs: [-1.92, -0.35, -0.58, -1.14, -0.27]
-  # pair 0, rejected
-  - tokens: [818, 262, 3139, 286, 7093]
-    targets: [262, 3139, 286, 7093, 13]
-    weights: [0.0, 0.0, 1.0, 1.0, 1.0]
-    inputs: {ref_logprobs: [-1.95, -0.33, -0.58, -2.21, -0.74]}
-    logprobs: [-1.92, -0.35, -0.58, -2.46, -0.81]
-  # pair 1, chosen
-  - tokens: [2061, 318, 3139]
-    targets: [318, 3139, 30]
-    weights: [0.0, 1.0, 1.0]
-    inputs: {ref_logprobs: [-2.4, -1.62, -0.47]}
-    logprobs: [-2.38, -1.85, -0.52]
-  # pair 1, rejected
-  - tokens: [2061, 318, 8223]
-    targets: [318, 8223, 30]
-    weights: [0.0, 1.0, 1.0]
-    inputs: {ref_logprobs: [-2.4, -2.93, -0.64]}
-    logprobs: [-2.38, -2.71, -0.6]
-
-"""#),
-        ("fixtures/datasets/single.yaml", #"""
-# One datum of three target tokens, the shape of the checklist's own examples.
-data:
-  - tokens: [15496, 11, 995]
-    targets: [11, 995, 0]
-    weights: [1.0, 1.0, 1.0]
-    logprobs: [-2.31, -0.094, -1.76]
-
-"""#),
-        ("fixtures/datasets/topk.yaml", #"""
-# Two multi-target datums for top-K distillation: target_tokens [T, K] hold
-# the teacher's K = 3 best candidates at each position, weights [T, K] the
-# teacher's probabilities of those candidates, and the logprobs the student's
-# logprobs of the same candidates. Neither distribution is renormalized over
-# the K candidates, so the top-K reverse KL estimate can come out negative.
-data:
-  - tokens: [50256, 464, 3797]
-    targets:
-      - [464, 383, 317]
-      - [3797, 3290, 2068]
-      - [318, 373, 1110]
-    weights:
-      - [0.62, 0.25, 0.08]
-      - [0.41, 0.33, 0.17]
-      - [0.88, 0.06, 0.03]
-    logprobs:
-      - [-0.71, -1.52, -2.83]
-      - [-1.08, -1.19, -1.94]
-      - [-0.215, -2.66, -3.47]
-  - tokens: [40, 588]
-    targets:
-      - [588, 1842, 765]
-      - [340, 428, 257]
-    weights:
-      - [0.54, 0.3, 0.11]
-      - [0.71, 0.14, 0.09]
-    logprobs:
-      - [-0.93, -1.06, -2.37]
-      - [-0.48, -1.87, -2.52]
-
-"""#),
-        ("fixtures/datasets/wire-pair.yaml", #"""
-# Two datums in Tinker's wire form (model_input chunks and loss_fn_inputs
-# tensors), the second with its targets given as a [T, K] tensor by shape.
-data:
-  - model_input:
-      chunks:
-        - {tokens: [3666, 3290, 318], type: encoded_text}
-    loss_fn_inputs:
-      target_tokens: {data: [3290, 318, 1310], dtype: int64, shape: [3]}
-      weights: {data: [1.0, 1.0, 0.75], dtype: float32, shape: [3]}
-      ref_logprobs: {data: [-1.31, -0.46, -2.02], dtype: float32, shape: [3]}
-    logprobs: [-1.174, -0.502, -1.886]
-  - model_input:
-      chunks:
-        - {tokens: [464, 1893], type: encoded_text}
-    loss_fn_inputs:
-      target_tokens: {data: [1893, 3797, 6511, 373], dtype: int64, shape: [2, 2]}
-      weights: {data: [0.7, 0.2, 0.65, 0.3], dtype: float32, shape: [2, 2]}
-      ref_logprobs: {data: [-0.39, -1.72, -0.47, -1.11], dtype: float32, shape: [2, 2]}
-    logprobs: [[-0.33, -1.58], [-0.52, -1.23]]
-
-"""#),
-        ("specs/async.yaml", #"""
-# yaml-language-server: $schema=../docs/schema/spec.schema.json
-suite: async
-summary: Async fns are awaited, mix with sync ones, and whatever their timing the result equals sequential evaluation in list order.
-defaults:
-  tolerance: {rtol: 1.0e-5, atol: 1.0e-6}
-cases:
-  - id: async/single-async-awaited
-    summary: The checklist's async regularizer, a delayed constant 1.0 with a boolean metric, is awaited
-    tags: [checklist, async]
-    covers:
-      checklist: [single-async-awaited]
-      rules: [evaluation.async-awaited, evaluation.metrics-values, gradient.constant]
-    # By hand: value 1.0, weight 0.5, contribution 0.5 = regularizer_total = loss_total;
-    # the metric `async: true` is reported as 1.0; a constant reaches no logprobs,
-    # so the gradient is zero. (tools/oracle agrees.)
-    data: {fixture: datasets/single.yaml}
-    call:
-      regularizers:
-        - name: async_test
-          weight: 0.5
-          fn: {name: constant, value: 1.0, async: true, delay_ms: 10, metrics: {async: true}}
-    expect:
-      metrics:
-        loss_total: 0.5
-        regularizer_total: 0.5
-        regularizers:
-          async_test: {value: 1.0, weight: 0.5, contribution: 0.5, custom: {async: 1.0}}
-      gradient:
-        - [0.0, 0.0, 0.0]
-      requests: {forward: 1, backward: 1}
-
-  - id: async/single-async-with-gradient
-    summary: An async regularizer's loss and gradient both reach the result
-    tags: [checklist, async]
-    covers:
-      checklist: [single-async-awaited]
-      rules: [evaluation.async-awaited, gradient.composed, composition.loss-total]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - name: l2
-          weight: 0.05
-          fn: {name: sum_of_squares, async: true, delay_ms: 5, metrics: {"l2:sum": $loss}}
-    expect:
-      metrics:
-        loss_total: 11.892621199999999
-        regularizer_total: 1.5051212
-        base_loss: {value: 10.3875}
-        regularizers:
-          l2: {value: 30.102424, weight: 0.05, contribution: 1.5051212, custom: {"l2:sum": 30.102424}}
-      gradient:
-        - [-1.042, -1.137, -1.291]
-        - [-0.5083, -1.3614]
-        - [-0.2207, -1.0665, -1.1048, -1.0319]
-      requests: {forward: 1, backward: 1}
-
-  - id: async/async-without-delay
-    summary: An async fn that completes at once is awaited like any other
-    tags: [async]
-    covers:
-      checklist: [single-async-awaited]
-      rules: [evaluation.async-awaited, gradient.composed]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      regularizers:
-        - {name: kl, weight: 0.1, fn: {name: kl_to_reference, estimator: k2, async: true}}
-    expect:
-      metrics:
-        loss_total: 0.0007955777777777781
-        regularizer_total: 0.0007955777777777781
-        regularizers:
-          kl: {value: 0.00795577777777778, weight: 0.1, contribution: 0.0007955777777777781, custom: {"kl/k2": 0.00795577777777778}}
-      gradient:
-        - [0.0021111111111111113, -0.0018888888888888907, -0.0017777777777777796]
-        - [0.0001888888888888889, -0.0014888888888888877]
-        - [-0.0017444444444444447, 0.0004999999999999993, 0.0009111111111111095, -0.00034444444444444475]
-      requests: {forward: 1, backward: 1}
-
-  - id: async/mixed-sync-async
-    summary: Sync and async regularizers mix in one list around a sync base loss
-    tags: [checklist, async, sync]
-    covers:
-      checklist: [mixed-sync-async, multiple-sync-compose]
-      rules: [evaluation.async-awaited, evaluation.order, metrics.call-order, composition.regularizer-total, gradient.composed]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: kl, weight: 0.05, fn: {name: kl_to_reference, estimator: k3, async: true, delay_ms: 15}}
-        - {name: var, weight: 0.2, fn: variance}
-        - {name: mean_lp, weight: -0.02, fn: {name: mean, async: true}}
-    expect:
-      metrics:
-        loss_total: 10.991709695104733
-        regularizer_total: 0.6042096951047332
-        base_loss: {value: 10.3875}
-        regularizers:
-          l2: {value: 30.102424, weight: 0.01, contribution: 0.30102424}
-          kl: {value: 0.008117990983553276, weight: 0.05, contribution: 0.0004058995491776638, custom: {"kl/k3": 0.008117990983553276}}
-          var: {value: 1.3734977777777777, weight: 0.2, contribution: 0.27469955555555553}
-          mean_lp: {value: -1.4040000000000001, weight: -0.02, contribution: 0.028080000000000004}
-      gradient:
-        - [-0.9659275507441297, -1.0291405825073354, -1.1283195048388432]
-        - [-0.44507746491463845, -1.1735210712202477]
-        - [-0.0829955311883384, -0.9824333193435174, -1.0069226219927576, -0.9605549194660363]
-      requests: {forward: 1, backward: 1}
-
-  - id: async/slow-first-keeps-call-order
-    summary: A slow async regularizer listed first stays first, before a sync and a fast async one
-    tags: [async, ordering]
-    covers:
-      checklist: [mixed-sync-async]
-      rules: [evaluation.order, metrics.call-order, evaluation.async-awaited]
-    # Oracle: tools/oracle. The metric entries must come in the order slow, sync, fast.
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      regularizers:
-        - {name: slow, weight: 0.3, fn: {name: variance, async: true, delay_ms: 20, metrics: {rank: 1}}}
-        - {name: sync, weight: 0.005, fn: {name: sum_of_squares, metrics: {rank: 2}}}
-        - {name: fast, weight: -0.04, fn: {name: mean_of_means, async: true, delay_ms: 1, metrics: {rank: 3}}}
-    expect:
-      metrics:
-        loss_total: 0.6222270088888888
-        regularizer_total: 0.6222270088888888
-        regularizers:
-          slow: {value: 1.3734977777777777, weight: 0.3, contribution: 0.4120493333333333, custom: {rank: 1.0}}
-          sync: {value: 30.102424, weight: 0.005, contribution: 0.15051212, custom: {rank: 2.0}}
-          fast: {value: -1.491638888888889, weight: -0.04, contribution: 0.05966555555555556, custom: {rank: 3.0}}
-      gradient:
-        - [0.05695555555555556, -0.01587777777777778, -0.13394444444444445]
-        - [0.08057, -0.19013999999999998]
-        - [-0.07893666666666664, 0.03928333333333334, 0.009920000000000005, 0.06581000000000002]
-      requests: {forward: 1, backward: 1}
-
-  - id: async/delays-in-reverse
-    summary: Three async regularizers finishing in reverse order report in list order
-    tags: [async, ordering]
-    covers:
-      rules: [evaluation.order, metrics.call-order, composition.regularizer-total]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      regularizers:
-        - {name: zeta, weight: 0.02, fn: {name: sum_of_squares, datums: [2], async: true, delay_ms: 30}}
-        - {name: alpha, weight: 0.4, fn: {name: variance, async: true, delay_ms: 15}}
-        - {name: mu, weight: 0.07, fn: {name: kl_to_reference, estimator: k1, async: true, delay_ms: 0}}
-    expect:
-      metrics:
-        loss_total: 0.6771885577777776
-        regularizer_total: 0.6771885577777776
-        regularizers:
-          zeta: {value: 6.513138999999999, weight: 0.02, contribution: 0.13026277999999997}
-          alpha: {value: 1.3734977777777777, weight: 0.4, contribution: 0.5493991111111111}
-          mu: {value: -0.03533333333333338, weight: 0.07, contribution: -0.002473333333333337, custom: {"kl/k1": -0.03533333333333338}}
-      gradient:
-        - [0.09524444444444446, 0.010800000000000004, -0.1260888888888889]
-        - [0.1252, -0.18866666666666668]
-        - [-0.15187999999999996, 0.046866666666666675, -0.0024977777777777732, 0.09146222222222225]
-      requests: {forward: 1, backward: 1}
-
-  - id: async/async-base-loss
-    summary: An async base loss_fn is awaited before the regularizers are composed
-    tags: [async]
-    covers:
-      rules: [evaluation.async-awaited, evaluation.order, metrics.base-loss, composition.loss-total]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: {name: weighted_nll, async: true, delay_ms: 10, metrics: {nll: $loss}}
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-    expect:
-      metrics:
-        loss_total: 10.68852424
-        regularizer_total: 0.30102424
-        base_loss: {value: 10.3875, custom: {nll: 10.3875}}
-        regularizers:
-          l2: {value: 30.102424, weight: 0.01, contribution: 0.30102424}
-      gradient:
-        - [-1.0084, -1.0274, -1.0582]
-        - [-0.50166, -1.07228]
-        - [-0.04414, -1.0133, -1.02096, -1.00638]
-      requests: {forward: 1, backward: 1}
-
-  - id: async/zero-weight-async
-    summary: An async weight-0 regularizer is still awaited and reports its metrics
-    tags: [async, zero-weight]
-    covers:
-      checklist: [zero-weight, single-async-awaited]
-      rules: [composition.zero-weight, gradient.zero-weight, evaluation.async-awaited]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - name: probe
-          weight: 0.0
-          fn: {name: variance, async: true, delay_ms: 5, metrics: {variance: $loss, probed: true}}
-    expect:
-      metrics:
-        loss_total: 10.3875
-        regularizer_total: 0.0
-        base_loss: {value: 10.3875}
-        regularizers:
-          probe: {value: 1.3734977777777777, weight: 0.0, contribution: 0.0, custom: {variance: 1.3734977777777777, probed: 1.0}}
-      gradient:
-        - [-1.0, -1.0, -1.0]
-        - [-0.5, -1.0]
-        - [0.0, -1.0, -1.0, -1.0]
-      requests: {forward: 1, backward: 1}
-
-"""#),
-        ("specs/composition.yaml", #"""
-# yaml-language-server: $schema=../docs/schema/spec.schema.json
-suite: composition
-summary: Regularizers compose by weight into loss_total, and their gradients into one backward pass.
-defaults:
-  tolerance: {rtol: 1.0e-5, atol: 1.0e-6}
-cases:
-  - id: composition/nll-plus-two-sync
-    summary: A weighted-NLL base and two sync regularizers compose by weight
-    tags: [checklist, sync]
-    covers:
-      checklist: [multiple-sync-compose]
-      rules: [modes.structured, composition.contribution, composition.regularizer-total, composition.loss-total, gradient.composed]
-    # By hand: lp = [-1, -2 | -0.5], w = [1, 0.5 | 1].
-    # nll = 1*1 + 0.5*2 + 1*0.5 = 2.5; sum_of_squares = 1 + 4 + 0.25 = 5.25;
-    # mean = -3.5/3 = -1.1666666666666667.
-    # contributions 0.1*5.25 = 0.525 and -0.5*(-3.5/3) = 0.5833333333333334;
-    # regularizer_total = 1.1083333333333334; loss_total = 3.6083333333333334.
-    # gradient = -w + 0.1*2*lp - 0.5/3: [-1 - 0.2 - 1/6, -0.5 - 0.4 - 1/6 | -1 - 0.1 - 1/6].
-    # (tools/oracle agrees.)
-    data:
-      - tokens: [5, 6]
-        targets: [6, 7]
-        weights: [1.0, 0.5]
-        logprobs: [-1.0, -2.0]
-      - tokens: [3]
-        targets: [4]
-        weights: [1.0]
-        logprobs: [-0.5]
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.1, fn: sum_of_squares}
-        - name: mean_lp
-          weight: -0.5
-          fn: {name: mean, metrics: {self: $loss}}
-    expect:
-      metrics:
-        loss_total: 3.6083333333333334
-        regularizer_total: 1.1083333333333334
-        base_loss: {value: 2.5}
-        regularizers:
-          l2: {value: 5.25, weight: 0.1, contribution: 0.525}
-          mean_lp: {value: -1.1666666666666667, weight: -0.5, contribution: 0.5833333333333334, custom: {self: -1.1666666666666667}}
-      gradient:
-        - [-1.3666666666666667, -1.0666666666666667]
-        - [-1.2666666666666666]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/two-sync-no-base
-    summary: Two sync regularizers without a loss_fn; loss_total is their weighted sum
-    tags: [checklist, sync]
-    covers:
-      checklist: [multiple-sync-compose]
-      rules: [modes.structured, composition.contribution, composition.regularizer-total, composition.loss-total, gradient.composed, metrics.base-loss]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: var, weight: 0.5, fn: variance}
-    expect:
-      metrics:
-        loss_total: 0.9877731288888889
-        regularizer_total: 0.9877731288888889
-        regularizers:
-          l2: {value: 30.102424, weight: 0.01, contribution: 0.30102424}
-          var: {value: 1.3734977777777777, weight: 0.5, contribution: 0.6867488888888889}
-      gradient:
-        - [0.10093333333333335, -0.023622222222222225, -0.22553333333333334]
-        - [0.1451177777777778, -0.31783555555555554]
-        - [-0.1333622222222222, 0.06881111111111111, 0.018595555555555563, 0.11417555555555559]
-      requests: {forward: 1, backward: 1}
-      absent: [base_loss]
-
-  - id: composition/nll-kl-l2-mean
-    summary: A normalized NLL base with three regularizers of mixed sign
-    tags: [sync, real-loss]
-    covers:
-      checklist: [multiple-sync-compose]
-      rules: [composition.contribution, composition.regularizer-total, composition.loss-total, gradient.composed, validation.negative-weight]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: {name: weighted_nll, normalize: true}
-      regularizers:
-        - {name: kl, weight: 0.05, fn: {name: kl_to_reference, estimator: k3}}
-        - {name: l2, weight: 0.002, fn: sum_of_squares}
-        - {name: mean_lp, weight: -0.1, fn: mean}
-    expect:
-      metrics:
-        loss_total: 1.5860107475491776
-        regularizer_total: 0.2010107475491777
-        base_loss: {value: 1.385}
-        regularizers:
-          kl: {value: 0.008117990983553276, weight: 0.05, contribution: 0.0004058995491776638, custom: {"kl/k3": 0.008117990983553276}}
-          l2: {value: 30.102424, weight: 0.002, contribution: 0.060204848}
-          mean_lp: {value: -1.4040000000000001, weight: -0.1, contribution: 0.14040000000000002}
-      gradient:
-        - [-0.14516310629968532, -0.1509539158406687, -0.15704839372773227]
-        - [-0.07801613158130505, -0.159697071220248]
-        - [-0.020883531188338408, -0.14685998601018388, -0.14819906643720193, -0.14589536391048066]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/single-regularizer-first-datum
-    summary: The checklist's single regularizer, mean of the first datum's logprobs, weight 0.1
-    tags: [checklist, sync]
-    covers:
-      rules: [modes.structured, metrics.weight-echo, gradient.unreached, composition.contribution]
-    # By hand: mean(-0.42, -1.37, -2.91) = -4.7/3 = -1.5666666666666667;
-    # contribution 0.1 * that = -0.15666666666666668; d/dlp0 = 0.1/3 each;
-    # datums 1 and 2 are not reached: zero gradient. (tools/oracle agrees.)
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      regularizers:
-        - name: test_reg
-          weight: 0.1
-          fn: {name: mean, datums: [0], metrics: {test: 1.0}}
-    expect:
-      metrics:
-        loss_total: -0.15666666666666668
-        regularizer_total: -0.15666666666666668
-        regularizers:
-          test_reg: {value: -1.5666666666666667, weight: 0.1, contribution: -0.15666666666666668, custom: {test: 1.0}}
-      gradient:
-        - [0.03333333333333333, 0.03333333333333333, 0.03333333333333333]
-        - [0.0, 0.0]
-        - [0.0, 0.0, 0.0, 0.0]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/negative-weight-variance
-    summary: A negative weight (a bonus, not a penalty) is accepted and subtracts
-    tags: [sync]
-    covers:
-      rules: [validation.negative-weight, composition.contribution, composition.loss-total, gradient.composed, metrics.weight-echo]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: spread_bonus, weight: -0.25, fn: variance}
-    expect:
-      metrics:
-        loss_total: 10.044125555555555
-        regularizer_total: -0.3433744444444444
-        base_loss: {value: 10.3875}
-        regularizers:
-          spread_bonus: {value: 1.3734977777777777, weight: -0.25, contribution: -0.3433744444444444}
-      gradient:
-        - [-1.0546666666666666, -1.0018888888888888, -0.9163333333333333]
-        - [-0.573388888888889, -0.8772222222222222]
-        - [0.044611111111111094, -1.0410555555555556, -1.0197777777777777, -1.0602777777777779]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/constant-regularizer
-    summary: A constant regularizer adds weight * value to the loss and nothing to the gradient
-    tags: [sync]
-    covers:
-      rules: [gradient.constant, composition.contribution, composition.loss-total]
-    # By hand: nll = 2.31 + 0.094 + 1.76 = 4.164; constant 0.75 * weight 2.0 = 1.5;
-    # loss_total = 5.664; the gradient is the NLL's alone, -w = [-1, -1, -1].
-    # (tools/oracle agrees.)
-    data: {fixture: datasets/single.yaml}
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: offset, weight: 2.0, fn: {name: constant, value: 0.75}}
-    expect:
-      metrics:
-        loss_total: 5.664
-        regularizer_total: 1.5
-        base_loss: {value: 4.164}
-        regularizers:
-          offset: {value: 0.75, weight: 2.0, contribution: 1.5}
-      gradient:
-        - [-1.0, -1.0, -1.0]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/all-constant-regularizers
-    summary: Regularizers that reach no logprobs give a zero gradient, not an error
-    tags: [sync]
-    covers:
-      rules: [gradient.constant, gradient.unreached, composition.regularizer-total, composition.loss-total]
-    # By hand: 0.5 * 1.0 + (-3.0) * 0.125 = 0.5 - 0.375 = 0.125; every gradient
-    # element is 0. (tools/oracle agrees.)
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      regularizers:
-        - {name: c1, weight: 0.5, fn: constant}
-        - {name: c2, weight: -3.0, fn: {name: constant, value: 0.125}}
-    expect:
-      metrics:
-        loss_total: 0.125
-        regularizer_total: 0.125
-        regularizers:
-          c1: {value: 1.0, weight: 0.5, contribution: 0.5}
-          c2: {value: 0.125, weight: -3.0, contribution: -0.375}
-      gradient:
-        - [0.0, 0.0, 0.0]
-        - [0.0, 0.0]
-        - [0.0, 0.0, 0.0, 0.0]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/scaled-fn
-    summary: A fn's own scale is part of its value; the weight multiplies on top
-    tags: [sync]
-    covers:
-      rules: [composition.contribution, gradient.composed]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: {name: weighted_nll, scale: 0.1}
-      regularizers:
-        - {name: l2, weight: 0.2, fn: {name: sum_of_squares, scale: 0.5, metrics: {self: $loss}}}
-    expect:
-      metrics:
-        loss_total: 4.0489924
-        regularizer_total: 3.0102424
-        base_loss: {value: 1.03875}
-        regularizers:
-          l2: {value: 15.051212, weight: 0.2, contribution: 3.0102424, custom: {self: 15.051212}}
-      gradient:
-        - [-0.184, -0.374, -0.682]
-        - [-0.0666, -0.8228]
-        - [-0.4414, -0.233, -0.3096, -0.1638]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/same-fn-two-names
-    summary: One catalogue fn under two names counts twice, by each weight
-    tags: [sync]
-    covers:
-      rules: [composition.regularizer-total, gradient.composed, metrics.call-order]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      regularizers:
-        - {name: mean_a, weight: 0.3, fn: mean}
-        - {name: mean_b, weight: -0.1, fn: mean}
-    expect:
-      metrics:
-        loss_total: -0.2808
-        regularizer_total: -0.2808
-        regularizers:
-          mean_a: {value: -1.4040000000000001, weight: 0.3, contribution: -0.4212}
-          mean_b: {value: -1.4040000000000001, weight: -0.1, contribution: 0.14040000000000002}
-      gradient:
-        - [0.02222222222222222, 0.02222222222222222, 0.02222222222222222]
-        - [0.02222222222222222, 0.02222222222222222]
-        - [0.02222222222222222, 0.02222222222222222, 0.02222222222222222, 0.02222222222222222]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/five-regularizers
-    summary: Five regularizers sum in list order into regularizer_total
-    tags: [sync]
-    covers:
-      checklist: [multiple-sync-compose]
-      rules: [composition.regularizer-total, composition.loss-total, gradient.composed, metrics.call-order]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.003, fn: sum_of_squares}
-        - {name: var, weight: 0.2, fn: variance}
-        - {name: kl_k1, weight: 0.01, fn: {name: kl_to_reference, estimator: k1}}
-        - {name: mom, weight: -0.05, fn: mean_of_means}
-        - {name: prior, weight: 0.001, fn: {name: constant, value: 3.5}}
-    expect:
-      metrics:
-        loss_total: 10.830235438666666
-        regularizer_total: 0.44273543866666665
-        base_loss: {value: 10.3875}
-        regularizers:
-          l2: {value: 30.102424, weight: 0.003, contribution: 0.090307272}
-          var: {value: 1.3734977777777777, weight: 0.2, contribution: 0.27469955555555553}
-          kl_k1: {value: -0.03533333333333338, weight: 0.01, contribution: -0.00035333333333333386, custom: {"kl/k1": -0.03533333333333338}}
-          mom: {value: -1.491638888888889, weight: -0.05, contribution: 0.07458194444444445}
-          prior: {value: 3.5, weight: 0.001, contribution: 0.0035}
-      gradient:
-        - [-0.9632311111111111, -1.0111533333333333, -1.0888377777777778]
-        - [-0.44900911111111114, -1.1271284444444445]
-        - [-0.051986444444444425, -0.9742011111111111, -0.9935213333333335, -0.9567473333333333]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/datum-selections
-    summary: Regularizers that read different datums add up per datum
-    tags: [sync]
-    covers:
-      rules: [gradient.composed, gradient.unreached, evaluation.same-inputs]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      regularizers:
-        - {name: l2_first, weight: 0.05, fn: {name: sum_of_squares, datums: [0]}}
-        - {name: var_tail, weight: 0.3, fn: {name: variance, datums: [1, 2]}}
-        - {name: kl_last, weight: 0.1, fn: {name: kl_to_reference, estimator: k2, datums: [2]}}
-    expect:
-      metrics:
-        loss_total: 0.9807165541666668
-        regularizer_total: 0.9807165541666668
-        regularizers:
-          l2_first: {value: 10.521400000000002, weight: 0.05, contribution: 0.5260700000000001}
-          var_tail: {value: 1.5140568888888888, weight: 0.3, contribution: 0.4542170666666666}
-          kl_last: {value: 0.0042948749999999975, weight: 0.1, contribution: 0.0004294874999999998, custom: {"kl/k2": 0.0042948749999999975}}
-      gradient:
-        - [-0.042, -0.137, -0.29100000000000004]
-        - [0.12396666666666666, -0.22913333333333333]
-        - [-0.09235833333333332, 0.06689166666666665, 0.02951666666666666, 0.09959166666666666]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/wire-form-data
-    summary: Datums in Tinker's wire form, one of them [T, K], compose like short-form ones
-    tags: [sync, wire]
-    covers:
-      rules: [forward.single-pass, gradient.composed, gradient.backward-request]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/wire-pair.yaml}
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: kl, weight: 0.1, fn: {name: kl_to_reference, estimator: k2}}
-    expect:
-      metrics:
-        loss_total: 4.3450594
-        regularizer_total: 0.0005594000000000002
-        base_loss: {value: 4.3445}
-        regularizers:
-          kl: {value: 0.005594000000000001, weight: 0.1, contribution: 0.0005594000000000002, custom: {"kl/k2": 0.005594000000000001}}
-      gradient:
-        - [-0.9980571428571429, -1.0006, -0.7480857142857142]
-        - [[-0.6991428571428571, -0.198], [-0.6507142857142857, -0.3017142857142857]]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/integer-weight
-    summary: An integer weight is a real number; it is accepted and echoed
-    tags: [sync]
-    covers:
-      rules: [validation.regularizer-weight, metrics.weight-echo, composition.contribution]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/single.yaml}
-    call:
-      regularizers:
-        - {name: l2, weight: 2, fn: sum_of_squares}
-    expect:
-      metrics:
-        loss_total: 16.885072
-        regularizer_total: 16.885072
-        regularizers:
-          l2: {value: 8.442536, weight: 2, contribution: 16.885072}
-      gradient:
-        - [-9.24, -0.376, -7.04]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/zero-weight-reports-metrics
-    summary: A weight-0 regularizer still reports value and custom metrics, contributes exactly 0.0
-    tags: [checklist, zero-weight]
-    covers:
-      checklist: [zero-weight]
-      rules: [composition.zero-weight, gradient.zero-weight, composition.regularizer-total, metrics.weight-echo]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - name: l2
-          weight: 0.0
-          fn: {name: sum_of_squares, metrics: {self: $loss, enabled: false}}
-        - {name: kl, weight: 0.02, fn: kl_to_reference}
-    expect:
-      metrics:
-        loss_total: 10.38766235981967
-        regularizer_total: 0.00016235981967106553
-        base_loss: {value: 10.3875}
-        regularizers:
-          l2: {value: 30.102424, weight: 0.0, contribution: 0.0, custom: {self: 30.102424, enabled: 0.0}}
-          kl: {value: 0.008117990983553276, weight: 0.02, contribution: 0.00016235981967106553, custom: {"kl/k3": 0.008117990983553276}}
-      gradient:
-        - [-0.9996154647420964, -1.0004117885584898, -1.0003855797133152]
-        - [-0.4999625415214109, -1.0003186507103214]
-        - [-0.000377768030890919, -0.9999022166262957, -0.999825048797103, -1.0000699677864144]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/zero-weight-same-gradient
-    summary: The call above without the weight-0 regularizer sends the same gradient
-    tags: [zero-weight]
-    covers:
-      checklist: [zero-weight]
-      rules: [gradient.zero-weight, gradient.composed]
-    # Oracle: tools/oracle (the gradient equals composition/zero-weight-reports-metrics')
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: kl, weight: 0.02, fn: kl_to_reference}
-    expect:
-      metrics:
-        loss_total: 10.38766235981967
-        regularizer_total: 0.00016235981967106553
-        base_loss: {value: 10.3875}
-        regularizers:
-          kl: {value: 0.008117990983553276, weight: 0.02, contribution: 0.00016235981967106553, custom: {"kl/k3": 0.008117990983553276}}
-      gradient:
-        - [-0.9996154647420964, -1.0004117885584898, -1.0003855797133152]
-        - [-0.4999625415214109, -1.0003186507103214]
-        - [-0.000377768030890919, -0.9999022166262957, -0.999825048797103, -1.0000699677864144]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/zero-weight-only
-    summary: A lone weight-0 regularizer gives loss_total 0.0 and a zero gradient
-    tags: [checklist, zero-weight]
-    covers:
-      checklist: [zero-weight]
-      rules: [composition.zero-weight, gradient.zero-weight, composition.loss-total]
-    # By hand: the variance of (-2.31, -0.094, -1.76) is reported as the value,
-    # mean -4.164/3 = -1.388; deviations -0.922, 1.294, -0.372; squares
-    # 0.850084 + 1.674436 + 0.138384 = 2.662904, / 3 = 0.8876346666666667.
-    # contribution 0.0, loss_total 0.0, gradient zero. (tools/oracle agrees.)
-    data: {fixture: datasets/single.yaml}
-    call:
-      regularizers:
-        - name: var
-          weight: 0
-          fn: {name: variance, metrics: {variance: $loss}}
-    expect:
-      metrics:
-        loss_total: 0.0
-        regularizer_total: 0.0
-        regularizers:
-          var: {value: 0.8876346666666667, weight: 0, contribution: 0.0, custom: {variance: 0.8876346666666667}}
-      gradient:
-        - [0.0, 0.0, 0.0]
-      requests: {forward: 1, backward: 1}
-
-  - id: composition/zero-weight-negative-value
-    summary: Weight 0 on a regularizer with a negative value contributes exactly 0.0 beside others
-    tags: [zero-weight]
-    covers:
-      checklist: [zero-weight]
-      rules: [composition.zero-weight, gradient.zero-weight, composition.regularizer-total]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      regularizers:
-        - {name: l2, weight: 0.004, fn: sum_of_squares}
-        - {name: mean_lp, weight: 0.0, fn: {name: mean, metrics: {mean_lp: $loss}}}
-        - {name: var, weight: 0.15, fn: variance}
-    expect:
-      metrics:
-        loss_total: 0.32643436266666664
-        regularizer_total: 0.32643436266666664
-        regularizers:
-          l2: {value: 30.102424, weight: 0.004, contribution: 0.120409696}
-          mean_lp: {value: -1.4040000000000001, weight: 0.0, contribution: 0.0, custom: {mean_lp: -1.4040000000000001}}
-          var: {value: 1.3734977777777777, weight: 0.15, contribution: 0.20602466666666666}
-      gradient:
-        - [0.02944, -0.009826666666666668, -0.07348]
-        - [0.043369333333333336, -0.10257866666666665]
-        - [-0.04442266666666665, 0.019313333333333335, 0.0034826666666666686, 0.033614666666666675]
-      requests: {forward: 1, backward: 1}
-
-"""#),
-        ("specs/evaluation.yaml", #"""
-# yaml-language-server: $schema=../docs/schema/spec.schema.json
-suite: evaluation
-summary: How fns are evaluated and how their failures are reported; after any such failure no backward request is sent.
-defaults:
-  tolerance: {rtol: 1.0e-5, atol: 1.0e-6}
-  data: {fixture: datasets/batch3.yaml}
-cases:
-  - id: evaluation/regularizer-raises
-    summary: A regularizer that raises fails the call with loss_fn_failed, its label and its message
-    tags: [error]
-    covers:
-      rules: [evaluation.fn-raises, result.atomicity]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: flaky, weight: 0.1, fn: raises}
-    expect:
-      error: {kind: loss_fn_failed, label: flaky, message: "regularizer failed"}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/base-raises
-    summary: A base loss_fn that raises in structured mode is labelled loss_fn
-    tags: [error]
-    covers:
-      rules: [evaluation.fn-raises, result.atomicity]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: {name: raises, message: "reference model unavailable"}
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-    expect:
-      error: {kind: loss_fn_failed, label: loss_fn, message: "reference model unavailable"}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/async-raises
-    summary: An async regularizer that raises after a delay fails with loss_fn_failed
-    tags: [error, async]
-    covers:
-      rules: [evaluation.fn-raises, evaluation.async-awaited, result.atomicity]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: remote_judge, weight: 0.5, fn: {name: raises, message: "judge returned HTTP 503", async: true, delay_ms: 5}}
-    expect:
-      error: {kind: loss_fn_failed, label: remote_judge, message: "judge returned HTTP 503"}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/non-scalar-regularizer
-    summary: A regularizer returning a 9-element loss fails with non_scalar_loss
-    tags: [error]
-    covers:
-      rules: [evaluation.non-scalar, result.atomicity]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: per_token, weight: 0.1, fn: non_scalar}
-    expect:
-      error: {kind: non_scalar_loss, label: per_token}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/non-scalar-base
-    summary: A base loss returning a [T, K]-sized loss fails with non_scalar_loss, labelled loss_fn
-    tags: [error, multi-target]
-    covers:
-      rules: [evaluation.non-scalar]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/topk.yaml}
-    call:
-      loss_fn: non_scalar
-      regularizers:
-        - {name: kl, weight: 0.1, fn: reverse_kl_topk}
-    expect:
-      error: {kind: non_scalar_loss, label: loss_fn}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/nan-regularizer
-    summary: A regularizer with a NaN value fails with non_finite_loss
-    tags: [error, non-finite]
-    covers:
-      rules: [evaluation.non-finite, result.atomicity]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: broken, weight: 0.1, fn: {name: constant, value: .nan}}
-    expect:
-      error: {kind: non_finite_loss, label: broken}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/inf-regularizer
-    summary: A regularizer with an infinite value fails with non_finite_loss
-    tags: [error, non-finite]
-    covers:
-      rules: [evaluation.non-finite]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: blowup, weight: 0.001, fn: {name: constant, value: .inf}}
-    expect:
-      error: {kind: non_finite_loss, label: blowup}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/nan-with-zero-weight
-    summary: A NaN value is non_finite_loss even when its weight is 0
-    tags: [error, non-finite, zero-weight]
-    covers:
-      checklist: [zero-weight]
-      rules: [evaluation.non-finite, composition.zero-weight]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: disabled, weight: 0.0, fn: {name: constant, value: .nan}}
-    expect:
-      error: {kind: non_finite_loss, label: disabled}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/infinite-base-structured
-    summary: In structured mode an infinite base loss (a -inf logprob) is non_finite_loss, unlike legacy mode
-    tags: [error, non-finite]
-    covers:
-      rules: [evaluation.non-finite, modes.structured]
-    # Oracle: tools/oracle (the structured twin of legacy/infinite-loss-succeeds)
-    data:
-      - tokens: [9906, 11, 314]
-        targets: [11, 314, 716]
-        logprobs: [-1.27, -.inf, -0.35]
-    call:
-      loss_fn: {name: mean, metrics: {mean_logprob: $loss}}
-      regularizers:
-        - {name: offset, weight: 0.5, fn: constant}
-    expect:
-      error: {kind: non_finite_loss, label: loss_fn}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/nan-regularizer-from-masked-token
-    summary: A weighted NLL regularizer that is NaN (weight 0 on a -inf logprob) is non_finite_loss
-    tags: [error, non-finite]
-    covers:
-      rules: [evaluation.non-finite]
-    # Oracle: tools/oracle (the structured twin of legacy/nan-loss-succeeds)
-    data:
-      - tokens: [50256, 40, 588]
-        targets: [40, 588, 345]
-        weights: [0.0, 1.0, 1.0]
-        logprobs: [-.inf, -2.03, -0.418]
-    call:
-      regularizers:
-        - {name: nll, weight: 1.0, fn: weighted_nll}
-    expect:
-      error: {kind: non_finite_loss, label: nll}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/invalid-metrics-string
-    summary: A metric whose value is a string fails with invalid_metrics
-    tags: [error]
-    covers:
-      rules: [evaluation.invalid-metrics, result.atomicity]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: chatty, weight: 0.1, fn: {name: bad_metrics, type: string}}
-    expect:
-      error: {kind: invalid_metrics, label: chatty}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/invalid-metrics-list
-    summary: A metric whose value is a list fails with invalid_metrics
-    tags: [error]
-    covers:
-      rules: [evaluation.invalid-metrics]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: per_token_stats, weight: 0.1, fn: {name: bad_metrics, type: list}}
-    expect:
-      error: {kind: invalid_metrics, label: per_token_stats}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/invalid-metrics-none
-    summary: A metric whose value is None (null) fails with invalid_metrics, here from the base loss
-    tags: [error]
-    covers:
-      rules: [evaluation.invalid-metrics]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: {name: bad_metrics, type: none}
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-    expect:
-      error: {kind: invalid_metrics, label: loss_fn}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/invalid-metrics-tensor
-    summary: A metric whose value is a 2-element tensor fails with invalid_metrics
-    tags: [error]
-    covers:
-      rules: [evaluation.invalid-metrics]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: vector_metric, weight: 0.1, fn: {name: bad_metrics, type: tensor, async: true, delay_ms: 2}}
-    expect:
-      error: {kind: invalid_metrics, label: vector_metric}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/earliest-error-sync
-    summary: Of two failing sync regularizers, the first in list order is reported
-    tags: [error, ordering]
-    covers:
-      rules: [evaluation.earliest-error, evaluation.order]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: first_bad, weight: 0.1, fn: {name: raises, message: "first failure"}}
-        - {name: second_bad, weight: 0.1, fn: non_scalar}
-    expect:
-      error: {kind: loss_fn_failed, label: first_bad, message: "first failure"}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/earliest-error-despite-timing
-    summary: A slow failing async fn listed first is reported, not a later one that fails sooner
-    tags: [error, async, ordering]
-    covers:
-      rules: [evaluation.earliest-error, evaluation.order, evaluation.async-awaited]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: slow_fail, weight: 0.1, fn: {name: raises, message: "slow failure", async: true, delay_ms: 30}}
-        - {name: fast_fail, weight: 0.1, fn: {name: non_scalar, async: true, delay_ms: 0}}
-        - {name: sync_fail, weight: 0.1, fn: {name: raises, message: "sync failure"}}
-    expect:
-      error: {kind: loss_fn_failed, label: slow_fail, message: "slow failure"}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/base-error-before-regularizer-error
-    summary: A failing base loss is reported before a failing regularizer, even when it fails later
-    tags: [error, async, ordering]
-    covers:
-      rules: [evaluation.earliest-error, evaluation.order]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: {name: raises, message: "base failure", async: true, delay_ms: 25}
-      regularizers:
-        - {name: reg_fail, weight: 0.1, fn: {name: raises, message: "regularizer failure"}}
-    expect:
-      error: {kind: loss_fn_failed, label: loss_fn, message: "base failure"}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/earliest-error-of-different-kinds
-    summary: An invalid_metrics error listed first wins over a later non-finite value
-    tags: [error, ordering]
-    covers:
-      rules: [evaluation.earliest-error, evaluation.invalid-metrics]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: chatty, weight: 0.1, fn: {name: bad_metrics, type: string}}
-        - {name: broken, weight: 0.1, fn: {name: constant, value: .nan}}
-    expect:
-      error: {kind: invalid_metrics, label: chatty}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/error-after-successful-fns
-    summary: One failing fn after several good ones fails the whole call; nothing is sent backward
-    tags: [error, async]
-    covers:
-      rules: [result.atomicity, evaluation.fn-raises]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: kl, weight: 0.05, fn: {name: kl_to_reference, async: true, delay_ms: 3}}
-        - {name: var, weight: 0.2, fn: variance}
-        - {name: last, weight: 0.1, fn: {name: raises, message: "late failure"}}
-    expect:
-      error: {kind: loss_fn_failed, label: last, message: "late failure"}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/metric-values-structured
-    summary: Custom metrics report booleans as 1.0/0.0 and NaN and infinities as they are
-    tags: [metrics]
-    covers:
-      rules: [evaluation.metrics-values, metrics.no-top-level-custom]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: {name: weighted_nll, metrics: {"tokens:sum": 8, masked: true}}
-      regularizers:
-        - name: l2
-          weight: 0.01
-          fn: {name: sum_of_squares, metrics: {clipped: false, max_ratio: .inf, min_ratio: -.inf, undefined: .nan}}
-    expect:
-      metrics:
-        loss_total: 10.68852424
-        regularizer_total: 0.30102424
-        base_loss: {value: 10.3875, custom: {"tokens:sum": 8.0, masked: 1.0}}
-        regularizers:
-          l2: {value: 30.102424, weight: 0.01, contribution: 0.30102424, custom: {clipped: 0.0, max_ratio: .inf, min_ratio: -.inf, undefined: .nan}}
-      gradient:
-        - [-1.0084, -1.0274, -1.0582]
-        - [-0.50166, -1.07228]
-        - [-0.04414, -1.0133, -1.02096, -1.00638]
-      requests: {forward: 1, backward: 1}
-      absent: ["tokens:sum", masked, clipped, max_ratio, min_ratio, undefined]
-      tolerance: {equal_nan: true}
-
-  - id: evaluation/same-inputs
-    summary: Every fn sees the same logprobs; three fns computing the same mean report the same value
-    tags: [async]
-    covers:
-      rules: [evaluation.same-inputs, evaluation.async-awaited]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: {name: mean_of_means, metrics: {seen: $loss}}
-      regularizers:
-        - {name: sync_copy, weight: 1.0, fn: {name: mean_of_means, metrics: {seen: $loss}}}
-        - {name: async_copy, weight: -1.0, fn: {name: mean_of_means, async: true, delay_ms: 4, metrics: {seen: $loss}}}
-    expect:
-      metrics:
-        loss_total: -1.491638888888889
-        regularizer_total: 0.0
-        base_loss: {value: -1.491638888888889, custom: {seen: -1.491638888888889}}
-        regularizers:
-          sync_copy: {value: -1.491638888888889, weight: 1.0, contribution: -1.491638888888889, custom: {seen: -1.491638888888889}}
-          async_copy: {value: -1.491638888888889, weight: -1.0, contribution: 1.491638888888889, custom: {seen: -1.491638888888889}}
-      gradient:
-        - [0.1111111111111111, 0.1111111111111111, 0.1111111111111111]
-        - [0.16666666666666666, 0.16666666666666666]
-        - [0.08333333333333333, 0.08333333333333333, 0.08333333333333333, 0.08333333333333333]
-      requests: {forward: 1, backward: 1}
-
-  - id: evaluation/contribution-overflow
-    summary: A finite value times a finite weight that overflows is non_finite_loss, labelled with the regularizer; nothing is sent
-    tags: [error, non-finite, overflow]
-    covers:
-      rules: [evaluation.overflow, result.atomicity]
-    # By hand: huge's value 1e10 is finite, its weight 1e300 too, but 1e300 * 1e10 = 1e310
-    # exceeds the largest double (about 1.8e308). Confirmed by tools/oracle.
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: huge, weight: 1.0e+300, fn: {name: constant, value: 1.0e+10}}
-    expect:
-      error: {kind: non_finite_loss, label: huge, message: "overflow"}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/regularizer-total-overflow
-    summary: Two finite contributions whose sum overflows make regularizer_total non-finite; non_finite_loss labelled loss_total
-    tags: [error, non-finite, overflow]
-    covers:
-      rules: [evaluation.overflow, result.atomicity]
-    # By hand: each contribution is 1.0 * 1e308 (finite); their sum 2e308 exceeds the largest
-    # double. Confirmed by tools/oracle.
-    call:
-      regularizers:
-        - {name: first, weight: 1.0, fn: {name: constant, value: 1.0e+308}}
-        - {name: second, weight: 1.0, fn: {name: constant, value: 1.0e+308}}
-    expect:
-      error: {kind: non_finite_loss, label: loss_total, message: "regularizer_total"}
-      requests: {forward: 1, backward: 0}
-
-  - id: evaluation/loss-total-overflow
-    summary: A finite base value plus a finite regularizer_total that overflows is non_finite_loss labelled loss_total
-    tags: [error, non-finite, overflow]
-    covers:
-      rules: [evaluation.overflow, result.atomicity]
-    # By hand: base 1.5e308 and regularizer_total 1e308 are finite; 2.5e308 is not.
-    # Confirmed by tools/oracle.
-    call:
-      loss_fn: {name: constant, value: 1.5e+308}
-      regularizers:
-        - {name: push, weight: 1.0, fn: {name: constant, value: 1.0e+308}}
-    expect:
-      error: {kind: non_finite_loss, label: loss_total, message: "loss_total"}
-      requests: {forward: 1, backward: 0}
-
-"""#),
-        ("specs/gradients.yaml", #"""
-# yaml-language-server: $schema=../docs/schema/spec.schema.json
-suite: gradients
-summary: The gradient sent backward is d(loss_total)/d(logprobs), per datum, shaped like the targets.
-defaults:
-  tolerance: {rtol: 1.0e-5, atol: 1.0e-6}
-  data: {fixture: datasets/batch3.yaml}
-cases:
-  - id: gradients/backward-request
-    summary: One forward, one backward whose weights are the negated composed gradient
-    tags: [gradient]
-    covers:
-      rules: [gradient.backward-request, gradient.composed, forward.single-pass]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: kl, weight: 0.1, fn: {name: kl_to_reference, estimator: k2}}
-    expect:
-      metrics:
-        loss_total: 10.689319817777777
-        regularizer_total: 0.3018198177777778
-        base_loss: {value: 10.3875}
-        regularizers:
-          l2: {value: 30.102424, weight: 0.01, contribution: 0.30102424}
-          kl: {value: 0.00795577777777778, weight: 0.1, contribution: 0.0007955777777777781, custom: {"kl/k2": 0.00795577777777778}}
-      gradient:
-        - [-1.0062888888888888, -1.029288888888889, -1.059977777777778]
-        - [-0.5014711111111111, -1.0737688888888888]
-        - [-0.04588444444444444, -1.0128000000000001, -1.020048888888889, -1.0067244444444445]
-      requests: {forward: 1, backward: 1}
-
-  - id: gradients/kl-estimators
-    summary: The k1, k2 and k3 KL estimators each add their own gradient
-    tags: [gradient, real-loss]
-    covers:
-      rules: [gradient.composed]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: k1, weight: 0.2, fn: {name: kl_to_reference, estimator: k1}}
-        - {name: k2, weight: 0.3, fn: {name: kl_to_reference, estimator: k2}}
-        - {name: k3, weight: 0.5, fn: {name: kl_to_reference, estimator: k3}}
-    expect:
-      metrics:
-        loss_total: -0.0006209378415567048
-        regularizer_total: -0.0006209378415567048
-        regularizers:
-          k1: {value: -0.03533333333333338, weight: 0.2, contribution: -0.007066666666666677, custom: {"kl/k1": -0.03533333333333338}}
-          k2: {value: 0.00795577777777778, weight: 0.3, contribution: 0.002386733333333334, custom: {"kl/k2": 0.00795577777777778}}
-          k3: {value: 0.008117990983553276, weight: 0.5, contribution: 0.004058995491776638, custom: {"kl/k3": 0.008117990983553276}}
-      gradient:
-        - [0.03816893700314654, 0.006260841593313015, 0.007249396056010523]
-        - [0.023725350853616132, 0.009789287797519627]
-        - [0.007544688116615916, 0.02616680656482778, 0.029329335627980617, 0.019439694228526518]
-      requests: {forward: 1, backward: 1}
-
-  - id: gradients/variance-alone
-    summary: The variance's gradient 2(lp - mean)/N sums to zero over the batch
-    tags: [gradient]
-    covers:
-      rules: [gradient.composed]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: var, weight: 1.0, fn: variance}
-    expect:
-      metrics:
-        loss_total: 1.3734977777777777
-        regularizer_total: 1.3734977777777777
-        regularizers:
-          var: {value: 1.3734977777777777, weight: 1.0, contribution: 1.3734977777777777}
-      gradient:
-        - [0.2186666666666667, 0.007555555555555562, -0.33466666666666667]
-        - [0.29355555555555557, -0.4911111111111111]
-        - [-0.17844444444444438, 0.16422222222222224, 0.07911111111111113, 0.24111111111111116]
-      requests: {forward: 1, backward: 1}
-
-  - id: gradients/mean-vs-mean-of-means
-    summary: mean weights every token alike, mean_of_means every datum alike
-    tags: [gradient]
-    covers:
-      rules: [gradient.composed, evaluation.same-inputs]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: token_mean, weight: -1.0, fn: mean}
-        - {name: seq_mean, weight: 0.5, fn: mean_of_means}
-    expect:
-      metrics:
-        loss_total: 0.6581805555555557
-        regularizer_total: 0.6581805555555557
-        regularizers:
-          token_mean: {value: -1.4040000000000001, weight: -1.0, contribution: 1.4040000000000001}
-          seq_mean: {value: -1.491638888888889, weight: 0.5, contribution: -0.7458194444444445}
-      gradient:
-        - [-0.05555555555555555, -0.05555555555555555, -0.05555555555555555]
-        - [-0.027777777777777776, -0.027777777777777776]
-        - [-0.06944444444444445, -0.06944444444444445, -0.06944444444444445, -0.06944444444444445]
-      requests: {forward: 1, backward: 1}
-
-  - id: gradients/unreached-datum
-    summary: A datum that no fn reads gets a zero gradient in structured mode
-    tags: [gradient]
-    covers:
-      rules: [gradient.unreached, gradient.composed]
-    # Oracle: tools/oracle (datum 1 is read by no fn)
-    call:
-      regularizers:
-        - {name: l2, weight: 0.02, fn: {name: sum_of_squares, datums: [0, 2]}}
-        - {name: kl, weight: 0.1, fn: {name: kl_to_reference, datums: [2]}}
-    expect:
-      metrics:
-        loss_total: 0.34113454395792214
-        regularizer_total: 0.34113454395792214
-        regularizers:
-          l2: {value: 17.034539000000002, weight: 0.02, contribution: 0.34069078}
-          kl: {value: 0.004437639579221192, weight: 0.1, contribution: 0.00044376395792211924, custom: {"kl/k3": 0.004437639579221192}}
-      gradient:
-        - [-0.0168, -0.05480000000000001, -0.1164]
-        - [0.0, 0.0]
-        - [-0.09252989034752283, -0.025499937045827502, -0.039951798967408726, -0.013547137597163068]
-      requests: {forward: 1, backward: 1}
-
-  - id: gradients/zero-weight-only-reader
-    summary: A datum read only by a weight-0 regularizer gets a zero gradient
-    tags: [gradient, zero-weight]
-    covers:
-      checklist: [zero-weight]
-      rules: [gradient.zero-weight, gradient.unreached]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: 0.02, fn: {name: sum_of_squares, datums: [0, 1]}}
-        - {name: disabled, weight: 0.0, fn: {name: variance, datums: [2]}}
-    expect:
-      metrics:
-        loss_total: 0.47178570000000003
-        regularizer_total: 0.47178570000000003
-        regularizers:
-          l2: {value: 23.589285, weight: 0.02, contribution: 0.47178570000000003}
-          disabled: {value: 0.5052146875, weight: 0.0, contribution: 0.0}
-      gradient:
-        - [-0.0168, -0.05480000000000001, -0.1164]
-        - [-0.00332, -0.14456]
-        - [0.0, 0.0, 0.0, 0.0]
-      requests: {forward: 1, backward: 1}
-
-  - id: gradients/constant-base
-    summary: A constant base loss adds nothing to the gradient and is not an error in structured mode
-    tags: [gradient]
-    covers:
-      rules: [gradient.constant]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: {name: constant, value: 2.0}
-      regularizers:
-        - {name: var, weight: 0.1, fn: variance}
-    expect:
-      metrics:
-        loss_total: 2.1373497777777777
-        regularizer_total: 0.13734977777777777
-        base_loss: {value: 2.0}
-        regularizers:
-          var: {value: 1.3734977777777777, weight: 0.1, contribution: 0.13734977777777777}
-      gradient:
-        - [0.021866666666666673, 0.0007555555555555562, -0.033466666666666665]
-        - [0.02935555555555556, -0.04911111111111111]
-        - [-0.017844444444444437, 0.016422222222222223, 0.007911111111111114, 0.024111111111111118]
-      requests: {forward: 1, backward: 1}
-
-  - id: gradients/negative-weight-flips
-    summary: A negative weight flips its regularizer's gradient
-    tags: [gradient]
-    covers:
-      rules: [gradient.composed, validation.negative-weight]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: entropy_bonus, weight: -0.05, fn: sum_of_squares}
-    expect:
-      metrics:
-        loss_total: 8.8823788
-        regularizer_total: -1.5051212
-        base_loss: {value: 10.3875}
-        regularizers:
-          entropy_bonus: {value: 30.102424, weight: -0.05, contribution: -1.5051212}
-      gradient:
-        - [-0.958, -0.863, -0.709]
-        - [-0.4917, -0.6386000000000001]
-        - [0.2207, -0.9335, -0.8952, -0.9681]
-      requests: {forward: 1, backward: 1}
-
-  - id: gradients/masked-tokens
-    summary: A reached token with weight 0 in a weighted NLL gets gradient 0 from it
-    tags: [gradient]
-    covers:
-      rules: [gradient.composed, gradient.backward-request]
-    # By hand: -w for each datum = [-1, -1, -1], [-0.5, -1], [0, -1, -1, -1];
-    # loss = 4.7 + 3.6555 + 2.032 = 10.3875. (tools/oracle agrees.)
-    call:
-      regularizers:
-        - {name: nll, weight: 1.0, fn: weighted_nll}
-    expect:
-      metrics:
-        loss_total: 10.3875
-        regularizer_total: 10.3875
-        regularizers:
-          nll: {value: 10.3875, weight: 1.0, contribution: 10.3875}
-      gradient:
-        - [-1.0, -1.0, -1.0]
-        - [-0.5, -1.0]
-        - [0.0, -1.0, -1.0, -1.0]
-      requests: {forward: 1, backward: 1}
-
-  - id: gradients/multi-target-nested
-    summary: For [T, K] datums the gradient is nested like the targets
-    tags: [gradient, multi-target]
-    covers:
-      rules: [gradient.composed, gradient.backward-request]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/topk.yaml}
-    call:
-      loss_fn: reverse_kl_topk
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: var, weight: 0.05, fn: {name: variance, datums: [1]}}
-    expect:
-      metrics:
-        loss_total: 0.4689908380001637
-        regularizer_total: 0.5691889444444446
-        base_loss: {value: -0.10019810644428087, custom: {"sdft/reverse_kl_mean": -0.10019810644428087}}
-        regularizers:
-          l2: {value: 54.01532500000001, weight: 0.01, contribution: 0.5401532500000001}
-          var: {value: 0.580713888888889, weight: 0.05, contribution: 0.02903569444444445}
-      gradient:
-        - [[0.06132006899518214, 0.00749377487531892, -0.04838861346395872], [0.03352301798612409, 0.03209534097656011, -0.014888903153961096], [0.1429475884199015, -0.037064194284281426, -0.06294907922542588]]
-        - [[0.045686346351935234, 0.0660394272058803, -0.04560729771523643], [0.11477782464289138, -0.009140392340412955, -0.05247236021369034]]
-      requests: {forward: 1, backward: 1}
-
-  - id: gradients/wire-multi-target
-    summary: A wire-form [T, K] datum (targets flat with a shape) gets a nested gradient
-    tags: [gradient, multi-target, wire]
-    covers:
-      rules: [gradient.composed, gradient.unreached]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/wire-pair.yaml}
-    call:
-      regularizers:
-        - {name: topk, weight: 1.0, fn: {name: reverse_kl_topk, datums: [1]}}
-    expect:
-      metrics:
-        loss_total: -0.017704109268155882
-        regularizer_total: -0.017704109268155882
-        regularizers:
-          topk: {value: -0.017704109268155882, weight: 1.0, contribution: -0.017704109268155882, custom: {"sdft/reverse_kl_mean": -0.017704109268155882}}
-      gradient:
-        - [0.0, 0.0, 0.0]
-        - [[0.3690504918587235, 0.106019287554722], [0.27073957917858865, 0.1423425107837416]]
-      requests: {forward: 1, backward: 1}
-
-  - id: gradients/weights-rounded-to-float32
-    summary: The weights sent are float32(-g), rounded, not the float64 gradient under a float32 label
-    tags: [gradient]
-    covers:
-      rules: [gradient.float32-weights, gradient.backward-request]
-    # By hand: mean of lp = [-1, -2, -4] is -7/3; d(mean)/d(lp_i) = 1/3. The weights must be
-    # float32(-1/3) = -0.3333333432674408 exactly (zero tolerance against the gradient rounded
-    # to float32); -1/3 itself is no float32 value and fails the wire check.
-    data:
-      - {tokens: [1, 2, 3], targets: [2, 3, 4], logprobs: [-1.0, -2.0, -4.0]}
-    call:
-      regularizers:
-        - {name: avg, weight: 1.0, fn: mean}
-    expect:
-      metrics:
-        loss_total: -2.3333333333333335
-        regularizers:
-          avg: {value: -2.3333333333333335, contribution: -2.3333333333333335}
-      gradient:
-        - [0.3333333333333333, 0.3333333333333333, 0.3333333333333333]
-      tolerance:
-        fields:
-          gradient: {rtol: 0.0, atol: 0.0}
-
-  - id: gradients/tiny-weight-still-checked
-    summary: A weight of 1e-12 gives a gradient that a zero gradient cannot pass, with atol set below it
-    tags: [gradient]
-    covers:
-      rules: [gradient.composed, composition.contribution]
-    # By hand: sum_of_squares of lp = [-1, -2] is 5; weight 1e-12 gives contribution 5e-12 and
-    # gradient 2 * 1e-12 * lp = [-2e-12, -4e-12]. With the default atol 1e-6 every one of these
-    # would pass as 0 (validate warns); atol 1e-15 makes them count.
-    data:
-      - {tokens: [1, 2], targets: [2, 3], logprobs: [-1.0, -2.0]}
-    call:
-      regularizers:
-        - {name: tiny, weight: 1.0e-12, fn: sum_of_squares}
-    expect:
-      metrics:
-        loss_total: 5.0e-12
-        regularizer_total: 5.0e-12
-        regularizers:
-          tiny: {value: 5.0, contribution: 5.0e-12}
-      gradient:
-        - [-2.0e-12, -4.0e-12]
-      tolerance: {atol: 1.0e-15}
-
-  - id: gradients/non-finite-gradient-sqrt-at-zero
-    summary: A regularizer with an infinite derivative (sqrt at 0) is non_finite_gradient, naming datum, element and fn; nothing is sent
-    tags: [gradient, error, non-finite]
-    covers:
-      rules: [gradient.non-finite, result.atomicity]
-    # By hand: root = sqrt(-sum(lp)) over datum 1 alone, whose one logprob is 0: its value
-    # is 0 (finite, so loss_total = 2.0 + 0.1 * 0 is finite) but d/dlp = -1/(2 sqrt(0)) is
-    # infinite, so g at datum 1, element 0 is -1 + 0.1 * inf. Only root's gradient is
-    # non-finite there, so it is named. Confirmed by tools/oracle.
-    data:
-      - tokens: [11, 12]
-        targets: [12, 13]
-        weights: [1.0, 1.0]
-        logprobs: [-0.5, -1.5]
-      - tokens: [14]
-        targets: [15]
-        weights: [1.0]
-        logprobs: [0.0]
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: root, weight: 0.1, fn: {name: sqrt_neg_sum, datums: [1]}}
-    expect:
-      error: {kind: non_finite_gradient, label: root, message: "datum 1, element 0"}
-      requests: {forward: 1, backward: 0}
-
-  - id: gradients/gradient-beyond-float32
-    summary: A finite float64 gradient beyond float32's range would send infinite weights; non_finite_gradient, nothing sent
-    tags: [gradient, error, non-finite, float32]
-    covers:
-      rules: [gradient.non-finite, numerics.float32, result.atomicity]
-    # By hand: steep = 1e300 * sum(lp); its value (about -1.3e301) and loss_total are finite,
-    # and g = 1e300 everywhere is finite in float64, but float32(-1e300) = -inf (float32 ends
-    # near 3.4e38). No fn's own gradient is non-finite, so no fn is named; the first element
-    # is datum 0, element 0. Confirmed by tools/oracle.
-    call:
-      regularizers:
-        - {name: steep, weight: 1.0e+300, fn: sum}
-    expect:
-      error: {kind: non_finite_gradient, message: "datum 0, element 0.*float32"}
-      requests: {forward: 1, backward: 0}
-
-"""#),
-        ("specs/legacy.yaml", #"""
-# yaml-language-server: $schema=../docs/schema/spec.schema.json
-suite: legacy
-summary: A loss_fn without regularizers behaves as forward_backward_custom did before the feature (tinker 0.7.0), plus the up-front validation.
-defaults:
-  tolerance: {rtol: 1.0e-5, atol: 1.0e-6}
-cases:
-  - id: legacy/checklist-backward-compat
-    summary: The checklist's old-style loss, mean of the first datum with a custom metric, still works
-    tags: [checklist, legacy]
-    covers:
-      checklist: [legacy-loss-fn]
-      rules: [modes.legacy, metrics.legacy-merge, gradient.backward-request, forward.single-pass]
-    # By hand: mean(-2.31, -0.094, -1.76) = -4.164/3 = -1.388; gradient 1/3 per
-    # element; the backend's loss:sum = sum(-weights * lp) with weights = -1/3
-    # (float32) = -1.388; the custom metric `legacy` sits at the top level.
-    # (tools/oracle agrees.)
-    data: {fixture: datasets/single.yaml}
-    call:
-      loss_fn: {name: mean, metrics: {legacy: 1.0}}
-    expect:
-      metrics:
-        legacy: 1.0
-        "loss:sum": -1.388
-      absent: [loss_total, regularizers, regularizer_total, base_loss]
-      gradient:
-        - [0.3333333333333333, 0.3333333333333333, 0.3333333333333333]
-      requests: {forward: 1, backward: 1}
-
-  - id: legacy/weighted-nll
-    summary: A legacy weighted NLL over a batch; its metrics merge at the top level
-    tags: [legacy, real-loss]
-    covers:
-      checklist: [legacy-loss-fn]
-      rules: [modes.legacy, metrics.legacy-merge, gradient.composed]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: {name: weighted_nll, normalize: true, metrics: {nll: $loss, num_sequences: 3}}
-    expect:
-      metrics:
-        "loss:sum": 1.3850000722333788
-        nll: 1.385
-        num_sequences: 3.0
-      gradient:
-        - [-0.13333333333333333, -0.13333333333333333, -0.13333333333333333]
-        - [-0.06666666666666667, -0.13333333333333333]
-        - [0.0, -0.13333333333333333, -0.13333333333333333, -0.13333333333333333]
-      requests: {forward: 1, backward: 1}
-      absent: [loss_total, regularizers, regularizer_total, base_loss]
-
-  - id: legacy/empty-regularizers-list
-    summary: An empty regularizers list is legacy mode, exactly as if it were absent
-    tags: [legacy]
-    covers:
-      checklist: [legacy-loss-fn]
-      rules: [modes.legacy, metrics.legacy-merge]
-    # Oracle: tools/oracle (the same numbers as legacy/weighted-nll)
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: {name: weighted_nll, normalize: true, metrics: {nll: $loss, num_sequences: 3}}
-      regularizers: []
-    expect:
-      metrics:
-        nll: 1.385
-        num_sequences: 3.0
-      gradient:
-        - [-0.13333333333333333, -0.13333333333333333, -0.13333333333333333]
-        - [-0.06666666666666667, -0.13333333333333333]
-        - [0.0, -0.13333333333333333, -0.13333333333333333, -0.13333333333333333]
-      requests: {forward: 1, backward: 1}
-      absent: [loss_total, regularizers, regularizer_total, base_loss]
-
-  - id: legacy/dpo-metrics-top-level
-    summary: A legacy DPO loss reports its dpo_loss, accuracy, margin and rewards at the top level
-    tags: [legacy, real-loss, dpo]
-    covers:
-      checklist: [legacy-loss-fn]
-      rules: [modes.legacy, metrics.legacy-merge, gradient.composed]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/dpo-pairs.yaml}
-    call:
-      loss_fn: {name: dpo, beta: 0.1}
-    expect:
-      metrics:
-        dpo_loss: 0.6903599184596956
-        accuracy: 0.5
-        margin: 0.006499999999999971
-        chosen_reward: 0.0034999999999999927
-        rejected_reward: -0.002999999999999982
-      gradient:
-        - [0.0, 0.0, -0.02416281315421749, -0.02416281315421749, -0.02416281315421749]
-        - [0.0, 0.0, 0.02416281315421749, 0.02416281315421749, 0.02416281315421749]
-        - [0.0, -0.025674836022815586, -0.025674836022815586]
-        - [0.0, 0.025674836022815586, 0.025674836022815586]
-      requests: {forward: 1, backward: 1}
-      absent: [loss_total, regularizers, regularizer_total, base_loss]
-
-  - id: legacy/reverse-kl-topk
-    summary: A legacy top-K reverse KL on [T, K] datums; gradient nested like the targets
-    tags: [legacy, real-loss, multi-target]
-    covers:
-      checklist: [legacy-loss-fn]
-      rules: [modes.legacy, metrics.legacy-merge, gradient.composed]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/topk.yaml}
-    call:
-      loss_fn: reverse_kl_topk
-    expect:
-      metrics:
-        "sdft/reverse_kl_mean": -0.10019810644428087
-      gradient:
-        - [[0.07552006899518214, 0.03789377487531892, 0.008211386536041282], [0.05512301798612409, 0.055895340976560105, 0.023911096846038905], [0.1472475884199015, 0.016135805715718578, 0.0064509207745741285]]
-        - [[0.05414745746304635, 0.07926720498365808, 0.015653813395874686], [0.10673893575400248, 0.03378738543736483, 0.01428875089742077]]
-      requests: {forward: 1, backward: 1}
-
-  - id: legacy/custom-key-replaces-backend-key
-    summary: A custom metric named like a backend metric replaces it at the top level
-    tags: [legacy]
-    covers:
-      rules: [metrics.legacy-merge]
-    # By hand: the loss_fn reports "loss:sum": 7.5, which replaces the backend's
-    # loss:sum (result.metrics.update(metrics)); the gradient is d(sum)/dlp = 1.
-    # (tools/oracle agrees.)
-    data: {fixture: datasets/single.yaml}
-    call:
-      loss_fn: {name: sum, metrics: {"loss:sum": 7.5}}
-    expect:
-      metrics:
-        "loss:sum": 7.5
-      gradient:
-        - [1.0, 1.0, 1.0]
-      requests: {forward: 1, backward: 1}
-
-  - id: legacy/metric-values-as-they-are
-    summary: Legacy metrics report booleans as 1.0/0.0 and NaN and infinities as they are
-    tags: [legacy]
-    covers:
-      rules: [evaluation.metrics-values, metrics.legacy-merge]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/single.yaml}
-    call:
-      loss_fn:
-        name: sum_of_squares
-        metrics: {converged: true, clipped: false, peak: .inf, trough: -.inf, undefined: .nan}
-    expect:
-      metrics:
-        converged: 1.0
-        clipped: 0.0
-        peak: .inf
-        trough: -.inf
-        undefined: .nan
-      gradient:
-        - [-4.62, -0.188, -3.52]
-      requests: {forward: 1, backward: 1}
-      tolerance: {equal_nan: true}
-
-  - id: legacy/infinite-loss-succeeds
-    summary: In legacy mode an infinite loss value is not an error (a masked token with logprob -inf)
-    tags: [legacy, non-finite]
-    covers:
-      rules: [modes.legacy, evaluation.metrics-values]
-    # By hand: mean(-1.27, -inf, -0.35) = -inf; d(mean)/dlp = 1/3 everywhere,
-    # finite; the call succeeds and the metric $loss reports -inf.
-    # (tools/oracle agrees.)
-    data:
-      - tokens: [9906, 11, 314]
-        targets: [11, 314, 716]
-        logprobs: [-1.27, -.inf, -0.35]
-    call:
-      loss_fn: {name: mean, metrics: {mean_logprob: $loss}}
-    expect:
-      metrics:
-        mean_logprob: -.inf
-      gradient:
-        - [0.3333333333333333, 0.3333333333333333, 0.3333333333333333]
-      requests: {forward: 1, backward: 1}
-
-  - id: legacy/nan-loss-succeeds
-    summary: In legacy mode a NaN loss value (weight 0 times a -inf logprob) is not an error
-    tags: [legacy, non-finite]
-    covers:
-      rules: [modes.legacy, evaluation.metrics-values]
-    # By hand: the masked prompt token has logprob -inf and weight 0, so
-    # -sum(w * lp) = -(0 * -inf + ...) = NaN; the gradient -w = [0, -1, -1] is
-    # finite and is sent. (tools/oracle agrees.)
-    data:
-      - tokens: [50256, 40, 588]
-        targets: [40, 588, 345]
-        weights: [0.0, 1.0, 1.0]
-        logprobs: [-.inf, -2.03, -0.418]
-    call:
-      loss_fn: {name: weighted_nll, metrics: {nll: $loss}}
-    expect:
-      metrics:
-        nll: .nan
-      gradient:
-        - [0.0, -1.0, -1.0]
-      requests: {forward: 1, backward: 1}
-      tolerance: {equal_nan: true}
-
-  - id: legacy/no-gradient-unreached-datum
-    summary: A legacy loss that does not reach every datum's logprobs fails with no_gradient
-    tags: [legacy, error]
-    covers:
-      rules: [gradient.legacy-no-gradient, result.atomicity]
-    # Oracle: tools/oracle (datums 1 and 2 are not reached)
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: {name: mean, datums: [0]}
-    expect:
-      error: {kind: no_gradient, message: "(?i)no gradient"}
-      requests: {forward: 1, backward: 0}
-
-  - id: legacy/no-gradient-constant
-    summary: A legacy constant loss reaches no logprobs and fails with no_gradient
-    tags: [legacy, error]
-    covers:
-      rules: [gradient.legacy-no-gradient, result.atomicity]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/single.yaml}
-    call:
-      loss_fn: {name: constant, value: 0.693}
-    # The message only has to be about gradients: 0.7.0 itself reports this through
-    # torch ("element 0 of tensors does not require grad") before its own check.
-    expect:
-      error: {kind: no_gradient, message: "(?i)grad"}
-      requests: {forward: 1, backward: 0}
-
-  - id: legacy/no-gradient-before-non-finite
-    summary: A legacy constant NaN loss is no_gradient, since legacy mode does not check finiteness
-    tags: [legacy, error, non-finite]
-    covers:
-      rules: [gradient.legacy-no-gradient, modes.legacy]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/single.yaml}
-    call:
-      loss_fn: {name: constant, value: .nan}
-    expect:
-      error: {kind: no_gradient}
-      requests: {forward: 1, backward: 0}
-
-  - id: legacy/loss-fn-raises
-    summary: A legacy loss_fn that raises fails with loss_fn_failed, labelled loss_fn, with its message
-    tags: [legacy, error]
-    covers:
-      rules: [evaluation.fn-raises, result.atomicity]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: {name: raises, message: "loss exploded at step 12"}
-    expect:
-      error: {kind: loss_fn_failed, label: loss_fn, message: "loss exploded at step 12"}
-      requests: {forward: 1, backward: 0}
-
-  - id: legacy/non-scalar-loss
-    summary: A legacy loss with more than one element fails with non_scalar_loss
-    tags: [legacy, error]
-    covers:
-      rules: [evaluation.non-scalar, result.atomicity]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: non_scalar
-    expect:
-      error: {kind: non_scalar_loss, label: loss_fn}
-      requests: {forward: 1, backward: 0}
-
-  - id: legacy/invalid-metrics
-    summary: A legacy loss returning a list-valued metric fails with invalid_metrics
-    tags: [legacy, error]
-    covers:
-      rules: [evaluation.invalid-metrics, result.atomicity]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: {name: bad_metrics, type: list}
-    expect:
-      error: {kind: invalid_metrics, label: loss_fn}
-      requests: {forward: 1, backward: 0}
-
-  - id: legacy/empty-data
-    summary: Legacy mode validates too; empty data fails with empty_data before any request
-    tags: [legacy, error, validation]
-    covers:
-      rules: [validation.empty-data, validation.no-requests, modes.legacy]
-    # Oracle: tools/oracle
-    data: []
-    call:
-      loss_fn: weighted_nll
-    expect:
-      error: {kind: empty_data, message: "(?i)no data"}
-      requests: {forward: 0, backward: 0}
-
-  - id: legacy/missing-target-tokens
-    summary: Legacy mode validates too; a datum without target_tokens fails before any request
-    tags: [legacy, error, validation]
-    covers:
-      rules: [validation.missing-target-tokens, validation.no-requests, modes.legacy]
-    # Oracle: tools/oracle
-    data:
-      - tokens: [1212, 318, 257]
-        targets: [318, 257, 1332]
-        logprobs: [-0.42, -1.37, -2.91]
-      - tokens: [464, 3290]
-        logprobs: []
-    call:
-      loss_fn: mean
-    expect:
-      error: {kind: missing_target_tokens, message: "(?is)\\A(?=.*target)(?=.*\\b1\\b)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: legacy/custom-metrics-any-name
-    summary: A legacy loss_fn's custom metrics named loss_total or regularizers sit at the top level like any other
-    tags: [legacy, metrics]
-    covers:
-      rules: [metrics.legacy-merge, modes.legacy]
-    # By hand: legacy mode merges the loss_fn's metrics at the top level whatever their names
-    # (semantics 7); the verbatim values come back as written. weighted_nll over lp = [-1, -2]
-    # with weights [1, 0.5] has gradient -weights = [-1.0, -0.5].
-    data:
-      - {tokens: [5, 6], targets: [6, 7], weights: [1.0, 0.5], logprobs: [-1.0, -2.0]}
-    call:
-      loss_fn: {name: weighted_nll, metrics: {loss_total: 42.0, regularizers: 7.0}}
-    expect:
-      metrics: {loss_total: 42.0, regularizers: 7.0}
-      absent: [regularizer_total, base_loss]
-      gradient:
-        - [-1.0, -0.5]
-
-"""#),
-        ("specs/metrics.yaml", #"""
-# yaml-language-server: $schema=../docs/schema/spec.schema.json
-suite: metrics
-summary: The shape of result.metrics in structured mode, and what it does not contain.
-defaults:
-  tolerance: {rtol: 1.0e-5, atol: 1.0e-6}
-  data: {fixture: datasets/batch3.yaml}
-cases:
-  - id: metrics/checklist-schema
-    summary: loss_total, regularizers {value, weight, contribution, custom}, regularizer_total and base_loss {value, custom}
-    tags: [checklist, metrics]
-    covers:
-      checklist: [metrics-schema, multiple-sync-compose]
-      rules: [metrics.structured-schema, metrics.base-loss, metrics.call-order, metrics.weight-echo, metrics.no-top-level-custom]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: {name: weighted_nll, metrics: {"nll:sum": $loss}}
-      regularizers:
-        - {name: l2, weight: 0.01, fn: {name: sum_of_squares, metrics: {sum_sq: $loss}}}
-        - {name: kl, weight: 0.05, fn: {name: kl_to_reference, estimator: k3}}
-    expect:
-      metrics:
-        loss_total: 10.688930139549177
-        regularizer_total: 0.3014301395491777
-        base_loss: {value: 10.3875, custom: {"nll:sum": 10.3875}}
-        regularizers:
-          l2: {value: 30.102424, weight: 0.01, contribution: 0.30102424, custom: {sum_sq: 30.102424}}
-          kl: {value: 0.008117990983553276, weight: 0.05, contribution: 0.0004058995491776638, custom: {"kl/k3": 0.008117990983553276}}
-      gradient:
-        - [-1.007438661855241, -1.0284294713962243, -1.0591639492832878]
-        - [-0.5015663538035273, -1.0730766267758034]
-        - [-0.045084420077227294, -1.0130555415657396, -1.0205226219927577, -1.0065549194660364]
-      requests: {forward: 1, backward: 1}
-      absent:
-        - total_grad_norm
-        - base_loss.grad_norm
-        - regularizers.l2.grad_norm
-        - regularizers.l2.grad_norm_weighted
-        - regularizers.kl.grad_norm
-        - regularizers.kl.grad_norm_weighted
-        - "nll:sum"
-        - sum_sq
-        - "kl/k3"
-
-  - id: metrics/schema-without-base
-    summary: Without a loss_fn there is no base_loss entry, and loss_total equals regularizer_total
-    tags: [checklist, metrics]
-    covers:
-      checklist: [metrics-schema]
-      rules: [metrics.structured-schema, metrics.base-loss, composition.loss-total]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: var, weight: 0.4, fn: {name: variance, metrics: {spread: $loss}}}
-        - {name: mom, weight: -0.1, fn: mean_of_means}
-    expect:
-      metrics:
-        loss_total: 0.6985629999999999
-        regularizer_total: 0.6985629999999999
-        regularizers:
-          var: {value: 1.3734977777777777, weight: 0.4, contribution: 0.5493991111111111, custom: {spread: 1.3734977777777777}}
-          mom: {value: -1.491638888888889, weight: -0.1, contribution: 0.1491638888888889}
-      gradient:
-        - [0.07635555555555558, -0.008088888888888887, -0.14497777777777776]
-        - [0.10075555555555557, -0.2131111111111111]
-        - [-0.07971111111111108, 0.05735555555555556, 0.023311111111111123, 0.08811111111111114]
-      requests: {forward: 1, backward: 1}
-      absent: [base_loss, spread]
-
-  - id: metrics/constant-base-loss
-    summary: A constant base loss is still reported as base_loss; the gradient comes from the regularizer
-    tags: [metrics]
-    covers:
-      rules: [metrics.base-loss, gradient.constant, composition.loss-total]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: {name: constant, value: 0.3125, metrics: {baseline: true}}
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-    expect:
-      metrics:
-        loss_total: 0.61352424
-        regularizer_total: 0.30102424
-        base_loss: {value: 0.3125, custom: {baseline: 1.0}}
-        regularizers:
-          l2: {value: 30.102424, weight: 0.01, contribution: 0.30102424}
-      gradient:
-        - [-0.0084, -0.027400000000000004, -0.0582]
-        - [-0.00166, -0.07228]
-        - [-0.04414, -0.013300000000000001, -0.020960000000000003, -0.00638]
-      requests: {forward: 1, backward: 1}
-
-  - id: metrics/weight-echo-exact
-    summary: Each entry's weight echoes the input exactly, small, negative, integer or not
-    tags: [metrics]
-    covers:
-      rules: [metrics.weight-echo, validation.negative-weight]
-    # Oracle: tools/oracle. Weights are compared exactly (zero tolerance).
-    call:
-      regularizers:
-        - {name: tiny, weight: 1.0e-7, fn: sum_of_squares}
-        - {name: third, weight: 0.3333333333333333, fn: variance}
-        - {name: bonus, weight: -0.25, fn: mean}
-        - {name: three, weight: 3, fn: {name: constant, value: 0.01}}
-        - {name: kl, weight: 0.001, fn: {name: kl_to_reference, estimator: k2}}
-    expect:
-      metrics:
-        loss_total: 0.8388435586127704
-        regularizer_total: 0.8388435586127704
-        regularizers:
-          tiny: {value: 30.102424, weight: 1.0e-07, contribution: 3.0102423999999996e-06}
-          third: {value: 1.3734977777777777, weight: 0.3333333333333333, contribution: 0.45783259259259257}
-          bonus: {value: -1.4040000000000001, weight: -0.25, contribution: 0.35100000000000003}
-          three: {value: 0.01, weight: 3, contribution: 0.03}
-          kl: {value: 0.00795577777777778, weight: 0.001, contribution: 7.95577777777778e-06, custom: {"kl/k2": 0.00795577777777778}}
-      gradient:
-        - [0.04513213822222223, -0.025278422148148145, -0.13935169311111112]
-        - [0.07007594636296297, -0.19149709317037034]
-        - [-0.08727714510370367, 0.02696782996296297, -0.0013985058962962865, 0.05258908434814816]
-      requests: {forward: 1, backward: 1}
-      tolerance:
-        fields:
-          metrics.regularizers.tiny.weight: {rtol: 0.0, atol: 0.0}
-          metrics.regularizers.third.weight: {rtol: 0.0, atol: 0.0}
-          metrics.regularizers.bonus.weight: {rtol: 0.0, atol: 0.0}
-          metrics.regularizers.three.weight: {rtol: 0.0, atol: 0.0}
-          metrics.regularizers.kl.weight: {rtol: 0.0, atol: 0.0}
-
-  - id: metrics/call-order-not-alphabetical
-    summary: Regularizer entries keep call order, not alphabetical order
-    tags: [metrics, ordering]
-    covers:
-      checklist: [metrics-schema]
-      rules: [metrics.call-order, metrics.structured-schema]
-    # Oracle: tools/oracle. The entries must come as zeta, alpha, mid.
-    call:
-      regularizers:
-        - {name: zeta, weight: 0.02, fn: sum_of_squares}
-        - {name: alpha, weight: 0.1, fn: variance}
-        - {name: mid, weight: 0.03, fn: {name: kl_to_reference, estimator: k1}}
-    expect:
-      metrics:
-        loss_total: 0.7383382577777778
-        regularizer_total: 0.7383382577777778
-        regularizers:
-          zeta: {value: 30.102424, weight: 0.02, contribution: 0.60204848}
-          alpha: {value: 1.3734977777777777, weight: 0.1, contribution: 0.13734977777777777}
-          mid: {value: -0.03533333333333338, weight: 0.03, contribution: -0.0010600000000000015, custom: {"kl/k1": -0.03533333333333338}}
-      gradient:
-        - [0.008400000000000008, -0.050711111111111117, -0.14653333333333335]
-        - [0.029368888888888892, -0.19033777777777777]
-        - [-0.10279111111111111, -0.0068444444444444455, -0.03067555555555556, 0.014684444444444451]
-      requests: {forward: 1, backward: 1}
-
-  - id: metrics/dpo-custom-stays-nested
-    summary: A DPO base loss's metrics stay under base_loss.custom, not at the top level
-    tags: [metrics, dpo]
-    covers:
-      checklist: [metrics-schema]
-      rules: [metrics.no-top-level-custom, metrics.base-loss]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/dpo-pairs.yaml}
-    call:
-      loss_fn: {name: dpo, beta: 0.1}
-      regularizers:
-        - {name: nll, weight: 0.1, fn: weighted_nll}
-    expect:
-      metrics:
-        loss_total: 1.8423599184596957
-        regularizer_total: 1.1520000000000001
-        base_loss: {value: 0.6903599184596956, custom: {dpo_loss: 0.6903599184596956, accuracy: 0.5, margin: 0.006499999999999971, chosen_reward: 0.0034999999999999927, rejected_reward: -0.002999999999999982}}
-        regularizers:
-          nll: {value: 11.520000000000001, weight: 0.1, contribution: 1.1520000000000001}
-      gradient:
-        - [0.0, 0.0, -0.1241628131542175, -0.1241628131542175, -0.1241628131542175]
-        - [0.0, 0.0, -0.07583718684578251, -0.07583718684578251, -0.07583718684578251]
-        - [0.0, -0.1256748360228156, -0.1256748360228156]
-        - [0.0, -0.07432516397718442, -0.07432516397718442]
-      requests: {forward: 1, backward: 1}
-      absent: [dpo_loss, accuracy, margin, chosen_reward, rejected_reward]
-
-  - id: metrics/custom-named-like-schema-keys
-    summary: Custom metrics named loss_total or value stay inside custom and change nothing else
-    tags: [metrics]
-    covers:
-      checklist: [metrics-schema]
-      rules: [metrics.no-top-level-custom, metrics.structured-schema]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: {name: weighted_nll, metrics: {loss_total: 99.0, weight: 7.0}}
-      regularizers:
-        - {name: l2, weight: 0.01, fn: {name: sum_of_squares, metrics: {value: -1.0, contribution: 42.0}}}
-    expect:
-      metrics:
-        loss_total: 10.68852424
-        regularizer_total: 0.30102424
-        base_loss: {value: 10.3875, custom: {loss_total: 99.0, weight: 7.0}}
-        regularizers:
-          l2: {value: 30.102424, weight: 0.01, contribution: 0.30102424, custom: {value: -1.0, contribution: 42.0}}
-      gradient:
-        - [-1.0084, -1.0274, -1.0582]
-        - [-0.50166, -1.07228]
-        - [-0.04414, -1.0133, -1.02096, -1.00638]
-      requests: {forward: 1, backward: 1}
-
-  - id: metrics/backend-loss-sum
-    summary: The backend's loss:sum is sum(-weights * logprobs) = sum(gradient * logprobs) over the batch
-    tags: [metrics]
-    covers:
-      rules: [gradient.backward-request, metrics.structured-schema]
-    # Oracle: tools/oracle (loss:sum computed from the float32 weights sent)
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: var, weight: 0.2, fn: variance}
-    expect:
-      metrics:
-        loss_total: 10.662199555555555
-        regularizer_total: 0.27469955555555553
-        base_loss: {value: 10.3875}
-        regularizers:
-          var: {value: 1.3734977777777777, weight: 0.2, contribution: 0.27469955555555553}
-        "loss:sum": 10.936899064291268
-      gradient:
-        - [-0.9562666666666666, -0.9984888888888889, -1.0669333333333333]
-        - [-0.4412888888888889, -1.0982222222222222]
-        - [-0.035688888888888874, -0.9671555555555555, -0.9841777777777778, -0.9517777777777777]
-      requests: {forward: 1, backward: 1}
-
-  - id: metrics/names-with-dots
-    summary: Regularizer and metric names may hold dots; paths name them through escapes or lists of keys
-    tags: [metrics]
-    covers:
-      rules: [metrics.structured-schema, composition.contribution]
-    # By hand: sum_of_squares of lp = [-1, -2] is 5; weight 0.1 gives 0.5 and the gradient
-    # 2 * 0.1 * lp = [-0.2, -0.4]. The custom metric "acc.top1" is returned verbatim.
-    data:
-      - {tokens: [1, 2], targets: [2, 3], logprobs: [-1.0, -2.0]}
-    call:
-      regularizers:
-        - {name: l2.penalty, weight: 0.1, fn: {name: sum_of_squares, metrics: {acc.top1: 1.0}}}
-    expect:
-      metrics:
-        loss_total: 0.5
-        regularizers:
-          l2.penalty: {value: 5.0, contribution: 0.5, custom: {acc.top1: 1.0}}
-      absent:
-        - [regularizers, l2.penalty, grad_norm]
-        - regularizers.l2\.penalty.grad_norm_weighted
-        - acc\.top1
-      gradient:
-        - [-0.2, -0.4]
-      tolerance:
-        fields:
-          metrics.regularizers.l2\.penalty.value: {rtol: 0.0, atol: 0.0}
-
-  - id: metrics/custom-maps-exact
-    summary: Each custom map holds exactly its own fn's metrics; a name three fns share keeps each fn's value, and a fn reporting none has an empty map
-    tags: [metrics]
-    covers:
-      rules: [metrics.custom-exact, metrics.structured-schema, metrics.no-top-level-custom]
-    # Oracle: tools/oracle (kl_to_reference k1 reports its own "kl/k1" beside the verbatim "shared").
-    # An engine that merges the maps, or leaks one fn's keys into another's, puts "l2_only" or
-    # "kl/k1" where they do not belong, or one value of "shared" in all three maps.
-    call:
-      loss_fn: {name: weighted_nll, metrics: {shared: 1.0}}
-      regularizers:
-        - {name: l2, weight: 0.01, fn: {name: sum_of_squares, metrics: {shared: 2.0, l2_only: $loss}}}
-        - {name: quiet, weight: 0.5, fn: mean}
-        - {name: kl, weight: 0.05, fn: {name: kl_to_reference, estimator: k1, metrics: {shared: 3.0}}}
-    expect:
-      metrics:
-        loss_total: 9.984757737114894
-        regularizer_total: -0.4027424260528223
-        base_loss: {value: 10.387500163167715, custom: {shared: 1.0}}
-        regularizers:
-          l2: {value: 30.102425155858175, weight: 0.01, contribution: 0.30102425155858176, custom: {shared: 2.0, l2_only: 30.102425155858175}}
-          quiet: {value: -1.4040000198615923, weight: 0.5, contribution: -0.7020000099307961, custom: {}}
-          kl: {value: -0.03533335361215803, weight: 0.05, contribution: -0.0017666676806079016, custom: {"kl/k1": -0.03533335361215803, shared: 3.0}}
-      gradient:
-        - [-0.9472888886266284, -0.9662888889842562, -0.9970888906055027]
-        - [-0.440548888825708, -1.0111688905292087]
-        - [0.01697111076778835, -0.9521888893180424, -0.9598488884501988, -0.9452688890033298]
-      requests: {forward: 1, backward: 1}
-      absent: [shared, l2_only, "kl/k1"]
-
-"""#),
-        ("specs/options.yaml", #"""
-# yaml-language-server: $schema=../docs/schema/spec.schema.json
-suite: options
-summary: Gradient-norm tracking, timeouts for async fns, max_concurrency, and the future entry point.
-defaults:
-  tolerance: {rtol: 1.0e-5, atol: 1.0e-6}
-  data: {fixture: datasets/batch3.yaml}
-cases:
-  - id: options/grad-norms
-    summary: track_grad_norms adds grad_norm and grad_norm_weighted per entry, base grad_norm and total_grad_norm
-    tags: [grad-norms]
-    covers:
-      checklist: [metrics-schema]
-      rules: [options.grad-norms, metrics.structured-schema, validation.negative-weight]
-    # Oracle: tools/oracle. grad_norm is the L2 norm over all datums of the fn's
-    # own gradient (unweighted); grad_norm_weighted = |weight| * grad_norm;
-    # total_grad_norm is the L2 norm of the composed gradient.
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: kl, weight: 0.05, fn: {name: kl_to_reference, estimator: k3, async: true, delay_ms: 3}}
-        - {name: bonus, weight: -0.2, fn: mean}
-      options: {track_grad_norms: true}
-    expect:
-      metrics:
-        loss_total: 10.969730139549178
-        regularizer_total: 0.5822301395491778
-        base_loss: {value: 10.3875, grad_norm: 2.692582403567252}
-        regularizers:
-          l2: {value: 30.102424, weight: 0.01, contribution: 0.30102424, grad_norm: 10.97313519464697, grad_norm_weighted: 0.1097313519464697}
-          kl: {value: 0.008117990983553276, weight: 0.05, contribution: 0.0004058995491776638, custom: {"kl/k3": 0.008117990983553276}, grad_norm: 0.04349781596436269, grad_norm_weighted: 0.0021748907982181345}
-          bonus: {value: -1.4040000000000001, weight: -0.2, contribution: 0.28080000000000005, grad_norm: 0.3333333333333333, grad_norm_weighted: 0.06666666666666667}
-        total_grad_norm: 2.8336425427541023
-      gradient:
-        - [-1.029660884077463, -1.0506516936184465, -1.08138617150551]
-        - [-0.5237885760257496, -1.0952988489980255]
-        - [-0.06730664229944952, -1.0352777637879618, -1.0427448442149798, -1.0287771416882585]
-      requests: {forward: 1, backward: 1}
-
-  - id: options/grad-norms-by-hand
-    summary: Grad norms of a two-regularizer call on one datum, small enough to check by hand
-    tags: [grad-norms]
-    covers:
-      rules: [options.grad-norms]
-    # By hand: lp = [-2.31, -0.094, -1.76]. sum: gradient [1, 1, 1], norm
-    # sqrt(3) = 1.7320508075688772; weighted 0.5 * that = 0.8660254037844386.
-    # mean: gradient [1/3, 1/3, 1/3], norm sqrt(3)/3 = 0.5773502691896257;
-    # weighted |-1.5| * that = 0.8660254037844386. Composed gradient
-    # 0.5 * 1 - 1.5 / 3 = 0 everywhere: total_grad_norm 0.0.
-    # value(sum) = -4.164, contribution -2.082; value(mean) = -1.388,
-    # contribution 2.082; loss_total 0.0. (tools/oracle agrees.)
-    data: {fixture: datasets/single.yaml}
-    call:
-      regularizers:
-        - {name: total, weight: 0.5, fn: sum}
-        - {name: average, weight: -1.5, fn: mean}
-      options: {track_grad_norms: true}
-    expect:
-      metrics:
-        loss_total: 0.0
-        regularizer_total: 0.0
-        total_grad_norm: 0.0
-        regularizers:
-          total: {value: -4.164, weight: 0.5, contribution: -2.082, grad_norm: 1.7320508075688772, grad_norm_weighted: 0.8660254037844386}
-          average: {value: -1.388, weight: -1.5, contribution: 2.082, grad_norm: 0.5773502691896257, grad_norm_weighted: 0.8660254037844386}
-      gradient:
-        - [0.0, 0.0, 0.0]
-      requests: {forward: 1, backward: 1}
-
-  - id: options/grad-norms-constant-zero-weight-unreached
-    summary: A constant's grad_norm is 0; a weight-0 entry keeps its grad_norm but its weighted norm is 0
-    tags: [grad-norms, zero-weight]
-    covers:
-      checklist: [zero-weight]
-      rules: [options.grad-norms, gradient.constant, gradient.zero-weight, gradient.unreached]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: prior, weight: 0.5, fn: {name: constant, value: 1.25}}
-        - {name: l2_first, weight: 0.02, fn: {name: sum_of_squares, datums: [0]}}
-        - {name: var_off, weight: 0.0, fn: variance}
-      options: {track_grad_norms: true}
-    expect:
-      metrics:
-        loss_total: 0.8354280000000001
-        regularizer_total: 0.8354280000000001
-        regularizers:
-          prior: {value: 1.25, weight: 0.5, contribution: 0.625, grad_norm: 0.0, grad_norm_weighted: 0.0}
-          l2_first: {value: 10.521400000000002, weight: 0.02, contribution: 0.21042800000000003, grad_norm: 6.487341520222286, grad_norm_weighted: 0.12974683040444573}
-          var_off: {value: 1.3734977777777777, weight: 0.0, contribution: 0.0, grad_norm: 0.7813088101321548, grad_norm_weighted: 0.0}
-        total_grad_norm: 0.1297468304044457
-      gradient:
-        - [-0.0168, -0.05480000000000001, -0.1164]
-        - [0.0, 0.0]
-        - [0.0, 0.0, 0.0, 0.0]
-      requests: {forward: 1, backward: 1}
-      absent: [base_loss]
-
-  - id: options/grad-norms-multi-target
-    summary: Grad norms over [T, K] datums with a top-K reverse KL base
-    tags: [grad-norms, multi-target, real-loss]
-    covers:
-      rules: [options.grad-norms, metrics.base-loss]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/topk.yaml}
-    call:
-      loss_fn: reverse_kl_topk
-      regularizers:
-        - {name: var, weight: 0.1, fn: variance}
-      options: {track_grad_norms: true}
-    expect:
-      metrics:
-        loss_total: -0.014439950888725323
-        regularizer_total: 0.08575815555555555
-        base_loss: {value: -0.10019810644428087, custom: {"sdft/reverse_kl_mean": -0.10019810644428087}, grad_norm: 0.24108979365378574}
-        regularizers:
-          var: {value: 0.8575815555555555, weight: 0.1, contribution: 0.08575815555555555, grad_norm: 0.478213775224862, grad_norm_weighted: 0.047821377522486205}
-        total_grad_norm: 0.27076351587811487
-      gradient:
-        - [[0.08813784677295992, 0.0397115526530967, -0.007437502352847607], [0.06280746243056853, 0.062113118754337886, 0.020128874623816684], [0.16646536619767927, 0.0027535834934963536, -0.017731301447648097]]
-        - [[0.0638319019074908, 0.0872183160947692, 0.00613825784031913], [0.12242338019844692, 0.030938496548475938, 0.002773195341865216]]
-      requests: {forward: 1, backward: 1}
-
-  - id: options/grad-norms-absent-by-default
-    summary: Without track_grad_norms no grad-norm key appears anywhere
-    tags: [grad-norms]
-    covers:
-      rules: [options.grad-norms, metrics.structured-schema]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-    expect:
-      metrics:
-        loss_total: 10.68852424
-        regularizer_total: 0.30102424
-        base_loss: {value: 10.3875}
-        regularizers:
-          l2: {value: 30.102424, weight: 0.01, contribution: 0.30102424}
-      gradient:
-        - [-1.0084, -1.0274, -1.0582]
-        - [-0.50166, -1.07228]
-        - [-0.04414, -1.0133, -1.02096, -1.00638]
-      requests: {forward: 1, backward: 1}
-      absent: [total_grad_norm, base_loss.grad_norm, regularizers.l2.grad_norm, regularizers.l2.grad_norm_weighted]
-
-  - id: options/grad-norms-false
-    summary: track_grad_norms false is the default; no grad-norm key appears
-    tags: [grad-norms]
-    covers:
-      rules: [options.grad-norms]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: var, weight: 0.3, fn: variance}
-      options: {track_grad_norms: false}
-    expect:
-      metrics:
-        loss_total: 0.4120493333333333
-        regularizer_total: 0.4120493333333333
-        regularizers:
-          var: {value: 1.3734977777777777, weight: 0.3, contribution: 0.4120493333333333}
-      gradient:
-        - [0.0656, 0.0022666666666666686, -0.1004]
-        - [0.08806666666666667, -0.14733333333333332]
-        - [-0.053533333333333315, 0.049266666666666674, 0.02373333333333334, 0.07233333333333335]
-      requests: {forward: 1, backward: 1}
-      absent: [total_grad_norm, regularizers.var.grad_norm, regularizers.var.grad_norm_weighted]
-
-  - id: options/timeout
-    summary: An async regularizer that outlives timeout_ms is cancelled; the call fails with timeout
-    tags: [timeout, async, error]
-    covers:
-      rules: [options.timeout, result.atomicity]
-    # Oracle: tools/oracle (3000 ms > 50 ms)
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: slow_judge, weight: 0.1, fn: {name: variance, async: true, delay_ms: 3000}}
-      options: {timeout_ms: 50}
-    expect:
-      error: {kind: timeout, label: slow_judge}
-      requests: {forward: 1, backward: 0}
-
-  - id: options/timeout-clock-per-fn
-    summary: Each async fn's timeout runs from its own start; with max_concurrency 1, three fns of 60 % of the timeout each all finish
-    tags: [timeout, concurrency, async]
-    covers:
-      rules: [options.timeout-clock, options.timeout, options.max-concurrency]
-    # Oracle: tools/oracle (each fn's 300 ms < its 500 ms). Run one at a time, the three take
-    # 900 ms: an engine with one deadline for the whole call, or one that starts a fn's clock
-    # while it waits for its slot, times out the second or third fn.
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: first, weight: 0.01, fn: {name: sum_of_squares, async: true, delay_ms: 300}}
-        - {name: second, weight: 0.05, fn: {name: kl_to_reference, async: true, delay_ms: 300}}
-        - {name: third, weight: -0.2, fn: {name: mean, async: true, delay_ms: 300}}
-      options: {timeout_ms: 500, max_concurrency: 1}
-    expect:
-      metrics:
-        loss_total: 10.969730318424716
-        regularizer_total: 0.5822301552570015
-        base_loss: {value: 10.387500163167715}
-        regularizers:
-          first: {value: 30.102425155858175, weight: 0.01, contribution: 0.30102425155858176}
-          second: {value: 0.008117994522025674, weight: 0.05, contribution: 0.00040589972610128374, custom: {"kl/k3": 0.008117994522025674}}
-          third: {value: -1.4040000198615923, weight: -0.2, contribution: 0.28080000397231847}
-      gradient:
-        - [-1.0296608836892376, -1.0506516934312151, -1.0813861737816974]
-        - [-0.5237885759371753, -1.0952988510381678]
-        - [-0.06730664306429476, -1.0352777644450426, -1.0427448436884301, -1.0287771419065344]
-      requests: {forward: 1, backward: 1}
-
-  - id: options/timeout-not-reached
-    summary: An async regularizer that finishes within timeout_ms is unaffected
-    tags: [timeout, async]
-    covers:
-      rules: [options.timeout, evaluation.async-awaited]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: kl, weight: 0.05, fn: {name: kl_to_reference, async: true, delay_ms: 5}}
-      options: {timeout_ms: 2000}
-    expect:
-      metrics:
-        loss_total: 10.387905899549176
-        regularizer_total: 0.0004058995491776638
-        base_loss: {value: 10.3875}
-        regularizers:
-          kl: {value: 0.008117990983553276, weight: 0.05, contribution: 0.0004058995491776638, custom: {"kl/k3": 0.008117990983553276}}
-      gradient:
-        - [-0.9990386618552409, -1.0010294713962242, -1.0009639492832878]
-        - [-0.49990635380352727, -1.0007966267758035]
-        - [-0.0009444200772272975, -0.9997555415657394, -0.9995626219927575, -1.0001749194660363]
-      requests: {forward: 1, backward: 1}
-
-  - id: options/max-concurrency-1
-    summary: max_concurrency 1 (sequential evaluation) gives the same result as any other value
-    tags: [concurrency, async]
-    covers:
-      checklist: [mixed-sync-async]
-      rules: [options.max-concurrency, evaluation.order, metrics.call-order]
-    # Oracle: tools/oracle (the same numbers as options/max-concurrency-8)
-    call:
-      loss_fn: {name: weighted_nll, async: true, delay_ms: 4}
-      regularizers:
-        - {name: slow, weight: 0.2, fn: {name: variance, async: true, delay_ms: 20}}
-        - {name: sync, weight: 0.01, fn: sum_of_squares}
-        - {name: fast, weight: 0.05, fn: {name: kl_to_reference, estimator: k2, async: true, delay_ms: 1}}
-        - {name: mid, weight: -0.1, fn: {name: mean_of_means, async: true, delay_ms: 10}}
-      options: {max_concurrency: 1}
-    expect:
-      metrics:
-        loss_total: 11.112785473333332
-        regularizer_total: 0.7252854733333333
-        base_loss: {value: 10.3875}
-        regularizers:
-          slow: {value: 1.3734977777777777, weight: 0.2, contribution: 0.27469955555555553}
-          sync: {value: 30.102424, weight: 0.01, contribution: 0.30102424}
-          fast: {value: 0.00795577777777778, weight: 0.05, contribution: 0.00039778888888888903, custom: {"kl/k2": 0.00795577777777778}}
-          mid: {value: -1.491638888888889, weight: -0.1, contribution: 0.1491638888888889}
-      gradient:
-        - [-0.974722222222222, -1.0379444444444443, -1.1371333333333333]
-        - [-0.4595211111111111, -1.1879133333333332]
-        - [-0.08903444444444442, -0.9885388888888889, -1.0130155555555556, -0.9666633333333333]
-      requests: {forward: 1, backward: 1}
-
-  - id: options/max-concurrency-8
-    summary: max_concurrency 8 lets the async fns overlap; the result is the same as with 1
-    tags: [concurrency, async]
-    covers:
-      checklist: [mixed-sync-async]
-      rules: [options.max-concurrency, evaluation.order, metrics.call-order]
-    # Oracle: tools/oracle (the same numbers as options/max-concurrency-1)
-    call:
-      loss_fn: {name: weighted_nll, async: true, delay_ms: 4}
-      regularizers:
-        - {name: slow, weight: 0.2, fn: {name: variance, async: true, delay_ms: 20}}
-        - {name: sync, weight: 0.01, fn: sum_of_squares}
-        - {name: fast, weight: 0.05, fn: {name: kl_to_reference, estimator: k2, async: true, delay_ms: 1}}
-        - {name: mid, weight: -0.1, fn: {name: mean_of_means, async: true, delay_ms: 10}}
-      options: {max_concurrency: 8}
-    expect:
-      metrics:
-        loss_total: 11.112785473333332
-        regularizer_total: 0.7252854733333333
-        base_loss: {value: 10.3875}
-        regularizers:
-          slow: {value: 1.3734977777777777, weight: 0.2, contribution: 0.27469955555555553}
-          sync: {value: 30.102424, weight: 0.01, contribution: 0.30102424}
-          fast: {value: 0.00795577777777778, weight: 0.05, contribution: 0.00039778888888888903, custom: {"kl/k2": 0.00795577777777778}}
-          mid: {value: -1.491638888888889, weight: -0.1, contribution: 0.1491638888888889}
-      gradient:
-        - [-0.974722222222222, -1.0379444444444443, -1.1371333333333333]
-        - [-0.4595211111111111, -1.1879133333333332]
-        - [-0.08903444444444442, -0.9885388888888889, -1.0130155555555556, -0.9666633333333333]
-      requests: {forward: 1, backward: 1}
-
-  - id: options/max-concurrency-1-earliest-error
-    summary: With max_concurrency 1 the earliest failing fn in list order is still the one reported
-    tags: [concurrency, async, error]
-    covers:
-      rules: [options.max-concurrency, evaluation.earliest-error]
-    # Oracle: tools/oracle (the same error as with unbounded concurrency)
-    call:
-      regularizers:
-        - {name: ok, weight: 0.01, fn: {name: sum_of_squares, async: true, delay_ms: 2}}
-        - {name: slow_fail, weight: 0.1, fn: {name: raises, message: "slow failure", async: true, delay_ms: 15}}
-        - {name: fast_fail, weight: 0.1, fn: {name: raises, message: "fast failure", async: true}}
-      options: {max_concurrency: 1}
-    expect:
-      error: {kind: loss_fn_failed, label: slow_fail, message: "slow failure"}
-      requests: {forward: 1, backward: 0}
-
-  - id: options/max-concurrency-3-earliest-error
-    summary: With max_concurrency 3 the earliest failing fn in list order is still the one reported
-    tags: [concurrency, async, error]
-    covers:
-      rules: [options.max-concurrency, evaluation.earliest-error]
-    # Oracle: tools/oracle (the same call as options/max-concurrency-1-earliest-error)
-    call:
-      regularizers:
-        - {name: ok, weight: 0.01, fn: {name: sum_of_squares, async: true, delay_ms: 2}}
-        - {name: slow_fail, weight: 0.1, fn: {name: raises, message: "slow failure", async: true, delay_ms: 15}}
-        - {name: fast_fail, weight: 0.1, fn: {name: raises, message: "fast failure", async: true}}
-      options: {max_concurrency: 3}
-    expect:
-      error: {kind: loss_fn_failed, label: slow_fail, message: "slow failure"}
-      requests: {forward: 1, backward: 0}
-
-  - id: options/future-entry-point
-    summary: Submitting the call and waiting on its future gives the same result as awaiting it
-    tags: [future]
-    covers:
-      rules: [entry-points.future, composition.loss-total, gradient.composed]
-    # By hand: the call of composition/nll-plus-two-sync, whose numbers are
-    # worked there; here through the future form. (tools/oracle agrees.)
-    data:
-      - tokens: [5, 6]
-        targets: [6, 7]
-        weights: [1.0, 0.5]
-        logprobs: [-1.0, -2.0]
-      - tokens: [3]
-        targets: [4]
-        weights: [1.0]
-        logprobs: [-0.5]
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.1, fn: sum_of_squares}
-        - name: mean_lp
-          weight: -0.5
-          fn: {name: mean, metrics: {self: $loss}}
-      entry_point: future
-    expect:
-      metrics:
-        loss_total: 3.6083333333333334
-        regularizer_total: 1.1083333333333334
-        base_loss: {value: 2.5}
-        regularizers:
-          l2: {value: 5.25, weight: 0.1, contribution: 0.525}
-          mean_lp: {value: -1.1666666666666667, weight: -0.5, contribution: 0.5833333333333334, custom: {self: -1.1666666666666667}}
-      gradient:
-        - [-1.3666666666666667, -1.0666666666666667]
-        - [-1.2666666666666666]
-      requests: {forward: 1, backward: 1}
-
-  - id: options/future-mixed-async
-    summary: The future form awaits async regularizers like the plain call
-    tags: [future, async]
-    covers:
-      checklist: [mixed-sync-async]
-      rules: [entry-points.future, evaluation.async-awaited]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: kl, weight: 0.05, fn: {name: kl_to_reference, async: true, delay_ms: 8}}
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-      entry_point: future
-    expect:
-      metrics:
-        loss_total: 10.688930139549177
-        regularizer_total: 0.3014301395491777
-        base_loss: {value: 10.3875}
-        regularizers:
-          kl: {value: 0.008117990983553276, weight: 0.05, contribution: 0.0004058995491776638, custom: {"kl/k3": 0.008117990983553276}}
-          l2: {value: 30.102424, weight: 0.01, contribution: 0.30102424}
-      gradient:
-        - [-1.007438661855241, -1.0284294713962243, -1.0591639492832878]
-        - [-0.5015663538035273, -1.0730766267758034]
-        - [-0.045084420077227294, -1.0130555415657394, -1.0205226219927575, -1.0065549194660364]
-      requests: {forward: 1, backward: 1}
-
-  - id: options/future-legacy
-    summary: The future form of a legacy call gives the legacy result
-    tags: [future, legacy]
-    covers:
-      checklist: [legacy-loss-fn]
-      rules: [entry-points.future, modes.legacy, metrics.legacy-merge]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: {name: mean_of_means, metrics: {mean_seq_logprob: $loss}}
-      entry_point: future
-    expect:
-      metrics:
-        mean_seq_logprob: -1.491638888888889
-      gradient:
-        - [0.1111111111111111, 0.1111111111111111, 0.1111111111111111]
-        - [0.16666666666666666, 0.16666666666666666]
-        - [0.08333333333333333, 0.08333333333333333, 0.08333333333333333, 0.08333333333333333]
-      requests: {forward: 1, backward: 1}
-
-  - id: options/future-fails-with-error
-    summary: A future whose call fails after the forward fails with that error
-    tags: [future, error]
-    covers:
-      rules: [entry-points.future, evaluation.fn-raises, result.atomicity]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: flaky, weight: 0.1, fn: {name: raises, message: "regularizer failed"}}
-      entry_point: future
-    expect:
-      error: {kind: loss_fn_failed, label: flaky, message: "regularizer failed"}
-      requests: {forward: 1, backward: 0}
-
-  - id: options/future-validation-error
-    summary: A future whose call fails validation fails with that error and sends nothing
-    tags: [future, error, validation]
-    covers:
-      checklist: [missing-loss-error]
-      rules: [entry-points.future, validation.missing-loss, validation.no-requests]
-    # Oracle: tools/oracle
-    call:
-      entry_point: future
-    expect:
-      error: {kind: missing_loss, message: "(?is)\\A(?=.*loss_fn)(?=.*regularizers)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: options/future-grad-norms
-    summary: The future form honours track_grad_norms like the awaited call
-    tags: [future, grad-norms]
-    covers:
-      rules: [entry-points.future, options.grad-norms]
-    # By hand: the call of options/grad-norms-by-hand, whose numbers are worked
-    # there (grad norms sqrt(3) and sqrt(3)/3, both weighted to 0.8660254037844386,
-    # composed gradient 0 everywhere), submitted through the future form.
-    # (tools/oracle agrees.)
-    data: {fixture: datasets/single.yaml}
-    call:
-      regularizers:
-        - {name: total, weight: 0.5, fn: sum}
-        - {name: average, weight: -1.5, fn: mean}
-      options: {track_grad_norms: true}
-      entry_point: future
-    expect:
-      metrics:
-        loss_total: 0.0
-        regularizer_total: 0.0
-        total_grad_norm: 0.0
-        regularizers:
-          total: {value: -4.164, weight: 0.5, contribution: -2.082, grad_norm: 1.7320508075688772, grad_norm_weighted: 0.8660254037844386}
-          average: {value: -1.388, weight: -1.5, contribution: 2.082, grad_norm: 0.5773502691896257, grad_norm_weighted: 0.8660254037844386}
-      gradient:
-        - [0.0, 0.0, 0.0]
-      requests: {forward: 1, backward: 1}
-
-  - id: options/future-timeout
-    summary: The future form cancels an async fn past timeout_ms like the awaited call
-    tags: [future, timeout, async, error]
-    covers:
-      rules: [entry-points.future, options.timeout, result.atomicity]
-    # By hand: the call of options/timeout (a 3000 ms async fn against a 50 ms
-    # timeout) through the future form: the same timeout error, naming the slow
-    # fn, and no backward request. (tools/oracle agrees.)
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: slow_judge, weight: 0.1, fn: {name: variance, async: true, delay_ms: 3000}}
-      options: {timeout_ms: 50}
-      entry_point: future
-    expect:
-      error: {kind: timeout, label: slow_judge}
-      requests: {forward: 1, backward: 0}
-
-"""#),
-        ("specs/real-losses.yaml", #"""
-# yaml-language-server: $schema=../docs/schema/spec.schema.json
-suite: real-losses
-summary: The losses people write with forward_backward_custom - DPO, weighted NLL with KL penalties, top-K reverse KL, variance and mean-of-means regularizers.
-defaults:
-  tolerance: {rtol: 1.0e-5, atol: 1.0e-6}
-cases:
-  - id: real-losses/dpo-as-regularizer
-    summary: DPO on two (chosen, rejected) pairs with reference logprobs, as the only regularizer
-    tags: [real-loss, dpo]
-    covers:
-      rules: [modes.structured, gradient.composed, evaluation.metrics-values]
-    # Oracle: tools/oracle. Pair 0 has a positive margin, pair 1 a negative
-    # one, so accuracy is 0.5.
-    data: {fixture: datasets/dpo-pairs.yaml}
-    call:
-      regularizers:
-        - {name: dpo, weight: 1.0, fn: {name: dpo, beta: 0.1}}
-    expect:
-      metrics:
-        loss_total: 0.6903599184596956
-        regularizer_total: 0.6903599184596956
-        regularizers:
-          dpo: {value: 0.6903599184596956, weight: 1.0, contribution: 0.6903599184596956, custom: {dpo_loss: 0.6903599184596956, accuracy: 0.5, margin: 0.006499999999999971, chosen_reward: 0.0034999999999999927, rejected_reward: -0.002999999999999982}}
-      gradient:
-        - [0.0, 0.0, -0.02416281315421749, -0.02416281315421749, -0.02416281315421749]
-        - [0.0, 0.0, 0.02416281315421749, 0.02416281315421749, 0.02416281315421749]
-        - [0.0, -0.025674836022815586, -0.025674836022815586]
-        - [0.0, 0.025674836022815586, 0.025674836022815586]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/dpo-nll-squared-log-ratio
-    summary: DPO base + 0.1 * NLL + 0.001 * squared log-ratio to the reference (k2)
-    tags: [real-loss, dpo]
-    covers:
-      checklist: [multiple-sync-compose]
-      rules: [composition.loss-total, composition.regularizer-total, gradient.composed, metrics.base-loss]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/dpo-pairs.yaml}
-    call:
-      loss_fn: {name: dpo, beta: 0.1}
-      regularizers:
-        - {name: nll, weight: 0.1, fn: weighted_nll}
-        - {name: log_ratio_sq, weight: 0.001, fn: {name: kl_to_reference, estimator: k2}}
-    expect:
-      metrics:
-        loss_total: 1.8423668653346956
-        regularizer_total: 1.152006946875
-        base_loss: {value: 0.6903599184596956, custom: {dpo_loss: 0.6903599184596956, accuracy: 0.5, margin: 0.006499999999999971, chosen_reward: 0.0034999999999999927, rejected_reward: -0.002999999999999982}}
-        regularizers:
-          nll: {value: 11.520000000000001, weight: 0.1, contribution: 1.1520000000000001}
-          log_ratio_sq: {value: 0.006946875000000005, weight: 0.001, contribution: 6.946875000000005e-06, custom: {"kl/k2": 0.006946875000000005}}
-      gradient:
-        - [1.8750000000000017e-06, -1.2499999999999976e-06, -0.1241546881542175, -0.1241528131542175, -0.1241590631542175]
-        - [1.8750000000000017e-06, -1.2499999999999976e-06, -0.07583718684578251, -0.07585281184578252, -0.07584156184578252]
-        - [1.2500000000000012e-06, -0.1256892110228156, -0.1256779610228156]
-        - [1.2500000000000012e-06, -0.07431141397718441, -0.07432266397718441]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/dpo-beta-half-async
-    summary: An async DPO regularizer with beta 0.5 beside a sync NLL base
-    tags: [real-loss, dpo, async]
-    covers:
-      checklist: [mixed-sync-async]
-      rules: [evaluation.async-awaited, gradient.composed]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/dpo-pairs.yaml}
-    call:
-      loss_fn: {name: weighted_nll, normalize: true}
-      regularizers:
-        - {name: dpo, weight: 0.5, fn: {name: dpo, beta: 0.5, async: true, delay_ms: 6}}
-    expect:
-      metrics:
-        loss_total: 1.496210582802786
-        regularizer_total: 0.3442105828027859
-        base_loss: {value: 1.1520000000000001}
-        regularizers:
-          dpo: {value: 0.6884211656055718, weight: 0.5, contribution: 0.3442105828027859, custom: {dpo_loss: 0.6884211656055718, accuracy: 0.5, margin: 0.03249999999999986, chosen_reward: 0.01749999999999996, rejected_reward: -0.014999999999999902}}
-      gradient:
-        - [0.0, 0.0, -0.15212806822485006, -0.15212806822485006, -0.15212806822485006]
-        - [0.0, 0.0, -0.047871931775149944, -0.047871931775149944, -0.047871931775149944]
-        - [0.0, -0.17088661312068182, -0.17088661312068182]
-        - [0.0, -0.029113386879318207, -0.029113386879318207]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/dpo-first-pair-only
-    summary: DPO on the first pair only, NLL on every datum; the second pair gets the NLL gradient alone
-    tags: [real-loss, dpo]
-    covers:
-      rules: [gradient.composed, evaluation.same-inputs]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/dpo-pairs.yaml}
-    call:
-      loss_fn: {name: weighted_nll, scale: 0.05}
-      regularizers:
-        - {name: dpo_first, weight: 1.0, fn: {name: dpo, beta: 0.2, datums: [0, 1]}}
-    expect:
-      metrics:
-        loss_total: 1.204390003307313
-        regularizer_total: 0.6283900033073129
-        base_loss: {value: 0.5760000000000001}
-        regularizers:
-          dpo_first: {value: 0.6283900033073129, weight: 1.0, contribution: 0.6283900033073129, custom: {dpo_loss: 0.6283900033073129, accuracy: 1.0, margin: 0.13399999999999998, chosen_reward: 0.07000000000000002, rejected_reward: -0.06399999999999997}}
-      gradient:
-        - [0.0, 0.0, -0.14331000746431444, -0.14331000746431444, -0.14331000746431444]
-        - [0.0, 0.0, 0.043310007464314446, 0.043310007464314446, 0.043310007464314446]
-        - [0.0, -0.05, -0.05]
-        - [0.0, -0.05, -0.05]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/dpo-pairs-reordered
-    summary: DPO with the pairs selected in the other order gives the same loss and gradient
-    tags: [real-loss, dpo]
-    covers:
-      rules: [gradient.composed]
-    # Oracle: tools/oracle (the same numbers as real-losses/dpo-as-regularizer)
-    data: {fixture: datasets/dpo-pairs.yaml}
-    call:
-      regularizers:
-        - {name: dpo, weight: 1.0, fn: {name: dpo, beta: 0.1, datums: [2, 3, 0, 1]}}
-    expect:
-      metrics:
-        loss_total: 0.6903599184596956
-        regularizer_total: 0.6903599184596956
-        regularizers:
-          dpo: {value: 0.6903599184596956, weight: 1.0, contribution: 0.6903599184596956, custom: {dpo_loss: 0.6903599184596956, accuracy: 0.5, margin: 0.006499999999999971, chosen_reward: 0.0034999999999999927, rejected_reward: -0.002999999999999982}}
-      gradient:
-        - [0.0, 0.0, -0.02416281315421749, -0.02416281315421749, -0.02416281315421749]
-        - [0.0, 0.0, 0.02416281315421749, 0.02416281315421749, 0.02416281315421749]
-        - [0.0, -0.025674836022815586, -0.025674836022815586]
-        - [0.0, 0.025674836022815586, 0.025674836022815586]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/weighted-nll-kl-penalty
-    summary: Normalized weighted NLL with a k3 KL penalty to the reference model
-    tags: [real-loss]
-    covers:
-      rules: [composition.contribution, composition.loss-total, gradient.composed]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: {name: weighted_nll, normalize: true, metrics: {"train/nll": $loss}}
-      regularizers:
-        - {name: kl_penalty, weight: 0.05, fn: {name: kl_to_reference, estimator: k3}}
-    expect:
-      metrics:
-        loss_total: 1.3854058995491776
-        regularizer_total: 0.0004058995491776638
-        base_loss: {value: 1.385, custom: {"train/nll": 1.385}}
-        regularizers:
-          kl_penalty: {value: 0.008117990983553276, weight: 0.05, contribution: 0.0004058995491776638, custom: {"kl/k3": 0.008117990983553276}}
-      gradient:
-        - [-0.13237199518857423, -0.13436280472955758, -0.13429728261662116]
-        - [-0.06657302047019394, -0.13412996010913691]
-        - [-0.0009444200772272975, -0.13308887489907278, -0.13289595532609083, -0.13350825279936956]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/weighted-nll-kl-k1-and-k3
-    summary: Weighted NLL with both a k1 and a k3 KL estimate to the reference
-    tags: [real-loss]
-    covers:
-      checklist: [multiple-sync-compose]
-      rules: [composition.regularizer-total, gradient.composed]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: kl_k1, weight: 0.02, fn: {name: kl_to_reference, estimator: k1}}
-        - {name: kl_k3, weight: 0.02, fn: {name: kl_to_reference, estimator: k3}}
-    expect:
-      metrics:
-        loss_total: 10.386955693153004
-        regularizer_total: -0.0005443068469956022
-        base_loss: {value: 10.3875}
-        regularizers:
-          kl_k1: {value: -0.03533333333333338, weight: 0.02, contribution: -0.0007066666666666677, custom: {"kl/k1": -0.03533333333333338}}
-          kl_k3: {value: 0.008117990983553276, weight: 0.02, contribution: 0.00016235981967106553, custom: {"kl/k3": 0.008117990983553276}}
-      gradient:
-        - [-0.9973932425198742, -0.9981895663362674, -0.9981633574910929]
-        - [-0.49774031929918866, -0.9980964284880992]
-        - [0.0018444541913313032, -0.9976799944040735, -0.9976028265748808, -0.9978477455641923]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/reverse-kl-topk
-    summary: Top-K reverse KL to a teacher whose probabilities travel in weights, on [T, K] datums
-    tags: [real-loss, multi-target]
-    covers:
-      rules: [gradient.composed, modes.structured]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/topk.yaml}
-    call:
-      regularizers:
-        - {name: sdft, weight: 1.0, fn: reverse_kl_topk}
-    expect:
-      metrics:
-        loss_total: -0.10019810644428087
-        regularizer_total: -0.10019810644428087
-        regularizers:
-          sdft: {value: -0.10019810644428087, weight: 1.0, contribution: -0.10019810644428087, custom: {"sdft/reverse_kl_mean": -0.10019810644428087}}
-      gradient:
-        - [[0.07552006899518214, 0.03789377487531892, 0.008211386536041282], [0.05512301798612409, 0.055895340976560105, 0.023911096846038905], [0.1472475884199015, 0.016135805715718578, 0.0064509207745741285]]
-        - [[0.05414745746304635, 0.07926720498365808, 0.015653813395874686], [0.10673893575400248, 0.03378738543736483, 0.01428875089742077]]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/reverse-kl-topk-with-l2
-    summary: Top-K reverse KL as the base loss with a small logprob-squared regularizer
-    tags: [real-loss, multi-target]
-    covers:
-      rules: [gradient.composed, composition.loss-total, metrics.base-loss]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/topk.yaml}
-    call:
-      loss_fn: reverse_kl_topk
-      regularizers:
-        - {name: l2, weight: 0.005, fn: {name: sum_of_squares, metrics: {"lp_sq:sum": $loss}}}
-    expect:
-      metrics:
-        loss_total: 0.1698785185557192
-        regularizer_total: 0.27007662500000007
-        base_loss: {value: -0.10019810644428087, custom: {"sdft/reverse_kl_mean": -0.10019810644428087}}
-        regularizers:
-          l2: {value: 54.01532500000001, weight: 0.005, contribution: 0.27007662500000007, custom: {"lp_sq:sum": 54.01532500000001}}
-      gradient:
-        - [[0.06842006899518215, 0.02269377487531892, -0.02008861346395872], [0.04432301798612409, 0.043995340976560104, 0.004511096846038905], [0.14509758841990147, -0.010464194284281424, -0.028249079225425872]]
-        - [[0.044847457463046345, 0.06866720498365808, -0.008046186604125316], [0.10193893575400248, 0.015087385437364827, -0.01091124910257923]]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/reverse-kl-topk-second-datum
-    summary: Top-K reverse KL on the second datum only, scaled; the first datum is not reached
-    tags: [real-loss, multi-target]
-    covers:
-      rules: [gradient.unreached, gradient.composed]
-    # Oracle: tools/oracle. The value includes scale 2.0; the entry's own metric
-    # sdft/reverse_kl_mean is the loss before scale.
-    data: {fixture: datasets/topk.yaml}
-    call:
-      regularizers:
-        - {name: sdft, weight: 0.8, fn: {name: reverse_kl_topk, datums: [1], scale: 2.0}}
-    expect:
-      metrics:
-        loss_total: -0.13475133415494855
-        regularizer_total: -0.13475133415494855
-        regularizers:
-          sdft: {value: -0.1684391676936857, weight: 0.8, contribution: -0.13475133415494855, custom: {"sdft/reverse_kl_mean": -0.08421958384684285}}
-      gradient:
-        - [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
-        - [[0.2165898298521854, 0.3170688199346323, 0.06261525358349875], [0.42695574301600997, 0.13514954174945934, 0.05715500358968309]]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/variance-penalty
-    summary: Weighted NLL with a variance-of-logprobs penalty
-    tags: [real-loss]
-    covers:
-      rules: [composition.contribution, gradient.composed]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: {name: weighted_nll, normalize: true}
-      regularizers:
-        - {name: variance, weight: 0.1, fn: {name: variance, metrics: {variance: $loss}}}
-    expect:
-      metrics:
-        loss_total: 1.5223497777777777
-        regularizer_total: 0.13734977777777777
-        base_loss: {value: 1.385}
-        regularizers:
-          variance: {value: 1.3734977777777777, weight: 0.1, contribution: 0.13734977777777777, custom: {variance: 1.3734977777777777}}
-      gradient:
-        - [-0.11146666666666666, -0.13257777777777777, -0.1668]
-        - [-0.03731111111111111, -0.18244444444444444]
-        - [-0.017844444444444437, -0.1169111111111111, -0.1254222222222222, -0.10922222222222222]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/variance-multi-target
-    summary: The variance of every candidate logprob of [T, K] datums
-    tags: [real-loss, multi-target]
-    covers:
-      rules: [gradient.composed]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/topk.yaml}
-    call:
-      regularizers:
-        - {name: variance, weight: 0.25, fn: variance}
-    expect:
-      metrics:
-        loss_total: 0.21439538888888887
-        regularizer_total: 0.21439538888888887
-        regularizers:
-          variance: {value: 0.8575815555555555, weight: 0.25, contribution: 0.21439538888888887}
-      gradient:
-        - [[0.03154444444444445, 0.004544444444444447, -0.03912222222222222], [0.019211111111111113, 0.01554444444444445, -0.00945555555555555], [0.048044444444444445, -0.03345555555555556, -0.06045555555555556]]
-        - [[0.024211111111111114, 0.01987777777777778, -0.02378888888888889], [0.03921111111111111, -0.0071222222222222225, -0.028788888888888885]]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/mean-of-means
-    summary: Mean over datums of each datum's mean logprob, as a bonus beside weighted NLL
-    tags: [real-loss]
-    covers:
-      rules: [gradient.composed, validation.negative-weight]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: seq_mean, weight: -0.5, fn: {name: mean_of_means, metrics: {mean_seq_logprob: $loss}}}
-    expect:
-      metrics:
-        loss_total: 11.133319444444444
-        regularizer_total: 0.7458194444444445
-        base_loss: {value: 10.3875}
-        regularizers:
-          seq_mean: {value: -1.491638888888889, weight: -0.5, contribution: 0.7458194444444445, custom: {mean_seq_logprob: -1.491638888888889}}
-      gradient:
-        - [-1.0555555555555556, -1.0555555555555556, -1.0555555555555556]
-        - [-0.5833333333333334, -1.0833333333333333]
-        - [-0.041666666666666664, -1.0416666666666667, -1.0416666666666667, -1.0416666666666667]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/mean-of-means-selection
-    summary: Mean of means over datums 2 and 0 only
-    tags: [real-loss]
-    covers:
-      rules: [gradient.unreached, gradient.composed]
-    # By hand: mean(datum 2) = -4.239/4 = -1.05975, mean(datum 0) = -4.7/3 =
-    # -1.5666666666666667; their mean -1.3132083333333333; weight 0.3 gives
-    # -0.39396249999999997. Gradient 0.3 / (2 * 4) = 0.0375 per element of
-    # datum 2, 0.3 / (2 * 3) = 0.05 per element of datum 0, 0 for datum 1.
-    # (tools/oracle agrees.)
-    data: {fixture: datasets/batch3.yaml}
-    call:
-      regularizers:
-        - {name: seq_mean, weight: 0.3, fn: {name: mean_of_means, datums: [2, 0]}}
-    expect:
-      metrics:
-        loss_total: -0.39396249999999997
-        regularizer_total: -0.39396249999999997
-        regularizers:
-          seq_mean: {value: -1.3132083333333333, weight: 0.3, contribution: -0.39396249999999997}
-      gradient:
-        - [0.05, 0.05, 0.05]
-        - [0.0, 0.0]
-        - [0.0375, 0.0375, 0.0375, 0.0375]
-      requests: {forward: 1, backward: 1}
-
-  - id: real-losses/wire-form-topk-and-kl
-    summary: Wire-form datums with a KL penalty on the flat datum and top-K reverse KL on the [T, K] one
-    tags: [real-loss, wire, multi-target]
-    covers:
-      rules: [gradient.composed, forward.single-pass]
-    # Oracle: tools/oracle
-    data: {fixture: datasets/wire-pair.yaml}
-    call:
-      loss_fn: {name: weighted_nll, datums: [0]}
-      regularizers:
-        - {name: kl, weight: 0.1, fn: {name: kl_to_reference, estimator: k3, datums: [0]}}
-        - {name: topk, weight: 0.5, fn: {name: reverse_kl_topk, datums: [1]}}
-    expect:
-      metrics:
-        loss_total: 3.082258851227349
-        regularizer_total: -0.008241148772650721
-        base_loss: {value: 3.0904999999999996}
-        regularizers:
-          kl: {value: 0.006109058614272189, weight: 0.1, contribution: 0.000610905861427219, custom: {"kl/k3": 0.006109058614272189}}
-          topk: {value: -0.017704109268155882, weight: 0.5, contribution: -0.008852054634077941, custom: {"sdft/reverse_kl_mean": -0.017704109268155882}}
-      gradient:
-        - [-0.9957614210829573, -1.0014298159583588, -0.7458196688201111]
-        - [[0.18452524592936176, 0.053009643777361], [0.13536978958929433, 0.0711712553918708]]
-      requests: {forward: 1, backward: 1}
-
-"""#),
-        ("specs/telemetry.yaml", #"""
-# yaml-language-server: $schema=../docs/schema/spec.schema.json
-suite: telemetry
-summary: The call's telemetry events (semantics section 12, capability telemetry), stated event by event. An engine that reports events is also judged by the general telemetry rules in every other case.
-defaults:
-  tolerance: {rtol: 1.0e-5, atol: 1.0e-6}
-  data: {fixture: datasets/single.yaml}
-cases:
-  - id: telemetry/sequential-events
-    summary: Under max_concurrency 1 the events come in list order, each fn stopped with its metrics, bracketed by the call's events
-    tags: [telemetry, concurrency, async]
-    covers:
-      rules: [options.telemetry, options.max-concurrency]
-    # By hand: lp = [-2.31, -0.094, -1.76]. mean = -4.164 / 3 = -1.388 (the base
-    # loss, no contribution); sum = -4.164, contribution 0.5 * -4.164 = -2.082;
-    # sum_of_squares = 5.3361 + 0.008836 + 3.0976 = 8.442536, contribution
-    # 0.8442536. loss_total = -1.388 - 2.082 + 0.8442536 = -2.6257464.
-    # (tools/oracle agrees.)
-    call:
-      loss_fn: {name: mean, async: true, delay_ms: 3}
-      regularizers:
-        - {name: total, weight: 0.5, fn: sum}
-        - {name: squares, weight: 0.1, fn: {name: sum_of_squares, async: true, delay_ms: 1}}
-      options: {max_concurrency: 1}
-    expect:
-      metrics:
-        loss_total: -2.6257464
-        base_loss: {value: -1.388}
-        regularizers:
-          total: {value: -4.164, contribution: -2.082}
-          squares: {value: 8.442536, contribution: 0.8442536}
-      telemetry:
-        - {event: call_started, mode: structured, fn_count: 3}
-        - {event: fn_started, label: loss_fn}
-        - {event: fn_stopped, label: loss_fn, value: -1.388, contribution: null}
-        - {event: fn_started, label: total}
-        - {event: fn_stopped, label: total, value: -4.164, contribution: -2.082}
-        - {event: fn_started, label: squares}
-        - {event: fn_stopped, label: squares, value: 8.442536, contribution: 0.8442536}
-        - {event: call_stopped, loss_total: -2.6257464}
-
-  - id: telemetry/legacy-events
-    summary: A legacy call reports mode legacy, one fn without a contribution, and its value as loss_total
-    tags: [telemetry, legacy]
-    covers:
-      rules: [options.telemetry]
-    # By hand: sum of lp = -4.164; in legacy mode the loss is the fn's value.
-    call:
-      loss_fn: sum
-    expect:
-      telemetry:
-        - {event: call_started, mode: legacy, fn_count: 1}
-        - {event: fn_started, label: loss_fn}
-        - {event: fn_stopped, label: loss_fn, value: -4.164, contribution: null}
-        - {event: call_stopped, loss_total: -4.164}
-
-  - id: telemetry/fn-failure-events
-    summary: A fn that raises ends with fn_failed of its kind, and call_failed names the call's error
-    tags: [telemetry, concurrency, error]
-    covers:
-      rules: [options.telemetry, evaluation.fn-raises]
-    # By hand: total (sum) runs first and stops with -4.164, contribution
-    # 0.5 * -4.164 = -2.082; then bad raises: loss_fn_failed naming bad.
-    call:
-      regularizers:
-        - {name: total, weight: 0.5, fn: sum}
-        - {name: bad, weight: 0.1, fn: {name: raises, message: "bad fn", async: true}}
-      options: {max_concurrency: 1}
-    expect:
-      error: {kind: loss_fn_failed, label: bad, message: "bad fn"}
-      requests: {forward: 1, backward: 0}
-      telemetry:
-        - {event: call_started, mode: structured, fn_count: 2}
-        - {event: fn_started, label: total}
-        - {event: fn_stopped, label: total, value: -4.164, contribution: -2.082}
-        - {event: fn_started, label: bad}
-        - {event: fn_failed, label: bad, kind: loss_fn_failed}
-        - {event: call_failed, kind: loss_fn_failed, label: bad}
-
-  - id: telemetry/timeout-events
-    summary: An async fn past its timeout ends with fn_failed of kind timeout, and call_failed names it
-    tags: [telemetry, timeout, async, error]
-    covers:
-      rules: [options.telemetry, options.timeout]
-    # By hand: the fn sleeps 5 s, its timeout is 50 ms: it is cancelled.
-    call:
-      regularizers:
-        - {name: slow, weight: 0.1, fn: {name: sum, async: true, delay_ms: 5000}}
-      options: {timeout_ms: 50}
-    expect:
-      error: {kind: timeout, label: slow}
-      requests: {forward: 1, backward: 0}
-      telemetry:
-        - {event: call_started, mode: structured, fn_count: 1}
-        - {event: fn_started, label: slow}
-        - {event: fn_failed, label: slow, kind: timeout}
-        - {event: call_failed, kind: timeout, label: slow}
-
-  - id: telemetry/validation-emits-nothing
-    summary: A call that fails validation emits no event at all, not even call_started
-    tags: [telemetry, validation, error]
-    covers:
-      rules: [options.telemetry, validation.regularizer-name, validation.no-requests]
-    # By hand: the second entry has no name, so the call is invalid before anything runs.
-    call:
-      regularizers:
-        - {name: total, weight: 0.5, fn: sum}
-        - {weight: 0.1, fn: mean}
-    expect:
-      error: {kind: invalid_regularizer}
-      requests: {forward: 0, backward: 0}
-      telemetry: []
-
-"""#),
-        ("specs/validation.yaml", #"""
-# yaml-language-server: $schema=../docs/schema/spec.schema.json
-suite: validation
-summary: Calls that fail validation report the first failure in the fixed order and send no request.
-defaults:
-  tolerance: {rtol: 1.0e-5, atol: 1.0e-6}
-  data: {fixture: datasets/batch3.yaml}
-# Every expectation in this file comes from tools/oracle (the error it predicts
-# from the call), and each is simple enough to read off the call.
-cases:
-  - id: validation/missing-loss
-    summary: Neither loss_fn nor regularizers fails with missing_loss, naming both parameters
-    tags: [checklist, error, validation]
-    covers:
-      checklist: [missing-loss-error]
-      rules: [validation.missing-loss, validation.no-requests]
-    # Oracle: tools/oracle
-    call: {}
-    expect:
-      error: {kind: missing_loss, message: "(?is)\\A(?=.*loss_fn)(?=.*regularizers)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/missing-loss-null-and-empty
-    summary: A null loss_fn and an empty regularizers list is missing_loss too
-    tags: [checklist, error, validation]
-    covers:
-      checklist: [missing-loss-error]
-      rules: [validation.missing-loss, validation.no-requests]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: null
-      regularizers: []
-    expect:
-      error: {kind: missing_loss, message: "(?is)\\A(?=.*loss_fn)(?=.*regularizers)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/missing-loss-before-empty-data
-    summary: missing_loss is checked before empty data
-    tags: [checklist, error, validation, order]
-    covers:
-      checklist: [missing-loss-error]
-      rules: [validation.order, validation.missing-loss, validation.no-requests]
-    # Oracle: tools/oracle
-    data: []
-    call: {}
-    expect:
-      error: {kind: missing_loss}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/name-missing
-    summary: A regularizer without a name is invalid; the message names its index
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-name, validation.no-requests]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {weight: 0.1, fn: variance}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*name)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/name-not-string
-    summary: A regularizer whose name is a number is invalid
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-name, validation.no-requests]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: 3, weight: 0.1, fn: variance}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*name)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/name-bool
-    summary: A regularizer whose name is a boolean is invalid
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-name]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: true, weight: 0.1, fn: variance}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*name)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/name-empty
-    summary: A regularizer whose name is the empty string is invalid
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-name, validation.no-requests]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: "", weight: 0.1, fn: variance}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*name)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/name-duplicate
-    summary: A repeated name is invalid (names key the metrics); the message names the index and name
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-duplicate, validation.no-requests]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: l2, weight: 0.02, fn: {name: sum_of_squares, datums: [0]}}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?s)\\A(?=.*\\b1\\b)(?=.*l2)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/name-duplicate-not-adjacent
-    summary: A name repeated two entries later is reported at the repeat's index
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-duplicate]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: kl, weight: 0.05, fn: kl_to_reference}
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: kl, weight: 0.05, fn: {name: kl_to_reference, estimator: k2}}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?s)\\A(?=.*\\b2\\b)(?=.*kl)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/weight-missing
-    summary: A regularizer without a weight is invalid
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-weight, validation.no-requests]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: kl, fn: kl_to_reference}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*kl)(?=.*weight)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/weight-bool
-    summary: A boolean weight is not a real number
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-weight, validation.no-requests]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: kl, weight: true, fn: kl_to_reference}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*kl)(?=.*weight)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/weight-string
-    summary: A weight given as a string is not a real number
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-weight]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: kl, weight: "0.05", fn: kl_to_reference}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*kl)(?=.*weight)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/weight-null
-    summary: A null weight is not a real number
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-weight]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: var, weight: null, fn: variance}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*var)(?=.*weight)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/weight-nan
-    summary: A NaN weight is invalid
-    tags: [error, validation, non-finite]
-    covers:
-      rules: [validation.regularizer-weight, validation.no-requests]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: kl, weight: .nan, fn: kl_to_reference}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*kl)(?=.*weight)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/weight-inf
-    summary: An infinite weight is invalid
-    tags: [error, validation, non-finite]
-    covers:
-      rules: [validation.regularizer-weight]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: .inf, fn: sum_of_squares}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*l2)(?=.*weight)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/weight-negative-inf
-    summary: A weight of minus infinity is invalid
-    tags: [error, validation, non-finite]
-    covers:
-      rules: [validation.regularizer-weight]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: bonus, weight: -.inf, fn: variance}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*bonus)(?=.*weight)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/fn-missing
-    summary: A regularizer without a fn is invalid
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-fn, validation.no-requests]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: kl, weight: 0.05}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*kl)(?=.*(fn|function|callable))"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/fn-not-callable
-    summary: A fn that is a number is not callable
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-fn, validation.no-requests]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: kl, weight: 0.05, fn: 42}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*kl)(?=.*(fn|function|callable))"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/fn-null
-    summary: A null fn is not callable
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-fn]
-    # Oracle: tools/oracle
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: kl, weight: 0.05, fn: null}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*kl)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/unknown-key
-    summary: A key other than name, weight and fn is invalid; the message names it
-    tags: [error, validation]
-    covers:
-      rules: [validation.regularizer-unknown-key, validation.no-requests]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: kl, weight: 0.05, fn: kl_to_reference, scale: 2.0}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b1\\b)(?=.*kl)(?=.*scale)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/misspelled-weight
-    summary: A misspelled weight key leaves the weight missing, which is reported
-    tags: [error, validation, order]
-    covers:
-      rules: [validation.regularizer-weight, validation.regularizer-unknown-key, validation.order]
-    # Oracle: tools/oracle (within an entry the weight is checked before unknown keys)
-    call:
-      regularizers:
-        - {name: kl, wieght: 0.05, fn: kl_to_reference}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)\\A(?=.*\\b0\\b)(?=.*kl)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/first-bad-entry-reported
-    summary: Of several invalid entries, the first in list order is reported
-    tags: [error, validation, order]
-    covers:
-      rules: [validation.order, validation.regularizer-weight]
-    # Oracle: tools/oracle
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: kl, weight: .nan, fn: kl_to_reference}
-        - {name: "", weight: 0.1, fn: variance}
-        - {name: bad_fn, weight: 0.1, fn: 7}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?s)\\A(?=.*\\b1\\b)(?=.*kl)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/invalid-regularizer-before-empty-data
-    summary: An invalid regularizer is reported before empty data
-    tags: [error, validation, order]
-    covers:
-      rules: [validation.order, validation.regularizer-duplicate, validation.no-requests]
-    # Oracle: tools/oracle
-    data: []
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-    expect:
-      error: {kind: invalid_regularizer}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/empty-data
-    summary: Empty data with valid regularizers fails with empty_data
-    tags: [error, validation]
-    covers:
-      rules: [validation.empty-data, validation.no-requests]
-    # Oracle: tools/oracle
-    data: []
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-    expect:
-      error: {kind: empty_data, message: "(?i)no data"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/missing-target-tokens
-    summary: A datum without target_tokens fails with missing_target_tokens, naming its index
-    tags: [error, validation]
-    covers:
-      rules: [validation.missing-target-tokens, validation.no-requests]
-    # Oracle: tools/oracle
-    data:
-      - tokens: [1212, 318, 257]
-        targets: [318, 257, 1332]
-        logprobs: [-0.42, -1.37, -2.91]
-      - tokens: [464, 3290]
-        targets: [3290, 373]
-        logprobs: [-0.083, -3.614]
-      - tokens: [40, 1101, 4203, 284]
-        logprobs: []
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-    expect:
-      error: {kind: missing_target_tokens, message: "(?is)\\A(?=.*target)(?=.*\\b2\\b)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/missing-target-tokens-wire-form
-    summary: A wire-form datum whose loss_fn_inputs lack target_tokens is missing_target_tokens
-    tags: [error, validation, wire]
-    covers:
-      rules: [validation.missing-target-tokens, validation.no-requests]
-    # Oracle: tools/oracle
-    data:
-      - model_input:
-          chunks:
-            - {tokens: [3666, 3290, 318], type: encoded_text}
-        loss_fn_inputs:
-          weights: {data: [1.0, 1.0, 1.0], dtype: float32, shape: [3]}
-        logprobs: []
-    call:
-      loss_fn: weighted_nll
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-    expect:
-      error: {kind: missing_target_tokens, message: "(?is)\\A(?=.*target)(?=.*\\b0\\b)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/missing-targets-before-fn-errors
-    summary: Missing target_tokens is reported before any fn runs, so a raising fn is never reached
-    tags: [error, validation, order]
-    covers:
-      rules: [validation.order, validation.missing-target-tokens, validation.no-requests]
-    # Oracle: tools/oracle
-    data:
-      - tokens: [464, 3290]
-        targets: [3290, 373]
-        logprobs: [-0.083, -3.614]
-      - tokens: [40, 1101]
-        logprobs: []
-    call:
-      loss_fn: {name: raises, message: "must not run"}
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-    expect:
-      error: {kind: missing_target_tokens}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/invalid-regularizer-before-missing-targets
-    summary: An invalid regularizer is reported before a datum without targets
-    tags: [error, validation, order]
-    covers:
-      rules: [validation.order, validation.regularizer-fn]
-    # Oracle: tools/oracle
-    data:
-      - tokens: [40, 1101]
-        logprobs: []
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01}
-    expect:
-      error: {kind: invalid_regularizer}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/missing-weight-before-unknown-key
-    summary: Within one entry a missing weight is reported, not the unknown key beside it
-    tags: [error, validation, order]
-    covers:
-      rules: [validation.order, validation.regularizer-weight, validation.regularizer-unknown-key]
-    # By hand: semantics section 2 checks an entry's name, then its weight, then
-    # its fn, then unknown keys, and reports the first failure; entry 0 has no
-    # weight and an unknown key 'scale', so the message is about the weight and
-    # does not name 'scale'. (tools/oracle agrees.)
-    call:
-      regularizers:
-        - {name: kl, fn: kl_to_reference, scale: 2.0}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)^(?!.*scale)(?=.*\\b0\\b)(?=.*kl)(?=.*weight)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/duplicate-name-before-bad-weight
-    summary: A repeated name is reported before a bad weight of the same entry
-    tags: [error, validation, order]
-    covers:
-      rules: [validation.order, validation.regularizer-duplicate, validation.regularizer-weight]
-    # By hand: within an entry the name (and its repetition) is checked before
-    # the weight (semantics section 2); entry 1 repeats 'l2' and has a string
-    # weight, so the message names index 1 and 'l2' and says nothing of the
-    # weight. (tools/oracle agrees.)
-    call:
-      regularizers:
-        - {name: l2, weight: 0.01, fn: sum_of_squares}
-        - {name: l2, weight: heavy, fn: sum}
-    expect:
-      error: {kind: invalid_regularizer, message: "(?is)^(?!.*weight)(?=.*\\b1\\b)(?=.*l2)"}
-      requests: {forward: 0, backward: 0}
-
-  - id: validation/names-compared-as-scalars
-    summary: "\"café\" (U+00E9) and \"cafe\\u0301\" are two names, as in Python: two regularizers, two metrics entries"
-    tags: [validation, names]
-    covers:
-      rules: [validation.names-exact, metrics.call-order]
-    # By hand: lp = [-1, -2 | -0.5] (float32-exact). precomposed = sum = -3.5 at weight 0.5
-    # -> -1.75; decomposed = sum_of_squares = 1 + 4 + 0.25 = 5.25 at weight 0.1 -> 0.525;
-    # regularizer_total = loss_total = -1.225. Gradient: 0.5 + 0.1 * 2 lp = [0.3, 0.1 | 0.4].
-    # Confirmed by tools/oracle (Python keeps the two keys apart).
-    data:
-      - {tokens: [5, 6], targets: [6, 7], logprobs: [-1.0, -2.0]}
-      - {tokens: [3], targets: [4], logprobs: [-0.5]}
-    call:
-      regularizers:
-        - {name: "caf\u00e9", weight: 0.5, fn: sum}
-        - {name: "cafe\u0301", weight: 0.1, fn: sum_of_squares}
-    expect:
-      metrics:
-        loss_total: -1.225
-        regularizer_total: -1.225
-        regularizers:
-          "caf\u00e9": {value: -3.5, weight: 0.5, contribution: -1.75}
-          "cafe\u0301": {value: 5.25, weight: 0.1, contribution: 0.525}
-      gradient:
-        - [0.3, 0.1]
-        - [0.4]
-      requests: {forward: 1, backward: 1}
-
-  - id: validation/names-differ-in-case
-    summary: "\"kl\" and \"KL\" are two names, and two metric keys of one custom map: letter case is never folded"
-    tags: [validation, names]
-    covers:
-      rules: [validation.names-exact, metrics.custom-exact, metrics.call-order]
-    # By hand: lp = [-1, -2 | -0.5] (float32-exact). kl = sum = -3.5 at weight 0.5 -> -1.75;
-    # KL = sum_of_squares = 1 + 4 + 0.25 = 5.25 at weight 0.1 -> 0.525; regularizer_total =
-    # loss_total = -1.225. Gradient: 0.5 + 0.1 * 2 lp = [0.3, 0.1 | 0.4]. Confirmed by tools/oracle.
-    data:
-      - {tokens: [5, 6], targets: [6, 7], logprobs: [-1.0, -2.0]}
-      - {tokens: [3], targets: [4], logprobs: [-0.5]}
-    call:
-      regularizers:
-        - {name: kl, weight: 0.5, fn: {name: sum, metrics: {kl: 1.0, KL: 2.0}}}
-        - {name: KL, weight: 0.1, fn: sum_of_squares}
-    expect:
-      metrics:
-        loss_total: -1.225
-        regularizer_total: -1.225
-        regularizers:
-          kl: {value: -3.5, weight: 0.5, contribution: -1.75, custom: {kl: 1.0, KL: 2.0}}
-          KL: {value: 5.25, weight: 0.1, contribution: 0.525, custom: {}}
-      gradient:
-        - [0.3, 0.1]
-        - [0.4]
-      requests: {forward: 1, backward: 1}
-
-"""#),
+    /// (path relative to the repository, base64 of the contents, line-broken), in path order.
+    static let encodedFiles: [(path: String, base64: String)] = [
+        ("fixtures/datasets/batch3.yaml", """
+IyBUaHJlZSBkYXR1bXMgb2YgYSBzdXBlcnZpc2VkIGJhdGNoICgzLCAyIGFuZCA0IHRhcmdldCB0
+b2tlbnMpLCB3aXRoCiMgcGVyLXRva2VuIHdlaWdodHMgKHRoZSBwcm9tcHQgdG9rZW4gb2YgZGF0
+dW0gMiBtYXNrZWQgb3V0KSBhbmQgdGhlCiMgcmVmZXJlbmNlIG1vZGVsJ3MgbG9ncHJvYnMgZm9y
+IEtMIHBlbmFsdGllcy4KZGF0YToKICAtIHRva2VuczogWzEyMTIsIDMxOCwgMjU3XQogICAgdGFy
+Z2V0czogWzMxOCwgMjU3LCAxMzMyXQogICAgd2VpZ2h0czogWzEuMCwgMS4wLCAxLjBdCiAgICBp
+bnB1dHM6IHtyZWZfbG9ncHJvYnM6IFstMC42MSwgLTEuMiwgLTIuNzVdfQogICAgbG9ncHJvYnM6
+IFstMC40MiwgLTEuMzcsIC0yLjkxXQogIC0gdG9rZW5zOiBbNDY0LCAzMjkwXQogICAgdGFyZ2V0
+czogWzMyOTAsIDM3M10KICAgIHdlaWdodHM6IFswLjUsIDEuMF0KICAgIGlucHV0czoge3JlZl9s
+b2dwcm9iczogWy0wLjEsIC0zLjQ4XX0KICAgIGxvZ3Byb2JzOiBbLTAuMDgzLCAtMy42MTRdCiAg
+LSB0b2tlbnM6IFs0MCwgMTEwMSwgNDIwMywgMjg0XQogICAgdGFyZ2V0czogWzExMDEsIDQyMDMs
+IDI4NCwgMTNdCiAgICB3ZWlnaHRzOiBbMC4wLCAxLjAsIDEuMCwgMS4wXQogICAgaW5wdXRzOiB7
+cmVmX2xvZ3Byb2JzOiBbLTIuMDUsIC0wLjcxLCAtMS4xMywgLTAuMjg4XX0KICAgIGxvZ3Byb2Jz
+OiBbLTIuMjA3LCAtMC42NjUsIC0xLjA0OCwgLTAuMzE5XQo=
+"""),
+        ("fixtures/datasets/dpo-pairs.yaml", """
+IyBUd28gcHJlZmVyZW5jZSBwYWlycywgZWFjaCBhcyAoY2hvc2VuLCByZWplY3RlZCkgaW4gZXZl
+bi9vZGQgb3JkZXIuIFRoZQojIHByb21wdCB0b2tlbnMgY2Fycnkgd2VpZ2h0IDAsIHRoZSByZXNw
+b25zZSB0b2tlbnMgd2VpZ2h0IDE7IHJlZl9sb2dwcm9icwojIGFyZSB0aGUgZnJvemVuIHJlZmVy
+ZW5jZSBtb2RlbCdzIGxvZ3Byb2JzLCBjYXB0dXJlZCBiZWZvcmUgdHJhaW5pbmcuCmRhdGE6CiAg
+IyBwYWlyIDAsIGNob3NlbgogIC0gdG9rZW5zOiBbODE4LCAyNjIsIDMxMzksIDI4NiwgNDg4MV0K
+ICAgIHRhcmdldHM6IFsyNjIsIDMxMzksIDI4NiwgNDg4MSwgMTNdCiAgICB3ZWlnaHRzOiBbMC4w
+LCAwLjAsIDEuMCwgMS4wLCAxLjBdCiAgICBpbnB1dHM6IHtyZWZfbG9ncHJvYnM6IFstMS45NSwg
+LTAuMzMsIC0wLjcxLCAtMS4zLCAtMC4zM119CiAgICBsb2dwcm9iczogWy0xLjkyLCAtMC4zNSwg
+LTAuNTgsIC0xLjE0LCAtMC4yN10KICAjIHBhaXIgMCwgcmVqZWN0ZWQKICAtIHRva2VuczogWzgx
+OCwgMjYyLCAzMTM5LCAyODYsIDcwOTNdCiAgICB0YXJnZXRzOiBbMjYyLCAzMTM5LCAyODYsIDcw
+OTMsIDEzXQogICAgd2VpZ2h0czogWzAuMCwgMC4wLCAxLjAsIDEuMCwgMS4wXQogICAgaW5wdXRz
+OiB7cmVmX2xvZ3Byb2JzOiBbLTEuOTUsIC0wLjMzLCAtMC41OCwgLTIuMjEsIC0wLjc0XX0KICAg
+IGxvZ3Byb2JzOiBbLTEuOTIsIC0wLjM1LCAtMC41OCwgLTIuNDYsIC0wLjgxXQogICMgcGFpciAx
+LCBjaG9zZW4KICAtIHRva2VuczogWzIwNjEsIDMxOCwgMzEzOV0KICAgIHRhcmdldHM6IFszMTgs
+IDMxMzksIDMwXQogICAgd2VpZ2h0czogWzAuMCwgMS4wLCAxLjBdCiAgICBpbnB1dHM6IHtyZWZf
+bG9ncHJvYnM6IFstMi40LCAtMS42MiwgLTAuNDddfQogICAgbG9ncHJvYnM6IFstMi4zOCwgLTEu
+ODUsIC0wLjUyXQogICMgcGFpciAxLCByZWplY3RlZAogIC0gdG9rZW5zOiBbMjA2MSwgMzE4LCA4
+MjIzXQogICAgdGFyZ2V0czogWzMxOCwgODIyMywgMzBdCiAgICB3ZWlnaHRzOiBbMC4wLCAxLjAs
+IDEuMF0KICAgIGlucHV0czoge3JlZl9sb2dwcm9iczogWy0yLjQsIC0yLjkzLCAtMC42NF19CiAg
+ICBsb2dwcm9iczogWy0yLjM4LCAtMi43MSwgLTAuNl0K
+"""),
+        ("fixtures/datasets/single.yaml", """
+IyBPbmUgZGF0dW0gb2YgdGhyZWUgdGFyZ2V0IHRva2VucywgdGhlIHNoYXBlIG9mIHRoZSBjaGVj
+a2xpc3QncyBvd24gZXhhbXBsZXMuCmRhdGE6CiAgLSB0b2tlbnM6IFsxNTQ5NiwgMTEsIDk5NV0K
+ICAgIHRhcmdldHM6IFsxMSwgOTk1LCAwXQogICAgd2VpZ2h0czogWzEuMCwgMS4wLCAxLjBdCiAg
+ICBsb2dwcm9iczogWy0yLjMxLCAtMC4wOTQsIC0xLjc2XQo=
+"""),
+        ("fixtures/datasets/topk.yaml", """
+IyBUd28gbXVsdGktdGFyZ2V0IGRhdHVtcyBmb3IgdG9wLUsgZGlzdGlsbGF0aW9uOiB0YXJnZXRf
+dG9rZW5zIFtULCBLXSBob2xkCiMgdGhlIHRlYWNoZXIncyBLID0gMyBiZXN0IGNhbmRpZGF0ZXMg
+YXQgZWFjaCBwb3NpdGlvbiwgd2VpZ2h0cyBbVCwgS10gdGhlCiMgdGVhY2hlcidzIHByb2JhYmls
+aXRpZXMgb2YgdGhvc2UgY2FuZGlkYXRlcywgYW5kIHRoZSBsb2dwcm9icyB0aGUgc3R1ZGVudCdz
+CiMgbG9ncHJvYnMgb2YgdGhlIHNhbWUgY2FuZGlkYXRlcy4gTmVpdGhlciBkaXN0cmlidXRpb24g
+aXMgcmVub3JtYWxpemVkIG92ZXIKIyB0aGUgSyBjYW5kaWRhdGVzLCBzbyB0aGUgdG9wLUsgcmV2
+ZXJzZSBLTCBlc3RpbWF0ZSBjYW4gY29tZSBvdXQgbmVnYXRpdmUuCmRhdGE6CiAgLSB0b2tlbnM6
+IFs1MDI1NiwgNDY0LCAzNzk3XQogICAgdGFyZ2V0czoKICAgICAgLSBbNDY0LCAzODMsIDMxN10K
+ICAgICAgLSBbMzc5NywgMzI5MCwgMjA2OF0KICAgICAgLSBbMzE4LCAzNzMsIDExMTBdCiAgICB3
+ZWlnaHRzOgogICAgICAtIFswLjYyLCAwLjI1LCAwLjA4XQogICAgICAtIFswLjQxLCAwLjMzLCAw
+LjE3XQogICAgICAtIFswLjg4LCAwLjA2LCAwLjAzXQogICAgbG9ncHJvYnM6CiAgICAgIC0gWy0w
+LjcxLCAtMS41MiwgLTIuODNdCiAgICAgIC0gWy0xLjA4LCAtMS4xOSwgLTEuOTRdCiAgICAgIC0g
+Wy0wLjIxNSwgLTIuNjYsIC0zLjQ3XQogIC0gdG9rZW5zOiBbNDAsIDU4OF0KICAgIHRhcmdldHM6
+CiAgICAgIC0gWzU4OCwgMTg0MiwgNzY1XQogICAgICAtIFszNDAsIDQyOCwgMjU3XQogICAgd2Vp
+Z2h0czoKICAgICAgLSBbMC41NCwgMC4zLCAwLjExXQogICAgICAtIFswLjcxLCAwLjE0LCAwLjA5
+XQogICAgbG9ncHJvYnM6CiAgICAgIC0gWy0wLjkzLCAtMS4wNiwgLTIuMzddCiAgICAgIC0gWy0w
+LjQ4LCAtMS44NywgLTIuNTJdCg==
+"""),
+        ("fixtures/datasets/wire-pair.yaml", """
+IyBUd28gZGF0dW1zIGluIFRpbmtlcidzIHdpcmUgZm9ybSAobW9kZWxfaW5wdXQgY2h1bmtzIGFu
+ZCBsb3NzX2ZuX2lucHV0cwojIHRlbnNvcnMpLCB0aGUgc2Vjb25kIHdpdGggaXRzIHRhcmdldHMg
+Z2l2ZW4gYXMgYSBbVCwgS10gdGVuc29yIGJ5IHNoYXBlLgpkYXRhOgogIC0gbW9kZWxfaW5wdXQ6
+CiAgICAgIGNodW5rczoKICAgICAgICAtIHt0b2tlbnM6IFszNjY2LCAzMjkwLCAzMThdLCB0eXBl
+OiBlbmNvZGVkX3RleHR9CiAgICBsb3NzX2ZuX2lucHV0czoKICAgICAgdGFyZ2V0X3Rva2Vuczog
+e2RhdGE6IFszMjkwLCAzMTgsIDEzMTBdLCBkdHlwZTogaW50NjQsIHNoYXBlOiBbM119CiAgICAg
+IHdlaWdodHM6IHtkYXRhOiBbMS4wLCAxLjAsIDAuNzVdLCBkdHlwZTogZmxvYXQzMiwgc2hhcGU6
+IFszXX0KICAgICAgcmVmX2xvZ3Byb2JzOiB7ZGF0YTogWy0xLjMxLCAtMC40NiwgLTIuMDJdLCBk
+dHlwZTogZmxvYXQzMiwgc2hhcGU6IFszXX0KICAgIGxvZ3Byb2JzOiBbLTEuMTc0LCAtMC41MDIs
+IC0xLjg4Nl0KICAtIG1vZGVsX2lucHV0OgogICAgICBjaHVua3M6CiAgICAgICAgLSB7dG9rZW5z
+OiBbNDY0LCAxODkzXSwgdHlwZTogZW5jb2RlZF90ZXh0fQogICAgbG9zc19mbl9pbnB1dHM6CiAg
+ICAgIHRhcmdldF90b2tlbnM6IHtkYXRhOiBbMTg5MywgMzc5NywgNjUxMSwgMzczXSwgZHR5cGU6
+IGludDY0LCBzaGFwZTogWzIsIDJdfQogICAgICB3ZWlnaHRzOiB7ZGF0YTogWzAuNywgMC4yLCAw
+LjY1LCAwLjNdLCBkdHlwZTogZmxvYXQzMiwgc2hhcGU6IFsyLCAyXX0KICAgICAgcmVmX2xvZ3By
+b2JzOiB7ZGF0YTogWy0wLjM5LCAtMS43MiwgLTAuNDcsIC0xLjExXSwgZHR5cGU6IGZsb2F0MzIs
+IHNoYXBlOiBbMiwgMl19CiAgICBsb2dwcm9iczogW1stMC4zMywgLTEuNThdLCBbLTAuNTIsIC0x
+LjIzXV0K
+"""),
+        ("specs/async.yaml", """
+IyB5YW1sLWxhbmd1YWdlLXNlcnZlcjogJHNjaGVtYT0uLi9kb2NzL3NjaGVtYS9zcGVjLnNjaGVt
+YS5qc29uCnN1aXRlOiBhc3luYwpzdW1tYXJ5OiBBc3luYyBmbnMgYXJlIGF3YWl0ZWQsIG1peCB3
+aXRoIHN5bmMgb25lcywgYW5kIHdoYXRldmVyIHRoZWlyIHRpbWluZyB0aGUgcmVzdWx0IGVxdWFs
+cyBzZXF1ZW50aWFsIGV2YWx1YXRpb24gaW4gbGlzdCBvcmRlci4KZGVmYXVsdHM6CiAgdG9sZXJh
+bmNlOiB7cnRvbDogMS4wZS01LCBhdG9sOiAxLjBlLTZ9CmNhc2VzOgogIC0gaWQ6IGFzeW5jL3Np
+bmdsZS1hc3luYy1hd2FpdGVkCiAgICBzdW1tYXJ5OiBUaGUgY2hlY2tsaXN0J3MgYXN5bmMgcmVn
+dWxhcml6ZXIsIGEgZGVsYXllZCBjb25zdGFudCAxLjAgd2l0aCBhIGJvb2xlYW4gbWV0cmljLCBp
+cyBhd2FpdGVkCiAgICB0YWdzOiBbY2hlY2tsaXN0LCBhc3luY10KICAgIGNvdmVyczoKICAgICAg
+Y2hlY2tsaXN0OiBbc2luZ2xlLWFzeW5jLWF3YWl0ZWRdCiAgICAgIHJ1bGVzOiBbZXZhbHVhdGlv
+bi5hc3luYy1hd2FpdGVkLCBldmFsdWF0aW9uLm1ldHJpY3MtdmFsdWVzLCBncmFkaWVudC5jb25z
+dGFudF0KICAgICMgQnkgaGFuZDogdmFsdWUgMS4wLCB3ZWlnaHQgMC41LCBjb250cmlidXRpb24g
+MC41ID0gcmVndWxhcml6ZXJfdG90YWwgPSBsb3NzX3RvdGFsOwogICAgIyB0aGUgbWV0cmljIGBh
+c3luYzogdHJ1ZWAgaXMgcmVwb3J0ZWQgYXMgMS4wOyBhIGNvbnN0YW50IHJlYWNoZXMgbm8gbG9n
+cHJvYnMsCiAgICAjIHNvIHRoZSBncmFkaWVudCBpcyB6ZXJvLiAodG9vbHMvb3JhY2xlIGFncmVl
+cy4pCiAgICBkYXRhOiB7Zml4dHVyZTogZGF0YXNldHMvc2luZ2xlLnlhbWx9CiAgICBjYWxsOgog
+ICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSBuYW1lOiBhc3luY190ZXN0CiAgICAgICAgICB3
+ZWlnaHQ6IDAuNQogICAgICAgICAgZm46IHtuYW1lOiBjb25zdGFudCwgdmFsdWU6IDEuMCwgYXN5
+bmM6IHRydWUsIGRlbGF5X21zOiAxMCwgbWV0cmljczoge2FzeW5jOiB0cnVlfX0KICAgIGV4cGVj
+dDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3NzX3RvdGFsOiAwLjUKICAgICAgICByZWd1bGFy
+aXplcl90b3RhbDogMC41CiAgICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgICAgYXN5bmNfdGVz
+dDoge3ZhbHVlOiAxLjAsIHdlaWdodDogMC41LCBjb250cmlidXRpb246IDAuNSwgY3VzdG9tOiB7
+YXN5bmM6IDEuMH19CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWzAuMCwgMC4wLCAwLjBdCiAg
+ICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CgogIC0gaWQ6IGFzeW5jL3Np
+bmdsZS1hc3luYy13aXRoLWdyYWRpZW50CiAgICBzdW1tYXJ5OiBBbiBhc3luYyByZWd1bGFyaXpl
+cidzIGxvc3MgYW5kIGdyYWRpZW50IGJvdGggcmVhY2ggdGhlIHJlc3VsdAogICAgdGFnczogW2No
+ZWNrbGlzdCwgYXN5bmNdCiAgICBjb3ZlcnM6CiAgICAgIGNoZWNrbGlzdDogW3NpbmdsZS1hc3lu
+Yy1hd2FpdGVkXQogICAgICBydWxlczogW2V2YWx1YXRpb24uYXN5bmMtYXdhaXRlZCwgZ3JhZGll
+bnQuY29tcG9zZWQsIGNvbXBvc2l0aW9uLmxvc3MtdG90YWxdCiAgICAjIE9yYWNsZTogdG9vbHMv
+b3JhY2xlCiAgICBkYXRhOiB7Zml4dHVyZTogZGF0YXNldHMvYmF0Y2gzLnlhbWx9CiAgICBjYWxs
+OgogICAgICBsb3NzX2ZuOiB3ZWlnaHRlZF9ubGwKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAg
+IC0gbmFtZTogbDIKICAgICAgICAgIHdlaWdodDogMC4wNQogICAgICAgICAgZm46IHtuYW1lOiBz
+dW1fb2Zfc3F1YXJlcywgYXN5bmM6IHRydWUsIGRlbGF5X21zOiA1LCBtZXRyaWNzOiB7ImwyOnN1
+bSI6ICRsb3NzfX0KICAgIGV4cGVjdDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3NzX3RvdGFs
+OiAxMS44OTI2MjExOTk5OTk5OTkKICAgICAgICByZWd1bGFyaXplcl90b3RhbDogMS41MDUxMjEy
+CiAgICAgICAgYmFzZV9sb3NzOiB7dmFsdWU6IDEwLjM4NzV9CiAgICAgICAgcmVndWxhcml6ZXJz
+OgogICAgICAgICAgbDI6IHt2YWx1ZTogMzAuMTAyNDI0LCB3ZWlnaHQ6IDAuMDUsIGNvbnRyaWJ1
+dGlvbjogMS41MDUxMjEyLCBjdXN0b206IHsibDI6c3VtIjogMzAuMTAyNDI0fX0KICAgICAgZ3Jh
+ZGllbnQ6CiAgICAgICAgLSBbLTEuMDQyLCAtMS4xMzcsIC0xLjI5MV0KICAgICAgICAtIFstMC41
+MDgzLCAtMS4zNjE0XQogICAgICAgIC0gWy0wLjIyMDcsIC0xLjA2NjUsIC0xLjEwNDgsIC0xLjAz
+MTldCiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CgogIC0gaWQ6IGFz
+eW5jL2FzeW5jLXdpdGhvdXQtZGVsYXkKICAgIHN1bW1hcnk6IEFuIGFzeW5jIGZuIHRoYXQgY29t
+cGxldGVzIGF0IG9uY2UgaXMgYXdhaXRlZCBsaWtlIGFueSBvdGhlcgogICAgdGFnczogW2FzeW5j
+XQogICAgY292ZXJzOgogICAgICBjaGVja2xpc3Q6IFtzaW5nbGUtYXN5bmMtYXdhaXRlZF0KICAg
+ICAgcnVsZXM6IFtldmFsdWF0aW9uLmFzeW5jLWF3YWl0ZWQsIGdyYWRpZW50LmNvbXBvc2VkXQog
+ICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL2Jh
+dGNoMy55YW1sfQogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6
+IGtsLCB3ZWlnaHQ6IDAuMSwgZm46IHtuYW1lOiBrbF90b19yZWZlcmVuY2UsIGVzdGltYXRvcjog
+azIsIGFzeW5jOiB0cnVlfX0KICAgIGV4cGVjdDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3Nz
+X3RvdGFsOiAwLjAwMDc5NTU3Nzc3Nzc3Nzc3ODEKICAgICAgICByZWd1bGFyaXplcl90b3RhbDog
+MC4wMDA3OTU1Nzc3Nzc3Nzc3NzgxCiAgICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgICAga2w6
+IHt2YWx1ZTogMC4wMDc5NTU3Nzc3Nzc3Nzc3OCwgd2VpZ2h0OiAwLjEsIGNvbnRyaWJ1dGlvbjog
+MC4wMDA3OTU1Nzc3Nzc3Nzc3NzgxLCBjdXN0b206IHsia2wvazIiOiAwLjAwNzk1NTc3Nzc3Nzc3
+Nzc4fX0KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbMC4wMDIxMTExMTExMTExMTExMTEzLCAt
+MC4wMDE4ODg4ODg4ODg4ODg4OTA3LCAtMC4wMDE3Nzc3Nzc3Nzc3Nzc3Nzk2XQogICAgICAgIC0g
+WzAuMDAwMTg4ODg4ODg4ODg4ODg4OSwgLTAuMDAxNDg4ODg4ODg4ODg4ODg3N10KICAgICAgICAt
+IFstMC4wMDE3NDQ0NDQ0NDQ0NDQ0NDQ3LCAwLjAwMDQ5OTk5OTk5OTk5OTk5OTMsIDAuMDAwOTEx
+MTExMTExMTExMTA5NSwgLTAuMDAwMzQ0NDQ0NDQ0NDQ0NDQ0NzVdCiAgICAgIHJlcXVlc3RzOiB7
+Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CgogIC0gaWQ6IGFzeW5jL21peGVkLXN5bmMtYXN5bmMK
+ICAgIHN1bW1hcnk6IFN5bmMgYW5kIGFzeW5jIHJlZ3VsYXJpemVycyBtaXggaW4gb25lIGxpc3Qg
+YXJvdW5kIGEgc3luYyBiYXNlIGxvc3MKICAgIHRhZ3M6IFtjaGVja2xpc3QsIGFzeW5jLCBzeW5j
+XQogICAgY292ZXJzOgogICAgICBjaGVja2xpc3Q6IFttaXhlZC1zeW5jLWFzeW5jLCBtdWx0aXBs
+ZS1zeW5jLWNvbXBvc2VdCiAgICAgIHJ1bGVzOiBbZXZhbHVhdGlvbi5hc3luYy1hd2FpdGVkLCBl
+dmFsdWF0aW9uLm9yZGVyLCBtZXRyaWNzLmNhbGwtb3JkZXIsIGNvbXBvc2l0aW9uLnJlZ3VsYXJp
+emVyLXRvdGFsLCBncmFkaWVudC5jb21wb3NlZF0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUK
+ICAgIGRhdGE6IHtmaXh0dXJlOiBkYXRhc2V0cy9iYXRjaDMueWFtbH0KICAgIGNhbGw6CiAgICAg
+IGxvc3NfZm46IHdlaWdodGVkX25sbAogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFt
+ZTogbDIsIHdlaWdodDogMC4wMSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgICAgIC0ge25hbWU6
+IGtsLCB3ZWlnaHQ6IDAuMDUsIGZuOiB7bmFtZToga2xfdG9fcmVmZXJlbmNlLCBlc3RpbWF0b3I6
+IGszLCBhc3luYzogdHJ1ZSwgZGVsYXlfbXM6IDE1fX0KICAgICAgICAtIHtuYW1lOiB2YXIsIHdl
+aWdodDogMC4yLCBmbjogdmFyaWFuY2V9CiAgICAgICAgLSB7bmFtZTogbWVhbl9scCwgd2VpZ2h0
+OiAtMC4wMiwgZm46IHtuYW1lOiBtZWFuLCBhc3luYzogdHJ1ZX19CiAgICBleHBlY3Q6CiAgICAg
+IG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogMTAuOTkxNzA5Njk1MTA0NzMzCiAgICAgICAg
+cmVndWxhcml6ZXJfdG90YWw6IDAuNjA0MjA5Njk1MTA0NzMzMgogICAgICAgIGJhc2VfbG9zczog
+e3ZhbHVlOiAxMC4zODc1fQogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAgIGwyOiB7dmFs
+dWU6IDMwLjEwMjQyNCwgd2VpZ2h0OiAwLjAxLCBjb250cmlidXRpb246IDAuMzAxMDI0MjR9CiAg
+ICAgICAgICBrbDoge3ZhbHVlOiAwLjAwODExNzk5MDk4MzU1MzI3Niwgd2VpZ2h0OiAwLjA1LCBj
+b250cmlidXRpb246IDAuMDAwNDA1ODk5NTQ5MTc3NjYzOCwgY3VzdG9tOiB7ImtsL2szIjogMC4w
+MDgxMTc5OTA5ODM1NTMyNzZ9fQogICAgICAgICAgdmFyOiB7dmFsdWU6IDEuMzczNDk3Nzc3Nzc3
+Nzc3Nywgd2VpZ2h0OiAwLjIsIGNvbnRyaWJ1dGlvbjogMC4yNzQ2OTk1NTU1NTU1NTU1M30KICAg
+ICAgICAgIG1lYW5fbHA6IHt2YWx1ZTogLTEuNDA0MDAwMDAwMDAwMDAwMSwgd2VpZ2h0OiAtMC4w
+MiwgY29udHJpYnV0aW9uOiAwLjAyODA4MDAwMDAwMDAwMDAwNH0KICAgICAgZ3JhZGllbnQ6CiAg
+ICAgICAgLSBbLTAuOTY1OTI3NTUwNzQ0MTI5NywgLTEuMDI5MTQwNTgyNTA3MzM1NCwgLTEuMTI4
+MzE5NTA0ODM4ODQzMl0KICAgICAgICAtIFstMC40NDUwNzc0NjQ5MTQ2Mzg0NSwgLTEuMTczNTIx
+MDcxMjIwMjQ3N10KICAgICAgICAtIFstMC4wODI5OTU1MzExODgzMzg0LCAtMC45ODI0MzMzMTkz
+NDM1MTc0LCAtMS4wMDY5MjI2MjE5OTI3NTc2LCAtMC45NjA1NTQ5MTk0NjYwMzYzXQogICAgICBy
+ZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBhc3luYy9zbG93LWZp
+cnN0LWtlZXBzLWNhbGwtb3JkZXIKICAgIHN1bW1hcnk6IEEgc2xvdyBhc3luYyByZWd1bGFyaXpl
+ciBsaXN0ZWQgZmlyc3Qgc3RheXMgZmlyc3QsIGJlZm9yZSBhIHN5bmMgYW5kIGEgZmFzdCBhc3lu
+YyBvbmUKICAgIHRhZ3M6IFthc3luYywgb3JkZXJpbmddCiAgICBjb3ZlcnM6CiAgICAgIGNoZWNr
+bGlzdDogW21peGVkLXN5bmMtYXN5bmNdCiAgICAgIHJ1bGVzOiBbZXZhbHVhdGlvbi5vcmRlciwg
+bWV0cmljcy5jYWxsLW9yZGVyLCBldmFsdWF0aW9uLmFzeW5jLWF3YWl0ZWRdCiAgICAjIE9yYWNs
+ZTogdG9vbHMvb3JhY2xlLiBUaGUgbWV0cmljIGVudHJpZXMgbXVzdCBjb21lIGluIHRoZSBvcmRl
+ciBzbG93LCBzeW5jLCBmYXN0LgogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL2JhdGNoMy55
+YW1sfQogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IHNsb3cs
+IHdlaWdodDogMC4zLCBmbjoge25hbWU6IHZhcmlhbmNlLCBhc3luYzogdHJ1ZSwgZGVsYXlfbXM6
+IDIwLCBtZXRyaWNzOiB7cmFuazogMX19fQogICAgICAgIC0ge25hbWU6IHN5bmMsIHdlaWdodDog
+MC4wMDUsIGZuOiB7bmFtZTogc3VtX29mX3NxdWFyZXMsIG1ldHJpY3M6IHtyYW5rOiAyfX19CiAg
+ICAgICAgLSB7bmFtZTogZmFzdCwgd2VpZ2h0OiAtMC4wNCwgZm46IHtuYW1lOiBtZWFuX29mX21l
+YW5zLCBhc3luYzogdHJ1ZSwgZGVsYXlfbXM6IDEsIG1ldHJpY3M6IHtyYW5rOiAzfX19CiAgICBl
+eHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogMC42MjIyMjcwMDg4ODg4
+ODg4CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAuNjIyMjI3MDA4ODg4ODg4OAogICAgICAg
+IHJlZ3VsYXJpemVyczoKICAgICAgICAgIHNsb3c6IHt2YWx1ZTogMS4zNzM0OTc3Nzc3Nzc3Nzc3
+LCB3ZWlnaHQ6IDAuMywgY29udHJpYnV0aW9uOiAwLjQxMjA0OTMzMzMzMzMzMzMsIGN1c3RvbTog
+e3Jhbms6IDEuMH19CiAgICAgICAgICBzeW5jOiB7dmFsdWU6IDMwLjEwMjQyNCwgd2VpZ2h0OiAw
+LjAwNSwgY29udHJpYnV0aW9uOiAwLjE1MDUxMjEyLCBjdXN0b206IHtyYW5rOiAyLjB9fQogICAg
+ICAgICAgZmFzdDoge3ZhbHVlOiAtMS40OTE2Mzg4ODg4ODg4ODksIHdlaWdodDogLTAuMDQsIGNv
+bnRyaWJ1dGlvbjogMC4wNTk2NjU1NTU1NTU1NTU1NiwgY3VzdG9tOiB7cmFuazogMy4wfX0KICAg
+ICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbMC4wNTY5NTU1NTU1NTU1NTU1NiwgLTAuMDE1ODc3Nzc3
+Nzc3Nzc3NzgsIC0wLjEzMzk0NDQ0NDQ0NDQ0NDQ1XQogICAgICAgIC0gWzAuMDgwNTcsIC0wLjE5
+MDEzOTk5OTk5OTk5OTk4XQogICAgICAgIC0gWy0wLjA3ODkzNjY2NjY2NjY2NjY0LCAwLjAzOTI4
+MzMzMzMzMzMzMzM0LCAwLjAwOTkyMDAwMDAwMDAwMDAwNSwgMC4wNjU4MTAwMDAwMDAwMDAwMl0K
+ICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogYXN5bmMv
+ZGVsYXlzLWluLXJldmVyc2UKICAgIHN1bW1hcnk6IFRocmVlIGFzeW5jIHJlZ3VsYXJpemVycyBm
+aW5pc2hpbmcgaW4gcmV2ZXJzZSBvcmRlciByZXBvcnQgaW4gbGlzdCBvcmRlcgogICAgdGFnczog
+W2FzeW5jLCBvcmRlcmluZ10KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtldmFsdWF0aW9uLm9y
+ZGVyLCBtZXRyaWNzLmNhbGwtb3JkZXIsIGNvbXBvc2l0aW9uLnJlZ3VsYXJpemVyLXRvdGFsXQog
+ICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL2Jh
+dGNoMy55YW1sfQogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6
+IHpldGEsIHdlaWdodDogMC4wMiwgZm46IHtuYW1lOiBzdW1fb2Zfc3F1YXJlcywgZGF0dW1zOiBb
+Ml0sIGFzeW5jOiB0cnVlLCBkZWxheV9tczogMzB9fQogICAgICAgIC0ge25hbWU6IGFscGhhLCB3
+ZWlnaHQ6IDAuNCwgZm46IHtuYW1lOiB2YXJpYW5jZSwgYXN5bmM6IHRydWUsIGRlbGF5X21zOiAx
+NX19CiAgICAgICAgLSB7bmFtZTogbXUsIHdlaWdodDogMC4wNywgZm46IHtuYW1lOiBrbF90b19y
+ZWZlcmVuY2UsIGVzdGltYXRvcjogazEsIGFzeW5jOiB0cnVlLCBkZWxheV9tczogMH19CiAgICBl
+eHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogMC42NzcxODg1NTc3Nzc3
+Nzc2CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAuNjc3MTg4NTU3Nzc3Nzc3NgogICAgICAg
+IHJlZ3VsYXJpemVyczoKICAgICAgICAgIHpldGE6IHt2YWx1ZTogNi41MTMxMzg5OTk5OTk5OTks
+IHdlaWdodDogMC4wMiwgY29udHJpYnV0aW9uOiAwLjEzMDI2Mjc3OTk5OTk5OTk3fQogICAgICAg
+ICAgYWxwaGE6IHt2YWx1ZTogMS4zNzM0OTc3Nzc3Nzc3Nzc3LCB3ZWlnaHQ6IDAuNCwgY29udHJp
+YnV0aW9uOiAwLjU0OTM5OTExMTExMTExMTF9CiAgICAgICAgICBtdToge3ZhbHVlOiAtMC4wMzUz
+MzMzMzMzMzMzMzMzOCwgd2VpZ2h0OiAwLjA3LCBjb250cmlidXRpb246IC0wLjAwMjQ3MzMzMzMz
+MzMzMzMzNywgY3VzdG9tOiB7ImtsL2sxIjogLTAuMDM1MzMzMzMzMzMzMzMzMzh9fQogICAgICBn
+cmFkaWVudDoKICAgICAgICAtIFswLjA5NTI0NDQ0NDQ0NDQ0NDQ2LCAwLjAxMDgwMDAwMDAwMDAw
+MDAwNCwgLTAuMTI2MDg4ODg4ODg4ODg4OV0KICAgICAgICAtIFswLjEyNTIsIC0wLjE4ODY2NjY2
+NjY2NjY2NjY4XQogICAgICAgIC0gWy0wLjE1MTg3OTk5OTk5OTk5OTk2LCAwLjA0Njg2NjY2NjY2
+NjY2NjY3NSwgLTAuMDAyNDk3Nzc3Nzc3Nzc3NzczMiwgMC4wOTE0NjIyMjIyMjIyMjIyNV0KICAg
+ICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogYXN5bmMvYXN5
+bmMtYmFzZS1sb3NzCiAgICBzdW1tYXJ5OiBBbiBhc3luYyBiYXNlIGxvc3NfZm4gaXMgYXdhaXRl
+ZCBiZWZvcmUgdGhlIHJlZ3VsYXJpemVycyBhcmUgY29tcG9zZWQKICAgIHRhZ3M6IFthc3luY10K
+ICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtldmFsdWF0aW9uLmFzeW5jLWF3YWl0ZWQsIGV2YWx1
+YXRpb24ub3JkZXIsIG1ldHJpY3MuYmFzZS1sb3NzLCBjb21wb3NpdGlvbi5sb3NzLXRvdGFsXQog
+ICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL2Jh
+dGNoMy55YW1sfQogICAgY2FsbDoKICAgICAgbG9zc19mbjoge25hbWU6IHdlaWdodGVkX25sbCwg
+YXN5bmM6IHRydWUsIGRlbGF5X21zOiAxMCwgbWV0cmljczoge25sbDogJGxvc3N9fQogICAgICBy
+ZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogbDIsIHdlaWdodDogMC4wMSwgZm46IHN1bV9v
+Zl9zcXVhcmVzfQogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6
+IDEwLjY4ODUyNDI0CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAuMzAxMDI0MjQKICAgICAg
+ICBiYXNlX2xvc3M6IHt2YWx1ZTogMTAuMzg3NSwgY3VzdG9tOiB7bmxsOiAxMC4zODc1fX0KICAg
+ICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICBsMjoge3ZhbHVlOiAzMC4xMDI0MjQsIHdlaWdo
+dDogMC4wMSwgY29udHJpYnV0aW9uOiAwLjMwMTAyNDI0fQogICAgICBncmFkaWVudDoKICAgICAg
+ICAtIFstMS4wMDg0LCAtMS4wMjc0LCAtMS4wNTgyXQogICAgICAgIC0gWy0wLjUwMTY2LCAtMS4w
+NzIyOF0KICAgICAgICAtIFstMC4wNDQxNCwgLTEuMDEzMywgLTEuMDIwOTYsIC0xLjAwNjM4XQog
+ICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBhc3luYy96
+ZXJvLXdlaWdodC1hc3luYwogICAgc3VtbWFyeTogQW4gYXN5bmMgd2VpZ2h0LTAgcmVndWxhcml6
+ZXIgaXMgc3RpbGwgYXdhaXRlZCBhbmQgcmVwb3J0cyBpdHMgbWV0cmljcwogICAgdGFnczogW2Fz
+eW5jLCB6ZXJvLXdlaWdodF0KICAgIGNvdmVyczoKICAgICAgY2hlY2tsaXN0OiBbemVyby13ZWln
+aHQsIHNpbmdsZS1hc3luYy1hd2FpdGVkXQogICAgICBydWxlczogW2NvbXBvc2l0aW9uLnplcm8t
+d2VpZ2h0LCBncmFkaWVudC56ZXJvLXdlaWdodCwgZXZhbHVhdGlvbi5hc3luYy1hd2FpdGVkXQog
+ICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL2Jh
+dGNoMy55YW1sfQogICAgY2FsbDoKICAgICAgbG9zc19mbjogd2VpZ2h0ZWRfbmxsCiAgICAgIHJl
+Z3VsYXJpemVyczoKICAgICAgICAtIG5hbWU6IHByb2JlCiAgICAgICAgICB3ZWlnaHQ6IDAuMAog
+ICAgICAgICAgZm46IHtuYW1lOiB2YXJpYW5jZSwgYXN5bmM6IHRydWUsIGRlbGF5X21zOiA1LCBt
+ZXRyaWNzOiB7dmFyaWFuY2U6ICRsb3NzLCBwcm9iZWQ6IHRydWV9fQogICAgZXhwZWN0OgogICAg
+ICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IDEwLjM4NzUKICAgICAgICByZWd1bGFyaXpl
+cl90b3RhbDogMC4wCiAgICAgICAgYmFzZV9sb3NzOiB7dmFsdWU6IDEwLjM4NzV9CiAgICAgICAg
+cmVndWxhcml6ZXJzOgogICAgICAgICAgcHJvYmU6IHt2YWx1ZTogMS4zNzM0OTc3Nzc3Nzc3Nzc3
+LCB3ZWlnaHQ6IDAuMCwgY29udHJpYnV0aW9uOiAwLjAsIGN1c3RvbToge3ZhcmlhbmNlOiAxLjM3
+MzQ5Nzc3Nzc3Nzc3NzcsIHByb2JlZDogMS4wfX0KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBb
+LTEuMCwgLTEuMCwgLTEuMF0KICAgICAgICAtIFstMC41LCAtMS4wXQogICAgICAgIC0gWzAuMCwg
+LTEuMCwgLTEuMCwgLTEuMF0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDog
+MX0K
+"""),
+        ("specs/composition.yaml", """
+IyB5YW1sLWxhbmd1YWdlLXNlcnZlcjogJHNjaGVtYT0uLi9kb2NzL3NjaGVtYS9zcGVjLnNjaGVt
+YS5qc29uCnN1aXRlOiBjb21wb3NpdGlvbgpzdW1tYXJ5OiBSZWd1bGFyaXplcnMgY29tcG9zZSBi
+eSB3ZWlnaHQgaW50byBsb3NzX3RvdGFsLCBhbmQgdGhlaXIgZ3JhZGllbnRzIGludG8gb25lIGJh
+Y2t3YXJkIHBhc3MuCmRlZmF1bHRzOgogIHRvbGVyYW5jZToge3J0b2w6IDEuMGUtNSwgYXRvbDog
+MS4wZS02fQpjYXNlczoKICAtIGlkOiBjb21wb3NpdGlvbi9ubGwtcGx1cy10d28tc3luYwogICAg
+c3VtbWFyeTogQSB3ZWlnaHRlZC1OTEwgYmFzZSBhbmQgdHdvIHN5bmMgcmVndWxhcml6ZXJzIGNv
+bXBvc2UgYnkgd2VpZ2h0CiAgICB0YWdzOiBbY2hlY2tsaXN0LCBzeW5jXQogICAgY292ZXJzOgog
+ICAgICBjaGVja2xpc3Q6IFttdWx0aXBsZS1zeW5jLWNvbXBvc2VdCiAgICAgIHJ1bGVzOiBbbW9k
+ZXMuc3RydWN0dXJlZCwgY29tcG9zaXRpb24uY29udHJpYnV0aW9uLCBjb21wb3NpdGlvbi5yZWd1
+bGFyaXplci10b3RhbCwgY29tcG9zaXRpb24ubG9zcy10b3RhbCwgZ3JhZGllbnQuY29tcG9zZWRd
+CiAgICAjIEJ5IGhhbmQ6IGxwID0gWy0xLCAtMiB8IC0wLjVdLCB3ID0gWzEsIDAuNSB8IDFdLgog
+ICAgIyBubGwgPSAxKjEgKyAwLjUqMiArIDEqMC41ID0gMi41OyBzdW1fb2Zfc3F1YXJlcyA9IDEg
+KyA0ICsgMC4yNSA9IDUuMjU7CiAgICAjIG1lYW4gPSAtMy41LzMgPSAtMS4xNjY2NjY2NjY2NjY2
+NjY3LgogICAgIyBjb250cmlidXRpb25zIDAuMSo1LjI1ID0gMC41MjUgYW5kIC0wLjUqKC0zLjUv
+MykgPSAwLjU4MzMzMzMzMzMzMzMzMzQ7CiAgICAjIHJlZ3VsYXJpemVyX3RvdGFsID0gMS4xMDgz
+MzMzMzMzMzMzMzM0OyBsb3NzX3RvdGFsID0gMy42MDgzMzMzMzMzMzMzMzM0LgogICAgIyBncmFk
+aWVudCA9IC13ICsgMC4xKjIqbHAgLSAwLjUvMzogWy0xIC0gMC4yIC0gMS82LCAtMC41IC0gMC40
+IC0gMS82IHwgLTEgLSAwLjEgLSAxLzZdLgogICAgIyAodG9vbHMvb3JhY2xlIGFncmVlcy4pCiAg
+ICBkYXRhOgogICAgICAtIHRva2VuczogWzUsIDZdCiAgICAgICAgdGFyZ2V0czogWzYsIDddCiAg
+ICAgICAgd2VpZ2h0czogWzEuMCwgMC41XQogICAgICAgIGxvZ3Byb2JzOiBbLTEuMCwgLTIuMF0K
+ICAgICAgLSB0b2tlbnM6IFszXQogICAgICAgIHRhcmdldHM6IFs0XQogICAgICAgIHdlaWdodHM6
+IFsxLjBdCiAgICAgICAgbG9ncHJvYnM6IFstMC41XQogICAgY2FsbDoKICAgICAgbG9zc19mbjog
+d2VpZ2h0ZWRfbmxsCiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBsMiwgd2Vp
+Z2h0OiAwLjEsIGZuOiBzdW1fb2Zfc3F1YXJlc30KICAgICAgICAtIG5hbWU6IG1lYW5fbHAKICAg
+ICAgICAgIHdlaWdodDogLTAuNQogICAgICAgICAgZm46IHtuYW1lOiBtZWFuLCBtZXRyaWNzOiB7
+c2VsZjogJGxvc3N9fQogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90
+YWw6IDMuNjA4MzMzMzMzMzMzMzMzNAogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAxLjEwODMz
+MzMzMzMzMzMzMzQKICAgICAgICBiYXNlX2xvc3M6IHt2YWx1ZTogMi41fQogICAgICAgIHJlZ3Vs
+YXJpemVyczoKICAgICAgICAgIGwyOiB7dmFsdWU6IDUuMjUsIHdlaWdodDogMC4xLCBjb250cmli
+dXRpb246IDAuNTI1fQogICAgICAgICAgbWVhbl9scDoge3ZhbHVlOiAtMS4xNjY2NjY2NjY2NjY2
+NjY3LCB3ZWlnaHQ6IC0wLjUsIGNvbnRyaWJ1dGlvbjogMC41ODMzMzMzMzMzMzMzMzM0LCBjdXN0
+b206IHtzZWxmOiAtMS4xNjY2NjY2NjY2NjY2NjY3fX0KICAgICAgZ3JhZGllbnQ6CiAgICAgICAg
+LSBbLTEuMzY2NjY2NjY2NjY2NjY2NywgLTEuMDY2NjY2NjY2NjY2NjY2N10KICAgICAgICAtIFst
+MS4yNjY2NjY2NjY2NjY2NjY2XQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJk
+OiAxfQoKICAtIGlkOiBjb21wb3NpdGlvbi90d28tc3luYy1uby1iYXNlCiAgICBzdW1tYXJ5OiBU
+d28gc3luYyByZWd1bGFyaXplcnMgd2l0aG91dCBhIGxvc3NfZm47IGxvc3NfdG90YWwgaXMgdGhl
+aXIgd2VpZ2h0ZWQgc3VtCiAgICB0YWdzOiBbY2hlY2tsaXN0LCBzeW5jXQogICAgY292ZXJzOgog
+ICAgICBjaGVja2xpc3Q6IFttdWx0aXBsZS1zeW5jLWNvbXBvc2VdCiAgICAgIHJ1bGVzOiBbbW9k
+ZXMuc3RydWN0dXJlZCwgY29tcG9zaXRpb24uY29udHJpYnV0aW9uLCBjb21wb3NpdGlvbi5yZWd1
+bGFyaXplci10b3RhbCwgY29tcG9zaXRpb24ubG9zcy10b3RhbCwgZ3JhZGllbnQuY29tcG9zZWQs
+IG1ldHJpY3MuYmFzZS1sb3NzXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgZGF0YTog
+e2ZpeHR1cmU6IGRhdGFzZXRzL2JhdGNoMy55YW1sfQogICAgY2FsbDoKICAgICAgcmVndWxhcml6
+ZXJzOgogICAgICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IDAuMDEsIGZuOiBzdW1fb2Zfc3F1YXJl
+c30KICAgICAgICAtIHtuYW1lOiB2YXIsIHdlaWdodDogMC41LCBmbjogdmFyaWFuY2V9CiAgICBl
+eHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogMC45ODc3NzMxMjg4ODg4
+ODg5CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAuOTg3NzczMTI4ODg4ODg4OQogICAgICAg
+IHJlZ3VsYXJpemVyczoKICAgICAgICAgIGwyOiB7dmFsdWU6IDMwLjEwMjQyNCwgd2VpZ2h0OiAw
+LjAxLCBjb250cmlidXRpb246IDAuMzAxMDI0MjR9CiAgICAgICAgICB2YXI6IHt2YWx1ZTogMS4z
+NzM0OTc3Nzc3Nzc3Nzc3LCB3ZWlnaHQ6IDAuNSwgY29udHJpYnV0aW9uOiAwLjY4Njc0ODg4ODg4
+ODg4ODl9CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWzAuMTAwOTMzMzMzMzMzMzMzMzUsIC0w
+LjAyMzYyMjIyMjIyMjIyMjIyNSwgLTAuMjI1NTMzMzMzMzMzMzMzMzRdCiAgICAgICAgLSBbMC4x
+NDUxMTc3Nzc3Nzc3Nzc4LCAtMC4zMTc4MzU1NTU1NTU1NTU1NF0KICAgICAgICAtIFstMC4xMzMz
+NjIyMjIyMjIyMjIyLCAwLjA2ODgxMTExMTExMTExMTExLCAwLjAxODU5NTU1NTU1NTU1NTU2Mywg
+MC4xMTQxNzU1NTU1NTU1NTU1OV0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2Fy
+ZDogMX0KICAgICAgYWJzZW50OiBbYmFzZV9sb3NzXQoKICAtIGlkOiBjb21wb3NpdGlvbi9ubGwt
+a2wtbDItbWVhbgogICAgc3VtbWFyeTogQSBub3JtYWxpemVkIE5MTCBiYXNlIHdpdGggdGhyZWUg
+cmVndWxhcml6ZXJzIG9mIG1peGVkIHNpZ24KICAgIHRhZ3M6IFtzeW5jLCByZWFsLWxvc3NdCiAg
+ICBjb3ZlcnM6CiAgICAgIGNoZWNrbGlzdDogW211bHRpcGxlLXN5bmMtY29tcG9zZV0KICAgICAg
+cnVsZXM6IFtjb21wb3NpdGlvbi5jb250cmlidXRpb24sIGNvbXBvc2l0aW9uLnJlZ3VsYXJpemVy
+LXRvdGFsLCBjb21wb3NpdGlvbi5sb3NzLXRvdGFsLCBncmFkaWVudC5jb21wb3NlZCwgdmFsaWRh
+dGlvbi5uZWdhdGl2ZS13ZWlnaHRdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBkYXRh
+OiB7Zml4dHVyZTogZGF0YXNldHMvYmF0Y2gzLnlhbWx9CiAgICBjYWxsOgogICAgICBsb3NzX2Zu
+OiB7bmFtZTogd2VpZ2h0ZWRfbmxsLCBub3JtYWxpemU6IHRydWV9CiAgICAgIHJlZ3VsYXJpemVy
+czoKICAgICAgICAtIHtuYW1lOiBrbCwgd2VpZ2h0OiAwLjA1LCBmbjoge25hbWU6IGtsX3RvX3Jl
+ZmVyZW5jZSwgZXN0aW1hdG9yOiBrM319CiAgICAgICAgLSB7bmFtZTogbDIsIHdlaWdodDogMC4w
+MDIsIGZuOiBzdW1fb2Zfc3F1YXJlc30KICAgICAgICAtIHtuYW1lOiBtZWFuX2xwLCB3ZWlnaHQ6
+IC0wLjEsIGZuOiBtZWFufQogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgIGxvc3Nf
+dG90YWw6IDEuNTg2MDEwNzQ3NTQ5MTc3NgogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAwLjIw
+MTAxMDc0NzU0OTE3NzcKICAgICAgICBiYXNlX2xvc3M6IHt2YWx1ZTogMS4zODV9CiAgICAgICAg
+cmVndWxhcml6ZXJzOgogICAgICAgICAga2w6IHt2YWx1ZTogMC4wMDgxMTc5OTA5ODM1NTMyNzYs
+IHdlaWdodDogMC4wNSwgY29udHJpYnV0aW9uOiAwLjAwMDQwNTg5OTU0OTE3NzY2MzgsIGN1c3Rv
+bTogeyJrbC9rMyI6IDAuMDA4MTE3OTkwOTgzNTUzMjc2fX0KICAgICAgICAgIGwyOiB7dmFsdWU6
+IDMwLjEwMjQyNCwgd2VpZ2h0OiAwLjAwMiwgY29udHJpYnV0aW9uOiAwLjA2MDIwNDg0OH0KICAg
+ICAgICAgIG1lYW5fbHA6IHt2YWx1ZTogLTEuNDA0MDAwMDAwMDAwMDAwMSwgd2VpZ2h0OiAtMC4x
+LCBjb250cmlidXRpb246IDAuMTQwNDAwMDAwMDAwMDAwMDJ9CiAgICAgIGdyYWRpZW50OgogICAg
+ICAgIC0gWy0wLjE0NTE2MzEwNjI5OTY4NTMyLCAtMC4xNTA5NTM5MTU4NDA2Njg3LCAtMC4xNTcw
+NDgzOTM3Mjc3MzIyN10KICAgICAgICAtIFstMC4wNzgwMTYxMzE1ODEzMDUwNSwgLTAuMTU5Njk3
+MDcxMjIwMjQ4XQogICAgICAgIC0gWy0wLjAyMDg4MzUzMTE4ODMzODQwOCwgLTAuMTQ2ODU5OTg2
+MDEwMTgzODgsIC0wLjE0ODE5OTA2NjQzNzIwMTkzLCAtMC4xNDU4OTUzNjM5MTA0ODA2Nl0KICAg
+ICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogY29tcG9zaXRp
+b24vc2luZ2xlLXJlZ3VsYXJpemVyLWZpcnN0LWRhdHVtCiAgICBzdW1tYXJ5OiBUaGUgY2hlY2ts
+aXN0J3Mgc2luZ2xlIHJlZ3VsYXJpemVyLCBtZWFuIG9mIHRoZSBmaXJzdCBkYXR1bSdzIGxvZ3By
+b2JzLCB3ZWlnaHQgMC4xCiAgICB0YWdzOiBbY2hlY2tsaXN0LCBzeW5jXQogICAgY292ZXJzOgog
+ICAgICBydWxlczogW21vZGVzLnN0cnVjdHVyZWQsIG1ldHJpY3Mud2VpZ2h0LWVjaG8sIGdyYWRp
+ZW50LnVucmVhY2hlZCwgY29tcG9zaXRpb24uY29udHJpYnV0aW9uXQogICAgIyBCeSBoYW5kOiBt
+ZWFuKC0wLjQyLCAtMS4zNywgLTIuOTEpID0gLTQuNy8zID0gLTEuNTY2NjY2NjY2NjY2NjY2NzsK
+ICAgICMgY29udHJpYnV0aW9uIDAuMSAqIHRoYXQgPSAtMC4xNTY2NjY2NjY2NjY2NjY2ODsgZC9k
+bHAwID0gMC4xLzMgZWFjaDsKICAgICMgZGF0dW1zIDEgYW5kIDIgYXJlIG5vdCByZWFjaGVkOiB6
+ZXJvIGdyYWRpZW50LiAodG9vbHMvb3JhY2xlIGFncmVlcy4pCiAgICBkYXRhOiB7Zml4dHVyZTog
+ZGF0YXNldHMvYmF0Y2gzLnlhbWx9CiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6CiAgICAg
+ICAgLSBuYW1lOiB0ZXN0X3JlZwogICAgICAgICAgd2VpZ2h0OiAwLjEKICAgICAgICAgIGZuOiB7
+bmFtZTogbWVhbiwgZGF0dW1zOiBbMF0sIG1ldHJpY3M6IHt0ZXN0OiAxLjB9fQogICAgZXhwZWN0
+OgogICAgICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IC0wLjE1NjY2NjY2NjY2NjY2NjY4
+CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IC0wLjE1NjY2NjY2NjY2NjY2NjY4CiAgICAgICAg
+cmVndWxhcml6ZXJzOgogICAgICAgICAgdGVzdF9yZWc6IHt2YWx1ZTogLTEuNTY2NjY2NjY2NjY2
+NjY2Nywgd2VpZ2h0OiAwLjEsIGNvbnRyaWJ1dGlvbjogLTAuMTU2NjY2NjY2NjY2NjY2NjgsIGN1
+c3RvbToge3Rlc3Q6IDEuMH19CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWzAuMDMzMzMzMzMz
+MzMzMzMzMzMsIDAuMDMzMzMzMzMzMzMzMzMzMzMsIDAuMDMzMzMzMzMzMzMzMzMzMzNdCiAgICAg
+ICAgLSBbMC4wLCAwLjBdCiAgICAgICAgLSBbMC4wLCAwLjAsIDAuMCwgMC4wXQogICAgICByZXF1
+ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBjb21wb3NpdGlvbi9uZWdh
+dGl2ZS13ZWlnaHQtdmFyaWFuY2UKICAgIHN1bW1hcnk6IEEgbmVnYXRpdmUgd2VpZ2h0IChhIGJv
+bnVzLCBub3QgYSBwZW5hbHR5KSBpcyBhY2NlcHRlZCBhbmQgc3VidHJhY3RzCiAgICB0YWdzOiBb
+c3luY10KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFt2YWxpZGF0aW9uLm5lZ2F0aXZlLXdlaWdo
+dCwgY29tcG9zaXRpb24uY29udHJpYnV0aW9uLCBjb21wb3NpdGlvbi5sb3NzLXRvdGFsLCBncmFk
+aWVudC5jb21wb3NlZCwgbWV0cmljcy53ZWlnaHQtZWNob10KICAgICMgT3JhY2xlOiB0b29scy9v
+cmFjbGUKICAgIGRhdGE6IHtmaXh0dXJlOiBkYXRhc2V0cy9iYXRjaDMueWFtbH0KICAgIGNhbGw6
+CiAgICAgIGxvc3NfZm46IHdlaWdodGVkX25sbAogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAg
+LSB7bmFtZTogc3ByZWFkX2JvbnVzLCB3ZWlnaHQ6IC0wLjI1LCBmbjogdmFyaWFuY2V9CiAgICBl
+eHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogMTAuMDQ0MTI1NTU1NTU1
+NTU1CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IC0wLjM0MzM3NDQ0NDQ0NDQ0NDQKICAgICAg
+ICBiYXNlX2xvc3M6IHt2YWx1ZTogMTAuMzg3NX0KICAgICAgICByZWd1bGFyaXplcnM6CiAgICAg
+ICAgICBzcHJlYWRfYm9udXM6IHt2YWx1ZTogMS4zNzM0OTc3Nzc3Nzc3Nzc3LCB3ZWlnaHQ6IC0w
+LjI1LCBjb250cmlidXRpb246IC0wLjM0MzM3NDQ0NDQ0NDQ0NDR9CiAgICAgIGdyYWRpZW50Ogog
+ICAgICAgIC0gWy0xLjA1NDY2NjY2NjY2NjY2NjYsIC0xLjAwMTg4ODg4ODg4ODg4ODgsIC0wLjkx
+NjMzMzMzMzMzMzMzMzNdCiAgICAgICAgLSBbLTAuNTczMzg4ODg4ODg4ODg5LCAtMC44NzcyMjIy
+MjIyMjIyMjIyXQogICAgICAgIC0gWzAuMDQ0NjExMTExMTExMTExMDk0LCAtMS4wNDEwNTU1NTU1
+NTU1NTU2LCAtMS4wMTk3Nzc3Nzc3Nzc3Nzc3LCAtMS4wNjAyNzc3Nzc3Nzc3Nzc5XQogICAgICBy
+ZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBjb21wb3NpdGlvbi9j
+b25zdGFudC1yZWd1bGFyaXplcgogICAgc3VtbWFyeTogQSBjb25zdGFudCByZWd1bGFyaXplciBh
+ZGRzIHdlaWdodCAqIHZhbHVlIHRvIHRoZSBsb3NzIGFuZCBub3RoaW5nIHRvIHRoZSBncmFkaWVu
+dAogICAgdGFnczogW3N5bmNdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZ3JhZGllbnQuY29u
+c3RhbnQsIGNvbXBvc2l0aW9uLmNvbnRyaWJ1dGlvbiwgY29tcG9zaXRpb24ubG9zcy10b3RhbF0K
+ICAgICMgQnkgaGFuZDogbmxsID0gMi4zMSArIDAuMDk0ICsgMS43NiA9IDQuMTY0OyBjb25zdGFu
+dCAwLjc1ICogd2VpZ2h0IDIuMCA9IDEuNTsKICAgICMgbG9zc190b3RhbCA9IDUuNjY0OyB0aGUg
+Z3JhZGllbnQgaXMgdGhlIE5MTCdzIGFsb25lLCAtdyA9IFstMSwgLTEsIC0xXS4KICAgICMgKHRv
+b2xzL29yYWNsZSBhZ3JlZXMuKQogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL3NpbmdsZS55
+YW1sfQogICAgY2FsbDoKICAgICAgbG9zc19mbjogd2VpZ2h0ZWRfbmxsCiAgICAgIHJlZ3VsYXJp
+emVyczoKICAgICAgICAtIHtuYW1lOiBvZmZzZXQsIHdlaWdodDogMi4wLCBmbjoge25hbWU6IGNv
+bnN0YW50LCB2YWx1ZTogMC43NX19CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAg
+bG9zc190b3RhbDogNS42NjQKICAgICAgICByZWd1bGFyaXplcl90b3RhbDogMS41CiAgICAgICAg
+YmFzZV9sb3NzOiB7dmFsdWU6IDQuMTY0fQogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAg
+IG9mZnNldDoge3ZhbHVlOiAwLjc1LCB3ZWlnaHQ6IDIuMCwgY29udHJpYnV0aW9uOiAxLjV9CiAg
+ICAgIGdyYWRpZW50OgogICAgICAgIC0gWy0xLjAsIC0xLjAsIC0xLjBdCiAgICAgIHJlcXVlc3Rz
+OiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CgogIC0gaWQ6IGNvbXBvc2l0aW9uL2FsbC1jb25z
+dGFudC1yZWd1bGFyaXplcnMKICAgIHN1bW1hcnk6IFJlZ3VsYXJpemVycyB0aGF0IHJlYWNoIG5v
+IGxvZ3Byb2JzIGdpdmUgYSB6ZXJvIGdyYWRpZW50LCBub3QgYW4gZXJyb3IKICAgIHRhZ3M6IFtz
+eW5jXQogICAgY292ZXJzOgogICAgICBydWxlczogW2dyYWRpZW50LmNvbnN0YW50LCBncmFkaWVu
+dC51bnJlYWNoZWQsIGNvbXBvc2l0aW9uLnJlZ3VsYXJpemVyLXRvdGFsLCBjb21wb3NpdGlvbi5s
+b3NzLXRvdGFsXQogICAgIyBCeSBoYW5kOiAwLjUgKiAxLjAgKyAoLTMuMCkgKiAwLjEyNSA9IDAu
+NSAtIDAuMzc1ID0gMC4xMjU7IGV2ZXJ5IGdyYWRpZW50CiAgICAjIGVsZW1lbnQgaXMgMC4gKHRv
+b2xzL29yYWNsZSBhZ3JlZXMuKQogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL2JhdGNoMy55
+YW1sfQogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IGMxLCB3
+ZWlnaHQ6IDAuNSwgZm46IGNvbnN0YW50fQogICAgICAgIC0ge25hbWU6IGMyLCB3ZWlnaHQ6IC0z
+LjAsIGZuOiB7bmFtZTogY29uc3RhbnQsIHZhbHVlOiAwLjEyNX19CiAgICBleHBlY3Q6CiAgICAg
+IG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogMC4xMjUKICAgICAgICByZWd1bGFyaXplcl90
+b3RhbDogMC4xMjUKICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICBjMToge3ZhbHVlOiAx
+LjAsIHdlaWdodDogMC41LCBjb250cmlidXRpb246IDAuNX0KICAgICAgICAgIGMyOiB7dmFsdWU6
+IDAuMTI1LCB3ZWlnaHQ6IC0zLjAsIGNvbnRyaWJ1dGlvbjogLTAuMzc1fQogICAgICBncmFkaWVu
+dDoKICAgICAgICAtIFswLjAsIDAuMCwgMC4wXQogICAgICAgIC0gWzAuMCwgMC4wXQogICAgICAg
+IC0gWzAuMCwgMC4wLCAwLjAsIDAuMF0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNr
+d2FyZDogMX0KCiAgLSBpZDogY29tcG9zaXRpb24vc2NhbGVkLWZuCiAgICBzdW1tYXJ5OiBBIGZu
+J3Mgb3duIHNjYWxlIGlzIHBhcnQgb2YgaXRzIHZhbHVlOyB0aGUgd2VpZ2h0IG11bHRpcGxpZXMg
+b24gdG9wCiAgICB0YWdzOiBbc3luY10KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtjb21wb3Np
+dGlvbi5jb250cmlidXRpb24sIGdyYWRpZW50LmNvbXBvc2VkXQogICAgIyBPcmFjbGU6IHRvb2xz
+L29yYWNsZQogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL2JhdGNoMy55YW1sfQogICAgY2Fs
+bDoKICAgICAgbG9zc19mbjoge25hbWU6IHdlaWdodGVkX25sbCwgc2NhbGU6IDAuMX0KICAgICAg
+cmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IDAuMiwgZm46IHtuYW1l
+OiBzdW1fb2Zfc3F1YXJlcywgc2NhbGU6IDAuNSwgbWV0cmljczoge3NlbGY6ICRsb3NzfX19CiAg
+ICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogNC4wNDg5OTI0CiAg
+ICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDMuMDEwMjQyNAogICAgICAgIGJhc2VfbG9zczoge3Zh
+bHVlOiAxLjAzODc1fQogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAgIGwyOiB7dmFsdWU6
+IDE1LjA1MTIxMiwgd2VpZ2h0OiAwLjIsIGNvbnRyaWJ1dGlvbjogMy4wMTAyNDI0LCBjdXN0b206
+IHtzZWxmOiAxNS4wNTEyMTJ9fQogICAgICBncmFkaWVudDoKICAgICAgICAtIFstMC4xODQsIC0w
+LjM3NCwgLTAuNjgyXQogICAgICAgIC0gWy0wLjA2NjYsIC0wLjgyMjhdCiAgICAgICAgLSBbLTAu
+NDQxNCwgLTAuMjMzLCAtMC4zMDk2LCAtMC4xNjM4XQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6
+IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBjb21wb3NpdGlvbi9zYW1lLWZuLXR3by1uYW1lcwog
+ICAgc3VtbWFyeTogT25lIGNhdGFsb2d1ZSBmbiB1bmRlciB0d28gbmFtZXMgY291bnRzIHR3aWNl
+LCBieSBlYWNoIHdlaWdodAogICAgdGFnczogW3N5bmNdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVz
+OiBbY29tcG9zaXRpb24ucmVndWxhcml6ZXItdG90YWwsIGdyYWRpZW50LmNvbXBvc2VkLCBtZXRy
+aWNzLmNhbGwtb3JkZXJdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBkYXRhOiB7Zml4
+dHVyZTogZGF0YXNldHMvYmF0Y2gzLnlhbWx9CiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6
+CiAgICAgICAgLSB7bmFtZTogbWVhbl9hLCB3ZWlnaHQ6IDAuMywgZm46IG1lYW59CiAgICAgICAg
+LSB7bmFtZTogbWVhbl9iLCB3ZWlnaHQ6IC0wLjEsIGZuOiBtZWFufQogICAgZXhwZWN0OgogICAg
+ICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IC0wLjI4MDgKICAgICAgICByZWd1bGFyaXpl
+cl90b3RhbDogLTAuMjgwOAogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAgIG1lYW5fYTog
+e3ZhbHVlOiAtMS40MDQwMDAwMDAwMDAwMDAxLCB3ZWlnaHQ6IDAuMywgY29udHJpYnV0aW9uOiAt
+MC40MjEyfQogICAgICAgICAgbWVhbl9iOiB7dmFsdWU6IC0xLjQwNDAwMDAwMDAwMDAwMDEsIHdl
+aWdodDogLTAuMSwgY29udHJpYnV0aW9uOiAwLjE0MDQwMDAwMDAwMDAwMDAyfQogICAgICBncmFk
+aWVudDoKICAgICAgICAtIFswLjAyMjIyMjIyMjIyMjIyMjIyLCAwLjAyMjIyMjIyMjIyMjIyMjIy
+LCAwLjAyMjIyMjIyMjIyMjIyMjIyXQogICAgICAgIC0gWzAuMDIyMjIyMjIyMjIyMjIyMjIsIDAu
+MDIyMjIyMjIyMjIyMjIyMjJdCiAgICAgICAgLSBbMC4wMjIyMjIyMjIyMjIyMjIyMiwgMC4wMjIy
+MjIyMjIyMjIyMjIyMiwgMC4wMjIyMjIyMjIyMjIyMjIyMiwgMC4wMjIyMjIyMjIyMjIyMjIyMl0K
+ICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogY29tcG9z
+aXRpb24vZml2ZS1yZWd1bGFyaXplcnMKICAgIHN1bW1hcnk6IEZpdmUgcmVndWxhcml6ZXJzIHN1
+bSBpbiBsaXN0IG9yZGVyIGludG8gcmVndWxhcml6ZXJfdG90YWwKICAgIHRhZ3M6IFtzeW5jXQog
+ICAgY292ZXJzOgogICAgICBjaGVja2xpc3Q6IFttdWx0aXBsZS1zeW5jLWNvbXBvc2VdCiAgICAg
+IHJ1bGVzOiBbY29tcG9zaXRpb24ucmVndWxhcml6ZXItdG90YWwsIGNvbXBvc2l0aW9uLmxvc3Mt
+dG90YWwsIGdyYWRpZW50LmNvbXBvc2VkLCBtZXRyaWNzLmNhbGwtb3JkZXJdCiAgICAjIE9yYWNs
+ZTogdG9vbHMvb3JhY2xlCiAgICBkYXRhOiB7Zml4dHVyZTogZGF0YXNldHMvYmF0Y2gzLnlhbWx9
+CiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB3ZWlnaHRlZF9ubGwKICAgICAgcmVndWxhcml6ZXJz
+OgogICAgICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IDAuMDAzLCBmbjogc3VtX29mX3NxdWFyZXN9
+CiAgICAgICAgLSB7bmFtZTogdmFyLCB3ZWlnaHQ6IDAuMiwgZm46IHZhcmlhbmNlfQogICAgICAg
+IC0ge25hbWU6IGtsX2sxLCB3ZWlnaHQ6IDAuMDEsIGZuOiB7bmFtZToga2xfdG9fcmVmZXJlbmNl
+LCBlc3RpbWF0b3I6IGsxfX0KICAgICAgICAtIHtuYW1lOiBtb20sIHdlaWdodDogLTAuMDUsIGZu
+OiBtZWFuX29mX21lYW5zfQogICAgICAgIC0ge25hbWU6IHByaW9yLCB3ZWlnaHQ6IDAuMDAxLCBm
+bjoge25hbWU6IGNvbnN0YW50LCB2YWx1ZTogMy41fX0KICAgIGV4cGVjdDoKICAgICAgbWV0cmlj
+czoKICAgICAgICBsb3NzX3RvdGFsOiAxMC44MzAyMzU0Mzg2NjY2NjYKICAgICAgICByZWd1bGFy
+aXplcl90b3RhbDogMC40NDI3MzU0Mzg2NjY2NjY2NQogICAgICAgIGJhc2VfbG9zczoge3ZhbHVl
+OiAxMC4zODc1fQogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAgIGwyOiB7dmFsdWU6IDMw
+LjEwMjQyNCwgd2VpZ2h0OiAwLjAwMywgY29udHJpYnV0aW9uOiAwLjA5MDMwNzI3Mn0KICAgICAg
+ICAgIHZhcjoge3ZhbHVlOiAxLjM3MzQ5Nzc3Nzc3Nzc3NzcsIHdlaWdodDogMC4yLCBjb250cmli
+dXRpb246IDAuMjc0Njk5NTU1NTU1NTU1NTN9CiAgICAgICAgICBrbF9rMToge3ZhbHVlOiAtMC4w
+MzUzMzMzMzMzMzMzMzMzOCwgd2VpZ2h0OiAwLjAxLCBjb250cmlidXRpb246IC0wLjAwMDM1MzMz
+MzMzMzMzMzMzMzg2LCBjdXN0b206IHsia2wvazEiOiAtMC4wMzUzMzMzMzMzMzMzMzMzOH19CiAg
+ICAgICAgICBtb206IHt2YWx1ZTogLTEuNDkxNjM4ODg4ODg4ODg5LCB3ZWlnaHQ6IC0wLjA1LCBj
+b250cmlidXRpb246IDAuMDc0NTgxOTQ0NDQ0NDQ0NDV9CiAgICAgICAgICBwcmlvcjoge3ZhbHVl
+OiAzLjUsIHdlaWdodDogMC4wMDEsIGNvbnRyaWJ1dGlvbjogMC4wMDM1fQogICAgICBncmFkaWVu
+dDoKICAgICAgICAtIFstMC45NjMyMzExMTExMTExMTExLCAtMS4wMTExNTMzMzMzMzMzMzMzLCAt
+MS4wODg4Mzc3Nzc3Nzc3Nzc4XQogICAgICAgIC0gWy0wLjQ0OTAwOTExMTExMTExMTE0LCAtMS4x
+MjcxMjg0NDQ0NDQ0NDQ1XQogICAgICAgIC0gWy0wLjA1MTk4NjQ0NDQ0NDQ0NDQyNSwgLTAuOTc0
+MjAxMTExMTExMTExMSwgLTAuOTkzNTIxMzMzMzMzMzMzNSwgLTAuOTU2NzQ3MzMzMzMzMzMzM10K
+ICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogY29tcG9z
+aXRpb24vZGF0dW0tc2VsZWN0aW9ucwogICAgc3VtbWFyeTogUmVndWxhcml6ZXJzIHRoYXQgcmVh
+ZCBkaWZmZXJlbnQgZGF0dW1zIGFkZCB1cCBwZXIgZGF0dW0KICAgIHRhZ3M6IFtzeW5jXQogICAg
+Y292ZXJzOgogICAgICBydWxlczogW2dyYWRpZW50LmNvbXBvc2VkLCBncmFkaWVudC51bnJlYWNo
+ZWQsIGV2YWx1YXRpb24uc2FtZS1pbnB1dHNdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAg
+ICBkYXRhOiB7Zml4dHVyZTogZGF0YXNldHMvYmF0Y2gzLnlhbWx9CiAgICBjYWxsOgogICAgICBy
+ZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogbDJfZmlyc3QsIHdlaWdodDogMC4wNSwgZm46
+IHtuYW1lOiBzdW1fb2Zfc3F1YXJlcywgZGF0dW1zOiBbMF19fQogICAgICAgIC0ge25hbWU6IHZh
+cl90YWlsLCB3ZWlnaHQ6IDAuMywgZm46IHtuYW1lOiB2YXJpYW5jZSwgZGF0dW1zOiBbMSwgMl19
+fQogICAgICAgIC0ge25hbWU6IGtsX2xhc3QsIHdlaWdodDogMC4xLCBmbjoge25hbWU6IGtsX3Rv
+X3JlZmVyZW5jZSwgZXN0aW1hdG9yOiBrMiwgZGF0dW1zOiBbMl19fQogICAgZXhwZWN0OgogICAg
+ICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IDAuOTgwNzE2NTU0MTY2NjY2OAogICAgICAg
+IHJlZ3VsYXJpemVyX3RvdGFsOiAwLjk4MDcxNjU1NDE2NjY2NjgKICAgICAgICByZWd1bGFyaXpl
+cnM6CiAgICAgICAgICBsMl9maXJzdDoge3ZhbHVlOiAxMC41MjE0MDAwMDAwMDAwMDIsIHdlaWdo
+dDogMC4wNSwgY29udHJpYnV0aW9uOiAwLjUyNjA3MDAwMDAwMDAwMDF9CiAgICAgICAgICB2YXJf
+dGFpbDoge3ZhbHVlOiAxLjUxNDA1Njg4ODg4ODg4ODgsIHdlaWdodDogMC4zLCBjb250cmlidXRp
+b246IDAuNDU0MjE3MDY2NjY2NjY2Nn0KICAgICAgICAgIGtsX2xhc3Q6IHt2YWx1ZTogMC4wMDQy
+OTQ4NzQ5OTk5OTk5OTc1LCB3ZWlnaHQ6IDAuMSwgY29udHJpYnV0aW9uOiAwLjAwMDQyOTQ4NzQ5
+OTk5OTk5OTgsIGN1c3RvbTogeyJrbC9rMiI6IDAuMDA0Mjk0ODc0OTk5OTk5OTk3NX19CiAgICAg
+IGdyYWRpZW50OgogICAgICAgIC0gWy0wLjA0MiwgLTAuMTM3LCAtMC4yOTEwMDAwMDAwMDAwMDAw
+NF0KICAgICAgICAtIFswLjEyMzk2NjY2NjY2NjY2NjY2LCAtMC4yMjkxMzMzMzMzMzMzMzMzM10K
+ICAgICAgICAtIFstMC4wOTIzNTgzMzMzMzMzMzMzMiwgMC4wNjY4OTE2NjY2NjY2NjY2NSwgMC4w
+Mjk1MTY2NjY2NjY2NjY2NiwgMC4wOTk1OTE2NjY2NjY2NjY2Nl0KICAgICAgcmVxdWVzdHM6IHtm
+b3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogY29tcG9zaXRpb24vd2lyZS1mb3JtLWRh
+dGEKICAgIHN1bW1hcnk6IERhdHVtcyBpbiBUaW5rZXIncyB3aXJlIGZvcm0sIG9uZSBvZiB0aGVt
+IFtULCBLXSwgY29tcG9zZSBsaWtlIHNob3J0LWZvcm0gb25lcwogICAgdGFnczogW3N5bmMsIHdp
+cmVdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZm9yd2FyZC5zaW5nbGUtcGFzcywgZ3JhZGll
+bnQuY29tcG9zZWQsIGdyYWRpZW50LmJhY2t3YXJkLXJlcXVlc3RdCiAgICAjIE9yYWNsZTogdG9v
+bHMvb3JhY2xlCiAgICBkYXRhOiB7Zml4dHVyZTogZGF0YXNldHMvd2lyZS1wYWlyLnlhbWx9CiAg
+ICBjYWxsOgogICAgICBsb3NzX2ZuOiB3ZWlnaHRlZF9ubGwKICAgICAgcmVndWxhcml6ZXJzOgog
+ICAgICAgIC0ge25hbWU6IGtsLCB3ZWlnaHQ6IDAuMSwgZm46IHtuYW1lOiBrbF90b19yZWZlcmVu
+Y2UsIGVzdGltYXRvcjogazJ9fQogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgIGxv
+c3NfdG90YWw6IDQuMzQ1MDU5NAogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAwLjAwMDU1OTQw
+MDAwMDAwMDAwMDIKICAgICAgICBiYXNlX2xvc3M6IHt2YWx1ZTogNC4zNDQ1fQogICAgICAgIHJl
+Z3VsYXJpemVyczoKICAgICAgICAgIGtsOiB7dmFsdWU6IDAuMDA1NTk0MDAwMDAwMDAwMDAxLCB3
+ZWlnaHQ6IDAuMSwgY29udHJpYnV0aW9uOiAwLjAwMDU1OTQwMDAwMDAwMDAwMDIsIGN1c3RvbTog
+eyJrbC9rMiI6IDAuMDA1NTk0MDAwMDAwMDAwMDAxfX0KICAgICAgZ3JhZGllbnQ6CiAgICAgICAg
+LSBbLTAuOTk4MDU3MTQyODU3MTQyOSwgLTEuMDAwNiwgLTAuNzQ4MDg1NzE0Mjg1NzE0Ml0KICAg
+ICAgICAtIFtbLTAuNjk5MTQyODU3MTQyODU3MSwgLTAuMTk4XSwgWy0wLjY1MDcxNDI4NTcxNDI4
+NTcsIC0wLjMwMTcxNDI4NTcxNDI4NTddXQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJh
+Y2t3YXJkOiAxfQoKICAtIGlkOiBjb21wb3NpdGlvbi9pbnRlZ2VyLXdlaWdodAogICAgc3VtbWFy
+eTogQW4gaW50ZWdlciB3ZWlnaHQgaXMgYSByZWFsIG51bWJlcjsgaXQgaXMgYWNjZXB0ZWQgYW5k
+IGVjaG9lZAogICAgdGFnczogW3N5bmNdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbdmFsaWRh
+dGlvbi5yZWd1bGFyaXplci13ZWlnaHQsIG1ldHJpY3Mud2VpZ2h0LWVjaG8sIGNvbXBvc2l0aW9u
+LmNvbnRyaWJ1dGlvbl0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGRhdGE6IHtmaXh0
+dXJlOiBkYXRhc2V0cy9zaW5nbGUueWFtbH0KICAgIGNhbGw6CiAgICAgIHJlZ3VsYXJpemVyczoK
+ICAgICAgICAtIHtuYW1lOiBsMiwgd2VpZ2h0OiAyLCBmbjogc3VtX29mX3NxdWFyZXN9CiAgICBl
+eHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogMTYuODg1MDcyCiAgICAg
+ICAgcmVndWxhcml6ZXJfdG90YWw6IDE2Ljg4NTA3MgogICAgICAgIHJlZ3VsYXJpemVyczoKICAg
+ICAgICAgIGwyOiB7dmFsdWU6IDguNDQyNTM2LCB3ZWlnaHQ6IDIsIGNvbnRyaWJ1dGlvbjogMTYu
+ODg1MDcyfQogICAgICBncmFkaWVudDoKICAgICAgICAtIFstOS4yNCwgLTAuMzc2LCAtNy4wNF0K
+ICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogY29tcG9z
+aXRpb24vemVyby13ZWlnaHQtcmVwb3J0cy1tZXRyaWNzCiAgICBzdW1tYXJ5OiBBIHdlaWdodC0w
+IHJlZ3VsYXJpemVyIHN0aWxsIHJlcG9ydHMgdmFsdWUgYW5kIGN1c3RvbSBtZXRyaWNzLCBjb250
+cmlidXRlcyBleGFjdGx5IDAuMAogICAgdGFnczogW2NoZWNrbGlzdCwgemVyby13ZWlnaHRdCiAg
+ICBjb3ZlcnM6CiAgICAgIGNoZWNrbGlzdDogW3plcm8td2VpZ2h0XQogICAgICBydWxlczogW2Nv
+bXBvc2l0aW9uLnplcm8td2VpZ2h0LCBncmFkaWVudC56ZXJvLXdlaWdodCwgY29tcG9zaXRpb24u
+cmVndWxhcml6ZXItdG90YWwsIG1ldHJpY3Mud2VpZ2h0LWVjaG9dCiAgICAjIE9yYWNsZTogdG9v
+bHMvb3JhY2xlCiAgICBkYXRhOiB7Zml4dHVyZTogZGF0YXNldHMvYmF0Y2gzLnlhbWx9CiAgICBj
+YWxsOgogICAgICBsb3NzX2ZuOiB3ZWlnaHRlZF9ubGwKICAgICAgcmVndWxhcml6ZXJzOgogICAg
+ICAgIC0gbmFtZTogbDIKICAgICAgICAgIHdlaWdodDogMC4wCiAgICAgICAgICBmbjoge25hbWU6
+IHN1bV9vZl9zcXVhcmVzLCBtZXRyaWNzOiB7c2VsZjogJGxvc3MsIGVuYWJsZWQ6IGZhbHNlfX0K
+ICAgICAgICAtIHtuYW1lOiBrbCwgd2VpZ2h0OiAwLjAyLCBmbjoga2xfdG9fcmVmZXJlbmNlfQog
+ICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IDEwLjM4NzY2MjM1
+OTgxOTY3CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAuMDAwMTYyMzU5ODE5NjcxMDY1NTMK
+ICAgICAgICBiYXNlX2xvc3M6IHt2YWx1ZTogMTAuMzg3NX0KICAgICAgICByZWd1bGFyaXplcnM6
+CiAgICAgICAgICBsMjoge3ZhbHVlOiAzMC4xMDI0MjQsIHdlaWdodDogMC4wLCBjb250cmlidXRp
+b246IDAuMCwgY3VzdG9tOiB7c2VsZjogMzAuMTAyNDI0LCBlbmFibGVkOiAwLjB9fQogICAgICAg
+ICAga2w6IHt2YWx1ZTogMC4wMDgxMTc5OTA5ODM1NTMyNzYsIHdlaWdodDogMC4wMiwgY29udHJp
+YnV0aW9uOiAwLjAwMDE2MjM1OTgxOTY3MTA2NTUzLCBjdXN0b206IHsia2wvazMiOiAwLjAwODEx
+Nzk5MDk4MzU1MzI3Nn19CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWy0wLjk5OTYxNTQ2NDc0
+MjA5NjQsIC0xLjAwMDQxMTc4ODU1ODQ4OTgsIC0xLjAwMDM4NTU3OTcxMzMxNTJdCiAgICAgICAg
+LSBbLTAuNDk5OTYyNTQxNTIxNDEwOSwgLTEuMDAwMzE4NjUwNzEwMzIxNF0KICAgICAgICAtIFst
+MC4wMDAzNzc3NjgwMzA4OTA5MTksIC0wLjk5OTkwMjIxNjYyNjI5NTcsIC0wLjk5OTgyNTA0ODc5
+NzEwMywgLTEuMDAwMDY5OTY3Nzg2NDE0NF0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBi
+YWNrd2FyZDogMX0KCiAgLSBpZDogY29tcG9zaXRpb24vemVyby13ZWlnaHQtc2FtZS1ncmFkaWVu
+dAogICAgc3VtbWFyeTogVGhlIGNhbGwgYWJvdmUgd2l0aG91dCB0aGUgd2VpZ2h0LTAgcmVndWxh
+cml6ZXIgc2VuZHMgdGhlIHNhbWUgZ3JhZGllbnQKICAgIHRhZ3M6IFt6ZXJvLXdlaWdodF0KICAg
+IGNvdmVyczoKICAgICAgY2hlY2tsaXN0OiBbemVyby13ZWlnaHRdCiAgICAgIHJ1bGVzOiBbZ3Jh
+ZGllbnQuemVyby13ZWlnaHQsIGdyYWRpZW50LmNvbXBvc2VkXQogICAgIyBPcmFjbGU6IHRvb2xz
+L29yYWNsZSAodGhlIGdyYWRpZW50IGVxdWFscyBjb21wb3NpdGlvbi96ZXJvLXdlaWdodC1yZXBv
+cnRzLW1ldHJpY3MnKQogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL2JhdGNoMy55YW1sfQog
+ICAgY2FsbDoKICAgICAgbG9zc19mbjogd2VpZ2h0ZWRfbmxsCiAgICAgIHJlZ3VsYXJpemVyczoK
+ICAgICAgICAtIHtuYW1lOiBrbCwgd2VpZ2h0OiAwLjAyLCBmbjoga2xfdG9fcmVmZXJlbmNlfQog
+ICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IDEwLjM4NzY2MjM1
+OTgxOTY3CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAuMDAwMTYyMzU5ODE5NjcxMDY1NTMK
+ICAgICAgICBiYXNlX2xvc3M6IHt2YWx1ZTogMTAuMzg3NX0KICAgICAgICByZWd1bGFyaXplcnM6
+CiAgICAgICAgICBrbDoge3ZhbHVlOiAwLjAwODExNzk5MDk4MzU1MzI3Niwgd2VpZ2h0OiAwLjAy
+LCBjb250cmlidXRpb246IDAuMDAwMTYyMzU5ODE5NjcxMDY1NTMsIGN1c3RvbTogeyJrbC9rMyI6
+IDAuMDA4MTE3OTkwOTgzNTUzMjc2fX0KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbLTAuOTk5
+NjE1NDY0NzQyMDk2NCwgLTEuMDAwNDExNzg4NTU4NDg5OCwgLTEuMDAwMzg1NTc5NzEzMzE1Ml0K
+ICAgICAgICAtIFstMC40OTk5NjI1NDE1MjE0MTA5LCAtMS4wMDAzMTg2NTA3MTAzMjE0XQogICAg
+ICAgIC0gWy0wLjAwMDM3Nzc2ODAzMDg5MDkxOSwgLTAuOTk5OTAyMjE2NjI2Mjk1NywgLTAuOTk5
+ODI1MDQ4Nzk3MTAzLCAtMS4wMDAwNjk5Njc3ODY0MTQ0XQogICAgICByZXF1ZXN0czoge2Zvcndh
+cmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBjb21wb3NpdGlvbi96ZXJvLXdlaWdodC1vbmx5
+CiAgICBzdW1tYXJ5OiBBIGxvbmUgd2VpZ2h0LTAgcmVndWxhcml6ZXIgZ2l2ZXMgbG9zc190b3Rh
+bCAwLjAgYW5kIGEgemVybyBncmFkaWVudAogICAgdGFnczogW2NoZWNrbGlzdCwgemVyby13ZWln
+aHRdCiAgICBjb3ZlcnM6CiAgICAgIGNoZWNrbGlzdDogW3plcm8td2VpZ2h0XQogICAgICBydWxl
+czogW2NvbXBvc2l0aW9uLnplcm8td2VpZ2h0LCBncmFkaWVudC56ZXJvLXdlaWdodCwgY29tcG9z
+aXRpb24ubG9zcy10b3RhbF0KICAgICMgQnkgaGFuZDogdGhlIHZhcmlhbmNlIG9mICgtMi4zMSwg
+LTAuMDk0LCAtMS43NikgaXMgcmVwb3J0ZWQgYXMgdGhlIHZhbHVlLAogICAgIyBtZWFuIC00LjE2
+NC8zID0gLTEuMzg4OyBkZXZpYXRpb25zIC0wLjkyMiwgMS4yOTQsIC0wLjM3Mjsgc3F1YXJlcwog
+ICAgIyAwLjg1MDA4NCArIDEuNjc0NDM2ICsgMC4xMzgzODQgPSAyLjY2MjkwNCwgLyAzID0gMC44
+ODc2MzQ2NjY2NjY2NjY3LgogICAgIyBjb250cmlidXRpb24gMC4wLCBsb3NzX3RvdGFsIDAuMCwg
+Z3JhZGllbnQgemVyby4gKHRvb2xzL29yYWNsZSBhZ3JlZXMuKQogICAgZGF0YToge2ZpeHR1cmU6
+IGRhdGFzZXRzL3NpbmdsZS55YW1sfQogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgogICAg
+ICAgIC0gbmFtZTogdmFyCiAgICAgICAgICB3ZWlnaHQ6IDAKICAgICAgICAgIGZuOiB7bmFtZTog
+dmFyaWFuY2UsIG1ldHJpY3M6IHt2YXJpYW5jZTogJGxvc3N9fQogICAgZXhwZWN0OgogICAgICBt
+ZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IDAuMAogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFs
+OiAwLjAKICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICB2YXI6IHt2YWx1ZTogMC44ODc2
+MzQ2NjY2NjY2NjY3LCB3ZWlnaHQ6IDAsIGNvbnRyaWJ1dGlvbjogMC4wLCBjdXN0b206IHt2YXJp
+YW5jZTogMC44ODc2MzQ2NjY2NjY2NjY3fX0KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbMC4w
+LCAwLjAsIDAuMF0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAg
+LSBpZDogY29tcG9zaXRpb24vemVyby13ZWlnaHQtbmVnYXRpdmUtdmFsdWUKICAgIHN1bW1hcnk6
+IFdlaWdodCAwIG9uIGEgcmVndWxhcml6ZXIgd2l0aCBhIG5lZ2F0aXZlIHZhbHVlIGNvbnRyaWJ1
+dGVzIGV4YWN0bHkgMC4wIGJlc2lkZSBvdGhlcnMKICAgIHRhZ3M6IFt6ZXJvLXdlaWdodF0KICAg
+IGNvdmVyczoKICAgICAgY2hlY2tsaXN0OiBbemVyby13ZWlnaHRdCiAgICAgIHJ1bGVzOiBbY29t
+cG9zaXRpb24uemVyby13ZWlnaHQsIGdyYWRpZW50Lnplcm8td2VpZ2h0LCBjb21wb3NpdGlvbi5y
+ZWd1bGFyaXplci10b3RhbF0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGRhdGE6IHtm
+aXh0dXJlOiBkYXRhc2V0cy9iYXRjaDMueWFtbH0KICAgIGNhbGw6CiAgICAgIHJlZ3VsYXJpemVy
+czoKICAgICAgICAtIHtuYW1lOiBsMiwgd2VpZ2h0OiAwLjAwNCwgZm46IHN1bV9vZl9zcXVhcmVz
+fQogICAgICAgIC0ge25hbWU6IG1lYW5fbHAsIHdlaWdodDogMC4wLCBmbjoge25hbWU6IG1lYW4s
+IG1ldHJpY3M6IHttZWFuX2xwOiAkbG9zc319fQogICAgICAgIC0ge25hbWU6IHZhciwgd2VpZ2h0
+OiAwLjE1LCBmbjogdmFyaWFuY2V9CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAg
+bG9zc190b3RhbDogMC4zMjY0MzQzNjI2NjY2NjY2NAogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFs
+OiAwLjMyNjQzNDM2MjY2NjY2NjY0CiAgICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgICAgbDI6
+IHt2YWx1ZTogMzAuMTAyNDI0LCB3ZWlnaHQ6IDAuMDA0LCBjb250cmlidXRpb246IDAuMTIwNDA5
+Njk2fQogICAgICAgICAgbWVhbl9scDoge3ZhbHVlOiAtMS40MDQwMDAwMDAwMDAwMDAxLCB3ZWln
+aHQ6IDAuMCwgY29udHJpYnV0aW9uOiAwLjAsIGN1c3RvbToge21lYW5fbHA6IC0xLjQwNDAwMDAw
+MDAwMDAwMDF9fQogICAgICAgICAgdmFyOiB7dmFsdWU6IDEuMzczNDk3Nzc3Nzc3Nzc3Nywgd2Vp
+Z2h0OiAwLjE1LCBjb250cmlidXRpb246IDAuMjA2MDI0NjY2NjY2NjY2NjZ9CiAgICAgIGdyYWRp
+ZW50OgogICAgICAgIC0gWzAuMDI5NDQsIC0wLjAwOTgyNjY2NjY2NjY2NjY2OCwgLTAuMDczNDhd
+CiAgICAgICAgLSBbMC4wNDMzNjkzMzMzMzMzMzMzMzYsIC0wLjEwMjU3ODY2NjY2NjY2NjY1XQog
+ICAgICAgIC0gWy0wLjA0NDQyMjY2NjY2NjY2NjY1LCAwLjAxOTMxMzMzMzMzMzMzMzMzNSwgMC4w
+MDM0ODI2NjY2NjY2NjY2Njg2LCAwLjAzMzYxNDY2NjY2NjY2NjY3NV0KICAgICAgcmVxdWVzdHM6
+IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0K
+"""),
+        ("specs/evaluation.yaml", """
+IyB5YW1sLWxhbmd1YWdlLXNlcnZlcjogJHNjaGVtYT0uLi9kb2NzL3NjaGVtYS9zcGVjLnNjaGVt
+YS5qc29uCnN1aXRlOiBldmFsdWF0aW9uCnN1bW1hcnk6IEhvdyBmbnMgYXJlIGV2YWx1YXRlZCBh
+bmQgaG93IHRoZWlyIGZhaWx1cmVzIGFyZSByZXBvcnRlZDsgYWZ0ZXIgYW55IHN1Y2ggZmFpbHVy
+ZSBubyBiYWNrd2FyZCByZXF1ZXN0IGlzIHNlbnQuCmRlZmF1bHRzOgogIHRvbGVyYW5jZToge3J0
+b2w6IDEuMGUtNSwgYXRvbDogMS4wZS02fQogIGRhdGE6IHtmaXh0dXJlOiBkYXRhc2V0cy9iYXRj
+aDMueWFtbH0KY2FzZXM6CiAgLSBpZDogZXZhbHVhdGlvbi9yZWd1bGFyaXplci1yYWlzZXMKICAg
+IHN1bW1hcnk6IEEgcmVndWxhcml6ZXIgdGhhdCByYWlzZXMgZmFpbHMgdGhlIGNhbGwgd2l0aCBs
+b3NzX2ZuX2ZhaWxlZCwgaXRzIGxhYmVsIGFuZCBpdHMgbWVzc2FnZQogICAgdGFnczogW2Vycm9y
+XQogICAgY292ZXJzOgogICAgICBydWxlczogW2V2YWx1YXRpb24uZm4tcmFpc2VzLCByZXN1bHQu
+YXRvbWljaXR5XQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgY2FsbDoKICAgICAgbG9z
+c19mbjogd2VpZ2h0ZWRfbmxsCiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBs
+Miwgd2VpZ2h0OiAwLjAxLCBmbjogc3VtX29mX3NxdWFyZXN9CiAgICAgICAgLSB7bmFtZTogZmxh
+a3ksIHdlaWdodDogMC4xLCBmbjogcmFpc2VzfQogICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tp
+bmQ6IGxvc3NfZm5fZmFpbGVkLCBsYWJlbDogZmxha3ksIG1lc3NhZ2U6ICJyZWd1bGFyaXplciBm
+YWlsZWQifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAwfQoKICAtIGlk
+OiBldmFsdWF0aW9uL2Jhc2UtcmFpc2VzCiAgICBzdW1tYXJ5OiBBIGJhc2UgbG9zc19mbiB0aGF0
+IHJhaXNlcyBpbiBzdHJ1Y3R1cmVkIG1vZGUgaXMgbGFiZWxsZWQgbG9zc19mbgogICAgdGFnczog
+W2Vycm9yXQogICAgY292ZXJzOgogICAgICBydWxlczogW2V2YWx1YXRpb24uZm4tcmFpc2VzLCBy
+ZXN1bHQuYXRvbWljaXR5XQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgY2FsbDoKICAg
+ICAgbG9zc19mbjoge25hbWU6IHJhaXNlcywgbWVzc2FnZTogInJlZmVyZW5jZSBtb2RlbCB1bmF2
+YWlsYWJsZSJ9CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBsMiwgd2VpZ2h0
+OiAwLjAxLCBmbjogc3VtX29mX3NxdWFyZXN9CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2lu
+ZDogbG9zc19mbl9mYWlsZWQsIGxhYmVsOiBsb3NzX2ZuLCBtZXNzYWdlOiAicmVmZXJlbmNlIG1v
+ZGVsIHVuYXZhaWxhYmxlIn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDog
+MH0KCiAgLSBpZDogZXZhbHVhdGlvbi9hc3luYy1yYWlzZXMKICAgIHN1bW1hcnk6IEFuIGFzeW5j
+IHJlZ3VsYXJpemVyIHRoYXQgcmFpc2VzIGFmdGVyIGEgZGVsYXkgZmFpbHMgd2l0aCBsb3NzX2Zu
+X2ZhaWxlZAogICAgdGFnczogW2Vycm9yLCBhc3luY10KICAgIGNvdmVyczoKICAgICAgcnVsZXM6
+IFtldmFsdWF0aW9uLmZuLXJhaXNlcywgZXZhbHVhdGlvbi5hc3luYy1hd2FpdGVkLCByZXN1bHQu
+YXRvbWljaXR5XQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgY2FsbDoKICAgICAgcmVn
+dWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IHJlbW90ZV9qdWRnZSwgd2VpZ2h0OiAwLjUsIGZu
+OiB7bmFtZTogcmFpc2VzLCBtZXNzYWdlOiAianVkZ2UgcmV0dXJuZWQgSFRUUCA1MDMiLCBhc3lu
+YzogdHJ1ZSwgZGVsYXlfbXM6IDV9fQogICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IGxv
+c3NfZm5fZmFpbGVkLCBsYWJlbDogcmVtb3RlX2p1ZGdlLCBtZXNzYWdlOiAianVkZ2UgcmV0dXJu
+ZWQgSFRUUCA1MDMifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAwfQoK
+ICAtIGlkOiBldmFsdWF0aW9uL25vbi1zY2FsYXItcmVndWxhcml6ZXIKICAgIHN1bW1hcnk6IEEg
+cmVndWxhcml6ZXIgcmV0dXJuaW5nIGEgOS1lbGVtZW50IGxvc3MgZmFpbHMgd2l0aCBub25fc2Nh
+bGFyX2xvc3MKICAgIHRhZ3M6IFtlcnJvcl0KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtldmFs
+dWF0aW9uLm5vbi1zY2FsYXIsIHJlc3VsdC5hdG9taWNpdHldCiAgICAjIE9yYWNsZTogdG9vbHMv
+b3JhY2xlCiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB3ZWlnaHRlZF9ubGwKICAgICAgcmVndWxh
+cml6ZXJzOgogICAgICAgIC0ge25hbWU6IHBlcl90b2tlbiwgd2VpZ2h0OiAwLjEsIGZuOiBub25f
+c2NhbGFyfQogICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IG5vbl9zY2FsYXJfbG9zcywg
+bGFiZWw6IHBlcl90b2tlbn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDog
+MH0KCiAgLSBpZDogZXZhbHVhdGlvbi9ub24tc2NhbGFyLWJhc2UKICAgIHN1bW1hcnk6IEEgYmFz
+ZSBsb3NzIHJldHVybmluZyBhIFtULCBLXS1zaXplZCBsb3NzIGZhaWxzIHdpdGggbm9uX3NjYWxh
+cl9sb3NzLCBsYWJlbGxlZCBsb3NzX2ZuCiAgICB0YWdzOiBbZXJyb3IsIG11bHRpLXRhcmdldF0K
+ICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtldmFsdWF0aW9uLm5vbi1zY2FsYXJdCiAgICAjIE9y
+YWNsZTogdG9vbHMvb3JhY2xlCiAgICBkYXRhOiB7Zml4dHVyZTogZGF0YXNldHMvdG9way55YW1s
+fQogICAgY2FsbDoKICAgICAgbG9zc19mbjogbm9uX3NjYWxhcgogICAgICByZWd1bGFyaXplcnM6
+CiAgICAgICAgLSB7bmFtZToga2wsIHdlaWdodDogMC4xLCBmbjogcmV2ZXJzZV9rbF90b3BrfQog
+ICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IG5vbl9zY2FsYXJfbG9zcywgbGFiZWw6IGxv
+c3NfZm59CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDB9CgogIC0gaWQ6
+IGV2YWx1YXRpb24vbmFuLXJlZ3VsYXJpemVyCiAgICBzdW1tYXJ5OiBBIHJlZ3VsYXJpemVyIHdp
+dGggYSBOYU4gdmFsdWUgZmFpbHMgd2l0aCBub25fZmluaXRlX2xvc3MKICAgIHRhZ3M6IFtlcnJv
+ciwgbm9uLWZpbml0ZV0KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtldmFsdWF0aW9uLm5vbi1m
+aW5pdGUsIHJlc3VsdC5hdG9taWNpdHldCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBj
+YWxsOgogICAgICBsb3NzX2ZuOiB3ZWlnaHRlZF9ubGwKICAgICAgcmVndWxhcml6ZXJzOgogICAg
+ICAgIC0ge25hbWU6IGJyb2tlbiwgd2VpZ2h0OiAwLjEsIGZuOiB7bmFtZTogY29uc3RhbnQsIHZh
+bHVlOiAubmFufX0KICAgIGV4cGVjdDoKICAgICAgZXJyb3I6IHtraW5kOiBub25fZmluaXRlX2xv
+c3MsIGxhYmVsOiBicm9rZW59CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6
+IDB9CgogIC0gaWQ6IGV2YWx1YXRpb24vaW5mLXJlZ3VsYXJpemVyCiAgICBzdW1tYXJ5OiBBIHJl
+Z3VsYXJpemVyIHdpdGggYW4gaW5maW5pdGUgdmFsdWUgZmFpbHMgd2l0aCBub25fZmluaXRlX2xv
+c3MKICAgIHRhZ3M6IFtlcnJvciwgbm9uLWZpbml0ZV0KICAgIGNvdmVyczoKICAgICAgcnVsZXM6
+IFtldmFsdWF0aW9uLm5vbi1maW5pdGVdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBj
+YWxsOgogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogbDIsIHdlaWdodDogMC4w
+MSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgICAgIC0ge25hbWU6IGJsb3d1cCwgd2VpZ2h0OiAw
+LjAwMSwgZm46IHtuYW1lOiBjb25zdGFudCwgdmFsdWU6IC5pbmZ9fQogICAgZXhwZWN0OgogICAg
+ICBlcnJvcjoge2tpbmQ6IG5vbl9maW5pdGVfbG9zcywgbGFiZWw6IGJsb3d1cH0KICAgICAgcmVx
+dWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMH0KCiAgLSBpZDogZXZhbHVhdGlvbi9uYW4t
+d2l0aC16ZXJvLXdlaWdodAogICAgc3VtbWFyeTogQSBOYU4gdmFsdWUgaXMgbm9uX2Zpbml0ZV9s
+b3NzIGV2ZW4gd2hlbiBpdHMgd2VpZ2h0IGlzIDAKICAgIHRhZ3M6IFtlcnJvciwgbm9uLWZpbml0
+ZSwgemVyby13ZWlnaHRdCiAgICBjb3ZlcnM6CiAgICAgIGNoZWNrbGlzdDogW3plcm8td2VpZ2h0
+XQogICAgICBydWxlczogW2V2YWx1YXRpb24ubm9uLWZpbml0ZSwgY29tcG9zaXRpb24uemVyby13
+ZWlnaHRdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBjYWxsOgogICAgICBsb3NzX2Zu
+OiB3ZWlnaHRlZF9ubGwKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IGRpc2Fi
+bGVkLCB3ZWlnaHQ6IDAuMCwgZm46IHtuYW1lOiBjb25zdGFudCwgdmFsdWU6IC5uYW59fQogICAg
+ZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IG5vbl9maW5pdGVfbG9zcywgbGFiZWw6IGRpc2Fi
+bGVkfQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAwfQoKICAtIGlkOiBl
+dmFsdWF0aW9uL2luZmluaXRlLWJhc2Utc3RydWN0dXJlZAogICAgc3VtbWFyeTogSW4gc3RydWN0
+dXJlZCBtb2RlIGFuIGluZmluaXRlIGJhc2UgbG9zcyAoYSAtaW5mIGxvZ3Byb2IpIGlzIG5vbl9m
+aW5pdGVfbG9zcywgdW5saWtlIGxlZ2FjeSBtb2RlCiAgICB0YWdzOiBbZXJyb3IsIG5vbi1maW5p
+dGVdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZXZhbHVhdGlvbi5ub24tZmluaXRlLCBtb2Rl
+cy5zdHJ1Y3R1cmVkXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZSAodGhlIHN0cnVjdHVyZWQg
+dHdpbiBvZiBsZWdhY3kvaW5maW5pdGUtbG9zcy1zdWNjZWVkcykKICAgIGRhdGE6CiAgICAgIC0g
+dG9rZW5zOiBbOTkwNiwgMTEsIDMxNF0KICAgICAgICB0YXJnZXRzOiBbMTEsIDMxNCwgNzE2XQog
+ICAgICAgIGxvZ3Byb2JzOiBbLTEuMjcsIC0uaW5mLCAtMC4zNV0KICAgIGNhbGw6CiAgICAgIGxv
+c3NfZm46IHtuYW1lOiBtZWFuLCBtZXRyaWNzOiB7bWVhbl9sb2dwcm9iOiAkbG9zc319CiAgICAg
+IHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBvZmZzZXQsIHdlaWdodDogMC41LCBmbjog
+Y29uc3RhbnR9CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDogbm9uX2Zpbml0ZV9sb3Nz
+LCBsYWJlbDogbG9zc19mbn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDog
+MH0KCiAgLSBpZDogZXZhbHVhdGlvbi9uYW4tcmVndWxhcml6ZXItZnJvbS1tYXNrZWQtdG9rZW4K
+ICAgIHN1bW1hcnk6IEEgd2VpZ2h0ZWQgTkxMIHJlZ3VsYXJpemVyIHRoYXQgaXMgTmFOICh3ZWln
+aHQgMCBvbiBhIC1pbmYgbG9ncHJvYikgaXMgbm9uX2Zpbml0ZV9sb3NzCiAgICB0YWdzOiBbZXJy
+b3IsIG5vbi1maW5pdGVdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZXZhbHVhdGlvbi5ub24t
+ZmluaXRlXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZSAodGhlIHN0cnVjdHVyZWQgdHdpbiBv
+ZiBsZWdhY3kvbmFuLWxvc3Mtc3VjY2VlZHMpCiAgICBkYXRhOgogICAgICAtIHRva2VuczogWzUw
+MjU2LCA0MCwgNTg4XQogICAgICAgIHRhcmdldHM6IFs0MCwgNTg4LCAzNDVdCiAgICAgICAgd2Vp
+Z2h0czogWzAuMCwgMS4wLCAxLjBdCiAgICAgICAgbG9ncHJvYnM6IFstLmluZiwgLTIuMDMsIC0w
+LjQxOF0KICAgIGNhbGw6CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBubGws
+IHdlaWdodDogMS4wLCBmbjogd2VpZ2h0ZWRfbmxsfQogICAgZXhwZWN0OgogICAgICBlcnJvcjog
+e2tpbmQ6IG5vbl9maW5pdGVfbG9zcywgbGFiZWw6IG5sbH0KICAgICAgcmVxdWVzdHM6IHtmb3J3
+YXJkOiAxLCBiYWNrd2FyZDogMH0KCiAgLSBpZDogZXZhbHVhdGlvbi9pbnZhbGlkLW1ldHJpY3Mt
+c3RyaW5nCiAgICBzdW1tYXJ5OiBBIG1ldHJpYyB3aG9zZSB2YWx1ZSBpcyBhIHN0cmluZyBmYWls
+cyB3aXRoIGludmFsaWRfbWV0cmljcwogICAgdGFnczogW2Vycm9yXQogICAgY292ZXJzOgogICAg
+ICBydWxlczogW2V2YWx1YXRpb24uaW52YWxpZC1tZXRyaWNzLCByZXN1bHQuYXRvbWljaXR5XQog
+ICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgog
+ICAgICAgIC0ge25hbWU6IGNoYXR0eSwgd2VpZ2h0OiAwLjEsIGZuOiB7bmFtZTogYmFkX21ldHJp
+Y3MsIHR5cGU6IHN0cmluZ319CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDogaW52YWxp
+ZF9tZXRyaWNzLCBsYWJlbDogY2hhdHR5fQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJh
+Y2t3YXJkOiAwfQoKICAtIGlkOiBldmFsdWF0aW9uL2ludmFsaWQtbWV0cmljcy1saXN0CiAgICBz
+dW1tYXJ5OiBBIG1ldHJpYyB3aG9zZSB2YWx1ZSBpcyBhIGxpc3QgZmFpbHMgd2l0aCBpbnZhbGlk
+X21ldHJpY3MKICAgIHRhZ3M6IFtlcnJvcl0KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtldmFs
+dWF0aW9uLmludmFsaWQtbWV0cmljc10KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNh
+bGw6CiAgICAgIGxvc3NfZm46IHdlaWdodGVkX25sbAogICAgICByZWd1bGFyaXplcnM6CiAgICAg
+ICAgLSB7bmFtZTogcGVyX3Rva2VuX3N0YXRzLCB3ZWlnaHQ6IDAuMSwgZm46IHtuYW1lOiBiYWRf
+bWV0cmljcywgdHlwZTogbGlzdH19CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDogaW52
+YWxpZF9tZXRyaWNzLCBsYWJlbDogcGVyX3Rva2VuX3N0YXRzfQogICAgICByZXF1ZXN0czoge2Zv
+cndhcmQ6IDEsIGJhY2t3YXJkOiAwfQoKICAtIGlkOiBldmFsdWF0aW9uL2ludmFsaWQtbWV0cmlj
+cy1ub25lCiAgICBzdW1tYXJ5OiBBIG1ldHJpYyB3aG9zZSB2YWx1ZSBpcyBOb25lIChudWxsKSBm
+YWlscyB3aXRoIGludmFsaWRfbWV0cmljcywgaGVyZSBmcm9tIHRoZSBiYXNlIGxvc3MKICAgIHRh
+Z3M6IFtlcnJvcl0KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtldmFsdWF0aW9uLmludmFsaWQt
+bWV0cmljc10KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNhbGw6CiAgICAgIGxvc3Nf
+Zm46IHtuYW1lOiBiYWRfbWV0cmljcywgdHlwZTogbm9uZX0KICAgICAgcmVndWxhcml6ZXJzOgog
+ICAgICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IDAuMDEsIGZuOiBzdW1fb2Zfc3F1YXJlc30KICAg
+IGV4cGVjdDoKICAgICAgZXJyb3I6IHtraW5kOiBpbnZhbGlkX21ldHJpY3MsIGxhYmVsOiBsb3Nz
+X2ZufQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAwfQoKICAtIGlkOiBl
+dmFsdWF0aW9uL2ludmFsaWQtbWV0cmljcy10ZW5zb3IKICAgIHN1bW1hcnk6IEEgbWV0cmljIHdo
+b3NlIHZhbHVlIGlzIGEgMi1lbGVtZW50IHRlbnNvciBmYWlscyB3aXRoIGludmFsaWRfbWV0cmlj
+cwogICAgdGFnczogW2Vycm9yXQogICAgY292ZXJzOgogICAgICBydWxlczogW2V2YWx1YXRpb24u
+aW52YWxpZC1tZXRyaWNzXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgY2FsbDoKICAg
+ICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IDAuMDEsIGZuOiBz
+dW1fb2Zfc3F1YXJlc30KICAgICAgICAtIHtuYW1lOiB2ZWN0b3JfbWV0cmljLCB3ZWlnaHQ6IDAu
+MSwgZm46IHtuYW1lOiBiYWRfbWV0cmljcywgdHlwZTogdGVuc29yLCBhc3luYzogdHJ1ZSwgZGVs
+YXlfbXM6IDJ9fQogICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IGludmFsaWRfbWV0cmlj
+cywgbGFiZWw6IHZlY3Rvcl9tZXRyaWN9CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFj
+a3dhcmQ6IDB9CgogIC0gaWQ6IGV2YWx1YXRpb24vZWFybGllc3QtZXJyb3Itc3luYwogICAgc3Vt
+bWFyeTogT2YgdHdvIGZhaWxpbmcgc3luYyByZWd1bGFyaXplcnMsIHRoZSBmaXJzdCBpbiBsaXN0
+IG9yZGVyIGlzIHJlcG9ydGVkCiAgICB0YWdzOiBbZXJyb3IsIG9yZGVyaW5nXQogICAgY292ZXJz
+OgogICAgICBydWxlczogW2V2YWx1YXRpb24uZWFybGllc3QtZXJyb3IsIGV2YWx1YXRpb24ub3Jk
+ZXJdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBjYWxsOgogICAgICByZWd1bGFyaXpl
+cnM6CiAgICAgICAgLSB7bmFtZTogbDIsIHdlaWdodDogMC4wMSwgZm46IHN1bV9vZl9zcXVhcmVz
+fQogICAgICAgIC0ge25hbWU6IGZpcnN0X2JhZCwgd2VpZ2h0OiAwLjEsIGZuOiB7bmFtZTogcmFp
+c2VzLCBtZXNzYWdlOiAiZmlyc3QgZmFpbHVyZSJ9fQogICAgICAgIC0ge25hbWU6IHNlY29uZF9i
+YWQsIHdlaWdodDogMC4xLCBmbjogbm9uX3NjYWxhcn0KICAgIGV4cGVjdDoKICAgICAgZXJyb3I6
+IHtraW5kOiBsb3NzX2ZuX2ZhaWxlZCwgbGFiZWw6IGZpcnN0X2JhZCwgbWVzc2FnZTogImZpcnN0
+IGZhaWx1cmUifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAwfQoKICAt
+IGlkOiBldmFsdWF0aW9uL2VhcmxpZXN0LWVycm9yLWRlc3BpdGUtdGltaW5nCiAgICBzdW1tYXJ5
+OiBBIHNsb3cgZmFpbGluZyBhc3luYyBmbiBsaXN0ZWQgZmlyc3QgaXMgcmVwb3J0ZWQsIG5vdCBh
+IGxhdGVyIG9uZSB0aGF0IGZhaWxzIHNvb25lcgogICAgdGFnczogW2Vycm9yLCBhc3luYywgb3Jk
+ZXJpbmddCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZXZhbHVhdGlvbi5lYXJsaWVzdC1lcnJv
+ciwgZXZhbHVhdGlvbi5vcmRlciwgZXZhbHVhdGlvbi5hc3luYy1hd2FpdGVkXQogICAgIyBPcmFj
+bGU6IHRvb2xzL29yYWNsZQogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0g
+e25hbWU6IHNsb3dfZmFpbCwgd2VpZ2h0OiAwLjEsIGZuOiB7bmFtZTogcmFpc2VzLCBtZXNzYWdl
+OiAic2xvdyBmYWlsdXJlIiwgYXN5bmM6IHRydWUsIGRlbGF5X21zOiAzMH19CiAgICAgICAgLSB7
+bmFtZTogZmFzdF9mYWlsLCB3ZWlnaHQ6IDAuMSwgZm46IHtuYW1lOiBub25fc2NhbGFyLCBhc3lu
+YzogdHJ1ZSwgZGVsYXlfbXM6IDB9fQogICAgICAgIC0ge25hbWU6IHN5bmNfZmFpbCwgd2VpZ2h0
+OiAwLjEsIGZuOiB7bmFtZTogcmFpc2VzLCBtZXNzYWdlOiAic3luYyBmYWlsdXJlIn19CiAgICBl
+eHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDogbG9zc19mbl9mYWlsZWQsIGxhYmVsOiBzbG93X2Zh
+aWwsIG1lc3NhZ2U6ICJzbG93IGZhaWx1cmUifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEs
+IGJhY2t3YXJkOiAwfQoKICAtIGlkOiBldmFsdWF0aW9uL2Jhc2UtZXJyb3ItYmVmb3JlLXJlZ3Vs
+YXJpemVyLWVycm9yCiAgICBzdW1tYXJ5OiBBIGZhaWxpbmcgYmFzZSBsb3NzIGlzIHJlcG9ydGVk
+IGJlZm9yZSBhIGZhaWxpbmcgcmVndWxhcml6ZXIsIGV2ZW4gd2hlbiBpdCBmYWlscyBsYXRlcgog
+ICAgdGFnczogW2Vycm9yLCBhc3luYywgb3JkZXJpbmddCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVz
+OiBbZXZhbHVhdGlvbi5lYXJsaWVzdC1lcnJvciwgZXZhbHVhdGlvbi5vcmRlcl0KICAgICMgT3Jh
+Y2xlOiB0b29scy9vcmFjbGUKICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHtuYW1lOiByYWlzZXMs
+IG1lc3NhZ2U6ICJiYXNlIGZhaWx1cmUiLCBhc3luYzogdHJ1ZSwgZGVsYXlfbXM6IDI1fQogICAg
+ICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogcmVnX2ZhaWwsIHdlaWdodDogMC4xLCBm
+bjoge25hbWU6IHJhaXNlcywgbWVzc2FnZTogInJlZ3VsYXJpemVyIGZhaWx1cmUifX0KICAgIGV4
+cGVjdDoKICAgICAgZXJyb3I6IHtraW5kOiBsb3NzX2ZuX2ZhaWxlZCwgbGFiZWw6IGxvc3NfZm4s
+IG1lc3NhZ2U6ICJiYXNlIGZhaWx1cmUifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJh
+Y2t3YXJkOiAwfQoKICAtIGlkOiBldmFsdWF0aW9uL2VhcmxpZXN0LWVycm9yLW9mLWRpZmZlcmVu
+dC1raW5kcwogICAgc3VtbWFyeTogQW4gaW52YWxpZF9tZXRyaWNzIGVycm9yIGxpc3RlZCBmaXJz
+dCB3aW5zIG92ZXIgYSBsYXRlciBub24tZmluaXRlIHZhbHVlCiAgICB0YWdzOiBbZXJyb3IsIG9y
+ZGVyaW5nXQogICAgY292ZXJzOgogICAgICBydWxlczogW2V2YWx1YXRpb24uZWFybGllc3QtZXJy
+b3IsIGV2YWx1YXRpb24uaW52YWxpZC1tZXRyaWNzXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNs
+ZQogICAgY2FsbDoKICAgICAgbG9zc19mbjogd2VpZ2h0ZWRfbmxsCiAgICAgIHJlZ3VsYXJpemVy
+czoKICAgICAgICAtIHtuYW1lOiBjaGF0dHksIHdlaWdodDogMC4xLCBmbjoge25hbWU6IGJhZF9t
+ZXRyaWNzLCB0eXBlOiBzdHJpbmd9fQogICAgICAgIC0ge25hbWU6IGJyb2tlbiwgd2VpZ2h0OiAw
+LjEsIGZuOiB7bmFtZTogY29uc3RhbnQsIHZhbHVlOiAubmFufX0KICAgIGV4cGVjdDoKICAgICAg
+ZXJyb3I6IHtraW5kOiBpbnZhbGlkX21ldHJpY3MsIGxhYmVsOiBjaGF0dHl9CiAgICAgIHJlcXVl
+c3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDB9CgogIC0gaWQ6IGV2YWx1YXRpb24vZXJyb3It
+YWZ0ZXItc3VjY2Vzc2Z1bC1mbnMKICAgIHN1bW1hcnk6IE9uZSBmYWlsaW5nIGZuIGFmdGVyIHNl
+dmVyYWwgZ29vZCBvbmVzIGZhaWxzIHRoZSB3aG9sZSBjYWxsOyBub3RoaW5nIGlzIHNlbnQgYmFj
+a3dhcmQKICAgIHRhZ3M6IFtlcnJvciwgYXN5bmNdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBb
+cmVzdWx0LmF0b21pY2l0eSwgZXZhbHVhdGlvbi5mbi1yYWlzZXNdCiAgICAjIE9yYWNsZTogdG9v
+bHMvb3JhY2xlCiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB3ZWlnaHRlZF9ubGwKICAgICAgcmVn
+dWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IDAuMDEsIGZuOiBzdW1fb2Zf
+c3F1YXJlc30KICAgICAgICAtIHtuYW1lOiBrbCwgd2VpZ2h0OiAwLjA1LCBmbjoge25hbWU6IGts
+X3RvX3JlZmVyZW5jZSwgYXN5bmM6IHRydWUsIGRlbGF5X21zOiAzfX0KICAgICAgICAtIHtuYW1l
+OiB2YXIsIHdlaWdodDogMC4yLCBmbjogdmFyaWFuY2V9CiAgICAgICAgLSB7bmFtZTogbGFzdCwg
+d2VpZ2h0OiAwLjEsIGZuOiB7bmFtZTogcmFpc2VzLCBtZXNzYWdlOiAibGF0ZSBmYWlsdXJlIn19
+CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDogbG9zc19mbl9mYWlsZWQsIGxhYmVsOiBs
+YXN0LCBtZXNzYWdlOiAibGF0ZSBmYWlsdXJlIn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAx
+LCBiYWNrd2FyZDogMH0KCiAgLSBpZDogZXZhbHVhdGlvbi9tZXRyaWMtdmFsdWVzLXN0cnVjdHVy
+ZWQKICAgIHN1bW1hcnk6IEN1c3RvbSBtZXRyaWNzIHJlcG9ydCBib29sZWFucyBhcyAxLjAvMC4w
+IGFuZCBOYU4gYW5kIGluZmluaXRpZXMgYXMgdGhleSBhcmUKICAgIHRhZ3M6IFttZXRyaWNzXQog
+ICAgY292ZXJzOgogICAgICBydWxlczogW2V2YWx1YXRpb24ubWV0cmljcy12YWx1ZXMsIG1ldHJp
+Y3Mubm8tdG9wLWxldmVsLWN1c3RvbV0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNh
+bGw6CiAgICAgIGxvc3NfZm46IHtuYW1lOiB3ZWlnaHRlZF9ubGwsIG1ldHJpY3M6IHsidG9rZW5z
+OnN1bSI6IDgsIG1hc2tlZDogdHJ1ZX19CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIG5h
+bWU6IGwyCiAgICAgICAgICB3ZWlnaHQ6IDAuMDEKICAgICAgICAgIGZuOiB7bmFtZTogc3VtX29m
+X3NxdWFyZXMsIG1ldHJpY3M6IHtjbGlwcGVkOiBmYWxzZSwgbWF4X3JhdGlvOiAuaW5mLCBtaW5f
+cmF0aW86IC0uaW5mLCB1bmRlZmluZWQ6IC5uYW59fQogICAgZXhwZWN0OgogICAgICBtZXRyaWNz
+OgogICAgICAgIGxvc3NfdG90YWw6IDEwLjY4ODUyNDI0CiAgICAgICAgcmVndWxhcml6ZXJfdG90
+YWw6IDAuMzAxMDI0MjQKICAgICAgICBiYXNlX2xvc3M6IHt2YWx1ZTogMTAuMzg3NSwgY3VzdG9t
+OiB7InRva2VuczpzdW0iOiA4LjAsIG1hc2tlZDogMS4wfX0KICAgICAgICByZWd1bGFyaXplcnM6
+CiAgICAgICAgICBsMjoge3ZhbHVlOiAzMC4xMDI0MjQsIHdlaWdodDogMC4wMSwgY29udHJpYnV0
+aW9uOiAwLjMwMTAyNDI0LCBjdXN0b206IHtjbGlwcGVkOiAwLjAsIG1heF9yYXRpbzogLmluZiwg
+bWluX3JhdGlvOiAtLmluZiwgdW5kZWZpbmVkOiAubmFufX0KICAgICAgZ3JhZGllbnQ6CiAgICAg
+ICAgLSBbLTEuMDA4NCwgLTEuMDI3NCwgLTEuMDU4Ml0KICAgICAgICAtIFstMC41MDE2NiwgLTEu
+MDcyMjhdCiAgICAgICAgLSBbLTAuMDQ0MTQsIC0xLjAxMzMsIC0xLjAyMDk2LCAtMS4wMDYzOF0K
+ICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KICAgICAgYWJzZW50OiBb
+InRva2VuczpzdW0iLCBtYXNrZWQsIGNsaXBwZWQsIG1heF9yYXRpbywgbWluX3JhdGlvLCB1bmRl
+ZmluZWRdCiAgICAgIHRvbGVyYW5jZToge2VxdWFsX25hbjogdHJ1ZX0KCiAgLSBpZDogZXZhbHVh
+dGlvbi9zYW1lLWlucHV0cwogICAgc3VtbWFyeTogRXZlcnkgZm4gc2VlcyB0aGUgc2FtZSBsb2dw
+cm9iczsgdGhyZWUgZm5zIGNvbXB1dGluZyB0aGUgc2FtZSBtZWFuIHJlcG9ydCB0aGUgc2FtZSB2
+YWx1ZQogICAgdGFnczogW2FzeW5jXQogICAgY292ZXJzOgogICAgICBydWxlczogW2V2YWx1YXRp
+b24uc2FtZS1pbnB1dHMsIGV2YWx1YXRpb24uYXN5bmMtYXdhaXRlZF0KICAgICMgT3JhY2xlOiB0
+b29scy9vcmFjbGUKICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHtuYW1lOiBtZWFuX29mX21lYW5z
+LCBtZXRyaWNzOiB7c2VlbjogJGxvc3N9fQogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7
+bmFtZTogc3luY19jb3B5LCB3ZWlnaHQ6IDEuMCwgZm46IHtuYW1lOiBtZWFuX29mX21lYW5zLCBt
+ZXRyaWNzOiB7c2VlbjogJGxvc3N9fX0KICAgICAgICAtIHtuYW1lOiBhc3luY19jb3B5LCB3ZWln
+aHQ6IC0xLjAsIGZuOiB7bmFtZTogbWVhbl9vZl9tZWFucywgYXN5bmM6IHRydWUsIGRlbGF5X21z
+OiA0LCBtZXRyaWNzOiB7c2VlbjogJGxvc3N9fX0KICAgIGV4cGVjdDoKICAgICAgbWV0cmljczoK
+ICAgICAgICBsb3NzX3RvdGFsOiAtMS40OTE2Mzg4ODg4ODg4ODkKICAgICAgICByZWd1bGFyaXpl
+cl90b3RhbDogMC4wCiAgICAgICAgYmFzZV9sb3NzOiB7dmFsdWU6IC0xLjQ5MTYzODg4ODg4ODg4
+OSwgY3VzdG9tOiB7c2VlbjogLTEuNDkxNjM4ODg4ODg4ODg5fX0KICAgICAgICByZWd1bGFyaXpl
+cnM6CiAgICAgICAgICBzeW5jX2NvcHk6IHt2YWx1ZTogLTEuNDkxNjM4ODg4ODg4ODg5LCB3ZWln
+aHQ6IDEuMCwgY29udHJpYnV0aW9uOiAtMS40OTE2Mzg4ODg4ODg4ODksIGN1c3RvbToge3NlZW46
+IC0xLjQ5MTYzODg4ODg4ODg4OX19CiAgICAgICAgICBhc3luY19jb3B5OiB7dmFsdWU6IC0xLjQ5
+MTYzODg4ODg4ODg4OSwgd2VpZ2h0OiAtMS4wLCBjb250cmlidXRpb246IDEuNDkxNjM4ODg4ODg4
+ODg5LCBjdXN0b206IHtzZWVuOiAtMS40OTE2Mzg4ODg4ODg4ODl9fQogICAgICBncmFkaWVudDoK
+ICAgICAgICAtIFswLjExMTExMTExMTExMTExMTEsIDAuMTExMTExMTExMTExMTExMSwgMC4xMTEx
+MTExMTExMTExMTExXQogICAgICAgIC0gWzAuMTY2NjY2NjY2NjY2NjY2NjYsIDAuMTY2NjY2NjY2
+NjY2NjY2NjZdCiAgICAgICAgLSBbMC4wODMzMzMzMzMzMzMzMzMzMywgMC4wODMzMzMzMzMzMzMz
+MzMzMywgMC4wODMzMzMzMzMzMzMzMzMzMywgMC4wODMzMzMzMzMzMzMzMzMzM10KICAgICAgcmVx
+dWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogZXZhbHVhdGlvbi9jb250
+cmlidXRpb24tb3ZlcmZsb3cKICAgIHN1bW1hcnk6IEEgZmluaXRlIHZhbHVlIHRpbWVzIGEgZmlu
+aXRlIHdlaWdodCB0aGF0IG92ZXJmbG93cyBpcyBub25fZmluaXRlX2xvc3MsIGxhYmVsbGVkIHdp
+dGggdGhlIHJlZ3VsYXJpemVyOyBub3RoaW5nIGlzIHNlbnQKICAgIHRhZ3M6IFtlcnJvciwgbm9u
+LWZpbml0ZSwgb3ZlcmZsb3ddCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZXZhbHVhdGlvbi5v
+dmVyZmxvdywgcmVzdWx0LmF0b21pY2l0eV0KICAgICMgQnkgaGFuZDogaHVnZSdzIHZhbHVlIDFl
+MTAgaXMgZmluaXRlLCBpdHMgd2VpZ2h0IDFlMzAwIHRvbywgYnV0IDFlMzAwICogMWUxMCA9IDFl
+MzEwCiAgICAjIGV4Y2VlZHMgdGhlIGxhcmdlc3QgZG91YmxlIChhYm91dCAxLjhlMzA4KS4gQ29u
+ZmlybWVkIGJ5IHRvb2xzL29yYWNsZS4KICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHdlaWdodGVk
+X25sbAogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogbDIsIHdlaWdodDogMC4w
+MSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgICAgIC0ge25hbWU6IGh1Z2UsIHdlaWdodDogMS4w
+ZSszMDAsIGZuOiB7bmFtZTogY29uc3RhbnQsIHZhbHVlOiAxLjBlKzEwfX0KICAgIGV4cGVjdDoK
+ICAgICAgZXJyb3I6IHtraW5kOiBub25fZmluaXRlX2xvc3MsIGxhYmVsOiBodWdlLCBtZXNzYWdl
+OiAib3ZlcmZsb3cifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAwfQoK
+ICAtIGlkOiBldmFsdWF0aW9uL3JlZ3VsYXJpemVyLXRvdGFsLW92ZXJmbG93CiAgICBzdW1tYXJ5
+OiBUd28gZmluaXRlIGNvbnRyaWJ1dGlvbnMgd2hvc2Ugc3VtIG92ZXJmbG93cyBtYWtlIHJlZ3Vs
+YXJpemVyX3RvdGFsIG5vbi1maW5pdGU7IG5vbl9maW5pdGVfbG9zcyBsYWJlbGxlZCBsb3NzX3Rv
+dGFsCiAgICB0YWdzOiBbZXJyb3IsIG5vbi1maW5pdGUsIG92ZXJmbG93XQogICAgY292ZXJzOgog
+ICAgICBydWxlczogW2V2YWx1YXRpb24ub3ZlcmZsb3csIHJlc3VsdC5hdG9taWNpdHldCiAgICAj
+IEJ5IGhhbmQ6IGVhY2ggY29udHJpYnV0aW9uIGlzIDEuMCAqIDFlMzA4IChmaW5pdGUpOyB0aGVp
+ciBzdW0gMmUzMDggZXhjZWVkcyB0aGUgbGFyZ2VzdAogICAgIyBkb3VibGUuIENvbmZpcm1lZCBi
+eSB0b29scy9vcmFjbGUuCiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7
+bmFtZTogZmlyc3QsIHdlaWdodDogMS4wLCBmbjoge25hbWU6IGNvbnN0YW50LCB2YWx1ZTogMS4w
+ZSszMDh9fQogICAgICAgIC0ge25hbWU6IHNlY29uZCwgd2VpZ2h0OiAxLjAsIGZuOiB7bmFtZTog
+Y29uc3RhbnQsIHZhbHVlOiAxLjBlKzMwOH19CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2lu
+ZDogbm9uX2Zpbml0ZV9sb3NzLCBsYWJlbDogbG9zc190b3RhbCwgbWVzc2FnZTogInJlZ3VsYXJp
+emVyX3RvdGFsIn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMH0KCiAg
+LSBpZDogZXZhbHVhdGlvbi9sb3NzLXRvdGFsLW92ZXJmbG93CiAgICBzdW1tYXJ5OiBBIGZpbml0
+ZSBiYXNlIHZhbHVlIHBsdXMgYSBmaW5pdGUgcmVndWxhcml6ZXJfdG90YWwgdGhhdCBvdmVyZmxv
+d3MgaXMgbm9uX2Zpbml0ZV9sb3NzIGxhYmVsbGVkIGxvc3NfdG90YWwKICAgIHRhZ3M6IFtlcnJv
+ciwgbm9uLWZpbml0ZSwgb3ZlcmZsb3ddCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZXZhbHVh
+dGlvbi5vdmVyZmxvdywgcmVzdWx0LmF0b21pY2l0eV0KICAgICMgQnkgaGFuZDogYmFzZSAxLjVl
+MzA4IGFuZCByZWd1bGFyaXplcl90b3RhbCAxZTMwOCBhcmUgZmluaXRlOyAyLjVlMzA4IGlzIG5v
+dC4KICAgICMgQ29uZmlybWVkIGJ5IHRvb2xzL29yYWNsZS4KICAgIGNhbGw6CiAgICAgIGxvc3Nf
+Zm46IHtuYW1lOiBjb25zdGFudCwgdmFsdWU6IDEuNWUrMzA4fQogICAgICByZWd1bGFyaXplcnM6
+CiAgICAgICAgLSB7bmFtZTogcHVzaCwgd2VpZ2h0OiAxLjAsIGZuOiB7bmFtZTogY29uc3RhbnQs
+IHZhbHVlOiAxLjBlKzMwOH19CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDogbm9uX2Zp
+bml0ZV9sb3NzLCBsYWJlbDogbG9zc190b3RhbCwgbWVzc2FnZTogImxvc3NfdG90YWwifQogICAg
+ICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAwfQo=
+"""),
+        ("specs/gradients.yaml", """
+IyB5YW1sLWxhbmd1YWdlLXNlcnZlcjogJHNjaGVtYT0uLi9kb2NzL3NjaGVtYS9zcGVjLnNjaGVt
+YS5qc29uCnN1aXRlOiBncmFkaWVudHMKc3VtbWFyeTogVGhlIGdyYWRpZW50IHNlbnQgYmFja3dh
+cmQgaXMgZChsb3NzX3RvdGFsKS9kKGxvZ3Byb2JzKSwgcGVyIGRhdHVtLCBzaGFwZWQgbGlrZSB0
+aGUgdGFyZ2V0cy4KZGVmYXVsdHM6CiAgdG9sZXJhbmNlOiB7cnRvbDogMS4wZS01LCBhdG9sOiAx
+LjBlLTZ9CiAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL2JhdGNoMy55YW1sfQpjYXNlczoKICAt
+IGlkOiBncmFkaWVudHMvYmFja3dhcmQtcmVxdWVzdAogICAgc3VtbWFyeTogT25lIGZvcndhcmQs
+IG9uZSBiYWNrd2FyZCB3aG9zZSB3ZWlnaHRzIGFyZSB0aGUgbmVnYXRlZCBjb21wb3NlZCBncmFk
+aWVudAogICAgdGFnczogW2dyYWRpZW50XQogICAgY292ZXJzOgogICAgICBydWxlczogW2dyYWRp
+ZW50LmJhY2t3YXJkLXJlcXVlc3QsIGdyYWRpZW50LmNvbXBvc2VkLCBmb3J3YXJkLnNpbmdsZS1w
+YXNzXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgY2FsbDoKICAgICAgbG9zc19mbjog
+d2VpZ2h0ZWRfbmxsCiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBsMiwgd2Vp
+Z2h0OiAwLjAxLCBmbjogc3VtX29mX3NxdWFyZXN9CiAgICAgICAgLSB7bmFtZToga2wsIHdlaWdo
+dDogMC4xLCBmbjoge25hbWU6IGtsX3RvX3JlZmVyZW5jZSwgZXN0aW1hdG9yOiBrMn19CiAgICBl
+eHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogMTAuNjg5MzE5ODE3Nzc3
+Nzc3CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAuMzAxODE5ODE3Nzc3Nzc3OAogICAgICAg
+IGJhc2VfbG9zczoge3ZhbHVlOiAxMC4zODc1fQogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAg
+ICAgIGwyOiB7dmFsdWU6IDMwLjEwMjQyNCwgd2VpZ2h0OiAwLjAxLCBjb250cmlidXRpb246IDAu
+MzAxMDI0MjR9CiAgICAgICAgICBrbDoge3ZhbHVlOiAwLjAwNzk1NTc3Nzc3Nzc3Nzc4LCB3ZWln
+aHQ6IDAuMSwgY29udHJpYnV0aW9uOiAwLjAwMDc5NTU3Nzc3Nzc3Nzc3ODEsIGN1c3RvbTogeyJr
+bC9rMiI6IDAuMDA3OTU1Nzc3Nzc3Nzc3Nzh9fQogICAgICBncmFkaWVudDoKICAgICAgICAtIFst
+MS4wMDYyODg4ODg4ODg4ODg4LCAtMS4wMjkyODg4ODg4ODg4ODksIC0xLjA1OTk3Nzc3Nzc3Nzc3
+OF0KICAgICAgICAtIFstMC41MDE0NzExMTExMTExMTExLCAtMS4wNzM3Njg4ODg4ODg4ODg4XQog
+ICAgICAgIC0gWy0wLjA0NTg4NDQ0NDQ0NDQ0NDQ0LCAtMS4wMTI4MDAwMDAwMDAwMDAxLCAtMS4w
+MjAwNDg4ODg4ODg4ODksIC0xLjAwNjcyNDQ0NDQ0NDQ0NDVdCiAgICAgIHJlcXVlc3RzOiB7Zm9y
+d2FyZDogMSwgYmFja3dhcmQ6IDF9CgogIC0gaWQ6IGdyYWRpZW50cy9rbC1lc3RpbWF0b3JzCiAg
+ICBzdW1tYXJ5OiBUaGUgazEsIGsyIGFuZCBrMyBLTCBlc3RpbWF0b3JzIGVhY2ggYWRkIHRoZWly
+IG93biBncmFkaWVudAogICAgdGFnczogW2dyYWRpZW50LCByZWFsLWxvc3NdCiAgICBjb3ZlcnM6
+CiAgICAgIHJ1bGVzOiBbZ3JhZGllbnQuY29tcG9zZWRdCiAgICAjIE9yYWNsZTogdG9vbHMvb3Jh
+Y2xlCiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogazEsIHdl
+aWdodDogMC4yLCBmbjoge25hbWU6IGtsX3RvX3JlZmVyZW5jZSwgZXN0aW1hdG9yOiBrMX19CiAg
+ICAgICAgLSB7bmFtZTogazIsIHdlaWdodDogMC4zLCBmbjoge25hbWU6IGtsX3RvX3JlZmVyZW5j
+ZSwgZXN0aW1hdG9yOiBrMn19CiAgICAgICAgLSB7bmFtZTogazMsIHdlaWdodDogMC41LCBmbjog
+e25hbWU6IGtsX3RvX3JlZmVyZW5jZSwgZXN0aW1hdG9yOiBrM319CiAgICBleHBlY3Q6CiAgICAg
+IG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogLTAuMDAwNjIwOTM3ODQxNTU2NzA0OAogICAg
+ICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAtMC4wMDA2MjA5Mzc4NDE1NTY3MDQ4CiAgICAgICAgcmVn
+dWxhcml6ZXJzOgogICAgICAgICAgazE6IHt2YWx1ZTogLTAuMDM1MzMzMzMzMzMzMzMzMzgsIHdl
+aWdodDogMC4yLCBjb250cmlidXRpb246IC0wLjAwNzA2NjY2NjY2NjY2NjY3NywgY3VzdG9tOiB7
+ImtsL2sxIjogLTAuMDM1MzMzMzMzMzMzMzMzMzh9fQogICAgICAgICAgazI6IHt2YWx1ZTogMC4w
+MDc5NTU3Nzc3Nzc3Nzc3OCwgd2VpZ2h0OiAwLjMsIGNvbnRyaWJ1dGlvbjogMC4wMDIzODY3MzMz
+MzMzMzMzMzQsIGN1c3RvbTogeyJrbC9rMiI6IDAuMDA3OTU1Nzc3Nzc3Nzc3Nzh9fQogICAgICAg
+ICAgazM6IHt2YWx1ZTogMC4wMDgxMTc5OTA5ODM1NTMyNzYsIHdlaWdodDogMC41LCBjb250cmli
+dXRpb246IDAuMDA0MDU4OTk1NDkxNzc2NjM4LCBjdXN0b206IHsia2wvazMiOiAwLjAwODExNzk5
+MDk4MzU1MzI3Nn19CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWzAuMDM4MTY4OTM3MDAzMTQ2
+NTQsIDAuMDA2MjYwODQxNTkzMzEzMDE1LCAwLjAwNzI0OTM5NjA1NjAxMDUyM10KICAgICAgICAt
+IFswLjAyMzcyNTM1MDg1MzYxNjEzMiwgMC4wMDk3ODkyODc3OTc1MTk2MjddCiAgICAgICAgLSBb
+MC4wMDc1NDQ2ODgxMTY2MTU5MTYsIDAuMDI2MTY2ODA2NTY0ODI3NzgsIDAuMDI5MzI5MzM1NjI3
+OTgwNjE3LCAwLjAxOTQzOTY5NDIyODUyNjUxOF0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAx
+LCBiYWNrd2FyZDogMX0KCiAgLSBpZDogZ3JhZGllbnRzL3ZhcmlhbmNlLWFsb25lCiAgICBzdW1t
+YXJ5OiBUaGUgdmFyaWFuY2UncyBncmFkaWVudCAyKGxwIC0gbWVhbikvTiBzdW1zIHRvIHplcm8g
+b3ZlciB0aGUgYmF0Y2gKICAgIHRhZ3M6IFtncmFkaWVudF0KICAgIGNvdmVyczoKICAgICAgcnVs
+ZXM6IFtncmFkaWVudC5jb21wb3NlZF0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNh
+bGw6CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiB2YXIsIHdlaWdodDogMS4w
+LCBmbjogdmFyaWFuY2V9CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190
+b3RhbDogMS4zNzM0OTc3Nzc3Nzc3Nzc3CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDEuMzcz
+NDk3Nzc3Nzc3Nzc3NwogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAgIHZhcjoge3ZhbHVl
+OiAxLjM3MzQ5Nzc3Nzc3Nzc3NzcsIHdlaWdodDogMS4wLCBjb250cmlidXRpb246IDEuMzczNDk3
+Nzc3Nzc3Nzc3N30KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbMC4yMTg2NjY2NjY2NjY2NjY3
+LCAwLjAwNzU1NTU1NTU1NTU1NTU2MiwgLTAuMzM0NjY2NjY2NjY2NjY2NjddCiAgICAgICAgLSBb
+MC4yOTM1NTU1NTU1NTU1NTU1NywgLTAuNDkxMTExMTExMTExMTExMV0KICAgICAgICAtIFstMC4x
+Nzg0NDQ0NDQ0NDQ0NDQzOCwgMC4xNjQyMjIyMjIyMjIyMjIyNCwgMC4wNzkxMTExMTExMTExMTEx
+MywgMC4yNDExMTExMTExMTExMTExNl0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNr
+d2FyZDogMX0KCiAgLSBpZDogZ3JhZGllbnRzL21lYW4tdnMtbWVhbi1vZi1tZWFucwogICAgc3Vt
+bWFyeTogbWVhbiB3ZWlnaHRzIGV2ZXJ5IHRva2VuIGFsaWtlLCBtZWFuX29mX21lYW5zIGV2ZXJ5
+IGRhdHVtIGFsaWtlCiAgICB0YWdzOiBbZ3JhZGllbnRdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVz
+OiBbZ3JhZGllbnQuY29tcG9zZWQsIGV2YWx1YXRpb24uc2FtZS1pbnB1dHNdCiAgICAjIE9yYWNs
+ZTogdG9vbHMvb3JhY2xlCiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7
+bmFtZTogdG9rZW5fbWVhbiwgd2VpZ2h0OiAtMS4wLCBmbjogbWVhbn0KICAgICAgICAtIHtuYW1l
+OiBzZXFfbWVhbiwgd2VpZ2h0OiAwLjUsIGZuOiBtZWFuX29mX21lYW5zfQogICAgZXhwZWN0Ogog
+ICAgICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IDAuNjU4MTgwNTU1NTU1NTU1NwogICAg
+ICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAwLjY1ODE4MDU1NTU1NTU1NTcKICAgICAgICByZWd1bGFy
+aXplcnM6CiAgICAgICAgICB0b2tlbl9tZWFuOiB7dmFsdWU6IC0xLjQwNDAwMDAwMDAwMDAwMDEs
+IHdlaWdodDogLTEuMCwgY29udHJpYnV0aW9uOiAxLjQwNDAwMDAwMDAwMDAwMDF9CiAgICAgICAg
+ICBzZXFfbWVhbjoge3ZhbHVlOiAtMS40OTE2Mzg4ODg4ODg4ODksIHdlaWdodDogMC41LCBjb250
+cmlidXRpb246IC0wLjc0NTgxOTQ0NDQ0NDQ0NDV9CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0g
+Wy0wLjA1NTU1NTU1NTU1NTU1NTU1LCAtMC4wNTU1NTU1NTU1NTU1NTU1NSwgLTAuMDU1NTU1NTU1
+NTU1NTU1NTVdCiAgICAgICAgLSBbLTAuMDI3Nzc3Nzc3Nzc3Nzc3Nzc2LCAtMC4wMjc3Nzc3Nzc3
+Nzc3Nzc3NzZdCiAgICAgICAgLSBbLTAuMDY5NDQ0NDQ0NDQ0NDQ0NDUsIC0wLjA2OTQ0NDQ0NDQ0
+NDQ0NDQ1LCAtMC4wNjk0NDQ0NDQ0NDQ0NDQ0NSwgLTAuMDY5NDQ0NDQ0NDQ0NDQ0NDVdCiAgICAg
+IHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CgogIC0gaWQ6IGdyYWRpZW50cy91
+bnJlYWNoZWQtZGF0dW0KICAgIHN1bW1hcnk6IEEgZGF0dW0gdGhhdCBubyBmbiByZWFkcyBnZXRz
+IGEgemVybyBncmFkaWVudCBpbiBzdHJ1Y3R1cmVkIG1vZGUKICAgIHRhZ3M6IFtncmFkaWVudF0K
+ICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtncmFkaWVudC51bnJlYWNoZWQsIGdyYWRpZW50LmNv
+bXBvc2VkXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZSAoZGF0dW0gMSBpcyByZWFkIGJ5IG5v
+IGZuKQogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IGwyLCB3
+ZWlnaHQ6IDAuMDIsIGZuOiB7bmFtZTogc3VtX29mX3NxdWFyZXMsIGRhdHVtczogWzAsIDJdfX0K
+ICAgICAgICAtIHtuYW1lOiBrbCwgd2VpZ2h0OiAwLjEsIGZuOiB7bmFtZToga2xfdG9fcmVmZXJl
+bmNlLCBkYXR1bXM6IFsyXX19CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9z
+c190b3RhbDogMC4zNDExMzQ1NDM5NTc5MjIxNAogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAw
+LjM0MTEzNDU0Mzk1NzkyMjE0CiAgICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgICAgbDI6IHt2
+YWx1ZTogMTcuMDM0NTM5MDAwMDAwMDAyLCB3ZWlnaHQ6IDAuMDIsIGNvbnRyaWJ1dGlvbjogMC4z
+NDA2OTA3OH0KICAgICAgICAgIGtsOiB7dmFsdWU6IDAuMDA0NDM3NjM5NTc5MjIxMTkyLCB3ZWln
+aHQ6IDAuMSwgY29udHJpYnV0aW9uOiAwLjAwMDQ0Mzc2Mzk1NzkyMjExOTI0LCBjdXN0b206IHsi
+a2wvazMiOiAwLjAwNDQzNzYzOTU3OTIyMTE5Mn19CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0g
+Wy0wLjAxNjgsIC0wLjA1NDgwMDAwMDAwMDAwMDAxLCAtMC4xMTY0XQogICAgICAgIC0gWzAuMCwg
+MC4wXQogICAgICAgIC0gWy0wLjA5MjUyOTg5MDM0NzUyMjgzLCAtMC4wMjU0OTk5MzcwNDU4Mjc1
+MDIsIC0wLjAzOTk1MTc5ODk2NzQwODcyNiwgLTAuMDEzNTQ3MTM3NTk3MTYzMDY4XQogICAgICBy
+ZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBncmFkaWVudHMvemVy
+by13ZWlnaHQtb25seS1yZWFkZXIKICAgIHN1bW1hcnk6IEEgZGF0dW0gcmVhZCBvbmx5IGJ5IGEg
+d2VpZ2h0LTAgcmVndWxhcml6ZXIgZ2V0cyBhIHplcm8gZ3JhZGllbnQKICAgIHRhZ3M6IFtncmFk
+aWVudCwgemVyby13ZWlnaHRdCiAgICBjb3ZlcnM6CiAgICAgIGNoZWNrbGlzdDogW3plcm8td2Vp
+Z2h0XQogICAgICBydWxlczogW2dyYWRpZW50Lnplcm8td2VpZ2h0LCBncmFkaWVudC51bnJlYWNo
+ZWRdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBjYWxsOgogICAgICByZWd1bGFyaXpl
+cnM6CiAgICAgICAgLSB7bmFtZTogbDIsIHdlaWdodDogMC4wMiwgZm46IHtuYW1lOiBzdW1fb2Zf
+c3F1YXJlcywgZGF0dW1zOiBbMCwgMV19fQogICAgICAgIC0ge25hbWU6IGRpc2FibGVkLCB3ZWln
+aHQ6IDAuMCwgZm46IHtuYW1lOiB2YXJpYW5jZSwgZGF0dW1zOiBbMl19fQogICAgZXhwZWN0Ogog
+ICAgICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IDAuNDcxNzg1NzAwMDAwMDAwMDMKICAg
+ICAgICByZWd1bGFyaXplcl90b3RhbDogMC40NzE3ODU3MDAwMDAwMDAwMwogICAgICAgIHJlZ3Vs
+YXJpemVyczoKICAgICAgICAgIGwyOiB7dmFsdWU6IDIzLjU4OTI4NSwgd2VpZ2h0OiAwLjAyLCBj
+b250cmlidXRpb246IDAuNDcxNzg1NzAwMDAwMDAwMDN9CiAgICAgICAgICBkaXNhYmxlZDoge3Zh
+bHVlOiAwLjUwNTIxNDY4NzUsIHdlaWdodDogMC4wLCBjb250cmlidXRpb246IDAuMH0KICAgICAg
+Z3JhZGllbnQ6CiAgICAgICAgLSBbLTAuMDE2OCwgLTAuMDU0ODAwMDAwMDAwMDAwMDEsIC0wLjEx
+NjRdCiAgICAgICAgLSBbLTAuMDAzMzIsIC0wLjE0NDU2XQogICAgICAgIC0gWzAuMCwgMC4wLCAw
+LjAsIDAuMF0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBp
+ZDogZ3JhZGllbnRzL2NvbnN0YW50LWJhc2UKICAgIHN1bW1hcnk6IEEgY29uc3RhbnQgYmFzZSBs
+b3NzIGFkZHMgbm90aGluZyB0byB0aGUgZ3JhZGllbnQgYW5kIGlzIG5vdCBhbiBlcnJvciBpbiBz
+dHJ1Y3R1cmVkIG1vZGUKICAgIHRhZ3M6IFtncmFkaWVudF0KICAgIGNvdmVyczoKICAgICAgcnVs
+ZXM6IFtncmFkaWVudC5jb25zdGFudF0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNh
+bGw6CiAgICAgIGxvc3NfZm46IHtuYW1lOiBjb25zdGFudCwgdmFsdWU6IDIuMH0KICAgICAgcmVn
+dWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IHZhciwgd2VpZ2h0OiAwLjEsIGZuOiB2YXJpYW5j
+ZX0KICAgIGV4cGVjdDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3NzX3RvdGFsOiAyLjEzNzM0
+OTc3Nzc3Nzc3NzcKICAgICAgICByZWd1bGFyaXplcl90b3RhbDogMC4xMzczNDk3Nzc3Nzc3Nzc3
+NwogICAgICAgIGJhc2VfbG9zczoge3ZhbHVlOiAyLjB9CiAgICAgICAgcmVndWxhcml6ZXJzOgog
+ICAgICAgICAgdmFyOiB7dmFsdWU6IDEuMzczNDk3Nzc3Nzc3Nzc3Nywgd2VpZ2h0OiAwLjEsIGNv
+bnRyaWJ1dGlvbjogMC4xMzczNDk3Nzc3Nzc3Nzc3N30KICAgICAgZ3JhZGllbnQ6CiAgICAgICAg
+LSBbMC4wMjE4NjY2NjY2NjY2NjY2NzMsIDAuMDAwNzU1NTU1NTU1NTU1NTU2MiwgLTAuMDMzNDY2
+NjY2NjY2NjY2NjY1XQogICAgICAgIC0gWzAuMDI5MzU1NTU1NTU1NTU1NTYsIC0wLjA0OTExMTEx
+MTExMTExMTExXQogICAgICAgIC0gWy0wLjAxNzg0NDQ0NDQ0NDQ0NDQzNywgMC4wMTY0MjIyMjIy
+MjIyMjIyMjMsIDAuMDA3OTExMTExMTExMTExMTE0LCAwLjAyNDExMTExMTExMTExMTExOF0KICAg
+ICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogZ3JhZGllbnRz
+L25lZ2F0aXZlLXdlaWdodC1mbGlwcwogICAgc3VtbWFyeTogQSBuZWdhdGl2ZSB3ZWlnaHQgZmxp
+cHMgaXRzIHJlZ3VsYXJpemVyJ3MgZ3JhZGllbnQKICAgIHRhZ3M6IFtncmFkaWVudF0KICAgIGNv
+dmVyczoKICAgICAgcnVsZXM6IFtncmFkaWVudC5jb21wb3NlZCwgdmFsaWRhdGlvbi5uZWdhdGl2
+ZS13ZWlnaHRdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBjYWxsOgogICAgICBsb3Nz
+X2ZuOiB3ZWlnaHRlZF9ubGwKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IGVu
+dHJvcHlfYm9udXMsIHdlaWdodDogLTAuMDUsIGZuOiBzdW1fb2Zfc3F1YXJlc30KICAgIGV4cGVj
+dDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3NzX3RvdGFsOiA4Ljg4MjM3ODgKICAgICAgICBy
+ZWd1bGFyaXplcl90b3RhbDogLTEuNTA1MTIxMgogICAgICAgIGJhc2VfbG9zczoge3ZhbHVlOiAx
+MC4zODc1fQogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAgIGVudHJvcHlfYm9udXM6IHt2
+YWx1ZTogMzAuMTAyNDI0LCB3ZWlnaHQ6IC0wLjA1LCBjb250cmlidXRpb246IC0xLjUwNTEyMTJ9
+CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWy0wLjk1OCwgLTAuODYzLCAtMC43MDldCiAgICAg
+ICAgLSBbLTAuNDkxNywgLTAuNjM4NjAwMDAwMDAwMDAwMV0KICAgICAgICAtIFswLjIyMDcsIC0w
+LjkzMzUsIC0wLjg5NTIsIC0wLjk2ODFdCiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFj
+a3dhcmQ6IDF9CgogIC0gaWQ6IGdyYWRpZW50cy9tYXNrZWQtdG9rZW5zCiAgICBzdW1tYXJ5OiBB
+IHJlYWNoZWQgdG9rZW4gd2l0aCB3ZWlnaHQgMCBpbiBhIHdlaWdodGVkIE5MTCBnZXRzIGdyYWRp
+ZW50IDAgZnJvbSBpdAogICAgdGFnczogW2dyYWRpZW50XQogICAgY292ZXJzOgogICAgICBydWxl
+czogW2dyYWRpZW50LmNvbXBvc2VkLCBncmFkaWVudC5iYWNrd2FyZC1yZXF1ZXN0XQogICAgIyBC
+eSBoYW5kOiAtdyBmb3IgZWFjaCBkYXR1bSA9IFstMSwgLTEsIC0xXSwgWy0wLjUsIC0xXSwgWzAs
+IC0xLCAtMSwgLTFdOwogICAgIyBsb3NzID0gNC43ICsgMy42NTU1ICsgMi4wMzIgPSAxMC4zODc1
+LiAodG9vbHMvb3JhY2xlIGFncmVlcy4pCiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6CiAg
+ICAgICAgLSB7bmFtZTogbmxsLCB3ZWlnaHQ6IDEuMCwgZm46IHdlaWdodGVkX25sbH0KICAgIGV4
+cGVjdDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3NzX3RvdGFsOiAxMC4zODc1CiAgICAgICAg
+cmVndWxhcml6ZXJfdG90YWw6IDEwLjM4NzUKICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAg
+ICBubGw6IHt2YWx1ZTogMTAuMzg3NSwgd2VpZ2h0OiAxLjAsIGNvbnRyaWJ1dGlvbjogMTAuMzg3
+NX0KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbLTEuMCwgLTEuMCwgLTEuMF0KICAgICAgICAt
+IFstMC41LCAtMS4wXQogICAgICAgIC0gWzAuMCwgLTEuMCwgLTEuMCwgLTEuMF0KICAgICAgcmVx
+dWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogZ3JhZGllbnRzL211bHRp
+LXRhcmdldC1uZXN0ZWQKICAgIHN1bW1hcnk6IEZvciBbVCwgS10gZGF0dW1zIHRoZSBncmFkaWVu
+dCBpcyBuZXN0ZWQgbGlrZSB0aGUgdGFyZ2V0cwogICAgdGFnczogW2dyYWRpZW50LCBtdWx0aS10
+YXJnZXRdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZ3JhZGllbnQuY29tcG9zZWQsIGdyYWRp
+ZW50LmJhY2t3YXJkLXJlcXVlc3RdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBkYXRh
+OiB7Zml4dHVyZTogZGF0YXNldHMvdG9way55YW1sfQogICAgY2FsbDoKICAgICAgbG9zc19mbjog
+cmV2ZXJzZV9rbF90b3BrCiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBsMiwg
+d2VpZ2h0OiAwLjAxLCBmbjogc3VtX29mX3NxdWFyZXN9CiAgICAgICAgLSB7bmFtZTogdmFyLCB3
+ZWlnaHQ6IDAuMDUsIGZuOiB7bmFtZTogdmFyaWFuY2UsIGRhdHVtczogWzFdfX0KICAgIGV4cGVj
+dDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3NzX3RvdGFsOiAwLjQ2ODk5MDgzODAwMDE2MzcK
+ICAgICAgICByZWd1bGFyaXplcl90b3RhbDogMC41NjkxODg5NDQ0NDQ0NDQ2CiAgICAgICAgYmFz
+ZV9sb3NzOiB7dmFsdWU6IC0wLjEwMDE5ODEwNjQ0NDI4MDg3LCBjdXN0b206IHsic2RmdC9yZXZl
+cnNlX2tsX21lYW4iOiAtMC4xMDAxOTgxMDY0NDQyODA4N319CiAgICAgICAgcmVndWxhcml6ZXJz
+OgogICAgICAgICAgbDI6IHt2YWx1ZTogNTQuMDE1MzI1MDAwMDAwMDEsIHdlaWdodDogMC4wMSwg
+Y29udHJpYnV0aW9uOiAwLjU0MDE1MzI1MDAwMDAwMDF9CiAgICAgICAgICB2YXI6IHt2YWx1ZTog
+MC41ODA3MTM4ODg4ODg4ODksIHdlaWdodDogMC4wNSwgY29udHJpYnV0aW9uOiAwLjAyOTAzNTY5
+NDQ0NDQ0NDQ1fQogICAgICBncmFkaWVudDoKICAgICAgICAtIFtbMC4wNjEzMjAwNjg5OTUxODIx
+NCwgMC4wMDc0OTM3NzQ4NzUzMTg5MiwgLTAuMDQ4Mzg4NjEzNDYzOTU4NzJdLCBbMC4wMzM1MjMw
+MTc5ODYxMjQwOSwgMC4wMzIwOTUzNDA5NzY1NjAxMSwgLTAuMDE0ODg4OTAzMTUzOTYxMDk2XSwg
+WzAuMTQyOTQ3NTg4NDE5OTAxNSwgLTAuMDM3MDY0MTk0Mjg0MjgxNDI2LCAtMC4wNjI5NDkwNzky
+MjU0MjU4OF1dCiAgICAgICAgLSBbWzAuMDQ1Njg2MzQ2MzUxOTM1MjM0LCAwLjA2NjAzOTQyNzIw
+NTg4MDMsIC0wLjA0NTYwNzI5NzcxNTIzNjQzXSwgWzAuMTE0Nzc3ODI0NjQyODkxMzgsIC0wLjAw
+OTE0MDM5MjM0MDQxMjk1NSwgLTAuMDUyNDcyMzYwMjEzNjkwMzRdXQogICAgICByZXF1ZXN0czog
+e2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBncmFkaWVudHMvd2lyZS1tdWx0aS10
+YXJnZXQKICAgIHN1bW1hcnk6IEEgd2lyZS1mb3JtIFtULCBLXSBkYXR1bSAodGFyZ2V0cyBmbGF0
+IHdpdGggYSBzaGFwZSkgZ2V0cyBhIG5lc3RlZCBncmFkaWVudAogICAgdGFnczogW2dyYWRpZW50
+LCBtdWx0aS10YXJnZXQsIHdpcmVdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZ3JhZGllbnQu
+Y29tcG9zZWQsIGdyYWRpZW50LnVucmVhY2hlZF0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUK
+ICAgIGRhdGE6IHtmaXh0dXJlOiBkYXRhc2V0cy93aXJlLXBhaXIueWFtbH0KICAgIGNhbGw6CiAg
+ICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiB0b3BrLCB3ZWlnaHQ6IDEuMCwgZm46
+IHtuYW1lOiByZXZlcnNlX2tsX3RvcGssIGRhdHVtczogWzFdfX0KICAgIGV4cGVjdDoKICAgICAg
+bWV0cmljczoKICAgICAgICBsb3NzX3RvdGFsOiAtMC4wMTc3MDQxMDkyNjgxNTU4ODIKICAgICAg
+ICByZWd1bGFyaXplcl90b3RhbDogLTAuMDE3NzA0MTA5MjY4MTU1ODgyCiAgICAgICAgcmVndWxh
+cml6ZXJzOgogICAgICAgICAgdG9wazoge3ZhbHVlOiAtMC4wMTc3MDQxMDkyNjgxNTU4ODIsIHdl
+aWdodDogMS4wLCBjb250cmlidXRpb246IC0wLjAxNzcwNDEwOTI2ODE1NTg4MiwgY3VzdG9tOiB7
+InNkZnQvcmV2ZXJzZV9rbF9tZWFuIjogLTAuMDE3NzA0MTA5MjY4MTU1ODgyfX0KICAgICAgZ3Jh
+ZGllbnQ6CiAgICAgICAgLSBbMC4wLCAwLjAsIDAuMF0KICAgICAgICAtIFtbMC4zNjkwNTA0OTE4
+NTg3MjM1LCAwLjEwNjAxOTI4NzU1NDcyMl0sIFswLjI3MDczOTU3OTE3ODU4ODY1LCAwLjE0MjM0
+MjUxMDc4Mzc0MTZdXQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoK
+ICAtIGlkOiBncmFkaWVudHMvd2VpZ2h0cy1yb3VuZGVkLXRvLWZsb2F0MzIKICAgIHN1bW1hcnk6
+IFRoZSB3ZWlnaHRzIHNlbnQgYXJlIGZsb2F0MzIoLWcpLCByb3VuZGVkLCBub3QgdGhlIGZsb2F0
+NjQgZ3JhZGllbnQgdW5kZXIgYSBmbG9hdDMyIGxhYmVsCiAgICB0YWdzOiBbZ3JhZGllbnRdCiAg
+ICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZ3JhZGllbnQuZmxvYXQzMi13ZWlnaHRzLCBncmFkaWVu
+dC5iYWNrd2FyZC1yZXF1ZXN0XQogICAgIyBCeSBoYW5kOiBtZWFuIG9mIGxwID0gWy0xLCAtMiwg
+LTRdIGlzIC03LzM7IGQobWVhbikvZChscF9pKSA9IDEvMy4gVGhlIHdlaWdodHMgbXVzdCBiZQog
+ICAgIyBmbG9hdDMyKC0xLzMpID0gLTAuMzMzMzMzMzQzMjY3NDQwOCBleGFjdGx5ICh6ZXJvIHRv
+bGVyYW5jZSBhZ2FpbnN0IHRoZSBncmFkaWVudCByb3VuZGVkCiAgICAjIHRvIGZsb2F0MzIpOyAt
+MS8zIGl0c2VsZiBpcyBubyBmbG9hdDMyIHZhbHVlIGFuZCBmYWlscyB0aGUgd2lyZSBjaGVjay4K
+ICAgIGRhdGE6CiAgICAgIC0ge3Rva2VuczogWzEsIDIsIDNdLCB0YXJnZXRzOiBbMiwgMywgNF0s
+IGxvZ3Byb2JzOiBbLTEuMCwgLTIuMCwgLTQuMF19CiAgICBjYWxsOgogICAgICByZWd1bGFyaXpl
+cnM6CiAgICAgICAgLSB7bmFtZTogYXZnLCB3ZWlnaHQ6IDEuMCwgZm46IG1lYW59CiAgICBleHBl
+Y3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogLTIuMzMzMzMzMzMzMzMzMzMz
+NQogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAgIGF2Zzoge3ZhbHVlOiAtMi4zMzMzMzMz
+MzMzMzMzMzM1LCBjb250cmlidXRpb246IC0yLjMzMzMzMzMzMzMzMzMzMzV9CiAgICAgIGdyYWRp
+ZW50OgogICAgICAgIC0gWzAuMzMzMzMzMzMzMzMzMzMzMywgMC4zMzMzMzMzMzMzMzMzMzMzLCAw
+LjMzMzMzMzMzMzMzMzMzMzNdCiAgICAgIHRvbGVyYW5jZToKICAgICAgICBmaWVsZHM6CiAgICAg
+ICAgICBncmFkaWVudDoge3J0b2w6IDAuMCwgYXRvbDogMC4wfQoKICAtIGlkOiBncmFkaWVudHMv
+dGlueS13ZWlnaHQtc3RpbGwtY2hlY2tlZAogICAgc3VtbWFyeTogQSB3ZWlnaHQgb2YgMWUtMTIg
+Z2l2ZXMgYSBncmFkaWVudCB0aGF0IGEgemVybyBncmFkaWVudCBjYW5ub3QgcGFzcywgd2l0aCBh
+dG9sIHNldCBiZWxvdyBpdAogICAgdGFnczogW2dyYWRpZW50XQogICAgY292ZXJzOgogICAgICBy
+dWxlczogW2dyYWRpZW50LmNvbXBvc2VkLCBjb21wb3NpdGlvbi5jb250cmlidXRpb25dCiAgICAj
+IEJ5IGhhbmQ6IHN1bV9vZl9zcXVhcmVzIG9mIGxwID0gWy0xLCAtMl0gaXMgNTsgd2VpZ2h0IDFl
+LTEyIGdpdmVzIGNvbnRyaWJ1dGlvbiA1ZS0xMiBhbmQKICAgICMgZ3JhZGllbnQgMiAqIDFlLTEy
+ICogbHAgPSBbLTJlLTEyLCAtNGUtMTJdLiBXaXRoIHRoZSBkZWZhdWx0IGF0b2wgMWUtNiBldmVy
+eSBvbmUgb2YgdGhlc2UKICAgICMgd291bGQgcGFzcyBhcyAwICh2YWxpZGF0ZSB3YXJucyk7IGF0
+b2wgMWUtMTUgbWFrZXMgdGhlbSBjb3VudC4KICAgIGRhdGE6CiAgICAgIC0ge3Rva2VuczogWzEs
+IDJdLCB0YXJnZXRzOiBbMiwgM10sIGxvZ3Byb2JzOiBbLTEuMCwgLTIuMF19CiAgICBjYWxsOgog
+ICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogdGlueSwgd2VpZ2h0OiAxLjBlLTEy
+LCBmbjogc3VtX29mX3NxdWFyZXN9CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAg
+bG9zc190b3RhbDogNS4wZS0xMgogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFsOiA1LjBlLTEyCiAg
+ICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgICAgdGlueToge3ZhbHVlOiA1LjAsIGNvbnRyaWJ1
+dGlvbjogNS4wZS0xMn0KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbLTIuMGUtMTIsIC00LjBl
+LTEyXQogICAgICB0b2xlcmFuY2U6IHthdG9sOiAxLjBlLTE1fQoKICAtIGlkOiBncmFkaWVudHMv
+bm9uLWZpbml0ZS1ncmFkaWVudC1zcXJ0LWF0LXplcm8KICAgIHN1bW1hcnk6IEEgcmVndWxhcml6
+ZXIgd2l0aCBhbiBpbmZpbml0ZSBkZXJpdmF0aXZlIChzcXJ0IGF0IDApIGlzIG5vbl9maW5pdGVf
+Z3JhZGllbnQsIG5hbWluZyBkYXR1bSwgZWxlbWVudCBhbmQgZm47IG5vdGhpbmcgaXMgc2VudAog
+ICAgdGFnczogW2dyYWRpZW50LCBlcnJvciwgbm9uLWZpbml0ZV0KICAgIGNvdmVyczoKICAgICAg
+cnVsZXM6IFtncmFkaWVudC5ub24tZmluaXRlLCByZXN1bHQuYXRvbWljaXR5XQogICAgIyBCeSBo
+YW5kOiByb290ID0gc3FydCgtc3VtKGxwKSkgb3ZlciBkYXR1bSAxIGFsb25lLCB3aG9zZSBvbmUg
+bG9ncHJvYiBpcyAwOiBpdHMgdmFsdWUKICAgICMgaXMgMCAoZmluaXRlLCBzbyBsb3NzX3RvdGFs
+ID0gMi4wICsgMC4xICogMCBpcyBmaW5pdGUpIGJ1dCBkL2RscCA9IC0xLygyIHNxcnQoMCkpIGlz
+CiAgICAjIGluZmluaXRlLCBzbyBnIGF0IGRhdHVtIDEsIGVsZW1lbnQgMCBpcyAtMSArIDAuMSAq
+IGluZi4gT25seSByb290J3MgZ3JhZGllbnQgaXMKICAgICMgbm9uLWZpbml0ZSB0aGVyZSwgc28g
+aXQgaXMgbmFtZWQuIENvbmZpcm1lZCBieSB0b29scy9vcmFjbGUuCiAgICBkYXRhOgogICAgICAt
+IHRva2VuczogWzExLCAxMl0KICAgICAgICB0YXJnZXRzOiBbMTIsIDEzXQogICAgICAgIHdlaWdo
+dHM6IFsxLjAsIDEuMF0KICAgICAgICBsb2dwcm9iczogWy0wLjUsIC0xLjVdCiAgICAgIC0gdG9r
+ZW5zOiBbMTRdCiAgICAgICAgdGFyZ2V0czogWzE1XQogICAgICAgIHdlaWdodHM6IFsxLjBdCiAg
+ICAgICAgbG9ncHJvYnM6IFswLjBdCiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB3ZWlnaHRlZF9u
+bGwKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IHJvb3QsIHdlaWdodDogMC4x
+LCBmbjoge25hbWU6IHNxcnRfbmVnX3N1bSwgZGF0dW1zOiBbMV19fQogICAgZXhwZWN0OgogICAg
+ICBlcnJvcjoge2tpbmQ6IG5vbl9maW5pdGVfZ3JhZGllbnQsIGxhYmVsOiByb290LCBtZXNzYWdl
+OiAiZGF0dW0gMSwgZWxlbWVudCAwIn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNr
+d2FyZDogMH0KCiAgLSBpZDogZ3JhZGllbnRzL2dyYWRpZW50LWJleW9uZC1mbG9hdDMyCiAgICBz
+dW1tYXJ5OiBBIGZpbml0ZSBmbG9hdDY0IGdyYWRpZW50IGJleW9uZCBmbG9hdDMyJ3MgcmFuZ2Ug
+d291bGQgc2VuZCBpbmZpbml0ZSB3ZWlnaHRzOyBub25fZmluaXRlX2dyYWRpZW50LCBub3RoaW5n
+IHNlbnQKICAgIHRhZ3M6IFtncmFkaWVudCwgZXJyb3IsIG5vbi1maW5pdGUsIGZsb2F0MzJdCiAg
+ICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZ3JhZGllbnQubm9uLWZpbml0ZSwgbnVtZXJpY3MuZmxv
+YXQzMiwgcmVzdWx0LmF0b21pY2l0eV0KICAgICMgQnkgaGFuZDogc3RlZXAgPSAxZTMwMCAqIHN1
+bShscCk7IGl0cyB2YWx1ZSAoYWJvdXQgLTEuM2UzMDEpIGFuZCBsb3NzX3RvdGFsIGFyZSBmaW5p
+dGUsCiAgICAjIGFuZCBnID0gMWUzMDAgZXZlcnl3aGVyZSBpcyBmaW5pdGUgaW4gZmxvYXQ2NCwg
+YnV0IGZsb2F0MzIoLTFlMzAwKSA9IC1pbmYgKGZsb2F0MzIgZW5kcwogICAgIyBuZWFyIDMuNGUz
+OCkuIE5vIGZuJ3Mgb3duIGdyYWRpZW50IGlzIG5vbi1maW5pdGUsIHNvIG5vIGZuIGlzIG5hbWVk
+OyB0aGUgZmlyc3QgZWxlbWVudAogICAgIyBpcyBkYXR1bSAwLCBlbGVtZW50IDAuIENvbmZpcm1l
+ZCBieSB0b29scy9vcmFjbGUuCiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAg
+LSB7bmFtZTogc3RlZXAsIHdlaWdodDogMS4wZSszMDAsIGZuOiBzdW19CiAgICBleHBlY3Q6CiAg
+ICAgIGVycm9yOiB7a2luZDogbm9uX2Zpbml0ZV9ncmFkaWVudCwgbWVzc2FnZTogImRhdHVtIDAs
+IGVsZW1lbnQgMC4qZmxvYXQzMiJ9CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dh
+cmQ6IDB9Cg==
+"""),
+        ("specs/legacy.yaml", """
+IyB5YW1sLWxhbmd1YWdlLXNlcnZlcjogJHNjaGVtYT0uLi9kb2NzL3NjaGVtYS9zcGVjLnNjaGVt
+YS5qc29uCnN1aXRlOiBsZWdhY3kKc3VtbWFyeTogQSBsb3NzX2ZuIHdpdGhvdXQgcmVndWxhcml6
+ZXJzIGJlaGF2ZXMgYXMgZm9yd2FyZF9iYWNrd2FyZF9jdXN0b20gZGlkIGJlZm9yZSB0aGUgZmVh
+dHVyZSAodGlua2VyIDAuNy4wKSwgcGx1cyB0aGUgdXAtZnJvbnQgdmFsaWRhdGlvbi4KZGVmYXVs
+dHM6CiAgdG9sZXJhbmNlOiB7cnRvbDogMS4wZS01LCBhdG9sOiAxLjBlLTZ9CmNhc2VzOgogIC0g
+aWQ6IGxlZ2FjeS9jaGVja2xpc3QtYmFja3dhcmQtY29tcGF0CiAgICBzdW1tYXJ5OiBUaGUgY2hl
+Y2tsaXN0J3Mgb2xkLXN0eWxlIGxvc3MsIG1lYW4gb2YgdGhlIGZpcnN0IGRhdHVtIHdpdGggYSBj
+dXN0b20gbWV0cmljLCBzdGlsbCB3b3JrcwogICAgdGFnczogW2NoZWNrbGlzdCwgbGVnYWN5XQog
+ICAgY292ZXJzOgogICAgICBjaGVja2xpc3Q6IFtsZWdhY3ktbG9zcy1mbl0KICAgICAgcnVsZXM6
+IFttb2Rlcy5sZWdhY3ksIG1ldHJpY3MubGVnYWN5LW1lcmdlLCBncmFkaWVudC5iYWNrd2FyZC1y
+ZXF1ZXN0LCBmb3J3YXJkLnNpbmdsZS1wYXNzXQogICAgIyBCeSBoYW5kOiBtZWFuKC0yLjMxLCAt
+MC4wOTQsIC0xLjc2KSA9IC00LjE2NC8zID0gLTEuMzg4OyBncmFkaWVudCAxLzMgcGVyCiAgICAj
+IGVsZW1lbnQ7IHRoZSBiYWNrZW5kJ3MgbG9zczpzdW0gPSBzdW0oLXdlaWdodHMgKiBscCkgd2l0
+aCB3ZWlnaHRzID0gLTEvMwogICAgIyAoZmxvYXQzMikgPSAtMS4zODg7IHRoZSBjdXN0b20gbWV0
+cmljIGBsZWdhY3lgIHNpdHMgYXQgdGhlIHRvcCBsZXZlbC4KICAgICMgKHRvb2xzL29yYWNsZSBh
+Z3JlZXMuKQogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL3NpbmdsZS55YW1sfQogICAgY2Fs
+bDoKICAgICAgbG9zc19mbjoge25hbWU6IG1lYW4sIG1ldHJpY3M6IHtsZWdhY3k6IDEuMH19CiAg
+ICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbGVnYWN5OiAxLjAKICAgICAgICAibG9z
+czpzdW0iOiAtMS4zODgKICAgICAgYWJzZW50OiBbbG9zc190b3RhbCwgcmVndWxhcml6ZXJzLCBy
+ZWd1bGFyaXplcl90b3RhbCwgYmFzZV9sb3NzXQogICAgICBncmFkaWVudDoKICAgICAgICAtIFsw
+LjMzMzMzMzMzMzMzMzMzMzMsIDAuMzMzMzMzMzMzMzMzMzMzMywgMC4zMzMzMzMzMzMzMzMzMzMz
+XQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBsZWdh
+Y3kvd2VpZ2h0ZWQtbmxsCiAgICBzdW1tYXJ5OiBBIGxlZ2FjeSB3ZWlnaHRlZCBOTEwgb3ZlciBh
+IGJhdGNoOyBpdHMgbWV0cmljcyBtZXJnZSBhdCB0aGUgdG9wIGxldmVsCiAgICB0YWdzOiBbbGVn
+YWN5LCByZWFsLWxvc3NdCiAgICBjb3ZlcnM6CiAgICAgIGNoZWNrbGlzdDogW2xlZ2FjeS1sb3Nz
+LWZuXQogICAgICBydWxlczogW21vZGVzLmxlZ2FjeSwgbWV0cmljcy5sZWdhY3ktbWVyZ2UsIGdy
+YWRpZW50LmNvbXBvc2VkXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgZGF0YToge2Zp
+eHR1cmU6IGRhdGFzZXRzL2JhdGNoMy55YW1sfQogICAgY2FsbDoKICAgICAgbG9zc19mbjoge25h
+bWU6IHdlaWdodGVkX25sbCwgbm9ybWFsaXplOiB0cnVlLCBtZXRyaWNzOiB7bmxsOiAkbG9zcywg
+bnVtX3NlcXVlbmNlczogM319CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgImxv
+c3M6c3VtIjogMS4zODUwMDAwNzIyMzMzNzg4CiAgICAgICAgbmxsOiAxLjM4NQogICAgICAgIG51
+bV9zZXF1ZW5jZXM6IDMuMAogICAgICBncmFkaWVudDoKICAgICAgICAtIFstMC4xMzMzMzMzMzMz
+MzMzMzMzMywgLTAuMTMzMzMzMzMzMzMzMzMzMzMsIC0wLjEzMzMzMzMzMzMzMzMzMzMzXQogICAg
+ICAgIC0gWy0wLjA2NjY2NjY2NjY2NjY2NjY3LCAtMC4xMzMzMzMzMzMzMzMzMzMzM10KICAgICAg
+ICAtIFswLjAsIC0wLjEzMzMzMzMzMzMzMzMzMzMzLCAtMC4xMzMzMzMzMzMzMzMzMzMzMywgLTAu
+MTMzMzMzMzMzMzMzMzMzMzNdCiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6
+IDF9CiAgICAgIGFic2VudDogW2xvc3NfdG90YWwsIHJlZ3VsYXJpemVycywgcmVndWxhcml6ZXJf
+dG90YWwsIGJhc2VfbG9zc10KCiAgLSBpZDogbGVnYWN5L2VtcHR5LXJlZ3VsYXJpemVycy1saXN0
+CiAgICBzdW1tYXJ5OiBBbiBlbXB0eSByZWd1bGFyaXplcnMgbGlzdCBpcyBsZWdhY3kgbW9kZSwg
+ZXhhY3RseSBhcyBpZiBpdCB3ZXJlIGFic2VudAogICAgdGFnczogW2xlZ2FjeV0KICAgIGNvdmVy
+czoKICAgICAgY2hlY2tsaXN0OiBbbGVnYWN5LWxvc3MtZm5dCiAgICAgIHJ1bGVzOiBbbW9kZXMu
+bGVnYWN5LCBtZXRyaWNzLmxlZ2FjeS1tZXJnZV0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUg
+KHRoZSBzYW1lIG51bWJlcnMgYXMgbGVnYWN5L3dlaWdodGVkLW5sbCkKICAgIGRhdGE6IHtmaXh0
+dXJlOiBkYXRhc2V0cy9iYXRjaDMueWFtbH0KICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHtuYW1l
+OiB3ZWlnaHRlZF9ubGwsIG5vcm1hbGl6ZTogdHJ1ZSwgbWV0cmljczoge25sbDogJGxvc3MsIG51
+bV9zZXF1ZW5jZXM6IDN9fQogICAgICByZWd1bGFyaXplcnM6IFtdCiAgICBleHBlY3Q6CiAgICAg
+IG1ldHJpY3M6CiAgICAgICAgbmxsOiAxLjM4NQogICAgICAgIG51bV9zZXF1ZW5jZXM6IDMuMAog
+ICAgICBncmFkaWVudDoKICAgICAgICAtIFstMC4xMzMzMzMzMzMzMzMzMzMzMywgLTAuMTMzMzMz
+MzMzMzMzMzMzMzMsIC0wLjEzMzMzMzMzMzMzMzMzMzMzXQogICAgICAgIC0gWy0wLjA2NjY2NjY2
+NjY2NjY2NjY3LCAtMC4xMzMzMzMzMzMzMzMzMzMzM10KICAgICAgICAtIFswLjAsIC0wLjEzMzMz
+MzMzMzMzMzMzMzMzLCAtMC4xMzMzMzMzMzMzMzMzMzMzMywgLTAuMTMzMzMzMzMzMzMzMzMzMzNd
+CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CiAgICAgIGFic2VudDog
+W2xvc3NfdG90YWwsIHJlZ3VsYXJpemVycywgcmVndWxhcml6ZXJfdG90YWwsIGJhc2VfbG9zc10K
+CiAgLSBpZDogbGVnYWN5L2Rwby1tZXRyaWNzLXRvcC1sZXZlbAogICAgc3VtbWFyeTogQSBsZWdh
+Y3kgRFBPIGxvc3MgcmVwb3J0cyBpdHMgZHBvX2xvc3MsIGFjY3VyYWN5LCBtYXJnaW4gYW5kIHJl
+d2FyZHMgYXQgdGhlIHRvcCBsZXZlbAogICAgdGFnczogW2xlZ2FjeSwgcmVhbC1sb3NzLCBkcG9d
+CiAgICBjb3ZlcnM6CiAgICAgIGNoZWNrbGlzdDogW2xlZ2FjeS1sb3NzLWZuXQogICAgICBydWxl
+czogW21vZGVzLmxlZ2FjeSwgbWV0cmljcy5sZWdhY3ktbWVyZ2UsIGdyYWRpZW50LmNvbXBvc2Vk
+XQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRz
+L2Rwby1wYWlycy55YW1sfQogICAgY2FsbDoKICAgICAgbG9zc19mbjoge25hbWU6IGRwbywgYmV0
+YTogMC4xfQogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgIGRwb19sb3NzOiAwLjY5
+MDM1OTkxODQ1OTY5NTYKICAgICAgICBhY2N1cmFjeTogMC41CiAgICAgICAgbWFyZ2luOiAwLjAw
+NjQ5OTk5OTk5OTk5OTk3MQogICAgICAgIGNob3Nlbl9yZXdhcmQ6IDAuMDAzNDk5OTk5OTk5OTk5
+OTkyNwogICAgICAgIHJlamVjdGVkX3Jld2FyZDogLTAuMDAyOTk5OTk5OTk5OTk5OTgyCiAgICAg
+IGdyYWRpZW50OgogICAgICAgIC0gWzAuMCwgMC4wLCAtMC4wMjQxNjI4MTMxNTQyMTc0OSwgLTAu
+MDI0MTYyODEzMTU0MjE3NDksIC0wLjAyNDE2MjgxMzE1NDIxNzQ5XQogICAgICAgIC0gWzAuMCwg
+MC4wLCAwLjAyNDE2MjgxMzE1NDIxNzQ5LCAwLjAyNDE2MjgxMzE1NDIxNzQ5LCAwLjAyNDE2Mjgx
+MzE1NDIxNzQ5XQogICAgICAgIC0gWzAuMCwgLTAuMDI1Njc0ODM2MDIyODE1NTg2LCAtMC4wMjU2
+NzQ4MzYwMjI4MTU1ODZdCiAgICAgICAgLSBbMC4wLCAwLjAyNTY3NDgzNjAyMjgxNTU4NiwgMC4w
+MjU2NzQ4MzYwMjI4MTU1ODZdCiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6
+IDF9CiAgICAgIGFic2VudDogW2xvc3NfdG90YWwsIHJlZ3VsYXJpemVycywgcmVndWxhcml6ZXJf
+dG90YWwsIGJhc2VfbG9zc10KCiAgLSBpZDogbGVnYWN5L3JldmVyc2Uta2wtdG9wawogICAgc3Vt
+bWFyeTogQSBsZWdhY3kgdG9wLUsgcmV2ZXJzZSBLTCBvbiBbVCwgS10gZGF0dW1zOyBncmFkaWVu
+dCBuZXN0ZWQgbGlrZSB0aGUgdGFyZ2V0cwogICAgdGFnczogW2xlZ2FjeSwgcmVhbC1sb3NzLCBt
+dWx0aS10YXJnZXRdCiAgICBjb3ZlcnM6CiAgICAgIGNoZWNrbGlzdDogW2xlZ2FjeS1sb3NzLWZu
+XQogICAgICBydWxlczogW21vZGVzLmxlZ2FjeSwgbWV0cmljcy5sZWdhY3ktbWVyZ2UsIGdyYWRp
+ZW50LmNvbXBvc2VkXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgZGF0YToge2ZpeHR1
+cmU6IGRhdGFzZXRzL3RvcGsueWFtbH0KICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHJldmVyc2Vf
+a2xfdG9wawogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgICJzZGZ0L3JldmVyc2Vf
+a2xfbWVhbiI6IC0wLjEwMDE5ODEwNjQ0NDI4MDg3CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0g
+W1swLjA3NTUyMDA2ODk5NTE4MjE0LCAwLjAzNzg5Mzc3NDg3NTMxODkyLCAwLjAwODIxMTM4NjUz
+NjA0MTI4Ml0sIFswLjA1NTEyMzAxNzk4NjEyNDA5LCAwLjA1NTg5NTM0MDk3NjU2MDEwNSwgMC4w
+MjM5MTEwOTY4NDYwMzg5MDVdLCBbMC4xNDcyNDc1ODg0MTk5MDE1LCAwLjAxNjEzNTgwNTcxNTcx
+ODU3OCwgMC4wMDY0NTA5MjA3NzQ1NzQxMjg1XV0KICAgICAgICAtIFtbMC4wNTQxNDc0NTc0NjMw
+NDYzNSwgMC4wNzkyNjcyMDQ5ODM2NTgwOCwgMC4wMTU2NTM4MTMzOTU4NzQ2ODZdLCBbMC4xMDY3
+Mzg5MzU3NTQwMDI0OCwgMC4wMzM3ODczODU0MzczNjQ4MywgMC4wMTQyODg3NTA4OTc0MjA3N11d
+CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CgogIC0gaWQ6IGxlZ2Fj
+eS9jdXN0b20ta2V5LXJlcGxhY2VzLWJhY2tlbmQta2V5CiAgICBzdW1tYXJ5OiBBIGN1c3RvbSBt
+ZXRyaWMgbmFtZWQgbGlrZSBhIGJhY2tlbmQgbWV0cmljIHJlcGxhY2VzIGl0IGF0IHRoZSB0b3Ag
+bGV2ZWwKICAgIHRhZ3M6IFtsZWdhY3ldCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbbWV0cmlj
+cy5sZWdhY3ktbWVyZ2VdCiAgICAjIEJ5IGhhbmQ6IHRoZSBsb3NzX2ZuIHJlcG9ydHMgImxvc3M6
+c3VtIjogNy41LCB3aGljaCByZXBsYWNlcyB0aGUgYmFja2VuZCdzCiAgICAjIGxvc3M6c3VtIChy
+ZXN1bHQubWV0cmljcy51cGRhdGUobWV0cmljcykpOyB0aGUgZ3JhZGllbnQgaXMgZChzdW0pL2Rs
+cCA9IDEuCiAgICAjICh0b29scy9vcmFjbGUgYWdyZWVzLikKICAgIGRhdGE6IHtmaXh0dXJlOiBk
+YXRhc2V0cy9zaW5nbGUueWFtbH0KICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHtuYW1lOiBzdW0s
+IG1ldHJpY3M6IHsibG9zczpzdW0iOiA3LjV9fQogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgog
+ICAgICAgICJsb3NzOnN1bSI6IDcuNQogICAgICBncmFkaWVudDoKICAgICAgICAtIFsxLjAsIDEu
+MCwgMS4wXQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlk
+OiBsZWdhY3kvbWV0cmljLXZhbHVlcy1hcy10aGV5LWFyZQogICAgc3VtbWFyeTogTGVnYWN5IG1l
+dHJpY3MgcmVwb3J0IGJvb2xlYW5zIGFzIDEuMC8wLjAgYW5kIE5hTiBhbmQgaW5maW5pdGllcyBh
+cyB0aGV5IGFyZQogICAgdGFnczogW2xlZ2FjeV0KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtl
+dmFsdWF0aW9uLm1ldHJpY3MtdmFsdWVzLCBtZXRyaWNzLmxlZ2FjeS1tZXJnZV0KICAgICMgT3Jh
+Y2xlOiB0b29scy9vcmFjbGUKICAgIGRhdGE6IHtmaXh0dXJlOiBkYXRhc2V0cy9zaW5nbGUueWFt
+bH0KICAgIGNhbGw6CiAgICAgIGxvc3NfZm46CiAgICAgICAgbmFtZTogc3VtX29mX3NxdWFyZXMK
+ICAgICAgICBtZXRyaWNzOiB7Y29udmVyZ2VkOiB0cnVlLCBjbGlwcGVkOiBmYWxzZSwgcGVhazog
+LmluZiwgdHJvdWdoOiAtLmluZiwgdW5kZWZpbmVkOiAubmFufQogICAgZXhwZWN0OgogICAgICBt
+ZXRyaWNzOgogICAgICAgIGNvbnZlcmdlZDogMS4wCiAgICAgICAgY2xpcHBlZDogMC4wCiAgICAg
+ICAgcGVhazogLmluZgogICAgICAgIHRyb3VnaDogLS5pbmYKICAgICAgICB1bmRlZmluZWQ6IC5u
+YW4KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbLTQuNjIsIC0wLjE4OCwgLTMuNTJdCiAgICAg
+IHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CiAgICAgIHRvbGVyYW5jZToge2Vx
+dWFsX25hbjogdHJ1ZX0KCiAgLSBpZDogbGVnYWN5L2luZmluaXRlLWxvc3Mtc3VjY2VlZHMKICAg
+IHN1bW1hcnk6IEluIGxlZ2FjeSBtb2RlIGFuIGluZmluaXRlIGxvc3MgdmFsdWUgaXMgbm90IGFu
+IGVycm9yIChhIG1hc2tlZCB0b2tlbiB3aXRoIGxvZ3Byb2IgLWluZikKICAgIHRhZ3M6IFtsZWdh
+Y3ksIG5vbi1maW5pdGVdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbbW9kZXMubGVnYWN5LCBl
+dmFsdWF0aW9uLm1ldHJpY3MtdmFsdWVzXQogICAgIyBCeSBoYW5kOiBtZWFuKC0xLjI3LCAtaW5m
+LCAtMC4zNSkgPSAtaW5mOyBkKG1lYW4pL2RscCA9IDEvMyBldmVyeXdoZXJlLAogICAgIyBmaW5p
+dGU7IHRoZSBjYWxsIHN1Y2NlZWRzIGFuZCB0aGUgbWV0cmljICRsb3NzIHJlcG9ydHMgLWluZi4K
+ICAgICMgKHRvb2xzL29yYWNsZSBhZ3JlZXMuKQogICAgZGF0YToKICAgICAgLSB0b2tlbnM6IFs5
+OTA2LCAxMSwgMzE0XQogICAgICAgIHRhcmdldHM6IFsxMSwgMzE0LCA3MTZdCiAgICAgICAgbG9n
+cHJvYnM6IFstMS4yNywgLS5pbmYsIC0wLjM1XQogICAgY2FsbDoKICAgICAgbG9zc19mbjoge25h
+bWU6IG1lYW4sIG1ldHJpY3M6IHttZWFuX2xvZ3Byb2I6ICRsb3NzfX0KICAgIGV4cGVjdDoKICAg
+ICAgbWV0cmljczoKICAgICAgICBtZWFuX2xvZ3Byb2I6IC0uaW5mCiAgICAgIGdyYWRpZW50Ogog
+ICAgICAgIC0gWzAuMzMzMzMzMzMzMzMzMzMzMywgMC4zMzMzMzMzMzMzMzMzMzMzLCAwLjMzMzMz
+MzMzMzMzMzMzMzNdCiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9Cgog
+IC0gaWQ6IGxlZ2FjeS9uYW4tbG9zcy1zdWNjZWVkcwogICAgc3VtbWFyeTogSW4gbGVnYWN5IG1v
+ZGUgYSBOYU4gbG9zcyB2YWx1ZSAod2VpZ2h0IDAgdGltZXMgYSAtaW5mIGxvZ3Byb2IpIGlzIG5v
+dCBhbiBlcnJvcgogICAgdGFnczogW2xlZ2FjeSwgbm9uLWZpbml0ZV0KICAgIGNvdmVyczoKICAg
+ICAgcnVsZXM6IFttb2Rlcy5sZWdhY3ksIGV2YWx1YXRpb24ubWV0cmljcy12YWx1ZXNdCiAgICAj
+IEJ5IGhhbmQ6IHRoZSBtYXNrZWQgcHJvbXB0IHRva2VuIGhhcyBsb2dwcm9iIC1pbmYgYW5kIHdl
+aWdodCAwLCBzbwogICAgIyAtc3VtKHcgKiBscCkgPSAtKDAgKiAtaW5mICsgLi4uKSA9IE5hTjsg
+dGhlIGdyYWRpZW50IC13ID0gWzAsIC0xLCAtMV0gaXMKICAgICMgZmluaXRlIGFuZCBpcyBzZW50
+LiAodG9vbHMvb3JhY2xlIGFncmVlcy4pCiAgICBkYXRhOgogICAgICAtIHRva2VuczogWzUwMjU2
+LCA0MCwgNTg4XQogICAgICAgIHRhcmdldHM6IFs0MCwgNTg4LCAzNDVdCiAgICAgICAgd2VpZ2h0
+czogWzAuMCwgMS4wLCAxLjBdCiAgICAgICAgbG9ncHJvYnM6IFstLmluZiwgLTIuMDMsIC0wLjQx
+OF0KICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHtuYW1lOiB3ZWlnaHRlZF9ubGwsIG1ldHJpY3M6
+IHtubGw6ICRsb3NzfX0KICAgIGV4cGVjdDoKICAgICAgbWV0cmljczoKICAgICAgICBubGw6IC5u
+YW4KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbMC4wLCAtMS4wLCAtMS4wXQogICAgICByZXF1
+ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQogICAgICB0b2xlcmFuY2U6IHtlcXVhbF9u
+YW46IHRydWV9CgogIC0gaWQ6IGxlZ2FjeS9uby1ncmFkaWVudC11bnJlYWNoZWQtZGF0dW0KICAg
+IHN1bW1hcnk6IEEgbGVnYWN5IGxvc3MgdGhhdCBkb2VzIG5vdCByZWFjaCBldmVyeSBkYXR1bSdz
+IGxvZ3Byb2JzIGZhaWxzIHdpdGggbm9fZ3JhZGllbnQKICAgIHRhZ3M6IFtsZWdhY3ksIGVycm9y
+XQogICAgY292ZXJzOgogICAgICBydWxlczogW2dyYWRpZW50LmxlZ2FjeS1uby1ncmFkaWVudCwg
+cmVzdWx0LmF0b21pY2l0eV0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUgKGRhdHVtcyAxIGFu
+ZCAyIGFyZSBub3QgcmVhY2hlZCkKICAgIGRhdGE6IHtmaXh0dXJlOiBkYXRhc2V0cy9iYXRjaDMu
+eWFtbH0KICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHtuYW1lOiBtZWFuLCBkYXR1bXM6IFswXX0K
+ICAgIGV4cGVjdDoKICAgICAgZXJyb3I6IHtraW5kOiBub19ncmFkaWVudCwgbWVzc2FnZTogIig/
+aSlubyBncmFkaWVudCJ9CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDB9
+CgogIC0gaWQ6IGxlZ2FjeS9uby1ncmFkaWVudC1jb25zdGFudAogICAgc3VtbWFyeTogQSBsZWdh
+Y3kgY29uc3RhbnQgbG9zcyByZWFjaGVzIG5vIGxvZ3Byb2JzIGFuZCBmYWlscyB3aXRoIG5vX2dy
+YWRpZW50CiAgICB0YWdzOiBbbGVnYWN5LCBlcnJvcl0KICAgIGNvdmVyczoKICAgICAgcnVsZXM6
+IFtncmFkaWVudC5sZWdhY3ktbm8tZ3JhZGllbnQsIHJlc3VsdC5hdG9taWNpdHldCiAgICAjIE9y
+YWNsZTogdG9vbHMvb3JhY2xlCiAgICBkYXRhOiB7Zml4dHVyZTogZGF0YXNldHMvc2luZ2xlLnlh
+bWx9CiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB7bmFtZTogY29uc3RhbnQsIHZhbHVlOiAwLjY5
+M30KICAgICMgVGhlIG1lc3NhZ2Ugb25seSBoYXMgdG8gYmUgYWJvdXQgZ3JhZGllbnRzOiAwLjcu
+MCBpdHNlbGYgcmVwb3J0cyB0aGlzIHRocm91Z2gKICAgICMgdG9yY2ggKCJlbGVtZW50IDAgb2Yg
+dGVuc29ycyBkb2VzIG5vdCByZXF1aXJlIGdyYWQiKSBiZWZvcmUgaXRzIG93biBjaGVjay4KICAg
+IGV4cGVjdDoKICAgICAgZXJyb3I6IHtraW5kOiBub19ncmFkaWVudCwgbWVzc2FnZTogIig/aSln
+cmFkIn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMH0KCiAgLSBpZDog
+bGVnYWN5L25vLWdyYWRpZW50LWJlZm9yZS1ub24tZmluaXRlCiAgICBzdW1tYXJ5OiBBIGxlZ2Fj
+eSBjb25zdGFudCBOYU4gbG9zcyBpcyBub19ncmFkaWVudCwgc2luY2UgbGVnYWN5IG1vZGUgZG9l
+cyBub3QgY2hlY2sgZmluaXRlbmVzcwogICAgdGFnczogW2xlZ2FjeSwgZXJyb3IsIG5vbi1maW5p
+dGVdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZ3JhZGllbnQubGVnYWN5LW5vLWdyYWRpZW50
+LCBtb2Rlcy5sZWdhY3ldCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBkYXRhOiB7Zml4
+dHVyZTogZGF0YXNldHMvc2luZ2xlLnlhbWx9CiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB7bmFt
+ZTogY29uc3RhbnQsIHZhbHVlOiAubmFufQogICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6
+IG5vX2dyYWRpZW50fQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAwfQoK
+ICAtIGlkOiBsZWdhY3kvbG9zcy1mbi1yYWlzZXMKICAgIHN1bW1hcnk6IEEgbGVnYWN5IGxvc3Nf
+Zm4gdGhhdCByYWlzZXMgZmFpbHMgd2l0aCBsb3NzX2ZuX2ZhaWxlZCwgbGFiZWxsZWQgbG9zc19m
+biwgd2l0aCBpdHMgbWVzc2FnZQogICAgdGFnczogW2xlZ2FjeSwgZXJyb3JdCiAgICBjb3ZlcnM6
+CiAgICAgIHJ1bGVzOiBbZXZhbHVhdGlvbi5mbi1yYWlzZXMsIHJlc3VsdC5hdG9taWNpdHldCiAg
+ICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBkYXRhOiB7Zml4dHVyZTogZGF0YXNldHMvYmF0
+Y2gzLnlhbWx9CiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB7bmFtZTogcmFpc2VzLCBtZXNzYWdl
+OiAibG9zcyBleHBsb2RlZCBhdCBzdGVwIDEyIn0KICAgIGV4cGVjdDoKICAgICAgZXJyb3I6IHtr
+aW5kOiBsb3NzX2ZuX2ZhaWxlZCwgbGFiZWw6IGxvc3NfZm4sIG1lc3NhZ2U6ICJsb3NzIGV4cGxv
+ZGVkIGF0IHN0ZXAgMTIifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAw
+fQoKICAtIGlkOiBsZWdhY3kvbm9uLXNjYWxhci1sb3NzCiAgICBzdW1tYXJ5OiBBIGxlZ2FjeSBs
+b3NzIHdpdGggbW9yZSB0aGFuIG9uZSBlbGVtZW50IGZhaWxzIHdpdGggbm9uX3NjYWxhcl9sb3Nz
+CiAgICB0YWdzOiBbbGVnYWN5LCBlcnJvcl0KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtldmFs
+dWF0aW9uLm5vbi1zY2FsYXIsIHJlc3VsdC5hdG9taWNpdHldCiAgICAjIE9yYWNsZTogdG9vbHMv
+b3JhY2xlCiAgICBkYXRhOiB7Zml4dHVyZTogZGF0YXNldHMvYmF0Y2gzLnlhbWx9CiAgICBjYWxs
+OgogICAgICBsb3NzX2ZuOiBub25fc2NhbGFyCiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2lu
+ZDogbm9uX3NjYWxhcl9sb3NzLCBsYWJlbDogbG9zc19mbn0KICAgICAgcmVxdWVzdHM6IHtmb3J3
+YXJkOiAxLCBiYWNrd2FyZDogMH0KCiAgLSBpZDogbGVnYWN5L2ludmFsaWQtbWV0cmljcwogICAg
+c3VtbWFyeTogQSBsZWdhY3kgbG9zcyByZXR1cm5pbmcgYSBsaXN0LXZhbHVlZCBtZXRyaWMgZmFp
+bHMgd2l0aCBpbnZhbGlkX21ldHJpY3MKICAgIHRhZ3M6IFtsZWdhY3ksIGVycm9yXQogICAgY292
+ZXJzOgogICAgICBydWxlczogW2V2YWx1YXRpb24uaW52YWxpZC1tZXRyaWNzLCByZXN1bHQuYXRv
+bWljaXR5XQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgZGF0YToge2ZpeHR1cmU6IGRh
+dGFzZXRzL2JhdGNoMy55YW1sfQogICAgY2FsbDoKICAgICAgbG9zc19mbjoge25hbWU6IGJhZF9t
+ZXRyaWNzLCB0eXBlOiBsaXN0fQogICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IGludmFs
+aWRfbWV0cmljcywgbGFiZWw6IGxvc3NfZm59CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwg
+YmFja3dhcmQ6IDB9CgogIC0gaWQ6IGxlZ2FjeS9lbXB0eS1kYXRhCiAgICBzdW1tYXJ5OiBMZWdh
+Y3kgbW9kZSB2YWxpZGF0ZXMgdG9vOyBlbXB0eSBkYXRhIGZhaWxzIHdpdGggZW1wdHlfZGF0YSBi
+ZWZvcmUgYW55IHJlcXVlc3QKICAgIHRhZ3M6IFtsZWdhY3ksIGVycm9yLCB2YWxpZGF0aW9uXQog
+ICAgY292ZXJzOgogICAgICBydWxlczogW3ZhbGlkYXRpb24uZW1wdHktZGF0YSwgdmFsaWRhdGlv
+bi5uby1yZXF1ZXN0cywgbW9kZXMubGVnYWN5XQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQog
+ICAgZGF0YTogW10KICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHdlaWdodGVkX25sbAogICAgZXhw
+ZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IGVtcHR5X2RhdGEsIG1lc3NhZ2U6ICIoP2kpbm8gZGF0
+YSJ9CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMCwgYmFja3dhcmQ6IDB9CgogIC0gaWQ6IGxl
+Z2FjeS9taXNzaW5nLXRhcmdldC10b2tlbnMKICAgIHN1bW1hcnk6IExlZ2FjeSBtb2RlIHZhbGlk
+YXRlcyB0b287IGEgZGF0dW0gd2l0aG91dCB0YXJnZXRfdG9rZW5zIGZhaWxzIGJlZm9yZSBhbnkg
+cmVxdWVzdAogICAgdGFnczogW2xlZ2FjeSwgZXJyb3IsIHZhbGlkYXRpb25dCiAgICBjb3ZlcnM6
+CiAgICAgIHJ1bGVzOiBbdmFsaWRhdGlvbi5taXNzaW5nLXRhcmdldC10b2tlbnMsIHZhbGlkYXRp
+b24ubm8tcmVxdWVzdHMsIG1vZGVzLmxlZ2FjeV0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUK
+ICAgIGRhdGE6CiAgICAgIC0gdG9rZW5zOiBbMTIxMiwgMzE4LCAyNTddCiAgICAgICAgdGFyZ2V0
+czogWzMxOCwgMjU3LCAxMzMyXQogICAgICAgIGxvZ3Byb2JzOiBbLTAuNDIsIC0xLjM3LCAtMi45
+MV0KICAgICAgLSB0b2tlbnM6IFs0NjQsIDMyOTBdCiAgICAgICAgbG9ncHJvYnM6IFtdCiAgICBj
+YWxsOgogICAgICBsb3NzX2ZuOiBtZWFuCiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDog
+bWlzc2luZ190YXJnZXRfdG9rZW5zLCBtZXNzYWdlOiAiKD9pcylcXEEoPz0uKnRhcmdldCkoPz0u
+KlxcYjFcXGIpIn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAwLCBiYWNrd2FyZDogMH0KCiAg
+LSBpZDogbGVnYWN5L2N1c3RvbS1tZXRyaWNzLWFueS1uYW1lCiAgICBzdW1tYXJ5OiBBIGxlZ2Fj
+eSBsb3NzX2ZuJ3MgY3VzdG9tIG1ldHJpY3MgbmFtZWQgbG9zc190b3RhbCBvciByZWd1bGFyaXpl
+cnMgc2l0IGF0IHRoZSB0b3AgbGV2ZWwgbGlrZSBhbnkgb3RoZXIKICAgIHRhZ3M6IFtsZWdhY3ks
+IG1ldHJpY3NdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbbWV0cmljcy5sZWdhY3ktbWVyZ2Us
+IG1vZGVzLmxlZ2FjeV0KICAgICMgQnkgaGFuZDogbGVnYWN5IG1vZGUgbWVyZ2VzIHRoZSBsb3Nz
+X2ZuJ3MgbWV0cmljcyBhdCB0aGUgdG9wIGxldmVsIHdoYXRldmVyIHRoZWlyIG5hbWVzCiAgICAj
+IChzZW1hbnRpY3MgNyk7IHRoZSB2ZXJiYXRpbSB2YWx1ZXMgY29tZSBiYWNrIGFzIHdyaXR0ZW4u
+IHdlaWdodGVkX25sbCBvdmVyIGxwID0gWy0xLCAtMl0KICAgICMgd2l0aCB3ZWlnaHRzIFsxLCAw
+LjVdIGhhcyBncmFkaWVudCAtd2VpZ2h0cyA9IFstMS4wLCAtMC41XS4KICAgIGRhdGE6CiAgICAg
+IC0ge3Rva2VuczogWzUsIDZdLCB0YXJnZXRzOiBbNiwgN10sIHdlaWdodHM6IFsxLjAsIDAuNV0s
+IGxvZ3Byb2JzOiBbLTEuMCwgLTIuMF19CiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB7bmFtZTog
+d2VpZ2h0ZWRfbmxsLCBtZXRyaWNzOiB7bG9zc190b3RhbDogNDIuMCwgcmVndWxhcml6ZXJzOiA3
+LjB9fQogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOiB7bG9zc190b3RhbDogNDIuMCwgcmVndWxh
+cml6ZXJzOiA3LjB9CiAgICAgIGFic2VudDogW3JlZ3VsYXJpemVyX3RvdGFsLCBiYXNlX2xvc3Nd
+CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWy0xLjAsIC0wLjVdCg==
+"""),
+        ("specs/metrics.yaml", """
+IyB5YW1sLWxhbmd1YWdlLXNlcnZlcjogJHNjaGVtYT0uLi9kb2NzL3NjaGVtYS9zcGVjLnNjaGVt
+YS5qc29uCnN1aXRlOiBtZXRyaWNzCnN1bW1hcnk6IFRoZSBzaGFwZSBvZiByZXN1bHQubWV0cmlj
+cyBpbiBzdHJ1Y3R1cmVkIG1vZGUsIGFuZCB3aGF0IGl0IGRvZXMgbm90IGNvbnRhaW4uCmRlZmF1
+bHRzOgogIHRvbGVyYW5jZToge3J0b2w6IDEuMGUtNSwgYXRvbDogMS4wZS02fQogIGRhdGE6IHtm
+aXh0dXJlOiBkYXRhc2V0cy9iYXRjaDMueWFtbH0KY2FzZXM6CiAgLSBpZDogbWV0cmljcy9jaGVj
+a2xpc3Qtc2NoZW1hCiAgICBzdW1tYXJ5OiBsb3NzX3RvdGFsLCByZWd1bGFyaXplcnMge3ZhbHVl
+LCB3ZWlnaHQsIGNvbnRyaWJ1dGlvbiwgY3VzdG9tfSwgcmVndWxhcml6ZXJfdG90YWwgYW5kIGJh
+c2VfbG9zcyB7dmFsdWUsIGN1c3RvbX0KICAgIHRhZ3M6IFtjaGVja2xpc3QsIG1ldHJpY3NdCiAg
+ICBjb3ZlcnM6CiAgICAgIGNoZWNrbGlzdDogW21ldHJpY3Mtc2NoZW1hLCBtdWx0aXBsZS1zeW5j
+LWNvbXBvc2VdCiAgICAgIHJ1bGVzOiBbbWV0cmljcy5zdHJ1Y3R1cmVkLXNjaGVtYSwgbWV0cmlj
+cy5iYXNlLWxvc3MsIG1ldHJpY3MuY2FsbC1vcmRlciwgbWV0cmljcy53ZWlnaHQtZWNobywgbWV0
+cmljcy5uby10b3AtbGV2ZWwtY3VzdG9tXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAg
+Y2FsbDoKICAgICAgbG9zc19mbjoge25hbWU6IHdlaWdodGVkX25sbCwgbWV0cmljczogeyJubGw6
+c3VtIjogJGxvc3N9fQogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogbDIsIHdl
+aWdodDogMC4wMSwgZm46IHtuYW1lOiBzdW1fb2Zfc3F1YXJlcywgbWV0cmljczoge3N1bV9zcTog
+JGxvc3N9fX0KICAgICAgICAtIHtuYW1lOiBrbCwgd2VpZ2h0OiAwLjA1LCBmbjoge25hbWU6IGts
+X3RvX3JlZmVyZW5jZSwgZXN0aW1hdG9yOiBrM319CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6
+CiAgICAgICAgbG9zc190b3RhbDogMTAuNjg4OTMwMTM5NTQ5MTc3CiAgICAgICAgcmVndWxhcml6
+ZXJfdG90YWw6IDAuMzAxNDMwMTM5NTQ5MTc3NwogICAgICAgIGJhc2VfbG9zczoge3ZhbHVlOiAx
+MC4zODc1LCBjdXN0b206IHsibmxsOnN1bSI6IDEwLjM4NzV9fQogICAgICAgIHJlZ3VsYXJpemVy
+czoKICAgICAgICAgIGwyOiB7dmFsdWU6IDMwLjEwMjQyNCwgd2VpZ2h0OiAwLjAxLCBjb250cmli
+dXRpb246IDAuMzAxMDI0MjQsIGN1c3RvbToge3N1bV9zcTogMzAuMTAyNDI0fX0KICAgICAgICAg
+IGtsOiB7dmFsdWU6IDAuMDA4MTE3OTkwOTgzNTUzMjc2LCB3ZWlnaHQ6IDAuMDUsIGNvbnRyaWJ1
+dGlvbjogMC4wMDA0MDU4OTk1NDkxNzc2NjM4LCBjdXN0b206IHsia2wvazMiOiAwLjAwODExNzk5
+MDk4MzU1MzI3Nn19CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWy0xLjAwNzQzODY2MTg1NTI0
+MSwgLTEuMDI4NDI5NDcxMzk2MjI0MywgLTEuMDU5MTYzOTQ5MjgzMjg3OF0KICAgICAgICAtIFst
+MC41MDE1NjYzNTM4MDM1MjczLCAtMS4wNzMwNzY2MjY3NzU4MDM0XQogICAgICAgIC0gWy0wLjA0
+NTA4NDQyMDA3NzIyNzI5NCwgLTEuMDEzMDU1NTQxNTY1NzM5NiwgLTEuMDIwNTIyNjIxOTkyNzU3
+NywgLTEuMDA2NTU0OTE5NDY2MDM2NF0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNr
+d2FyZDogMX0KICAgICAgYWJzZW50OgogICAgICAgIC0gdG90YWxfZ3JhZF9ub3JtCiAgICAgICAg
+LSBiYXNlX2xvc3MuZ3JhZF9ub3JtCiAgICAgICAgLSByZWd1bGFyaXplcnMubDIuZ3JhZF9ub3Jt
+CiAgICAgICAgLSByZWd1bGFyaXplcnMubDIuZ3JhZF9ub3JtX3dlaWdodGVkCiAgICAgICAgLSBy
+ZWd1bGFyaXplcnMua2wuZ3JhZF9ub3JtCiAgICAgICAgLSByZWd1bGFyaXplcnMua2wuZ3JhZF9u
+b3JtX3dlaWdodGVkCiAgICAgICAgLSAibmxsOnN1bSIKICAgICAgICAtIHN1bV9zcQogICAgICAg
+IC0gImtsL2szIgoKICAtIGlkOiBtZXRyaWNzL3NjaGVtYS13aXRob3V0LWJhc2UKICAgIHN1bW1h
+cnk6IFdpdGhvdXQgYSBsb3NzX2ZuIHRoZXJlIGlzIG5vIGJhc2VfbG9zcyBlbnRyeSwgYW5kIGxv
+c3NfdG90YWwgZXF1YWxzIHJlZ3VsYXJpemVyX3RvdGFsCiAgICB0YWdzOiBbY2hlY2tsaXN0LCBt
+ZXRyaWNzXQogICAgY292ZXJzOgogICAgICBjaGVja2xpc3Q6IFttZXRyaWNzLXNjaGVtYV0KICAg
+ICAgcnVsZXM6IFttZXRyaWNzLnN0cnVjdHVyZWQtc2NoZW1hLCBtZXRyaWNzLmJhc2UtbG9zcywg
+Y29tcG9zaXRpb24ubG9zcy10b3RhbF0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNh
+bGw6CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiB2YXIsIHdlaWdodDogMC40
+LCBmbjoge25hbWU6IHZhcmlhbmNlLCBtZXRyaWNzOiB7c3ByZWFkOiAkbG9zc319fQogICAgICAg
+IC0ge25hbWU6IG1vbSwgd2VpZ2h0OiAtMC4xLCBmbjogbWVhbl9vZl9tZWFuc30KICAgIGV4cGVj
+dDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3NzX3RvdGFsOiAwLjY5ODU2Mjk5OTk5OTk5OTkK
+ICAgICAgICByZWd1bGFyaXplcl90b3RhbDogMC42OTg1NjI5OTk5OTk5OTk5CiAgICAgICAgcmVn
+dWxhcml6ZXJzOgogICAgICAgICAgdmFyOiB7dmFsdWU6IDEuMzczNDk3Nzc3Nzc3Nzc3Nywgd2Vp
+Z2h0OiAwLjQsIGNvbnRyaWJ1dGlvbjogMC41NDkzOTkxMTExMTExMTExLCBjdXN0b206IHtzcHJl
+YWQ6IDEuMzczNDk3Nzc3Nzc3Nzc3N319CiAgICAgICAgICBtb206IHt2YWx1ZTogLTEuNDkxNjM4
+ODg4ODg4ODg5LCB3ZWlnaHQ6IC0wLjEsIGNvbnRyaWJ1dGlvbjogMC4xNDkxNjM4ODg4ODg4ODg5
+fQogICAgICBncmFkaWVudDoKICAgICAgICAtIFswLjA3NjM1NTU1NTU1NTU1NTU4LCAtMC4wMDgw
+ODg4ODg4ODg4ODg4ODcsIC0wLjE0NDk3Nzc3Nzc3Nzc3Nzc2XQogICAgICAgIC0gWzAuMTAwNzU1
+NTU1NTU1NTU1NTcsIC0wLjIxMzExMTExMTExMTExMTFdCiAgICAgICAgLSBbLTAuMDc5NzExMTEx
+MTExMTExMDgsIDAuMDU3MzU1NTU1NTU1NTU1NTYsIDAuMDIzMzExMTExMTExMTExMTIzLCAwLjA4
+ODExMTExMTExMTExMTE0XQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAx
+fQogICAgICBhYnNlbnQ6IFtiYXNlX2xvc3MsIHNwcmVhZF0KCiAgLSBpZDogbWV0cmljcy9jb25z
+dGFudC1iYXNlLWxvc3MKICAgIHN1bW1hcnk6IEEgY29uc3RhbnQgYmFzZSBsb3NzIGlzIHN0aWxs
+IHJlcG9ydGVkIGFzIGJhc2VfbG9zczsgdGhlIGdyYWRpZW50IGNvbWVzIGZyb20gdGhlIHJlZ3Vs
+YXJpemVyCiAgICB0YWdzOiBbbWV0cmljc10KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFttZXRy
+aWNzLmJhc2UtbG9zcywgZ3JhZGllbnQuY29uc3RhbnQsIGNvbXBvc2l0aW9uLmxvc3MtdG90YWxd
+CiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB7bmFt
+ZTogY29uc3RhbnQsIHZhbHVlOiAwLjMxMjUsIG1ldHJpY3M6IHtiYXNlbGluZTogdHJ1ZX19CiAg
+ICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBsMiwgd2VpZ2h0OiAwLjAxLCBmbjog
+c3VtX29mX3NxdWFyZXN9CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190
+b3RhbDogMC42MTM1MjQyNAogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAwLjMwMTAyNDI0CiAg
+ICAgICAgYmFzZV9sb3NzOiB7dmFsdWU6IDAuMzEyNSwgY3VzdG9tOiB7YmFzZWxpbmU6IDEuMH19
+CiAgICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgICAgbDI6IHt2YWx1ZTogMzAuMTAyNDI0LCB3
+ZWlnaHQ6IDAuMDEsIGNvbnRyaWJ1dGlvbjogMC4zMDEwMjQyNH0KICAgICAgZ3JhZGllbnQ6CiAg
+ICAgICAgLSBbLTAuMDA4NCwgLTAuMDI3NDAwMDAwMDAwMDAwMDA0LCAtMC4wNTgyXQogICAgICAg
+IC0gWy0wLjAwMTY2LCAtMC4wNzIyOF0KICAgICAgICAtIFstMC4wNDQxNCwgLTAuMDEzMzAwMDAw
+MDAwMDAwMDAxLCAtMC4wMjA5NjAwMDAwMDAwMDAwMDMsIC0wLjAwNjM4XQogICAgICByZXF1ZXN0
+czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBtZXRyaWNzL3dlaWdodC1lY2hv
+LWV4YWN0CiAgICBzdW1tYXJ5OiBFYWNoIGVudHJ5J3Mgd2VpZ2h0IGVjaG9lcyB0aGUgaW5wdXQg
+ZXhhY3RseSwgc21hbGwsIG5lZ2F0aXZlLCBpbnRlZ2VyIG9yIG5vdAogICAgdGFnczogW21ldHJp
+Y3NdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbbWV0cmljcy53ZWlnaHQtZWNobywgdmFsaWRh
+dGlvbi5uZWdhdGl2ZS13ZWlnaHRdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlLiBXZWlnaHRz
+IGFyZSBjb21wYXJlZCBleGFjdGx5ICh6ZXJvIHRvbGVyYW5jZSkuCiAgICBjYWxsOgogICAgICBy
+ZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogdGlueSwgd2VpZ2h0OiAxLjBlLTcsIGZuOiBz
+dW1fb2Zfc3F1YXJlc30KICAgICAgICAtIHtuYW1lOiB0aGlyZCwgd2VpZ2h0OiAwLjMzMzMzMzMz
+MzMzMzMzMzMsIGZuOiB2YXJpYW5jZX0KICAgICAgICAtIHtuYW1lOiBib251cywgd2VpZ2h0OiAt
+MC4yNSwgZm46IG1lYW59CiAgICAgICAgLSB7bmFtZTogdGhyZWUsIHdlaWdodDogMywgZm46IHtu
+YW1lOiBjb25zdGFudCwgdmFsdWU6IDAuMDF9fQogICAgICAgIC0ge25hbWU6IGtsLCB3ZWlnaHQ6
+IDAuMDAxLCBmbjoge25hbWU6IGtsX3RvX3JlZmVyZW5jZSwgZXN0aW1hdG9yOiBrMn19CiAgICBl
+eHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogMC44Mzg4NDM1NTg2MTI3
+NzA0CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAuODM4ODQzNTU4NjEyNzcwNAogICAgICAg
+IHJlZ3VsYXJpemVyczoKICAgICAgICAgIHRpbnk6IHt2YWx1ZTogMzAuMTAyNDI0LCB3ZWlnaHQ6
+IDEuMGUtMDcsIGNvbnRyaWJ1dGlvbjogMy4wMTAyNDIzOTk5OTk5OTk2ZS0wNn0KICAgICAgICAg
+IHRoaXJkOiB7dmFsdWU6IDEuMzczNDk3Nzc3Nzc3Nzc3Nywgd2VpZ2h0OiAwLjMzMzMzMzMzMzMz
+MzMzMzMsIGNvbnRyaWJ1dGlvbjogMC40NTc4MzI1OTI1OTI1OTI1N30KICAgICAgICAgIGJvbnVz
+OiB7dmFsdWU6IC0xLjQwNDAwMDAwMDAwMDAwMDEsIHdlaWdodDogLTAuMjUsIGNvbnRyaWJ1dGlv
+bjogMC4zNTEwMDAwMDAwMDAwMDAwM30KICAgICAgICAgIHRocmVlOiB7dmFsdWU6IDAuMDEsIHdl
+aWdodDogMywgY29udHJpYnV0aW9uOiAwLjAzfQogICAgICAgICAga2w6IHt2YWx1ZTogMC4wMDc5
+NTU3Nzc3Nzc3Nzc3OCwgd2VpZ2h0OiAwLjAwMSwgY29udHJpYnV0aW9uOiA3Ljk1NTc3Nzc3Nzc3
+Nzc4ZS0wNiwgY3VzdG9tOiB7ImtsL2syIjogMC4wMDc5NTU3Nzc3Nzc3Nzc3OH19CiAgICAgIGdy
+YWRpZW50OgogICAgICAgIC0gWzAuMDQ1MTMyMTM4MjIyMjIyMjMsIC0wLjAyNTI3ODQyMjE0ODE0
+ODE0NSwgLTAuMTM5MzUxNjkzMTExMTExMTJdCiAgICAgICAgLSBbMC4wNzAwNzU5NDYzNjI5NjI5
+NywgLTAuMTkxNDk3MDkzMTcwMzcwMzRdCiAgICAgICAgLSBbLTAuMDg3Mjc3MTQ1MTAzNzAzNjcs
+IDAuMDI2OTY3ODI5OTYyOTYyOTcsIC0wLjAwMTM5ODUwNTg5NjI5NjI4NjUsIDAuMDUyNTg5MDg0
+MzQ4MTQ4MTZdCiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CiAgICAg
+IHRvbGVyYW5jZToKICAgICAgICBmaWVsZHM6CiAgICAgICAgICBtZXRyaWNzLnJlZ3VsYXJpemVy
+cy50aW55LndlaWdodDoge3J0b2w6IDAuMCwgYXRvbDogMC4wfQogICAgICAgICAgbWV0cmljcy5y
+ZWd1bGFyaXplcnMudGhpcmQud2VpZ2h0OiB7cnRvbDogMC4wLCBhdG9sOiAwLjB9CiAgICAgICAg
+ICBtZXRyaWNzLnJlZ3VsYXJpemVycy5ib251cy53ZWlnaHQ6IHtydG9sOiAwLjAsIGF0b2w6IDAu
+MH0KICAgICAgICAgIG1ldHJpY3MucmVndWxhcml6ZXJzLnRocmVlLndlaWdodDoge3J0b2w6IDAu
+MCwgYXRvbDogMC4wfQogICAgICAgICAgbWV0cmljcy5yZWd1bGFyaXplcnMua2wud2VpZ2h0OiB7
+cnRvbDogMC4wLCBhdG9sOiAwLjB9CgogIC0gaWQ6IG1ldHJpY3MvY2FsbC1vcmRlci1ub3QtYWxw
+aGFiZXRpY2FsCiAgICBzdW1tYXJ5OiBSZWd1bGFyaXplciBlbnRyaWVzIGtlZXAgY2FsbCBvcmRl
+ciwgbm90IGFscGhhYmV0aWNhbCBvcmRlcgogICAgdGFnczogW21ldHJpY3MsIG9yZGVyaW5nXQog
+ICAgY292ZXJzOgogICAgICBjaGVja2xpc3Q6IFttZXRyaWNzLXNjaGVtYV0KICAgICAgcnVsZXM6
+IFttZXRyaWNzLmNhbGwtb3JkZXIsIG1ldHJpY3Muc3RydWN0dXJlZC1zY2hlbWFdCiAgICAjIE9y
+YWNsZTogdG9vbHMvb3JhY2xlLiBUaGUgZW50cmllcyBtdXN0IGNvbWUgYXMgemV0YSwgYWxwaGEs
+IG1pZC4KICAgIGNhbGw6CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiB6ZXRh
+LCB3ZWlnaHQ6IDAuMDIsIGZuOiBzdW1fb2Zfc3F1YXJlc30KICAgICAgICAtIHtuYW1lOiBhbHBo
+YSwgd2VpZ2h0OiAwLjEsIGZuOiB2YXJpYW5jZX0KICAgICAgICAtIHtuYW1lOiBtaWQsIHdlaWdo
+dDogMC4wMywgZm46IHtuYW1lOiBrbF90b19yZWZlcmVuY2UsIGVzdGltYXRvcjogazF9fQogICAg
+ZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IDAuNzM4MzM4MjU3Nzc3
+Nzc3OAogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAwLjczODMzODI1Nzc3Nzc3NzgKICAgICAg
+ICByZWd1bGFyaXplcnM6CiAgICAgICAgICB6ZXRhOiB7dmFsdWU6IDMwLjEwMjQyNCwgd2VpZ2h0
+OiAwLjAyLCBjb250cmlidXRpb246IDAuNjAyMDQ4NDh9CiAgICAgICAgICBhbHBoYToge3ZhbHVl
+OiAxLjM3MzQ5Nzc3Nzc3Nzc3NzcsIHdlaWdodDogMC4xLCBjb250cmlidXRpb246IDAuMTM3MzQ5
+Nzc3Nzc3Nzc3Nzd9CiAgICAgICAgICBtaWQ6IHt2YWx1ZTogLTAuMDM1MzMzMzMzMzMzMzMzMzgs
+IHdlaWdodDogMC4wMywgY29udHJpYnV0aW9uOiAtMC4wMDEwNjAwMDAwMDAwMDAwMDE1LCBjdXN0
+b206IHsia2wvazEiOiAtMC4wMzUzMzMzMzMzMzMzMzMzOH19CiAgICAgIGdyYWRpZW50OgogICAg
+ICAgIC0gWzAuMDA4NDAwMDAwMDAwMDAwMDA4LCAtMC4wNTA3MTExMTExMTExMTExMTcsIC0wLjE0
+NjUzMzMzMzMzMzMzMzM1XQogICAgICAgIC0gWzAuMDI5MzY4ODg4ODg4ODg4ODkyLCAtMC4xOTAz
+Mzc3Nzc3Nzc3Nzc3N10KICAgICAgICAtIFstMC4xMDI3OTExMTExMTExMTExMSwgLTAuMDA2ODQ0
+NDQ0NDQ0NDQ0NDQ1NSwgLTAuMDMwNjc1NTU1NTU1NTU1NTYsIDAuMDE0Njg0NDQ0NDQ0NDQ0NDUx
+XQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBtZXRy
+aWNzL2Rwby1jdXN0b20tc3RheXMtbmVzdGVkCiAgICBzdW1tYXJ5OiBBIERQTyBiYXNlIGxvc3Mn
+cyBtZXRyaWNzIHN0YXkgdW5kZXIgYmFzZV9sb3NzLmN1c3RvbSwgbm90IGF0IHRoZSB0b3AgbGV2
+ZWwKICAgIHRhZ3M6IFttZXRyaWNzLCBkcG9dCiAgICBjb3ZlcnM6CiAgICAgIGNoZWNrbGlzdDog
+W21ldHJpY3Mtc2NoZW1hXQogICAgICBydWxlczogW21ldHJpY3Mubm8tdG9wLWxldmVsLWN1c3Rv
+bSwgbWV0cmljcy5iYXNlLWxvc3NdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBkYXRh
+OiB7Zml4dHVyZTogZGF0YXNldHMvZHBvLXBhaXJzLnlhbWx9CiAgICBjYWxsOgogICAgICBsb3Nz
+X2ZuOiB7bmFtZTogZHBvLCBiZXRhOiAwLjF9CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAt
+IHtuYW1lOiBubGwsIHdlaWdodDogMC4xLCBmbjogd2VpZ2h0ZWRfbmxsfQogICAgZXhwZWN0Ogog
+ICAgICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IDEuODQyMzU5OTE4NDU5Njk1NwogICAg
+ICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAxLjE1MjAwMDAwMDAwMDAwMDEKICAgICAgICBiYXNlX2xv
+c3M6IHt2YWx1ZTogMC42OTAzNTk5MTg0NTk2OTU2LCBjdXN0b206IHtkcG9fbG9zczogMC42OTAz
+NTk5MTg0NTk2OTU2LCBhY2N1cmFjeTogMC41LCBtYXJnaW46IDAuMDA2NDk5OTk5OTk5OTk5OTcx
+LCBjaG9zZW5fcmV3YXJkOiAwLjAwMzQ5OTk5OTk5OTk5OTk5MjcsIHJlamVjdGVkX3Jld2FyZDog
+LTAuMDAyOTk5OTk5OTk5OTk5OTgyfX0KICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICBu
+bGw6IHt2YWx1ZTogMTEuNTIwMDAwMDAwMDAwMDAxLCB3ZWlnaHQ6IDAuMSwgY29udHJpYnV0aW9u
+OiAxLjE1MjAwMDAwMDAwMDAwMDF9CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWzAuMCwgMC4w
+LCAtMC4xMjQxNjI4MTMxNTQyMTc1LCAtMC4xMjQxNjI4MTMxNTQyMTc1LCAtMC4xMjQxNjI4MTMx
+NTQyMTc1XQogICAgICAgIC0gWzAuMCwgMC4wLCAtMC4wNzU4MzcxODY4NDU3ODI1MSwgLTAuMDc1
+ODM3MTg2ODQ1NzgyNTEsIC0wLjA3NTgzNzE4Njg0NTc4MjUxXQogICAgICAgIC0gWzAuMCwgLTAu
+MTI1Njc0ODM2MDIyODE1NiwgLTAuMTI1Njc0ODM2MDIyODE1Nl0KICAgICAgICAtIFswLjAsIC0w
+LjA3NDMyNTE2Mzk3NzE4NDQyLCAtMC4wNzQzMjUxNjM5NzcxODQ0Ml0KICAgICAgcmVxdWVzdHM6
+IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KICAgICAgYWJzZW50OiBbZHBvX2xvc3MsIGFjY3Vy
+YWN5LCBtYXJnaW4sIGNob3Nlbl9yZXdhcmQsIHJlamVjdGVkX3Jld2FyZF0KCiAgLSBpZDogbWV0
+cmljcy9jdXN0b20tbmFtZWQtbGlrZS1zY2hlbWEta2V5cwogICAgc3VtbWFyeTogQ3VzdG9tIG1l
+dHJpY3MgbmFtZWQgbG9zc190b3RhbCBvciB2YWx1ZSBzdGF5IGluc2lkZSBjdXN0b20gYW5kIGNo
+YW5nZSBub3RoaW5nIGVsc2UKICAgIHRhZ3M6IFttZXRyaWNzXQogICAgY292ZXJzOgogICAgICBj
+aGVja2xpc3Q6IFttZXRyaWNzLXNjaGVtYV0KICAgICAgcnVsZXM6IFttZXRyaWNzLm5vLXRvcC1s
+ZXZlbC1jdXN0b20sIG1ldHJpY3Muc3RydWN0dXJlZC1zY2hlbWFdCiAgICAjIE9yYWNsZTogdG9v
+bHMvb3JhY2xlCiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB7bmFtZTogd2VpZ2h0ZWRfbmxsLCBt
+ZXRyaWNzOiB7bG9zc190b3RhbDogOTkuMCwgd2VpZ2h0OiA3LjB9fQogICAgICByZWd1bGFyaXpl
+cnM6CiAgICAgICAgLSB7bmFtZTogbDIsIHdlaWdodDogMC4wMSwgZm46IHtuYW1lOiBzdW1fb2Zf
+c3F1YXJlcywgbWV0cmljczoge3ZhbHVlOiAtMS4wLCBjb250cmlidXRpb246IDQyLjB9fX0KICAg
+IGV4cGVjdDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3NzX3RvdGFsOiAxMC42ODg1MjQyNAog
+ICAgICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAwLjMwMTAyNDI0CiAgICAgICAgYmFzZV9sb3NzOiB7
+dmFsdWU6IDEwLjM4NzUsIGN1c3RvbToge2xvc3NfdG90YWw6IDk5LjAsIHdlaWdodDogNy4wfX0K
+ICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICBsMjoge3ZhbHVlOiAzMC4xMDI0MjQsIHdl
+aWdodDogMC4wMSwgY29udHJpYnV0aW9uOiAwLjMwMTAyNDI0LCBjdXN0b206IHt2YWx1ZTogLTEu
+MCwgY29udHJpYnV0aW9uOiA0Mi4wfX0KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbLTEuMDA4
+NCwgLTEuMDI3NCwgLTEuMDU4Ml0KICAgICAgICAtIFstMC41MDE2NiwgLTEuMDcyMjhdCiAgICAg
+ICAgLSBbLTAuMDQ0MTQsIC0xLjAxMzMsIC0xLjAyMDk2LCAtMS4wMDYzOF0KICAgICAgcmVxdWVz
+dHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogbWV0cmljcy9iYWNrZW5kLWxv
+c3Mtc3VtCiAgICBzdW1tYXJ5OiBUaGUgYmFja2VuZCdzIGxvc3M6c3VtIGlzIHN1bSgtd2VpZ2h0
+cyAqIGxvZ3Byb2JzKSA9IHN1bShncmFkaWVudCAqIGxvZ3Byb2JzKSBvdmVyIHRoZSBiYXRjaAog
+ICAgdGFnczogW21ldHJpY3NdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZ3JhZGllbnQuYmFj
+a3dhcmQtcmVxdWVzdCwgbWV0cmljcy5zdHJ1Y3R1cmVkLXNjaGVtYV0KICAgICMgT3JhY2xlOiB0
+b29scy9vcmFjbGUgKGxvc3M6c3VtIGNvbXB1dGVkIGZyb20gdGhlIGZsb2F0MzIgd2VpZ2h0cyBz
+ZW50KQogICAgY2FsbDoKICAgICAgbG9zc19mbjogd2VpZ2h0ZWRfbmxsCiAgICAgIHJlZ3VsYXJp
+emVyczoKICAgICAgICAtIHtuYW1lOiB2YXIsIHdlaWdodDogMC4yLCBmbjogdmFyaWFuY2V9CiAg
+ICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogMTAuNjYyMTk5NTU1
+NTU1NTU1CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAuMjc0Njk5NTU1NTU1NTU1NTMKICAg
+ICAgICBiYXNlX2xvc3M6IHt2YWx1ZTogMTAuMzg3NX0KICAgICAgICByZWd1bGFyaXplcnM6CiAg
+ICAgICAgICB2YXI6IHt2YWx1ZTogMS4zNzM0OTc3Nzc3Nzc3Nzc3LCB3ZWlnaHQ6IDAuMiwgY29u
+dHJpYnV0aW9uOiAwLjI3NDY5OTU1NTU1NTU1NTUzfQogICAgICAgICJsb3NzOnN1bSI6IDEwLjkz
+Njg5OTA2NDI5MTI2OAogICAgICBncmFkaWVudDoKICAgICAgICAtIFstMC45NTYyNjY2NjY2NjY2
+NjY2LCAtMC45OTg0ODg4ODg4ODg4ODg5LCAtMS4wNjY5MzMzMzMzMzMzMzMzXQogICAgICAgIC0g
+Wy0wLjQ0MTI4ODg4ODg4ODg4ODksIC0xLjA5ODIyMjIyMjIyMjIyMjJdCiAgICAgICAgLSBbLTAu
+MDM1Njg4ODg4ODg4ODg4ODc0LCAtMC45NjcxNTU1NTU1NTU1NTU1LCAtMC45ODQxNzc3Nzc3Nzc3
+Nzc4LCAtMC45NTE3Nzc3Nzc3Nzc3Nzc3XQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJh
+Y2t3YXJkOiAxfQoKICAtIGlkOiBtZXRyaWNzL25hbWVzLXdpdGgtZG90cwogICAgc3VtbWFyeTog
+UmVndWxhcml6ZXIgYW5kIG1ldHJpYyBuYW1lcyBtYXkgaG9sZCBkb3RzOyBwYXRocyBuYW1lIHRo
+ZW0gdGhyb3VnaCBlc2NhcGVzIG9yIGxpc3RzIG9mIGtleXMKICAgIHRhZ3M6IFttZXRyaWNzXQog
+ICAgY292ZXJzOgogICAgICBydWxlczogW21ldHJpY3Muc3RydWN0dXJlZC1zY2hlbWEsIGNvbXBv
+c2l0aW9uLmNvbnRyaWJ1dGlvbl0KICAgICMgQnkgaGFuZDogc3VtX29mX3NxdWFyZXMgb2YgbHAg
+PSBbLTEsIC0yXSBpcyA1OyB3ZWlnaHQgMC4xIGdpdmVzIDAuNSBhbmQgdGhlIGdyYWRpZW50CiAg
+ICAjIDIgKiAwLjEgKiBscCA9IFstMC4yLCAtMC40XS4gVGhlIGN1c3RvbSBtZXRyaWMgImFjYy50
+b3AxIiBpcyByZXR1cm5lZCB2ZXJiYXRpbS4KICAgIGRhdGE6CiAgICAgIC0ge3Rva2VuczogWzEs
+IDJdLCB0YXJnZXRzOiBbMiwgM10sIGxvZ3Byb2JzOiBbLTEuMCwgLTIuMF19CiAgICBjYWxsOgog
+ICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogbDIucGVuYWx0eSwgd2VpZ2h0OiAw
+LjEsIGZuOiB7bmFtZTogc3VtX29mX3NxdWFyZXMsIG1ldHJpY3M6IHthY2MudG9wMTogMS4wfX19
+CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogMC41CiAgICAg
+ICAgcmVndWxhcml6ZXJzOgogICAgICAgICAgbDIucGVuYWx0eToge3ZhbHVlOiA1LjAsIGNvbnRy
+aWJ1dGlvbjogMC41LCBjdXN0b206IHthY2MudG9wMTogMS4wfX0KICAgICAgYWJzZW50OgogICAg
+ICAgIC0gW3JlZ3VsYXJpemVycywgbDIucGVuYWx0eSwgZ3JhZF9ub3JtXQogICAgICAgIC0gcmVn
+dWxhcml6ZXJzLmwyXC5wZW5hbHR5LmdyYWRfbm9ybV93ZWlnaHRlZAogICAgICAgIC0gYWNjXC50
+b3AxCiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWy0wLjIsIC0wLjRdCiAgICAgIHRvbGVyYW5j
+ZToKICAgICAgICBmaWVsZHM6CiAgICAgICAgICBtZXRyaWNzLnJlZ3VsYXJpemVycy5sMlwucGVu
+YWx0eS52YWx1ZToge3J0b2w6IDAuMCwgYXRvbDogMC4wfQoKICAtIGlkOiBtZXRyaWNzL2N1c3Rv
+bS1tYXBzLWV4YWN0CiAgICBzdW1tYXJ5OiBFYWNoIGN1c3RvbSBtYXAgaG9sZHMgZXhhY3RseSBp
+dHMgb3duIGZuJ3MgbWV0cmljczsgYSBuYW1lIHRocmVlIGZucyBzaGFyZSBrZWVwcyBlYWNoIGZu
+J3MgdmFsdWUsIGFuZCBhIGZuIHJlcG9ydGluZyBub25lIGhhcyBhbiBlbXB0eSBtYXAKICAgIHRh
+Z3M6IFttZXRyaWNzXQogICAgY292ZXJzOgogICAgICBydWxlczogW21ldHJpY3MuY3VzdG9tLWV4
+YWN0LCBtZXRyaWNzLnN0cnVjdHVyZWQtc2NoZW1hLCBtZXRyaWNzLm5vLXRvcC1sZXZlbC1jdXN0
+b21dCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlIChrbF90b19yZWZlcmVuY2UgazEgcmVwb3J0
+cyBpdHMgb3duICJrbC9rMSIgYmVzaWRlIHRoZSB2ZXJiYXRpbSAic2hhcmVkIikuCiAgICAjIEFu
+IGVuZ2luZSB0aGF0IG1lcmdlcyB0aGUgbWFwcywgb3IgbGVha3Mgb25lIGZuJ3Mga2V5cyBpbnRv
+IGFub3RoZXIncywgcHV0cyAibDJfb25seSIgb3IKICAgICMgImtsL2sxIiB3aGVyZSB0aGV5IGRv
+IG5vdCBiZWxvbmcsIG9yIG9uZSB2YWx1ZSBvZiAic2hhcmVkIiBpbiBhbGwgdGhyZWUgbWFwcy4K
+ICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHtuYW1lOiB3ZWlnaHRlZF9ubGwsIG1ldHJpY3M6IHtz
+aGFyZWQ6IDEuMH19CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBsMiwgd2Vp
+Z2h0OiAwLjAxLCBmbjoge25hbWU6IHN1bV9vZl9zcXVhcmVzLCBtZXRyaWNzOiB7c2hhcmVkOiAy
+LjAsIGwyX29ubHk6ICRsb3NzfX19CiAgICAgICAgLSB7bmFtZTogcXVpZXQsIHdlaWdodDogMC41
+LCBmbjogbWVhbn0KICAgICAgICAtIHtuYW1lOiBrbCwgd2VpZ2h0OiAwLjA1LCBmbjoge25hbWU6
+IGtsX3RvX3JlZmVyZW5jZSwgZXN0aW1hdG9yOiBrMSwgbWV0cmljczoge3NoYXJlZDogMy4wfX19
+CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogOS45ODQ3NTc3
+MzcxMTQ4OTQKICAgICAgICByZWd1bGFyaXplcl90b3RhbDogLTAuNDAyNzQyNDI2MDUyODIyMwog
+ICAgICAgIGJhc2VfbG9zczoge3ZhbHVlOiAxMC4zODc1MDAxNjMxNjc3MTUsIGN1c3RvbToge3No
+YXJlZDogMS4wfX0KICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICBsMjoge3ZhbHVlOiAz
+MC4xMDI0MjUxNTU4NTgxNzUsIHdlaWdodDogMC4wMSwgY29udHJpYnV0aW9uOiAwLjMwMTAyNDI1
+MTU1ODU4MTc2LCBjdXN0b206IHtzaGFyZWQ6IDIuMCwgbDJfb25seTogMzAuMTAyNDI1MTU1ODU4
+MTc1fX0KICAgICAgICAgIHF1aWV0OiB7dmFsdWU6IC0xLjQwNDAwMDAxOTg2MTU5MjMsIHdlaWdo
+dDogMC41LCBjb250cmlidXRpb246IC0wLjcwMjAwMDAwOTkzMDc5NjEsIGN1c3RvbToge319CiAg
+ICAgICAgICBrbDoge3ZhbHVlOiAtMC4wMzUzMzMzNTM2MTIxNTgwMywgd2VpZ2h0OiAwLjA1LCBj
+b250cmlidXRpb246IC0wLjAwMTc2NjY2NzY4MDYwNzkwMTYsIGN1c3RvbTogeyJrbC9rMSI6IC0w
+LjAzNTMzMzM1MzYxMjE1ODAzLCBzaGFyZWQ6IDMuMH19CiAgICAgIGdyYWRpZW50OgogICAgICAg
+IC0gWy0wLjk0NzI4ODg4ODYyNjYyODQsIC0wLjk2NjI4ODg4ODk4NDI1NjIsIC0wLjk5NzA4ODg5
+MDYwNTUwMjddCiAgICAgICAgLSBbLTAuNDQwNTQ4ODg4ODI1NzA4LCAtMS4wMTExNjg4OTA1Mjky
+MDg3XQogICAgICAgIC0gWzAuMDE2OTcxMTEwNzY3Nzg4MzUsIC0wLjk1MjE4ODg4OTMxODA0MjQs
+IC0wLjk1OTg0ODg4ODQ1MDE5ODgsIC0wLjk0NTI2ODg4OTAwMzMyOThdCiAgICAgIHJlcXVlc3Rz
+OiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CiAgICAgIGFic2VudDogW3NoYXJlZCwgbDJfb25s
+eSwgImtsL2sxIl0K
+"""),
+        ("specs/options.yaml", """
+IyB5YW1sLWxhbmd1YWdlLXNlcnZlcjogJHNjaGVtYT0uLi9kb2NzL3NjaGVtYS9zcGVjLnNjaGVt
+YS5qc29uCnN1aXRlOiBvcHRpb25zCnN1bW1hcnk6IEdyYWRpZW50LW5vcm0gdHJhY2tpbmcsIHRp
+bWVvdXRzIGZvciBhc3luYyBmbnMsIG1heF9jb25jdXJyZW5jeSwgYW5kIHRoZSBmdXR1cmUgZW50
+cnkgcG9pbnQuCmRlZmF1bHRzOgogIHRvbGVyYW5jZToge3J0b2w6IDEuMGUtNSwgYXRvbDogMS4w
+ZS02fQogIGRhdGE6IHtmaXh0dXJlOiBkYXRhc2V0cy9iYXRjaDMueWFtbH0KY2FzZXM6CiAgLSBp
+ZDogb3B0aW9ucy9ncmFkLW5vcm1zCiAgICBzdW1tYXJ5OiB0cmFja19ncmFkX25vcm1zIGFkZHMg
+Z3JhZF9ub3JtIGFuZCBncmFkX25vcm1fd2VpZ2h0ZWQgcGVyIGVudHJ5LCBiYXNlIGdyYWRfbm9y
+bSBhbmQgdG90YWxfZ3JhZF9ub3JtCiAgICB0YWdzOiBbZ3JhZC1ub3Jtc10KICAgIGNvdmVyczoK
+ICAgICAgY2hlY2tsaXN0OiBbbWV0cmljcy1zY2hlbWFdCiAgICAgIHJ1bGVzOiBbb3B0aW9ucy5n
+cmFkLW5vcm1zLCBtZXRyaWNzLnN0cnVjdHVyZWQtc2NoZW1hLCB2YWxpZGF0aW9uLm5lZ2F0aXZl
+LXdlaWdodF0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUuIGdyYWRfbm9ybSBpcyB0aGUgTDIg
+bm9ybSBvdmVyIGFsbCBkYXR1bXMgb2YgdGhlIGZuJ3MKICAgICMgb3duIGdyYWRpZW50ICh1bndl
+aWdodGVkKTsgZ3JhZF9ub3JtX3dlaWdodGVkID0gfHdlaWdodHwgKiBncmFkX25vcm07CiAgICAj
+IHRvdGFsX2dyYWRfbm9ybSBpcyB0aGUgTDIgbm9ybSBvZiB0aGUgY29tcG9zZWQgZ3JhZGllbnQu
+CiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB3ZWlnaHRlZF9ubGwKICAgICAgcmVndWxhcml6ZXJz
+OgogICAgICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IDAuMDEsIGZuOiBzdW1fb2Zfc3F1YXJlc30K
+ICAgICAgICAtIHtuYW1lOiBrbCwgd2VpZ2h0OiAwLjA1LCBmbjoge25hbWU6IGtsX3RvX3JlZmVy
+ZW5jZSwgZXN0aW1hdG9yOiBrMywgYXN5bmM6IHRydWUsIGRlbGF5X21zOiAzfX0KICAgICAgICAt
+IHtuYW1lOiBib251cywgd2VpZ2h0OiAtMC4yLCBmbjogbWVhbn0KICAgICAgb3B0aW9uczoge3Ry
+YWNrX2dyYWRfbm9ybXM6IHRydWV9CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAg
+bG9zc190b3RhbDogMTAuOTY5NzMwMTM5NTQ5MTc4CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6
+IDAuNTgyMjMwMTM5NTQ5MTc3OAogICAgICAgIGJhc2VfbG9zczoge3ZhbHVlOiAxMC4zODc1LCBn
+cmFkX25vcm06IDIuNjkyNTgyNDAzNTY3MjUyfQogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAg
+ICAgIGwyOiB7dmFsdWU6IDMwLjEwMjQyNCwgd2VpZ2h0OiAwLjAxLCBjb250cmlidXRpb246IDAu
+MzAxMDI0MjQsIGdyYWRfbm9ybTogMTAuOTczMTM1MTk0NjQ2OTcsIGdyYWRfbm9ybV93ZWlnaHRl
+ZDogMC4xMDk3MzEzNTE5NDY0Njk3fQogICAgICAgICAga2w6IHt2YWx1ZTogMC4wMDgxMTc5OTA5
+ODM1NTMyNzYsIHdlaWdodDogMC4wNSwgY29udHJpYnV0aW9uOiAwLjAwMDQwNTg5OTU0OTE3NzY2
+MzgsIGN1c3RvbTogeyJrbC9rMyI6IDAuMDA4MTE3OTkwOTgzNTUzMjc2fSwgZ3JhZF9ub3JtOiAw
+LjA0MzQ5NzgxNTk2NDM2MjY5LCBncmFkX25vcm1fd2VpZ2h0ZWQ6IDAuMDAyMTc0ODkwNzk4MjE4
+MTM0NX0KICAgICAgICAgIGJvbnVzOiB7dmFsdWU6IC0xLjQwNDAwMDAwMDAwMDAwMDEsIHdlaWdo
+dDogLTAuMiwgY29udHJpYnV0aW9uOiAwLjI4MDgwMDAwMDAwMDAwMDA1LCBncmFkX25vcm06IDAu
+MzMzMzMzMzMzMzMzMzMzMywgZ3JhZF9ub3JtX3dlaWdodGVkOiAwLjA2NjY2NjY2NjY2NjY2NjY3
+fQogICAgICAgIHRvdGFsX2dyYWRfbm9ybTogMi44MzM2NDI1NDI3NTQxMDIzCiAgICAgIGdyYWRp
+ZW50OgogICAgICAgIC0gWy0xLjAyOTY2MDg4NDA3NzQ2MywgLTEuMDUwNjUxNjkzNjE4NDQ2NSwg
+LTEuMDgxMzg2MTcxNTA1NTFdCiAgICAgICAgLSBbLTAuNTIzNzg4NTc2MDI1NzQ5NiwgLTEuMDk1
+Mjk4ODQ4OTk4MDI1NV0KICAgICAgICAtIFstMC4wNjczMDY2NDIyOTk0NDk1MiwgLTEuMDM1Mjc3
+NzYzNzg3OTYxOCwgLTEuMDQyNzQ0ODQ0MjE0OTc5OCwgLTEuMDI4Nzc3MTQxNjg4MjU4NV0KICAg
+ICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogb3B0aW9ucy9n
+cmFkLW5vcm1zLWJ5LWhhbmQKICAgIHN1bW1hcnk6IEdyYWQgbm9ybXMgb2YgYSB0d28tcmVndWxh
+cml6ZXIgY2FsbCBvbiBvbmUgZGF0dW0sIHNtYWxsIGVub3VnaCB0byBjaGVjayBieSBoYW5kCiAg
+ICB0YWdzOiBbZ3JhZC1ub3Jtc10KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtvcHRpb25zLmdy
+YWQtbm9ybXNdCiAgICAjIEJ5IGhhbmQ6IGxwID0gWy0yLjMxLCAtMC4wOTQsIC0xLjc2XS4gc3Vt
+OiBncmFkaWVudCBbMSwgMSwgMV0sIG5vcm0KICAgICMgc3FydCgzKSA9IDEuNzMyMDUwODA3NTY4
+ODc3Mjsgd2VpZ2h0ZWQgMC41ICogdGhhdCA9IDAuODY2MDI1NDAzNzg0NDM4Ni4KICAgICMgbWVh
+bjogZ3JhZGllbnQgWzEvMywgMS8zLCAxLzNdLCBub3JtIHNxcnQoMykvMyA9IDAuNTc3MzUwMjY5
+MTg5NjI1NzsKICAgICMgd2VpZ2h0ZWQgfC0xLjV8ICogdGhhdCA9IDAuODY2MDI1NDAzNzg0NDM4
+Ni4gQ29tcG9zZWQgZ3JhZGllbnQKICAgICMgMC41ICogMSAtIDEuNSAvIDMgPSAwIGV2ZXJ5d2hl
+cmU6IHRvdGFsX2dyYWRfbm9ybSAwLjAuCiAgICAjIHZhbHVlKHN1bSkgPSAtNC4xNjQsIGNvbnRy
+aWJ1dGlvbiAtMi4wODI7IHZhbHVlKG1lYW4pID0gLTEuMzg4LAogICAgIyBjb250cmlidXRpb24g
+Mi4wODI7IGxvc3NfdG90YWwgMC4wLiAodG9vbHMvb3JhY2xlIGFncmVlcy4pCiAgICBkYXRhOiB7
+Zml4dHVyZTogZGF0YXNldHMvc2luZ2xlLnlhbWx9CiAgICBjYWxsOgogICAgICByZWd1bGFyaXpl
+cnM6CiAgICAgICAgLSB7bmFtZTogdG90YWwsIHdlaWdodDogMC41LCBmbjogc3VtfQogICAgICAg
+IC0ge25hbWU6IGF2ZXJhZ2UsIHdlaWdodDogLTEuNSwgZm46IG1lYW59CiAgICAgIG9wdGlvbnM6
+IHt0cmFja19ncmFkX25vcm1zOiB0cnVlfQogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAg
+ICAgIGxvc3NfdG90YWw6IDAuMAogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAwLjAKICAgICAg
+ICB0b3RhbF9ncmFkX25vcm06IDAuMAogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAgIHRv
+dGFsOiB7dmFsdWU6IC00LjE2NCwgd2VpZ2h0OiAwLjUsIGNvbnRyaWJ1dGlvbjogLTIuMDgyLCBn
+cmFkX25vcm06IDEuNzMyMDUwODA3NTY4ODc3MiwgZ3JhZF9ub3JtX3dlaWdodGVkOiAwLjg2NjAy
+NTQwMzc4NDQzODZ9CiAgICAgICAgICBhdmVyYWdlOiB7dmFsdWU6IC0xLjM4OCwgd2VpZ2h0OiAt
+MS41LCBjb250cmlidXRpb246IDIuMDgyLCBncmFkX25vcm06IDAuNTc3MzUwMjY5MTg5NjI1Nywg
+Z3JhZF9ub3JtX3dlaWdodGVkOiAwLjg2NjAyNTQwMzc4NDQzODZ9CiAgICAgIGdyYWRpZW50Ogog
+ICAgICAgIC0gWzAuMCwgMC4wLCAwLjBdCiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFj
+a3dhcmQ6IDF9CgogIC0gaWQ6IG9wdGlvbnMvZ3JhZC1ub3Jtcy1jb25zdGFudC16ZXJvLXdlaWdo
+dC11bnJlYWNoZWQKICAgIHN1bW1hcnk6IEEgY29uc3RhbnQncyBncmFkX25vcm0gaXMgMDsgYSB3
+ZWlnaHQtMCBlbnRyeSBrZWVwcyBpdHMgZ3JhZF9ub3JtIGJ1dCBpdHMgd2VpZ2h0ZWQgbm9ybSBp
+cyAwCiAgICB0YWdzOiBbZ3JhZC1ub3JtcywgemVyby13ZWlnaHRdCiAgICBjb3ZlcnM6CiAgICAg
+IGNoZWNrbGlzdDogW3plcm8td2VpZ2h0XQogICAgICBydWxlczogW29wdGlvbnMuZ3JhZC1ub3Jt
+cywgZ3JhZGllbnQuY29uc3RhbnQsIGdyYWRpZW50Lnplcm8td2VpZ2h0LCBncmFkaWVudC51bnJl
+YWNoZWRdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBjYWxsOgogICAgICByZWd1bGFy
+aXplcnM6CiAgICAgICAgLSB7bmFtZTogcHJpb3IsIHdlaWdodDogMC41LCBmbjoge25hbWU6IGNv
+bnN0YW50LCB2YWx1ZTogMS4yNX19CiAgICAgICAgLSB7bmFtZTogbDJfZmlyc3QsIHdlaWdodDog
+MC4wMiwgZm46IHtuYW1lOiBzdW1fb2Zfc3F1YXJlcywgZGF0dW1zOiBbMF19fQogICAgICAgIC0g
+e25hbWU6IHZhcl9vZmYsIHdlaWdodDogMC4wLCBmbjogdmFyaWFuY2V9CiAgICAgIG9wdGlvbnM6
+IHt0cmFja19ncmFkX25vcm1zOiB0cnVlfQogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAg
+ICAgIGxvc3NfdG90YWw6IDAuODM1NDI4MDAwMDAwMDAwMQogICAgICAgIHJlZ3VsYXJpemVyX3Rv
+dGFsOiAwLjgzNTQyODAwMDAwMDAwMDEKICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICBw
+cmlvcjoge3ZhbHVlOiAxLjI1LCB3ZWlnaHQ6IDAuNSwgY29udHJpYnV0aW9uOiAwLjYyNSwgZ3Jh
+ZF9ub3JtOiAwLjAsIGdyYWRfbm9ybV93ZWlnaHRlZDogMC4wfQogICAgICAgICAgbDJfZmlyc3Q6
+IHt2YWx1ZTogMTAuNTIxNDAwMDAwMDAwMDAyLCB3ZWlnaHQ6IDAuMDIsIGNvbnRyaWJ1dGlvbjog
+MC4yMTA0MjgwMDAwMDAwMDAwMywgZ3JhZF9ub3JtOiA2LjQ4NzM0MTUyMDIyMjI4NiwgZ3JhZF9u
+b3JtX3dlaWdodGVkOiAwLjEyOTc0NjgzMDQwNDQ0NTczfQogICAgICAgICAgdmFyX29mZjoge3Zh
+bHVlOiAxLjM3MzQ5Nzc3Nzc3Nzc3NzcsIHdlaWdodDogMC4wLCBjb250cmlidXRpb246IDAuMCwg
+Z3JhZF9ub3JtOiAwLjc4MTMwODgxMDEzMjE1NDgsIGdyYWRfbm9ybV93ZWlnaHRlZDogMC4wfQog
+ICAgICAgIHRvdGFsX2dyYWRfbm9ybTogMC4xMjk3NDY4MzA0MDQ0NDU3CiAgICAgIGdyYWRpZW50
+OgogICAgICAgIC0gWy0wLjAxNjgsIC0wLjA1NDgwMDAwMDAwMDAwMDAxLCAtMC4xMTY0XQogICAg
+ICAgIC0gWzAuMCwgMC4wXQogICAgICAgIC0gWzAuMCwgMC4wLCAwLjAsIDAuMF0KICAgICAgcmVx
+dWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KICAgICAgYWJzZW50OiBbYmFzZV9sb3Nz
+XQoKICAtIGlkOiBvcHRpb25zL2dyYWQtbm9ybXMtbXVsdGktdGFyZ2V0CiAgICBzdW1tYXJ5OiBH
+cmFkIG5vcm1zIG92ZXIgW1QsIEtdIGRhdHVtcyB3aXRoIGEgdG9wLUsgcmV2ZXJzZSBLTCBiYXNl
+CiAgICB0YWdzOiBbZ3JhZC1ub3JtcywgbXVsdGktdGFyZ2V0LCByZWFsLWxvc3NdCiAgICBjb3Zl
+cnM6CiAgICAgIHJ1bGVzOiBbb3B0aW9ucy5ncmFkLW5vcm1zLCBtZXRyaWNzLmJhc2UtbG9zc10K
+ICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGRhdGE6IHtmaXh0dXJlOiBkYXRhc2V0cy90
+b3BrLnlhbWx9CiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiByZXZlcnNlX2tsX3RvcGsKICAgICAg
+cmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IHZhciwgd2VpZ2h0OiAwLjEsIGZuOiB2YXJp
+YW5jZX0KICAgICAgb3B0aW9uczoge3RyYWNrX2dyYWRfbm9ybXM6IHRydWV9CiAgICBleHBlY3Q6
+CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogLTAuMDE0NDM5OTUwODg4NzI1MzIz
+CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAuMDg1NzU4MTU1NTU1NTU1NTUKICAgICAgICBi
+YXNlX2xvc3M6IHt2YWx1ZTogLTAuMTAwMTk4MTA2NDQ0MjgwODcsIGN1c3RvbTogeyJzZGZ0L3Jl
+dmVyc2Vfa2xfbWVhbiI6IC0wLjEwMDE5ODEwNjQ0NDI4MDg3fSwgZ3JhZF9ub3JtOiAwLjI0MTA4
+OTc5MzY1Mzc4NTc0fQogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAgIHZhcjoge3ZhbHVl
+OiAwLjg1NzU4MTU1NTU1NTU1NTUsIHdlaWdodDogMC4xLCBjb250cmlidXRpb246IDAuMDg1NzU4
+MTU1NTU1NTU1NTUsIGdyYWRfbm9ybTogMC40NzgyMTM3NzUyMjQ4NjIsIGdyYWRfbm9ybV93ZWln
+aHRlZDogMC4wNDc4MjEzNzc1MjI0ODYyMDV9CiAgICAgICAgdG90YWxfZ3JhZF9ub3JtOiAwLjI3
+MDc2MzUxNTg3ODExNDg3CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gW1swLjA4ODEzNzg0Njc3
+Mjk1OTkyLCAwLjAzOTcxMTU1MjY1MzA5NjcsIC0wLjAwNzQzNzUwMjM1Mjg0NzYwN10sIFswLjA2
+MjgwNzQ2MjQzMDU2ODUzLCAwLjA2MjExMzExODc1NDMzNzg4NiwgMC4wMjAxMjg4NzQ2MjM4MTY2
+ODRdLCBbMC4xNjY0NjUzNjYxOTc2NzkyNywgMC4wMDI3NTM1ODM0OTM0OTYzNTM2LCAtMC4wMTc3
+MzEzMDE0NDc2NDgwOTddXQogICAgICAgIC0gW1swLjA2MzgzMTkwMTkwNzQ5MDgsIDAuMDg3MjE4
+MzE2MDk0NzY5MiwgMC4wMDYxMzgyNTc4NDAzMTkxM10sIFswLjEyMjQyMzM4MDE5ODQ0NjkyLCAw
+LjAzMDkzODQ5NjU0ODQ3NTkzOCwgMC4wMDI3NzMxOTUzNDE4NjUyMTZdXQogICAgICByZXF1ZXN0
+czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBvcHRpb25zL2dyYWQtbm9ybXMt
+YWJzZW50LWJ5LWRlZmF1bHQKICAgIHN1bW1hcnk6IFdpdGhvdXQgdHJhY2tfZ3JhZF9ub3JtcyBu
+byBncmFkLW5vcm0ga2V5IGFwcGVhcnMgYW55d2hlcmUKICAgIHRhZ3M6IFtncmFkLW5vcm1zXQog
+ICAgY292ZXJzOgogICAgICBydWxlczogW29wdGlvbnMuZ3JhZC1ub3JtcywgbWV0cmljcy5zdHJ1
+Y3R1cmVkLXNjaGVtYV0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNhbGw6CiAgICAg
+IGxvc3NfZm46IHdlaWdodGVkX25sbAogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFt
+ZTogbDIsIHdlaWdodDogMC4wMSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgZXhwZWN0OgogICAg
+ICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IDEwLjY4ODUyNDI0CiAgICAgICAgcmVndWxh
+cml6ZXJfdG90YWw6IDAuMzAxMDI0MjQKICAgICAgICBiYXNlX2xvc3M6IHt2YWx1ZTogMTAuMzg3
+NX0KICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICBsMjoge3ZhbHVlOiAzMC4xMDI0MjQs
+IHdlaWdodDogMC4wMSwgY29udHJpYnV0aW9uOiAwLjMwMTAyNDI0fQogICAgICBncmFkaWVudDoK
+ICAgICAgICAtIFstMS4wMDg0LCAtMS4wMjc0LCAtMS4wNTgyXQogICAgICAgIC0gWy0wLjUwMTY2
+LCAtMS4wNzIyOF0KICAgICAgICAtIFstMC4wNDQxNCwgLTEuMDEzMywgLTEuMDIwOTYsIC0xLjAw
+NjM4XQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQogICAgICBhYnNl
+bnQ6IFt0b3RhbF9ncmFkX25vcm0sIGJhc2VfbG9zcy5ncmFkX25vcm0sIHJlZ3VsYXJpemVycy5s
+Mi5ncmFkX25vcm0sIHJlZ3VsYXJpemVycy5sMi5ncmFkX25vcm1fd2VpZ2h0ZWRdCgogIC0gaWQ6
+IG9wdGlvbnMvZ3JhZC1ub3Jtcy1mYWxzZQogICAgc3VtbWFyeTogdHJhY2tfZ3JhZF9ub3JtcyBm
+YWxzZSBpcyB0aGUgZGVmYXVsdDsgbm8gZ3JhZC1ub3JtIGtleSBhcHBlYXJzCiAgICB0YWdzOiBb
+Z3JhZC1ub3Jtc10KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtvcHRpb25zLmdyYWQtbm9ybXNd
+CiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6
+CiAgICAgICAgLSB7bmFtZTogdmFyLCB3ZWlnaHQ6IDAuMywgZm46IHZhcmlhbmNlfQogICAgICBv
+cHRpb25zOiB7dHJhY2tfZ3JhZF9ub3JtczogZmFsc2V9CiAgICBleHBlY3Q6CiAgICAgIG1ldHJp
+Y3M6CiAgICAgICAgbG9zc190b3RhbDogMC40MTIwNDkzMzMzMzMzMzMzCiAgICAgICAgcmVndWxh
+cml6ZXJfdG90YWw6IDAuNDEyMDQ5MzMzMzMzMzMzMwogICAgICAgIHJlZ3VsYXJpemVyczoKICAg
+ICAgICAgIHZhcjoge3ZhbHVlOiAxLjM3MzQ5Nzc3Nzc3Nzc3NzcsIHdlaWdodDogMC4zLCBjb250
+cmlidXRpb246IDAuNDEyMDQ5MzMzMzMzMzMzM30KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBb
+MC4wNjU2LCAwLjAwMjI2NjY2NjY2NjY2NjY2ODYsIC0wLjEwMDRdCiAgICAgICAgLSBbMC4wODgw
+NjY2NjY2NjY2NjY2NywgLTAuMTQ3MzMzMzMzMzMzMzMzMzJdCiAgICAgICAgLSBbLTAuMDUzNTMz
+MzMzMzMzMzMzMzE1LCAwLjA0OTI2NjY2NjY2NjY2NjY3NCwgMC4wMjM3MzMzMzMzMzMzMzMzNCwg
+MC4wNzIzMzMzMzMzMzMzMzMzNV0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2Fy
+ZDogMX0KICAgICAgYWJzZW50OiBbdG90YWxfZ3JhZF9ub3JtLCByZWd1bGFyaXplcnMudmFyLmdy
+YWRfbm9ybSwgcmVndWxhcml6ZXJzLnZhci5ncmFkX25vcm1fd2VpZ2h0ZWRdCgogIC0gaWQ6IG9w
+dGlvbnMvdGltZW91dAogICAgc3VtbWFyeTogQW4gYXN5bmMgcmVndWxhcml6ZXIgdGhhdCBvdXRs
+aXZlcyB0aW1lb3V0X21zIGlzIGNhbmNlbGxlZDsgdGhlIGNhbGwgZmFpbHMgd2l0aCB0aW1lb3V0
+CiAgICB0YWdzOiBbdGltZW91dCwgYXN5bmMsIGVycm9yXQogICAgY292ZXJzOgogICAgICBydWxl
+czogW29wdGlvbnMudGltZW91dCwgcmVzdWx0LmF0b21pY2l0eV0KICAgICMgT3JhY2xlOiB0b29s
+cy9vcmFjbGUgKDMwMDAgbXMgPiA1MCBtcykKICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHdlaWdo
+dGVkX25sbAogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogbDIsIHdlaWdodDog
+MC4wMSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgICAgIC0ge25hbWU6IHNsb3dfanVkZ2UsIHdl
+aWdodDogMC4xLCBmbjoge25hbWU6IHZhcmlhbmNlLCBhc3luYzogdHJ1ZSwgZGVsYXlfbXM6IDMw
+MDB9fQogICAgICBvcHRpb25zOiB7dGltZW91dF9tczogNTB9CiAgICBleHBlY3Q6CiAgICAgIGVy
+cm9yOiB7a2luZDogdGltZW91dCwgbGFiZWw6IHNsb3dfanVkZ2V9CiAgICAgIHJlcXVlc3RzOiB7
+Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDB9CgogIC0gaWQ6IG9wdGlvbnMvdGltZW91dC1jbG9jay1w
+ZXItZm4KICAgIHN1bW1hcnk6IEVhY2ggYXN5bmMgZm4ncyB0aW1lb3V0IHJ1bnMgZnJvbSBpdHMg
+b3duIHN0YXJ0OyB3aXRoIG1heF9jb25jdXJyZW5jeSAxLCB0aHJlZSBmbnMgb2YgNjAgJSBvZiB0
+aGUgdGltZW91dCBlYWNoIGFsbCBmaW5pc2gKICAgIHRhZ3M6IFt0aW1lb3V0LCBjb25jdXJyZW5j
+eSwgYXN5bmNdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbb3B0aW9ucy50aW1lb3V0LWNsb2Nr
+LCBvcHRpb25zLnRpbWVvdXQsIG9wdGlvbnMubWF4LWNvbmN1cnJlbmN5XQogICAgIyBPcmFjbGU6
+IHRvb2xzL29yYWNsZSAoZWFjaCBmbidzIDMwMCBtcyA8IGl0cyA1MDAgbXMpLiBSdW4gb25lIGF0
+IGEgdGltZSwgdGhlIHRocmVlIHRha2UKICAgICMgOTAwIG1zOiBhbiBlbmdpbmUgd2l0aCBvbmUg
+ZGVhZGxpbmUgZm9yIHRoZSB3aG9sZSBjYWxsLCBvciBvbmUgdGhhdCBzdGFydHMgYSBmbidzIGNs
+b2NrCiAgICAjIHdoaWxlIGl0IHdhaXRzIGZvciBpdHMgc2xvdCwgdGltZXMgb3V0IHRoZSBzZWNv
+bmQgb3IgdGhpcmQgZm4uCiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB3ZWlnaHRlZF9ubGwKICAg
+ICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IGZpcnN0LCB3ZWlnaHQ6IDAuMDEsIGZu
+OiB7bmFtZTogc3VtX29mX3NxdWFyZXMsIGFzeW5jOiB0cnVlLCBkZWxheV9tczogMzAwfX0KICAg
+ICAgICAtIHtuYW1lOiBzZWNvbmQsIHdlaWdodDogMC4wNSwgZm46IHtuYW1lOiBrbF90b19yZWZl
+cmVuY2UsIGFzeW5jOiB0cnVlLCBkZWxheV9tczogMzAwfX0KICAgICAgICAtIHtuYW1lOiB0aGly
+ZCwgd2VpZ2h0OiAtMC4yLCBmbjoge25hbWU6IG1lYW4sIGFzeW5jOiB0cnVlLCBkZWxheV9tczog
+MzAwfX0KICAgICAgb3B0aW9uczoge3RpbWVvdXRfbXM6IDUwMCwgbWF4X2NvbmN1cnJlbmN5OiAx
+fQogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IDEwLjk2OTcz
+MDMxODQyNDcxNgogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAwLjU4MjIzMDE1NTI1NzAwMTUK
+ICAgICAgICBiYXNlX2xvc3M6IHt2YWx1ZTogMTAuMzg3NTAwMTYzMTY3NzE1fQogICAgICAgIHJl
+Z3VsYXJpemVyczoKICAgICAgICAgIGZpcnN0OiB7dmFsdWU6IDMwLjEwMjQyNTE1NTg1ODE3NSwg
+d2VpZ2h0OiAwLjAxLCBjb250cmlidXRpb246IDAuMzAxMDI0MjUxNTU4NTgxNzZ9CiAgICAgICAg
+ICBzZWNvbmQ6IHt2YWx1ZTogMC4wMDgxMTc5OTQ1MjIwMjU2NzQsIHdlaWdodDogMC4wNSwgY29u
+dHJpYnV0aW9uOiAwLjAwMDQwNTg5OTcyNjEwMTI4Mzc0LCBjdXN0b206IHsia2wvazMiOiAwLjAw
+ODExNzk5NDUyMjAyNTY3NH19CiAgICAgICAgICB0aGlyZDoge3ZhbHVlOiAtMS40MDQwMDAwMTk4
+NjE1OTIzLCB3ZWlnaHQ6IC0wLjIsIGNvbnRyaWJ1dGlvbjogMC4yODA4MDAwMDM5NzIzMTg0N30K
+ICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbLTEuMDI5NjYwODgzNjg5MjM3NiwgLTEuMDUwNjUx
+NjkzNDMxMjE1MSwgLTEuMDgxMzg2MTczNzgxNjk3NF0KICAgICAgICAtIFstMC41MjM3ODg1NzU5
+MzcxNzUzLCAtMS4wOTUyOTg4NTEwMzgxNjc4XQogICAgICAgIC0gWy0wLjA2NzMwNjY0MzA2NDI5
+NDc2LCAtMS4wMzUyNzc3NjQ0NDUwNDI2LCAtMS4wNDI3NDQ4NDM2ODg0MzAxLCAtMS4wMjg3Nzcx
+NDE5MDY1MzQ0XQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAt
+IGlkOiBvcHRpb25zL3RpbWVvdXQtbm90LXJlYWNoZWQKICAgIHN1bW1hcnk6IEFuIGFzeW5jIHJl
+Z3VsYXJpemVyIHRoYXQgZmluaXNoZXMgd2l0aGluIHRpbWVvdXRfbXMgaXMgdW5hZmZlY3RlZAog
+ICAgdGFnczogW3RpbWVvdXQsIGFzeW5jXQogICAgY292ZXJzOgogICAgICBydWxlczogW29wdGlv
+bnMudGltZW91dCwgZXZhbHVhdGlvbi5hc3luYy1hd2FpdGVkXQogICAgIyBPcmFjbGU6IHRvb2xz
+L29yYWNsZQogICAgY2FsbDoKICAgICAgbG9zc19mbjogd2VpZ2h0ZWRfbmxsCiAgICAgIHJlZ3Vs
+YXJpemVyczoKICAgICAgICAtIHtuYW1lOiBrbCwgd2VpZ2h0OiAwLjA1LCBmbjoge25hbWU6IGts
+X3RvX3JlZmVyZW5jZSwgYXN5bmM6IHRydWUsIGRlbGF5X21zOiA1fX0KICAgICAgb3B0aW9uczog
+e3RpbWVvdXRfbXM6IDIwMDB9CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9z
+c190b3RhbDogMTAuMzg3OTA1ODk5NTQ5MTc2CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAu
+MDAwNDA1ODk5NTQ5MTc3NjYzOAogICAgICAgIGJhc2VfbG9zczoge3ZhbHVlOiAxMC4zODc1fQog
+ICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAgIGtsOiB7dmFsdWU6IDAuMDA4MTE3OTkwOTgz
+NTUzMjc2LCB3ZWlnaHQ6IDAuMDUsIGNvbnRyaWJ1dGlvbjogMC4wMDA0MDU4OTk1NDkxNzc2NjM4
+LCBjdXN0b206IHsia2wvazMiOiAwLjAwODExNzk5MDk4MzU1MzI3Nn19CiAgICAgIGdyYWRpZW50
+OgogICAgICAgIC0gWy0wLjk5OTAzODY2MTg1NTI0MDksIC0xLjAwMTAyOTQ3MTM5NjIyNDIsIC0x
+LjAwMDk2Mzk0OTI4MzI4NzhdCiAgICAgICAgLSBbLTAuNDk5OTA2MzUzODAzNTI3MjcsIC0xLjAw
+MDc5NjYyNjc3NTgwMzVdCiAgICAgICAgLSBbLTAuMDAwOTQ0NDIwMDc3MjI3Mjk3NSwgLTAuOTk5
+NzU1NTQxNTY1NzM5NCwgLTAuOTk5NTYyNjIxOTkyNzU3NSwgLTEuMDAwMTc0OTE5NDY2MDM2M10K
+ICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogb3B0aW9u
+cy9tYXgtY29uY3VycmVuY3ktMQogICAgc3VtbWFyeTogbWF4X2NvbmN1cnJlbmN5IDEgKHNlcXVl
+bnRpYWwgZXZhbHVhdGlvbikgZ2l2ZXMgdGhlIHNhbWUgcmVzdWx0IGFzIGFueSBvdGhlciB2YWx1
+ZQogICAgdGFnczogW2NvbmN1cnJlbmN5LCBhc3luY10KICAgIGNvdmVyczoKICAgICAgY2hlY2ts
+aXN0OiBbbWl4ZWQtc3luYy1hc3luY10KICAgICAgcnVsZXM6IFtvcHRpb25zLm1heC1jb25jdXJy
+ZW5jeSwgZXZhbHVhdGlvbi5vcmRlciwgbWV0cmljcy5jYWxsLW9yZGVyXQogICAgIyBPcmFjbGU6
+IHRvb2xzL29yYWNsZSAodGhlIHNhbWUgbnVtYmVycyBhcyBvcHRpb25zL21heC1jb25jdXJyZW5j
+eS04KQogICAgY2FsbDoKICAgICAgbG9zc19mbjoge25hbWU6IHdlaWdodGVkX25sbCwgYXN5bmM6
+IHRydWUsIGRlbGF5X21zOiA0fQogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTog
+c2xvdywgd2VpZ2h0OiAwLjIsIGZuOiB7bmFtZTogdmFyaWFuY2UsIGFzeW5jOiB0cnVlLCBkZWxh
+eV9tczogMjB9fQogICAgICAgIC0ge25hbWU6IHN5bmMsIHdlaWdodDogMC4wMSwgZm46IHN1bV9v
+Zl9zcXVhcmVzfQogICAgICAgIC0ge25hbWU6IGZhc3QsIHdlaWdodDogMC4wNSwgZm46IHtuYW1l
+OiBrbF90b19yZWZlcmVuY2UsIGVzdGltYXRvcjogazIsIGFzeW5jOiB0cnVlLCBkZWxheV9tczog
+MX19CiAgICAgICAgLSB7bmFtZTogbWlkLCB3ZWlnaHQ6IC0wLjEsIGZuOiB7bmFtZTogbWVhbl9v
+Zl9tZWFucywgYXN5bmM6IHRydWUsIGRlbGF5X21zOiAxMH19CiAgICAgIG9wdGlvbnM6IHttYXhf
+Y29uY3VycmVuY3k6IDF9CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190
+b3RhbDogMTEuMTEyNzg1NDczMzMzMzMyCiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAuNzI1
+Mjg1NDczMzMzMzMzMwogICAgICAgIGJhc2VfbG9zczoge3ZhbHVlOiAxMC4zODc1fQogICAgICAg
+IHJlZ3VsYXJpemVyczoKICAgICAgICAgIHNsb3c6IHt2YWx1ZTogMS4zNzM0OTc3Nzc3Nzc3Nzc3
+LCB3ZWlnaHQ6IDAuMiwgY29udHJpYnV0aW9uOiAwLjI3NDY5OTU1NTU1NTU1NTUzfQogICAgICAg
+ICAgc3luYzoge3ZhbHVlOiAzMC4xMDI0MjQsIHdlaWdodDogMC4wMSwgY29udHJpYnV0aW9uOiAw
+LjMwMTAyNDI0fQogICAgICAgICAgZmFzdDoge3ZhbHVlOiAwLjAwNzk1NTc3Nzc3Nzc3Nzc4LCB3
+ZWlnaHQ6IDAuMDUsIGNvbnRyaWJ1dGlvbjogMC4wMDAzOTc3ODg4ODg4ODg4ODkwMywgY3VzdG9t
+OiB7ImtsL2syIjogMC4wMDc5NTU3Nzc3Nzc3Nzc3OH19CiAgICAgICAgICBtaWQ6IHt2YWx1ZTog
+LTEuNDkxNjM4ODg4ODg4ODg5LCB3ZWlnaHQ6IC0wLjEsIGNvbnRyaWJ1dGlvbjogMC4xNDkxNjM4
+ODg4ODg4ODg5fQogICAgICBncmFkaWVudDoKICAgICAgICAtIFstMC45NzQ3MjIyMjIyMjIyMjIs
+IC0xLjAzNzk0NDQ0NDQ0NDQ0NDMsIC0xLjEzNzEzMzMzMzMzMzMzMzNdCiAgICAgICAgLSBbLTAu
+NDU5NTIxMTExMTExMTExMSwgLTEuMTg3OTEzMzMzMzMzMzMzMl0KICAgICAgICAtIFstMC4wODkw
+MzQ0NDQ0NDQ0NDQ0MiwgLTAuOTg4NTM4ODg4ODg4ODg4OSwgLTEuMDEzMDE1NTU1NTU1NTU1Niwg
+LTAuOTY2NjYzMzMzMzMzMzMzM10KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2Fy
+ZDogMX0KCiAgLSBpZDogb3B0aW9ucy9tYXgtY29uY3VycmVuY3ktOAogICAgc3VtbWFyeTogbWF4
+X2NvbmN1cnJlbmN5IDggbGV0cyB0aGUgYXN5bmMgZm5zIG92ZXJsYXA7IHRoZSByZXN1bHQgaXMg
+dGhlIHNhbWUgYXMgd2l0aCAxCiAgICB0YWdzOiBbY29uY3VycmVuY3ksIGFzeW5jXQogICAgY292
+ZXJzOgogICAgICBjaGVja2xpc3Q6IFttaXhlZC1zeW5jLWFzeW5jXQogICAgICBydWxlczogW29w
+dGlvbnMubWF4LWNvbmN1cnJlbmN5LCBldmFsdWF0aW9uLm9yZGVyLCBtZXRyaWNzLmNhbGwtb3Jk
+ZXJdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlICh0aGUgc2FtZSBudW1iZXJzIGFzIG9wdGlv
+bnMvbWF4LWNvbmN1cnJlbmN5LTEpCiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB7bmFtZTogd2Vp
+Z2h0ZWRfbmxsLCBhc3luYzogdHJ1ZSwgZGVsYXlfbXM6IDR9CiAgICAgIHJlZ3VsYXJpemVyczoK
+ICAgICAgICAtIHtuYW1lOiBzbG93LCB3ZWlnaHQ6IDAuMiwgZm46IHtuYW1lOiB2YXJpYW5jZSwg
+YXN5bmM6IHRydWUsIGRlbGF5X21zOiAyMH19CiAgICAgICAgLSB7bmFtZTogc3luYywgd2VpZ2h0
+OiAwLjAxLCBmbjogc3VtX29mX3NxdWFyZXN9CiAgICAgICAgLSB7bmFtZTogZmFzdCwgd2VpZ2h0
+OiAwLjA1LCBmbjoge25hbWU6IGtsX3RvX3JlZmVyZW5jZSwgZXN0aW1hdG9yOiBrMiwgYXN5bmM6
+IHRydWUsIGRlbGF5X21zOiAxfX0KICAgICAgICAtIHtuYW1lOiBtaWQsIHdlaWdodDogLTAuMSwg
+Zm46IHtuYW1lOiBtZWFuX29mX21lYW5zLCBhc3luYzogdHJ1ZSwgZGVsYXlfbXM6IDEwfX0KICAg
+ICAgb3B0aW9uczoge21heF9jb25jdXJyZW5jeTogOH0KICAgIGV4cGVjdDoKICAgICAgbWV0cmlj
+czoKICAgICAgICBsb3NzX3RvdGFsOiAxMS4xMTI3ODU0NzMzMzMzMzIKICAgICAgICByZWd1bGFy
+aXplcl90b3RhbDogMC43MjUyODU0NzMzMzMzMzMzCiAgICAgICAgYmFzZV9sb3NzOiB7dmFsdWU6
+IDEwLjM4NzV9CiAgICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgICAgc2xvdzoge3ZhbHVlOiAx
+LjM3MzQ5Nzc3Nzc3Nzc3NzcsIHdlaWdodDogMC4yLCBjb250cmlidXRpb246IDAuMjc0Njk5NTU1
+NTU1NTU1NTN9CiAgICAgICAgICBzeW5jOiB7dmFsdWU6IDMwLjEwMjQyNCwgd2VpZ2h0OiAwLjAx
+LCBjb250cmlidXRpb246IDAuMzAxMDI0MjR9CiAgICAgICAgICBmYXN0OiB7dmFsdWU6IDAuMDA3
+OTU1Nzc3Nzc3Nzc3NzgsIHdlaWdodDogMC4wNSwgY29udHJpYnV0aW9uOiAwLjAwMDM5Nzc4ODg4
+ODg4ODg4OTAzLCBjdXN0b206IHsia2wvazIiOiAwLjAwNzk1NTc3Nzc3Nzc3Nzc4fX0KICAgICAg
+ICAgIG1pZDoge3ZhbHVlOiAtMS40OTE2Mzg4ODg4ODg4ODksIHdlaWdodDogLTAuMSwgY29udHJp
+YnV0aW9uOiAwLjE0OTE2Mzg4ODg4ODg4ODl9CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWy0w
+Ljk3NDcyMjIyMjIyMjIyMiwgLTEuMDM3OTQ0NDQ0NDQ0NDQ0MywgLTEuMTM3MTMzMzMzMzMzMzMz
+M10KICAgICAgICAtIFstMC40NTk1MjExMTExMTExMTExLCAtMS4xODc5MTMzMzMzMzMzMzMyXQog
+ICAgICAgIC0gWy0wLjA4OTAzNDQ0NDQ0NDQ0NDQyLCAtMC45ODg1Mzg4ODg4ODg4ODg5LCAtMS4w
+MTMwMTU1NTU1NTU1NTU2LCAtMC45NjY2NjMzMzMzMzMzMzMzXQogICAgICByZXF1ZXN0czoge2Zv
+cndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBvcHRpb25zL21heC1jb25jdXJyZW5jeS0x
+LWVhcmxpZXN0LWVycm9yCiAgICBzdW1tYXJ5OiBXaXRoIG1heF9jb25jdXJyZW5jeSAxIHRoZSBl
+YXJsaWVzdCBmYWlsaW5nIGZuIGluIGxpc3Qgb3JkZXIgaXMgc3RpbGwgdGhlIG9uZSByZXBvcnRl
+ZAogICAgdGFnczogW2NvbmN1cnJlbmN5LCBhc3luYywgZXJyb3JdCiAgICBjb3ZlcnM6CiAgICAg
+IHJ1bGVzOiBbb3B0aW9ucy5tYXgtY29uY3VycmVuY3ksIGV2YWx1YXRpb24uZWFybGllc3QtZXJy
+b3JdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlICh0aGUgc2FtZSBlcnJvciBhcyB3aXRoIHVu
+Ym91bmRlZCBjb25jdXJyZW5jeSkKICAgIGNhbGw6CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAg
+ICAtIHtuYW1lOiBvaywgd2VpZ2h0OiAwLjAxLCBmbjoge25hbWU6IHN1bV9vZl9zcXVhcmVzLCBh
+c3luYzogdHJ1ZSwgZGVsYXlfbXM6IDJ9fQogICAgICAgIC0ge25hbWU6IHNsb3dfZmFpbCwgd2Vp
+Z2h0OiAwLjEsIGZuOiB7bmFtZTogcmFpc2VzLCBtZXNzYWdlOiAic2xvdyBmYWlsdXJlIiwgYXN5
+bmM6IHRydWUsIGRlbGF5X21zOiAxNX19CiAgICAgICAgLSB7bmFtZTogZmFzdF9mYWlsLCB3ZWln
+aHQ6IDAuMSwgZm46IHtuYW1lOiByYWlzZXMsIG1lc3NhZ2U6ICJmYXN0IGZhaWx1cmUiLCBhc3lu
+YzogdHJ1ZX19CiAgICAgIG9wdGlvbnM6IHttYXhfY29uY3VycmVuY3k6IDF9CiAgICBleHBlY3Q6
+CiAgICAgIGVycm9yOiB7a2luZDogbG9zc19mbl9mYWlsZWQsIGxhYmVsOiBzbG93X2ZhaWwsIG1l
+c3NhZ2U6ICJzbG93IGZhaWx1cmUifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3
+YXJkOiAwfQoKICAtIGlkOiBvcHRpb25zL21heC1jb25jdXJyZW5jeS0zLWVhcmxpZXN0LWVycm9y
+CiAgICBzdW1tYXJ5OiBXaXRoIG1heF9jb25jdXJyZW5jeSAzIHRoZSBlYXJsaWVzdCBmYWlsaW5n
+IGZuIGluIGxpc3Qgb3JkZXIgaXMgc3RpbGwgdGhlIG9uZSByZXBvcnRlZAogICAgdGFnczogW2Nv
+bmN1cnJlbmN5LCBhc3luYywgZXJyb3JdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbb3B0aW9u
+cy5tYXgtY29uY3VycmVuY3ksIGV2YWx1YXRpb24uZWFybGllc3QtZXJyb3JdCiAgICAjIE9yYWNs
+ZTogdG9vbHMvb3JhY2xlICh0aGUgc2FtZSBjYWxsIGFzIG9wdGlvbnMvbWF4LWNvbmN1cnJlbmN5
+LTEtZWFybGllc3QtZXJyb3IpCiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAg
+LSB7bmFtZTogb2ssIHdlaWdodDogMC4wMSwgZm46IHtuYW1lOiBzdW1fb2Zfc3F1YXJlcywgYXN5
+bmM6IHRydWUsIGRlbGF5X21zOiAyfX0KICAgICAgICAtIHtuYW1lOiBzbG93X2ZhaWwsIHdlaWdo
+dDogMC4xLCBmbjoge25hbWU6IHJhaXNlcywgbWVzc2FnZTogInNsb3cgZmFpbHVyZSIsIGFzeW5j
+OiB0cnVlLCBkZWxheV9tczogMTV9fQogICAgICAgIC0ge25hbWU6IGZhc3RfZmFpbCwgd2VpZ2h0
+OiAwLjEsIGZuOiB7bmFtZTogcmFpc2VzLCBtZXNzYWdlOiAiZmFzdCBmYWlsdXJlIiwgYXN5bmM6
+IHRydWV9fQogICAgICBvcHRpb25zOiB7bWF4X2NvbmN1cnJlbmN5OiAzfQogICAgZXhwZWN0Ogog
+ICAgICBlcnJvcjoge2tpbmQ6IGxvc3NfZm5fZmFpbGVkLCBsYWJlbDogc2xvd19mYWlsLCBtZXNz
+YWdlOiAic2xvdyBmYWlsdXJlIn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2Fy
+ZDogMH0KCiAgLSBpZDogb3B0aW9ucy9mdXR1cmUtZW50cnktcG9pbnQKICAgIHN1bW1hcnk6IFN1
+Ym1pdHRpbmcgdGhlIGNhbGwgYW5kIHdhaXRpbmcgb24gaXRzIGZ1dHVyZSBnaXZlcyB0aGUgc2Ft
+ZSByZXN1bHQgYXMgYXdhaXRpbmcgaXQKICAgIHRhZ3M6IFtmdXR1cmVdCiAgICBjb3ZlcnM6CiAg
+ICAgIHJ1bGVzOiBbZW50cnktcG9pbnRzLmZ1dHVyZSwgY29tcG9zaXRpb24ubG9zcy10b3RhbCwg
+Z3JhZGllbnQuY29tcG9zZWRdCiAgICAjIEJ5IGhhbmQ6IHRoZSBjYWxsIG9mIGNvbXBvc2l0aW9u
+L25sbC1wbHVzLXR3by1zeW5jLCB3aG9zZSBudW1iZXJzIGFyZQogICAgIyB3b3JrZWQgdGhlcmU7
+IGhlcmUgdGhyb3VnaCB0aGUgZnV0dXJlIGZvcm0uICh0b29scy9vcmFjbGUgYWdyZWVzLikKICAg
+IGRhdGE6CiAgICAgIC0gdG9rZW5zOiBbNSwgNl0KICAgICAgICB0YXJnZXRzOiBbNiwgN10KICAg
+ICAgICB3ZWlnaHRzOiBbMS4wLCAwLjVdCiAgICAgICAgbG9ncHJvYnM6IFstMS4wLCAtMi4wXQog
+ICAgICAtIHRva2VuczogWzNdCiAgICAgICAgdGFyZ2V0czogWzRdCiAgICAgICAgd2VpZ2h0czog
+WzEuMF0KICAgICAgICBsb2dwcm9iczogWy0wLjVdCiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB3
+ZWlnaHRlZF9ubGwKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IGwyLCB3ZWln
+aHQ6IDAuMSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgICAgIC0gbmFtZTogbWVhbl9scAogICAg
+ICAgICAgd2VpZ2h0OiAtMC41CiAgICAgICAgICBmbjoge25hbWU6IG1lYW4sIG1ldHJpY3M6IHtz
+ZWxmOiAkbG9zc319CiAgICAgIGVudHJ5X3BvaW50OiBmdXR1cmUKICAgIGV4cGVjdDoKICAgICAg
+bWV0cmljczoKICAgICAgICBsb3NzX3RvdGFsOiAzLjYwODMzMzMzMzMzMzMzMzQKICAgICAgICBy
+ZWd1bGFyaXplcl90b3RhbDogMS4xMDgzMzMzMzMzMzMzMzM0CiAgICAgICAgYmFzZV9sb3NzOiB7
+dmFsdWU6IDIuNX0KICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICBsMjoge3ZhbHVlOiA1
+LjI1LCB3ZWlnaHQ6IDAuMSwgY29udHJpYnV0aW9uOiAwLjUyNX0KICAgICAgICAgIG1lYW5fbHA6
+IHt2YWx1ZTogLTEuMTY2NjY2NjY2NjY2NjY2Nywgd2VpZ2h0OiAtMC41LCBjb250cmlidXRpb246
+IDAuNTgzMzMzMzMzMzMzMzMzNCwgY3VzdG9tOiB7c2VsZjogLTEuMTY2NjY2NjY2NjY2NjY2N319
+CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWy0xLjM2NjY2NjY2NjY2NjY2NjcsIC0xLjA2NjY2
+NjY2NjY2NjY2NjddCiAgICAgICAgLSBbLTEuMjY2NjY2NjY2NjY2NjY2Nl0KICAgICAgcmVxdWVz
+dHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogb3B0aW9ucy9mdXR1cmUtbWl4
+ZWQtYXN5bmMKICAgIHN1bW1hcnk6IFRoZSBmdXR1cmUgZm9ybSBhd2FpdHMgYXN5bmMgcmVndWxh
+cml6ZXJzIGxpa2UgdGhlIHBsYWluIGNhbGwKICAgIHRhZ3M6IFtmdXR1cmUsIGFzeW5jXQogICAg
+Y292ZXJzOgogICAgICBjaGVja2xpc3Q6IFttaXhlZC1zeW5jLWFzeW5jXQogICAgICBydWxlczog
+W2VudHJ5LXBvaW50cy5mdXR1cmUsIGV2YWx1YXRpb24uYXN5bmMtYXdhaXRlZF0KICAgICMgT3Jh
+Y2xlOiB0b29scy9vcmFjbGUKICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHdlaWdodGVkX25sbAog
+ICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZToga2wsIHdlaWdodDogMC4wNSwgZm46
+IHtuYW1lOiBrbF90b19yZWZlcmVuY2UsIGFzeW5jOiB0cnVlLCBkZWxheV9tczogOH19CiAgICAg
+ICAgLSB7bmFtZTogbDIsIHdlaWdodDogMC4wMSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgICBl
+bnRyeV9wb2ludDogZnV0dXJlCiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9z
+c190b3RhbDogMTAuNjg4OTMwMTM5NTQ5MTc3CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAu
+MzAxNDMwMTM5NTQ5MTc3NwogICAgICAgIGJhc2VfbG9zczoge3ZhbHVlOiAxMC4zODc1fQogICAg
+ICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAgIGtsOiB7dmFsdWU6IDAuMDA4MTE3OTkwOTgzNTUz
+Mjc2LCB3ZWlnaHQ6IDAuMDUsIGNvbnRyaWJ1dGlvbjogMC4wMDA0MDU4OTk1NDkxNzc2NjM4LCBj
+dXN0b206IHsia2wvazMiOiAwLjAwODExNzk5MDk4MzU1MzI3Nn19CiAgICAgICAgICBsMjoge3Zh
+bHVlOiAzMC4xMDI0MjQsIHdlaWdodDogMC4wMSwgY29udHJpYnV0aW9uOiAwLjMwMTAyNDI0fQog
+ICAgICBncmFkaWVudDoKICAgICAgICAtIFstMS4wMDc0Mzg2NjE4NTUyNDEsIC0xLjAyODQyOTQ3
+MTM5NjIyNDMsIC0xLjA1OTE2Mzk0OTI4MzI4NzhdCiAgICAgICAgLSBbLTAuNTAxNTY2MzUzODAz
+NTI3MywgLTEuMDczMDc2NjI2Nzc1ODAzNF0KICAgICAgICAtIFstMC4wNDUwODQ0MjAwNzcyMjcy
+OTQsIC0xLjAxMzA1NTU0MTU2NTczOTQsIC0xLjAyMDUyMjYyMTk5Mjc1NzUsIC0xLjAwNjU1NDkx
+OTQ2NjAzNjRdCiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CgogIC0g
+aWQ6IG9wdGlvbnMvZnV0dXJlLWxlZ2FjeQogICAgc3VtbWFyeTogVGhlIGZ1dHVyZSBmb3JtIG9m
+IGEgbGVnYWN5IGNhbGwgZ2l2ZXMgdGhlIGxlZ2FjeSByZXN1bHQKICAgIHRhZ3M6IFtmdXR1cmUs
+IGxlZ2FjeV0KICAgIGNvdmVyczoKICAgICAgY2hlY2tsaXN0OiBbbGVnYWN5LWxvc3MtZm5dCiAg
+ICAgIHJ1bGVzOiBbZW50cnktcG9pbnRzLmZ1dHVyZSwgbW9kZXMubGVnYWN5LCBtZXRyaWNzLmxl
+Z2FjeS1tZXJnZV0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNhbGw6CiAgICAgIGxv
+c3NfZm46IHtuYW1lOiBtZWFuX29mX21lYW5zLCBtZXRyaWNzOiB7bWVhbl9zZXFfbG9ncHJvYjog
+JGxvc3N9fQogICAgICBlbnRyeV9wb2ludDogZnV0dXJlCiAgICBleHBlY3Q6CiAgICAgIG1ldHJp
+Y3M6CiAgICAgICAgbWVhbl9zZXFfbG9ncHJvYjogLTEuNDkxNjM4ODg4ODg4ODg5CiAgICAgIGdy
+YWRpZW50OgogICAgICAgIC0gWzAuMTExMTExMTExMTExMTExMSwgMC4xMTExMTExMTExMTExMTEx
+LCAwLjExMTExMTExMTExMTExMTFdCiAgICAgICAgLSBbMC4xNjY2NjY2NjY2NjY2NjY2NiwgMC4x
+NjY2NjY2NjY2NjY2NjY2Nl0KICAgICAgICAtIFswLjA4MzMzMzMzMzMzMzMzMzMzLCAwLjA4MzMz
+MzMzMzMzMzMzMzMzLCAwLjA4MzMzMzMzMzMzMzMzMzMzLCAwLjA4MzMzMzMzMzMzMzMzMzMzXQog
+ICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBvcHRpb25z
+L2Z1dHVyZS1mYWlscy13aXRoLWVycm9yCiAgICBzdW1tYXJ5OiBBIGZ1dHVyZSB3aG9zZSBjYWxs
+IGZhaWxzIGFmdGVyIHRoZSBmb3J3YXJkIGZhaWxzIHdpdGggdGhhdCBlcnJvcgogICAgdGFnczog
+W2Z1dHVyZSwgZXJyb3JdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZW50cnktcG9pbnRzLmZ1
+dHVyZSwgZXZhbHVhdGlvbi5mbi1yYWlzZXMsIHJlc3VsdC5hdG9taWNpdHldCiAgICAjIE9yYWNs
+ZTogdG9vbHMvb3JhY2xlCiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB3ZWlnaHRlZF9ubGwKICAg
+ICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IGZsYWt5LCB3ZWlnaHQ6IDAuMSwgZm46
+IHtuYW1lOiByYWlzZXMsIG1lc3NhZ2U6ICJyZWd1bGFyaXplciBmYWlsZWQifX0KICAgICAgZW50
+cnlfcG9pbnQ6IGZ1dHVyZQogICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IGxvc3NfZm5f
+ZmFpbGVkLCBsYWJlbDogZmxha3ksIG1lc3NhZ2U6ICJyZWd1bGFyaXplciBmYWlsZWQifQogICAg
+ICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAwfQoKICAtIGlkOiBvcHRpb25zL2Z1
+dHVyZS12YWxpZGF0aW9uLWVycm9yCiAgICBzdW1tYXJ5OiBBIGZ1dHVyZSB3aG9zZSBjYWxsIGZh
+aWxzIHZhbGlkYXRpb24gZmFpbHMgd2l0aCB0aGF0IGVycm9yIGFuZCBzZW5kcyBub3RoaW5nCiAg
+ICB0YWdzOiBbZnV0dXJlLCBlcnJvciwgdmFsaWRhdGlvbl0KICAgIGNvdmVyczoKICAgICAgY2hl
+Y2tsaXN0OiBbbWlzc2luZy1sb3NzLWVycm9yXQogICAgICBydWxlczogW2VudHJ5LXBvaW50cy5m
+dXR1cmUsIHZhbGlkYXRpb24ubWlzc2luZy1sb3NzLCB2YWxpZGF0aW9uLm5vLXJlcXVlc3RzXQog
+ICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgY2FsbDoKICAgICAgZW50cnlfcG9pbnQ6IGZ1
+dHVyZQogICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IG1pc3NpbmdfbG9zcywgbWVzc2Fn
+ZTogIig/aXMpXFxBKD89Lipsb3NzX2ZuKSg/PS4qcmVndWxhcml6ZXJzKSJ9CiAgICAgIHJlcXVl
+c3RzOiB7Zm9yd2FyZDogMCwgYmFja3dhcmQ6IDB9CgogIC0gaWQ6IG9wdGlvbnMvZnV0dXJlLWdy
+YWQtbm9ybXMKICAgIHN1bW1hcnk6IFRoZSBmdXR1cmUgZm9ybSBob25vdXJzIHRyYWNrX2dyYWRf
+bm9ybXMgbGlrZSB0aGUgYXdhaXRlZCBjYWxsCiAgICB0YWdzOiBbZnV0dXJlLCBncmFkLW5vcm1z
+XQogICAgY292ZXJzOgogICAgICBydWxlczogW2VudHJ5LXBvaW50cy5mdXR1cmUsIG9wdGlvbnMu
+Z3JhZC1ub3Jtc10KICAgICMgQnkgaGFuZDogdGhlIGNhbGwgb2Ygb3B0aW9ucy9ncmFkLW5vcm1z
+LWJ5LWhhbmQsIHdob3NlIG51bWJlcnMgYXJlIHdvcmtlZAogICAgIyB0aGVyZSAoZ3JhZCBub3Jt
+cyBzcXJ0KDMpIGFuZCBzcXJ0KDMpLzMsIGJvdGggd2VpZ2h0ZWQgdG8gMC44NjYwMjU0MDM3ODQ0
+Mzg2LAogICAgIyBjb21wb3NlZCBncmFkaWVudCAwIGV2ZXJ5d2hlcmUpLCBzdWJtaXR0ZWQgdGhy
+b3VnaCB0aGUgZnV0dXJlIGZvcm0uCiAgICAjICh0b29scy9vcmFjbGUgYWdyZWVzLikKICAgIGRh
+dGE6IHtmaXh0dXJlOiBkYXRhc2V0cy9zaW5nbGUueWFtbH0KICAgIGNhbGw6CiAgICAgIHJlZ3Vs
+YXJpemVyczoKICAgICAgICAtIHtuYW1lOiB0b3RhbCwgd2VpZ2h0OiAwLjUsIGZuOiBzdW19CiAg
+ICAgICAgLSB7bmFtZTogYXZlcmFnZSwgd2VpZ2h0OiAtMS41LCBmbjogbWVhbn0KICAgICAgb3B0
+aW9uczoge3RyYWNrX2dyYWRfbm9ybXM6IHRydWV9CiAgICAgIGVudHJ5X3BvaW50OiBmdXR1cmUK
+ICAgIGV4cGVjdDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3NzX3RvdGFsOiAwLjAKICAgICAg
+ICByZWd1bGFyaXplcl90b3RhbDogMC4wCiAgICAgICAgdG90YWxfZ3JhZF9ub3JtOiAwLjAKICAg
+ICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICB0b3RhbDoge3ZhbHVlOiAtNC4xNjQsIHdlaWdo
+dDogMC41LCBjb250cmlidXRpb246IC0yLjA4MiwgZ3JhZF9ub3JtOiAxLjczMjA1MDgwNzU2ODg3
+NzIsIGdyYWRfbm9ybV93ZWlnaHRlZDogMC44NjYwMjU0MDM3ODQ0Mzg2fQogICAgICAgICAgYXZl
+cmFnZToge3ZhbHVlOiAtMS4zODgsIHdlaWdodDogLTEuNSwgY29udHJpYnV0aW9uOiAyLjA4Miwg
+Z3JhZF9ub3JtOiAwLjU3NzM1MDI2OTE4OTYyNTcsIGdyYWRfbm9ybV93ZWlnaHRlZDogMC44NjYw
+MjU0MDM3ODQ0Mzg2fQogICAgICBncmFkaWVudDoKICAgICAgICAtIFswLjAsIDAuMCwgMC4wXQog
+ICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiBvcHRpb25z
+L2Z1dHVyZS10aW1lb3V0CiAgICBzdW1tYXJ5OiBUaGUgZnV0dXJlIGZvcm0gY2FuY2VscyBhbiBh
+c3luYyBmbiBwYXN0IHRpbWVvdXRfbXMgbGlrZSB0aGUgYXdhaXRlZCBjYWxsCiAgICB0YWdzOiBb
+ZnV0dXJlLCB0aW1lb3V0LCBhc3luYywgZXJyb3JdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBb
+ZW50cnktcG9pbnRzLmZ1dHVyZSwgb3B0aW9ucy50aW1lb3V0LCByZXN1bHQuYXRvbWljaXR5XQog
+ICAgIyBCeSBoYW5kOiB0aGUgY2FsbCBvZiBvcHRpb25zL3RpbWVvdXQgKGEgMzAwMCBtcyBhc3lu
+YyBmbiBhZ2FpbnN0IGEgNTAgbXMKICAgICMgdGltZW91dCkgdGhyb3VnaCB0aGUgZnV0dXJlIGZv
+cm06IHRoZSBzYW1lIHRpbWVvdXQgZXJyb3IsIG5hbWluZyB0aGUgc2xvdwogICAgIyBmbiwgYW5k
+IG5vIGJhY2t3YXJkIHJlcXVlc3QuICh0b29scy9vcmFjbGUgYWdyZWVzLikKICAgIGNhbGw6CiAg
+ICAgIGxvc3NfZm46IHdlaWdodGVkX25sbAogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7
+bmFtZTogbDIsIHdlaWdodDogMC4wMSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgICAgIC0ge25h
+bWU6IHNsb3dfanVkZ2UsIHdlaWdodDogMC4xLCBmbjoge25hbWU6IHZhcmlhbmNlLCBhc3luYzog
+dHJ1ZSwgZGVsYXlfbXM6IDMwMDB9fQogICAgICBvcHRpb25zOiB7dGltZW91dF9tczogNTB9CiAg
+ICAgIGVudHJ5X3BvaW50OiBmdXR1cmUKICAgIGV4cGVjdDoKICAgICAgZXJyb3I6IHtraW5kOiB0
+aW1lb3V0LCBsYWJlbDogc2xvd19qdWRnZX0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBi
+YWNrd2FyZDogMH0K
+"""),
+        ("specs/real-losses.yaml", """
+IyB5YW1sLWxhbmd1YWdlLXNlcnZlcjogJHNjaGVtYT0uLi9kb2NzL3NjaGVtYS9zcGVjLnNjaGVt
+YS5qc29uCnN1aXRlOiByZWFsLWxvc3NlcwpzdW1tYXJ5OiBUaGUgbG9zc2VzIHBlb3BsZSB3cml0
+ZSB3aXRoIGZvcndhcmRfYmFja3dhcmRfY3VzdG9tIC0gRFBPLCB3ZWlnaHRlZCBOTEwgd2l0aCBL
+TCBwZW5hbHRpZXMsIHRvcC1LIHJldmVyc2UgS0wsIHZhcmlhbmNlIGFuZCBtZWFuLW9mLW1lYW5z
+IHJlZ3VsYXJpemVycy4KZGVmYXVsdHM6CiAgdG9sZXJhbmNlOiB7cnRvbDogMS4wZS01LCBhdG9s
+OiAxLjBlLTZ9CmNhc2VzOgogIC0gaWQ6IHJlYWwtbG9zc2VzL2Rwby1hcy1yZWd1bGFyaXplcgog
+ICAgc3VtbWFyeTogRFBPIG9uIHR3byAoY2hvc2VuLCByZWplY3RlZCkgcGFpcnMgd2l0aCByZWZl
+cmVuY2UgbG9ncHJvYnMsIGFzIHRoZSBvbmx5IHJlZ3VsYXJpemVyCiAgICB0YWdzOiBbcmVhbC1s
+b3NzLCBkcG9dCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbbW9kZXMuc3RydWN0dXJlZCwgZ3Jh
+ZGllbnQuY29tcG9zZWQsIGV2YWx1YXRpb24ubWV0cmljcy12YWx1ZXNdCiAgICAjIE9yYWNsZTog
+dG9vbHMvb3JhY2xlLiBQYWlyIDAgaGFzIGEgcG9zaXRpdmUgbWFyZ2luLCBwYWlyIDEgYSBuZWdh
+dGl2ZQogICAgIyBvbmUsIHNvIGFjY3VyYWN5IGlzIDAuNS4KICAgIGRhdGE6IHtmaXh0dXJlOiBk
+YXRhc2V0cy9kcG8tcGFpcnMueWFtbH0KICAgIGNhbGw6CiAgICAgIHJlZ3VsYXJpemVyczoKICAg
+ICAgICAtIHtuYW1lOiBkcG8sIHdlaWdodDogMS4wLCBmbjoge25hbWU6IGRwbywgYmV0YTogMC4x
+fX0KICAgIGV4cGVjdDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3NzX3RvdGFsOiAwLjY5MDM1
+OTkxODQ1OTY5NTYKICAgICAgICByZWd1bGFyaXplcl90b3RhbDogMC42OTAzNTk5MTg0NTk2OTU2
+CiAgICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgICAgZHBvOiB7dmFsdWU6IDAuNjkwMzU5OTE4
+NDU5Njk1Niwgd2VpZ2h0OiAxLjAsIGNvbnRyaWJ1dGlvbjogMC42OTAzNTk5MTg0NTk2OTU2LCBj
+dXN0b206IHtkcG9fbG9zczogMC42OTAzNTk5MTg0NTk2OTU2LCBhY2N1cmFjeTogMC41LCBtYXJn
+aW46IDAuMDA2NDk5OTk5OTk5OTk5OTcxLCBjaG9zZW5fcmV3YXJkOiAwLjAwMzQ5OTk5OTk5OTk5
+OTk5MjcsIHJlamVjdGVkX3Jld2FyZDogLTAuMDAyOTk5OTk5OTk5OTk5OTgyfX0KICAgICAgZ3Jh
+ZGllbnQ6CiAgICAgICAgLSBbMC4wLCAwLjAsIC0wLjAyNDE2MjgxMzE1NDIxNzQ5LCAtMC4wMjQx
+NjI4MTMxNTQyMTc0OSwgLTAuMDI0MTYyODEzMTU0MjE3NDldCiAgICAgICAgLSBbMC4wLCAwLjAs
+IDAuMDI0MTYyODEzMTU0MjE3NDksIDAuMDI0MTYyODEzMTU0MjE3NDksIDAuMDI0MTYyODEzMTU0
+MjE3NDldCiAgICAgICAgLSBbMC4wLCAtMC4wMjU2NzQ4MzYwMjI4MTU1ODYsIC0wLjAyNTY3NDgz
+NjAyMjgxNTU4Nl0KICAgICAgICAtIFswLjAsIDAuMDI1Njc0ODM2MDIyODE1NTg2LCAwLjAyNTY3
+NDgzNjAyMjgxNTU4Nl0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0K
+CiAgLSBpZDogcmVhbC1sb3NzZXMvZHBvLW5sbC1zcXVhcmVkLWxvZy1yYXRpbwogICAgc3VtbWFy
+eTogRFBPIGJhc2UgKyAwLjEgKiBOTEwgKyAwLjAwMSAqIHNxdWFyZWQgbG9nLXJhdGlvIHRvIHRo
+ZSByZWZlcmVuY2UgKGsyKQogICAgdGFnczogW3JlYWwtbG9zcywgZHBvXQogICAgY292ZXJzOgog
+ICAgICBjaGVja2xpc3Q6IFttdWx0aXBsZS1zeW5jLWNvbXBvc2VdCiAgICAgIHJ1bGVzOiBbY29t
+cG9zaXRpb24ubG9zcy10b3RhbCwgY29tcG9zaXRpb24ucmVndWxhcml6ZXItdG90YWwsIGdyYWRp
+ZW50LmNvbXBvc2VkLCBtZXRyaWNzLmJhc2UtbG9zc10KICAgICMgT3JhY2xlOiB0b29scy9vcmFj
+bGUKICAgIGRhdGE6IHtmaXh0dXJlOiBkYXRhc2V0cy9kcG8tcGFpcnMueWFtbH0KICAgIGNhbGw6
+CiAgICAgIGxvc3NfZm46IHtuYW1lOiBkcG8sIGJldGE6IDAuMX0KICAgICAgcmVndWxhcml6ZXJz
+OgogICAgICAgIC0ge25hbWU6IG5sbCwgd2VpZ2h0OiAwLjEsIGZuOiB3ZWlnaHRlZF9ubGx9CiAg
+ICAgICAgLSB7bmFtZTogbG9nX3JhdGlvX3NxLCB3ZWlnaHQ6IDAuMDAxLCBmbjoge25hbWU6IGts
+X3RvX3JlZmVyZW5jZSwgZXN0aW1hdG9yOiBrMn19CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6
+CiAgICAgICAgbG9zc190b3RhbDogMS44NDIzNjY4NjUzMzQ2OTU2CiAgICAgICAgcmVndWxhcml6
+ZXJfdG90YWw6IDEuMTUyMDA2OTQ2ODc1CiAgICAgICAgYmFzZV9sb3NzOiB7dmFsdWU6IDAuNjkw
+MzU5OTE4NDU5Njk1NiwgY3VzdG9tOiB7ZHBvX2xvc3M6IDAuNjkwMzU5OTE4NDU5Njk1NiwgYWNj
+dXJhY3k6IDAuNSwgbWFyZ2luOiAwLjAwNjQ5OTk5OTk5OTk5OTk3MSwgY2hvc2VuX3Jld2FyZDog
+MC4wMDM0OTk5OTk5OTk5OTk5OTI3LCByZWplY3RlZF9yZXdhcmQ6IC0wLjAwMjk5OTk5OTk5OTk5
+OTk4Mn19CiAgICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgICAgbmxsOiB7dmFsdWU6IDExLjUy
+MDAwMDAwMDAwMDAwMSwgd2VpZ2h0OiAwLjEsIGNvbnRyaWJ1dGlvbjogMS4xNTIwMDAwMDAwMDAw
+MDAxfQogICAgICAgICAgbG9nX3JhdGlvX3NxOiB7dmFsdWU6IDAuMDA2OTQ2ODc1MDAwMDAwMDA1
+LCB3ZWlnaHQ6IDAuMDAxLCBjb250cmlidXRpb246IDYuOTQ2ODc1MDAwMDAwMDA1ZS0wNiwgY3Vz
+dG9tOiB7ImtsL2syIjogMC4wMDY5NDY4NzUwMDAwMDAwMDV9fQogICAgICBncmFkaWVudDoKICAg
+ICAgICAtIFsxLjg3NTAwMDAwMDAwMDAwMTdlLTA2LCAtMS4yNDk5OTk5OTk5OTk5OTc2ZS0wNiwg
+LTAuMTI0MTU0Njg4MTU0MjE3NSwgLTAuMTI0MTUyODEzMTU0MjE3NSwgLTAuMTI0MTU5MDYzMTU0
+MjE3NV0KICAgICAgICAtIFsxLjg3NTAwMDAwMDAwMDAwMTdlLTA2LCAtMS4yNDk5OTk5OTk5OTk5
+OTc2ZS0wNiwgLTAuMDc1ODM3MTg2ODQ1NzgyNTEsIC0wLjA3NTg1MjgxMTg0NTc4MjUyLCAtMC4w
+NzU4NDE1NjE4NDU3ODI1Ml0KICAgICAgICAtIFsxLjI1MDAwMDAwMDAwMDAwMTJlLTA2LCAtMC4x
+MjU2ODkyMTEwMjI4MTU2LCAtMC4xMjU2Nzc5NjEwMjI4MTU2XQogICAgICAgIC0gWzEuMjUwMDAw
+MDAwMDAwMDAxMmUtMDYsIC0wLjA3NDMxMTQxMzk3NzE4NDQxLCAtMC4wNzQzMjI2NjM5NzcxODQ0
+MV0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogcmVh
+bC1sb3NzZXMvZHBvLWJldGEtaGFsZi1hc3luYwogICAgc3VtbWFyeTogQW4gYXN5bmMgRFBPIHJl
+Z3VsYXJpemVyIHdpdGggYmV0YSAwLjUgYmVzaWRlIGEgc3luYyBOTEwgYmFzZQogICAgdGFnczog
+W3JlYWwtbG9zcywgZHBvLCBhc3luY10KICAgIGNvdmVyczoKICAgICAgY2hlY2tsaXN0OiBbbWl4
+ZWQtc3luYy1hc3luY10KICAgICAgcnVsZXM6IFtldmFsdWF0aW9uLmFzeW5jLWF3YWl0ZWQsIGdy
+YWRpZW50LmNvbXBvc2VkXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgZGF0YToge2Zp
+eHR1cmU6IGRhdGFzZXRzL2Rwby1wYWlycy55YW1sfQogICAgY2FsbDoKICAgICAgbG9zc19mbjog
+e25hbWU6IHdlaWdodGVkX25sbCwgbm9ybWFsaXplOiB0cnVlfQogICAgICByZWd1bGFyaXplcnM6
+CiAgICAgICAgLSB7bmFtZTogZHBvLCB3ZWlnaHQ6IDAuNSwgZm46IHtuYW1lOiBkcG8sIGJldGE6
+IDAuNSwgYXN5bmM6IHRydWUsIGRlbGF5X21zOiA2fX0KICAgIGV4cGVjdDoKICAgICAgbWV0cmlj
+czoKICAgICAgICBsb3NzX3RvdGFsOiAxLjQ5NjIxMDU4MjgwMjc4NgogICAgICAgIHJlZ3VsYXJp
+emVyX3RvdGFsOiAwLjM0NDIxMDU4MjgwMjc4NTkKICAgICAgICBiYXNlX2xvc3M6IHt2YWx1ZTog
+MS4xNTIwMDAwMDAwMDAwMDAxfQogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAgIGRwbzog
+e3ZhbHVlOiAwLjY4ODQyMTE2NTYwNTU3MTgsIHdlaWdodDogMC41LCBjb250cmlidXRpb246IDAu
+MzQ0MjEwNTgyODAyNzg1OSwgY3VzdG9tOiB7ZHBvX2xvc3M6IDAuNjg4NDIxMTY1NjA1NTcxOCwg
+YWNjdXJhY3k6IDAuNSwgbWFyZ2luOiAwLjAzMjQ5OTk5OTk5OTk5OTg2LCBjaG9zZW5fcmV3YXJk
+OiAwLjAxNzQ5OTk5OTk5OTk5OTk2LCByZWplY3RlZF9yZXdhcmQ6IC0wLjAxNDk5OTk5OTk5OTk5
+OTkwMn19CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWzAuMCwgMC4wLCAtMC4xNTIxMjgwNjgy
+MjQ4NTAwNiwgLTAuMTUyMTI4MDY4MjI0ODUwMDYsIC0wLjE1MjEyODA2ODIyNDg1MDA2XQogICAg
+ICAgIC0gWzAuMCwgMC4wLCAtMC4wNDc4NzE5MzE3NzUxNDk5NDQsIC0wLjA0Nzg3MTkzMTc3NTE0
+OTk0NCwgLTAuMDQ3ODcxOTMxNzc1MTQ5OTQ0XQogICAgICAgIC0gWzAuMCwgLTAuMTcwODg2NjEz
+MTIwNjgxODIsIC0wLjE3MDg4NjYxMzEyMDY4MTgyXQogICAgICAgIC0gWzAuMCwgLTAuMDI5MTEz
+Mzg2ODc5MzE4MjA3LCAtMC4wMjkxMTMzODY4NzkzMTgyMDddCiAgICAgIHJlcXVlc3RzOiB7Zm9y
+d2FyZDogMSwgYmFja3dhcmQ6IDF9CgogIC0gaWQ6IHJlYWwtbG9zc2VzL2Rwby1maXJzdC1wYWly
+LW9ubHkKICAgIHN1bW1hcnk6IERQTyBvbiB0aGUgZmlyc3QgcGFpciBvbmx5LCBOTEwgb24gZXZl
+cnkgZGF0dW07IHRoZSBzZWNvbmQgcGFpciBnZXRzIHRoZSBOTEwgZ3JhZGllbnQgYWxvbmUKICAg
+IHRhZ3M6IFtyZWFsLWxvc3MsIGRwb10KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtncmFkaWVu
+dC5jb21wb3NlZCwgZXZhbHVhdGlvbi5zYW1lLWlucHV0c10KICAgICMgT3JhY2xlOiB0b29scy9v
+cmFjbGUKICAgIGRhdGE6IHtmaXh0dXJlOiBkYXRhc2V0cy9kcG8tcGFpcnMueWFtbH0KICAgIGNh
+bGw6CiAgICAgIGxvc3NfZm46IHtuYW1lOiB3ZWlnaHRlZF9ubGwsIHNjYWxlOiAwLjA1fQogICAg
+ICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogZHBvX2ZpcnN0LCB3ZWlnaHQ6IDEuMCwg
+Zm46IHtuYW1lOiBkcG8sIGJldGE6IDAuMiwgZGF0dW1zOiBbMCwgMV19fQogICAgZXhwZWN0Ogog
+ICAgICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IDEuMjA0MzkwMDAzMzA3MzEzCiAgICAg
+ICAgcmVndWxhcml6ZXJfdG90YWw6IDAuNjI4MzkwMDAzMzA3MzEyOQogICAgICAgIGJhc2VfbG9z
+czoge3ZhbHVlOiAwLjU3NjAwMDAwMDAwMDAwMDF9CiAgICAgICAgcmVndWxhcml6ZXJzOgogICAg
+ICAgICAgZHBvX2ZpcnN0OiB7dmFsdWU6IDAuNjI4MzkwMDAzMzA3MzEyOSwgd2VpZ2h0OiAxLjAs
+IGNvbnRyaWJ1dGlvbjogMC42MjgzOTAwMDMzMDczMTI5LCBjdXN0b206IHtkcG9fbG9zczogMC42
+MjgzOTAwMDMzMDczMTI5LCBhY2N1cmFjeTogMS4wLCBtYXJnaW46IDAuMTMzOTk5OTk5OTk5OTk5
+OTgsIGNob3Nlbl9yZXdhcmQ6IDAuMDcwMDAwMDAwMDAwMDAwMDIsIHJlamVjdGVkX3Jld2FyZDog
+LTAuMDYzOTk5OTk5OTk5OTk5OTd9fQogICAgICBncmFkaWVudDoKICAgICAgICAtIFswLjAsIDAu
+MCwgLTAuMTQzMzEwMDA3NDY0MzE0NDQsIC0wLjE0MzMxMDAwNzQ2NDMxNDQ0LCAtMC4xNDMzMTAw
+MDc0NjQzMTQ0NF0KICAgICAgICAtIFswLjAsIDAuMCwgMC4wNDMzMTAwMDc0NjQzMTQ0NDYsIDAu
+MDQzMzEwMDA3NDY0MzE0NDQ2LCAwLjA0MzMxMDAwNzQ2NDMxNDQ0Nl0KICAgICAgICAtIFswLjAs
+IC0wLjA1LCAtMC4wNV0KICAgICAgICAtIFswLjAsIC0wLjA1LCAtMC4wNV0KICAgICAgcmVxdWVz
+dHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogcmVhbC1sb3NzZXMvZHBvLXBh
+aXJzLXJlb3JkZXJlZAogICAgc3VtbWFyeTogRFBPIHdpdGggdGhlIHBhaXJzIHNlbGVjdGVkIGlu
+IHRoZSBvdGhlciBvcmRlciBnaXZlcyB0aGUgc2FtZSBsb3NzIGFuZCBncmFkaWVudAogICAgdGFn
+czogW3JlYWwtbG9zcywgZHBvXQogICAgY292ZXJzOgogICAgICBydWxlczogW2dyYWRpZW50LmNv
+bXBvc2VkXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZSAodGhlIHNhbWUgbnVtYmVycyBhcyBy
+ZWFsLWxvc3Nlcy9kcG8tYXMtcmVndWxhcml6ZXIpCiAgICBkYXRhOiB7Zml4dHVyZTogZGF0YXNl
+dHMvZHBvLXBhaXJzLnlhbWx9CiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAg
+LSB7bmFtZTogZHBvLCB3ZWlnaHQ6IDEuMCwgZm46IHtuYW1lOiBkcG8sIGJldGE6IDAuMSwgZGF0
+dW1zOiBbMiwgMywgMCwgMV19fQogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgIGxv
+c3NfdG90YWw6IDAuNjkwMzU5OTE4NDU5Njk1NgogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAw
+LjY5MDM1OTkxODQ1OTY5NTYKICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICBkcG86IHt2
+YWx1ZTogMC42OTAzNTk5MTg0NTk2OTU2LCB3ZWlnaHQ6IDEuMCwgY29udHJpYnV0aW9uOiAwLjY5
+MDM1OTkxODQ1OTY5NTYsIGN1c3RvbToge2Rwb19sb3NzOiAwLjY5MDM1OTkxODQ1OTY5NTYsIGFj
+Y3VyYWN5OiAwLjUsIG1hcmdpbjogMC4wMDY0OTk5OTk5OTk5OTk5NzEsIGNob3Nlbl9yZXdhcmQ6
+IDAuMDAzNDk5OTk5OTk5OTk5OTkyNywgcmVqZWN0ZWRfcmV3YXJkOiAtMC4wMDI5OTk5OTk5OTk5
+OTk5ODJ9fQogICAgICBncmFkaWVudDoKICAgICAgICAtIFswLjAsIDAuMCwgLTAuMDI0MTYyODEz
+MTU0MjE3NDksIC0wLjAyNDE2MjgxMzE1NDIxNzQ5LCAtMC4wMjQxNjI4MTMxNTQyMTc0OV0KICAg
+ICAgICAtIFswLjAsIDAuMCwgMC4wMjQxNjI4MTMxNTQyMTc0OSwgMC4wMjQxNjI4MTMxNTQyMTc0
+OSwgMC4wMjQxNjI4MTMxNTQyMTc0OV0KICAgICAgICAtIFswLjAsIC0wLjAyNTY3NDgzNjAyMjgx
+NTU4NiwgLTAuMDI1Njc0ODM2MDIyODE1NTg2XQogICAgICAgIC0gWzAuMCwgMC4wMjU2NzQ4MzYw
+MjI4MTU1ODYsIDAuMDI1Njc0ODM2MDIyODE1NTg2XQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6
+IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiByZWFsLWxvc3Nlcy93ZWlnaHRlZC1ubGwta2wtcGVu
+YWx0eQogICAgc3VtbWFyeTogTm9ybWFsaXplZCB3ZWlnaHRlZCBOTEwgd2l0aCBhIGszIEtMIHBl
+bmFsdHkgdG8gdGhlIHJlZmVyZW5jZSBtb2RlbAogICAgdGFnczogW3JlYWwtbG9zc10KICAgIGNv
+dmVyczoKICAgICAgcnVsZXM6IFtjb21wb3NpdGlvbi5jb250cmlidXRpb24sIGNvbXBvc2l0aW9u
+Lmxvc3MtdG90YWwsIGdyYWRpZW50LmNvbXBvc2VkXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNs
+ZQogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL2JhdGNoMy55YW1sfQogICAgY2FsbDoKICAg
+ICAgbG9zc19mbjoge25hbWU6IHdlaWdodGVkX25sbCwgbm9ybWFsaXplOiB0cnVlLCBtZXRyaWNz
+OiB7InRyYWluL25sbCI6ICRsb3NzfX0KICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25h
+bWU6IGtsX3BlbmFsdHksIHdlaWdodDogMC4wNSwgZm46IHtuYW1lOiBrbF90b19yZWZlcmVuY2Us
+IGVzdGltYXRvcjogazN9fQogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgIGxvc3Nf
+dG90YWw6IDEuMzg1NDA1ODk5NTQ5MTc3NgogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAwLjAw
+MDQwNTg5OTU0OTE3NzY2MzgKICAgICAgICBiYXNlX2xvc3M6IHt2YWx1ZTogMS4zODUsIGN1c3Rv
+bTogeyJ0cmFpbi9ubGwiOiAxLjM4NX19CiAgICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgICAg
+a2xfcGVuYWx0eToge3ZhbHVlOiAwLjAwODExNzk5MDk4MzU1MzI3Niwgd2VpZ2h0OiAwLjA1LCBj
+b250cmlidXRpb246IDAuMDAwNDA1ODk5NTQ5MTc3NjYzOCwgY3VzdG9tOiB7ImtsL2szIjogMC4w
+MDgxMTc5OTA5ODM1NTMyNzZ9fQogICAgICBncmFkaWVudDoKICAgICAgICAtIFstMC4xMzIzNzE5
+OTUxODg1NzQyMywgLTAuMTM0MzYyODA0NzI5NTU3NTgsIC0wLjEzNDI5NzI4MjYxNjYyMTE2XQog
+ICAgICAgIC0gWy0wLjA2NjU3MzAyMDQ3MDE5Mzk0LCAtMC4xMzQxMjk5NjAxMDkxMzY5MV0KICAg
+ICAgICAtIFstMC4wMDA5NDQ0MjAwNzcyMjcyOTc1LCAtMC4xMzMwODg4NzQ4OTkwNzI3OCwgLTAu
+MTMyODk1OTU1MzI2MDkwODMsIC0wLjEzMzUwODI1Mjc5OTM2OTU2XQogICAgICByZXF1ZXN0czog
+e2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiByZWFsLWxvc3Nlcy93ZWlnaHRlZC1u
+bGwta2wtazEtYW5kLWszCiAgICBzdW1tYXJ5OiBXZWlnaHRlZCBOTEwgd2l0aCBib3RoIGEgazEg
+YW5kIGEgazMgS0wgZXN0aW1hdGUgdG8gdGhlIHJlZmVyZW5jZQogICAgdGFnczogW3JlYWwtbG9z
+c10KICAgIGNvdmVyczoKICAgICAgY2hlY2tsaXN0OiBbbXVsdGlwbGUtc3luYy1jb21wb3NlXQog
+ICAgICBydWxlczogW2NvbXBvc2l0aW9uLnJlZ3VsYXJpemVyLXRvdGFsLCBncmFkaWVudC5jb21w
+b3NlZF0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGRhdGE6IHtmaXh0dXJlOiBkYXRh
+c2V0cy9iYXRjaDMueWFtbH0KICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHdlaWdodGVkX25sbAog
+ICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZToga2xfazEsIHdlaWdodDogMC4wMiwg
+Zm46IHtuYW1lOiBrbF90b19yZWZlcmVuY2UsIGVzdGltYXRvcjogazF9fQogICAgICAgIC0ge25h
+bWU6IGtsX2szLCB3ZWlnaHQ6IDAuMDIsIGZuOiB7bmFtZToga2xfdG9fcmVmZXJlbmNlLCBlc3Rp
+bWF0b3I6IGszfX0KICAgIGV4cGVjdDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3NzX3RvdGFs
+OiAxMC4zODY5NTU2OTMxNTMwMDQKICAgICAgICByZWd1bGFyaXplcl90b3RhbDogLTAuMDAwNTQ0
+MzA2ODQ2OTk1NjAyMgogICAgICAgIGJhc2VfbG9zczoge3ZhbHVlOiAxMC4zODc1fQogICAgICAg
+IHJlZ3VsYXJpemVyczoKICAgICAgICAgIGtsX2sxOiB7dmFsdWU6IC0wLjAzNTMzMzMzMzMzMzMz
+MzM4LCB3ZWlnaHQ6IDAuMDIsIGNvbnRyaWJ1dGlvbjogLTAuMDAwNzA2NjY2NjY2NjY2NjY3Nywg
+Y3VzdG9tOiB7ImtsL2sxIjogLTAuMDM1MzMzMzMzMzMzMzMzMzh9fQogICAgICAgICAga2xfazM6
+IHt2YWx1ZTogMC4wMDgxMTc5OTA5ODM1NTMyNzYsIHdlaWdodDogMC4wMiwgY29udHJpYnV0aW9u
+OiAwLjAwMDE2MjM1OTgxOTY3MTA2NTUzLCBjdXN0b206IHsia2wvazMiOiAwLjAwODExNzk5MDk4
+MzU1MzI3Nn19CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWy0wLjk5NzM5MzI0MjUxOTg3NDIs
+IC0wLjk5ODE4OTU2NjMzNjI2NzQsIC0wLjk5ODE2MzM1NzQ5MTA5MjldCiAgICAgICAgLSBbLTAu
+NDk3NzQwMzE5Mjk5MTg4NjYsIC0wLjk5ODA5NjQyODQ4ODA5OTJdCiAgICAgICAgLSBbMC4wMDE4
+NDQ0NTQxOTEzMzEzMDMyLCAtMC45OTc2Nzk5OTQ0MDQwNzM1LCAtMC45OTc2MDI4MjY1NzQ4ODA4
+LCAtMC45OTc4NDc3NDU1NjQxOTIzXQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3
+YXJkOiAxfQoKICAtIGlkOiByZWFsLWxvc3Nlcy9yZXZlcnNlLWtsLXRvcGsKICAgIHN1bW1hcnk6
+IFRvcC1LIHJldmVyc2UgS0wgdG8gYSB0ZWFjaGVyIHdob3NlIHByb2JhYmlsaXRpZXMgdHJhdmVs
+IGluIHdlaWdodHMsIG9uIFtULCBLXSBkYXR1bXMKICAgIHRhZ3M6IFtyZWFsLWxvc3MsIG11bHRp
+LXRhcmdldF0KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtncmFkaWVudC5jb21wb3NlZCwgbW9k
+ZXMuc3RydWN0dXJlZF0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGRhdGE6IHtmaXh0
+dXJlOiBkYXRhc2V0cy90b3BrLnlhbWx9CiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6CiAg
+ICAgICAgLSB7bmFtZTogc2RmdCwgd2VpZ2h0OiAxLjAsIGZuOiByZXZlcnNlX2tsX3RvcGt9CiAg
+ICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogLTAuMTAwMTk4MTA2
+NDQ0MjgwODcKICAgICAgICByZWd1bGFyaXplcl90b3RhbDogLTAuMTAwMTk4MTA2NDQ0MjgwODcK
+ICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICBzZGZ0OiB7dmFsdWU6IC0wLjEwMDE5ODEw
+NjQ0NDI4MDg3LCB3ZWlnaHQ6IDEuMCwgY29udHJpYnV0aW9uOiAtMC4xMDAxOTgxMDY0NDQyODA4
+NywgY3VzdG9tOiB7InNkZnQvcmV2ZXJzZV9rbF9tZWFuIjogLTAuMTAwMTk4MTA2NDQ0MjgwODd9
+fQogICAgICBncmFkaWVudDoKICAgICAgICAtIFtbMC4wNzU1MjAwNjg5OTUxODIxNCwgMC4wMzc4
+OTM3NzQ4NzUzMTg5MiwgMC4wMDgyMTEzODY1MzYwNDEyODJdLCBbMC4wNTUxMjMwMTc5ODYxMjQw
+OSwgMC4wNTU4OTUzNDA5NzY1NjAxMDUsIDAuMDIzOTExMDk2ODQ2MDM4OTA1XSwgWzAuMTQ3MjQ3
+NTg4NDE5OTAxNSwgMC4wMTYxMzU4MDU3MTU3MTg1NzgsIDAuMDA2NDUwOTIwNzc0NTc0MTI4NV1d
+CiAgICAgICAgLSBbWzAuMDU0MTQ3NDU3NDYzMDQ2MzUsIDAuMDc5MjY3MjA0OTgzNjU4MDgsIDAu
+MDE1NjUzODEzMzk1ODc0Njg2XSwgWzAuMTA2NzM4OTM1NzU0MDAyNDgsIDAuMDMzNzg3Mzg1NDM3
+MzY0ODMsIDAuMDE0Mjg4NzUwODk3NDIwNzddXQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEs
+IGJhY2t3YXJkOiAxfQoKICAtIGlkOiByZWFsLWxvc3Nlcy9yZXZlcnNlLWtsLXRvcGstd2l0aC1s
+MgogICAgc3VtbWFyeTogVG9wLUsgcmV2ZXJzZSBLTCBhcyB0aGUgYmFzZSBsb3NzIHdpdGggYSBz
+bWFsbCBsb2dwcm9iLXNxdWFyZWQgcmVndWxhcml6ZXIKICAgIHRhZ3M6IFtyZWFsLWxvc3MsIG11
+bHRpLXRhcmdldF0KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtncmFkaWVudC5jb21wb3NlZCwg
+Y29tcG9zaXRpb24ubG9zcy10b3RhbCwgbWV0cmljcy5iYXNlLWxvc3NdCiAgICAjIE9yYWNsZTog
+dG9vbHMvb3JhY2xlCiAgICBkYXRhOiB7Zml4dHVyZTogZGF0YXNldHMvdG9way55YW1sfQogICAg
+Y2FsbDoKICAgICAgbG9zc19mbjogcmV2ZXJzZV9rbF90b3BrCiAgICAgIHJlZ3VsYXJpemVyczoK
+ICAgICAgICAtIHtuYW1lOiBsMiwgd2VpZ2h0OiAwLjAwNSwgZm46IHtuYW1lOiBzdW1fb2Zfc3F1
+YXJlcywgbWV0cmljczogeyJscF9zcTpzdW0iOiAkbG9zc319fQogICAgZXhwZWN0OgogICAgICBt
+ZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IDAuMTY5ODc4NTE4NTU1NzE5MgogICAgICAgIHJl
+Z3VsYXJpemVyX3RvdGFsOiAwLjI3MDA3NjYyNTAwMDAwMDA3CiAgICAgICAgYmFzZV9sb3NzOiB7
+dmFsdWU6IC0wLjEwMDE5ODEwNjQ0NDI4MDg3LCBjdXN0b206IHsic2RmdC9yZXZlcnNlX2tsX21l
+YW4iOiAtMC4xMDAxOTgxMDY0NDQyODA4N319CiAgICAgICAgcmVndWxhcml6ZXJzOgogICAgICAg
+ICAgbDI6IHt2YWx1ZTogNTQuMDE1MzI1MDAwMDAwMDEsIHdlaWdodDogMC4wMDUsIGNvbnRyaWJ1
+dGlvbjogMC4yNzAwNzY2MjUwMDAwMDAwNywgY3VzdG9tOiB7ImxwX3NxOnN1bSI6IDU0LjAxNTMy
+NTAwMDAwMDAxfX0KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbWzAuMDY4NDIwMDY4OTk1MTgy
+MTUsIDAuMDIyNjkzNzc0ODc1MzE4OTIsIC0wLjAyMDA4ODYxMzQ2Mzk1ODcyXSwgWzAuMDQ0MzIz
+MDE3OTg2MTI0MDksIDAuMDQzOTk1MzQwOTc2NTYwMTA0LCAwLjAwNDUxMTA5Njg0NjAzODkwNV0s
+IFswLjE0NTA5NzU4ODQxOTkwMTQ3LCAtMC4wMTA0NjQxOTQyODQyODE0MjQsIC0wLjAyODI0OTA3
+OTIyNTQyNTg3Ml1dCiAgICAgICAgLSBbWzAuMDQ0ODQ3NDU3NDYzMDQ2MzQ1LCAwLjA2ODY2NzIw
+NDk4MzY1ODA4LCAtMC4wMDgwNDYxODY2MDQxMjUzMTZdLCBbMC4xMDE5Mzg5MzU3NTQwMDI0OCwg
+MC4wMTUwODczODU0MzczNjQ4MjcsIC0wLjAxMDkxMTI0OTEwMjU3OTIzXV0KICAgICAgcmVxdWVz
+dHM6IHtmb3J3YXJkOiAxLCBiYWNrd2FyZDogMX0KCiAgLSBpZDogcmVhbC1sb3NzZXMvcmV2ZXJz
+ZS1rbC10b3BrLXNlY29uZC1kYXR1bQogICAgc3VtbWFyeTogVG9wLUsgcmV2ZXJzZSBLTCBvbiB0
+aGUgc2Vjb25kIGRhdHVtIG9ubHksIHNjYWxlZDsgdGhlIGZpcnN0IGRhdHVtIGlzIG5vdCByZWFj
+aGVkCiAgICB0YWdzOiBbcmVhbC1sb3NzLCBtdWx0aS10YXJnZXRdCiAgICBjb3ZlcnM6CiAgICAg
+IHJ1bGVzOiBbZ3JhZGllbnQudW5yZWFjaGVkLCBncmFkaWVudC5jb21wb3NlZF0KICAgICMgT3Jh
+Y2xlOiB0b29scy9vcmFjbGUuIFRoZSB2YWx1ZSBpbmNsdWRlcyBzY2FsZSAyLjA7IHRoZSBlbnRy
+eSdzIG93biBtZXRyaWMKICAgICMgc2RmdC9yZXZlcnNlX2tsX21lYW4gaXMgdGhlIGxvc3MgYmVm
+b3JlIHNjYWxlLgogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL3RvcGsueWFtbH0KICAgIGNh
+bGw6CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBzZGZ0LCB3ZWlnaHQ6IDAu
+OCwgZm46IHtuYW1lOiByZXZlcnNlX2tsX3RvcGssIGRhdHVtczogWzFdLCBzY2FsZTogMi4wfX0K
+ICAgIGV4cGVjdDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3NzX3RvdGFsOiAtMC4xMzQ3NTEz
+MzQxNTQ5NDg1NQogICAgICAgIHJlZ3VsYXJpemVyX3RvdGFsOiAtMC4xMzQ3NTEzMzQxNTQ5NDg1
+NQogICAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAgIHNkZnQ6IHt2YWx1ZTogLTAuMTY4NDM5
+MTY3NjkzNjg1Nywgd2VpZ2h0OiAwLjgsIGNvbnRyaWJ1dGlvbjogLTAuMTM0NzUxMzM0MTU0OTQ4
+NTUsIGN1c3RvbTogeyJzZGZ0L3JldmVyc2Vfa2xfbWVhbiI6IC0wLjA4NDIxOTU4Mzg0Njg0Mjg1
+fX0KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbWzAuMCwgMC4wLCAwLjBdLCBbMC4wLCAwLjAs
+IDAuMF0sIFswLjAsIDAuMCwgMC4wXV0KICAgICAgICAtIFtbMC4yMTY1ODk4Mjk4NTIxODU0LCAw
+LjMxNzA2ODgxOTkzNDYzMjMsIDAuMDYyNjE1MjUzNTgzNDk4NzVdLCBbMC40MjY5NTU3NDMwMTYw
+MDk5NywgMC4xMzUxNDk1NDE3NDk0NTkzNCwgMC4wNTcxNTUwMDM1ODk2ODMwOV1dCiAgICAgIHJl
+cXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CgogIC0gaWQ6IHJlYWwtbG9zc2VzL3Zh
+cmlhbmNlLXBlbmFsdHkKICAgIHN1bW1hcnk6IFdlaWdodGVkIE5MTCB3aXRoIGEgdmFyaWFuY2Ut
+b2YtbG9ncHJvYnMgcGVuYWx0eQogICAgdGFnczogW3JlYWwtbG9zc10KICAgIGNvdmVyczoKICAg
+ICAgcnVsZXM6IFtjb21wb3NpdGlvbi5jb250cmlidXRpb24sIGdyYWRpZW50LmNvbXBvc2VkXQog
+ICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL2Jh
+dGNoMy55YW1sfQogICAgY2FsbDoKICAgICAgbG9zc19mbjoge25hbWU6IHdlaWdodGVkX25sbCwg
+bm9ybWFsaXplOiB0cnVlfQogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogdmFy
+aWFuY2UsIHdlaWdodDogMC4xLCBmbjoge25hbWU6IHZhcmlhbmNlLCBtZXRyaWNzOiB7dmFyaWFu
+Y2U6ICRsb3NzfX19CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3Rh
+bDogMS41MjIzNDk3Nzc3Nzc3Nzc3CiAgICAgICAgcmVndWxhcml6ZXJfdG90YWw6IDAuMTM3MzQ5
+Nzc3Nzc3Nzc3NzcKICAgICAgICBiYXNlX2xvc3M6IHt2YWx1ZTogMS4zODV9CiAgICAgICAgcmVn
+dWxhcml6ZXJzOgogICAgICAgICAgdmFyaWFuY2U6IHt2YWx1ZTogMS4zNzM0OTc3Nzc3Nzc3Nzc3
+LCB3ZWlnaHQ6IDAuMSwgY29udHJpYnV0aW9uOiAwLjEzNzM0OTc3Nzc3Nzc3Nzc3LCBjdXN0b206
+IHt2YXJpYW5jZTogMS4zNzM0OTc3Nzc3Nzc3Nzc3fX0KICAgICAgZ3JhZGllbnQ6CiAgICAgICAg
+LSBbLTAuMTExNDY2NjY2NjY2NjY2NjYsIC0wLjEzMjU3Nzc3Nzc3Nzc3Nzc3LCAtMC4xNjY4XQog
+ICAgICAgIC0gWy0wLjAzNzMxMTExMTExMTExMTExLCAtMC4xODI0NDQ0NDQ0NDQ0NDQ0NF0KICAg
+ICAgICAtIFstMC4wMTc4NDQ0NDQ0NDQ0NDQ0MzcsIC0wLjExNjkxMTExMTExMTExMTEsIC0wLjEy
+NTQyMjIyMjIyMjIyMjIsIC0wLjEwOTIyMjIyMjIyMjIyMjIyXQogICAgICByZXF1ZXN0czoge2Zv
+cndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiByZWFsLWxvc3Nlcy92YXJpYW5jZS1tdWx0
+aS10YXJnZXQKICAgIHN1bW1hcnk6IFRoZSB2YXJpYW5jZSBvZiBldmVyeSBjYW5kaWRhdGUgbG9n
+cHJvYiBvZiBbVCwgS10gZGF0dW1zCiAgICB0YWdzOiBbcmVhbC1sb3NzLCBtdWx0aS10YXJnZXRd
+CiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZ3JhZGllbnQuY29tcG9zZWRdCiAgICAjIE9yYWNs
+ZTogdG9vbHMvb3JhY2xlCiAgICBkYXRhOiB7Zml4dHVyZTogZGF0YXNldHMvdG9way55YW1sfQog
+ICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IHZhcmlhbmNlLCB3
+ZWlnaHQ6IDAuMjUsIGZuOiB2YXJpYW5jZX0KICAgIGV4cGVjdDoKICAgICAgbWV0cmljczoKICAg
+ICAgICBsb3NzX3RvdGFsOiAwLjIxNDM5NTM4ODg4ODg4ODg3CiAgICAgICAgcmVndWxhcml6ZXJf
+dG90YWw6IDAuMjE0Mzk1Mzg4ODg4ODg4ODcKICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAg
+ICB2YXJpYW5jZToge3ZhbHVlOiAwLjg1NzU4MTU1NTU1NTU1NTUsIHdlaWdodDogMC4yNSwgY29u
+dHJpYnV0aW9uOiAwLjIxNDM5NTM4ODg4ODg4ODg3fQogICAgICBncmFkaWVudDoKICAgICAgICAt
+IFtbMC4wMzE1NDQ0NDQ0NDQ0NDQ0NSwgMC4wMDQ1NDQ0NDQ0NDQ0NDQ0NDcsIC0wLjAzOTEyMjIy
+MjIyMjIyMjIyXSwgWzAuMDE5MjExMTExMTExMTExMTEzLCAwLjAxNTU0NDQ0NDQ0NDQ0NDQ1LCAt
+MC4wMDk0NTU1NTU1NTU1NTU1NV0sIFswLjA0ODA0NDQ0NDQ0NDQ0NDQ0NSwgLTAuMDMzNDU1NTU1
+NTU1NTU1NTYsIC0wLjA2MDQ1NTU1NTU1NTU1NTU2XV0KICAgICAgICAtIFtbMC4wMjQyMTExMTEx
+MTExMTExMTQsIDAuMDE5ODc3Nzc3Nzc3Nzc3NzgsIC0wLjAyMzc4ODg4ODg4ODg4ODg5XSwgWzAu
+MDM5MjExMTExMTExMTExMTEsIC0wLjAwNzEyMjIyMjIyMjIyMjIyMjUsIC0wLjAyODc4ODg4ODg4
+ODg4ODg4NV1dCiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CgogIC0g
+aWQ6IHJlYWwtbG9zc2VzL21lYW4tb2YtbWVhbnMKICAgIHN1bW1hcnk6IE1lYW4gb3ZlciBkYXR1
+bXMgb2YgZWFjaCBkYXR1bSdzIG1lYW4gbG9ncHJvYiwgYXMgYSBib251cyBiZXNpZGUgd2VpZ2h0
+ZWQgTkxMCiAgICB0YWdzOiBbcmVhbC1sb3NzXQogICAgY292ZXJzOgogICAgICBydWxlczogW2dy
+YWRpZW50LmNvbXBvc2VkLCB2YWxpZGF0aW9uLm5lZ2F0aXZlLXdlaWdodF0KICAgICMgT3JhY2xl
+OiB0b29scy9vcmFjbGUKICAgIGRhdGE6IHtmaXh0dXJlOiBkYXRhc2V0cy9iYXRjaDMueWFtbH0K
+ICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHdlaWdodGVkX25sbAogICAgICByZWd1bGFyaXplcnM6
+CiAgICAgICAgLSB7bmFtZTogc2VxX21lYW4sIHdlaWdodDogLTAuNSwgZm46IHtuYW1lOiBtZWFu
+X29mX21lYW5zLCBtZXRyaWNzOiB7bWVhbl9zZXFfbG9ncHJvYjogJGxvc3N9fX0KICAgIGV4cGVj
+dDoKICAgICAgbWV0cmljczoKICAgICAgICBsb3NzX3RvdGFsOiAxMS4xMzMzMTk0NDQ0NDQ0NDQK
+ICAgICAgICByZWd1bGFyaXplcl90b3RhbDogMC43NDU4MTk0NDQ0NDQ0NDQ1CiAgICAgICAgYmFz
+ZV9sb3NzOiB7dmFsdWU6IDEwLjM4NzV9CiAgICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgICAg
+c2VxX21lYW46IHt2YWx1ZTogLTEuNDkxNjM4ODg4ODg4ODg5LCB3ZWlnaHQ6IC0wLjUsIGNvbnRy
+aWJ1dGlvbjogMC43NDU4MTk0NDQ0NDQ0NDQ1LCBjdXN0b206IHttZWFuX3NlcV9sb2dwcm9iOiAt
+MS40OTE2Mzg4ODg4ODg4ODl9fQogICAgICBncmFkaWVudDoKICAgICAgICAtIFstMS4wNTU1NTU1
+NTU1NTU1NTU2LCAtMS4wNTU1NTU1NTU1NTU1NTU2LCAtMS4wNTU1NTU1NTU1NTU1NTU2XQogICAg
+ICAgIC0gWy0wLjU4MzMzMzMzMzMzMzMzMzQsIC0xLjA4MzMzMzMzMzMzMzMzMzNdCiAgICAgICAg
+LSBbLTAuMDQxNjY2NjY2NjY2NjY2NjY0LCAtMS4wNDE2NjY2NjY2NjY2NjY3LCAtMS4wNDE2NjY2
+NjY2NjY2NjY3LCAtMS4wNDE2NjY2NjY2NjY2NjY3XQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6
+IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiByZWFsLWxvc3Nlcy9tZWFuLW9mLW1lYW5zLXNlbGVj
+dGlvbgogICAgc3VtbWFyeTogTWVhbiBvZiBtZWFucyBvdmVyIGRhdHVtcyAyIGFuZCAwIG9ubHkK
+ICAgIHRhZ3M6IFtyZWFsLWxvc3NdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbZ3JhZGllbnQu
+dW5yZWFjaGVkLCBncmFkaWVudC5jb21wb3NlZF0KICAgICMgQnkgaGFuZDogbWVhbihkYXR1bSAy
+KSA9IC00LjIzOS80ID0gLTEuMDU5NzUsIG1lYW4oZGF0dW0gMCkgPSAtNC43LzMgPQogICAgIyAt
+MS41NjY2NjY2NjY2NjY2NjY3OyB0aGVpciBtZWFuIC0xLjMxMzIwODMzMzMzMzMzMzM7IHdlaWdo
+dCAwLjMgZ2l2ZXMKICAgICMgLTAuMzkzOTYyNDk5OTk5OTk5OTcuIEdyYWRpZW50IDAuMyAvICgy
+ICogNCkgPSAwLjAzNzUgcGVyIGVsZW1lbnQgb2YKICAgICMgZGF0dW0gMiwgMC4zIC8gKDIgKiAz
+KSA9IDAuMDUgcGVyIGVsZW1lbnQgb2YgZGF0dW0gMCwgMCBmb3IgZGF0dW0gMS4KICAgICMgKHRv
+b2xzL29yYWNsZSBhZ3JlZXMuKQogICAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL2JhdGNoMy55
+YW1sfQogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IHNlcV9t
+ZWFuLCB3ZWlnaHQ6IDAuMywgZm46IHtuYW1lOiBtZWFuX29mX21lYW5zLCBkYXR1bXM6IFsyLCAw
+XX19CiAgICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogLTAuMzkz
+OTYyNDk5OTk5OTk5OTcKICAgICAgICByZWd1bGFyaXplcl90b3RhbDogLTAuMzkzOTYyNDk5OTk5
+OTk5OTcKICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICBzZXFfbWVhbjoge3ZhbHVlOiAt
+MS4zMTMyMDgzMzMzMzMzMzMzLCB3ZWlnaHQ6IDAuMywgY29udHJpYnV0aW9uOiAtMC4zOTM5NjI0
+OTk5OTk5OTk5N30KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbMC4wNSwgMC4wNSwgMC4wNV0K
+ICAgICAgICAtIFswLjAsIDAuMF0KICAgICAgICAtIFswLjAzNzUsIDAuMDM3NSwgMC4wMzc1LCAw
+LjAzNzVdCiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwgYmFja3dhcmQ6IDF9CgogIC0gaWQ6
+IHJlYWwtbG9zc2VzL3dpcmUtZm9ybS10b3BrLWFuZC1rbAogICAgc3VtbWFyeTogV2lyZS1mb3Jt
+IGRhdHVtcyB3aXRoIGEgS0wgcGVuYWx0eSBvbiB0aGUgZmxhdCBkYXR1bSBhbmQgdG9wLUsgcmV2
+ZXJzZSBLTCBvbiB0aGUgW1QsIEtdIG9uZQogICAgdGFnczogW3JlYWwtbG9zcywgd2lyZSwgbXVs
+dGktdGFyZ2V0XQogICAgY292ZXJzOgogICAgICBydWxlczogW2dyYWRpZW50LmNvbXBvc2VkLCBm
+b3J3YXJkLnNpbmdsZS1wYXNzXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgZGF0YTog
+e2ZpeHR1cmU6IGRhdGFzZXRzL3dpcmUtcGFpci55YW1sfQogICAgY2FsbDoKICAgICAgbG9zc19m
+bjoge25hbWU6IHdlaWdodGVkX25sbCwgZGF0dW1zOiBbMF19CiAgICAgIHJlZ3VsYXJpemVyczoK
+ICAgICAgICAtIHtuYW1lOiBrbCwgd2VpZ2h0OiAwLjEsIGZuOiB7bmFtZToga2xfdG9fcmVmZXJl
+bmNlLCBlc3RpbWF0b3I6IGszLCBkYXR1bXM6IFswXX19CiAgICAgICAgLSB7bmFtZTogdG9waywg
+d2VpZ2h0OiAwLjUsIGZuOiB7bmFtZTogcmV2ZXJzZV9rbF90b3BrLCBkYXR1bXM6IFsxXX19CiAg
+ICBleHBlY3Q6CiAgICAgIG1ldHJpY3M6CiAgICAgICAgbG9zc190b3RhbDogMy4wODIyNTg4NTEy
+MjczNDkKICAgICAgICByZWd1bGFyaXplcl90b3RhbDogLTAuMDA4MjQxMTQ4NzcyNjUwNzIxCiAg
+ICAgICAgYmFzZV9sb3NzOiB7dmFsdWU6IDMuMDkwNDk5OTk5OTk5OTk5Nn0KICAgICAgICByZWd1
+bGFyaXplcnM6CiAgICAgICAgICBrbDoge3ZhbHVlOiAwLjAwNjEwOTA1ODYxNDI3MjE4OSwgd2Vp
+Z2h0OiAwLjEsIGNvbnRyaWJ1dGlvbjogMC4wMDA2MTA5MDU4NjE0MjcyMTksIGN1c3RvbTogeyJr
+bC9rMyI6IDAuMDA2MTA5MDU4NjE0MjcyMTg5fX0KICAgICAgICAgIHRvcGs6IHt2YWx1ZTogLTAu
+MDE3NzA0MTA5MjY4MTU1ODgyLCB3ZWlnaHQ6IDAuNSwgY29udHJpYnV0aW9uOiAtMC4wMDg4NTIw
+NTQ2MzQwNzc5NDEsIGN1c3RvbTogeyJzZGZ0L3JldmVyc2Vfa2xfbWVhbiI6IC0wLjAxNzcwNDEw
+OTI2ODE1NTg4Mn19CiAgICAgIGdyYWRpZW50OgogICAgICAgIC0gWy0wLjk5NTc2MTQyMTA4Mjk1
+NzMsIC0xLjAwMTQyOTgxNTk1ODM1ODgsIC0wLjc0NTgxOTY2ODgyMDExMTFdCiAgICAgICAgLSBb
+WzAuMTg0NTI1MjQ1OTI5MzYxNzYsIDAuMDUzMDA5NjQzNzc3MzYxXSwgWzAuMTM1MzY5Nzg5NTg5
+Mjk0MzMsIDAuMDcxMTcxMjU1MzkxODcwOF1dCiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMSwg
+YmFja3dhcmQ6IDF9Cg==
+"""),
+        ("specs/telemetry.yaml", """
+IyB5YW1sLWxhbmd1YWdlLXNlcnZlcjogJHNjaGVtYT0uLi9kb2NzL3NjaGVtYS9zcGVjLnNjaGVt
+YS5qc29uCnN1aXRlOiB0ZWxlbWV0cnkKc3VtbWFyeTogVGhlIGNhbGwncyB0ZWxlbWV0cnkgZXZl
+bnRzIChzZW1hbnRpY3Mgc2VjdGlvbiAxMiwgY2FwYWJpbGl0eSB0ZWxlbWV0cnkpLCBzdGF0ZWQg
+ZXZlbnQgYnkgZXZlbnQuIEFuIGVuZ2luZSB0aGF0IHJlcG9ydHMgZXZlbnRzIGlzIGFsc28ganVk
+Z2VkIGJ5IHRoZSBnZW5lcmFsIHRlbGVtZXRyeSBydWxlcyBpbiBldmVyeSBvdGhlciBjYXNlLgpk
+ZWZhdWx0czoKICB0b2xlcmFuY2U6IHtydG9sOiAxLjBlLTUsIGF0b2w6IDEuMGUtNn0KICBkYXRh
+OiB7Zml4dHVyZTogZGF0YXNldHMvc2luZ2xlLnlhbWx9CmNhc2VzOgogIC0gaWQ6IHRlbGVtZXRy
+eS9zZXF1ZW50aWFsLWV2ZW50cwogICAgc3VtbWFyeTogVW5kZXIgbWF4X2NvbmN1cnJlbmN5IDEg
+dGhlIGV2ZW50cyBjb21lIGluIGxpc3Qgb3JkZXIsIGVhY2ggZm4gc3RvcHBlZCB3aXRoIGl0cyBt
+ZXRyaWNzLCBicmFja2V0ZWQgYnkgdGhlIGNhbGwncyBldmVudHMKICAgIHRhZ3M6IFt0ZWxlbWV0
+cnksIGNvbmN1cnJlbmN5LCBhc3luY10KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFtvcHRpb25z
+LnRlbGVtZXRyeSwgb3B0aW9ucy5tYXgtY29uY3VycmVuY3ldCiAgICAjIEJ5IGhhbmQ6IGxwID0g
+Wy0yLjMxLCAtMC4wOTQsIC0xLjc2XS4gbWVhbiA9IC00LjE2NCAvIDMgPSAtMS4zODggKHRoZSBi
+YXNlCiAgICAjIGxvc3MsIG5vIGNvbnRyaWJ1dGlvbik7IHN1bSA9IC00LjE2NCwgY29udHJpYnV0
+aW9uIDAuNSAqIC00LjE2NCA9IC0yLjA4MjsKICAgICMgc3VtX29mX3NxdWFyZXMgPSA1LjMzNjEg
+KyAwLjAwODgzNiArIDMuMDk3NiA9IDguNDQyNTM2LCBjb250cmlidXRpb24KICAgICMgMC44NDQy
+NTM2LiBsb3NzX3RvdGFsID0gLTEuMzg4IC0gMi4wODIgKyAwLjg0NDI1MzYgPSAtMi42MjU3NDY0
+LgogICAgIyAodG9vbHMvb3JhY2xlIGFncmVlcy4pCiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB7
+bmFtZTogbWVhbiwgYXN5bmM6IHRydWUsIGRlbGF5X21zOiAzfQogICAgICByZWd1bGFyaXplcnM6
+CiAgICAgICAgLSB7bmFtZTogdG90YWwsIHdlaWdodDogMC41LCBmbjogc3VtfQogICAgICAgIC0g
+e25hbWU6IHNxdWFyZXMsIHdlaWdodDogMC4xLCBmbjoge25hbWU6IHN1bV9vZl9zcXVhcmVzLCBh
+c3luYzogdHJ1ZSwgZGVsYXlfbXM6IDF9fQogICAgICBvcHRpb25zOiB7bWF4X2NvbmN1cnJlbmN5
+OiAxfQogICAgZXhwZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IC0yLjYy
+NTc0NjQKICAgICAgICBiYXNlX2xvc3M6IHt2YWx1ZTogLTEuMzg4fQogICAgICAgIHJlZ3VsYXJp
+emVyczoKICAgICAgICAgIHRvdGFsOiB7dmFsdWU6IC00LjE2NCwgY29udHJpYnV0aW9uOiAtMi4w
+ODJ9CiAgICAgICAgICBzcXVhcmVzOiB7dmFsdWU6IDguNDQyNTM2LCBjb250cmlidXRpb246IDAu
+ODQ0MjUzNn0KICAgICAgdGVsZW1ldHJ5OgogICAgICAgIC0ge2V2ZW50OiBjYWxsX3N0YXJ0ZWQs
+IG1vZGU6IHN0cnVjdHVyZWQsIGZuX2NvdW50OiAzfQogICAgICAgIC0ge2V2ZW50OiBmbl9zdGFy
+dGVkLCBsYWJlbDogbG9zc19mbn0KICAgICAgICAtIHtldmVudDogZm5fc3RvcHBlZCwgbGFiZWw6
+IGxvc3NfZm4sIHZhbHVlOiAtMS4zODgsIGNvbnRyaWJ1dGlvbjogbnVsbH0KICAgICAgICAtIHtl
+dmVudDogZm5fc3RhcnRlZCwgbGFiZWw6IHRvdGFsfQogICAgICAgIC0ge2V2ZW50OiBmbl9zdG9w
+cGVkLCBsYWJlbDogdG90YWwsIHZhbHVlOiAtNC4xNjQsIGNvbnRyaWJ1dGlvbjogLTIuMDgyfQog
+ICAgICAgIC0ge2V2ZW50OiBmbl9zdGFydGVkLCBsYWJlbDogc3F1YXJlc30KICAgICAgICAtIHtl
+dmVudDogZm5fc3RvcHBlZCwgbGFiZWw6IHNxdWFyZXMsIHZhbHVlOiA4LjQ0MjUzNiwgY29udHJp
+YnV0aW9uOiAwLjg0NDI1MzZ9CiAgICAgICAgLSB7ZXZlbnQ6IGNhbGxfc3RvcHBlZCwgbG9zc190
+b3RhbDogLTIuNjI1NzQ2NH0KCiAgLSBpZDogdGVsZW1ldHJ5L2xlZ2FjeS1ldmVudHMKICAgIHN1
+bW1hcnk6IEEgbGVnYWN5IGNhbGwgcmVwb3J0cyBtb2RlIGxlZ2FjeSwgb25lIGZuIHdpdGhvdXQg
+YSBjb250cmlidXRpb24sIGFuZCBpdHMgdmFsdWUgYXMgbG9zc190b3RhbAogICAgdGFnczogW3Rl
+bGVtZXRyeSwgbGVnYWN5XQogICAgY292ZXJzOgogICAgICBydWxlczogW29wdGlvbnMudGVsZW1l
+dHJ5XQogICAgIyBCeSBoYW5kOiBzdW0gb2YgbHAgPSAtNC4xNjQ7IGluIGxlZ2FjeSBtb2RlIHRo
+ZSBsb3NzIGlzIHRoZSBmbidzIHZhbHVlLgogICAgY2FsbDoKICAgICAgbG9zc19mbjogc3VtCiAg
+ICBleHBlY3Q6CiAgICAgIHRlbGVtZXRyeToKICAgICAgICAtIHtldmVudDogY2FsbF9zdGFydGVk
+LCBtb2RlOiBsZWdhY3ksIGZuX2NvdW50OiAxfQogICAgICAgIC0ge2V2ZW50OiBmbl9zdGFydGVk
+LCBsYWJlbDogbG9zc19mbn0KICAgICAgICAtIHtldmVudDogZm5fc3RvcHBlZCwgbGFiZWw6IGxv
+c3NfZm4sIHZhbHVlOiAtNC4xNjQsIGNvbnRyaWJ1dGlvbjogbnVsbH0KICAgICAgICAtIHtldmVu
+dDogY2FsbF9zdG9wcGVkLCBsb3NzX3RvdGFsOiAtNC4xNjR9CgogIC0gaWQ6IHRlbGVtZXRyeS9m
+bi1mYWlsdXJlLWV2ZW50cwogICAgc3VtbWFyeTogQSBmbiB0aGF0IHJhaXNlcyBlbmRzIHdpdGgg
+Zm5fZmFpbGVkIG9mIGl0cyBraW5kLCBhbmQgY2FsbF9mYWlsZWQgbmFtZXMgdGhlIGNhbGwncyBl
+cnJvcgogICAgdGFnczogW3RlbGVtZXRyeSwgY29uY3VycmVuY3ksIGVycm9yXQogICAgY292ZXJz
+OgogICAgICBydWxlczogW29wdGlvbnMudGVsZW1ldHJ5LCBldmFsdWF0aW9uLmZuLXJhaXNlc10K
+ICAgICMgQnkgaGFuZDogdG90YWwgKHN1bSkgcnVucyBmaXJzdCBhbmQgc3RvcHMgd2l0aCAtNC4x
+NjQsIGNvbnRyaWJ1dGlvbgogICAgIyAwLjUgKiAtNC4xNjQgPSAtMi4wODI7IHRoZW4gYmFkIHJh
+aXNlczogbG9zc19mbl9mYWlsZWQgbmFtaW5nIGJhZC4KICAgIGNhbGw6CiAgICAgIHJlZ3VsYXJp
+emVyczoKICAgICAgICAtIHtuYW1lOiB0b3RhbCwgd2VpZ2h0OiAwLjUsIGZuOiBzdW19CiAgICAg
+ICAgLSB7bmFtZTogYmFkLCB3ZWlnaHQ6IDAuMSwgZm46IHtuYW1lOiByYWlzZXMsIG1lc3NhZ2U6
+ICJiYWQgZm4iLCBhc3luYzogdHJ1ZX19CiAgICAgIG9wdGlvbnM6IHttYXhfY29uY3VycmVuY3k6
+IDF9CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDogbG9zc19mbl9mYWlsZWQsIGxhYmVs
+OiBiYWQsIG1lc3NhZ2U6ICJiYWQgZm4ifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJh
+Y2t3YXJkOiAwfQogICAgICB0ZWxlbWV0cnk6CiAgICAgICAgLSB7ZXZlbnQ6IGNhbGxfc3RhcnRl
+ZCwgbW9kZTogc3RydWN0dXJlZCwgZm5fY291bnQ6IDJ9CiAgICAgICAgLSB7ZXZlbnQ6IGZuX3N0
+YXJ0ZWQsIGxhYmVsOiB0b3RhbH0KICAgICAgICAtIHtldmVudDogZm5fc3RvcHBlZCwgbGFiZWw6
+IHRvdGFsLCB2YWx1ZTogLTQuMTY0LCBjb250cmlidXRpb246IC0yLjA4Mn0KICAgICAgICAtIHtl
+dmVudDogZm5fc3RhcnRlZCwgbGFiZWw6IGJhZH0KICAgICAgICAtIHtldmVudDogZm5fZmFpbGVk
+LCBsYWJlbDogYmFkLCBraW5kOiBsb3NzX2ZuX2ZhaWxlZH0KICAgICAgICAtIHtldmVudDogY2Fs
+bF9mYWlsZWQsIGtpbmQ6IGxvc3NfZm5fZmFpbGVkLCBsYWJlbDogYmFkfQoKICAtIGlkOiB0ZWxl
+bWV0cnkvdGltZW91dC1ldmVudHMKICAgIHN1bW1hcnk6IEFuIGFzeW5jIGZuIHBhc3QgaXRzIHRp
+bWVvdXQgZW5kcyB3aXRoIGZuX2ZhaWxlZCBvZiBraW5kIHRpbWVvdXQsIGFuZCBjYWxsX2ZhaWxl
+ZCBuYW1lcyBpdAogICAgdGFnczogW3RlbGVtZXRyeSwgdGltZW91dCwgYXN5bmMsIGVycm9yXQog
+ICAgY292ZXJzOgogICAgICBydWxlczogW29wdGlvbnMudGVsZW1ldHJ5LCBvcHRpb25zLnRpbWVv
+dXRdCiAgICAjIEJ5IGhhbmQ6IHRoZSBmbiBzbGVlcHMgNSBzLCBpdHMgdGltZW91dCBpcyA1MCBt
+czogaXQgaXMgY2FuY2VsbGVkLgogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAg
+IC0ge25hbWU6IHNsb3csIHdlaWdodDogMC4xLCBmbjoge25hbWU6IHN1bSwgYXN5bmM6IHRydWUs
+IGRlbGF5X21zOiA1MDAwfX0KICAgICAgb3B0aW9uczoge3RpbWVvdXRfbXM6IDUwfQogICAgZXhw
+ZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IHRpbWVvdXQsIGxhYmVsOiBzbG93fQogICAgICByZXF1
+ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAwfQogICAgICB0ZWxlbWV0cnk6CiAgICAgICAg
+LSB7ZXZlbnQ6IGNhbGxfc3RhcnRlZCwgbW9kZTogc3RydWN0dXJlZCwgZm5fY291bnQ6IDF9CiAg
+ICAgICAgLSB7ZXZlbnQ6IGZuX3N0YXJ0ZWQsIGxhYmVsOiBzbG93fQogICAgICAgIC0ge2V2ZW50
+OiBmbl9mYWlsZWQsIGxhYmVsOiBzbG93LCBraW5kOiB0aW1lb3V0fQogICAgICAgIC0ge2V2ZW50
+OiBjYWxsX2ZhaWxlZCwga2luZDogdGltZW91dCwgbGFiZWw6IHNsb3d9CgogIC0gaWQ6IHRlbGVt
+ZXRyeS92YWxpZGF0aW9uLWVtaXRzLW5vdGhpbmcKICAgIHN1bW1hcnk6IEEgY2FsbCB0aGF0IGZh
+aWxzIHZhbGlkYXRpb24gZW1pdHMgbm8gZXZlbnQgYXQgYWxsLCBub3QgZXZlbiBjYWxsX3N0YXJ0
+ZWQKICAgIHRhZ3M6IFt0ZWxlbWV0cnksIHZhbGlkYXRpb24sIGVycm9yXQogICAgY292ZXJzOgog
+ICAgICBydWxlczogW29wdGlvbnMudGVsZW1ldHJ5LCB2YWxpZGF0aW9uLnJlZ3VsYXJpemVyLW5h
+bWUsIHZhbGlkYXRpb24ubm8tcmVxdWVzdHNdCiAgICAjIEJ5IGhhbmQ6IHRoZSBzZWNvbmQgZW50
+cnkgaGFzIG5vIG5hbWUsIHNvIHRoZSBjYWxsIGlzIGludmFsaWQgYmVmb3JlIGFueXRoaW5nIHJ1
+bnMuCiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogdG90YWws
+IHdlaWdodDogMC41LCBmbjogc3VtfQogICAgICAgIC0ge3dlaWdodDogMC4xLCBmbjogbWVhbn0K
+ICAgIGV4cGVjdDoKICAgICAgZXJyb3I6IHtraW5kOiBpbnZhbGlkX3JlZ3VsYXJpemVyfQogICAg
+ICByZXF1ZXN0czoge2ZvcndhcmQ6IDAsIGJhY2t3YXJkOiAwfQogICAgICB0ZWxlbWV0cnk6IFtd
+Cg==
+"""),
+        ("specs/validation.yaml", """
+IyB5YW1sLWxhbmd1YWdlLXNlcnZlcjogJHNjaGVtYT0uLi9kb2NzL3NjaGVtYS9zcGVjLnNjaGVt
+YS5qc29uCnN1aXRlOiB2YWxpZGF0aW9uCnN1bW1hcnk6IENhbGxzIHRoYXQgZmFpbCB2YWxpZGF0
+aW9uIHJlcG9ydCB0aGUgZmlyc3QgZmFpbHVyZSBpbiB0aGUgZml4ZWQgb3JkZXIgYW5kIHNlbmQg
+bm8gcmVxdWVzdC4KZGVmYXVsdHM6CiAgdG9sZXJhbmNlOiB7cnRvbDogMS4wZS01LCBhdG9sOiAx
+LjBlLTZ9CiAgZGF0YToge2ZpeHR1cmU6IGRhdGFzZXRzL2JhdGNoMy55YW1sfQojIEV2ZXJ5IGV4
+cGVjdGF0aW9uIGluIHRoaXMgZmlsZSBjb21lcyBmcm9tIHRvb2xzL29yYWNsZSAodGhlIGVycm9y
+IGl0IHByZWRpY3RzCiMgZnJvbSB0aGUgY2FsbCksIGFuZCBlYWNoIGlzIHNpbXBsZSBlbm91Z2gg
+dG8gcmVhZCBvZmYgdGhlIGNhbGwuCmNhc2VzOgogIC0gaWQ6IHZhbGlkYXRpb24vbWlzc2luZy1s
+b3NzCiAgICBzdW1tYXJ5OiBOZWl0aGVyIGxvc3NfZm4gbm9yIHJlZ3VsYXJpemVycyBmYWlscyB3
+aXRoIG1pc3NpbmdfbG9zcywgbmFtaW5nIGJvdGggcGFyYW1ldGVycwogICAgdGFnczogW2NoZWNr
+bGlzdCwgZXJyb3IsIHZhbGlkYXRpb25dCiAgICBjb3ZlcnM6CiAgICAgIGNoZWNrbGlzdDogW21p
+c3NpbmctbG9zcy1lcnJvcl0KICAgICAgcnVsZXM6IFt2YWxpZGF0aW9uLm1pc3NpbmctbG9zcywg
+dmFsaWRhdGlvbi5uby1yZXF1ZXN0c10KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNh
+bGw6IHt9CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDogbWlzc2luZ19sb3NzLCBtZXNz
+YWdlOiAiKD9pcylcXEEoPz0uKmxvc3NfZm4pKD89LipyZWd1bGFyaXplcnMpIn0KICAgICAgcmVx
+dWVzdHM6IHtmb3J3YXJkOiAwLCBiYWNrd2FyZDogMH0KCiAgLSBpZDogdmFsaWRhdGlvbi9taXNz
+aW5nLWxvc3MtbnVsbC1hbmQtZW1wdHkKICAgIHN1bW1hcnk6IEEgbnVsbCBsb3NzX2ZuIGFuZCBh
+biBlbXB0eSByZWd1bGFyaXplcnMgbGlzdCBpcyBtaXNzaW5nX2xvc3MgdG9vCiAgICB0YWdzOiBb
+Y2hlY2tsaXN0LCBlcnJvciwgdmFsaWRhdGlvbl0KICAgIGNvdmVyczoKICAgICAgY2hlY2tsaXN0
+OiBbbWlzc2luZy1sb3NzLWVycm9yXQogICAgICBydWxlczogW3ZhbGlkYXRpb24ubWlzc2luZy1s
+b3NzLCB2YWxpZGF0aW9uLm5vLXJlcXVlc3RzXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQog
+ICAgY2FsbDoKICAgICAgbG9zc19mbjogbnVsbAogICAgICByZWd1bGFyaXplcnM6IFtdCiAgICBl
+eHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDogbWlzc2luZ19sb3NzLCBtZXNzYWdlOiAiKD9pcylc
+XEEoPz0uKmxvc3NfZm4pKD89LipyZWd1bGFyaXplcnMpIn0KICAgICAgcmVxdWVzdHM6IHtmb3J3
+YXJkOiAwLCBiYWNrd2FyZDogMH0KCiAgLSBpZDogdmFsaWRhdGlvbi9taXNzaW5nLWxvc3MtYmVm
+b3JlLWVtcHR5LWRhdGEKICAgIHN1bW1hcnk6IG1pc3NpbmdfbG9zcyBpcyBjaGVja2VkIGJlZm9y
+ZSBlbXB0eSBkYXRhCiAgICB0YWdzOiBbY2hlY2tsaXN0LCBlcnJvciwgdmFsaWRhdGlvbiwgb3Jk
+ZXJdCiAgICBjb3ZlcnM6CiAgICAgIGNoZWNrbGlzdDogW21pc3NpbmctbG9zcy1lcnJvcl0KICAg
+ICAgcnVsZXM6IFt2YWxpZGF0aW9uLm9yZGVyLCB2YWxpZGF0aW9uLm1pc3NpbmctbG9zcywgdmFs
+aWRhdGlvbi5uby1yZXF1ZXN0c10KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGRhdGE6
+IFtdCiAgICBjYWxsOiB7fQogICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IG1pc3Npbmdf
+bG9zc30KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAwLCBiYWNrd2FyZDogMH0KCiAgLSBpZDog
+dmFsaWRhdGlvbi9uYW1lLW1pc3NpbmcKICAgIHN1bW1hcnk6IEEgcmVndWxhcml6ZXIgd2l0aG91
+dCBhIG5hbWUgaXMgaW52YWxpZDsgdGhlIG1lc3NhZ2UgbmFtZXMgaXRzIGluZGV4CiAgICB0YWdz
+OiBbZXJyb3IsIHZhbGlkYXRpb25dCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbdmFsaWRhdGlv
+bi5yZWd1bGFyaXplci1uYW1lLCB2YWxpZGF0aW9uLm5vLXJlcXVlc3RzXQogICAgIyBPcmFjbGU6
+IHRvb2xzL29yYWNsZQogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25h
+bWU6IGwyLCB3ZWlnaHQ6IDAuMDEsIGZuOiBzdW1fb2Zfc3F1YXJlc30KICAgICAgICAtIHt3ZWln
+aHQ6IDAuMSwgZm46IHZhcmlhbmNlfQogICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IGlu
+dmFsaWRfcmVndWxhcml6ZXIsIG1lc3NhZ2U6ICIoP2lzKVxcQSg/PS4qXFxiMVxcYikoPz0uKm5h
+bWUpIn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAwLCBiYWNrd2FyZDogMH0KCiAgLSBpZDog
+dmFsaWRhdGlvbi9uYW1lLW5vdC1zdHJpbmcKICAgIHN1bW1hcnk6IEEgcmVndWxhcml6ZXIgd2hv
+c2UgbmFtZSBpcyBhIG51bWJlciBpcyBpbnZhbGlkCiAgICB0YWdzOiBbZXJyb3IsIHZhbGlkYXRp
+b25dCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbdmFsaWRhdGlvbi5yZWd1bGFyaXplci1uYW1l
+LCB2YWxpZGF0aW9uLm5vLXJlcXVlc3RzXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAg
+Y2FsbDoKICAgICAgbG9zc19mbjogd2VpZ2h0ZWRfbmxsCiAgICAgIHJlZ3VsYXJpemVyczoKICAg
+ICAgICAtIHtuYW1lOiAzLCB3ZWlnaHQ6IDAuMSwgZm46IHZhcmlhbmNlfQogICAgZXhwZWN0Ogog
+ICAgICBlcnJvcjoge2tpbmQ6IGludmFsaWRfcmVndWxhcml6ZXIsIG1lc3NhZ2U6ICIoP2lzKVxc
+QSg/PS4qXFxiMFxcYikoPz0uKm5hbWUpIn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAwLCBi
+YWNrd2FyZDogMH0KCiAgLSBpZDogdmFsaWRhdGlvbi9uYW1lLWJvb2wKICAgIHN1bW1hcnk6IEEg
+cmVndWxhcml6ZXIgd2hvc2UgbmFtZSBpcyBhIGJvb2xlYW4gaXMgaW52YWxpZAogICAgdGFnczog
+W2Vycm9yLCB2YWxpZGF0aW9uXQogICAgY292ZXJzOgogICAgICBydWxlczogW3ZhbGlkYXRpb24u
+cmVndWxhcml6ZXItbmFtZV0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNhbGw6CiAg
+ICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBsMiwgd2VpZ2h0OiAwLjAxLCBmbjog
+c3VtX29mX3NxdWFyZXN9CiAgICAgICAgLSB7bmFtZTogdHJ1ZSwgd2VpZ2h0OiAwLjEsIGZuOiB2
+YXJpYW5jZX0KICAgIGV4cGVjdDoKICAgICAgZXJyb3I6IHtraW5kOiBpbnZhbGlkX3JlZ3VsYXJp
+emVyLCBtZXNzYWdlOiAiKD9pcylcXEEoPz0uKlxcYjFcXGIpKD89LipuYW1lKSJ9CiAgICAgIHJl
+cXVlc3RzOiB7Zm9yd2FyZDogMCwgYmFja3dhcmQ6IDB9CgogIC0gaWQ6IHZhbGlkYXRpb24vbmFt
+ZS1lbXB0eQogICAgc3VtbWFyeTogQSByZWd1bGFyaXplciB3aG9zZSBuYW1lIGlzIHRoZSBlbXB0
+eSBzdHJpbmcgaXMgaW52YWxpZAogICAgdGFnczogW2Vycm9yLCB2YWxpZGF0aW9uXQogICAgY292
+ZXJzOgogICAgICBydWxlczogW3ZhbGlkYXRpb24ucmVndWxhcml6ZXItbmFtZSwgdmFsaWRhdGlv
+bi5uby1yZXF1ZXN0c10KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNhbGw6CiAgICAg
+IHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiAiIiwgd2VpZ2h0OiAwLjEsIGZuOiB2YXJp
+YW5jZX0KICAgIGV4cGVjdDoKICAgICAgZXJyb3I6IHtraW5kOiBpbnZhbGlkX3JlZ3VsYXJpemVy
+LCBtZXNzYWdlOiAiKD9pcylcXEEoPz0uKlxcYjBcXGIpKD89LipuYW1lKSJ9CiAgICAgIHJlcXVl
+c3RzOiB7Zm9yd2FyZDogMCwgYmFja3dhcmQ6IDB9CgogIC0gaWQ6IHZhbGlkYXRpb24vbmFtZS1k
+dXBsaWNhdGUKICAgIHN1bW1hcnk6IEEgcmVwZWF0ZWQgbmFtZSBpcyBpbnZhbGlkIChuYW1lcyBr
+ZXkgdGhlIG1ldHJpY3MpOyB0aGUgbWVzc2FnZSBuYW1lcyB0aGUgaW5kZXggYW5kIG5hbWUKICAg
+IHRhZ3M6IFtlcnJvciwgdmFsaWRhdGlvbl0KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFt2YWxp
+ZGF0aW9uLnJlZ3VsYXJpemVyLWR1cGxpY2F0ZSwgdmFsaWRhdGlvbi5uby1yZXF1ZXN0c10KICAg
+ICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHdlaWdodGVk
+X25sbAogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogbDIsIHdlaWdodDogMC4w
+MSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IDAuMDIs
+IGZuOiB7bmFtZTogc3VtX29mX3NxdWFyZXMsIGRhdHVtczogWzBdfX0KICAgIGV4cGVjdDoKICAg
+ICAgZXJyb3I6IHtraW5kOiBpbnZhbGlkX3JlZ3VsYXJpemVyLCBtZXNzYWdlOiAiKD9zKVxcQSg/
+PS4qXFxiMVxcYikoPz0uKmwyKSJ9CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMCwgYmFja3dh
+cmQ6IDB9CgogIC0gaWQ6IHZhbGlkYXRpb24vbmFtZS1kdXBsaWNhdGUtbm90LWFkamFjZW50CiAg
+ICBzdW1tYXJ5OiBBIG5hbWUgcmVwZWF0ZWQgdHdvIGVudHJpZXMgbGF0ZXIgaXMgcmVwb3J0ZWQg
+YXQgdGhlIHJlcGVhdCdzIGluZGV4CiAgICB0YWdzOiBbZXJyb3IsIHZhbGlkYXRpb25dCiAgICBj
+b3ZlcnM6CiAgICAgIHJ1bGVzOiBbdmFsaWRhdGlvbi5yZWd1bGFyaXplci1kdXBsaWNhdGVdCiAg
+ICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6CiAg
+ICAgICAgLSB7bmFtZToga2wsIHdlaWdodDogMC4wNSwgZm46IGtsX3RvX3JlZmVyZW5jZX0KICAg
+ICAgICAtIHtuYW1lOiBsMiwgd2VpZ2h0OiAwLjAxLCBmbjogc3VtX29mX3NxdWFyZXN9CiAgICAg
+ICAgLSB7bmFtZToga2wsIHdlaWdodDogMC4wNSwgZm46IHtuYW1lOiBrbF90b19yZWZlcmVuY2Us
+IGVzdGltYXRvcjogazJ9fQogICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IGludmFsaWRf
+cmVndWxhcml6ZXIsIG1lc3NhZ2U6ICIoP3MpXFxBKD89LipcXGIyXFxiKSg/PS4qa2wpIn0KICAg
+ICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAwLCBiYWNrd2FyZDogMH0KCiAgLSBpZDogdmFsaWRhdGlv
+bi93ZWlnaHQtbWlzc2luZwogICAgc3VtbWFyeTogQSByZWd1bGFyaXplciB3aXRob3V0IGEgd2Vp
+Z2h0IGlzIGludmFsaWQKICAgIHRhZ3M6IFtlcnJvciwgdmFsaWRhdGlvbl0KICAgIGNvdmVyczoK
+ICAgICAgcnVsZXM6IFt2YWxpZGF0aW9uLnJlZ3VsYXJpemVyLXdlaWdodCwgdmFsaWRhdGlvbi5u
+by1yZXF1ZXN0c10KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNhbGw6CiAgICAgIHJl
+Z3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBsMiwgd2VpZ2h0OiAwLjAxLCBmbjogc3VtX29m
+X3NxdWFyZXN9CiAgICAgICAgLSB7bmFtZToga2wsIGZuOiBrbF90b19yZWZlcmVuY2V9CiAgICBl
+eHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDogaW52YWxpZF9yZWd1bGFyaXplciwgbWVzc2FnZTog
+Iig/aXMpXFxBKD89LipcXGIxXFxiKSg/PS4qa2wpKD89Lip3ZWlnaHQpIn0KICAgICAgcmVxdWVz
+dHM6IHtmb3J3YXJkOiAwLCBiYWNrd2FyZDogMH0KCiAgLSBpZDogdmFsaWRhdGlvbi93ZWlnaHQt
+Ym9vbAogICAgc3VtbWFyeTogQSBib29sZWFuIHdlaWdodCBpcyBub3QgYSByZWFsIG51bWJlcgog
+ICAgdGFnczogW2Vycm9yLCB2YWxpZGF0aW9uXQogICAgY292ZXJzOgogICAgICBydWxlczogW3Zh
+bGlkYXRpb24ucmVndWxhcml6ZXItd2VpZ2h0LCB2YWxpZGF0aW9uLm5vLXJlcXVlc3RzXQogICAg
+IyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgogICAg
+ICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IDAuMDEsIGZuOiBzdW1fb2Zfc3F1YXJlc30KICAgICAg
+ICAtIHtuYW1lOiBrbCwgd2VpZ2h0OiB0cnVlLCBmbjoga2xfdG9fcmVmZXJlbmNlfQogICAgZXhw
+ZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IGludmFsaWRfcmVndWxhcml6ZXIsIG1lc3NhZ2U6ICIo
+P2lzKVxcQSg/PS4qXFxiMVxcYikoPz0uKmtsKSg/PS4qd2VpZ2h0KSJ9CiAgICAgIHJlcXVlc3Rz
+OiB7Zm9yd2FyZDogMCwgYmFja3dhcmQ6IDB9CgogIC0gaWQ6IHZhbGlkYXRpb24vd2VpZ2h0LXN0
+cmluZwogICAgc3VtbWFyeTogQSB3ZWlnaHQgZ2l2ZW4gYXMgYSBzdHJpbmcgaXMgbm90IGEgcmVh
+bCBudW1iZXIKICAgIHRhZ3M6IFtlcnJvciwgdmFsaWRhdGlvbl0KICAgIGNvdmVyczoKICAgICAg
+cnVsZXM6IFt2YWxpZGF0aW9uLnJlZ3VsYXJpemVyLXdlaWdodF0KICAgICMgT3JhY2xlOiB0b29s
+cy9vcmFjbGUKICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHdlaWdodGVkX25sbAogICAgICByZWd1
+bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZToga2wsIHdlaWdodDogIjAuMDUiLCBmbjoga2xfdG9f
+cmVmZXJlbmNlfQogICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IGludmFsaWRfcmVndWxh
+cml6ZXIsIG1lc3NhZ2U6ICIoP2lzKVxcQSg/PS4qXFxiMFxcYikoPz0uKmtsKSg/PS4qd2VpZ2h0
+KSJ9CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMCwgYmFja3dhcmQ6IDB9CgogIC0gaWQ6IHZh
+bGlkYXRpb24vd2VpZ2h0LW51bGwKICAgIHN1bW1hcnk6IEEgbnVsbCB3ZWlnaHQgaXMgbm90IGEg
+cmVhbCBudW1iZXIKICAgIHRhZ3M6IFtlcnJvciwgdmFsaWRhdGlvbl0KICAgIGNvdmVyczoKICAg
+ICAgcnVsZXM6IFt2YWxpZGF0aW9uLnJlZ3VsYXJpemVyLXdlaWdodF0KICAgICMgT3JhY2xlOiB0
+b29scy9vcmFjbGUKICAgIGNhbGw6CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1l
+OiB2YXIsIHdlaWdodDogbnVsbCwgZm46IHZhcmlhbmNlfQogICAgZXhwZWN0OgogICAgICBlcnJv
+cjoge2tpbmQ6IGludmFsaWRfcmVndWxhcml6ZXIsIG1lc3NhZ2U6ICIoP2lzKVxcQSg/PS4qXFxi
+MFxcYikoPz0uKnZhcikoPz0uKndlaWdodCkifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDAs
+IGJhY2t3YXJkOiAwfQoKICAtIGlkOiB2YWxpZGF0aW9uL3dlaWdodC1uYW4KICAgIHN1bW1hcnk6
+IEEgTmFOIHdlaWdodCBpcyBpbnZhbGlkCiAgICB0YWdzOiBbZXJyb3IsIHZhbGlkYXRpb24sIG5v
+bi1maW5pdGVdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbdmFsaWRhdGlvbi5yZWd1bGFyaXpl
+ci13ZWlnaHQsIHZhbGlkYXRpb24ubm8tcmVxdWVzdHNdCiAgICAjIE9yYWNsZTogdG9vbHMvb3Jh
+Y2xlCiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogbDIsIHdl
+aWdodDogMC4wMSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgICAgIC0ge25hbWU6IGtsLCB3ZWln
+aHQ6IC5uYW4sIGZuOiBrbF90b19yZWZlcmVuY2V9CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7
+a2luZDogaW52YWxpZF9yZWd1bGFyaXplciwgbWVzc2FnZTogIig/aXMpXFxBKD89LipcXGIxXFxi
+KSg/PS4qa2wpKD89Lip3ZWlnaHQpIn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAwLCBiYWNr
+d2FyZDogMH0KCiAgLSBpZDogdmFsaWRhdGlvbi93ZWlnaHQtaW5mCiAgICBzdW1tYXJ5OiBBbiBp
+bmZpbml0ZSB3ZWlnaHQgaXMgaW52YWxpZAogICAgdGFnczogW2Vycm9yLCB2YWxpZGF0aW9uLCBu
+b24tZmluaXRlXQogICAgY292ZXJzOgogICAgICBydWxlczogW3ZhbGlkYXRpb24ucmVndWxhcml6
+ZXItd2VpZ2h0XQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgY2FsbDoKICAgICAgcmVn
+dWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IC5pbmYsIGZuOiBzdW1fb2Zf
+c3F1YXJlc30KICAgIGV4cGVjdDoKICAgICAgZXJyb3I6IHtraW5kOiBpbnZhbGlkX3JlZ3VsYXJp
+emVyLCBtZXNzYWdlOiAiKD9pcylcXEEoPz0uKlxcYjBcXGIpKD89LipsMikoPz0uKndlaWdodCki
+fQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDAsIGJhY2t3YXJkOiAwfQoKICAtIGlkOiB2YWxp
+ZGF0aW9uL3dlaWdodC1uZWdhdGl2ZS1pbmYKICAgIHN1bW1hcnk6IEEgd2VpZ2h0IG9mIG1pbnVz
+IGluZmluaXR5IGlzIGludmFsaWQKICAgIHRhZ3M6IFtlcnJvciwgdmFsaWRhdGlvbiwgbm9uLWZp
+bml0ZV0KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFt2YWxpZGF0aW9uLnJlZ3VsYXJpemVyLXdl
+aWdodF0KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGNhbGw6CiAgICAgIGxvc3NfZm46
+IHdlaWdodGVkX25sbAogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogbDIsIHdl
+aWdodDogMC4wMSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgICAgIC0ge25hbWU6IGJvbnVzLCB3
+ZWlnaHQ6IC0uaW5mLCBmbjogdmFyaWFuY2V9CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2lu
+ZDogaW52YWxpZF9yZWd1bGFyaXplciwgbWVzc2FnZTogIig/aXMpXFxBKD89LipcXGIxXFxiKSg/
+PS4qYm9udXMpKD89Lip3ZWlnaHQpIn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAwLCBiYWNr
+d2FyZDogMH0KCiAgLSBpZDogdmFsaWRhdGlvbi9mbi1taXNzaW5nCiAgICBzdW1tYXJ5OiBBIHJl
+Z3VsYXJpemVyIHdpdGhvdXQgYSBmbiBpcyBpbnZhbGlkCiAgICB0YWdzOiBbZXJyb3IsIHZhbGlk
+YXRpb25dCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbdmFsaWRhdGlvbi5yZWd1bGFyaXplci1m
+biwgdmFsaWRhdGlvbi5uby1yZXF1ZXN0c10KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAg
+IGNhbGw6CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBsMiwgd2VpZ2h0OiAw
+LjAxLCBmbjogc3VtX29mX3NxdWFyZXN9CiAgICAgICAgLSB7bmFtZToga2wsIHdlaWdodDogMC4w
+NX0KICAgIGV4cGVjdDoKICAgICAgZXJyb3I6IHtraW5kOiBpbnZhbGlkX3JlZ3VsYXJpemVyLCBt
+ZXNzYWdlOiAiKD9pcylcXEEoPz0uKlxcYjFcXGIpKD89LiprbCkoPz0uKihmbnxmdW5jdGlvbnxj
+YWxsYWJsZSkpIn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAwLCBiYWNrd2FyZDogMH0KCiAg
+LSBpZDogdmFsaWRhdGlvbi9mbi1ub3QtY2FsbGFibGUKICAgIHN1bW1hcnk6IEEgZm4gdGhhdCBp
+cyBhIG51bWJlciBpcyBub3QgY2FsbGFibGUKICAgIHRhZ3M6IFtlcnJvciwgdmFsaWRhdGlvbl0K
+ICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFt2YWxpZGF0aW9uLnJlZ3VsYXJpemVyLWZuLCB2YWxp
+ZGF0aW9uLm5vLXJlcXVlc3RzXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgY2FsbDoK
+ICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IDAuMDEsIGZu
+OiBzdW1fb2Zfc3F1YXJlc30KICAgICAgICAtIHtuYW1lOiBrbCwgd2VpZ2h0OiAwLjA1LCBmbjog
+NDJ9CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDogaW52YWxpZF9yZWd1bGFyaXplciwg
+bWVzc2FnZTogIig/aXMpXFxBKD89LipcXGIxXFxiKSg/PS4qa2wpKD89LiooZm58ZnVuY3Rpb258
+Y2FsbGFibGUpKSJ9CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMCwgYmFja3dhcmQ6IDB9Cgog
+IC0gaWQ6IHZhbGlkYXRpb24vZm4tbnVsbAogICAgc3VtbWFyeTogQSBudWxsIGZuIGlzIG5vdCBj
+YWxsYWJsZQogICAgdGFnczogW2Vycm9yLCB2YWxpZGF0aW9uXQogICAgY292ZXJzOgogICAgICBy
+dWxlczogW3ZhbGlkYXRpb24ucmVndWxhcml6ZXItZm5dCiAgICAjIE9yYWNsZTogdG9vbHMvb3Jh
+Y2xlCiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB3ZWlnaHRlZF9ubGwKICAgICAgcmVndWxhcml6
+ZXJzOgogICAgICAgIC0ge25hbWU6IGtsLCB3ZWlnaHQ6IDAuMDUsIGZuOiBudWxsfQogICAgZXhw
+ZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IGludmFsaWRfcmVndWxhcml6ZXIsIG1lc3NhZ2U6ICIo
+P2lzKVxcQSg/PS4qXFxiMFxcYikoPz0uKmtsKSJ9CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDog
+MCwgYmFja3dhcmQ6IDB9CgogIC0gaWQ6IHZhbGlkYXRpb24vdW5rbm93bi1rZXkKICAgIHN1bW1h
+cnk6IEEga2V5IG90aGVyIHRoYW4gbmFtZSwgd2VpZ2h0IGFuZCBmbiBpcyBpbnZhbGlkOyB0aGUg
+bWVzc2FnZSBuYW1lcyBpdAogICAgdGFnczogW2Vycm9yLCB2YWxpZGF0aW9uXQogICAgY292ZXJz
+OgogICAgICBydWxlczogW3ZhbGlkYXRpb24ucmVndWxhcml6ZXItdW5rbm93bi1rZXksIHZhbGlk
+YXRpb24ubm8tcmVxdWVzdHNdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBjYWxsOgog
+ICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogbDIsIHdlaWdodDogMC4wMSwgZm46
+IHN1bV9vZl9zcXVhcmVzfQogICAgICAgIC0ge25hbWU6IGtsLCB3ZWlnaHQ6IDAuMDUsIGZuOiBr
+bF90b19yZWZlcmVuY2UsIHNjYWxlOiAyLjB9CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2lu
+ZDogaW52YWxpZF9yZWd1bGFyaXplciwgbWVzc2FnZTogIig/aXMpXFxBKD89LipcXGIxXFxiKSg/
+PS4qa2wpKD89LipzY2FsZSkifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDAsIGJhY2t3YXJk
+OiAwfQoKICAtIGlkOiB2YWxpZGF0aW9uL21pc3NwZWxsZWQtd2VpZ2h0CiAgICBzdW1tYXJ5OiBB
+IG1pc3NwZWxsZWQgd2VpZ2h0IGtleSBsZWF2ZXMgdGhlIHdlaWdodCBtaXNzaW5nLCB3aGljaCBp
+cyByZXBvcnRlZAogICAgdGFnczogW2Vycm9yLCB2YWxpZGF0aW9uLCBvcmRlcl0KICAgIGNvdmVy
+czoKICAgICAgcnVsZXM6IFt2YWxpZGF0aW9uLnJlZ3VsYXJpemVyLXdlaWdodCwgdmFsaWRhdGlv
+bi5yZWd1bGFyaXplci11bmtub3duLWtleSwgdmFsaWRhdGlvbi5vcmRlcl0KICAgICMgT3JhY2xl
+OiB0b29scy9vcmFjbGUgKHdpdGhpbiBhbiBlbnRyeSB0aGUgd2VpZ2h0IGlzIGNoZWNrZWQgYmVm
+b3JlIHVua25vd24ga2V5cykKICAgIGNhbGw6CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAt
+IHtuYW1lOiBrbCwgd2llZ2h0OiAwLjA1LCBmbjoga2xfdG9fcmVmZXJlbmNlfQogICAgZXhwZWN0
+OgogICAgICBlcnJvcjoge2tpbmQ6IGludmFsaWRfcmVndWxhcml6ZXIsIG1lc3NhZ2U6ICIoP2lz
+KVxcQSg/PS4qXFxiMFxcYikoPz0uKmtsKSJ9CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMCwg
+YmFja3dhcmQ6IDB9CgogIC0gaWQ6IHZhbGlkYXRpb24vZmlyc3QtYmFkLWVudHJ5LXJlcG9ydGVk
+CiAgICBzdW1tYXJ5OiBPZiBzZXZlcmFsIGludmFsaWQgZW50cmllcywgdGhlIGZpcnN0IGluIGxp
+c3Qgb3JkZXIgaXMgcmVwb3J0ZWQKICAgIHRhZ3M6IFtlcnJvciwgdmFsaWRhdGlvbiwgb3JkZXJd
+CiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbdmFsaWRhdGlvbi5vcmRlciwgdmFsaWRhdGlvbi5y
+ZWd1bGFyaXplci13ZWlnaHRdCiAgICAjIE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBjYWxsOgog
+ICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgLSB7bmFtZTogbDIsIHdlaWdodDogMC4wMSwgZm46
+IHN1bV9vZl9zcXVhcmVzfQogICAgICAgIC0ge25hbWU6IGtsLCB3ZWlnaHQ6IC5uYW4sIGZuOiBr
+bF90b19yZWZlcmVuY2V9CiAgICAgICAgLSB7bmFtZTogIiIsIHdlaWdodDogMC4xLCBmbjogdmFy
+aWFuY2V9CiAgICAgICAgLSB7bmFtZTogYmFkX2ZuLCB3ZWlnaHQ6IDAuMSwgZm46IDd9CiAgICBl
+eHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDogaW52YWxpZF9yZWd1bGFyaXplciwgbWVzc2FnZTog
+Iig/cylcXEEoPz0uKlxcYjFcXGIpKD89LiprbCkifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6
+IDAsIGJhY2t3YXJkOiAwfQoKICAtIGlkOiB2YWxpZGF0aW9uL2ludmFsaWQtcmVndWxhcml6ZXIt
+YmVmb3JlLWVtcHR5LWRhdGEKICAgIHN1bW1hcnk6IEFuIGludmFsaWQgcmVndWxhcml6ZXIgaXMg
+cmVwb3J0ZWQgYmVmb3JlIGVtcHR5IGRhdGEKICAgIHRhZ3M6IFtlcnJvciwgdmFsaWRhdGlvbiwg
+b3JkZXJdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbdmFsaWRhdGlvbi5vcmRlciwgdmFsaWRh
+dGlvbi5yZWd1bGFyaXplci1kdXBsaWNhdGUsIHZhbGlkYXRpb24ubm8tcmVxdWVzdHNdCiAgICAj
+IE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBkYXRhOiBbXQogICAgY2FsbDoKICAgICAgcmVndWxh
+cml6ZXJzOgogICAgICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IDAuMDEsIGZuOiBzdW1fb2Zfc3F1
+YXJlc30KICAgICAgICAtIHtuYW1lOiBsMiwgd2VpZ2h0OiAwLjAxLCBmbjogc3VtX29mX3NxdWFy
+ZXN9CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7a2luZDogaW52YWxpZF9yZWd1bGFyaXplcn0K
+ICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAwLCBiYWNrd2FyZDogMH0KCiAgLSBpZDogdmFsaWRh
+dGlvbi9lbXB0eS1kYXRhCiAgICBzdW1tYXJ5OiBFbXB0eSBkYXRhIHdpdGggdmFsaWQgcmVndWxh
+cml6ZXJzIGZhaWxzIHdpdGggZW1wdHlfZGF0YQogICAgdGFnczogW2Vycm9yLCB2YWxpZGF0aW9u
+XQogICAgY292ZXJzOgogICAgICBydWxlczogW3ZhbGlkYXRpb24uZW1wdHktZGF0YSwgdmFsaWRh
+dGlvbi5uby1yZXF1ZXN0c10KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGRhdGE6IFtd
+CiAgICBjYWxsOgogICAgICBsb3NzX2ZuOiB3ZWlnaHRlZF9ubGwKICAgICAgcmVndWxhcml6ZXJz
+OgogICAgICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IDAuMDEsIGZuOiBzdW1fb2Zfc3F1YXJlc30K
+ICAgIGV4cGVjdDoKICAgICAgZXJyb3I6IHtraW5kOiBlbXB0eV9kYXRhLCBtZXNzYWdlOiAiKD9p
+KW5vIGRhdGEifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDAsIGJhY2t3YXJkOiAwfQoKICAt
+IGlkOiB2YWxpZGF0aW9uL21pc3NpbmctdGFyZ2V0LXRva2VucwogICAgc3VtbWFyeTogQSBkYXR1
+bSB3aXRob3V0IHRhcmdldF90b2tlbnMgZmFpbHMgd2l0aCBtaXNzaW5nX3RhcmdldF90b2tlbnMs
+IG5hbWluZyBpdHMgaW5kZXgKICAgIHRhZ3M6IFtlcnJvciwgdmFsaWRhdGlvbl0KICAgIGNvdmVy
+czoKICAgICAgcnVsZXM6IFt2YWxpZGF0aW9uLm1pc3NpbmctdGFyZ2V0LXRva2VucywgdmFsaWRh
+dGlvbi5uby1yZXF1ZXN0c10KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGRhdGE6CiAg
+ICAgIC0gdG9rZW5zOiBbMTIxMiwgMzE4LCAyNTddCiAgICAgICAgdGFyZ2V0czogWzMxOCwgMjU3
+LCAxMzMyXQogICAgICAgIGxvZ3Byb2JzOiBbLTAuNDIsIC0xLjM3LCAtMi45MV0KICAgICAgLSB0
+b2tlbnM6IFs0NjQsIDMyOTBdCiAgICAgICAgdGFyZ2V0czogWzMyOTAsIDM3M10KICAgICAgICBs
+b2dwcm9iczogWy0wLjA4MywgLTMuNjE0XQogICAgICAtIHRva2VuczogWzQwLCAxMTAxLCA0MjAz
+LCAyODRdCiAgICAgICAgbG9ncHJvYnM6IFtdCiAgICBjYWxsOgogICAgICByZWd1bGFyaXplcnM6
+CiAgICAgICAgLSB7bmFtZTogbDIsIHdlaWdodDogMC4wMSwgZm46IHN1bV9vZl9zcXVhcmVzfQog
+ICAgZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IG1pc3NpbmdfdGFyZ2V0X3Rva2VucywgbWVz
+c2FnZTogIig/aXMpXFxBKD89Lip0YXJnZXQpKD89LipcXGIyXFxiKSJ9CiAgICAgIHJlcXVlc3Rz
+OiB7Zm9yd2FyZDogMCwgYmFja3dhcmQ6IDB9CgogIC0gaWQ6IHZhbGlkYXRpb24vbWlzc2luZy10
+YXJnZXQtdG9rZW5zLXdpcmUtZm9ybQogICAgc3VtbWFyeTogQSB3aXJlLWZvcm0gZGF0dW0gd2hv
+c2UgbG9zc19mbl9pbnB1dHMgbGFjayB0YXJnZXRfdG9rZW5zIGlzIG1pc3NpbmdfdGFyZ2V0X3Rv
+a2VucwogICAgdGFnczogW2Vycm9yLCB2YWxpZGF0aW9uLCB3aXJlXQogICAgY292ZXJzOgogICAg
+ICBydWxlczogW3ZhbGlkYXRpb24ubWlzc2luZy10YXJnZXQtdG9rZW5zLCB2YWxpZGF0aW9uLm5v
+LXJlcXVlc3RzXQogICAgIyBPcmFjbGU6IHRvb2xzL29yYWNsZQogICAgZGF0YToKICAgICAgLSBt
+b2RlbF9pbnB1dDoKICAgICAgICAgIGNodW5rczoKICAgICAgICAgICAgLSB7dG9rZW5zOiBbMzY2
+NiwgMzI5MCwgMzE4XSwgdHlwZTogZW5jb2RlZF90ZXh0fQogICAgICAgIGxvc3NfZm5faW5wdXRz
+OgogICAgICAgICAgd2VpZ2h0czoge2RhdGE6IFsxLjAsIDEuMCwgMS4wXSwgZHR5cGU6IGZsb2F0
+MzIsIHNoYXBlOiBbM119CiAgICAgICAgbG9ncHJvYnM6IFtdCiAgICBjYWxsOgogICAgICBsb3Nz
+X2ZuOiB3ZWlnaHRlZF9ubGwKICAgICAgcmVndWxhcml6ZXJzOgogICAgICAgIC0ge25hbWU6IGwy
+LCB3ZWlnaHQ6IDAuMDEsIGZuOiBzdW1fb2Zfc3F1YXJlc30KICAgIGV4cGVjdDoKICAgICAgZXJy
+b3I6IHtraW5kOiBtaXNzaW5nX3RhcmdldF90b2tlbnMsIG1lc3NhZ2U6ICIoP2lzKVxcQSg/PS4q
+dGFyZ2V0KSg/PS4qXFxiMFxcYikifQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDAsIGJhY2t3
+YXJkOiAwfQoKICAtIGlkOiB2YWxpZGF0aW9uL21pc3NpbmctdGFyZ2V0cy1iZWZvcmUtZm4tZXJy
+b3JzCiAgICBzdW1tYXJ5OiBNaXNzaW5nIHRhcmdldF90b2tlbnMgaXMgcmVwb3J0ZWQgYmVmb3Jl
+IGFueSBmbiBydW5zLCBzbyBhIHJhaXNpbmcgZm4gaXMgbmV2ZXIgcmVhY2hlZAogICAgdGFnczog
+W2Vycm9yLCB2YWxpZGF0aW9uLCBvcmRlcl0KICAgIGNvdmVyczoKICAgICAgcnVsZXM6IFt2YWxp
+ZGF0aW9uLm9yZGVyLCB2YWxpZGF0aW9uLm1pc3NpbmctdGFyZ2V0LXRva2VucywgdmFsaWRhdGlv
+bi5uby1yZXF1ZXN0c10KICAgICMgT3JhY2xlOiB0b29scy9vcmFjbGUKICAgIGRhdGE6CiAgICAg
+IC0gdG9rZW5zOiBbNDY0LCAzMjkwXQogICAgICAgIHRhcmdldHM6IFszMjkwLCAzNzNdCiAgICAg
+ICAgbG9ncHJvYnM6IFstMC4wODMsIC0zLjYxNF0KICAgICAgLSB0b2tlbnM6IFs0MCwgMTEwMV0K
+ICAgICAgICBsb2dwcm9iczogW10KICAgIGNhbGw6CiAgICAgIGxvc3NfZm46IHtuYW1lOiByYWlz
+ZXMsIG1lc3NhZ2U6ICJtdXN0IG5vdCBydW4ifQogICAgICByZWd1bGFyaXplcnM6CiAgICAgICAg
+LSB7bmFtZTogbDIsIHdlaWdodDogMC4wMSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgZXhwZWN0
+OgogICAgICBlcnJvcjoge2tpbmQ6IG1pc3NpbmdfdGFyZ2V0X3Rva2Vuc30KICAgICAgcmVxdWVz
+dHM6IHtmb3J3YXJkOiAwLCBiYWNrd2FyZDogMH0KCiAgLSBpZDogdmFsaWRhdGlvbi9pbnZhbGlk
+LXJlZ3VsYXJpemVyLWJlZm9yZS1taXNzaW5nLXRhcmdldHMKICAgIHN1bW1hcnk6IEFuIGludmFs
+aWQgcmVndWxhcml6ZXIgaXMgcmVwb3J0ZWQgYmVmb3JlIGEgZGF0dW0gd2l0aG91dCB0YXJnZXRz
+CiAgICB0YWdzOiBbZXJyb3IsIHZhbGlkYXRpb24sIG9yZGVyXQogICAgY292ZXJzOgogICAgICBy
+dWxlczogW3ZhbGlkYXRpb24ub3JkZXIsIHZhbGlkYXRpb24ucmVndWxhcml6ZXItZm5dCiAgICAj
+IE9yYWNsZTogdG9vbHMvb3JhY2xlCiAgICBkYXRhOgogICAgICAtIHRva2VuczogWzQwLCAxMTAx
+XQogICAgICAgIGxvZ3Byb2JzOiBbXQogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgogICAg
+ICAgIC0ge25hbWU6IGwyLCB3ZWlnaHQ6IDAuMDF9CiAgICBleHBlY3Q6CiAgICAgIGVycm9yOiB7
+a2luZDogaW52YWxpZF9yZWd1bGFyaXplcn0KICAgICAgcmVxdWVzdHM6IHtmb3J3YXJkOiAwLCBi
+YWNrd2FyZDogMH0KCiAgLSBpZDogdmFsaWRhdGlvbi9taXNzaW5nLXdlaWdodC1iZWZvcmUtdW5r
+bm93bi1rZXkKICAgIHN1bW1hcnk6IFdpdGhpbiBvbmUgZW50cnkgYSBtaXNzaW5nIHdlaWdodCBp
+cyByZXBvcnRlZCwgbm90IHRoZSB1bmtub3duIGtleSBiZXNpZGUgaXQKICAgIHRhZ3M6IFtlcnJv
+ciwgdmFsaWRhdGlvbiwgb3JkZXJdCiAgICBjb3ZlcnM6CiAgICAgIHJ1bGVzOiBbdmFsaWRhdGlv
+bi5vcmRlciwgdmFsaWRhdGlvbi5yZWd1bGFyaXplci13ZWlnaHQsIHZhbGlkYXRpb24ucmVndWxh
+cml6ZXItdW5rbm93bi1rZXldCiAgICAjIEJ5IGhhbmQ6IHNlbWFudGljcyBzZWN0aW9uIDIgY2hl
+Y2tzIGFuIGVudHJ5J3MgbmFtZSwgdGhlbiBpdHMgd2VpZ2h0LCB0aGVuCiAgICAjIGl0cyBmbiwg
+dGhlbiB1bmtub3duIGtleXMsIGFuZCByZXBvcnRzIHRoZSBmaXJzdCBmYWlsdXJlOyBlbnRyeSAw
+IGhhcyBubwogICAgIyB3ZWlnaHQgYW5kIGFuIHVua25vd24ga2V5ICdzY2FsZScsIHNvIHRoZSBt
+ZXNzYWdlIGlzIGFib3V0IHRoZSB3ZWlnaHQgYW5kCiAgICAjIGRvZXMgbm90IG5hbWUgJ3NjYWxl
+Jy4gKHRvb2xzL29yYWNsZSBhZ3JlZXMuKQogICAgY2FsbDoKICAgICAgcmVndWxhcml6ZXJzOgog
+ICAgICAgIC0ge25hbWU6IGtsLCBmbjoga2xfdG9fcmVmZXJlbmNlLCBzY2FsZTogMi4wfQogICAg
+ZXhwZWN0OgogICAgICBlcnJvcjoge2tpbmQ6IGludmFsaWRfcmVndWxhcml6ZXIsIG1lc3NhZ2U6
+ICIoP2lzKV4oPyEuKnNjYWxlKSg/PS4qXFxiMFxcYikoPz0uKmtsKSg/PS4qd2VpZ2h0KSJ9CiAg
+ICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMCwgYmFja3dhcmQ6IDB9CgogIC0gaWQ6IHZhbGlkYXRp
+b24vZHVwbGljYXRlLW5hbWUtYmVmb3JlLWJhZC13ZWlnaHQKICAgIHN1bW1hcnk6IEEgcmVwZWF0
+ZWQgbmFtZSBpcyByZXBvcnRlZCBiZWZvcmUgYSBiYWQgd2VpZ2h0IG9mIHRoZSBzYW1lIGVudHJ5
+CiAgICB0YWdzOiBbZXJyb3IsIHZhbGlkYXRpb24sIG9yZGVyXQogICAgY292ZXJzOgogICAgICBy
+dWxlczogW3ZhbGlkYXRpb24ub3JkZXIsIHZhbGlkYXRpb24ucmVndWxhcml6ZXItZHVwbGljYXRl
+LCB2YWxpZGF0aW9uLnJlZ3VsYXJpemVyLXdlaWdodF0KICAgICMgQnkgaGFuZDogd2l0aGluIGFu
+IGVudHJ5IHRoZSBuYW1lIChhbmQgaXRzIHJlcGV0aXRpb24pIGlzIGNoZWNrZWQgYmVmb3JlCiAg
+ICAjIHRoZSB3ZWlnaHQgKHNlbWFudGljcyBzZWN0aW9uIDIpOyBlbnRyeSAxIHJlcGVhdHMgJ2wy
+JyBhbmQgaGFzIGEgc3RyaW5nCiAgICAjIHdlaWdodCwgc28gdGhlIG1lc3NhZ2UgbmFtZXMgaW5k
+ZXggMSBhbmQgJ2wyJyBhbmQgc2F5cyBub3RoaW5nIG9mIHRoZQogICAgIyB3ZWlnaHQuICh0b29s
+cy9vcmFjbGUgYWdyZWVzLikKICAgIGNhbGw6CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAt
+IHtuYW1lOiBsMiwgd2VpZ2h0OiAwLjAxLCBmbjogc3VtX29mX3NxdWFyZXN9CiAgICAgICAgLSB7
+bmFtZTogbDIsIHdlaWdodDogaGVhdnksIGZuOiBzdW19CiAgICBleHBlY3Q6CiAgICAgIGVycm9y
+OiB7a2luZDogaW52YWxpZF9yZWd1bGFyaXplciwgbWVzc2FnZTogIig/aXMpXig/IS4qd2VpZ2h0
+KSg/PS4qXFxiMVxcYikoPz0uKmwyKSJ9CiAgICAgIHJlcXVlc3RzOiB7Zm9yd2FyZDogMCwgYmFj
+a3dhcmQ6IDB9CgogIC0gaWQ6IHZhbGlkYXRpb24vbmFtZXMtY29tcGFyZWQtYXMtc2NhbGFycwog
+ICAgc3VtbWFyeTogIlwiY2Fmw6lcIiAoVSswMEU5KSBhbmQgXCJjYWZlXFx1MDMwMVwiIGFyZSB0
+d28gbmFtZXMsIGFzIGluIFB5dGhvbjogdHdvIHJlZ3VsYXJpemVycywgdHdvIG1ldHJpY3MgZW50
+cmllcyIKICAgIHRhZ3M6IFt2YWxpZGF0aW9uLCBuYW1lc10KICAgIGNvdmVyczoKICAgICAgcnVs
+ZXM6IFt2YWxpZGF0aW9uLm5hbWVzLWV4YWN0LCBtZXRyaWNzLmNhbGwtb3JkZXJdCiAgICAjIEJ5
+IGhhbmQ6IGxwID0gWy0xLCAtMiB8IC0wLjVdIChmbG9hdDMyLWV4YWN0KS4gcHJlY29tcG9zZWQg
+PSBzdW0gPSAtMy41IGF0IHdlaWdodCAwLjUKICAgICMgLT4gLTEuNzU7IGRlY29tcG9zZWQgPSBz
+dW1fb2Zfc3F1YXJlcyA9IDEgKyA0ICsgMC4yNSA9IDUuMjUgYXQgd2VpZ2h0IDAuMSAtPiAwLjUy
+NTsKICAgICMgcmVndWxhcml6ZXJfdG90YWwgPSBsb3NzX3RvdGFsID0gLTEuMjI1LiBHcmFkaWVu
+dDogMC41ICsgMC4xICogMiBscCA9IFswLjMsIDAuMSB8IDAuNF0uCiAgICAjIENvbmZpcm1lZCBi
+eSB0b29scy9vcmFjbGUgKFB5dGhvbiBrZWVwcyB0aGUgdHdvIGtleXMgYXBhcnQpLgogICAgZGF0
+YToKICAgICAgLSB7dG9rZW5zOiBbNSwgNl0sIHRhcmdldHM6IFs2LCA3XSwgbG9ncHJvYnM6IFst
+MS4wLCAtMi4wXX0KICAgICAgLSB7dG9rZW5zOiBbM10sIHRhcmdldHM6IFs0XSwgbG9ncHJvYnM6
+IFstMC41XX0KICAgIGNhbGw6CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiAi
+Y2FmXHUwMGU5Iiwgd2VpZ2h0OiAwLjUsIGZuOiBzdW19CiAgICAgICAgLSB7bmFtZTogImNhZmVc
+dTAzMDEiLCB3ZWlnaHQ6IDAuMSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgZXhwZWN0OgogICAg
+ICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IC0xLjIyNQogICAgICAgIHJlZ3VsYXJpemVy
+X3RvdGFsOiAtMS4yMjUKICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICAiY2FmXHUwMGU5
+Ijoge3ZhbHVlOiAtMy41LCB3ZWlnaHQ6IDAuNSwgY29udHJpYnV0aW9uOiAtMS43NX0KICAgICAg
+ICAgICJjYWZlXHUwMzAxIjoge3ZhbHVlOiA1LjI1LCB3ZWlnaHQ6IDAuMSwgY29udHJpYnV0aW9u
+OiAwLjUyNX0KICAgICAgZ3JhZGllbnQ6CiAgICAgICAgLSBbMC4zLCAwLjFdCiAgICAgICAgLSBb
+MC40XQogICAgICByZXF1ZXN0czoge2ZvcndhcmQ6IDEsIGJhY2t3YXJkOiAxfQoKICAtIGlkOiB2
+YWxpZGF0aW9uL25hbWVzLWRpZmZlci1pbi1jYXNlCiAgICBzdW1tYXJ5OiAiXCJrbFwiIGFuZCBc
+IktMXCIgYXJlIHR3byBuYW1lcywgYW5kIHR3byBtZXRyaWMga2V5cyBvZiBvbmUgY3VzdG9tIG1h
+cDogbGV0dGVyIGNhc2UgaXMgbmV2ZXIgZm9sZGVkIgogICAgdGFnczogW3ZhbGlkYXRpb24sIG5h
+bWVzXQogICAgY292ZXJzOgogICAgICBydWxlczogW3ZhbGlkYXRpb24ubmFtZXMtZXhhY3QsIG1l
+dHJpY3MuY3VzdG9tLWV4YWN0LCBtZXRyaWNzLmNhbGwtb3JkZXJdCiAgICAjIEJ5IGhhbmQ6IGxw
+ID0gWy0xLCAtMiB8IC0wLjVdIChmbG9hdDMyLWV4YWN0KS4ga2wgPSBzdW0gPSAtMy41IGF0IHdl
+aWdodCAwLjUgLT4gLTEuNzU7CiAgICAjIEtMID0gc3VtX29mX3NxdWFyZXMgPSAxICsgNCArIDAu
+MjUgPSA1LjI1IGF0IHdlaWdodCAwLjEgLT4gMC41MjU7IHJlZ3VsYXJpemVyX3RvdGFsID0KICAg
+ICMgbG9zc190b3RhbCA9IC0xLjIyNS4gR3JhZGllbnQ6IDAuNSArIDAuMSAqIDIgbHAgPSBbMC4z
+LCAwLjEgfCAwLjRdLiBDb25maXJtZWQgYnkgdG9vbHMvb3JhY2xlLgogICAgZGF0YToKICAgICAg
+LSB7dG9rZW5zOiBbNSwgNl0sIHRhcmdldHM6IFs2LCA3XSwgbG9ncHJvYnM6IFstMS4wLCAtMi4w
+XX0KICAgICAgLSB7dG9rZW5zOiBbM10sIHRhcmdldHM6IFs0XSwgbG9ncHJvYnM6IFstMC41XX0K
+ICAgIGNhbGw6CiAgICAgIHJlZ3VsYXJpemVyczoKICAgICAgICAtIHtuYW1lOiBrbCwgd2VpZ2h0
+OiAwLjUsIGZuOiB7bmFtZTogc3VtLCBtZXRyaWNzOiB7a2w6IDEuMCwgS0w6IDIuMH19fQogICAg
+ICAgIC0ge25hbWU6IEtMLCB3ZWlnaHQ6IDAuMSwgZm46IHN1bV9vZl9zcXVhcmVzfQogICAgZXhw
+ZWN0OgogICAgICBtZXRyaWNzOgogICAgICAgIGxvc3NfdG90YWw6IC0xLjIyNQogICAgICAgIHJl
+Z3VsYXJpemVyX3RvdGFsOiAtMS4yMjUKICAgICAgICByZWd1bGFyaXplcnM6CiAgICAgICAgICBr
+bDoge3ZhbHVlOiAtMy41LCB3ZWlnaHQ6IDAuNSwgY29udHJpYnV0aW9uOiAtMS43NSwgY3VzdG9t
+OiB7a2w6IDEuMCwgS0w6IDIuMH19CiAgICAgICAgICBLTDoge3ZhbHVlOiA1LjI1LCB3ZWlnaHQ6
+IDAuMSwgY29udHJpYnV0aW9uOiAwLjUyNSwgY3VzdG9tOiB7fX0KICAgICAgZ3JhZGllbnQ6CiAg
+ICAgICAgLSBbMC4zLCAwLjFdCiAgICAgICAgLSBbMC40XQogICAgICByZXF1ZXN0czoge2Zvcndh
+cmQ6IDEsIGJhY2t3YXJkOiAxfQo=
+"""),
     ]
 }

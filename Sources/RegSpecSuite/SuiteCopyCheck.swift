@@ -15,7 +15,7 @@ enum SuiteCopyCheck {
     static let listed = 3
 
     /// Why the copy in `root` is not exactly `expected`, or nil when it is.
-    static func damage(of root: String, expected: [(path: String, text: String)]) -> Damage? {
+    static func damage(of root: String, expected: [(path: String, bytes: [UInt8])]) -> Damage? {
         switch kind(of: root) {
         case nil: return Damage(text: "it does not exist", isAbsent: true)
         case .typeDirectory?: break
@@ -30,13 +30,13 @@ enum SuiteCopyCheck {
         for top in ["specs", "fixtures"] {
             walk(root, relative: top, depth: 0, limit: limit, files: &found, strange: &strange)
         }
-        let wanted = Dictionary(expected.map { ($0.path, $0.text) }, uniquingKeysWith: { first, _ in first })
+        let wanted = Dictionary(expected.map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first })
         let present = Set(found)
         let missing = expected.map(\.path).filter { !present.contains($0) }
         let extra = found.filter { wanted[$0] == nil }.sorted()
         let edited = expected.filter { present.contains($0.path) }.filter { file in
             let path = root + "/" + file.path
-            let bytes = Data(file.text.utf8)
+            let bytes = Data(file.bytes)
             // The size first: a huge file put there is not read.
             let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber
             return size?.intValue != bytes.count || FileManager.default.contents(atPath: path) != bytes
