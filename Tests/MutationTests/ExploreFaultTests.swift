@@ -24,7 +24,7 @@ struct ExploreFaultTests {
     }
 
     /// One fault per area, each found from seed 1 within a few dozen cases.
-    @Test(arguments: [
+    @Test("explore finds and shrinks each fault it is known to catch", arguments: [
         ReferenceFault.regularizerTotalDropsLast, .zeroWeightFnsSkipped, .weightsNotNegated,
         .missingLossCheckedAfterData, .regularizersEvaluatedInReverse, .legacyCustomMetricsNotMerged,
     ])
@@ -38,7 +38,7 @@ struct ExploreFaultTests {
 
     /// The whole table, one line per fault (cases until the first disagreement, the shrunk
     /// case): a measurement, not a gate; run with REGSPEC_EXPLORE_FAULTS=1 (about 5 minutes).
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["REGSPEC_EXPLORE_FAULTS"] != nil))
+    @Test("the explore fault table (set REGSPEC_EXPLORE_FAULTS)", .enabled(if: ProcessInfo.processInfo.environment["REGSPEC_EXPLORE_FAULTS"] != nil))
     func table() async {
         var lines = ["| fault | cases until found | shrunk to |", "| --- | --- | --- |"]
         for fault in ReferenceFault.allCases {

@@ -92,7 +92,7 @@ struct PerCallDeadlineEngine: Engine {
 
     /// docs/explore.md promises reproducers pass `validate --strict`: 240 of them, from 24
     /// seeds, a third invalid calls, judged for float64 and for float32 engines.
-    @Test func reproducersOfManySeedsPassValidateStrict() async throws {
+    @Test("reproducers of many seeds pass validate strict") func reproducersOfManySeedsPassValidateStrict() async throws {
         let workspace = try SpecWorkspace()
         var patterns: Set<String> = []
         var widened = 0
@@ -117,13 +117,13 @@ struct PerCallDeadlineEngine: Engine {
     }
 
     /// Negative control: the lint behind --strict rejects the pattern as explore wrote it before.
-    @Test func theUnanchoredPatternFailsTheLint() {
+    @Test("the unanchored pattern fails the lint") func theUnanchoredPatternFailsTheLint() {
         #expect(!MessagePattern.lint("(?is)(?=.*loss_fn)(?=.*regularizers)").isEmpty)
         #expect(MessagePattern.lint("(?is)\\A(?=.*loss_fn)(?=.*regularizers)").isEmpty)
     }
 
     /// Shrunk reproducers of real disagreements pass --strict too.
-    @Test func shrunkReproducersPassValidateStrict() async throws {
+    @Test("shrunk reproducers pass validate strict") func shrunkReproducersPassValidateStrict() async throws {
         let workspace = try SpecWorkspace()
         var found = 0
         for seed in [UInt64(7), 8] {
@@ -141,7 +141,7 @@ struct PerCallDeadlineEngine: Engine {
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }
 
-    @Test func twoRunsWithTheSameSeedWriteDistinctIdsAndFiles() async throws {
+    @Test("two runs with the same seed write distinct ids and files") func twoRunsWithTheSameSeedWriteDistinctIdsAndFiles() async throws {
         func explorer(runLabel: String? = nil) -> Explorer {
             let check = DifferentialCheck(reference: ReferenceEngine(), engine: ReferenceEngine())
             let generator = CaseGenerator(capabilities: Self.allCapabilities)
@@ -173,7 +173,7 @@ struct PerCallDeadlineEngine: Engine {
 
     /// No draw is skipped for precision against an engine that computes in float32, and none
     /// disagrees; judged with the suite's float64 tolerance instead, the same engine does.
-    @Test func aFloat32EngineIsJudgedOnEveryDrawWithoutFalseDisagreements() async {
+    @Test("a float32 engine is judged on every draw without false disagreements") func aFloat32EngineIsJudgedOnEveryDrawWithoutFalseDisagreements() async {
         let float32 = DifferentialCheck(reference: ReferenceEngine(), engine: Float32ArithmeticEngine(), engineCapabilities: Self.float32Capabilities)
         let generator = CaseGenerator(capabilities: Self.float32Capabilities, invalidRate: 0.1)
         var skipped = 0
@@ -199,7 +199,7 @@ struct PerCallDeadlineEngine: Engine {
     }
 
     /// Fault finding stays without float64: the float32 tolerance hides no dropped contribution.
-    @Test func faultsAreFoundAgainstAnEngineWithoutFloat64() async throws {
+    @Test("faults are found against an engine without float64") func faultsAreFoundAgainstAnEngineWithoutFloat64() async throws {
         let explorer = Explorer(
             generator: CaseGenerator(capabilities: Self.float32Capabilities),
             check: DifferentialCheck(reference: ReferenceEngine(), engine: ContributionDroppingEngine(), engineCapabilities: Self.float32Capabilities), seed: 7)
@@ -211,7 +211,7 @@ struct PerCallDeadlineEngine: Engine {
     /// Semantics section 12: the timeout counts from each async fn's own start, the wait for a
     /// `max_concurrency` slot excluded, and the call has no deadline. explore draws timings only
     /// that clock passes, and an engine with a per-call deadline disagrees on them.
-    @Test func timeoutClockDrawsCatchAPerCallDeadline() async throws {
+    @Test("timeout clock draws catch a per call deadline") func timeoutClockDrawsCatchAPerCallDeadline() async throws {
         let generator = CaseGenerator(capabilities: Self.allCapabilities, invalidRate: 0)
         var drawn: [ExploreCase] = []
         for number in 1...200 {

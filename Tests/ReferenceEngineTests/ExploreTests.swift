@@ -47,7 +47,7 @@ struct ContributionDroppingEngine: Engine {
         return (limit, nil)
     }
 
-    @Test func findsAndShrinksADroppedContributionDeterministically() async throws {
+    @Test("finds and shrinks a dropped contribution deterministically") func findsAndShrinksADroppedContributionDeterministically() async throws {
         let explorer = Explorer(
             generator: CaseGenerator(capabilities: Self.allCapabilities),
             check: DifferentialCheck(reference: ReferenceEngine(), engine: ContributionDroppingEngine()), seed: 7)
@@ -80,7 +80,7 @@ struct ContributionDroppingEngine: Engine {
     }
 
     /// Negative control: the reference against itself never disagrees.
-    @Test func theReferenceAgreesWithItself() async {
+    @Test("the reference agrees with itself") func theReferenceAgreesWithItself() async {
         let explorer = Explorer(
             generator: CaseGenerator(capabilities: Self.allCapabilities, invalidRate: 0.3),
             check: DifferentialCheck(reference: ReferenceEngine(), engine: ReferenceEngine()), seed: 11)
@@ -95,7 +95,7 @@ struct ContributionDroppingEngine: Engine {
         #expect(disagreements.isEmpty, "\(disagreements)")
     }
 
-    @Test func theSameSeedGivesTheSameCases() {
+    @Test("the same seed gives the same cases") func theSameSeedGivesTheSameCases() {
         let generator = CaseGenerator(capabilities: Self.allCapabilities)
         for number in [1, 2, 50, 999] {
             let first = generator.generate(seed: 42, caseNumber: number).input(id: "x").json.serialized()
@@ -106,7 +106,7 @@ struct ContributionDroppingEngine: Engine {
         }
     }
 
-    @Test func onlyAnnouncedCapabilitiesAreGenerated() {
+    @Test("only announced capabilities are generated") func onlyAnnouncedCapabilitiesAreGenerated() {
         let generator = CaseGenerator(capabilities: [Capability.structured])
         #expect(generator.errorKinds.isEmpty)
         for number in 1...300 {
@@ -121,7 +121,7 @@ struct ContributionDroppingEngine: Engine {
         }
     }
 
-    @Test func validCallsAreValidAndSpreadAsDocumented() {
+    @Test("valid calls are valid and spread as documented") func validCallsAreValidAndSpreadAsDocumented() {
         let generator = CaseGenerator(capabilities: Self.allCapabilities, invalidRate: 0)
         var fnNames: Set<String> = []
         var sawTopK = false
@@ -152,7 +152,7 @@ struct ContributionDroppingEngine: Engine {
     }
 
     /// Every error kind the generator aims at is produced by the reference at least once.
-    @Test func invalidCallsReachEveryErrorKind() async {
+    @Test("invalid calls reach every error kind") func invalidCallsReachEveryErrorKind() async {
         let generator = CaseGenerator(capabilities: Self.allCapabilities, invalidRate: 1)
         var intents: Set<String> = []
         var outcomes: Set<String> = []
@@ -168,7 +168,7 @@ struct ContributionDroppingEngine: Engine {
         #expect(outcomes.isSuperset(of: reached), "missing: \(reached.subtracting(outcomes))")
     }
 
-    @Test func shrinkCandidatesAreSmallerAndKeepSelectionsInRange() {
+    @Test("shrink candidates are smaller and keep selections in range") func shrinkCandidatesAreSmallerAndKeepSelectionsInRange() {
         let generator = CaseGenerator(capabilities: Self.allCapabilities, invalidRate: 0)
         for number in 1...40 {
             let generated = generator.generate(seed: 21, caseNumber: number)
@@ -185,7 +185,7 @@ struct ContributionDroppingEngine: Engine {
         }
     }
 
-    @Test func theShrinkerStopsAtACaseNoSmallerCandidateFails() async {
+    @Test("the shrinker stops at a case no smaller candidate fails") func theShrinkerStopsAtACaseNoSmallerCandidateFails() async {
         let generator = CaseGenerator(capabilities: Self.allCapabilities, invalidRate: 0)
         let generated = generator.generate(seed: 1, caseNumber: 1)
         // Fails while some datum has 3 or more positions: the minimum is one datum of 3 positions.
@@ -202,7 +202,7 @@ struct ContributionDroppingEngine: Engine {
         #expect(unchanged.steps == 0 && unchanged.shrunk.size == generated.size)
     }
 
-    @Test func theWriterQuotesNamesThatLookAlikeAndWritesPortableNumbers() {
+    @Test("the writer quotes names that look alike and writes portable numbers") func theWriterQuotesNamesThatLookAlikeAndWritesPortableNumbers() {
         #expect(SpecCaseWriter.string("cafe\u{301}") == "\"cafe\\u0301\"")
         #expect(SpecCaseWriter.string("café") == "\"café\"")
         #expect(SpecCaseWriter.string("kl.k3") == "\"kl.k3\"")

@@ -26,7 +26,7 @@ struct ProtocolFastPathTests {
         return cases
     }
 
-    @Test func writtenMessagesEqualTheSerializedTreeForEveryShippedCase() async throws {
+    @Test("written messages equal the serialized tree for every shipped case") func writtenMessagesEqualTheSerializedTreeForEveryShippedCase() async throws {
         for (index, (specCase, observation)) in try await Self.shippedCases().enumerated() {
             #expect(
                 EngineProtocol.runMessageLine(sequence: index, input: specCase.input)
@@ -39,7 +39,7 @@ struct ProtocolFastPathTests {
         }
     }
 
-    @Test func decodedRepliesEqualTheTreeDecodingForEveryShippedCase() async throws {
+    @Test("decoded replies equal the tree decoding for every shipped case") func decodedRepliesEqualTheTreeDecodingForEveryShippedCase() async throws {
         for (index, (specCase, observation)) in try await Self.shippedCases().enumerated() {
             let line = EngineProtocol.runReply(sequence: index, observation: observation).serialized()
             let fast = try #require(ReplyDecoder.decode(line), "reply to \(specCase.id)")
@@ -54,7 +54,7 @@ struct ProtocolFastPathTests {
         }
     }
 
-    @Test func numbersStringsAndKeyOrderDecodeAsTheTreeDoes() throws {
+    @Test("numbers strings and key order decode as the tree does") func numbersStringsAndKeyOrderDecodeAsTheTreeDoes() throws {
         let line = #"""
             {"observation": {"requests": {"backward": [], "forward": [{"data": [{"loss_fn_inputs":
             {"weights": {"dtype": "float32", "data": [0.5, -1e-3, 2, NaN, -Infinity], "shape": null}},
@@ -82,7 +82,7 @@ struct ProtocolFastPathTests {
         #expect(weights[0] == 0.5 && weights[1] == -1e-3 && weights[2] == 2 && weights[3].isNaN && weights[4] == -.infinity)
     }
 
-    @Test func anErroredReplyIsReadAsErrored() throws {
+    @Test("an errored reply is read as errored") func anErroredReplyIsReadAsErrored() throws {
         let fast = try #require(ReplyDecoder.decode(#"{"seq": 3, "errored": "no such fn"}"#))
         #expect(fast.sequence == 3)
         #expect(fast.errored == "no such fn")
@@ -90,7 +90,7 @@ struct ProtocolFastPathTests {
 
     /// Negative controls: each of these is not a well-formed reply, and the fast path must
     /// hand it to the tree path rather than guess.
-    @Test(arguments: [
+    @Test("malformed replies are left to the tree path", arguments: [
         #"{"seq": 1, "observation": {"outcome": "success", "metrics": {}, "requests": {"forward": [], "backward": []}}"#,
         #"{"seq": 1.0, "observation": {"outcome": "success", "metrics": {}, "requests": {"forward": [], "backward": []}}}"#,
         #"{"observation": {"outcome": "success", "metrics": {}, "requests": {"forward": [], "backward": []}}}"#,
@@ -112,7 +112,7 @@ struct ProtocolFastPathTests {
         #expect(ReplyDecoder.decode(line) == nil)
     }
 
-    @Test func nestingDeeperThanTheParserAllowsIsRefused() {
+    @Test("nesting deeper than the parser allows is refused") func nestingDeeperThanTheParserAllowsIsRefused() {
         let deep = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
         #expect(ReplyDecoder.decode(#"{"seq": 1, "errored": "x", "extra": \#(deep)}"#) == nil)
     }
@@ -121,7 +121,7 @@ struct ProtocolFastPathTests {
 /// The serve side's fast path reads run messages into the case the tree path reads.
 @Suite("Run message fast path")
 struct RunMessageFastPathTests {
-    @Test func everyShippedRunMessageDecodesAsTheTreeDecodesIt() async throws {
+    @Test("every shipped run message decodes as the tree decodes it") func everyShippedRunMessageDecodesAsTheTreeDecodesIt() async throws {
         for (index, (specCase, _)) in try await ProtocolFastPathTests.shippedCases().enumerated() {
             let line = EngineProtocol.runMessage(sequence: index, input: specCase.input).serialized()
             let fast = try #require(RunMessageDecoder.decode(line), "run message of \(specCase.id)")
@@ -134,7 +134,7 @@ struct RunMessageFastPathTests {
         }
     }
 
-    @Test func optionalFieldsMayBeNullOrAbsentAndUnknownFieldsAreSkipped() throws {
+    @Test("optional fields may be null or absent and unknown fields are skipped") func optionalFieldsMayBeNullOrAbsentAndUnknownFieldsAreSkipped() throws {
         let line = #"""
             {"seq": 4, "cmd": "run", "case": {"call": {"entry_point": "future", "options": {"timeout_ms": null,
             "max_concurrency": 2, "extra": [1]}, "regularizers": [{"name": "r", "weight": 0.5, "fn": {"name": "sum",
@@ -153,7 +153,7 @@ struct RunMessageFastPathTests {
     }
 
     /// Negative controls: messages the tree path answers with an error or another reply.
-    @Test(arguments: [
+    @Test("messages the tree path must answer are refused", arguments: [
         #"{"cmd": "start", "version": 1}"#,
         #"{"cmd": "run", "seq": "1", "case": {"id": "a", "data": [], "logprobs": [], "call": {"regularizers": [], "options": {}, "entry_point": "call"}}}"#,
         #"{"cmd": "run", "seq": 1, "case": {"id": "a", "data": [], "logprobs": [[1]], "call": {"regularizers": [], "options": {}, "entry_point": "call"}}}"#,
@@ -174,7 +174,7 @@ struct RunMessageFastPathTests {
 /// The scanner's numbers are bit for bit what `JSONParser` (and strtod) make of the text.
 @Suite("Byte scanner numbers")
 struct ByteScannerNumberTests {
-    @Test func decimalsEqualTheCorrectlyRoundedConversion() throws {
+    @Test("decimals equal the correctly rounded conversion") func decimalsEqualTheCorrectlyRoundedConversion() throws {
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> UInt64 {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -203,7 +203,7 @@ struct ByteScannerNumberTests {
         }
     }
 
-    @Test func numbersThatAreNotJSONAreRefused() {
+    @Test("numbers that are not JSON are refused") func numbersThatAreNotJSONAreRefused() {
         for text in ["1.5.3", "-", "--1", "1e", "1.5-3", "+1", "Infinit", "nan"] {
             var scanner = ByteScanner(Array(text.utf8))
             let value = scanner.number()

@@ -4,7 +4,7 @@ import Testing
 @Suite struct ExploreCommandTests {
     /// The reference behind the protocol agrees with the reference in process: exit 0 and the
     /// suite's closing line, with the seed named.
-    @Test func exploreAgainstServeAgrees() async throws {
+    @Test("explore against serve agrees") func exploreAgainstServeAgrees() async throws {
         let serve = "\(CLI.binary) serve"
         let result = try await CLI.run(["explore", "--engine-command", serve, "--seed", "3", "--cases", "40", "--assume-float64"])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
@@ -13,13 +13,13 @@ import Testing
         #expect(result.stdout.contains("seed 3"))
     }
 
-    @Test func replayRunsOneCase() async throws {
+    @Test("replay runs one case") func replayRunsOneCase() async throws {
         let result = try await CLI.run(["explore", "--engine-command", "\(CLI.binary) serve", "--seed", "3", "--replay", "17", "--assume-float64"])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.hasSuffix("1 passed, 0 failed, 0 errored, 0 skipped\n"))
     }
 
-    @Test func usageErrorsExitWithTwo() async throws {
+    @Test("usage errors exit with two") func usageErrorsExitWithTwo() async throws {
         for arguments in [["explore"], ["explore", "--export", "x", "--engine-command", "y"],
                           ["explore", "--engine-command", "y", "--cases", "3", "--time", "2"],
                           ["explore", "--engine-command", "y", "--invalid-rate", "2"]] {
@@ -29,7 +29,7 @@ import Testing
     }
 
     /// Exported cases load as spec files and the reference passes every one of them.
-    @Test func exportedCasesValidateAndPass() async throws {
+    @Test("exported cases validate and pass") func exportedCasesValidateAndPass() async throws {
         let scratch = try Scratch()
         let export = try await CLI.run(["explore", "--export", scratch.path + "/specs", "--cases", "60", "--seed", "8"], in: scratch.path)
         #expect(export.status == 0, "\(export.stderr)")

@@ -36,7 +36,7 @@ struct ExpectedTelemetryTests {
         #expect(try #require(loaded.cases.first).requiredCapabilities.contains(Capability.telemetry) == false)
     }
 
-    @Test(arguments: [
+    @Test("an expected telemetry list the loader refuses, with its message", arguments: [
         ("[{event: fn_stoped, label: total}]", "unknown telemetry event 'fn_stoped' (did you mean 'fn_stopped'?)"),
         ("[{event: call_stopped, duration: 0.1}]", "unknown key 'duration'"),
         ("[{event: fn_started, label: totl}]", "is not a fn of the call"),

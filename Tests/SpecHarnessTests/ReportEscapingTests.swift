@@ -85,7 +85,7 @@ struct ReportEscapingTests {
     ]
 
     /// Regression: engine text put live links, images and emphasis in the Markdown report and step summary.
-    @Test("Markdown: engine and spec text is inert in every place it appears, the step summary included")
+    @Test("markdown: engine and spec text is inert in every place it appears, the step summary included")
     func markdownInjection() {
         let text = Self.markdownInjections.joined(separator: " ")
         let cases = [

@@ -146,7 +146,7 @@ struct ReportVerdictTests {
         #expect(!few.contains { $0.contains("more not annotated") || $0.hasPrefix("::notice") })
     }
 
-    @Test("Markdown: the failing engine's verdict problems and notes under the counts, the result cell saying so")
+    @Test("markdown: the failing engine's verdict problems and notes under the counts, the result cell saying so")
     func markdown() {
         let text = MarkdownReporter().render(Self.failing)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

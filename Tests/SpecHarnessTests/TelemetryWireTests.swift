@@ -46,7 +46,7 @@ struct TelemetryWireTests {
         #expect(try #require(ReplyDecoder.decode(null)?.observation).telemetry == nil)
     }
 
-    @Test(arguments: [
+    @Test("malformed telemetry on the wire is refused with its path", arguments: [
         (#"[{"event":"call_exploded"}]"#, "observation.telemetry[0].event: unknown telemetry event"),
         (#"[{"event":"call_started","fn_count":1.5}]"#, "observation.telemetry[0].fn_count: expected an integer"),
         (#"[{"event":"fn_started","label":5}]"#, "observation.telemetry[0].label: expected a string"),

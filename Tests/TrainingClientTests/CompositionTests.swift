@@ -6,7 +6,7 @@ import TinkerWire
 /// Semantics section 5: contributions, regularizer_total and loss_total.
 @Suite("Composition")
 struct CompositionTests {
-    @Test("contribution = weight * value; regularizer_total sums them; loss_total adds the base")
+    @Test("Contribution = weight * value; regularizer_total sums them; loss_total adds the base")
     func arithmeticWithBase() async throws {
         // lp = [[-1, -2], [-0.5]]
         let harness = FixedHarness(logprobs: [[-1, -2], [-0.5]])

@@ -129,7 +129,7 @@ struct LegacyModeTests {
 
 @Suite("Legacy telemetry")
 struct LegacyTelemetryTests {
-    @Test("telemetry reports the loss, not a custom metric named loss_total")
+    @Test("Telemetry reports the loss, not a custom metric named loss_total")
     func telemetryReportsLoss() async throws {
         // lp = [-1, -2]; loss = -sum(lp) = 3, whatever the metric named loss_total says.
         let backend = FixedLogprobsBackend(logprobs: [[-1.0, -2.0]])

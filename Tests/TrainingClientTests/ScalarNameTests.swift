@@ -6,7 +6,7 @@ import TinkerWire
 /// Semantics section 2: "café" (U+00E9) and "cafe\u{301}" are two names, as in Python.
 @Suite("Regularizer names compared as Unicode scalars")
 struct ScalarNameTests {
-    @Test("two spellings of a name are two regularizers with two metrics entries")
+    @Test("Two spellings of a name are two regularizers with two metrics entries")
     func twoSpellings() async throws {
         let harness = FixedHarness(logprobs: [[-1, -2]])
         let result = try await harness.client.forwardBackwardCustom(
@@ -23,7 +23,7 @@ struct ScalarNameTests {
         #expect(try result.metrics.requireNumber("regularizer_total") == 0.5 * -3 + 0.1 * -3)
     }
 
-    @Test("an exactly repeated name is still invalid_regularizer")
+    @Test("An exactly repeated name is still invalid_regularizer")
     func exactRepeat() async throws {
         let harness = FixedHarness(logprobs: [[-1, -2]])
         let error = try await #require(throws: CustomLossError.self) {
@@ -36,7 +36,7 @@ struct ScalarNameTests {
         #expect(error.kind == .invalidRegularizer)
     }
 
-    @Test("custom metric keys that differ only in normalization stay two keys")
+    @Test("Custom metric keys that differ only in normalization stay two keys")
     func customMetricKeys() async throws {
         let harness = FixedHarness(logprobs: [[-1, -2]])
         let fn = syncFn(metrics: ["caf\u{E9}": 1.0, "cafe\u{301}": 2.0], sumOfAll)

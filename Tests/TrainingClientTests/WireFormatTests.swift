@@ -41,7 +41,7 @@ struct WireFormatTests {
         #expect(try JSONDecoder().decode(Datum.self, from: encoded) == datum)
     }
 
-    @Test("int64 data encodes as JSON integers")
+    @Test("Int64 data encodes as JSON integers")
     func int64DataEncodesAsIntegers() throws {
         let datum = makeDatum(input: [1, 2], targets: [3, 4], shape: [2])
         let encoder = JSONEncoder()
