@@ -38,7 +38,7 @@ struct RunCommandTests {
         let result = try await CLI.run(["run", "specs"], in: scratch.path)
         #expect(result.status == 1)
         #expect(result.stdout.contains("FAIL fault/case-0 (specs/fault.yaml:3:5)"))
-        #expect(result.stdout.contains("metrics.loss_total: expected -1.25, actual -1.5"))
+        #expect(result.stdout.contains("metrics.loss_total: expected -1.25 ± 1.4e-05, actual -1.5 (difference 0.25; rtol=1e-05, atol=1e-06)"))
         #expect(result.stdout.hasSuffix("0 passed, 2 failed, 0 errored, 0 skipped\n"))
     }
 
