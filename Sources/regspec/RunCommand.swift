@@ -132,7 +132,7 @@ struct RunCommand: AsyncParsableCommand {
                 command: command, processes: engines, caseTimeout: caseTimeout, maximumRestarts: maxRestarts,
                 strictProtocol: strictProtocol)
         } ?? ReferenceEngine()
-        let progress = ProgressLine(total: cases.count)
+        let progress = ProgressLine(total: cases.count, quiet: reporting.quiet)
         let live = LiveConsole(
             console: reporting.console, enabled: reporting.consoleOnStdout, knownFailures: knownFailures,
             maximumFailures: exitFirst ? 1 : maxFail)
@@ -150,9 +150,9 @@ struct RunCommand: AsyncParsableCommand {
                         progress.clear()
                         live.show(result)
                         stream.send(result)
-                        progress.advance(result)
+                        progress.advance(result, failures: live.failureCount)
                     },
-                    shouldStop: { live.limitReached })
+                    shouldStop: { live.limitReached }, started: { progress.start($0.id) })
             }
         }
         progress.finish()
