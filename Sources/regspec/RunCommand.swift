@@ -186,7 +186,7 @@ struct RunCommand: AsyncParsableCommand {
     /// Prints the spec-file problems, writes every report with them (JUnit: one error), exits 2.
     private func reportBrokenSuite(_ loaded: LoadedSuite, context: ReportContext) throws -> Never {
         for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
-        printError("\(loaded.diagnostics.count) problem(s) in the spec files; nothing was run. `regspec validate` lists them too.")
+        printError("\(counted(loaded.diagnostics.count, "problem")) in the spec files; nothing was run. `regspec validate` lists them too.")
         let engine = engineCommand.map { EngineIdentity(label: engineName ?? $0, name: "not started", language: "", version: "", capabilities: [], command: $0) }
             ?? EngineIdentity(ReferenceEngine.description, label: engineName)
         let document = ReportDocument(problems: loaded.diagnostics, suite: loaded, context: context, engine: engine)

@@ -54,6 +54,10 @@ struct RunCommandTests {
         let validate = try await CLI.run(["validate", "specs"], in: scratch.path)
         #expect(validate.status == 2)
         #expect(validate.stderr.contains("specs/broken.yaml:4:5"))
+        // run points to validate; validate does not point to itself.
+        #expect(result.stderr.contains("5 problems in the spec files; nothing was run. `regspec validate` lists them too."), "\(result.stderr)")
+        #expect(validate.stderr.contains("5 problems in the spec files\n"), "\(validate.stderr)")
+        #expect(!validate.stderr.contains("regspec validate"), "\(validate.stderr)")
     }
 
     @Test("report files are written in the chosen format while the console summary still prints")
