@@ -166,7 +166,7 @@ struct ExploreCommand: AsyncParsableCommand {
             case .errored(let message):
                 tally.errored += 1
                 say("ERROR case \(number) (\(explorer.caseID(number))): \(TextEscaping.console(message))")
-                say("  replay: regspec explore --engine-command ... --seed \(seed) --replay \(number)")
+                say("  replay: \(replayCommand(number, seed: seed))")
             case .disagreed(let finding):
                 tally.disagreed += 1
                 try report(finding, explorer: explorer, engineName: tally.engineName, elapsed: clock.now - start)
@@ -197,7 +197,7 @@ struct ExploreCommand: AsyncParsableCommand {
         let path = (out as NSString).appendingPathComponent(fileName)
         try write(explorer.reproducerFile(finding, fileName: fileName, engineDescription: engineName), to: path)
         say("  reproducer: \(TextEscaping.oneLine(path))")
-        say("  replay: regspec explore --engine-command ... --seed \(explorer.seed) --replay \(number)")
+        say("  replay: \(replayCommand(number, seed: explorer.seed))")
     }
 
     private func exportCases(seed: UInt64, to directory: String) async throws {
@@ -228,7 +228,7 @@ struct ExploreCommand: AsyncParsableCommand {
     }
 
     private func printProgress(tried: Int, disagreed: Int, errored: Int, elapsed: Duration) {
-        printError("explore: \(tried) cases, \(disagreed) disagreement(s), \(errored) errored, \(rate(tried, elapsed)) cases/s")
+        printError("explore: \(counted(tried, "case")), \(counted(disagreed, "disagreement")), \(errored) errored, \(rate(tried, elapsed)) cases/s")
     }
 
     private func rate(_ count: Int, _ elapsed: Duration) -> String {

@@ -106,7 +106,7 @@ final class Interruption: Sendable {
     func reportIfInterrupted(_ report: inout RunReport, of total: Int) {
         guard let name = signalName else { return }
         report.incomplete = true
-        printError("interrupted by \(name): \(report.results.count) of \(total) case(s) ran; the reports are incomplete")
+        printError("interrupted by \(name): \(report.results.count) of \(counted(total, "case")) ran; the reports are incomplete")
     }
 }
 

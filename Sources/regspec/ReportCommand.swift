@@ -40,6 +40,12 @@ struct ReportCommand: ParsableCommand {
         discussion: "Without it, shard reports that do not cover the whole selection fail in every format. Invalid shard labels, shards of different selections or splits and a case counted twice fail even with it."))
     var allowPartialShards = false
 
+    @Option(help: ArgumentHelp(
+        "Write each engine's badge into this folder: ENGINE.json (a shields.io endpoint) and ENGINE.svg.",
+        discussion: "The badge reads `regspec 2.x | passed/cases`: green when the run passes with every case passed, yellow when it passes with cases skipped or expected to fail, red when it fails. docs/ci.md shows how to publish it.",
+        valueName: "dir"))
+    var badge: String?
+
     @OptionGroup var reporting: ReportOptions
 
     func validate() throws {
@@ -70,6 +76,7 @@ struct ReportCommand: ParsableCommand {
             printError(error.description)
             throw ExitCode(2)
         }
+        if let badge { try writeBadges(merged, labels: merged.count == 1 ? merged.map(\.engine.label) : ConformanceTable(merged).engines, to: badge) }
         if merged.count == 1, let document = merged.first {
             guard reporting.emit(document, casesPrinted: false) else { throw ExitCode(2) }
             if !document.succeeded { throw ExitCode(1) }

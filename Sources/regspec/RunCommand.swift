@@ -132,7 +132,7 @@ struct RunCommand: AsyncParsableCommand {
                 command: command, processes: engines, caseTimeout: caseTimeout, maximumRestarts: maxRestarts,
                 strictProtocol: strictProtocol)
         } ?? ReferenceEngine()
-        let progress = ProgressLine(total: cases.count)
+        let progress = ProgressLine(total: cases.count, quiet: reporting.quiet)
         let live = LiveConsole(
             console: reporting.console, enabled: reporting.consoleOnStdout, knownFailures: knownFailures,
             maximumFailures: exitFirst ? 1 : maxFail)
@@ -150,9 +150,9 @@ struct RunCommand: AsyncParsableCommand {
                         progress.clear()
                         live.show(result)
                         stream.send(result)
-                        progress.advance(result)
+                        progress.advance(result, failures: live.failureCount)
                     },
-                    shouldStop: { live.limitReached })
+                    shouldStop: { live.limitReached }, started: { progress.start($0.id) })
             }
         }
         progress.finish()
@@ -186,7 +186,7 @@ struct RunCommand: AsyncParsableCommand {
     /// Prints the spec-file problems, writes every report with them (JUnit: one error), exits 2.
     private func reportBrokenSuite(_ loaded: LoadedSuite, context: ReportContext) throws -> Never {
         for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
-        printError("\(loaded.diagnostics.count) problem(s) in the spec files; nothing was run. `regspec validate` lists them too.")
+        printError("\(counted(loaded.diagnostics.count, "problem")) in the spec files; nothing was run. `regspec validate` lists them too.")
         let engine = engineCommand.map { EngineIdentity(label: engineName ?? $0, name: "not started", language: "", version: "", capabilities: [], command: $0) }
             ?? EngineIdentity(ReferenceEngine.description, label: engineName)
         let document = ReportDocument(problems: loaded.diagnostics, suite: loaded, context: context, engine: engine)

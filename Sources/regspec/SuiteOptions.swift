@@ -31,13 +31,16 @@ struct SuiteOptions: ParsableArguments {
     }
 
     /// Loads the suite, printing every diagnostic to stderr.
+    /// - Parameter pointingToValidate: close with a pointer to `regspec validate`; not for
+    ///   `validate` itself.
     /// - Throws: `ExitCode(2)` when any spec file has a problem.
-    func load() throws -> LoadedSuite {
+    func load(pointingToValidate: Bool = true) throws -> LoadedSuite {
         let suite = SpecLoader(fixturesDirectory: fixtures).load(paths: try resolvedPaths)
         if !suite.diagnostics.isEmpty {
             for warning in suite.warnings { printError(warning.description) }
             for diagnostic in suite.diagnostics { printError(diagnostic.description) }
-            printError("\(suite.diagnostics.count) problem(s) in the spec files; nothing was run. `regspec validate` lists them too.")
+            let pointer = pointingToValidate ? "; nothing was run. `regspec validate` lists them too." : ""
+            printError("\(counted(suite.diagnostics.count, "problem")) in the spec files\(pointer)")
             throw ExitCode(2)
         }
         return suite

@@ -21,14 +21,14 @@ struct ValidateCommand: ParsableCommand {
     var strict = false
 
     func run() throws {
-        let loaded = try suite.load()
+        let loaded = try suite.load(pointingToValidate: false)
         let warnings = loaded.warnings + SpecLint.warnings(for: loaded.cases)
         for warning in warnings { printError(warning.description) }
         if strict && !warnings.isEmpty {
-            printError("\(warnings.count) warning(s), treated as errors (--strict)")
+            printError("\(counted(warnings.count, "warning")), treated as errors (--strict)")
             throw ExitCode(2)
         }
-        let noted = warnings.isEmpty ? "no problems" : "no problems, \(warnings.count) warning(s)"
+        let noted = warnings.isEmpty ? "no problems" : "no problems, \(counted(warnings.count, "warning"))"
         print("\(counted(loaded.files.count, "file")), \(counted(loaded.cases.count, "case")), \(noted)")
     }
 }

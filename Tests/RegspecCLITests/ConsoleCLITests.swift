@@ -116,6 +116,26 @@ struct ConsoleCLITests {
         await #expect(!(try onTerminal(noColor: "1").contains("\u{1B}[")))
     }
 
+    /// Regression: the counter showed no failures, never named a slow case, and ran only from 20 cases on.
+    @Test("on a terminal the progress line counts done/total and failures, and names a case that runs long", .enabled(if: CLI.hasPython))
+    func progressLine() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            print("SKIPPED: the progress line on a terminal: util-linux `script` is not installed")
+            return
+        }
+        let scratch = try await mixed()
+        // case-2 never answers: errored at the 20 s timeout, named as running long from 5 s on.
+        let engine = "python3 \(CLI.faultEngine) hang mixed/case-2 -- \(CLI.binary) serve"
+        try scratch.write("go.sh", "exec \(CLI.binary) run specs --jobs 1 --timeout 20 --engine-command \"\(engine)\"\n")
+        let result = try await CLI.runShell("script -qec 'sh go.sh' /dev/null", in: scratch.path)
+        #expect(result.stdout.contains("\u{1B}[2K\r[1/4] mixed/case-0"), "\(result.stdout)")
+        #expect(result.stdout.contains("\u{1B}[2K\r[2/4, 1 failed/errored] mixed/case-1"), "\(result.stdout)")
+        #expect(result.stdout.contains("\u{1B}[2K\r[2/4, 1 failed/errored] still running: mixed/case-2 ("), "\(result.stdout)")
+        #expect(result.stdout.contains("\u{1B}[2K\r[4/4, 3 failed/errored] mixed/case-3"), "\(result.stdout)")
+        let piped = try await CLI.run(["run", "specs"], in: scratch.path)
+        #expect(!piped.stderr.contains("[1/4]"), "no counter when stderr is not a terminal")
+    }
+
     @Test("help prose wraps at the terminal's width: no hard-wrapped lines")
     func helpWraps() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }

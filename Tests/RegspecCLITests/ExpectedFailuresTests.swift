@@ -42,7 +42,7 @@ struct ExpectedFailuresTests {
         let result = try await CLI.run(["run", "specs", "--expected-failures", "known.yaml", "--update-expected-failures"], in: scratch.path)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let written = try String(contentsOfFile: scratch.path + "/known.yaml", encoding: .utf8)
-        #expect(written.contains("fault/case-2: \"fails: metrics.loss_total: expected 7.0, actual -1.5"))
+        #expect(written.contains("fault/case-2: \"fails: metrics.loss_total: expected 7.0 ± 7.1e-05, actual -1.5"))
         #expect(!written.contains("fault/case-0"))
         let rerun = try await CLI.run(["run", "specs", "--expected-failures", "known.yaml"], in: scratch.path)
         #expect(rerun.status == 0)

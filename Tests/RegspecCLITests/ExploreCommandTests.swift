@@ -19,6 +19,28 @@ import Testing
         #expect(result.stdout.hasSuffix("1 passed, 0 failed, 0 errored, 0 skipped\n"))
     }
 
+    /// Regression: the replay line read `--engine-command ...`, so it could not be pasted.
+    @Test("a disagreement's replay line is complete and shell-quoted: pasted into sh, it replays the case", .enabled(if: CLI.hasPython))
+    func replayLineCanBePasted() async throws {
+        let scratch = try Scratch()
+        // A command with spaces and single quotes, as a real one may have.
+        let engine = "python3 '\(CLI.faultEngine)' zero-weights -- '\(CLI.binary)' serve"
+        let found = try await CLI.run(
+            ["explore", "--engine-command", engine, "--seed", "5", "--cases", "30", "--max-shrink-attempts", "20", "--out", "found"],
+            in: scratch.path)
+        #expect(found.status == 1, "\(found.stdout)\n\(found.stderr)")
+        let lines = found.stdout.split(separator: "\n")
+        let replay = String(try #require(lines.first { $0.hasPrefix("  replay: ") }).dropFirst("  replay: ".count))
+        #expect(!replay.contains("..."), "\(replay)")
+        #expect(replay.contains(" explore --engine-command 'python3 '\\''\(CLI.faultEngine)'\\'' zero-weights -- '\\''"), "\(replay)")
+        let number = try #require(lines.first { $0.hasPrefix("DISAGREE case ") }?.split(separator: " ")[2])
+        #expect(replay.hasSuffix("'\\'' serve' --seed 5 --replay \(number) --max-shrink-attempts 20 --out found"), "\(replay)")
+        let pasted = try await CLI.runShell(replay, in: scratch.path)
+        #expect(pasted.status == 1, "\(pasted.stdout)\n\(pasted.stderr)")
+        #expect(pasted.stdout.contains("DISAGREE case \(number) "), "\(pasted.stdout)")
+        #expect(pasted.stdout.hasSuffix("0 passed, 1 failed, 0 errored, 0 skipped\n"), "\(pasted.stdout)")
+    }
+
     @Test("usage errors exit with two") func usageErrorsExitWithTwo() async throws {
         for arguments in [["explore"], ["explore", "--export", "x", "--engine-command", "y"],
                           ["explore", "--engine-command", "y", "--cases", "3", "--time", "2"],

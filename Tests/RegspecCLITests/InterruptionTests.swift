@@ -25,7 +25,7 @@ struct InterruptionTests {
         let outcome = await child.outcome()
 
         #expect(outcome.status == 128 + signal)
-        #expect(outcome.stderr.contains("2 of 4 case(s) ran; the reports are incomplete"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("2 of 4 cases ran; the reports are incomplete"), "\(outcome.stderr)")
         let data = try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/report.json"))
         let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let cases = try #require(report["cases"] as? [[String: Any]])
@@ -99,7 +99,7 @@ struct InterruptionTests {
         let console = outcome.stdout + outcome.stderr
         #expect(!console.contains("none was selected"), "\(console)")
         #expect(console.contains("no case ran: the run was interrupted before any case finished"), "\(console)")
-        #expect(outcome.stderr.contains("interrupted by SIGINT: 0 of 2 case(s) ran"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("interrupted by SIGINT: 0 of 2 cases ran"), "\(outcome.stderr)")
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/report.json"))
         let leftovers = await leftoverProcesses(recordedPIDs(in: scratch.path), within: .seconds(30))
         #expect(leftovers.isEmpty, "engine processes outlived the run: \(leftovers)")

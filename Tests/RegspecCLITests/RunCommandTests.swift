@@ -38,7 +38,7 @@ struct RunCommandTests {
         let result = try await CLI.run(["run", "specs"], in: scratch.path)
         #expect(result.status == 1)
         #expect(result.stdout.contains("FAIL fault/case-0 (specs/fault.yaml:3:5)"))
-        #expect(result.stdout.contains("metrics.loss_total: expected -1.25, actual -1.5"))
+        #expect(result.stdout.contains("metrics.loss_total: expected -1.25 ± 1.4e-05, actual -1.5 (difference 0.25; rtol=1e-05, atol=1e-06)"))
         #expect(result.stdout.hasSuffix("0 passed, 2 failed, 0 errored, 0 skipped\n"))
     }
 
@@ -54,6 +54,10 @@ struct RunCommandTests {
         let validate = try await CLI.run(["validate", "specs"], in: scratch.path)
         #expect(validate.status == 2)
         #expect(validate.stderr.contains("specs/broken.yaml:4:5"))
+        // run points to validate; validate does not point to itself.
+        #expect(result.stderr.contains("5 problems in the spec files; nothing was run. `regspec validate` lists them too."), "\(result.stderr)")
+        #expect(validate.stderr.contains("5 problems in the spec files\n"), "\(validate.stderr)")
+        #expect(!validate.stderr.contains("regspec validate"), "\(validate.stderr)")
     }
 
     @Test("report files are written in the chosen format while the console summary still prints")

@@ -48,7 +48,7 @@ struct CaseCheckerTests {
         ]
         let mismatches = CaseChecker(specCase).check(correctObservation(of: specCase, metrics: metrics))
         #expect(mismatches.map(\.path) == ["metrics.loss_total", "metrics.regularizers.total.value"])
-        #expect(mismatches.first?.message.contains("expected -1.5, actual -1.55") == true)
+        #expect(mismatches.first?.message.contains("expected -1.5 ± 1.6e-05, actual -1.55 (difference 0.05; rtol=1e-05, atol=1e-06)") == true)
     }
 
     @Test("a wrong contribution the case states reads once, naming the invariant it also breaks")
@@ -59,7 +59,7 @@ struct CaseCheckerTests {
         let mismatches = CaseChecker(specCase).check(correctObservation(of: specCase, metrics: metrics))
         #expect(mismatches.map(\.path) == ["metrics.regularizers.total.contribution"])
         let only = try #require(mismatches.first)
-        #expect(only.message.hasPrefix("expected -1.5, actual -3.0"), "\(only.message)")
+        #expect(only.message.hasPrefix("expected -1.5 ± 1.6e-05, actual -3.0 (difference 1.5; rtol=1e-05, atol=1e-06)"), "\(only.message)")
         #expect(only.message.contains("; also breaks contribution = weight * value"), "\(only.message)")
         #expect(only.rule == "contribution = weight * value")
         #expect(only.expected == -1.5 && only.actual == -3)

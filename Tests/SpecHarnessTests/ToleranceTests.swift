@@ -32,7 +32,19 @@ struct ToleranceTests {
         }
         #expect(loose.rejection(of: 0, expected: .infinity) == "expected inf, actual 0.0 (an infinite expectation matches only the same infinity)")
         #expect(Tolerance().rejection(of: .nan, expected: .nan).contains("only where the case sets equal_nan"))
-        #expect(Tolerance(relative: 0, absolute: 0.5).rejection(of: 2, expected: 1) == "expected 1.0, actual 2.0 (difference 1.0, allowed 0.5, rtol=0.0, atol=0.5)")
+        #expect(Tolerance(relative: 0, absolute: 0.5).rejection(of: 2, expected: 1) == "expected 1.0 ± 0.5, actual 2.0 (difference 1.0; rtol=0.0, atol=0.5)")
+    }
+
+    @Test("a rejection reads as pytest's approx: the allowance to two digits, more only where needed to show the difference exceeds it")
+    func pytestWording() {
+        // The allowance at 0.0007955777777777781 is 1.0079557777777777e-06 in full.
+        let expected = 0.0007955777777777781
+        #expect(Tolerance().rejection(of: 0.0008, expected: expected) == "expected 0.0007955777777777781 ± 1e-06, actual 0.0008 (difference 4.4e-06; rtol=1e-05, atol=1e-06)")
+        #expect(Tolerance(relative: 0, absolute: 5e-7).rejection(of: 0.51, expected: 0.5) == "expected 0.5 ± 5e-07, actual 0.51 (difference 0.01; rtol=0.0, atol=5e-07)")
+        // Just beyond the allowance: two digits would show 1.1e-06 for both.
+        let close = Tolerance(relative: 0, absolute: 1.06e-6).rejection(of: 1.07e-6, expected: 0)
+        #expect(close == "expected 0.0 ± 1.06e-06, actual 1.07e-06 (difference 1.07e-06; rtol=0.0, atol=1.06e-06)")
+        #expect(Tolerance().rejection(of: .infinity, expected: 1) == "expected 1.0 ± 1.1e-05, actual inf (the actual value is not finite)")
     }
 
     @Test("an array check fails whenever an element is rejected, even when no difference can be ranked")

@@ -43,11 +43,12 @@ struct ArrayComparison {
         if HarnessFault.isActive(.arrayVerdictFromWorstElement), !(relative.difference.isFinite) { return nil }
         #endif
         let index = worst.index
+        let absolute = Tolerance.rounded(worst.difference, beyond: tolerance.allowance(for: expected[index])).difference
         return """
             mismatched elements: \(found.count) / \(expected.count); \
-            greatest absolute difference: \(Tolerance.format(worst.difference)) at index \(index) \
+            greatest absolute difference: \(absolute) at index \(index) \
             (\(tolerance.rejection(of: actual[index], expected: expected[index]))); \
-            greatest relative difference: \(Tolerance.format(relative.difference)) at index \(relative.index)
+            greatest relative difference: \(Tolerance.rounded(relative.difference, beyond: 0).difference) at index \(relative.index)
             """
     }
 

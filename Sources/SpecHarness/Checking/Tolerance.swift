@@ -1,3 +1,5 @@
+import Foundation
+
 /// How close an actual number must be to the expected one: `|a - e| <= atol + rtol * |e|`.
 ///
 /// Relative to the expected value, as torch's `assert_close` and numpy's `isclose` are,
@@ -31,16 +33,44 @@ public struct Tolerance: Sendable, Equatable, CustomStringConvertible {
         return abs(actual - expected) <= allowance(for: expected)
     }
 
-    /// Why `actual` is not accepted where `expected` is, in one wording for every compared field;
-    /// a non-finite expectation never reads as an allowed difference.
+    /// Why `actual` is not accepted where `expected` is, in one wording for every compared field,
+    /// as pytest's `approx` reads: `expected 0.5 ± 5e-07, actual 0.51 (difference 0.01; rtol=…)`.
+    /// The allowed difference and the difference are rounded to the fewest digits that still
+    /// show the difference exceeding it (the full values are the mismatch's data, in JSON); a
+    /// non-finite expectation never reads as an allowed difference.
     func rejection(of actual: Double, expected: Double) -> String {
-        let numbers = "expected \(Self.format(expected)), actual \(Self.format(actual))"
         if expected.isNaN {
+            let numbers = "expected \(Self.format(expected)), actual \(Self.format(actual))"
             return numbers + (equalNaN ? " (NaN matches only NaN)" : " (NaN matches NaN only where the case sets equal_nan)")
         }
-        if expected.isInfinite { return numbers + " (an infinite expectation matches only the same infinity)" }
+        if expected.isInfinite {
+            return "expected \(Self.format(expected)), actual \(Self.format(actual)) (an infinite expectation matches only the same infinity)"
+        }
+        let allowed = allowance(for: expected)
+        let difference = abs(actual - expected)
+        let shown = Self.rounded(difference, beyond: allowed)
+        let numbers = "expected \(Self.format(expected)) ± \(shown.allowed), actual \(Self.format(actual))"
         if !actual.isFinite { return numbers + " (the actual value is not finite)" }
-        return numbers + " (difference \(Self.format(abs(actual - expected))), allowed \(Self.format(allowance(for: expected))), \(self))"
+        return numbers + " (difference \(shown.difference); \(self))"
+    }
+
+    /// `difference` and `allowed` at the fewest significant digits (two at least, as pytest's
+    /// `± 5.0e-07`) at which the shown difference still exceeds the shown allowance.
+    static func rounded(_ difference: Double, beyond allowed: Double) -> (difference: String, allowed: String) {
+        for digits in 2...17 {
+            let shortDifference = significant(difference, digits: digits)
+            let shortAllowed = significant(allowed, digits: digits)
+            if shortDifference > shortAllowed || digits == 17 || !difference.isFinite {
+                return (format(shortDifference), format(shortAllowed))
+            }
+        }
+        return (format(difference), format(allowed))
+    }
+
+    /// `value` rounded to `digits` significant decimal digits, read back as the shortest double.
+    private static func significant(_ value: Double, digits: Int) -> Double {
+        guard value.isFinite, value != 0 else { return value }
+        return Double(String(format: "%.\(digits - 1)e", value)) ?? value
     }
 
     /// `nan`, `inf`, `-inf`, or the shortest decimal that reads back as the same double.

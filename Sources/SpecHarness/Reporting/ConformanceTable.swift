@@ -127,7 +127,7 @@ extension ConformanceTable {
                 lines.append(pad(TextEscaping.oneLine(row.id), width) + "  " + marks.joined(separator: "  "))
             }
         }
-        var closing = "\(counted(rows.count, "case")), \(counted(engines.count, "engine")); \(interesting.count) case(s) not passed by every engine"
+        var closing = "\(counted(rows.count, "case")), \(counted(engines.count, "engine")); \(counted(interesting.count, "case")) not passed by every engine"
         let failing = documents.filter { !$0.verdictProblems.isEmpty }.count
         if failing > 0 { closing += "; \(failing) engine(s) fail their run (FAILED above)" }
         lines.append(closing)

@@ -4,6 +4,8 @@ import Foundation
 /// beyond its cases (the verdict) and its notes, the conformance table by suite,
 /// checklist item and rule, and cases x engines where a click on a cell shows the mismatch,
 /// the case's YAML and the engine's stderr tail. `#detail-N` in the URL opens cell N.
+/// The cases filter in the page (failing only, engines disagreeing, suite, checklist item,
+/// rule, text), and a link sets the filters: `?failing=1&suite=S&checklist=C&rule=R&q=TEXT`.
 public struct HTMLReporter: Reporter {
     public init() {}
 
@@ -47,12 +49,12 @@ public struct HTMLReporter: Reporter {
                 body += document.verdictNotes.map { "<li>\(h($0))</li>" }.joined() + "</ul></div>\n"
             }
         }
-        func groupTable(_ heading: String, _ column: String, _ groups: [ConformanceTable.Group], id: String) {
+        func groupTable(_ heading: String, _ column: String, _ groups: [ConformanceTable.Group], id: String, filter: String) {
             guard !groups.isEmpty else { return }
             body += "<h2>\(h(heading))</h2>\n<table id=\"\(id)\"><thead><tr><th>\(h(column))</th><th>cases</th>"
             body += table.engines.map { "<th>\(h($0))</th>" }.joined() + "</tr></thead><tbody>\n"
             for group in groups {
-                body += "<tr><td>\(h(group.name))</td><td class=\"num\">\(group.caseCount)</td>"
+                body += "<tr><td><a href=\"?\(filter)=\(Self.queryValue(group.name))#filters\" title=\"show these cases\">\(h(group.name))</a></td><td class=\"num\">\(group.caseCount)</td>"
                 body += group.passed.indices.map { index in
                     let full = group.passed[index] == group.ran[index] && group.ran[index] == group.caseCount
                     return "<td class=\"num \(full ? "passed" : "failed")\">\(group.passed[index])/\(group.ran[index])</td>"
@@ -61,14 +63,15 @@ public struct HTMLReporter: Reporter {
             }
             body += "</tbody></table>\n"
         }
-        groupTable("By suite", "suite", table.bySuite, id: "by-suite")
-        groupTable("By checklist item", "checklist item", table.byChecklistItem, id: "by-checklist")
-        groupTable("By rule", "rule", table.byRule, id: "by-rule")
-        body += "<h2>Cases</h2>\n<p class=\"meta\">Click a result for the mismatch, the case's YAML and the engine's stderr.</p>\n"
+        groupTable("By suite", "suite", table.bySuite, id: "by-suite", filter: "suite")
+        groupTable("By checklist item", "checklist item", table.byChecklistItem, id: "by-checklist", filter: "checklist")
+        groupTable("By rule", "rule", table.byRule, id: "by-rule", filter: "rule")
+        body += "<h2 id=\"cases-heading\">Cases</h2>\n<p class=\"meta\">Click a result for the mismatch, the case's YAML and the engine's stderr.</p>\n"
+        body += filters(table)
         body += "<table id=\"cases\"><thead><tr><th>case</th>" + table.engines.map { "<th>\(h($0))</th>" }.joined() + "</tr></thead><tbody>\n"
         var detailNumber = 0
         for row in table.rows {
-            body += "<tr><td class=\"case\"><code>\(h(row.id))</code></td>"
+            body += "<tr\(Self.filterAttributes(row))><td class=\"case\"><code>\(h(row.id))</code></td>"
             for (engine, record) in row.records.enumerated() {
                 guard let record else {
                     body += "<td class=\"missing\">—</td>"
@@ -80,7 +83,7 @@ public struct HTMLReporter: Reporter {
             }
             body += "</tr>\n"
         }
-        body += "</tbody></table>\n"
+        body += "</tbody></table>\n<p id=\"no-match\" class=\"meta\" hidden>No case matches the filters.</p>\n"
         return """
             <!DOCTYPE html>
             <html lang="en">
@@ -104,6 +107,15 @@ public struct HTMLReporter: Reporter {
                      border-left: 2px solid #d0d7de; padding: 0 12px; box-shadow: -4px 0 12px rgba(0,0,0,.08); }
             #panel button { float: right; margin-top: 12px; }
             pre { white-space: pre-wrap; word-break: break-word; background: #f6f8fa; padding: 6px; margin: 4px 0; max-height: 24em; overflow: auto; }
+            #filters { display: flex; flex-wrap: wrap; gap: 6px 16px; align-items: center; background: #f6f8fa;
+                       border: 1px solid #d0d7de; padding: 6px 10px; margin: 0.5em 0; position: sticky; top: 0; z-index: 1; }
+            #filters select { max-width: 18em; } #filters input[type=search] { width: 16em; } #shown { font-weight: bold; }
+            table.mismatches { width: 100%; font-size: 13px; margin: 4px 0; }
+            table.mismatches td code { white-space: nowrap; }
+            /* The message adds nothing to the columns' widths: it wraps at the table's width. */
+            table.mismatches tr.message div { width: 0; min-width: 100%; overflow-wrap: anywhere; }
+            table.mismatches tr.values td { border-bottom: none; }
+            table.mismatches tr.message td { border-top: none; color: #57606a; padding-bottom: 6px; }
             </style>
             </head>
             <body>
@@ -136,6 +148,66 @@ public struct HTMLReporter: Reporter {
             }
             window.addEventListener("hashchange", openFromURL);
             openFromURL();
+
+            // The filters: each row carries its suite, checklist items, rules and search text; the
+            // filters' state lives in the URL's query, so a filtered view can be linked to.
+            var filters = document.getElementById("filters");
+            var rows = Array.prototype.slice.call(document.querySelectorAll("#cases > tbody > tr"));
+            var rowData = rows.map(function (row) {
+              return { row: row, checklist: JSON.parse(row.dataset.checklist || "[]"), rules: JSON.parse(row.dataset.rules || "[]") };
+            });
+            var controls = { failing: "f-failing", disagree: "f-disagree", suite: "f-suite", checklist: "f-checklist", rule: "f-rule", q: "f-text" };
+            function control(name) { return document.getElementById(controls[name]); }
+            function state() {
+              var chosen = {};
+              Object.keys(controls).forEach(function (name) {
+                var input = control(name);
+                if (!input) { return; }
+                var value = input.type === "checkbox" ? (input.checked ? "1" : "") : input.value;
+                if (value) { chosen[name] = value; }
+              });
+              return chosen;
+            }
+            function applyFilters(writeURL) {
+              var chosen = state();
+              var text = (chosen.q || "").trim().toLowerCase();
+              var shown = 0;
+              rowData.forEach(function (data) {
+                var row = data.row;
+                var visible = (!chosen.failing || row.dataset.failing === "1")
+                  && (!chosen.disagree || row.dataset.disagree === "1")
+                  && (!chosen.suite || row.dataset.suite === chosen.suite)
+                  && (!chosen.checklist || data.checklist.indexOf(chosen.checklist) >= 0)
+                  && (!chosen.rule || data.rules.indexOf(chosen.rule) >= 0)
+                  && (!text || row.dataset.text.indexOf(text) >= 0);
+                row.hidden = !visible;
+                if (visible) { shown += 1; }
+              });
+              document.getElementById("shown").textContent = shown + " of " + rows.length + (rows.length === 1 ? " case" : " cases");
+              document.getElementById("no-match").hidden = shown > 0;
+              if (writeURL) {
+                var query = new URLSearchParams(chosen).toString();
+                try { history.replaceState(null, "", (query ? "?" + query : location.pathname) + location.hash); } catch (error) { }
+              }
+            }
+            function readURL() {
+              var query = new URLSearchParams(location.search);
+              Object.keys(controls).forEach(function (name) {
+                var input = control(name);
+                if (!input) { return; }
+                var value = query.get(name) || "";
+                if (input.type === "checkbox") { input.checked = value === "1"; } else { input.value = value; }
+              });
+            }
+            filters.addEventListener("input", function () { applyFilters(true); });
+            filters.addEventListener("change", function () { applyFilters(true); });
+            filters.addEventListener("submit", function (event) { event.preventDefault(); });
+            document.getElementById("f-clear").addEventListener("click", function () {
+              filters.reset();
+              applyFilters(true);
+            });
+            readURL();
+            applyFilters(false);
             </script>
             </body>
             </html>
@@ -148,23 +220,77 @@ public struct HTMLReporter: Reporter {
         var html = "<div class=\"detail\"><div><b>\(h(record.status.rawValue))</b> <code>\(h(record.location))</code> \(h(record.summary))</div>"
         if let reason = record.expectedFailure { html += "<div>expected failure: \(h(reason))</div>" }
         if !record.mismatches.isEmpty {
-            // Only the columns some mismatch fills: numbers for numeric ones, the rule for invariants.
+            // Per mismatch: a row of the data columns some mismatch fills (numbers for numeric
+            // ones, the rule for invariants), then its message across the table's width, so a
+            // long message neither repeats in a narrow column nor stretches the row.
             let number = { (value: Double?) in value.map { Tolerance.format($0) } ?? "" }
+            let allowed = { (mismatch: Mismatch) -> String in
+                guard let allowed = mismatch.allowed else { return "" }
+                guard let expected = mismatch.expected, let actual = mismatch.actual else { return Tolerance.format(allowed) }
+                return "± " + Tolerance.rounded(abs(actual - expected), beyond: allowed).allowed
+            }
             let columns: [(title: String, value: (Mismatch) -> String)] = [
                 ("path", { "<code>\(h($0.path))</code>" }),
-                ("expected", { number($0.expected) }), ("actual", { number($0.actual) }), ("allowed", { number($0.allowed) }),
-                ("rule", { h($0.rule ?? "") }), ("message", { h($0.message) }),
-            ].filter { column in ["path", "message"].contains(column.title) || record.mismatches.contains { !column.value($0).isEmpty } }
-            html += "<table class=\"mismatches\"><thead><tr>" + columns.map { "<th>\($0.title)</th>" }.joined() + "</tr></thead><tbody>"
+                ("expected", { number($0.expected) }), ("actual", { number($0.actual) }), ("allowed", allowed),
+                ("rule", { h($0.rule ?? "") }),
+            ].filter { column in column.title == "path" || record.mismatches.contains { !column.value($0).isEmpty } }
+            html += "<table class=\"mismatches\"><thead><tr>" + columns.map { "<th>\($0.title)</th>" }.joined() + "</tr></thead>"
             for mismatch in record.mismatches {
-                html += "<tr>" + columns.map { "<td>\($0.value(mismatch))</td>" }.joined() + "</tr>"
+                html += "<tbody><tr class=\"values\">" + columns.map { "<td>\($0.value(mismatch))</td>" }.joined() + "</tr>"
+                html += "<tr class=\"message\"><td colspan=\"\(columns.count)\"><div>\(h(mismatch.message))</div></td></tr></tbody>"
             }
-            html += "</tbody></table>"
+            html += "</table>"
         }
         if let message = record.message { html += "<div>engine error:</div><pre class=\"message\">\(h(message))</pre>" }
         if let reason = record.reason { html += "<div>skipped: \(h(reason))</div>" }
         if let tail = record.stderrTail, !tail.isEmpty { html += "<div>engine stderr (last lines):</div><pre class=\"stderr\">\(h(tail))</pre>" }
         if let source = record.source { html += "<div>the case:</div><pre class=\"yaml\">\(h(source))</pre>" }
         return html + "</div>"
+    }
+
+    /// The filter bar over the cases table: its choices are the groups of the tables above.
+    private func filters(_ table: ConformanceTable) -> String {
+        let h = TextEscaping.html
+        func choice(_ label: String, _ id: String, _ name: String, _ groups: [ConformanceTable.Group]) -> String {
+            guard !groups.isEmpty else { return "" }
+            let options = groups.map { "<option value=\"\(h($0.name))\">\(h($0.name)) (\($0.caseCount))</option>" }.joined()
+            return "<label>\(label) <select id=\"\(id)\" name=\"\(name)\"><option value=\"\">all</option>\(options)</select></label>\n"
+        }
+        var html = "<form id=\"filters\" role=\"search\" aria-label=\"filter the cases\">\n"
+        html += "<label><input type=\"checkbox\" id=\"f-failing\" name=\"failing\" value=\"1\"> failing only</label>\n"
+        if table.engines.count > 1 {
+            html += "<label><input type=\"checkbox\" id=\"f-disagree\" name=\"disagree\" value=\"1\"> engines disagree</label>\n"
+        }
+        html += choice("suite", "f-suite", "suite", table.bySuite)
+        html += choice("checklist item", "f-checklist", "checklist", table.byChecklistItem)
+        html += choice("rule", "f-rule", "rule", table.byRule)
+        html += "<label>text <input type=\"search\" id=\"f-text\" name=\"q\" placeholder=\"id, file, summary, message\"></label>\n"
+        html += "<button type=\"button\" id=\"f-clear\">clear</button>\n"
+        html += "<output id=\"shown\" aria-live=\"polite\">\(counted(table.rows.count, "case"))</output>\n</form>\n"
+        return html
+    }
+
+    /// What the filters read of a row: suite, checklist items and rules (JSON arrays), whether
+    /// an engine fails it or the engines' results differ, and the lowercased search text.
+    private static func filterAttributes(_ row: ConformanceTable.Row) -> String {
+        let h = TextEscaping.html
+        let records = row.records.compactMap { $0 }
+        let failing = records.contains { [.failed, .errored, .xpassed].contains($0.status) }
+        let disagree = Set(records.map(\.status)).count > 1
+        var text = [row.id, row.any?.summary ?? "", row.any?.file ?? ""]
+        for record in records {
+            text += record.mismatches.flatMap { [$0.path, $0.message, $0.rule ?? ""] }
+            text += [record.message ?? "", record.reason ?? "", record.expectedFailure ?? ""]
+        }
+        let search = text.filter { !$0.isEmpty }.joined(separator: " ").lowercased()
+        let list = { (items: [String]) in JSONValue.array(items.map { .string($0) }).serialized() }
+        return " data-suite=\"\(h(row.suite))\" data-checklist=\"\(h(list(row.checklist)))\" data-rules=\"\(h(list(row.rules)))\""
+            + " data-failing=\"\(failing ? "1" : "0")\" data-disagree=\"\(disagree ? "1" : "0")\" data-text=\"\(h(String(search.prefix(4000))))\""
+    }
+
+    /// A group name as a URL query value: everything but unreserved characters percent-encoded.
+    private static func queryValue(_ text: String) -> String {
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 }

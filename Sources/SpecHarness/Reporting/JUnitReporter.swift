@@ -32,7 +32,7 @@ public struct JUnitReporter: Reporter {
             let first = document.problems.first.map { "\($0.file):\($0.line):\($0.column): \($0.message)" } ?? ""
             xml += header("spec files", [], 1)
             xml += "    <testcase classname=\"spec files\" name=\"load the spec files\" file=\"\(esc(document.problems.first?.file ?? ""))\" line=\"\(document.problems.first?.line ?? 1)\" time=\"0\">\n"
-            xml += "      <error message=\"\(esc("\(document.problems.count) problem(s) in the spec files, nothing was run: \(first)"))\" type=\"spec\">\(TextEscaping.xml(text))</error>\n"
+            xml += "      <error message=\"\(esc("\(counted(document.problems.count, "problem")) in the spec files, nothing was run: \(first)"))\" type=\"spec\">\(TextEscaping.xml(text))</error>\n"
             xml += "    </testcase>\n  </testsuite>\n"
         }
         for suite in suites {

@@ -64,7 +64,7 @@ public struct ReportDocument: Sendable, Codable, Equatable {
         var statuses: [CaseResult.Status] = [.passed, .failed, .errored, .skipped]
         if count(.xfailed) + count(.xpassed) > 0 { statuses += [.xfailed, .xpassed] }
         var line = statuses.map { "\(count($0)) \($0.rawValue)" }.joined(separator: ", ")
-        if !problems.isEmpty { line = "\(problems.count) problem(s) in the spec files, nothing run" }
+        if !problems.isEmpty { line = "\(counted(problems.count, "problem")) in the spec files, nothing run" }
         if incomplete { line += " (incomplete: the run was interrupted)" }
         return line
     }

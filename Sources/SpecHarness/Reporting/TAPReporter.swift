@@ -17,7 +17,7 @@ public struct TAPReporter: Reporter {
         if !document.problems.isEmpty {
             lines.append("not ok 1 - load the spec files")
             lines.append("  ---")
-            lines.append("  message: \(TextEscaping.yamlQuoted("\(document.problems.count) problem(s) in the spec files, nothing was run"))")
+            lines.append("  message: \(TextEscaping.yamlQuoted("\(counted(document.problems.count, "problem")) in the spec files, nothing was run"))")
             lines += literalBlock("problems", document.problems.map { "\($0.file):\($0.line):\($0.column): \($0.message)" })
             lines.append("  ...")
         }

@@ -53,10 +53,12 @@ public struct SuiteRunner: Sendable {
     ///   - description: what the engine announced; cases needing what it lacks are skipped.
     ///   - progress: called as each case finishes, in completion order.
     ///   - shouldStop: asked before each case starts; true leaves the rest unrun (`-x`, `--max-fail`).
+    ///   - started: called as each case starts, so a progress display can name a slow one.
     public func run(
         _ cases: [SpecCase], description: EngineDescription,
         progress: @Sendable (CaseResult) -> Void = { _ in },
-        shouldStop: @Sendable () -> Bool = { false }
+        shouldStop: @Sendable () -> Bool = { false },
+        started: @Sendable (SpecCase) -> Void = { _ in }
     ) async -> RunReport {
         let clock = ContinuousClock()
         let start = clock.now
@@ -70,6 +72,7 @@ public struct SuiteRunner: Sendable {
                 }
                 let index = next
                 next += 1
+                started(cases[index])
                 group.addTask { (index, await run(cases[index], description: description)) }
             }
             while next < min(jobs, cases.count) { startNext() }
