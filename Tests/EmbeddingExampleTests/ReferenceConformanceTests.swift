@@ -40,8 +40,9 @@ struct ConformanceTests {
         #expect(!conformanceSuite.cases.isEmpty)
     }
 
-    /// One test per case, named by its id; a failure lists every mismatch.
-    @Test("case", arguments: conformanceSuite.cases)
+    /// One test per case, named by its id; a failure lists every mismatch. One case at a time
+    /// (`.serialized`), so each case's timeout measures that case, not the wait behind the others.
+    @Test("case", .serialized, arguments: conformanceSuite.cases)
     func conforms(_ specCase: SpecCase) async throws {
         let description = try await engineUnderTest.describe()
         let report = await SuiteRunner(engine: engineUnderTest).run([specCase], description: description)
