@@ -3,14 +3,14 @@
 
 enum EmbeddedSuite {
     /// SHA-256 over every path and text below: names the extracted copy.
-    static let digest = "58fab911e9da8b9a2e5175d34e3eb2f4d3c080681aa0f00458b9394f4a502912"
+    static let digest = "03c66655168b4d391e1559700483dc6475ca804bdc379579452dde8d5ca3af59"
 
     /// (path relative to the repository, contents), in path order.
     static let files: [(path: String, text: String)] = [
-        ("fixtures/datasets/batch3.yaml", #"""
-# Three datums of a supervised batch (3, 2 and 4 target tokens), with
-# per-token weights (the prompt token of datum 2 masked out) and the
-# reference model's logprobs for KL penalties.
+        ("fixtures/datasets/batch3-ref.yaml", #"""
+# batch3.yaml with the reference model's logprobs, for the fns that read them
+# (kl_to_reference): three datums of a supervised batch (3, 2 and 4 target
+# tokens), with per-token weights (the prompt token of datum 2 masked out).
 data:
   - tokens: [1212, 318, 257]
     targets: [318, 257, 1332]
@@ -26,6 +26,26 @@ data:
     targets: [1101, 4203, 284, 13]
     weights: [0.0, 1.0, 1.0, 1.0]
     inputs: {ref_logprobs: [-2.05, -0.71, -1.13, -0.288]}
+    logprobs: [-2.207, -0.665, -1.048, -0.319]
+
+"""#),
+        ("fixtures/datasets/batch3.yaml", #"""
+# Three datums of a supervised batch (3, 2 and 4 target tokens), with
+# per-token weights (the prompt token of datum 2 masked out). No other inputs:
+# a case carries only the inputs its fns read (batch3-ref.yaml adds the
+# reference model's logprobs).
+data:
+  - tokens: [1212, 318, 257]
+    targets: [318, 257, 1332]
+    weights: [1.0, 1.0, 1.0]
+    logprobs: [-0.42, -1.37, -2.91]
+  - tokens: [464, 3290]
+    targets: [3290, 373]
+    weights: [0.5, 1.0]
+    logprobs: [-0.083, -3.614]
+  - tokens: [40, 1101, 4203, 284]
+    targets: [1101, 4203, 284, 13]
+    weights: [0.0, 1.0, 1.0, 1.0]
     logprobs: [-2.207, -0.665, -1.048, -0.319]
 
 """#),
@@ -101,9 +121,11 @@ data:
       - [-0.48, -1.87, -2.52]
 
 """#),
-        ("fixtures/datasets/wire-pair.yaml", #"""
-# Two datums in Tinker's wire form (model_input chunks and loss_fn_inputs
-# tensors), the second with its targets given as a [T, K] tensor by shape.
+        ("fixtures/datasets/wire-pair-ref.yaml", #"""
+# wire-pair.yaml with the reference model's logprobs, for the fns that read
+# them (kl_to_reference): two datums in Tinker's wire form (model_input chunks
+# and loss_fn_inputs tensors), the second with its targets given as a [T, K]
+# tensor by shape.
 data:
   - model_input:
       chunks:
@@ -120,6 +142,27 @@ data:
       target_tokens: {data: [1893, 3797, 6511, 373], dtype: int64, shape: [2, 2]}
       weights: {data: [0.7, 0.2, 0.65, 0.3], dtype: float32, shape: [2, 2]}
       ref_logprobs: {data: [-0.39, -1.72, -0.47, -1.11], dtype: float32, shape: [2, 2]}
+    logprobs: [[-0.33, -1.58], [-0.52, -1.23]]
+
+"""#),
+        ("fixtures/datasets/wire-pair.yaml", #"""
+# Two datums in Tinker's wire form (model_input chunks and loss_fn_inputs
+# tensors), the second with its targets given as a [T, K] tensor by shape. No
+# other inputs (wire-pair-ref.yaml adds the reference model's logprobs).
+data:
+  - model_input:
+      chunks:
+        - {tokens: [3666, 3290, 318], type: encoded_text}
+    loss_fn_inputs:
+      target_tokens: {data: [3290, 318, 1310], dtype: int64, shape: [3]}
+      weights: {data: [1.0, 1.0, 0.75], dtype: float32, shape: [3]}
+    logprobs: [-1.174, -0.502, -1.886]
+  - model_input:
+      chunks:
+        - {tokens: [464, 1893], type: encoded_text}
+    loss_fn_inputs:
+      target_tokens: {data: [1893, 3797, 6511, 373], dtype: int64, shape: [2, 2]}
+      weights: {data: [0.7, 0.2, 0.65, 0.3], dtype: float32, shape: [2, 2]}
     logprobs: [[-0.33, -1.58], [-0.52, -1.23]]
 
 """#),
@@ -189,7 +232,7 @@ cases:
       checklist: [single-async-awaited]
       rules: [evaluation.async-awaited, gradient.composed]
     # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       regularizers:
         - {name: kl, weight: 0.1, fn: {name: kl_to_reference, estimator: k2, async: true}}
@@ -212,7 +255,7 @@ cases:
       checklist: [mixed-sync-async, multiple-sync-compose]
       rules: [evaluation.async-awaited, evaluation.order, metrics.call-order, composition.regularizer-total, gradient.composed]
     # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: weighted_nll
       regularizers:
@@ -269,7 +312,7 @@ cases:
     covers:
       rules: [evaluation.order, metrics.call-order, composition.regularizer-total]
     # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       regularizers:
         - {name: zeta, weight: 0.02, fn: {name: sum_of_squares, datums: [2], async: true, delay_ms: 30}}
@@ -423,7 +466,7 @@ cases:
       checklist: [multiple-sync-compose]
       rules: [composition.contribution, composition.regularizer-total, composition.loss-total, gradient.composed, validation.negative-weight]
     # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: {name: weighted_nll, normalize: true}
       regularizers:
@@ -599,7 +642,7 @@ cases:
       checklist: [multiple-sync-compose]
       rules: [composition.regularizer-total, composition.loss-total, gradient.composed, metrics.call-order]
     # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: weighted_nll
       regularizers:
@@ -631,7 +674,7 @@ cases:
     covers:
       rules: [gradient.composed, gradient.unreached, evaluation.same-inputs]
     # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       regularizers:
         - {name: l2_first, weight: 0.05, fn: {name: sum_of_squares, datums: [0]}}
@@ -657,7 +700,7 @@ cases:
     covers:
       rules: [forward.single-pass, gradient.composed, gradient.backward-request]
     # Oracle: tools/oracle
-    data: {fixture: datasets/wire-pair.yaml}
+    data: {fixture: datasets/wire-pair-ref.yaml}
     call:
       loss_fn: weighted_nll
       regularizers:
@@ -701,7 +744,7 @@ cases:
       checklist: [zero-weight]
       rules: [composition.zero-weight, gradient.zero-weight, composition.regularizer-total, metrics.weight-echo]
     # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: weighted_nll
       regularizers:
@@ -730,7 +773,7 @@ cases:
       checklist: [zero-weight]
       rules: [gradient.zero-weight, gradient.composed]
     # Oracle: tools/oracle (the gradient equals composition/zero-weight-reports-metrics')
-    data: {fixture: datasets/batch3.yaml}
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: weighted_nll
       regularizers:
@@ -1080,6 +1123,7 @@ cases:
     covers:
       rules: [result.atomicity, evaluation.fn-raises]
     # Oracle: tools/oracle
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: weighted_nll
       regularizers:
@@ -1204,6 +1248,7 @@ cases:
     covers:
       rules: [gradient.backward-request, gradient.composed, forward.single-pass]
     # Oracle: tools/oracle
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: weighted_nll
       regularizers:
@@ -1229,6 +1274,7 @@ cases:
     covers:
       rules: [gradient.composed]
     # Oracle: tools/oracle
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       regularizers:
         - {name: k1, weight: 0.2, fn: {name: kl_to_reference, estimator: k1}}
@@ -1298,6 +1344,7 @@ cases:
     covers:
       rules: [gradient.unreached, gradient.composed]
     # Oracle: tools/oracle (datum 1 is read by no fn)
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       regularizers:
         - {name: l2, weight: 0.02, fn: {name: sum_of_squares, datums: [0, 2]}}
@@ -1889,6 +1936,7 @@ cases:
       checklist: [metrics-schema, multiple-sync-compose]
       rules: [metrics.structured-schema, metrics.base-loss, metrics.call-order, metrics.weight-echo, metrics.no-top-level-custom]
     # Oracle: tools/oracle
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: {name: weighted_nll, metrics: {"nll:sum": $loss}}
       regularizers:
@@ -1972,6 +2020,7 @@ cases:
     covers:
       rules: [metrics.weight-echo, validation.negative-weight]
     # Oracle: tools/oracle. Weights are compared exactly (zero tolerance).
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       regularizers:
         - {name: tiny, weight: 1.0e-7, fn: sum_of_squares}
@@ -2009,6 +2058,7 @@ cases:
       checklist: [metrics-schema]
       rules: [metrics.call-order, metrics.structured-schema]
     # Oracle: tools/oracle. The entries must come as zeta, alpha, mid.
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       regularizers:
         - {name: zeta, weight: 0.02, fn: sum_of_squares}
@@ -2138,6 +2188,7 @@ cases:
     # Oracle: tools/oracle (kl_to_reference k1 reports its own "kl/k1" beside the verbatim "shared").
     # An engine that merges the maps, or leaks one fn's keys into another's, puts "l2_only" or
     # "kl/k1" where they do not belong, or one value of "shared" in all three maps.
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: {name: weighted_nll, metrics: {shared: 1.0}}
       regularizers:
@@ -2178,6 +2229,7 @@ cases:
     # Oracle: tools/oracle. grad_norm is the L2 norm over all datums of the fn's
     # own gradient (unweighted); grad_norm_weighted = |weight| * grad_norm;
     # total_grad_norm is the L2 norm of the composed gradient.
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: weighted_nll
       regularizers:
@@ -2356,6 +2408,7 @@ cases:
     # Oracle: tools/oracle (each fn's 300 ms < its 500 ms). Run one at a time, the three take
     # 900 ms: an engine with one deadline for the whole call, or one that starts a fn's clock
     # while it waits for its slot, times out the second or third fn.
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: weighted_nll
       regularizers:
@@ -2384,6 +2437,7 @@ cases:
     covers:
       rules: [options.timeout, evaluation.async-awaited]
     # Oracle: tools/oracle
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: weighted_nll
       regularizers:
@@ -2409,6 +2463,7 @@ cases:
       checklist: [mixed-sync-async]
       rules: [options.max-concurrency, evaluation.order, metrics.call-order]
     # Oracle: tools/oracle (the same numbers as options/max-concurrency-8)
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: {name: weighted_nll, async: true, delay_ms: 4}
       regularizers:
@@ -2440,6 +2495,7 @@ cases:
       checklist: [mixed-sync-async]
       rules: [options.max-concurrency, evaluation.order, metrics.call-order]
     # Oracle: tools/oracle (the same numbers as options/max-concurrency-1)
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: {name: weighted_nll, async: true, delay_ms: 4}
       regularizers:
@@ -2540,6 +2596,7 @@ cases:
       checklist: [mixed-sync-async]
       rules: [entry-points.future, evaluation.async-awaited]
     # Oracle: tools/oracle
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: weighted_nll
       regularizers:
@@ -2794,7 +2851,7 @@ cases:
     covers:
       rules: [composition.contribution, composition.loss-total, gradient.composed]
     # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: {name: weighted_nll, normalize: true, metrics: {"train/nll": $loss}}
       regularizers:
@@ -2819,7 +2876,7 @@ cases:
       checklist: [multiple-sync-compose]
       rules: [composition.regularizer-total, gradient.composed]
     # Oracle: tools/oracle
-    data: {fixture: datasets/batch3.yaml}
+    data: {fixture: datasets/batch3-ref.yaml}
     call:
       loss_fn: weighted_nll
       regularizers:
@@ -3006,7 +3063,7 @@ cases:
     covers:
       rules: [gradient.composed, forward.single-pass]
     # Oracle: tools/oracle
-    data: {fixture: datasets/wire-pair.yaml}
+    data: {fixture: datasets/wire-pair-ref.yaml}
     call:
       loss_fn: {name: weighted_nll, datums: [0]}
       regularizers:
