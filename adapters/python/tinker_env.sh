@@ -5,13 +5,14 @@
 #
 # DIR is created with BASE_PYTHON's interpreter, and a .pth file in its site-packages adds the
 # base environment's site-packages after its own (with their .pth files, so the editable adapter
-# too): torch is installed once, and each release's own tinker and dependencies come first.
+# too): torch and pip are installed once, and each release's own tinker and dependencies come first.
 # Only what is missing is installed; the pip log is DIR.tinker-install.log.
 tinker_layered_env() {
   local base_py="$1" dir="$2" version="$3" py="$2/bin/python" base_site site
   if [ ! -x "$py" ]; then
     mkdir -p "$(dirname "$dir")"
-    "$base_py" -m venv "$dir" >/dev/null 2>&1 || return 1
+    # No pip of its own: the base environment's, found through the .pth file, installs here.
+    "$base_py" -m venv --without-pip "$dir" >/dev/null 2>&1 || return 1
   fi
   base_site="$("$base_py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" || return 1
   site="$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" || return 1
