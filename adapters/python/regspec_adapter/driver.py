@@ -187,7 +187,7 @@ class Engine:
         `weights` on to the loss (capability `extra_inputs`, semantics section 2).
         Probed, not guessed from a version: one legacy call without an extra input and
         one with `ref_logprobs`. Only when the first succeeds and the second fails does
-        the client lack it (tinker 0.16 to 0.25 reject such inputs up front); when both
+        the client lack it (tinker 0.16 to 0.31 reject such inputs up front); when both
         fail the probe tells nothing, and the cases that need it judge the client."""
 
         def probe(extra: bool) -> bool:
