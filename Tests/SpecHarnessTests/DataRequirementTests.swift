@@ -97,4 +97,32 @@ struct DataRequirementTests {
         let diagnostic = try #require(workspace.load("specs").diagnostics.first)
         #expect(diagnostic.message.contains("the fn 'weighted_nll' cannot run"))
     }
+
+    /// Semantics section 2: a case carries only the inputs its fns read, so that an engine
+    /// without `extra_inputs` skips only the cases that need them.
+    @Test("every shipped case that carries an extra input has a fn that reads it")
+    func shippedCasesCarryOnlyReadInputs() throws {
+        let specs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("specs").path
+        let suite = SpecLoader().load(paths: [specs])
+        #expect(suite.diagnostics.isEmpty)
+        #expect(suite.cases.count > 100)
+        var carrying = 0
+        for specCase in suite.cases {
+            let carried = Set(specCase.input.data.flatMap(\.datum.lossFnInputs.keys)).subtracting(SpecCase.plainInputs)
+            guard !carried.isEmpty else { continue }
+            carrying += 1
+            let read = Set(specCase.input.call.allFns.flatMap { fn in
+                (Catalogue.standard.requirements(of: fn.name) ?? []).compactMap { requirement -> String? in
+                    switch requirement {
+                    case .input(let name), .optionalInput(let name), .positiveInput(let name): name
+                    case .pairs, .multiTarget: nil
+                    }
+                }
+            })
+            #expect(carried.isSubset(of: read), "\(specCase.id) carries \(carried.sorted()) and its fns read \(read.sorted())")
+            #expect(specCase.requiredCapabilities.contains(Capability.extraInputs))
+        }
+        #expect(carrying > 0)
+    }
 }

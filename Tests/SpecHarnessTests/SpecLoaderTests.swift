@@ -184,6 +184,18 @@ struct SpecLoaderTests {
             Capability.maxConcurrency, Capability.future,
         ])
     }
+
+    @Test("a datum carrying an input other than target_tokens and weights needs extra_inputs")
+    func extraInputs() throws {
+        let workspace = try SpecWorkspace()
+        try workspace.write("specs/a.yaml", specFile(data: """
+            data:
+                  - {tokens: [1, 2], targets: [2, 3], weights: [1.0, 0.5], inputs: {ref_logprobs: [-1.0, -1.5]}, logprobs: [-1.0, -2.0]}
+            """))
+        let specCase = try #require(workspace.load("specs").cases.first)
+        #expect(specCase.requiredCapabilities == [Capability.structured, Capability.extraInputs])
+        #expect(Capability.optional.contains(Capability.extraInputs))
+    }
 }
 
 @Suite("Arrays in .npy files")

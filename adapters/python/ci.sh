@@ -4,17 +4,21 @@
 # the suite still catches the four broken variants (one of them reports its
 # telemetry wrongly and must fail the telemetry cases), that the example with its
 # telemetry capability dropped skips the telemetry cases and nothing else, and
-# that the unmodified tinker 0.7.0 fails exactly its known legacy cases.
+# that the unmodified tinker 0.7.0 fails exactly its known legacy cases. Then the
+# same against today's SDK, tinker 0.38.0: the example passes the whole suite and
+# the unmodified SDK fails exactly its known legacy cases.
 #
-# The virtual environment lives outside the repository and is reused:
-#   REGSPEC_PYTHON_VENV       default $HOME/.cache/regspec/python-venv
+# The virtual environments live outside the repository and are reused:
+#   REGSPEC_PYTHON_VENV       default $HOME/.cache/regspec/python-venv (tinker 0.7.0)
+#   REGSPEC_PYTHON_VENV_LATEST default $REGSPEC_PYTHON_VENV-tinker-0.38.0 (tinker 0.38.0,
+#                             layered on the first: it shares its torch and adapter)
 #   REGSPEC_BASE_PYTHON       the interpreter that creates it (default python3, needs >= 3.11)
 #   REGSPEC_TORCH_REQUIREMENT what `pip install` gets for torch (default torch)
 #   REGSPEC_SKIP_PYTHON=1     skip everything
 #   REGSPEC_PYTHON_TIMEOUT    seconds per engine reply, start-up included (default 120:
 #                             importing torch on a loaded machine takes longer than 30 s)
-# torch, tinker==0.7.0 and the adapter are installed only when missing. If torch
-# (or tinker) cannot be installed, the script prints one SKIPPED line and exits 0.
+# torch, tinker==0.7.0, tinker==0.38.0 and the adapter are installed only when missing.
+# If torch (or tinker) cannot be installed, the script prints one SKIPPED line and exits 0.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$(pwd)"
@@ -65,6 +69,13 @@ if [ "$(tinker_version)" != "0.7.0" ]; then
     || skip "tinker==0.7.0 cannot be installed (no network, or pip failed; see $VENV.tinker-install.log)"
 fi
 
+# Today's SDK, in an environment of its own layered on the first (tinker_env.sh).
+LATEST=0.38.0
+LATEST_VENV="${REGSPEC_PYTHON_VENV_LATEST:-$VENV-tinker-$LATEST}"
+# shellcheck source=tinker_env.sh
+. "$ROOT/adapters/python/tinker_env.sh"
+LATEST_PY="$(tinker_layered_env "$PY" "$LATEST_VENV" "$LATEST")" || skip "tinker==$LATEST cannot be installed into $LATEST_VENV (see $LATEST_VENV.tinker-install.log)"
+
 # The adapter, installed editable from this checkout (so it is never stale).
 ADAPTER_DIR="$ROOT/adapters/python"
 installed_from() {
@@ -84,8 +95,8 @@ if [ ! -x "$REGSPEC" ]; then
   swift build --product regspec >/dev/null || fail "cannot build .build/debug/regspec"
 fi
 
-engine() {
-  printf '%q -m regspec_adapter --client %q' "$PY" "$1"
+engine() {  # CLIENT [PYTHON]
+  printf '%q -m regspec_adapter --client %q' "${2:-$PY}" "$1"
 }
 EXAMPLE="adapters/python/examples/structured_regularizers.py"
 TIMEOUT="${REGSPEC_PYTHON_TIMEOUT:-120}"
@@ -112,6 +123,12 @@ no_telemetry_pid=$!
 sdk_pid=$!
 "$PY" -m unittest discover -s adapters/python/tests >"$LOG/unittest.txt" 2>&1 &
 unittest_pid=$!
+"$REGSPEC" run specs --timeout "$TIMEOUT" --engine-command "$(engine "$EXAMPLE:StructuredTrainingClient" "$LATEST_PY")" \
+  >"$LOG/latest-example.txt" 2>&1 &
+latest_example_pid=$!
+"$REGSPEC" run specs --tag legacy --timeout "$TIMEOUT" --expected-failures "adapters/python/known-failures/tinker-$LATEST-legacy.yaml" \
+  --engine-command "$(engine tinker:TrainingClient "$LATEST_PY")" >"$LOG/latest-sdk.txt" 2>&1 &
+latest_sdk_pid=$!
 
 # The figures adapters/python/README.md states are the ones these runs give: a stale table misleads.
 README="adapters/python/README.md"
@@ -189,7 +206,28 @@ else
   status=1
 fi
 
-# 5. The example's own unit tests.
+# 5. Today's SDK: the example passes the whole suite, and the unmodified SDK fails exactly its
+#    known legacy cases.
+echo "-- the example on tinker $LATEST, whole suite"
+if wait "$latest_example_pid"; then
+  tail -n 1 "$LOG/latest-example.txt"
+else
+  tail -n 30 "$LOG/latest-example.txt"
+  echo "error: the example does not pass the suite on tinker $LATEST" >&2
+  status=1
+fi
+echo "-- the unmodified tinker $LATEST on --tag legacy"
+if wait "$latest_sdk_pid"; then
+  tail -n 1 "$LOG/latest-sdk.txt"
+  read -r passed _ _ _ errored _ skipped _ xfailed _ < <(tail -n 1 "$LOG/latest-sdk.txt" | tr -d ',')
+  stated "| $LATEST | \`$passed passed, $xfailed failed, $errored errored, $skipped skipped\`" "tinker $LATEST on the legacy cases"
+else
+  cat "$LOG/latest-sdk.txt"
+  echo "error: the unmodified tinker $LATEST no longer fails exactly its known legacy cases" >&2
+  status=1
+fi
+
+# 6. The example's own unit tests.
 if wait "$unittest_pid"; then
   echo "-- unit tests: $(grep -E '^Ran ' "$LOG/unittest.txt")"
 else

@@ -9,6 +9,7 @@ no code with any engine: it reads the spec files, implements the fn catalogue
 Modes:
     oracle.py check [PATH ...]         recompute every case and compare (default: specs/)
     oracle.py show FILE CASE_ID        print the computed expectation as YAML
+    oracle.py update FILE [--case ID]  write the computed expectations into the file in place
     oracle.py selftest                 analytic gradients vs central finite differences
     oracle.py coverage [PATH ...]      cases per checklist item and rule id
 """
@@ -1254,6 +1255,232 @@ def cmd_show(path: str, case_id: str, full: bool) -> int:
     return 2
 
 
+# --------------------------------------------------------------------------
+# Update: the computed expectations written into the spec file, in place
+#
+# The file's text is edited span by span at the YAML nodes' positions, never re-dumped, so
+# comments, key order, quoting, flow or block style and the author's tolerance stay as
+# written. A stated number is rewritten only where the oracle disagrees with it beyond the
+# case's tolerance (as `check` judges it): an agreeing file is left byte for byte.
+
+
+def _mapping_get(node, key: str):
+    """(key node, value node) of `key` in a YAML mapping node, or (None, None)."""
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return k, v
+    return None, None
+
+
+def _node_end(node) -> int:
+    """Where a node's own text ends: a block collection's end mark lies past the line break and
+    indentation that follow it, so its end is its last child's."""
+    if isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value:
+        return _node_end(node.value[-1])
+    if isinstance(node, yaml.MappingNode) and not node.flow_style and node.value:
+        return _node_end(node.value[-1][1])
+    return node.end_mark.index
+
+
+def _indent_block(lines: list[str], column: int) -> str:
+    return ("\n" + " " * column).join(lines)
+
+
+class CaseUpdate:
+    """The edits that bring one case's `expect` in line with the oracle, and what it cannot fix."""
+
+    def __init__(self, text: str, tol: dict, data):
+        self.text = text
+        self.tol = tol
+        self.data = data
+        self.edits: list[tuple[int, int, str]] = []
+        self.unfixed: list[str] = []
+        self.changed: list[str] = []
+
+    def replace(self, node, new: str, what: str) -> None:
+        self.edits.append((node.start_mark.index, _node_end(node), new))
+        self.changed.append(what)
+
+    def metrics(self, node, actual, path: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            if not isinstance(actual, dict):
+                self.unfixed.append(f"{path}: the oracle has {'no such metric' if actual is None else _fmt(actual)}, not a mapping")
+                return
+            for k, v in node.value:
+                key = yaml.safe_load(yaml.serialize(k))
+                p = path + "." + str(key).replace("\\", "\\\\").replace(".", "\\.")
+                if key not in actual:
+                    self.unfixed.append(f"{p}: the oracle reports no such metric")
+                    continue
+                self.metrics(v, actual[key], p)
+            return
+        if not isinstance(node, yaml.ScalarNode) or isinstance(actual, dict) or actual is None:
+            self.unfixed.append(f"{path}: the oracle's value is {'a mapping' if isinstance(actual, dict) else '(absent)'}")
+            return
+        expected = yaml.safe_load(yaml.serialize(node))
+        if (_is_real(expected) or isinstance(expected, bool)) and _close(expected, actual, _tol_for(path, self.tol)):
+            return
+        self.replace(node, _fmt(float(actual)), f"{path}: {node.value} -> {_fmt(float(actual))}")
+
+    def gradient(self, node, actual: list) -> None:
+        try:
+            expected = yaml.safe_load(yaml.serialize(node))
+            same_shape = (isinstance(node, yaml.SequenceNode) and isinstance(expected, list) and len(expected) == len(actual)
+                          and all((_flatten(e)[1] if e else (0,)) == (_flatten(a)[1] if a else (0,)) for e, a in zip(expected, actual)))
+        except CaseError:
+            same_shape = False
+        if not same_shape:
+            if isinstance(node, yaml.SequenceNode) and not node.flow_style:
+                rows = [f"- {_flow(g)}" for g in actual]
+                self.replace(node, _indent_block(rows, node.start_mark.column), "gradient: rewritten (its shape differed)")
+            else:
+                self.replace(node, _flow(actual), "gradient: rewritten (its shape differed)")
+            return
+        t = _tol_for("gradient", self.tol)
+
+        def leaves(n):
+            if isinstance(n, yaml.SequenceNode):
+                for child in n.value:
+                    yield from leaves(child)
+            else:
+                yield n
+
+        for j, (row, a) in enumerate(zip(node.value, actual)):
+            a_items, _ = _flatten(a) if a else ([], (0,))
+            for k, (leaf, av) in enumerate(zip(leaves(row), a_items)):
+                ev = yaml.safe_load(yaml.serialize(leaf))
+                if _is_real(ev) and _close(float(np.float32(ev)), float(np.float32(av)), t):
+                    continue
+                self.replace(leaf, _fmt(float(av)), f"gradient[{j}] item {k}: {leaf.value} -> {_fmt(float(av))}")
+
+    def requests(self, node, actual: dict) -> None:
+        if yaml.safe_load(yaml.serialize(node)) == actual:
+            return
+        self.replace(node, _flow(actual), f"requests: -> {_flow(actual)}")
+
+    def error(self, node, actual: dict) -> None:
+        for key in ("kind", "label"):
+            _, v = _mapping_get(node, key)
+            if v is not None and yaml.safe_load(yaml.serialize(v)) != actual[key]:
+                new = "null" if actual[key] is None else _fmt(actual[key])
+                self.replace(v, new, f"error.{key}: {v.value} -> {new}")
+        _, message = _mapping_get(node, "message")
+        if message is not None:
+            pattern = yaml.safe_load(yaml.serialize(message))
+            try:
+                matches = isinstance(pattern, str) and re.search(pattern, actual["message"]) is not None
+            except re.error:
+                matches = False
+            if not matches:
+                self.unfixed.append(f"error.message: /{pattern}/ does not match the oracle's {actual['message']!r}; a pattern is the author's to write")
+
+
+def update_case(text: str, case_node, spec: dict, case: dict, spec_path: str) -> CaseUpdate:
+    data = case_data(spec, case, spec_path)
+    pred = predict(case.get("call") or {}, data)
+    up = CaseUpdate(text, merged_tolerance(spec, case), data)
+    key, expect = _mapping_get(case_node, "expect")
+    empty = expect is None or (isinstance(expect, yaml.ScalarNode) and expect.value in ("", "~", "null")) or (
+        isinstance(expect, yaml.MappingNode) and not expect.value)
+    if empty:
+        # No expectation yet: the whole block, as `show` prints it, under the case's keys.
+        column = case_node.value[0][0].start_mark.column
+        block = render(pred, indent=column + 2).rstrip("\n")
+        if key is None:
+            end = _node_end(case_node.value[-1][1])
+            up.edits.append((end, end, "\n" + " " * column + "expect:\n" + block))
+        else:
+            up.edits.append((key.end_mark.index, max(_node_end(expect), key.end_mark.index), ":\n" + block))
+        up.changed.append("expect: written")
+        return up
+    _, expected_error = _mapping_get(expect, "error")
+    if (expected_error is not None) != (pred.error is not None):
+        said = "success" if pred.error is None else f"error {pred.error['kind']} ({pred.error['message']})"
+        up.unfixed.append(f"expect: the case expects {'an error' if expected_error is not None else 'success'}, the oracle predicts {said}; "
+                          "rewrite the block by hand, or delete it and run update again")
+        return up
+    if pred.error is not None:
+        up.error(expected_error, pred.error)
+    else:
+        _, metrics = _mapping_get(expect, "metrics")
+        if metrics is not None:
+            up.metrics(metrics, pred.metrics, "metrics")
+        _, gradient = _mapping_get(expect, "gradient")
+        if gradient is not None:
+            up.gradient(gradient, pred.gradient)
+    _, requests = _mapping_get(expect, "requests")
+    if requests is not None:
+        up.requests(requests, pred.requests)
+    return up
+
+
+def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def cmd_update(path: str, case_ids: list[str]) -> int:
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        spec = yaml.safe_load(text)
+    except (OSError, yaml.YAMLError) as e:
+        print(f"{path}: {e}", file=sys.stderr)
+        return 2
+    _, cases_node = _mapping_get(root, "cases")
+    if not isinstance(spec, dict) or not isinstance(cases_node, yaml.SequenceNode):
+        print(f"{path}: not a spec file (no `cases:` list)", file=sys.stderr)
+        return 2
+    wanted = set(case_ids)
+    unknown = wanted - {c.get("id") for c in spec["cases"] if isinstance(c, dict)}
+    if unknown:
+        print(f"{path}: no case {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    edits: list[tuple[int, int, str]] = []
+    unfixed = 0
+    touched = 0
+    for case_node, case in zip(cases_node.value, spec["cases"]):
+        cid = case.get("id", "?")
+        if wanted and cid not in wanted:
+            continue
+        try:
+            up = update_case(text, case_node, spec, case, path)
+        except (CaseError, KeyError, TypeError, ValueError) as e:
+            print(f"{path}:{cid}: cannot compute: {type(e).__name__}: {e}")
+            unfixed += 1
+            continue
+        edits.extend(up.edits)
+        touched += bool(up.edits)
+        for c in up.changed:
+            print(f"{path}:{cid}: updated {c}")
+        for u in up.unfixed:
+            print(f"{path}:{cid}: not updated: {u}")
+        unfixed += bool(up.unfixed)
+    if edits:
+        new_text = apply_edits(text, edits)
+        try:
+            yaml.safe_load(new_text)
+        except yaml.YAMLError as e:  # a bug of this mode, never a broken file
+            print(f"{path}: not written: the edited text does not parse ({e})", file=sys.stderr)
+            return 2
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(new_text)
+    # What check says now, for the cases asked about: an update that leaves a disagreement says so.
+    spec = load_spec(path)
+    still = 0
+    for case in spec["cases"]:
+        if wanted and case.get("id") not in wanted:
+            continue
+        for problem in check_case(spec, case, path):
+            print(f"{path}:{case.get('id', '?')}: still disagrees: {problem}")
+            still += 1
+    print(f"{len(edits)} values updated in {touched} cases; {still} disagreements left")
+    return 1 if still or unfixed else 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="mode", required=True)
@@ -1263,6 +1490,9 @@ def main(argv=None) -> int:
     p.add_argument("file")
     p.add_argument("case_id")
     p.add_argument("--full", action="store_true", help="also print the backend's loss:sum")
+    p = sub.add_parser("update", help="write the computed expectations into a spec file in place (only what disagrees)")
+    p.add_argument("file")
+    p.add_argument("--case", action="append", default=[], metavar="ID", help="only this case (repeatable)")
     sub.add_parser("selftest", help="analytic gradients against finite differences")
     p = sub.add_parser("coverage", help="cases per checklist item and rule id")
     p.add_argument("paths", nargs="*", default=[os.path.join(REPO, "specs")])
@@ -1271,6 +1501,8 @@ def main(argv=None) -> int:
         return cmd_check(args.paths)
     if args.mode == "show":
         return cmd_show(args.file, args.case_id, args.full)
+    if args.mode == "update":
+        return cmd_update(args.file, args.case)
     if args.mode == "selftest":
         return selftest()
     return cmd_coverage(args.paths)

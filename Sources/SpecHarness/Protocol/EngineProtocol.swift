@@ -3,11 +3,12 @@ package enum EngineProtocol {
     /// Bumped on any change an existing engine would misread.
     package static let version = 1
     /// Bumped on an addition an existing engine may ignore (1.1: the optional `telemetry`
-    /// capability and the observation's `telemetry` list). Not sent in the handshake, whose
+    /// capability and the observation's `telemetry` list; 1.2: the optional `extra_inputs`
+    /// capability). Not sent in the handshake, whose
     /// `version` stays the integer `version`; a capability announces what an engine speaks.
-    package static let minorVersion = 1
+    package static let minorVersion = 2
 
-    /// `1.1`: how docs and reports name the protocol.
+    /// `1.2`: how docs and reports name the protocol.
     package static var versionText: String { "\(version).\(minorVersion)" }
 
     package static func startMessage() -> JSONValue {

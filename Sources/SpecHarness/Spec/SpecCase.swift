@@ -15,6 +15,9 @@ public struct SpecCase: Sendable {
     /// Capabilities named by `requires:`, beyond those derived from the call.
     public var declaredRequirements: Set<String>
 
+    /// The `loss_fn_inputs` every engine passes on; any other is an extra input (`extra_inputs`).
+    static let plainInputs: Set<String> = ["target_tokens", "weights"]
+
     /// Every capability an engine needs to run this case.
     public var requiredCapabilities: Set<String> {
         var needed = declaredRequirements
@@ -28,6 +31,9 @@ public struct SpecCase: Sendable {
         if call.entryPoint == .future { needed.insert(Capability.future) }
         if case .failure(let error) = expectation, error.kind != nil { needed.insert(Capability.errorKinds) }
         if expectation.telemetry != nil { needed.insert(Capability.telemetry) }
+        if input.data.contains(where: { $0.datum.lossFnInputs.keys.contains(where: { !Self.plainInputs.contains($0) }) }) {
+            needed.insert(Capability.extraInputs)
+        }
         return needed
     }
 }

@@ -91,12 +91,15 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
                 continue
             try:
                 target = load_target(args.client)
+                engine = Engine(target)
                 if args.capabilities is not None:
                     caps = [c.strip() for c in args.capabilities.split(",") if c.strip()]
                 else:
                     caps = derive_capabilities(target)
+                    if "extra_inputs" not in args.drop_capability and not hasattr(target, "REGSPEC_CAPABILITIES") and engine.accepts_extra_inputs():
+                        caps.append("extra_inputs")
                 caps = sorted(c for c in set(caps) - set(args.drop_capability) if c in ALL_CAPABILITIES)
-                engine = Engine(target, telemetry="telemetry" in caps)
+                engine.telemetry = "telemetry" in caps
             except Exception as exc:
                 _log("cannot load the client:\n" + traceback.format_exc())
                 hint = missing_dependency_hint(exc)

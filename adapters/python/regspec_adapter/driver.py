@@ -21,6 +21,7 @@ from .wire import AdapterCannotRun, wire_to_datum
 ALL_CAPABILITIES = (
     "async",
     "error_kinds",
+    "extra_inputs",
     "future",
     "grad_norms",
     "legacy",
@@ -180,6 +181,34 @@ class Engine:
                 raise AdapterCannotRun("the client has no 'telemetry' option")
             kwargs["telemetry"] = TelemetryRecorder()
         return kwargs
+
+    def accepts_extra_inputs(self) -> bool:
+        """Whether the client passes `loss_fn_inputs` other than `target_tokens` and
+        `weights` on to the loss (capability `extra_inputs`, semantics section 2).
+        Probed, not guessed from a version: one legacy call without an extra input and
+        one with `ref_logprobs`. Only when the first succeeds and the second fails does
+        the client lack it (tinker 0.16 to 0.31 reject such inputs up front); when both
+        fail the probe tells nothing, and the cases that need it judge the client."""
+
+        def probe(extra: bool) -> bool:
+            inputs: dict[str, Any] = {
+                "target_tokens": {"data": [11, 12], "dtype": "int64", "shape": [2]},
+                "weights": {"data": [1.0, 1.0], "dtype": "float32", "shape": [2]},
+            }
+            if extra:
+                inputs["ref_logprobs"] = {"data": [-0.5, -1.0], "dtype": "float32", "shape": [2]}
+            case = {
+                "id": "regspec-adapter/extra-inputs-probe",
+                "data": [{"model_input": {"chunks": [{"type": "encoded_text", "tokens": [10, 11]}]}, "loss_fn_inputs": inputs}],
+                "logprobs": [[-0.25, -0.75]],
+                "call": {"loss_fn": {"name": "sum"}},
+            }
+            try:
+                return self.run_case(case).get("outcome") == "success"
+            except Exception:
+                return False
+
+        return probe(extra=True) or not probe(extra=False)
 
     def _call_async(self, client: Any, data: list, kwargs: dict) -> Any:
         async def drive():
