@@ -163,9 +163,9 @@ struct ExploreCommand: AsyncParsableCommand {
                 tally.agreed += 1
             case .skipped:
                 tally.skipped += 1
-            case .errored(let message):
+            case .errored(let failure):
                 tally.errored += 1
-                say("ERROR case \(number) (\(explorer.caseID(number))): \(TextEscaping.console(message))")
+                say("ERROR case \(number) (\(explorer.caseID(number))): \(TextEscaping.console(failure.description))")
                 say("  replay: regspec explore --engine-command ... --seed \(seed) --replay \(number)")
             case .disagreed(let finding):
                 tally.disagreed += 1

@@ -16,7 +16,7 @@ struct ReporterTests {
             CaseResult(
                 caseID: "a/fails", summary: "fails", suite: "a", location: SourceLocation(file: "specs/a.yaml", line: 9, column: 5),
                 outcome: .failed([Mismatch("metrics.loss_total", "expected <1> & \"2\"")]), duration: .milliseconds(1)),
-            CaseResult(caseID: "b/errors", summary: "errors", suite: "b", location: .start(of: "specs/b.yaml"), outcome: .errored("crashed\nstderr tail"), duration: .zero),
+            CaseResult(caseID: "b/errors", summary: "errors", suite: "b", location: .start(of: "specs/b.yaml"), outcome: .errored(EngineFailure(.crashed, "crashed\nstderr tail")), duration: .zero),
             CaseResult(caseID: "b/skips", summary: "skips", suite: "b", location: .start(of: "specs/b.yaml"), outcome: .skipped(reason: "the engine lacks async"), duration: .zero),
         ],
         duration: .milliseconds(5))

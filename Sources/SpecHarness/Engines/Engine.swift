@@ -29,19 +29,3 @@ public struct EngineDescription: Sendable, Equatable, Codable {
         self.capabilities = capabilities
     }
 }
-
-/// The engine broke: the case cannot be judged.
-public struct EngineFailure: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    /// The last lines the engine wrote to stderr, when there are any.
-    public var stderrTail: String
-
-    public init(_ message: String, stderrTail: String = "") {
-        self.message = message
-        self.stderrTail = stderrTail
-    }
-
-    public var description: String {
-        stderrTail.isEmpty ? message : "\(message)\n--- engine stderr (last lines) ---\n\(stderrTail)"
-    }
-}

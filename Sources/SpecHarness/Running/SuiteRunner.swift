@@ -106,7 +106,7 @@ public struct SuiteRunner: Sendable {
             let mismatches = CaseChecker(specCase).check(observation)
             return result(mismatches.isEmpty ? .passed : .failed(mismatches))
         } catch {
-            return result(.errored(String(describing: error)))
+            return result(.errored(EngineFailure(wrapping: error)))
         }
     }
 
@@ -121,7 +121,7 @@ public struct SuiteRunner: Sendable {
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let observation = first else {
-                throw EngineFailure("the engine did not answer within \(limit)")
+                throw EngineFailure(.timedOut, "the engine did not answer within \(limit)")
             }
             return observation
         }
