@@ -1,41 +1,24 @@
 import Foundation
 import SpecHarness
-import Synchronization
 
-/// Prints each case's console block the moment it finishes (as pytest does), and counts
-/// failures for `-x` / `--max-fail`.
+/// Prints each case's console block the moment it finishes (as pytest does).
 final class LiveConsole: Sendable {
     private let console: ConsoleReporter
     private let enabled: Bool
     private let knownFailures: ExpectedFailures
-    private let maximumFailures: Int?
-    private let failures = Mutex(0)
 
-    init(console: ConsoleReporter, enabled: Bool, knownFailures: ExpectedFailures, maximumFailures: Int?) {
+    init(console: ConsoleReporter, enabled: Bool, knownFailures: ExpectedFailures) {
         self.console = console
         self.enabled = enabled
         self.knownFailures = knownFailures
-        self.maximumFailures = maximumFailures
     }
 
     func show(_ result: CaseResult) {
-        guard let marked = knownFailures.apply(to: [result]).first else { return }
-        let record = CaseRecord(marked)
-        if record.status == .failed || record.status == .errored {
-            failures.withLock { $0 += 1 }
-        }
-        guard enabled else { return }
-        let block = console.caseBlock(record)
+        guard enabled, let marked = knownFailures.apply(to: [result]).first else { return }
+        let block = console.caseBlock(CaseRecord(marked))
         if !block.isEmpty {
             print(block, terminator: "")
             fflush(nil)
         }
-    }
-
-    var failureCount: Int { failures.withLock { $0 } }
-
-    var limitReached: Bool {
-        guard let maximumFailures else { return false }
-        return failureCount >= maximumFailures
     }
 }

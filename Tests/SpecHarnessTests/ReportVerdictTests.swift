@@ -219,7 +219,7 @@ struct ReportVerdictTests {
     func escaping() throws {
         for scalar in ReportEscapingTests.hostile {
             let problem = "no case ran: before\(Character(scalar))after\nok 99 - injected\n::notice::injected"
-            let document = Self.document(RunVerdict(problems: [problem], notes: ["note \(Character(scalar))\n# injected"]))
+            let document = Self.document(RunVerdict(statedProblems: [problem], notes: ["note \(Character(scalar))\n# injected"]))
             let xml = JUnitReporter().render(document)
             #expect(!xml.unicodeScalars.contains { !TextEscaping.isXMLCharacter($0) }, "U+\(String(scalar.value, radix: 16)) reaches the XML raw")
             let collector = try parse(xml)

@@ -79,8 +79,8 @@ public struct ConsoleReporter: Reporter {
         for (reason, count) in RunVerdict.skipReasons(document.cases.filter { $0.status == .skipped }.map { $0.reason ?? "" }) {
             lines.append("\(paint("SKIP", .yellow)) \(counted(count, "case")): \(TextEscaping.consoleLine(reason))")
         }
-        lines += (document.verdict?.notes ?? []).map { "note: \(TextEscaping.consoleLine($0))" }
-        lines += (document.verdict?.problems ?? []).map { "\(paint("FAILED", .red)): \(TextEscaping.consoleLine($0))" }
+        lines += document.verdictNotes.map { "note: \(TextEscaping.consoleLine($0))" }
+        lines += document.verdictProblems.map { "\(paint("FAILED", .red)): \(TextEscaping.consoleLine($0))" }
         let engine = document.engine
         let name = engine.label == engine.name ? engine.name : "\(engine.label) [\(engine.name)]"
         lines.append(
