@@ -122,7 +122,7 @@ struct ExploreCommand: AsyncParsableCommand {
     private func show(_ event: ExploreSession.Event, seed: UInt64) {
         switch event {
         case .started(let description, let errorKindsGenerated):
-            say("explore: seed \(seed), \(ExploreSession.engineName(description)), capabilities \(TextEscaping.consoleLine(description.capabilities.sorted().joined(separator: ", ")))")
+            say("explore: seed \(seed), \(ExploreSession.engineName(description)), capabilities \(TextEscaping.consoleLine(description.capabilities.listed))")
             if !errorKindsGenerated { say("explore: the engine does not announce error_kinds; only valid calls are generated") }
         case .errored(let number, let id, let failure):
             say("ERROR case \(number) (\(id)): \(TextEscaping.console(failure.description))")

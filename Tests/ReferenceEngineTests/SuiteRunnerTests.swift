@@ -9,7 +9,7 @@ import TinkerWire
 struct StubEngine: Engine {
     enum Behaviour: Sendable { case throwing, hanging, reference }
     let behaviour: Behaviour
-    var capabilities: Set<String> = Set(Capability.all)
+    var capabilities: Set<Capability> = Set(Capability.all)
 
     func describe() -> EngineDescription {
         EngineDescription(name: "stub", language: "swift", version: "0", capabilities: capabilities)

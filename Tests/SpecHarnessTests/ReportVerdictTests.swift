@@ -16,7 +16,7 @@ struct ReportVerdictTests {
         CaseRecord(id: "a/one", suite: "a", file: "specs/a.yaml", line: 3, status: .skipped, reason: "the engine lacks async"),
         CaseRecord(id: "a/two", suite: "a", file: "specs/a.yaml", line: 9, status: .skipped, reason: "the engine lacks async"),
     ]
-    static let engine = EngineDescription(name: "stub<&>#", language: "swift", version: "1", capabilities: ["structured"])
+    static let engine = EngineDescription(name: "stub<&>#", language: "swift", version: "1", capabilities: [Capability.structured])
 
     /// What the run's judge says about those cases and that engine: two problems, or with
     /// `--allow-partial-engine` one problem (nothing ran) and one note (the partial engine).

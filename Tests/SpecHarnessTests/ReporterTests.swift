@@ -10,7 +10,7 @@ import FoundationXML
 struct ReporterTests {
     /// One case of each outcome, with characters XML and TAP must escape.
     let report = RunReport(
-        engine: EngineDescription(name: "stub", language: "swift", version: "1", capabilities: ["structured"]),
+        engine: EngineDescription(name: "stub", language: "swift", version: "1", capabilities: [Capability.structured]),
         results: [
             CaseResult(caseID: "a/passes", summary: "passes", suite: "a", location: .start(of: "specs/a.yaml"), outcome: .passed, duration: .milliseconds(2)),
             CaseResult(

@@ -9,7 +9,7 @@ struct RunVerdictTests {
         CaseResult(caseID: id, summary: id, suite: "s", location: .start(of: "specs/s.yaml"), outcome: outcome, duration: .zero)
     }
 
-    func engine(_ capabilities: [String]) -> EngineDescription {
+    func engine(_ capabilities: [Capability]) -> EngineDescription {
         EngineDescription(name: "e", language: "swift", version: "1", capabilities: Set(capabilities))
     }
 

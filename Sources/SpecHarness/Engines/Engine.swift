@@ -20,9 +20,9 @@ public struct EngineDescription: Sendable, Equatable, Codable {
     public var name: String
     public var language: String
     public var version: String
-    public var capabilities: Set<String>
+    public var capabilities: Set<Capability>
 
-    public init(name: String, language: String, version: String, capabilities: Set<String>) {
+    public init(name: String, language: String, version: String, capabilities: Set<Capability>) {
         self.name = name
         self.language = language
         self.version = version

@@ -10,11 +10,11 @@ package struct DifferentialCheck: Sendable {
     package let engine: any Engine
     /// What the engine announced. Without `float64`, each case is judged with a tolerance a
     /// float32 implementation can meet (`float32Tolerance`); with it, with the suite's defaults.
-    package let engineCapabilities: Set<String>
+    package let engineCapabilities: Set<Capability>
 
     /// - Parameters:
     ///   - reference: the trusted engine, usually `ReferenceEngine` (the harness links none itself).
-    package init(reference: any Engine, engine: any Engine, engineCapabilities: Set<String> = Set(Capability.all)) {
+    package init(reference: any Engine, engine: any Engine, engineCapabilities: Set<Capability> = Set(Capability.all)) {
         self.reference = reference
         self.engine = engine
         self.engineCapabilities = engineCapabilities

@@ -170,9 +170,9 @@ public struct RunVerdict: Sendable, Equatable, Codable {
         if !missingCore.isEmpty {
             if policy.allowsPartialEngine || policy.selectionNarrowed {
                 let reason: PartialEngineReason = policy.allowsPartialEngine ? .allowed : .narrowed
-                verdict.notes.append(.partialEngine(engine: engine.name, lacking: missingCore, because: reason))
+                verdict.notes.append(.partialEngine(engine: engine.name, lacking: missingCore.map(\.rawValue), because: reason))
             } else {
-                verdict.problems.append(.engineNotConforming(engine: engine.name, lacking: missingCore))
+                verdict.problems.append(.engineNotConforming(engine: engine.name, lacking: missingCore.map(\.rawValue)))
             }
         }
         if let nothingRan = nothingRan(results.map(\.status), interrupted: interrupted) { verdict.problems.append(.nothingRan(nothingRan)) }

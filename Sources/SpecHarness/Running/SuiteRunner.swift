@@ -97,9 +97,9 @@ public struct SuiteRunner: Sendable {
                 caseID: specCase.id, summary: specCase.summary, suite: specCase.suite, location: specCase.location,
                 outcome: outcome, duration: clock.now - start)
         }
-        let missing = specCase.requiredCapabilities.subtracting(description.capabilities).sorted()
+        let missing = specCase.requiredCapabilities.subtracting(description.capabilities)
         if !missing.isEmpty {
-            return result(.skipped(reason: "the engine lacks \(missing.joined(separator: ", "))"))
+            return result(.skipped(reason: "the engine lacks \(missing.listed)"))
         }
         do {
             let observation = try await runWithTimeout(specCase.input)

@@ -13,10 +13,10 @@ public struct SpecCase: Sendable {
     public var expectation: Expectation
     public var tolerance: ToleranceSettings
     /// Capabilities named by `requires:`, beyond those derived from the call.
-    public var declaredRequirements: Set<String>
+    public var declaredRequirements: Set<Capability>
 
     /// Every capability an engine needs to run this case.
-    public var requiredCapabilities: Set<String> {
+    public var requiredCapabilities: Set<Capability> {
         var needed = declaredRequirements
         let call = input.call
         if !call.regularizers.isEmpty { needed.insert(Capability.structured) }
