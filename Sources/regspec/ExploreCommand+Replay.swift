@@ -6,10 +6,11 @@ extension ExploreCommand {
     /// that changes what the case is or how it is judged when it differs from its default.
     func replayCommand(_ number: Int, seed: UInt64) -> String {
         let program = CommandLine.arguments.first.map { $0.contains("/") ? $0 : "regspec" } ?? "regspec"
-        var words = [program, "explore", "--engine-command", engineCommand ?? "", "--seed", "\(seed)", "--replay", "\(number)"]
+        var words = [program, "explore", "--engine-command", engineOptions.engineCommand ?? "", "--seed", "\(seed)", "--replay", "\(number)"]
         if invalidRate != 0.2 { words += ["--invalid-rate", "\(invalidRate)"] }
         if assumeFloat64 { words.append("--assume-float64") }
-        if timeout != 30 { words += ["--timeout", "\(timeout)"] }
+        if engineOptions.timeout != 30 { words += ["--timeout", "\(engineOptions.timeout)"] }
+        if engineOptions.strictProtocol { words.append("--strict-protocol") }
         if maxShrinkAttempts != 4000 { words += ["--max-shrink-attempts", "\(maxShrinkAttempts)"] }
         if out != "explore-findings" { words += ["--out", out] }
         return words.map(ShellWord.quoted).joined(separator: " ")

@@ -26,10 +26,7 @@ struct ExploreCommand: AsyncParsableCommand {
               regspec explore --export generated --cases 500    # reference only, for tools/oracle
             """)
 
-    @Option(help: ArgumentHelp(
-        "The engine under test, behind the JSON-lines protocol (docs/protocol.md), run through /bin/sh.",
-        valueName: "command"))
-    var engineCommand: String?
+    @OptionGroup var engineOptions: EngineOptions
 
     @Option(help: "The seed; the same seed gives the same cases. Default: drawn at random and printed.")
     var seed: UInt64?
@@ -55,9 +52,6 @@ struct ExploreCommand: AsyncParsableCommand {
     @Option(help: "At most this many candidate cases are run while shrinking one disagreement.")
     var maxShrinkAttempts: Int = 4000
 
-    @Option(help: ArgumentHelp("Seconds one case may take on the engine before it is errored.", valueName: "seconds"))
-    var timeout: Double = 30
-
     @Flag(help: "Judge the engine as one that announces float64: with the suite's tolerance, not one float32 arithmetic can meet.")
     var assumeFloat64 = false
 
@@ -68,10 +62,10 @@ struct ExploreCommand: AsyncParsableCommand {
     var export: String?
 
     func validate() throws {
-        if engineCommand == nil && export == nil {
+        if engineOptions.engineCommand == nil && export == nil {
             throw ValidationError("give --engine-command CMD (the engine to compare with the reference), or --export DIR")
         }
-        if engineCommand != nil && export != nil { throw ValidationError("--export runs the reference only; leave out --engine-command") }
+        if engineOptions.engineCommand != nil && export != nil { throw ValidationError("--export runs the reference only; leave out --engine-command") }
         if cases != nil && time != nil { throw ValidationError("give --cases or --time, not both") }
         if let cases, cases < 1 { throw ValidationError("--cases must be at least 1") }
         if let time, !(time > 0 && time <= 86_400) { throw ValidationError("--time must be a number of seconds above 0, at most 86400") }
@@ -81,123 +75,79 @@ struct ExploreCommand: AsyncParsableCommand {
         if !(0...1).contains(invalidRate) { throw ValidationError("--invalid-rate must be between 0 and 1") }
         guard maxDisagreements >= 0 else { throw ValidationError("--max-disagreements must not be negative") }
         guard maxShrinkAttempts >= 0 else { throw ValidationError("--max-shrink-attempts must not be negative") }
-        guard timeout > 0, timeout <= 86_400 else { throw ValidationError("--timeout must be a number of seconds above 0, at most 86400") }
     }
 
     func run() async throws {
         let seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         // Before the work: a finding must not be lost to a folder that cannot take it.
-        do {
-            try OutputFolder.check(export ?? out)
-        } catch {
-            printError(error.description)
-            throw ExitCode(2)
-        }
-        if let export {
-            try await exportCases(seed: seed, to: export)
-            return
-        }
-        guard let engineCommand else { throw ExitCode(2) }
+        try SessionMessages.exitOnError { try OutputFolder.check(export ?? out) }
+        if let export { return try await exportCases(seed: seed, to: export) }
+        guard let engine = engineOptions.processEngine() else { throw ExitCode(2) }
+        let session = ExploreSession(options: sessionOptions(seed: seed))
         // Before the engine starts: from here a signal stops it rather than orphaning it.
         let interruption = Interruption()
-        let engine = ProcessEngine(command: engineCommand, caseTimeout: .milliseconds(timeout * 1000))
-        let command = self
-        // The engine lives exactly as long as this scope: shut down on every path (a failed
-        // reproducer write, a signal), never left running.
-        let tally = try await interruption.run {
-            try await withEngine(engine) { engine in
-                try await command.explore(with: engine, seed: seed, interruption: interruption)
+        // The session owns the engine: shut down on every path (a failed reproducer write, a signal).
+        let tally = try await SessionMessages.exitOnEngineFailure(interruption) {
+            do {
+                return try await interruption.run { try await session.run(on: engine, reference: ReferenceEngine()) { show($0, seed: seed) } }
+            } catch ExploreSession.Failure.cannotWriteReproducer(let path, let reason) {
+                printError("error: cannot write \(TextEscaping.oneLine(path)): \(reason)")
+                throw ExitCode(2)
             }
         }
-        say("\(tally.engineName), seed \(seed): \(counted(tally.tried, "case")) in \(String(format: "%.1f", seconds(tally.elapsed))) s (\(rate(tally.tried, tally.elapsed)) cases/s)")
+        let name = tally.engine.map(ExploreSession.engineName) ?? "engine"
+        say("\(name), seed \(seed): \(counted(tally.tried, "case")) in \(String(format: "%.1f", seconds(tally.elapsed))) s (\(rate(tally.tried, tally.elapsed)) cases/s)")
         if tally.skipped > 0 { say("explore: \(tally.skipped) case(s) skipped") }
         say("\(tally.agreed) passed, \(tally.disagreed) failed, \(tally.errored) errored, \(tally.skipped) skipped")
         if let name = interruption.signalName, let code = interruption.exitCode {
-            printError("interrupted by \(name) after \(tally.tried) case(s); a case it cut off is not counted, the reproducers written are kept")
+            printError("interrupted by \(name) after \(counted(tally.tried, "case")); a case it cut off is not counted, the reproducers written are kept")
             throw ExitCode(code)
         }
         if tally.disagreed + tally.errored > 0 { throw ExitCode(1) }
     }
 
-    /// What an exploration found, for its closing lines.
-    private struct Tally: Sendable {
-        var engineName = ""
-        var agreed = 0
-        var disagreed = 0
-        var errored = 0
-        var skipped = 0
-        var tried = 0
-        var elapsed = Duration.zero
+    private func sessionOptions(seed: UInt64) -> ExploreSession.Options {
+        var options = ExploreSession.Options(seed: seed, reproducerFolder: out)
+        options.caseLimit = cases
+        options.timeLimit = time.map { .milliseconds($0 * 1000) }
+        options.replay = replay
+        options.invalidRate = invalidRate
+        options.maximumDisagreements = maxDisagreements
+        options.maximumShrinkAttempts = maxShrinkAttempts
+        options.assumesFloat64 = assumeFloat64
+        return options
     }
 
-    /// Describes the engine, then generates, compares and shrinks until the limit, the time, the
-    /// disagreements allowed, or cancellation (a signal: the case it cut off is not counted).
-    private func explore(with engine: ProcessEngine, seed: UInt64, interruption: Interruption) async throws -> Tally {
-        let description = try await interruption.describe(engine)
-        let explorer = Explorer(
-            generator: CaseGenerator(capabilities: description.capabilities, invalidRate: invalidRate),
-            check: DifferentialCheck(reference: ReferenceEngine(), engine: engine, engineCapabilities: description.capabilities.union(assumeFloat64 ? [Capability.float64] : [])),
-            shrinker: CaseShrinker(maximumAttempts: maxShrinkAttempts), seed: seed)
-        var tally = Tally(engineName: "engine \(TextEscaping.consoleLine(description.name)) (\(TextEscaping.consoleLine("\(description.language) \(description.version)")))")
-        say("explore: seed \(seed), \(tally.engineName), capabilities \(TextEscaping.consoleLine(description.capabilities.sorted().joined(separator: ", ")))")
-        if explorer.generator.errorKinds.isEmpty {
-            say("explore: the engine does not announce error_kinds; only valid calls are generated")
+    /// Prints what the session tells, as it happens.
+    private func show(_ event: ExploreSession.Event, seed: UInt64) {
+        switch event {
+        case .started(let description, let errorKindsGenerated):
+            say("explore: seed \(seed), \(ExploreSession.engineName(description)), capabilities \(TextEscaping.consoleLine(description.capabilities.listed))")
+            if !errorKindsGenerated { say("explore: the engine does not announce error_kinds; only valid calls are generated") }
+        case .errored(let number, let id, let failure):
+            say("ERROR case \(number) (\(id)): \(TextEscaping.console(failure.description))")
+            say("  replay: \(replayCommand(number, seed: seed))")
+        case .disagreed(let finding, let id, let elapsed):
+            report(finding, id: id, elapsed: elapsed)
+        case .reproducerWritten(let number, let path):
+            say("  reproducer: \(TextEscaping.oneLine(path))")
+            say("  replay: \(replayCommand(number, seed: seed))")
+        case .progress(let tally):
+            printError("explore: \(counted(tally.tried, "case")), \(counted(tally.disagreed, "disagreement")), \(tally.errored) errored, \(rate(tally.tried, tally.elapsed)) cases/s")
+        case .stoppedAtDisagreements(let count):
+            say("explore: stopping after \(count) disagreement(s) (--max-disagreements \(maxDisagreements))")
         }
-
-        let clock = ContinuousClock()
-        let start = clock.now
-        let deadline = time.map { start + .milliseconds($0 * 1000) }
-        let numbers: [Int] = replay.map { [$0] } ?? []
-        let limit = replay == nil ? (cases ?? (time == nil ? 1000 : Int.max)) : 1
-        var lastReport = start
-        var number = 0
-        while tally.tried < limit && !Task.isCancelled {
-            if let deadline, clock.now >= deadline { break }
-            number = numbers.first ?? (number + 1)
-            let outcome = await explorer.explore(caseNumber: number)
-            // A signal cut this case off: its outcome says nothing about the engine.
-            if Task.isCancelled { break }
-            tally.tried += 1
-            switch outcome {
-            case .agreed:
-                tally.agreed += 1
-            case .skipped:
-                tally.skipped += 1
-            case .errored(let message):
-                tally.errored += 1
-                say("ERROR case \(number) (\(explorer.caseID(number))): \(TextEscaping.console(message))")
-                say("  replay: \(replayCommand(number, seed: seed))")
-            case .disagreed(let finding):
-                tally.disagreed += 1
-                try report(finding, explorer: explorer, engineName: tally.engineName, elapsed: clock.now - start)
-            }
-            if clock.now - lastReport >= .seconds(5) {
-                lastReport = clock.now
-                printProgress(tried: tally.tried, disagreed: tally.disagreed, errored: tally.errored, elapsed: clock.now - start)
-            }
-            if maxDisagreements > 0 && tally.disagreed >= maxDisagreements && replay == nil {
-                say("explore: stopping after \(tally.disagreed) disagreement(s) (--max-disagreements \(maxDisagreements))")
-                break
-            }
-        }
-        tally.elapsed = clock.now - start
-        return tally
     }
 
-    private func report(_ finding: Explorer.Finding, explorer: Explorer, engineName: String, elapsed: Duration) throws {
+    private func report(_ finding: Explorer.Finding, id: String, elapsed: Duration) {
         let number = finding.caseNumber
-        say("DISAGREE case \(number) (\(explorer.caseID(number))), after \(number) case(s), \(String(format: "%.1f", seconds(elapsed))) s; the reference gives \(TextEscaping.consoleLine(finding.referenceOutcome))")
+        say("DISAGREE case \(number) (\(id)), after \(number) case(s), \(String(format: "%.1f", seconds(elapsed))) s; the reference gives \(TextEscaping.consoleLine(finding.referenceOutcome))")
         for mismatch in finding.originalMismatches.prefix(5) { say("  \(TextEscaping.console(mismatch.description))") }
         let shrunk = finding.shrunk
         say("  shrunk in \(finding.shrinkSteps) steps (\(finding.shrinkAttempts) candidates): \(finding.original.datums.count) -> \(shrunk.datums.count) datum(s), "
             + "\(finding.original.call.regularizers.count) -> \(shrunk.call.regularizers.count) regularizer(s), "
             + "\(finding.original.datums.map(\.positions).reduce(0, +)) -> \(shrunk.datums.map(\.positions).reduce(0, +)) position(s)")
         for mismatch in finding.shrunkMismatches.prefix(5) { say("  shrunk: \(TextEscaping.console(mismatch.description))") }
-        let fileName = explorer.reproducerFileName(number)
-        let path = (out as NSString).appendingPathComponent(fileName)
-        try write(explorer.reproducerFile(finding, fileName: fileName, engineDescription: engineName), to: path)
-        say("  reproducer: \(TextEscaping.oneLine(path))")
-        say("  replay: \(replayCommand(number, seed: explorer.seed))")
     }
 
     private func exportCases(seed: UInt64, to directory: String) async throws {
@@ -225,10 +175,6 @@ struct ExploreCommand: AsyncParsableCommand {
             written += entries.count
         }
         say("explore: wrote \(written) generated case(s) of seed \(seed) to \(TextEscaping.oneLine(directory))")
-    }
-
-    private func printProgress(tried: Int, disagreed: Int, errored: Int, elapsed: Duration) {
-        printError("explore: \(counted(tried, "case")), \(counted(disagreed, "disagreement")), \(errored) errored, \(rate(tried, elapsed)) cases/s")
     }
 
     private func rate(_ count: Int, _ elapsed: Duration) -> String {

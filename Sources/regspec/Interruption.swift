@@ -101,28 +101,4 @@ final class Interruption: Sendable {
             }
         }
     }
-
-    /// Marks `report` incomplete and says so, when a signal cut the run short.
-    func reportIfInterrupted(_ report: inout RunReport, of total: Int) {
-        guard let name = signalName else { return }
-        report.incomplete = true
-        printError("interrupted by \(name): \(report.results.count) of \(counted(total, "case")) ran; the reports are incomplete")
-    }
-}
-
-extension Interruption {
-    /// The engine's description; when it cannot start, the error (exit 2), or, when a signal
-    /// stopped it starting, the signal's exit code: no case ran either way.
-    func describe(_ engine: any Engine) async throws -> EngineDescription {
-        do {
-            return try await engine.describe()
-        } catch {
-            if let name = signalName {
-                printError("interrupted by \(name) while the engine started; no case ran")
-                throw ExitCode(exitCode ?? 2)
-            }
-            printError("error: the engine could not start: \(TextEscaping.console("\(error)"))")
-            throw ExitCode(2)
-        }
-    }
 }

@@ -2,20 +2,18 @@ import Foundation
 import SpecHarness
 import Synchronization
 
-/// Prints each case's console block the moment it finishes (as pytest does), and counts
-/// failures for `-x` / `--max-fail`.
+/// Prints each case's console block the moment it finishes (as pytest does), and counts the
+/// failures for the progress line.
 final class LiveConsole: Sendable {
     private let console: ConsoleReporter
     private let enabled: Bool
     private let knownFailures: ExpectedFailures
-    private let maximumFailures: Int?
     private let failures = Mutex(0)
 
-    init(console: ConsoleReporter, enabled: Bool, knownFailures: ExpectedFailures, maximumFailures: Int?) {
+    init(console: ConsoleReporter, enabled: Bool, knownFailures: ExpectedFailures) {
         self.console = console
         self.enabled = enabled
         self.knownFailures = knownFailures
-        self.maximumFailures = maximumFailures
     }
 
     func show(_ result: CaseResult) {
@@ -32,10 +30,6 @@ final class LiveConsole: Sendable {
         }
     }
 
+    /// The failed and errored cases so far, expected failures not counted.
     var failureCount: Int { failures.withLock { $0 } }
-
-    var limitReached: Bool {
-        guard let maximumFailures else { return false }
-        return failureCount >= maximumFailures
-    }
 }

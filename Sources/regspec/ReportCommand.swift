@@ -71,7 +71,7 @@ struct ReportCommand: ParsableCommand {
         }
         let merged: [ReportDocument]
         do {
-            merged = try ReportMerge.byEngine(documents, allowingPartialShards: allowPartialShards)
+            merged = try ReportMerge.byEngine(documents, allowingPartialShards: allowPartialShards).map(VerdictWording.worded)
         } catch {
             printError(error.description)
             throw ExitCode(2)

@@ -30,23 +30,10 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var reporting: ReportOptions
 
+    @OptionGroup var engineOptions: EngineOptions
+
     @Option(help: "How many cases run at once (at most one per case and 4 per processor core).")
     var jobs: Int = 1
-
-    @Option(help: ArgumentHelp("Seconds a case may take before it is reported as errored (and an engine process killed).", valueName: "seconds"))
-    var timeout: Double = 30
-
-    @Option(help: ArgumentHelp(
-        "Run against an implementation behind the JSON-lines protocol (docs/protocol.md) instead of the built-in reference.",
-        discussion: "Run through /bin/sh, e.g. \"python3 -m regspec_adapter --client my_pkg:TrainingClient\". With --jobs N, N processes.",
-        valueName: "command"))
-    var engineCommand: String?
-
-    @Option(help: "How many times a crashed or hung engine is restarted before every remaining case is errored.")
-    var maxRestarts: Int = 5
-
-    @Flag(help: "Reject engine replies with keys the protocol does not define.")
-    var strictProtocol = false
 
     @Option(help: ArgumentHelp(
         "A YAML file of `case-id: reason` the engine is known to fail.",
@@ -78,116 +65,97 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        guard timeout > 0, timeout <= 86_400 else { throw ValidationError("--timeout must be a number of seconds above 0, at most 86400") }
-        guard maxRestarts >= 0 else { throw ValidationError("--max-restarts must not be negative") }
         if updateExpectedFailures && expectedFailures == nil {
             throw ValidationError("--update-expected-failures needs --expected-failures FILE")
         }
         if let maxFail, maxFail < 1 { throw ValidationError("--max-fail must be at least 1") }
-        if engineCommand == nil && strictProtocol {
-            throw ValidationError("--strict-protocol applies to --engine-command engines only")
-        }
     }
 
     func run() async throws {
         let startedAt = Date()
-        let clock = ContinuousClock()
-        let begin = clock.now
-        let loaded = SpecLoader(fixturesDirectory: suite.fixtures).load(paths: try suite.resolvedPaths)
-        var context = ReportContext(engineLabel: engineName, engineCommand: engineCommand, selection: selection.record, startedAt: startedAt)
-        for warning in loaded.warnings { printError(warning.description) }
-        guard loaded.diagnostics.isEmpty else {
-            try reportBrokenSuite(loaded, context: context)
-        }
-        var cases = try selection.apply(to: loaded.cases)
-        context.selection = selection.record(of: loaded.cases)
-        if let rerunFailed { cases = try onlyFailed(in: rerunFailed, from: cases, of: loaded) }
-        for warning in SpecLint.warnings(for: cases) { printError(warning.description) }
-        var knownFailures = ExpectedFailures()
-        if let expectedFailures {
-            do {
-                knownFailures = try ExpectedFailures.load(from: expectedFailures)
-            } catch {
-                printError(error.description)
-                throw ExitCode(2)
-            }
-        }
-        let stream: CaseStream
-        do {
-            stream = try CaseStream(reporting.requests, suite: loaded, knownFailures: knownFailures)
-        } catch {
-            printError(error.description)
-            throw ExitCode(2)
-        }
+        let loaded = try load(startedAt: startedAt)
+        let session = try session(of: loaded, startedAt: startedAt)
+        let stream = try SessionMessages.exitOnError { try CaseStream(reporting.requests, suite: loaded, knownFailures: session.options.expectedFailures) }
         defer { stream.finish() }
-        let caseTimeout = Duration.milliseconds(timeout * 1000)
-        let engines = SuiteRunner.usableJobs(requested: jobs, cases: cases.count)
-        if engines < jobs {
-            printError("note: --jobs \(jobs) lowered to \(engines): \(SuiteRunner.jobsLimitReason(cases: cases.count))")
-        }
+        if let reason = session.jobsLoweredReason { printError("note: --jobs \(jobs) lowered to \(session.jobs): \(reason)") }
         // Before any engine starts: from here a signal stops them rather than orphaning them.
         let interruption = Interruption()
-        let engine: any Engine = engineCommand.map { command in
-            ProcessEngine(
-                command: command, processes: engines, caseTimeout: caseTimeout, maximumRestarts: maxRestarts,
-                strictProtocol: strictProtocol)
-        } ?? ReferenceEngine()
-        let progress = ProgressLine(total: cases.count, quiet: reporting.quiet)
-        let live = LiveConsole(
-            console: reporting.console, enabled: reporting.consoleOnStdout, knownFailures: knownFailures,
-            maximumFailures: exitFirst ? 1 : maxFail)
-        let policy = RunVerdict.Policy(allowsPartialEngine: allowPartialEngine, selectionNarrowed: selection.narrowsRun)
-        let selected = cases
-        // The engine lives exactly as long as this scope: shut down on every path, a signal included.
-        var report = try await interruption.run {
-            try await withEngine(engine) { engine in
-                let description = try await interruption.describe(engine)
-                let runner = SuiteRunner(
-                    engine: engine, jobs: engines, caseTimeout: SuiteRunner.caseTimeout(for: engine, caseTimeout: caseTimeout), policy: policy)
-                return await runner.run(
-                    selected, description: description,
-                    progress: { result in
-                        progress.clear()
-                        live.show(result)
-                        stream.send(result)
-                        progress.advance(result, failures: live.failureCount)
-                    },
-                    shouldStop: { live.limitReached }, started: { progress.start($0.id) })
+        let engine = engineOptions.engine(processes: session.jobs)
+        let progress = ProgressLine(total: session.cases.count, quiet: reporting.quiet)
+        let live = LiveConsole(console: reporting.console, enabled: reporting.consoleOnStdout, knownFailures: session.options.expectedFailures)
+        // The engine lives exactly as long as the session: shut down on every path, a signal included.
+        var outcome = try await SessionMessages.exitOnEngineFailure(interruption) {
+            try await interruption.run {
+                try await session.run(on: engine, started: { progress.start($0.id) }) { result in
+                    progress.clear()
+                    live.show(result)
+                    stream.send(result)
+                    progress.advance(result, failures: live.failureCount)
+                }
             }
         }
         progress.finish()
-        interruption.reportIfInterrupted(&report, of: cases.count)
+        try finish(&outcome, of: session, interruption: interruption)
+        guard reporting.emit(outcome.document, casesPrinted: reporting.consoleOnStdout, casesStreamed: stream.isActive) else { throw ExitCode(2) }
+        if let code = interruption.exitCode { throw ExitCode(code) }
+        if !outcome.document.succeeded { throw ExitCode(1) }
+    }
 
-        if let expectedFailures, updateExpectedFailures {
-            knownFailures = knownFailures.updated(with: report.results)
-            do {
-                try ReportFile.write(knownFailures.rendered(), to: expectedFailures)
-            } catch {
-                printError(error.description)
-                throw ExitCode(2)
-            }
-            printError("wrote \(knownFailures.reasons.count) expected failure(s) to \(TextEscaping.oneLine(expectedFailures))")
+    /// The suite, its warnings printed; broken spec files end the command (exit 2) with every report written.
+    private func load(startedAt: Date) throws -> LoadedSuite {
+        let loaded = SpecLoader(fixturesDirectory: suite.fixtures).load(paths: try suite.resolvedPaths)
+        for warning in loaded.warnings { printError(warning.description) }
+        guard loaded.diagnostics.isEmpty else { try reportBrokenSuite(loaded, startedAt: startedAt) }
+        return loaded
+    }
+
+    /// The session of the selected cases, with the expected failures and the report's context.
+    /// - Throws: `ExitCode(2)` after saying why, for a selection, saved report or list it cannot use.
+    private func session(of loaded: LoadedSuite, startedAt: Date) throws -> RunSession {
+        var cases = try selection.apply(to: loaded.cases)
+        if let rerunFailed { cases = try onlyFailed(in: rerunFailed, from: cases, of: loaded) }
+        for warning in SpecLint.warnings(for: cases) { printError(warning.description) }
+        let context = ReportContext(
+            engineLabel: engineName, engineCommand: engineOptions.engineCommand, selection: selection.record(of: loaded.cases), startedAt: startedAt)
+        var options = RunSession.Options(
+            jobs: jobs, caseTimeout: engineOptions.caseTimeout,
+            policy: RunVerdict.Policy(allowsPartialEngine: allowPartialEngine, selectionNarrowed: selection.narrowsRun),
+            maximumFailures: exitFirst ? 1 : maxFail, context: context)
+        if let expectedFailures {
+            options.expectedFailures = try SessionMessages.exitOnError { try ExpectedFailures.load(from: expectedFailures) }
+            options.updatesExpectedFailures = updateExpectedFailures
         }
-        report.results = knownFailures.apply(to: report.results)
-        for id in knownFailures.unknownIDs(in: report.results) {
+        return RunSession(suite: loaded, cases: cases, options: options)
+    }
+
+    /// Says what the finished session leaves to say, rewrites the expected failures when asked,
+    /// and words the verdict for the command line.
+    private func finish(_ outcome: inout RunSession.Outcome, of session: RunSession, interruption: Interruption) throws {
+        outcome.document = VerdictWording.worded(outcome.document)
+        if let name = interruption.signalName {
+            outcome.document.incomplete = true
+            printError("interrupted by \(name): \(outcome.run.results.count) of \(counted(session.cases.count, "case")) ran; the reports are incomplete")
+        }
+        if let expectedFailures, updateExpectedFailures {
+            let now = outcome.expectedFailuresNow
+            try SessionMessages.exitOnError { try ReportFile.write(now.rendered(), to: expectedFailures) }
+            printError("wrote \(now.reasons.count) expected failure(s) to \(TextEscaping.oneLine(expectedFailures))")
+        }
+        for id in outcome.unlistedExpectedFailures {
             printError("warning: \(TextEscaping.oneLine(expectedFailures ?? "")) lists \(UserText.quoted(id)), which this run did not include")
         }
-        if live.limitReached && report.results.count < cases.count {
-            printError("stopped after \(live.failureCount) failed or errored case(s); \(cases.count - report.results.count) case(s) not run")
+        if let failed = outcome.stoppedAfterFailures {
+            printError("stopped after \(failed) failed or errored case(s); \(session.cases.count - outcome.run.results.count) case(s) not run")
         }
-        var reportContext = context
-        reportContext.incomplete = report.incomplete
-        let document = ReportDocument(run: report, suite: loaded, context: reportContext, duration: clock.now - begin)
-        guard reporting.emit(document, casesPrinted: reporting.consoleOnStdout, casesStreamed: stream.isActive) else { throw ExitCode(2) }
-        if let code = interruption.exitCode { throw ExitCode(code) }
-        if !document.succeeded { throw ExitCode(1) }
     }
 
     /// Prints the spec-file problems, writes every report with them (JUnit: one error), exits 2.
-    private func reportBrokenSuite(_ loaded: LoadedSuite, context: ReportContext) throws -> Never {
+    private func reportBrokenSuite(_ loaded: LoadedSuite, startedAt: Date) throws -> Never {
+        let context = ReportContext(
+            engineLabel: engineName, engineCommand: engineOptions.engineCommand, selection: selection.record, startedAt: startedAt)
         for diagnostic in loaded.diagnostics { printError(diagnostic.description) }
         printError("\(counted(loaded.diagnostics.count, "problem")) in the spec files; nothing was run. `regspec validate` lists them too.")
-        let engine = engineCommand.map { EngineIdentity(label: engineName ?? $0, name: "not started", language: "", version: "", capabilities: [], command: $0) }
+        let engine = engineOptions.engineCommand.map { EngineIdentity(label: engineName ?? $0, name: "not started", language: "", version: "", capabilities: [], command: $0) }
             ?? EngineIdentity(ReferenceEngine.description, label: engineName)
         let document = ReportDocument(problems: loaded.diagnostics, suite: loaded, context: context, engine: engine)
         _ = reporting.emit(document, casesPrinted: false)
@@ -203,23 +171,22 @@ struct RunCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(2)
         }
-        // Another suite's ids could name other cases, or none: only the same suite's report says what failed.
-        let suiteHash = SuiteIdentity(loaded).contentHash
-        guard saved.suite.contentHash == suiteHash else {
+        let rerun: [SpecCase]
+        do {
+            guard let failed = try RunSession.casesToRerun(failedIn: saved, among: cases, of: loaded) else {
+                printError("\(TextEscaping.oneLine(path)) has no failed or errored case; running every selected case")
+                return cases
+            }
+            rerun = failed
+        } catch .otherSuite(let version, let contentHash, let expectedHash) {
+            // Another suite's ids could name other cases, or none: only the same suite's report says what failed.
             printError(
-                "error: \(path) is a report of another suite (suite \(saved.suite.version), content hash \(saved.suite.contentHash.isEmpty ? "none" : saved.suite.contentHash)); "
-                    + "these spec files have content hash \(suiteHash). Rerun the whole suite, or pass the report of a run of these files")
+                "error: \(path) is a report of another suite (suite \(version), content hash \(contentHash.isEmpty ? "none" : contentHash)); "
+                    + "these spec files have content hash \(expectedHash). Rerun the whole suite, or pass the report of a run of these files")
             throw ExitCode(2)
-        }
-        let failed = Set(saved.cases.filter { [.failed, .errored, .xpassed].contains($0.status) }.map(\.id))
-        guard !failed.isEmpty else {
-            printError("\(TextEscaping.oneLine(path)) has no failed or errored case; running every selected case")
-            return cases
-        }
-        let rerun = cases.filter { failed.contains($0.id) }
-        guard !rerun.isEmpty else {
+        } catch .noneSelected(let failed) {
             // A selection that matches no case is a usage error (exit 2), as for --case and --filter.
-            printError("error: none of the \(failed.count) case(s) that failed or errored in \(TextEscaping.oneLine(path)) is among the selected cases")
+            printError("error: none of the \(failed) case(s) that failed or errored in \(TextEscaping.oneLine(path)) is among the selected cases")
             throw ExitCode(2)
         }
         printError("rerunning \(rerun.count) case(s) that failed or errored in \(TextEscaping.oneLine(path))")

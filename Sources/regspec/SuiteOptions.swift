@@ -113,8 +113,8 @@ struct SelectionOptions: ParsableArguments {
         let selected: [SpecCase]
         do {
             selected = try selection.apply(to: cases)
-        } catch let error as SelectionError {
-            throw refuse(error.description)
+        } catch SelectionError.invalidPattern(let pattern) {
+            throw refuse("--filter \(UserText.quoted(pattern)) is not a valid regular expression")
         }
         if selected.isEmpty {
             let chosen = [filter.map { "--filter \(UserText.quoted($0))" }] + tags.map { "--tag \(TextEscaping.oneLine($0))" }

@@ -9,7 +9,7 @@ import TinkerWire
 struct StubEngine: Engine {
     enum Behaviour: Sendable { case throwing, hanging, reference }
     let behaviour: Behaviour
-    var capabilities: Set<String> = Set(Capability.all)
+    var capabilities: Set<Capability> = Set(Capability.all)
 
     func describe() -> EngineDescription {
         EngineDescription(name: "stub", language: "swift", version: "0", capabilities: capabilities)
@@ -17,7 +17,7 @@ struct StubEngine: Engine {
 
     func run(_ input: CaseInput) async throws -> Observation {
         switch behaviour {
-        case .throwing: throw EngineFailure("the engine crashed", stderrTail: "Traceback: boom")
+        case .throwing: throw EngineFailure(.crashed, "the engine crashed", stderrTail: "Traceback: boom")
         case .hanging:
             try await Task.sleep(for: .seconds(60))
             throw EngineFailure("unreachable")
@@ -56,11 +56,13 @@ struct SuiteRunnerTests {
         let engine = StubEngine(behaviour: .throwing)
         let report = await SuiteRunner(engine: engine).run(cases, description: engine.describe())
         #expect(ReportDocument(report).summaryLine == "0 passed, 0 failed, 3 errored, 0 skipped")
-        guard case .errored(let message) = report.results[0].outcome else {
+        guard case .errored(let failure) = report.results[0].outcome else {
             Issue.record("expected errored")
             return
         }
-        #expect(message.contains("Traceback: boom"))
+        #expect(failure.kind == .crashed)
+        #expect(failure.message == "the engine crashed")
+        #expect(failure.stderrTail == "Traceback: boom")
         #expect(!ReportDocument(report).succeeded)
     }
 
@@ -71,11 +73,12 @@ struct SuiteRunnerTests {
         let report = await SuiteRunner(engine: engine, jobs: 2, caseTimeout: .milliseconds(50))
             .run(cases, description: engine.describe())
         #expect(ReportDocument(report).summaryLine == "0 passed, 0 failed, 2 errored, 0 skipped")
-        guard case .errored(let message) = report.results[0].outcome else {
+        guard case .errored(let failure) = report.results[0].outcome else {
             Issue.record("expected errored")
             return
         }
-        #expect(message.contains("did not answer within"))
+        #expect(failure.kind == .timedOut)
+        #expect(failure.message.contains("did not answer within"))
     }
 
     @Test("a case needing a capability the engine lacks is skipped with the reason")
@@ -90,7 +93,7 @@ struct SuiteRunnerTests {
         #expect(reason == "the engine lacks structured")
         // Nothing ran and the engine lacks core capabilities: no pass.
         #expect(!ReportDocument(report).succeeded)
-        #expect(report.verdict.problems.contains("no case ran: the one selected case was skipped"))
+        #expect(report.verdict.problems.contains(.nothingRan(.allSkipped(count: 1))))
     }
 
     @Test("selection by regex, tags, excluded tags and id")

@@ -121,7 +121,7 @@ struct InterruptionTests {
 
         #expect(outcome.status == 130, "\(outcome.stdout)\n\(outcome.stderr)")
         #expect(outcome.stdout.hasSuffix("0 passed, 1 failed, 0 errored, 0 skipped\n"), "\(outcome.stdout)")
-        #expect(outcome.stderr.contains("interrupted by SIGINT after 1 case(s)"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("interrupted by SIGINT after 1 case;"), "\(outcome.stderr)")
         let reproducers = try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/out")
         #expect(reproducers.count == 1 && reproducers.allSatisfy { $0.hasSuffix(".yaml") }, "\(reproducers)")
         let pids = recordedPIDs(in: scratch.path)

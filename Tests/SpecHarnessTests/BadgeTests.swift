@@ -28,7 +28,7 @@ struct BadgeTests {
         #expect((skipped.message, skipped.color) == ("1/2", "yellow"), "a pass with a case not passed is not green")
         let failing = Badge(Self.document([.passed, .failed]), engine: "broken")
         #expect((failing.message, failing.color) == ("1/2", "red"))
-        let unjudged = Badge(Self.document([.passed], verdict: RunVerdict(problems: ["the engine lacks future"], notes: [])), engine: "x")
+        let unjudged = Badge(Self.document([.passed], verdict: RunVerdict(problems: [.engineNotConforming(engine: "x", lacking: ["future"])], notes: [])), engine: "x")
         #expect(unjudged.color == "red", "a verdict problem fails the badge though every case passed")
         #expect(Badge(Self.document([.passed], suiteVersion: "x\"}"), engine: "x").endpointJSON.contains("\"label\":\"regspec x\\\"}\","))
     }

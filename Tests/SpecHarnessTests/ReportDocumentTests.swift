@@ -58,10 +58,22 @@ struct ReportDocumentTests {
     func stderrTail() {
         let result = CaseResult(
             caseID: "x", summary: "", suite: "s", location: .start(of: "f"),
-            outcome: .errored(EngineFailure("crashed", stderrTail: "line 1\nline 2").description), duration: .zero)
+            outcome: .errored(EngineFailure(.crashed, "crashed", stderrTail: "line 1\nline 2")), duration: .zero)
         let record = CaseRecord(result)
         #expect(record.message == "crashed")
         #expect(record.stderrTail == "line 1\nline 2")
+    }
+
+    @Test("an errored case's message is recorded whole, even when it holds the stderr heading")
+    func messageHoldingTheHeading() {
+        // The failure is data: nothing splits its text back into message and tail.
+        let text = "the engine wrote\n\(CaseRecord.stderrSeparator)\nnot a tail"
+        let result = CaseResult(
+            caseID: "x", summary: "", suite: "s", location: .start(of: "f"),
+            outcome: .errored(EngineFailure(.protocolViolation, text)), duration: .zero)
+        let record = CaseRecord(result)
+        #expect(record.message == text)
+        #expect(record.stderrTail == nil)
     }
 
     @Test("SHA-256 matches the FIPS 180-4 test vectors")

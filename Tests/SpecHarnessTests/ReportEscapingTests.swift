@@ -100,7 +100,7 @@ struct ReportEscapingTests {
         let document = ReportDocument(
             suite: suite, engine: EngineIdentity(name: "engine \(text)", language: text, version: text, capabilities: [text]),
             startedAt: "2026-01-01T00:00:00Z", durationSeconds: 1, hostname: "host", cases: cases,
-            verdict: RunVerdict(problems: ["- \(text)"], notes: ["# \(text)"]))
+            verdict: RunVerdict(statedProblems: ["- \(text)"], notes: ["# \(text)"]))
         let broken = ReportDocument(
             problems: [SpecDiagnostic(SourceLocation(file: "specs/\(text).yaml", line: 1, column: 1), text)],
             suite: LoadedSuite(), context: ReportContext(), engine: EngineIdentity(name: text, language: "", version: "", capabilities: []))
@@ -151,7 +151,7 @@ struct ReportEscapingTests {
                 CaseRecord(id: "a/errors", suite: "a", file: file, line: 9, status: .errored, message: long, stderrTail: "tail\n" + long),
                 CaseRecord(id: "a/xpasses", suite: "a", file: file, line: 12, status: .xpassed, expectedFailure: long),
             ],
-            verdict: RunVerdict(problems: [long], notes: [long]))
+            verdict: RunVerdict(statedProblems: [long], notes: [long]))
         let broken = ReportDocument(
             problems: [SpecDiagnostic(SourceLocation(file: file, line: 1, column: 1), long)],
             suite: LoadedSuite(), context: ReportContext(), engine: EngineIdentity(name: "e", language: "", version: "", capabilities: []))
@@ -204,7 +204,7 @@ struct ReportEscapingTests {
             suite: SuiteIdentity(), engine: EngineIdentity(name: "e:1,2", language: "x", version: "1", capabilities: []),
             startedAt: "2026-01-01T00:00:00Z", durationSeconds: 1, hostname: "host",
             cases: [CaseRecord(id: "a/x:y,z", suite: "a", file: file, line: 3, status: .failed, mismatches: [Mismatch("m", "n")])],
-            verdict: RunVerdict(problems: ["p: q"], notes: ["n: o"]))
+            verdict: RunVerdict(statedProblems: ["p: q"], notes: ["n: o"]))
         var checked = 0
         for document in [broken, ran] {
             for line in GitHubReporter().render(document).split(separator: "\n") {

@@ -19,7 +19,7 @@ struct ReportMergeTests {
         #expect(merged.totals["failed"] == 1 && merged.totals["errored"] == 1 && merged.totals["passed"] == 1)
         #expect(merged.durationSeconds == 2)
         #expect(merged.selection.shard == nil)
-        #expect(merged.verdict?.problems.contains { $0.hasPrefix("the merge lacks shard(s) 3/3 of 3") } == true)
+        #expect(merged.verdict?.problems.contains { $0.description.hasPrefix("the merge lacks shard(s) 3/3 of 3") } == true)
     }
 
     @Test("negative controls: different suites, or one case with two outcomes, are refused")
@@ -51,17 +51,17 @@ struct ReportMergeTests {
     func coverageGaps() throws {
         let ids = ["a/x", "a/y", "a/z"]
         let partial = try ReportMerge.shards([shard("1/3", of: ids, ["a/x"]), shard("2/3", of: ids, ["a/y"])])
-        #expect(partial.verdict?.problems.first?.hasPrefix("the merge lacks shard(s) 3/3 of 3 and 1 of the 3 selected cases") == true)
+        #expect(partial.verdict?.problems.first?.description.hasPrefix("the merge lacks shard(s) 3/3 of 3 and 1 of the 3 selected cases") == true)
         #expect(!partial.succeeded)
         let allowed = try ReportMerge.shards([shard("1/3", of: ids, ["a/x"]), shard("2/3", of: ids, ["a/y"])], allowingPartialShards: true)
         #expect(allowed.succeeded)
-        #expect(allowed.verdict?.notes.first?.contains("3/3 of 3 and 1 of the 3 selected cases") == true)
+        #expect(allowed.verdict?.notes.first?.description.contains("3/3 of 3 and 1 of the 3 selected cases") == true)
         // Every shard there, a case missing: a shard run stopped early.
         let early = try ReportMerge.shards([shard("1/2", of: ids, ["a/x"]), shard("2/2", of: ids, ["a/y"])])
-        #expect(early.verdict?.problems.first?.hasPrefix("the merge lacks 1 of the 3 selected cases although all 2 shards are present") == true)
+        #expect(early.verdict?.problems.first?.description.hasPrefix("the merge lacks 1 of the 3 selected cases although all 2 shards are present") == true)
         // As many cases as the selection, but not its cases.
         let other = try ReportMerge.shards([shard("1/2", of: ids, ["a/x", "b/q"]), shard("2/2", of: ids, ["a/y"])])
-        #expect(other.verdict?.problems == ["the reports' 3 case(s) are not the 3 cases their selection matched: merge the shards of one run of one suite"])
+        #expect(other.verdict?.problems.map(\.description) == ["the reports' 3 case(s) are not the 3 cases their selection matched: merge the shards of one run of one suite"])
         // Every case there: the shards missing from a split far larger than the suite held none.
         let huge = try ReportMerge.shards([shard("2/\(Int.max)", of: ids, ids)])
         #expect(huge.verdict == nil)

@@ -16,7 +16,7 @@ struct ReportVerdictTests {
         CaseRecord(id: "a/one", suite: "a", file: "specs/a.yaml", line: 3, status: .skipped, reason: "the engine lacks async"),
         CaseRecord(id: "a/two", suite: "a", file: "specs/a.yaml", line: 9, status: .skipped, reason: "the engine lacks async"),
     ]
-    static let engine = EngineDescription(name: "stub<&>#", language: "swift", version: "1", capabilities: ["structured"])
+    static let engine = EngineDescription(name: "stub<&>#", language: "swift", version: "1", capabilities: [Capability.structured])
 
     /// What the run's judge says about those cases and that engine: two problems, or with
     /// `--allow-partial-engine` one problem (nothing ran) and one note (the partial engine).
@@ -219,7 +219,7 @@ struct ReportVerdictTests {
     func escaping() throws {
         for scalar in ReportEscapingTests.hostile {
             let problem = "no case ran: before\(Character(scalar))after\nok 99 - injected\n::notice::injected"
-            let document = Self.document(RunVerdict(problems: [problem], notes: ["note \(Character(scalar))\n# injected"]))
+            let document = Self.document(RunVerdict(statedProblems: [problem], notes: ["note \(Character(scalar))\n# injected"]))
             let xml = JUnitReporter().render(document)
             #expect(!xml.unicodeScalars.contains { !TextEscaping.isXMLCharacter($0) }, "U+\(String(scalar.value, radix: 16)) reaches the XML raw")
             let collector = try parse(xml)

@@ -10,13 +10,13 @@ import FoundationXML
 struct ReporterTests {
     /// One case of each outcome, with characters XML and TAP must escape.
     let report = RunReport(
-        engine: EngineDescription(name: "stub", language: "swift", version: "1", capabilities: ["structured"]),
+        engine: EngineDescription(name: "stub", language: "swift", version: "1", capabilities: [Capability.structured]),
         results: [
             CaseResult(caseID: "a/passes", summary: "passes", suite: "a", location: .start(of: "specs/a.yaml"), outcome: .passed, duration: .milliseconds(2)),
             CaseResult(
                 caseID: "a/fails", summary: "fails", suite: "a", location: SourceLocation(file: "specs/a.yaml", line: 9, column: 5),
                 outcome: .failed([Mismatch("metrics.loss_total", "expected <1> & \"2\"")]), duration: .milliseconds(1)),
-            CaseResult(caseID: "b/errors", summary: "errors", suite: "b", location: .start(of: "specs/b.yaml"), outcome: .errored("crashed\nstderr tail"), duration: .zero),
+            CaseResult(caseID: "b/errors", summary: "errors", suite: "b", location: .start(of: "specs/b.yaml"), outcome: .errored(EngineFailure(.crashed, "crashed\nstderr tail")), duration: .zero),
             CaseResult(caseID: "b/skips", summary: "skips", suite: "b", location: .start(of: "specs/b.yaml"), outcome: .skipped(reason: "the engine lacks async"), duration: .zero),
         ],
         duration: .milliseconds(5))

@@ -9,16 +9,16 @@ struct RunVerdictTests {
         CaseResult(caseID: id, summary: id, suite: "s", location: .start(of: "specs/s.yaml"), outcome: outcome, duration: .zero)
     }
 
-    func engine(_ capabilities: [String]) -> EngineDescription {
+    func engine(_ capabilities: [Capability]) -> EngineDescription {
         EngineDescription(name: "e", language: "swift", version: "1", capabilities: Set(capabilities))
     }
 
     @Test("nothing run is not a pass: an empty run and an all-skipped run fail, saying why")
     func nothingRan() {
         let full = engine(Capability.all)
-        #expect(RunVerdict.judge([], engine: full, policy: .conformance).problems == ["no case ran: none was selected"])
+        #expect(RunVerdict.judge([], engine: full, policy: .conformance).problems.map(\.description) == ["no case ran: none was selected"])
         let skipped = [result("a", .skipped(reason: "the engine lacks timeouts")), result("b", .skipped(reason: "the engine lacks timeouts"))]
-        #expect(RunVerdict.judge(skipped, engine: full, policy: .conformance).problems == ["no case ran: all 2 selected cases were skipped"])
+        #expect(RunVerdict.judge(skipped, engine: full, policy: .conformance).problems.map(\.description) == ["no case ran: all 2 selected cases were skipped"])
         #expect(RunVerdict.judge(skipped + [result("c", .passed)], engine: full, policy: .conformance).passes)
     }
 
@@ -27,9 +27,9 @@ struct RunVerdictTests {
     func interruptedBeforeAnything() {
         let full = engine(Capability.all)
         let interrupted = RunVerdict.judge([], engine: full, policy: .conformance, interrupted: true)
-        #expect(interrupted.problems == ["no case ran: the run was interrupted before any case finished"])
+        #expect(interrupted.problems.map(\.description) == ["no case ran: the run was interrupted before any case finished"])
         let skipped = [result("a", .skipped(reason: "the engine lacks timeouts"))]
-        #expect(RunVerdict.judge(skipped, engine: full, policy: .conformance, interrupted: true).problems
+        #expect(RunVerdict.judge(skipped, engine: full, policy: .conformance, interrupted: true).problems.map(\.description)
             == ["no case ran: the 1 case(s) that finished before the interruption were skipped"])
         #expect(RunVerdict.judge([result("a", .passed)], engine: full, policy: .conformance, interrupted: true).passes)
     }
@@ -40,12 +40,14 @@ struct RunVerdictTests {
         let results = [result("a", .passed), result("b", .skipped(reason: "the engine lacks async"))]
         let verdict = RunVerdict.judge(results, engine: partial, policy: .conformance)
         #expect(!verdict.passes)
-        #expect(verdict.problems.first?.contains("engine e lacks the core capability async") == true)
-        #expect(verdict.problems.first?.contains("--allow-partial-engine") == true)
+        #expect(verdict.problems == [.engineNotConforming(engine: "e", lacking: ["async"])])
+        #expect(verdict.problems.first?.description.contains("engine e lacks the core capability async") == true)
+        // The library names no command-line flag; the command words how to allow a partial engine.
+        #expect(verdict.problems.first?.description.contains("--") == false)
         for policy in [RunVerdict.Policy(allowsPartialEngine: true), RunVerdict.Policy(selectionNarrowed: true)] {
             let allowed = RunVerdict.judge(results, engine: partial, policy: policy)
             #expect(allowed.passes)
-            #expect(allowed.notes.first?.contains("a partial engine, not a conforming one") == true)
+            #expect(allowed.notes.first?.description.contains("a partial engine, not a conforming one") == true)
         }
     }
 
@@ -74,13 +76,15 @@ struct RunVerdictTests {
     func mergingShards() {
         let lacking = "engine e lacks the core capability async, which semantics sections 1-11 need"
         let shards = [
-            RunVerdict(problems: [lacking, "no case ran: the one selected case was skipped"]),
-            RunVerdict(problems: [lacking], notes: ["a note"]),
+            RunVerdict(problems: [.stated(lacking, kind: .engineNotConforming), .nothingRan(.allSkipped(count: 1))]),
+            RunVerdict(problems: [.stated(lacking, kind: .engineNotConforming)], notes: [.stated("a note")]),
+            // A report of regspec 0.1 names no kinds.
+            RunVerdict(statedProblems: ["no case ran: none was selected"]),
         ]
         let merged = RunVerdict.merging(shards, statuses: [.skipped, .passed])
-        #expect(merged == RunVerdict(problems: [lacking], notes: ["a note"]))
+        #expect(merged == RunVerdict(problems: [.stated(lacking, kind: .engineNotConforming)], notes: [.stated("a note")]))
         let nothing = RunVerdict.merging([RunVerdict(), RunVerdict()], statuses: [.skipped, .skipped])
-        #expect(nothing.problems == ["no case ran: all 2 selected cases were skipped"])
+        #expect(nothing.problems == [.nothingRan(.allSkipped(count: 2))])
     }
 
     @Test("a report carries the verdict: it is not green, and the console says why")

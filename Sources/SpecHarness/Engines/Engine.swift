@@ -20,28 +20,12 @@ public struct EngineDescription: Sendable, Equatable, Codable {
     public var name: String
     public var language: String
     public var version: String
-    public var capabilities: Set<String>
+    public var capabilities: Set<Capability>
 
-    public init(name: String, language: String, version: String, capabilities: Set<String>) {
+    public init(name: String, language: String, version: String, capabilities: Set<Capability>) {
         self.name = name
         self.language = language
         self.version = version
         self.capabilities = capabilities
-    }
-}
-
-/// The engine broke: the case cannot be judged.
-public struct EngineFailure: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    /// The last lines the engine wrote to stderr, when there are any.
-    public var stderrTail: String
-
-    public init(_ message: String, stderrTail: String = "") {
-        self.message = message
-        self.stderrTail = stderrTail
-    }
-
-    public var description: String {
-        stderrTail.isEmpty ? message : "\(message)\n--- engine stderr (last lines) ---\n\(stderrTail)"
     }
 }

@@ -33,7 +33,7 @@ actor EngineProcess {
             // An engine that dies on start-up (an import error, say) explains itself on stderr.
             await process?.waitForExit(timeout: .milliseconds(200))
             terminate()
-            throw EngineFailure(failure.message, stderrTail: await stderrTail.settledText())
+            throw EngineFailure(.couldNotStart, failure.message, stderrTail: await stderrTail.settledText())
         }
     }
 
@@ -53,7 +53,7 @@ actor EngineProcess {
             // The fast decoder reads well-formed replies; anything else takes the tree path for its error.
             if !strictProtocol, let fast = ReplyDecoder.decode(line) {
                 guard fast.sequence == expected else {
-                    throw EngineFailure("the engine answered seq \(fast.sequence) to run seq \(expected)")
+                    throw EngineFailure(.protocolViolation, "the engine answered seq \(fast.sequence) to run seq \(expected)")
                 }
                 try rejectExtraLines(after: expected)
                 if let errored = fast.errored {
@@ -69,7 +69,7 @@ actor EngineProcess {
             let reader = JSONReader(reply)
             let answered = try reader.field("seq").integer()
             guard answered == expected else {
-                throw EngineFailure("the engine answered seq \(answered) to run seq \(expected)")
+                throw EngineFailure(.protocolViolation, "the engine answered seq \(answered) to run seq \(expected)")
             }
             try rejectExtraLines(after: expected)
             if let errored = try reader.optional("errored") {
@@ -84,10 +84,10 @@ actor EngineProcess {
             throw error
         } catch let error as EngineFailure {
             terminate()
-            throw EngineFailure(EngineText.capped(error.message), stderrTail: await stderrTail.settledText())
+            throw EngineFailure(error.kind, EngineText.capped(error.message), stderrTail: await stderrTail.settledText())
         } catch {
             terminate()
-            throw EngineFailure(EngineText.capped("protocol error: \(error)"), stderrTail: await stderrTail.settledText())
+            throw EngineFailure(.protocolViolation, EngineText.capped("protocol error: \(error)"), stderrTail: await stderrTail.settledText())
         }
     }
 
@@ -126,13 +126,13 @@ actor EngineProcess {
 
     /// Writes one message line already encoded (see `ProtocolWriter`), within `timeout`.
     private func send(_ bytes: [UInt8], timeout: Duration, what: String) async throws {
-        guard let process else { throw EngineFailure("the engine is not running") }
+        guard let process else { throw EngineFailure(.crashed, "the engine is not running") }
         do throws(PipeWriter.Failure) {
             try await PipeWriter.write(bytes + [UInt8(ascii: "\n")], to: process, timeout: timeout)
         } catch .timedOut(let written, let total) {
-            throw EngineFailure("the engine did not read \(what) within \(timeout) (it took \(written) of \(total) bytes); it was killed")
+            throw EngineFailure(.timedOut, "the engine did not read \(what) within \(timeout) (it took \(written) of \(total) bytes); it was killed")
         } catch .broken(let why) {
-            throw EngineFailure("cannot write \(what) to the engine: \(why)")
+            throw EngineFailure(.crashed, "cannot write \(what) to the engine: \(why)")
         }
     }
 
@@ -140,7 +140,7 @@ actor EngineProcess {
     private func rejectExtraLines(after expected: Int) throws {
         let extra = lines.discardQueued()
         if extra > 0 {
-            throw EngineFailure("the engine wrote \(extra) more line(s) after its answer to run seq \(expected)")
+            throw EngineFailure(.protocolViolation, "the engine wrote \(extra) more line(s) after its answer to run seq \(expected)")
         }
     }
 
@@ -152,7 +152,7 @@ actor EngineProcess {
         do {
             return try JSONParser.parse(line)
         } catch {
-            throw EngineFailure("the engine wrote a line that is not JSON (\(error)): \(line.prefix(200))")
+            throw EngineFailure(.protocolViolation, "the engine wrote a line that is not JSON (\(error)): \(line.prefix(200))")
         }
     }
 
@@ -162,9 +162,9 @@ actor EngineProcess {
         case .line(let line):
             return line
         case .closed(let reason):
-            throw EngineFailure("\(reason) while the harness waited for \(what)")
+            throw EngineFailure(.crashed, "\(reason) while the harness waited for \(what)")
         case .timedOut, .cancelled:
-            throw EngineFailure("the engine did not answer within \(timeout) (waiting for \(what)); it was killed")
+            throw EngineFailure(.timedOut, "the engine did not answer within \(timeout) (waiting for \(what)); it was killed")
         }
     }
 }

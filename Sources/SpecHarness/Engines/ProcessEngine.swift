@@ -57,7 +57,7 @@ public final class ProcessEngine: Engine {
         try Task.checkCancellation()
         let spent = restarts.withLock { $0 }
         if spent > maximumRestarts {
-            throw EngineFailure("gave up on the engine after \(maximumRestarts) restarts; this case was not run")
+            throw EngineFailure(.restartsExhausted, "gave up on the engine after \(maximumRestarts) restarts; this case was not run")
         }
         let worker = await pool.acquire()
         do {

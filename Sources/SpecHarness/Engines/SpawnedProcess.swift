@@ -67,7 +67,7 @@ final class SpawnedProcess: Sendable {
             guard makeCloseOnExecPipe(&pair) == 0 else {
                 let reason = String(cString: strerror(errno))
                 closeOpened()
-                throw EngineFailure("cannot create a pipe for the engine: \(reason)")
+                throw EngineFailure(.couldNotStart, "cannot create a pipe for the engine: \(reason)")
             }
             opened += pair
             switch index {
@@ -110,7 +110,7 @@ final class SpawnedProcess: Sendable {
         let result = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, environ)
         guard result == 0 else {
             closeOpened()
-            throw EngineFailure("cannot start the engine command `\(command)`: \(String(cString: strerror(result)))")
+            throw EngineFailure(.couldNotStart, "cannot start the engine command `\(command)`: \(String(cString: strerror(result)))")
         }
         close(stdinPipe[0])
         close(stdoutPipe[1])

@@ -8,11 +8,11 @@ import TinkerWire
 /// Only what the engine announced is drawn: no async fn without `async`, no option without its
 /// capability, no legacy call without `legacy`, no invalid call without `error_kinds`.
 package struct CaseGenerator: Sendable {
-    package var capabilities: Set<String>
+    package var capabilities: Set<Capability>
     /// The share of cases that are invalid calls on purpose.
     package var invalidRate: Double
 
-    package init(capabilities: Set<String>, invalidRate: Double = 0.2) {
+    package init(capabilities: Set<Capability>, invalidRate: Double = 0.2) {
         self.capabilities = capabilities
         self.invalidRate = invalidRate
     }
@@ -30,7 +30,7 @@ package struct CaseGenerator: Sendable {
         return kinds
     }
 
-    func has(_ capability: String) -> Bool { capabilities.contains(capability) }
+    func has(_ capability: Capability) -> Bool { capabilities.contains(capability) }
 
     /// Case `number` of the run with `seed`; the same arguments give the same case.
     package func generate(seed: UInt64, caseNumber: Int) -> ExploreCase {

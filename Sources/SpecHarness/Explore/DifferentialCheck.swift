@@ -10,11 +10,11 @@ package struct DifferentialCheck: Sendable {
     package let engine: any Engine
     /// What the engine announced. Without `float64`, each case is judged with a tolerance a
     /// float32 implementation can meet (`float32Tolerance`); with it, with the suite's defaults.
-    package let engineCapabilities: Set<String>
+    package let engineCapabilities: Set<Capability>
 
     /// - Parameters:
     ///   - reference: the trusted engine, usually `ReferenceEngine` (the harness links none itself).
-    package init(reference: any Engine, engine: any Engine, engineCapabilities: Set<String> = Set(Capability.all)) {
+    package init(reference: any Engine, engine: any Engine, engineCapabilities: Set<Capability> = Set(Capability.all)) {
         self.reference = reference
         self.engine = engine
         self.engineCapabilities = engineCapabilities
@@ -28,7 +28,7 @@ package struct DifferentialCheck: Sendable {
         /// for engines that cannot take a case at all.
         case skipped(String)
         /// The engine broke (crash, hang, garbage): nothing to compare.
-        case errored(String)
+        case errored(EngineFailure)
     }
 
     /// The outcome of one comparison, with the spec case the reference's observation made.
@@ -47,7 +47,7 @@ package struct DifferentialCheck: Sendable {
         } catch {
             let specCase = Self.specCase(id: id, input: input, expectation: .failure(ErrorExpectation(
                 kind: nil, messagePattern: ".", label: nil, requests: nil, location: .start(of: "explore"))), tolerance: ToleranceSettings())
-            return Result(verdict: .errored("the reference could not run the case: \(error)"), specCase: specCase, referenceOutcome: "errored")
+            return Result(verdict: .errored(EngineFailure(.other, "the reference could not run the case: \(error)")), specCase: specCase, referenceOutcome: "errored")
         }
         let (expectation, tolerance) = Self.expectation(from: expected, input: input)
         var specCase = Self.specCase(id: id, input: input, expectation: expectation, tolerance: tolerance)
@@ -64,7 +64,7 @@ package struct DifferentialCheck: Sendable {
             let mismatches = CaseChecker(specCase).check(observation)
             return Result(verdict: mismatches.isEmpty ? .agreed : .disagreed(mismatches), specCase: specCase, referenceOutcome: outcome)
         } catch {
-            return Result(verdict: .errored(String(describing: error)), specCase: specCase, referenceOutcome: outcome)
+            return Result(verdict: .errored(EngineFailure(wrapping: error)), specCase: specCase, referenceOutcome: outcome)
         }
     }
 

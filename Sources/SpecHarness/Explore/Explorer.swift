@@ -46,7 +46,7 @@ package struct Explorer: Sendable {
     package enum CaseOutcome: Sendable {
         case agreed
         case disagreed(Finding)
-        case errored(String)
+        case errored(EngineFailure)
         case skipped(String)
     }
 
@@ -71,8 +71,8 @@ package struct Explorer: Sendable {
         switch result.verdict {
         case .agreed:
             return .agreed
-        case .errored(let message):
-            return .errored(message)
+        case .errored(let failure):
+            return .errored(failure)
         case .skipped(let reason):
             return .skipped(reason)
         case .disagreed(let mismatches):

@@ -41,8 +41,8 @@ package struct SpecCaseWriter: Sendable {
         lines.append("    tags: [explore]")
         lines.append("    covers:")
         lines.append("      rules: [\(Self.rules(for: entry.specCase.expectation, call: generated.call).joined(separator: ", "))]")
-        let requires = entry.specCase.declaredRequirements.filter(Capability.all.contains).sorted()
-        if !requires.isEmpty { lines.append("    requires: [\(requires.joined(separator: ", "))]") }
+        let requires = entry.specCase.declaredRequirements.filter(Capability.all.contains)
+        if !requires.isEmpty { lines.append("    requires: [\(requires.listed)]") }
         lines += entry.comment.map { "    # \($0)" }
         if generated.datums.isEmpty {
             lines.append("    data: []")

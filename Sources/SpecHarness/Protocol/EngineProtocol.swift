@@ -29,7 +29,7 @@ package enum EngineProtocol {
             "engine": [
                 "name": .string(description.name), "language": .string(description.language),
                 "version": .string(description.version),
-                "capabilities": .array(description.capabilities.sorted().map(JSONValue.string)),
+                "capabilities": .array(description.capabilities.sorted().map { JSONValue.string($0.rawValue) }),
             ],
         ]
     }
@@ -46,8 +46,8 @@ package enum EngineProtocol {
             throw ProtocolError("version", "the engine speaks protocol version \(version); this harness speaks \(Self.version)")
         }
         let engine = try reader.field("engine")
-        var capabilities: Set<String> = []
-        for capability in try engine.field("capabilities").array() { capabilities.insert(try capability.string()) }
+        var capabilities: Set<Capability> = []
+        for capability in try engine.field("capabilities").array() { capabilities.insert(Capability(rawValue: try capability.string())) }
         return EngineDescription(
             name: try engine.field("name").string(), language: try engine.field("language").string(),
             version: try engine.field("version").string(), capabilities: capabilities)

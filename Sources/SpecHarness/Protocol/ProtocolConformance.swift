@@ -11,7 +11,7 @@ enum ProtocolConformance {
         try keys(of: engine, path: "engine", allowed: ["name", "language", "version", "capabilities"])
         if case .array(let capabilities)? = engine["capabilities"] {
             for capability in capabilities {
-                guard let name = capability.stringValue, Capability.all.contains(name) else {
+                guard let name = capability.stringValue, Capability.registered(name) != nil else {
                     throw ProtocolError("engine.capabilities", "unknown capability \(capability.serialized())")
                 }
             }

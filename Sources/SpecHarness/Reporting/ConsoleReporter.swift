@@ -45,10 +45,11 @@ public struct ConsoleReporter: Reporter {
             // Cut as a whole, however it is split into lines: the explanation, then the engine's
             // stderr tail, each at most a screenful.
             let detail = record.detailLines
-            let separator = detail.firstIndex(of: CaseRecord.stderrSeparator) ?? detail.endIndex
-            var shown = TextEscaping.console(detail[..<separator].joined(separator: "\n"))
-            if separator < detail.endIndex {
-                shown += "\n" + CaseRecord.stderrSeparator + "\n" + TextEscaping.console(detail[(separator + 1)...].joined(separator: "\n"))
+            var shown: String
+            if record.mismatches.isEmpty, let message = record.message, let tail = record.stderrTail, !tail.isEmpty {
+                shown = TextEscaping.console(message) + "\n" + CaseRecord.stderrSeparator + "\n" + TextEscaping.console(tail)
+            } else {
+                shown = TextEscaping.console(detail.joined(separator: "\n"))
             }
             if !detail.isEmpty {
                 lines += shown.split(separator: "\n", omittingEmptySubsequences: false).map { "     \($0)" }
@@ -78,8 +79,8 @@ public struct ConsoleReporter: Reporter {
         for (reason, count) in RunVerdict.skipReasons(document.cases.filter { $0.status == .skipped }.map { $0.reason ?? "" }) {
             lines.append("\(paint("SKIP", .yellow)) \(counted(count, "case")): \(TextEscaping.consoleLine(reason))")
         }
-        lines += (document.verdict?.notes ?? []).map { "note: \(TextEscaping.consoleLine($0))" }
-        lines += (document.verdict?.problems ?? []).map { "\(paint("FAILED", .red)): \(TextEscaping.consoleLine($0))" }
+        lines += document.verdictNotes.map { "note: \(TextEscaping.consoleLine($0))" }
+        lines += document.verdictProblems.map { "\(paint("FAILED", .red)): \(TextEscaping.consoleLine($0))" }
         let engine = document.engine
         let name = engine.label == engine.name ? engine.name : "\(engine.label) [\(engine.name)]"
         lines.append(

@@ -88,13 +88,9 @@ extension CaseRecord {
         switch result.outcome {
         case .passed: break
         case .failed(let mismatches): self.mismatches = mismatches
-        case .errored(let text):
-            if let range = text.range(of: "\n" + CaseRecord.stderrSeparator + "\n") {
-                message = String(text[..<range.lowerBound])
-                stderrTail = String(text[range.upperBound...])
-            } else {
-                message = text
-            }
+        case .errored(let failure):
+            message = failure.message
+            stderrTail = failure.stderrTail.isEmpty ? nil : failure.stderrTail
         case .skipped(let reason): self.reason = reason
         }
     }

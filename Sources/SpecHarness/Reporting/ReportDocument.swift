@@ -70,10 +70,10 @@ public struct ReportDocument: Sendable, Codable, Equatable {
     }
 
     /// Why the run fails beyond its cases; none when it was not judged or nothing stands in the way.
-    public var verdictProblems: [String] { verdict?.problems ?? [] }
+    public var verdictProblems: [String] { (verdict?.problems ?? []).map(\.description) }
 
     /// What a reader should know about the run without it failing (a partial engine allowed).
-    public var verdictNotes: [String] { verdict?.notes ?? [] }
+    public var verdictNotes: [String] { (verdict?.notes ?? []).map(\.description) }
 
     /// Whether CI should go green.
     public var succeeded: Bool {

@@ -52,7 +52,7 @@ public struct EngineIdentity: Sendable, Codable, Equatable {
     public init(_ description: EngineDescription, label: String? = nil, command: String? = nil) {
         self.init(
             label: label, name: description.name, language: description.language, version: description.version,
-            capabilities: Array(description.capabilities), command: command)
+            capabilities: description.capabilities.map(\.rawValue), command: command)
     }
 }
 

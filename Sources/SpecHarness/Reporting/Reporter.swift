@@ -49,7 +49,7 @@ extension CaseResult {
         switch outcome {
         case .passed: return []
         case .failed(let mismatches): return mismatches.map(\.description)
-        case .errored(let message): return message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        case .errored(let failure): return failure.description.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         case .skipped(let reason): return [reason]
         }
     }

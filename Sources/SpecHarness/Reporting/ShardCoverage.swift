@@ -24,7 +24,7 @@ package struct ShardCoverage: Sendable, Equatable {
                 shards.append(shard)
             } else {
                 conflicts.append(
-                    "shard label \(Self.quoted(label)) is not I/N with 1 <= I <= N: that report is no shard of a split; merge the reports of one `--shard I/N` matrix")
+                    "shard label \(Self.quoted(label)) is not I/N with 1 <= I <= N: that report is no shard of a split; merge the reports of one I/N split")
             }
         }
         let unsharded = labels.filter { $0 == nil }.count
@@ -35,7 +35,7 @@ package struct ShardCoverage: Sendable, Equatable {
         let counts = Array(Set(shards.map(\.count))).sorted()
         if counts.count > 1 {
             conflicts.append(
-                "the shards come from different splits (\(Self.names(shards.map { "\($0.index)/\($0.count)" }))): merge the shards of one `--shard I/N` matrix")
+                "the shards come from different splits (\(Self.names(shards.map { "\($0.index)/\($0.count)" }))): merge the shards of one I/N split")
         }
         var seenShards = Set<[Int]>()
         let repeated = shards.filter { !seenShards.insert([$0.index, $0.count]).inserted }.map { "\($0.index)/\($0.count)" }
@@ -113,11 +113,11 @@ package struct ShardCoverage: Sendable, Equatable {
     package func applied(to verdict: RunVerdict?, allowingPartialShards: Bool) -> RunVerdict? {
         guard !isEmpty else { return verdict }
         var result = verdict ?? RunVerdict()
-        result.problems += conflicts
+        result.problems += conflicts.map(RunVerdict.Problem.shardConflict)
         if allowingPartialShards {
-            result.notes += gaps.map { "a partial shard set, accepted by --allow-partial-shards: " + $0 }
+            result.notes += gaps.map(RunVerdict.Note.partialShards)
         } else {
-            result.problems += gaps.map { $0 + "; merge every shard's report, or pass --allow-partial-shards to accept a partial set" }
+            result.problems += gaps.map(RunVerdict.Problem.shardsMissing)
         }
         return result
     }

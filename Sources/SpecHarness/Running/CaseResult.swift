@@ -4,7 +4,7 @@ public struct CaseResult: Sendable {
         case passed
         case failed([Mismatch])
         /// The engine broke; the case could not be judged.
-        case errored(String)
+        case errored(EngineFailure)
         case skipped(reason: String)
     }
 

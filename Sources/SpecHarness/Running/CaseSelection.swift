@@ -31,7 +31,7 @@ package struct CaseSelection: Sendable {
             do {
                 return try NSRegularExpression(pattern: pattern)
             } catch {
-                throw SelectionError("--filter \(UserText.quoted(pattern)) is not a valid regular expression")
+                throw SelectionError.invalidPattern(pattern)
             }
         }
         let ids = Set(caseIDs)
@@ -48,7 +48,13 @@ package struct CaseSelection: Sendable {
 }
 
 /// A selection that cannot be applied.
-package struct SelectionError: Error, CustomStringConvertible {
-    package let description: String
-    package init(_ description: String) { self.description = description }
+package enum SelectionError: Error, CustomStringConvertible {
+    /// The id pattern is not a regular expression.
+    case invalidPattern(String)
+
+    package var description: String {
+        switch self {
+        case .invalidPattern(let pattern): "the id pattern \(UserText.quoted(pattern)) is not a valid regular expression"
+        }
+    }
 }

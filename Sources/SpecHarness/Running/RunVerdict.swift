@@ -1,20 +1,143 @@
 /// Whether a run may be called a pass beyond its case counts: a run that executed nothing, or
-/// ran against an engine lacking a core capability, proves nothing and fails.
+/// ran against an engine lacking a core capability, proves nothing and fails. Problems and
+/// notes are values; `description` words them, neutrally (a command adds how to change them).
 public struct RunVerdict: Sendable, Equatable, Codable {
     /// Why the run fails although no case failed; empty when nothing stands in the way.
-    public var problems: [String]
+    public var problems: [Problem]
     /// What a reader should know without it failing the run, e.g. a partial engine allowed.
-    public var notes: [String]
+    public var notes: [Note]
 
-    public init(problems: [String] = [], notes: [String] = []) {
+    public init(problems: [Problem] = [], notes: [Note] = []) {
         self.problems = problems
         self.notes = notes
     }
 
+    /// A verdict as a saved report states it.
+    package init(statedProblems: [String], notes: [String] = []) {
+        self.init(problems: statedProblems.map { .stated($0, kind: nil) }, notes: notes.map(Note.stated))
+    }
+
     public var passes: Bool { problems.isEmpty }
 
+    /// Why a run fails beyond its cases.
+    public enum Problem: Sendable, Equatable, CustomStringConvertible {
+        /// The engine lacks core capabilities, and the run was neither narrowed nor allowed a partial engine.
+        case engineNotConforming(engine: String, lacking: [String])
+        /// No case executed.
+        case nothingRan(NothingRan)
+        /// Merged reports contradict each other (shards of two splits, a case counted twice).
+        case shardConflict(String)
+        /// Merged shard reports lack shards or cases, and a partial set was not accepted.
+        case shardsMissing(String)
+        /// A problem as a saved report words it, with its kind when the report names it.
+        case stated(String, kind: Kind?)
+
+        /// What a problem is about, as reports name it (`problem_kinds`).
+        public enum Kind: String, Sendable, Equatable, Codable {
+            case engineNotConforming = "engine_not_conforming"
+            case nothingRan = "nothing_ran"
+            case shardConflict = "shard_conflict"
+            case shardsMissing = "shards_missing"
+        }
+
+        public var kind: Kind? {
+            switch self {
+            case .engineNotConforming: .engineNotConforming
+            case .nothingRan: .nothingRan
+            case .shardConflict: .shardConflict
+            case .shardsMissing: .shardsMissing
+            case .stated(_, let kind): kind
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .engineNotConforming(let engine, let lacking):
+                "\(RunVerdict.lacks(engine, lacking)), which semantics sections 1-11 need: it is not conforming. "
+                    + "To test what it has, allow a partial engine or narrow the run to the cases it can run"
+            case .nothingRan(let why): "no case ran: \(why)"
+            case .shardConflict(let text): text
+            case .shardsMissing(let gap): "\(gap); merge every shard's report, or accept a partial set"
+            case .stated(let text, _): text
+            }
+        }
+    }
+
+    /// Why no case executed.
+    public enum NothingRan: Sendable, Equatable, CustomStringConvertible {
+        case noneSelected
+        case interruptedBeforeAnyFinished
+        /// Every selected case was skipped.
+        case allSkipped(count: Int)
+        /// Every case that finished before the interruption was skipped.
+        case skippedBeforeInterruption(count: Int)
+
+        public var description: String {
+            switch self {
+            case .noneSelected: "none was selected"
+            case .interruptedBeforeAnyFinished: "the run was interrupted before any case finished"
+            case .allSkipped(let count): count == 1 ? "the one selected case was skipped" : "all \(count) selected cases were skipped"
+            case .skippedBeforeInterruption(let count): "the \(count) case(s) that finished before the interruption were skipped"
+            }
+        }
+    }
+
+    /// What a reader should know about a run that does not fail it.
+    public enum Note: Sendable, Equatable, CustomStringConvertible {
+        /// The engine lacks core capabilities, and the run tested what it has.
+        case partialEngine(engine: String, lacking: [String], because: PartialEngineReason)
+        /// Merged shard reports lack shards or cases, and a partial set was accepted.
+        case partialShards(String)
+        /// A note as a saved report words it.
+        case stated(String)
+
+        public var description: String {
+            switch self {
+            case .partialEngine(let engine, let lacking, let reason):
+                "\(RunVerdict.lacks(engine, lacking)): a partial engine, not a conforming one (\(reason)); cases needing them were skipped"
+            case .partialShards(let gap): "a partial shard set, accepted: \(gap)"
+            case .stated(let text): text
+            }
+        }
+    }
+
+    /// Why a partial engine was tested rather than failed.
+    public enum PartialEngineReason: Sendable, Equatable, CustomStringConvertible {
+        /// The run allowed a partial engine.
+        case allowed
+        /// The user chose the cases.
+        case narrowed
+
+        public var description: String {
+            switch self {
+            case .allowed: "a partial engine was allowed"
+            case .narrowed: "the run was narrowed"
+            }
+        }
+    }
+
+    /// `engine NAME lacks the core capabilities A, B`.
+    package static func lacks(_ engine: String, _ lacking: [String]) -> String {
+        "engine \(engine) lacks the core capabilit\(lacking.count == 1 ? "y" : "ies") \(lacking.joined(separator: ", "))"
+    }
+
     enum CodingKeys: String, CodingKey {
-        case problems, notes
+        case problems, notes, problemKinds = "problem_kinds"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let texts = try container.decode([String].self, forKey: .problems)
+        let kinds = try container.decodeIfPresent([Problem.Kind?].self, forKey: .problemKinds) ?? []
+        problems = texts.enumerated().map { .stated($0.element, kind: $0.offset < kinds.count ? kinds[$0.offset] : nil) }
+        notes = try container.decode([String].self, forKey: .notes).map(Note.stated)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(problems.map(\.description), forKey: .problems)
+        try container.encode(notes.map(\.description), forKey: .notes)
+        try container.encode(problems.map(\.kind), forKey: .problemKinds)
     }
 
     /// How the run treats an engine that lacks core capabilities.
@@ -45,47 +168,44 @@ public struct RunVerdict: Sendable, Equatable, Codable {
         var verdict = RunVerdict()
         let missingCore = Capability.core.filter { !engine.capabilities.contains($0) }
         if !missingCore.isEmpty {
-            let lacks = "engine \(engine.name) lacks the core capabilit\(missingCore.count == 1 ? "y" : "ies") \(missingCore.joined(separator: ", "))"
             if policy.allowsPartialEngine || policy.selectionNarrowed {
-                let how = policy.allowsPartialEngine ? "--allow-partial-engine" : "the run was narrowed"
-                verdict.notes.append("\(lacks): a partial engine, not a conforming one (\(how)); cases needing them were skipped")
+                let reason: PartialEngineReason = policy.allowsPartialEngine ? .allowed : .narrowed
+                verdict.notes.append(.partialEngine(engine: engine.name, lacking: missingCore.map(\.rawValue), because: reason))
             } else {
-                verdict.problems.append(
-                    "\(lacks), which semantics sections 1-11 need: it is not conforming. "
-                        + "To test what it has, pass --allow-partial-engine or narrow the run (--tag, --filter, --case, --exclude-tag)")
+                verdict.problems.append(.engineNotConforming(engine: engine.name, lacking: missingCore.map(\.rawValue)))
             }
         }
-        if let nothingRan = nothingRan(results.map(\.status), interrupted: interrupted) { verdict.problems.append(nothingRan) }
+        if let nothingRan = nothingRan(results.map(\.status), interrupted: interrupted) { verdict.problems.append(.nothingRan(nothingRan)) }
         return verdict
     }
 
-    /// The problem of a run in which no case executed, or nil when one did.
-    static func nothingRan(_ statuses: [CaseResult.Status], interrupted: Bool = false) -> String? {
+    /// Why no case of a run executed, or nil when one did.
+    static func nothingRan(_ statuses: [CaseResult.Status], interrupted: Bool = false) -> NothingRan? {
         let skipped = statuses.filter { $0 == .skipped }.count
-        if statuses.isEmpty {
-            return nothingRanPrefix + (interrupted ? "the run was interrupted before any case finished" : "none was selected")
-        }
+        if statuses.isEmpty { return interrupted ? .interruptedBeforeAnyFinished : .noneSelected }
         guard skipped == statuses.count else { return nil }
-        if interrupted {
-            return nothingRanPrefix + "the \(skipped) case(s) that finished before the interruption were skipped"
-        }
-        return nothingRanPrefix + (skipped == 1 ? "the one selected case was skipped" : "all \(skipped) selected cases were skipped")
+        return interrupted ? .skippedBeforeInterruption(count: skipped) : .allSkipped(count: skipped)
     }
-
-    private static let nothingRanPrefix = "no case ran: "
 
     /// The verdict of shard reports merged into one: each engine problem and note once, and
     /// whether anything ran judged again on all the shards' cases together.
     public static func merging(_ verdicts: [RunVerdict], statuses: [CaseResult.Status]) -> RunVerdict {
-        func unique(_ lines: [String]) -> [String] {
+        func unique<T: CustomStringConvertible>(_ items: [T]) -> [T] {
             var seen = Set<String>()
-            return lines.filter { seen.insert($0).inserted }
+            return items.filter { seen.insert($0.description).inserted }
         }
         var merged = RunVerdict(
-            problems: unique(verdicts.flatMap(\.problems).filter { !$0.hasPrefix(nothingRanPrefix) }),
+            problems: unique(verdicts.flatMap(\.problems).filter { !isNothingRan($0) }),
             notes: unique(verdicts.flatMap(\.notes)))
-        if let nothingRan = nothingRan(statuses) { merged.problems.append(nothingRan) }
+        if let nothingRan = nothingRan(statuses) { merged.problems.append(.nothingRan(nothingRan)) }
         return merged
+    }
+
+    /// Whether `problem` says no case ran. A report of regspec 0.1 names no kinds: its text is
+    /// all there is to tell by.
+    private static func isNothingRan(_ problem: Problem) -> Bool {
+        if let kind = problem.kind { return kind == .nothingRan }
+        return problem.description.hasPrefix("no case ran: ")
     }
 
     /// Skip reasons grouped, most frequent first (ties in order of appearance): `(reason, count)`.

@@ -100,16 +100,16 @@ public struct SuiteRunner: Sendable {
                 caseID: specCase.id, summary: specCase.summary, suite: specCase.suite, location: specCase.location,
                 outcome: outcome, duration: clock.now - start)
         }
-        let missing = specCase.requiredCapabilities.subtracting(description.capabilities).sorted()
+        let missing = specCase.requiredCapabilities.subtracting(description.capabilities)
         if !missing.isEmpty {
-            return result(.skipped(reason: "the engine lacks \(missing.joined(separator: ", "))"))
+            return result(.skipped(reason: "the engine lacks \(missing.listed)"))
         }
         do {
             let observation = try await runWithTimeout(specCase.input)
             let mismatches = CaseChecker(specCase).check(observation)
             return result(mismatches.isEmpty ? .passed : .failed(mismatches))
         } catch {
-            return result(.errored(String(describing: error)))
+            return result(.errored(EngineFailure(wrapping: error)))
         }
     }
 
@@ -124,7 +124,7 @@ public struct SuiteRunner: Sendable {
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let observation = first else {
-                throw EngineFailure("the engine did not answer within \(limit)")
+                throw EngineFailure(.timedOut, "the engine did not answer within \(limit)")
             }
             return observation
         }

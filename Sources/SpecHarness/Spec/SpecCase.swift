@@ -13,13 +13,13 @@ public struct SpecCase: Sendable {
     public var expectation: Expectation
     public var tolerance: ToleranceSettings
     /// Capabilities named by `requires:`, beyond those derived from the call.
-    public var declaredRequirements: Set<String>
+    public var declaredRequirements: Set<Capability>
 
     /// The `loss_fn_inputs` every engine passes on; any other is an extra input (`extra_inputs`).
     static let plainInputs: Set<String> = ["target_tokens", "weights"]
 
     /// Every capability an engine needs to run this case.
-    public var requiredCapabilities: Set<String> {
+    public var requiredCapabilities: Set<Capability> {
         var needed = declaredRequirements
         let call = input.call
         if !call.regularizers.isEmpty { needed.insert(Capability.structured) }

@@ -229,17 +229,17 @@ struct SpecParser {
         return ids
     }
 
-    private func parseRequirements(_ value: YAMLValue?) throws(SpecDiagnostic) -> Set<String> {
+    private func parseRequirements(_ value: YAMLValue?) throws(SpecDiagnostic) -> Set<Capability> {
         guard let value else { return [] }
-        var requirements: Set<String> = []
+        var requirements: Set<Capability> = []
         for item in try value.sequence("requires") {
             let name = try item.string("each item of requires")
-            guard Capability.all.contains(name) else {
+            guard let capability = Capability.registered(name) else {
                 throw SpecDiagnostic(
-                    item.location, "unknown capability \(UserText.quoted(name))\(DidYouMean.phrase(for: name, among: Capability.all))",
-                    hint: "capabilities: \(Capability.all.joined(separator: ", "))")
+                    item.location, "unknown capability \(UserText.quoted(name))\(DidYouMean.phrase(for: name, among: Capability.names))",
+                    hint: "capabilities: \(Capability.names.joined(separator: ", "))")
             }
-            requirements.insert(name)
+            requirements.insert(capability)
         }
         return requirements
     }
