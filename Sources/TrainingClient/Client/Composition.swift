@@ -10,17 +10,19 @@ enum Composition {
         base: EvaluatedFn?, regularizers: [EvaluatedFn], counts: [Int], trackGradNorms: Bool
     ) throws(CustomLossError) -> (gradient: [[Double]], metrics: Metrics) {
         var terms: [(gradients: [[Double]?], scale: Double)] = []
-        if let base, !ReferenceFault.isActive(.baseGradientDropped) { terms.append((base.gradients, 1)) }
+        if let base { terms.append((base.gradients, 1)) }
         for regularizer in regularizers {
-            let weight = ReferenceFault.gradientScale(for: regularizer.weight ?? 0)  // the weight, outside mutation tests
+            let weight = regularizer.weight ?? 0
             if weight != 0 { terms.append((regularizer.gradients, weight)) }
         }
-        var gradient = sum(terms, counts: counts)
-        ReferenceFault.sanitize(&gradient)
-        var regularizerTotal = regularizers.reduce(0.0) { $0 + ($1.contribution ?? 0) }
-        if ReferenceFault.isActive(.regularizerTotalDropsLast) { regularizerTotal -= regularizers.last?.contribution ?? 0 }
+        #if REGSPEC_FAULTS  // mutation tests only: the terms and sums as a composition fault makes them
+        terms = ReferenceFault.gradientTerms(base: base, regularizers: regularizers) ?? terms
+        var gradient = sum(terms, counts: counts), regularizerTotal = total(regularizers), baseValue = base?.value ?? 0
+        ReferenceFault.corrupt(&gradient, &regularizerTotal, &baseValue, regularizers: regularizers)
+        #else
+        let gradient = sum(terms, counts: counts), regularizerTotal = total(regularizers), baseValue = base?.value ?? 0
+        #endif
         guard regularizerTotal.isFinite else { throw .nonFiniteTotal("regularizer_total", value: regularizerTotal) }
-        let baseValue = ReferenceFault.isActive(.lossTotalOmitsBase) ? 0 : base?.value ?? 0
         let lossTotal = baseValue + regularizerTotal
         guard lossTotal.isFinite else { throw .nonFiniteTotal("loss_total", value: lossTotal) }
         try checkFinite(gradient, contributors: (base.map { [$0] } ?? []) + regularizers.filter { ($0.weight ?? 0) != 0 })
@@ -31,18 +33,17 @@ enum Composition {
             let contribution = regularizer.contribution ?? 0
             var entry: ScalarKeyedDictionary<MetricValue> = [
                 "value": .number(regularizer.value),
-                "weight": .number(ReferenceFault.isActive(.weightEchoRoundedToFloat32) ? Double(Float(weight)) : weight),
+                "weight": .number(weight),
                 "contribution": .number(contribution),
                 "custom": .object(customMetrics(regularizer)),
             ]
             if trackGradNorms {
                 let norm = l2Norm(regularizer.gradients)
                 entry["grad_norm"] = .number(norm)
-                entry["grad_norm_weighted"] = .number((ReferenceFault.isActive(.gradNormWeightedKeepsSign) ? weight : abs(weight)) * norm)
+                entry["grad_norm_weighted"] = .number(abs(weight) * norm)
             }
             entries[regularizer.label] = .object(Metrics(entry))
         }
-        if ReferenceFault.isActive(.regularizerEntriesSortedByName) { entries = ScalarKeyedDictionary(uniqueKeysWithValues: entries.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) }
         var metrics: ScalarKeyedDictionary<MetricValue> = [
             "loss_total": .number(lossTotal),
             "regularizers": .object(Metrics(entries)),
@@ -57,7 +58,10 @@ enum Composition {
             metrics["base_loss"] = .object(Metrics(entry))
         }
         if trackGradNorms { metrics["total_grad_norm"] = .number(l2Norm(gradient)) }
+        #if REGSPEC_FAULTS  // mutation tests only
         ReferenceFault.corrupt(&metrics, base: base, regularizers: regularizers, gradNorm: l2Norm)
+        try ReferenceFault.rejectUnreachedDatums(((base.map { [$0] } ?? []) + regularizers), datumCount: counts.count)
+        #endif
         return (gradient, Metrics(metrics))
     }
 
@@ -81,7 +85,12 @@ enum Composition {
     }
 
     /// Legacy mode: the loss's gradient, which must reach every datum's logprobs.
-    static func legacy(base: EvaluatedFn) throws(CustomLossError) -> [[Double]] {
+    static func legacy(base: EvaluatedFn, counts: [Int]) throws(CustomLossError) -> [[Double]] {
+        #if REGSPEC_FAULTS  // mutation tests only
+        if ReferenceFault.isActive(.legacyUnreachedDatumGetsZeroGradient) {
+            return try structured(base: base, regularizers: [], counts: counts, trackGradNorms: false).gradient
+        }
+        #endif
         var gradient: [[Double]] = []
         for (datum, datumGradient) in base.gradients.enumerated() {
             guard let datumGradient else { throw .noGradient(datum: datum) }
@@ -107,6 +116,11 @@ enum Composition {
         }
     }
 
+    /// `regularizer_total`: the contributions summed in list order.
+    private static func total(_ regularizers: [EvaluatedFn]) -> Double {
+        regularizers.reduce(0.0) { $0 + ($1.contribution ?? 0) }
+    }
+
     private static func l2Norm(_ gradients: [[Double]?]) -> Double {
         gradients.reduce(0) { sum, datum in
             sum + (datum ?? []).reduce(0) { $0 + $1 * $1 }
@@ -114,7 +128,6 @@ enum Composition {
     }
 
     private static func customMetrics(_ fn: EvaluatedFn) -> Metrics {
-        if ReferenceFault.isActive(.customMetricsDropped) { return Metrics() }
-        return Metrics(fn.custom.mapValues { .number($0) })
+        Metrics(fn.custom.mapValues { .number($0) })
     }
 }
