@@ -75,14 +75,14 @@ public struct TrainingClient: Sendable {
                     base: base, regularizers: Array(evaluated.dropFirst(base == nil ? 0 : 1)),
                     counts: logprobs.map(\.scalarCount), trackGradNorms: options.trackGradNorms)
                 output = try await backend.forwardBackward(
-                    Self.linearized(data, gradient: composed.gradient), lossFn: .crossEntropy)
+                    Self.linearized(data, weights: composed.weights), lossFn: .crossEntropy)
                 output.metrics = Self.structuredMetrics(composed.metrics, over: output.metrics)
                 lossTotal = composed.metrics.number(at: ["loss_total"]) ?? .nan
             case .legacy:
                 let base = evaluated[0]
-                let gradient = try Composition.legacy(base: base, counts: logprobs.map(\.scalarCount))
+                let weights = try Composition.legacy(base: base, counts: logprobs.map(\.scalarCount))
                 output = try await backend.forwardBackward(
-                    Self.linearized(data, gradient: gradient), lossFn: .crossEntropy)
+                    Self.linearized(data, weights: weights), lossFn: .crossEntropy)
                 output.metrics = Self.legacyMetrics(base.custom, over: output.metrics)
                 lossTotal = base.value
             }
@@ -145,11 +145,10 @@ public struct TrainingClient: Sendable {
         }
     }
 
-    /// The backward request: same inputs and targets, `weights = -gradient` as float32.
-    private static func linearized(_ data: [Datum], gradient: [[Double]]) -> [Datum] {
-        zip(data, gradient).map { datum, datumGradient in
+    /// The backward request: same inputs and targets, the weights `float32(-g)` composed.
+    private static func linearized(_ data: [Datum], weights: [[Double]]) -> [Datum] {
+        zip(data, weights).map { datum, weights in
             let targets = datum.targetTokens ?? TensorData(tokens: [])
-            let weights = datumGradient.map { $0 == 0 ? 0 : Double(Float(-$0)) }
             return Datum(
                 modelInput: datum.modelInput,
                 lossFnInputs: [

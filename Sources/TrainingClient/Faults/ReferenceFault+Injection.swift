@@ -203,11 +203,10 @@ extension ReferenceFault {
         return terms
     }
 
-    /// The composed gradient and totals as a composition fault makes them.
-    static func corrupt(_ gradient: inout [[Double]], _ regularizerTotal: inout Double, _ baseValue: inout Double, regularizers: [EvaluatedFn]) {
+    /// The totals as a composition fault makes them. (`nonFiniteGradientZeroed` zeroes the
+    /// composed gradient in `Composition`'s one pass over it.)
+    static func corrupt(_ regularizerTotal: inout Double, _ baseValue: inout Double, regularizers: [EvaluatedFn]) {
         switch active {
-        case .nonFiniteGradientZeroed?:
-            for datum in gradient.indices { gradient[datum] = sanitized(gradient[datum]) ?? gradient[datum] }
         case .regularizerTotalDropsLast?: regularizerTotal -= regularizers.last?.contribution ?? 0
         case .lossTotalOmitsBase?: baseValue = 0
         default: break
