@@ -67,9 +67,8 @@ struct ReferenceCompute {
             var torchTimes: [TorchComparison.Variant: [Double]] = [:], torchRatios: [TorchComparison.Variant: [Double]] = [:]
             var faults: [Double] = []
             for _ in 0..<rounds {
-                let faultsBefore = PageFaults.minor()
                 let call = try await batch.medianCall(repetitions: perRound)
-                faults.append(Double(PageFaults.minor() - faultsBefore) / Double(perRound))
+                faults.append(Double(try await batch.pageFaultsOfOneCall()))
                 let floor = await Stopwatch.median(repetitions: perRound) { batch.plainLoop() }
                 let callCPU = try await batch.medianCall(repetitions: perRound, clock: Stopwatch.medianCPU)
                 let floorCPU = await Stopwatch.medianCPU(repetitions: perRound) { batch.plainLoop() }
@@ -97,7 +96,7 @@ struct ReferenceCompute {
                 note: String(format: "%.3f ms per call; %d rounds of %d calls", call * 1e3, rounds, perRound)))
             records.append(BenchRecord(
                 group: group, name: "\(label): page faults per call", value: Stopwatch.median(faults), unit: "faults",
-                note: "minor faults (getrusage ru_minflt) over a round's calls, divided by the calls; default allocator"))
+                note: "minor faults (getrusage ru_minflt) of one call, median over the rounds; default allocator"))
             records.append(BenchRecord(
                 group: group, name: "\(label): plain loop, 4 reads", value: floor / count * 1e9, unit: "ns/logprob"))
             records.append(BenchRecord(
@@ -223,6 +222,15 @@ private struct Batch {
 
     func call(on client: TrainingClient) async throws {
         _ = try await client.forwardBackwardCustom(data, lossFn: lossFn, regularizers: regularizers)
+    }
+
+    /// The minor page faults of one call (on a client made before counting starts): pages
+    /// the call touches for the first time, such as heap that malloc gave back to the system.
+    func pageFaultsOfOneCall() async throws -> Int {
+        let client = freshClient()
+        let before = PageFaults.minor()
+        try await call(on: client)
+        return PageFaults.minor() - before
     }
 
     /// The median seconds of `repetitions` calls, each on a client made before its timing
