@@ -5,8 +5,8 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
-/// The harness's fault hooks (docs/mutation.md): compiled into debug builds, where the tests
-/// prove each check can fail, and absent from release builds.
+/// The fault hooks of the harness and of the reference client (docs/mutation.md): compiled into
+/// debug builds, where the tests prove each check can fail, and absent from release builds.
 let faultSettings: [SwiftSetting] = strictSettings + [.define("REGSPEC_FAULTS", .when(configuration: .debug))]
 
 let package = Package(
@@ -56,7 +56,7 @@ let package = Package(
                 "TinkerWire", "Autodiff",
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: faultSettings
         ),
         .target(
             name: "SpecHarness",
@@ -104,6 +104,6 @@ let package = Package(
         // The fixtures are scripts the tests run by path, not resources.
         .testTarget(name: "RegspecCLITests", dependencies: ["regspec"], exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(name: "MutationTests", dependencies: ["SpecHarness", "ReferenceEngine", "TrainingClient", "TinkerWire", "Autodiff"],
-            swiftSettings: strictSettings),
+            swiftSettings: faultSettings),
     ]
 )

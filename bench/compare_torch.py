@@ -2,15 +2,23 @@
 """The structured call of regspec-bench's reference-compute benchmark, done in PyTorch on CPU.
 
 Base weighted NLL plus 0.1 * sum of squares + 0.05 * KL(k3) to a reference + 0.5 * variance,
-differentiated with autograd over the same B x T shapes, the way the checklist's Python
-implementation does it: one leaf tensor per datum, sum the weighted losses, backward, read
--grad as the weights. Always one torch thread.
+in three ways over the same B x T shapes, so a comparison shows what each costs:
+
+  bench     autograd the way the checklist's Python implementation does it: one leaf tensor
+            per datum, a Python loop over the datums for the NLL, backward, read -grad as the
+            weights;
+  flat      autograd over one [B, T] leaf: no Python loop over datums;
+  analytic  no autograd: the hand-derived gradient the Swift reference's fused kernels use,
+            written as whole-tensor torch operations.
+
+Each returns the loss and the float32 weights -g. Always one torch thread.
 
     python3 bench/compare_torch.py [--swift bench-results.json] [--quick]
     python3 bench/compare_torch.py --serve
 
-With --serve it answers one request per line on stdin, "DATUMS TOKENS REPETITIONS", with one
-JSON line: {"datums", "tokens", "seconds"} (the median of the repetitions), or {"error"}.
+With --serve it answers one request per line on stdin, "DATUMS TOKENS REPETITIONS [VARIANT]"
+(VARIANT bench, flat or analytic; default bench), with one JSON line: {"datums", "tokens",
+"variant", "seconds"} (the median of the repetitions), or {"error"}.
 regspec-bench uses this to time PyTorch between its own timings of the same size, so both
 see the same machine load; it starts with a {"torch": version} line.
 """
@@ -20,10 +28,19 @@ import sys
 import time
 
 
-def make_call(torch, datums, tokens, generator):
+VARIANTS = ("bench", "flat", "analytic")
+
+
+def make_call(torch, datums, tokens, generator, variant="bench"):
     logprobs = [-0.01 - 5 * torch.rand(tokens, dtype=torch.float64, generator=generator) for _ in range(datums)]
     weights = [torch.rand(tokens, dtype=torch.float64, generator=generator) for _ in range(datums)]
     reference = [lp + 0.1 * (torch.rand(tokens, dtype=torch.float64, generator=generator) - 0.5) for lp in logprobs]
+    if variant == "flat":
+        return flat_call(torch, torch.stack(logprobs), torch.stack(weights), torch.stack(reference))
+    if variant == "analytic":
+        return analytic_call(torch, torch.stack(logprobs), torch.stack(weights), torch.stack(reference))
+    if variant != "bench":
+        raise ValueError(f"unknown variant {variant!r}; variants: {', '.join(VARIANTS)}")
 
     def call():
         leaves = [lp.clone().requires_grad_(True) for lp in logprobs]
@@ -37,6 +54,44 @@ def make_call(torch, datums, tokens, generator):
         total.backward()
         sent = [(-leaf.grad).to(torch.float32) for leaf in leaves]
         return float(total.detach()), sent
+
+    return call
+
+
+def flat_call(torch, logprobs, weights, reference):
+    """The same loss by autograd over one [B, T] leaf: whole-tensor operations only."""
+
+    def call():
+        leaf = logprobs.clone().requires_grad_(True)
+        nll = -(weights * leaf).sum()
+        squares = (leaf ** 2).sum()
+        ratio = reference - leaf
+        kl = (ratio.exp() - 1 - ratio).mean()
+        variance = ((leaf - leaf.mean()) ** 2).mean()
+        total = nll + 0.1 * squares + 0.05 * kl + 0.5 * variance
+        total.backward()
+        return float(total.detach()), (-leaf.grad).to(torch.float32)
+
+    return call
+
+
+def analytic_call(torch, logprobs, weights, reference):
+    """The same loss and its hand-derived gradient, without autograd:
+    g = -w + 0.2 lp - 0.05 (exp(ref - lp) - 1) / N + (lp - mean) / N."""
+    count = logprobs.numel()
+
+    def call():
+        with torch.no_grad():
+            ratio = reference - logprobs
+            exp_ratio = ratio.exp()
+            mean = logprobs.mean()
+            deviation = logprobs - mean
+            total = (-(weights * logprobs).sum() + 0.1 * (logprobs * logprobs).sum()
+                     + 0.05 * (exp_ratio - 1 - ratio).mean() + 0.5 * (deviation * deviation).mean())
+            gradient = 0.2 * logprobs - weights - (0.05 / count) * (exp_ratio - 1) + deviation / count
+            if not bool(torch.isfinite(gradient).all()):
+                raise ValueError("non-finite gradient")
+            return float(total), (-gradient).to(torch.float32)
 
     return call
 
@@ -57,12 +112,15 @@ def serve(torch):
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
     for line in sys.stdin:
         try:
-            datums, tokens, repetitions = (int(field) for field in line.split())
-            if (datums, tokens) not in calls:
-                calls[(datums, tokens)] = make_call(torch, datums, tokens, generator)
-                calls[(datums, tokens)]()  # warm-up
-            seconds = median_seconds(calls[(datums, tokens)], repetitions)
-            print(json.dumps({"datums": datums, "tokens": tokens, "seconds": seconds}), flush=True)
+            fields = line.split()
+            datums, tokens, repetitions = (int(field) for field in fields[:3])
+            variant = fields[3] if len(fields) > 3 else "bench"
+            key = (datums, tokens, variant)
+            if key not in calls:
+                calls[key] = make_call(torch, datums, tokens, generator, variant)
+                calls[key]()  # warm-up
+            seconds = median_seconds(calls[key], repetitions)
+            print(json.dumps({"datums": datums, "tokens": tokens, "variant": variant, "seconds": seconds}), flush=True)
         except Exception as error:  # the request was malformed; say so and keep serving
             print(json.dumps({"error": f"{type(error).__name__}: {error}"}), flush=True)
     return 0
@@ -94,14 +152,16 @@ def main():
     generator = torch.Generator().manual_seed(0)
     print(f"PyTorch {torch.__version__}, 1 thread")
     for datums, tokens in sizes:
-        call = make_call(torch, datums, tokens, generator)
         repetitions = max(3, min(200, 2_000_000 // (datums * tokens)))
-        per_logprob = median_seconds(call, repetitions) / (datums * tokens) * 1e9
         label = f"{datums} x {tokens}"
-        line = f"{label:>10}: {per_logprob:10.1f} ns/logprob"
-        if label in swift:
-            line += f"   Swift / PyTorch = {swift[label] / per_logprob:.2f}"
-        print(line)
+        for variant in VARIANTS:
+            call = make_call(torch, datums, tokens, generator, variant)
+            call()  # warm-up
+            per_logprob = median_seconds(call, repetitions) / (datums * tokens) * 1e9
+            line = f"{label:>10} {variant:>8}: {per_logprob:10.1f} ns/logprob"
+            if label in swift:
+                line += f"   Swift / PyTorch {variant} = {swift[label] / per_logprob:.2f}"
+            print(line)
     return 0
 
 

@@ -13,8 +13,10 @@ struct BenchCommand: AsyncParsableCommand {
 
               swift run -c release regspec-bench --output bench-results.json
 
-            The compute group times PyTorch (bench/compare_torch.py, one thread) size by size \
-            between its own timings when torch is importable by the chosen Python.
+            The compute group times PyTorch (bench/compare_torch.py, one thread: the bench's \
+            call, flat autograd and the analytic gradient) and a C loop of the same arithmetic \
+            (bench/fused_call.c, built with gcc -O2 into a temporary folder) size by size between \
+            its own timings, when torch is importable by the chosen Python and gcc is there.
             """)
 
     @Option(help: ArgumentHelp("The spec files whose cases measure suite throughput.", valueName: "dir"))
@@ -80,7 +82,9 @@ struct BenchCommand: AsyncParsableCommand {
                 python: TorchComparison.interpreter(option: python), script: "bench/compare_torch.py")
             defer { try? torch.get().stop() }
             let sizes = try sizes() ?? ReferenceCompute.sizes(quick: quick)
-            let compute = ReferenceCompute(sizes: sizes, quick: quick, torch: torch, allocations: await countAllocations(sizes: sizes))
+            let compute = ReferenceCompute(
+                sizes: sizes, quick: quick, torch: torch, cLoop: CLoopComparison.build(),
+                allocations: await countAllocations(sizes: sizes))
             records += try await compute.measure()
         }
         if wanted("async") { records += try await AsyncConcurrency().measure() }

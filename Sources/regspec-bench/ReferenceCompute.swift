@@ -5,17 +5,21 @@ import TinkerWire
 import TrainingClient
 
 /// `forwardBackwardCustom` with a base loss and three regularizers over B datums x T tokens,
-/// against a plain loop that reads every logprob a few times (the memory-bandwidth floor)
-/// and, when torch is importable, the same call in PyTorch.
+/// against a plain loop that reads every logprob a few times (the memory-bandwidth floor), the
+/// same arithmetic as a C loop built with gcc -O2 (`bench/fused_call.c`) and, when torch is
+/// importable, the same call in PyTorch three ways: the bench's autograd call (a Python loop
+/// over datums), flat autograd over one [B, T] leaf, and the hand-derived gradient.
 ///
 /// The machine may be busy with other work, so each size is timed in rounds that take turns:
-/// Swift, the floor, PyTorch, Swift, ... Every ratio is the median of the per-round ratios,
+/// Swift, the floor, C, PyTorch, Swift, ... Every ratio is the median of the per-round ratios,
 /// each from timings taken moments apart.
 struct ReferenceCompute {
     let sizes: [(datums: Int, tokens: Int)]
     let quick: Bool
     /// The PyTorch side, or why there is none.
     let torch: Result<TorchComparison, ValidationFailure>
+    /// The C loop, or why there is none.
+    let cLoop: Result<CLoopComparison, ValidationFailure>
     /// Allocation counts per size label, measured with the malloc interposer, or why not.
     let allocations: Result<[String: AllocationCount], ValidationFailure>
 
@@ -25,6 +29,13 @@ struct ReferenceCompute {
         quick ? [(1, 16), (4, 256)] : [(1, 16), (4, 256), (16, 1024), (64, 4096)]
     }
 
+    /// Calls per round: enough that one descheduled call cannot move a median, at least 20
+    /// for the largest sizes (a call there takes tens of milliseconds).
+    static func callsPerRound(datums: Int, tokens: Int, rounds: Int, quick: Bool) -> Int {
+        let repetitions = max(3, min(200, 2_000_000 / (datums * tokens)))
+        return quick ? max(2, repetitions / rounds) : max(20, repetitions / rounds)
+    }
+
     func measure() async throws -> [BenchRecord] {
         let group = Self.group
         var records: [BenchRecord] = []
@@ -32,21 +43,32 @@ struct ReferenceCompute {
         case .success(let comparison):
             records.append(BenchRecord(group: group, name: "PyTorch side", value: 1, unit: "", note: comparison.summary))
         case .failure(let reason):
-            records.append(BenchRecord(group: group, name: "PyTorch comparison skipped", value: 0, unit: "", note: reason.description))
+            records.append(BenchRecord(group: group, name: "torch unavailable", value: 0, unit: "", note: reason.description))
+        }
+        switch cLoop {
+        case .success(let loop):
+            records.append(BenchRecord(group: group, name: "C loop", value: 1, unit: "", note: loop.summary))
+        case .failure(let reason):
+            records.append(BenchRecord(group: group, name: "C loop unavailable", value: 0, unit: "", note: reason.description))
         }
         for (datums, tokens) in sizes {
             let batch = Batch(datums: datums, tokens: tokens)
             let label = "\(datums) x \(tokens)"
             let count = Double(datums * tokens)
-            let repetitions = max(3, min(200, 2_000_000 / (datums * tokens)))
+            let large = datums * tokens >= 16 * 1024
             let rounds = quick ? 3 : 5
-            let perRound = max(2, repetitions / rounds)
+            let perRound = Self.callsPerRound(datums: datums, tokens: tokens, rounds: rounds, quick: quick)
             let torchSide = try? torch.get()
+            let cSide = try? cLoop.get()
+            let cArrays = batch.flatArrays()
             _ = try await batch.call()
-            var calls: [Double] = [], floors: [Double] = [], torches: [Double] = []
-            var floorRatios: [Double] = [], torchRatios: [Double] = [], cpuRatios: [Double] = []
+            var calls: [Double] = [], floors: [Double] = [], cCalls: [Double] = []
+            var floorRatios: [Double] = [], cpuRatios: [Double] = [], cRatios: [Double] = []
+            var torchTimes: [TorchComparison.Variant: [Double]] = [:], torchRatios: [TorchComparison.Variant: [Double]] = [:]
+            var faults: [Double] = []
             for _ in 0..<rounds {
                 let call = try await batch.medianCall(repetitions: perRound)
+                faults.append(Double(try await batch.pageFaultsOfOneCall()))
                 let floor = await Stopwatch.median(repetitions: perRound) { batch.plainLoop() }
                 let callCPU = try await batch.medianCall(repetitions: perRound, clock: Stopwatch.medianCPU)
                 let floorCPU = await Stopwatch.medianCPU(repetitions: perRound) { batch.plainLoop() }
@@ -54,40 +76,69 @@ struct ReferenceCompute {
                 calls.append(call)
                 floors.append(floor)
                 floorRatios.append(call / floor)
+                if let cSide {
+                    let seconds = await Stopwatch.median(repetitions: perRound) { cSide.call(cArrays) }
+                    cCalls.append(seconds)
+                    cRatios.append(call / seconds)
+                }
                 if let torchSide {
-                    let seconds = try torchSide.median(datums: datums, tokens: tokens, repetitions: perRound)
-                    torches.append(seconds)
-                    torchRatios.append(call / seconds)
+                    for variant in TorchComparison.Variant.allCases {
+                        let seconds = try torchSide.median(datums: datums, tokens: tokens, repetitions: perRound, variant: variant)
+                        torchTimes[variant, default: []].append(seconds)
+                        torchRatios[variant, default: []].append(call / seconds)
+                    }
                 }
             }
             let call = Stopwatch.median(calls)
             let floor = Stopwatch.median(floors)
             records.append(BenchRecord(
                 group: group, name: "\(label): forwardBackwardCustom", value: call / count * 1e9, unit: "ns/logprob",
-                note: String(format: "%.3f ms per call; %d rounds of %d", call * 1e3, rounds, perRound)))
+                note: String(format: "%.3f ms per call; %d rounds of %d calls", call * 1e3, rounds, perRound)))
+            records.append(BenchRecord(
+                group: group, name: "\(label): page faults per call", value: Stopwatch.median(faults), unit: "faults",
+                note: "minor faults (getrusage ru_minflt) of one call, median over the rounds; default allocator"))
             records.append(BenchRecord(
                 group: group, name: "\(label): plain loop, 4 reads", value: floor / count * 1e9, unit: "ns/logprob"))
-            let floorRatio = Stopwatch.median(floorRatios)
-            if datums * tokens >= 16 * 1024 {
-                records.append(.judged(
-                    group: group, name: "\(label): Swift / 4-read floor", value: floorRatio, unit: "x",
-                    target: "<= 3", met: floorRatio <= 3, note: "median of per-round ratios"))
-            } else {
-                records.append(BenchRecord(
-                    group: group, name: "\(label): Swift / 4-read floor", value: floorRatio, unit: "x",
-                    note: "no target below 16 x 1024"))
-            }
             records.append(BenchRecord(
-                group: group, name: "\(label): Swift / 4-read floor, CPU time", value: Stopwatch.median(cpuRatios), unit: "x",
-                note: "process CPU time, all threads: what the ratio is without waiting for a core"))
-            if torchSide != nil {
+                group: group, name: "\(label): Swift / 4-read floor", value: Stopwatch.median(floorRatios), unit: "x",
+                note: "wall clock, median of per-round ratios"))
+            let cpuRatio = Stopwatch.median(cpuRatios)
+            let cpuNote = "process CPU time, all threads: what the ratio is without waiting for a core"
+            records.append(large
+                ? .judged(group: group, name: "\(label): Swift / 4-read floor, CPU time", value: cpuRatio, unit: "x",
+                          target: "<= 3", met: cpuRatio <= 3, note: cpuNote)
+                : BenchRecord(group: group, name: "\(label): Swift / 4-read floor, CPU time", value: cpuRatio, unit: "x",
+                              note: cpuNote + "; no target below 16 x 1024"))
+            if cSide != nil {
                 records.append(BenchRecord(
-                    group: group, name: "\(label): PyTorch CPU, 1 thread", value: Stopwatch.median(torches) / count * 1e9,
-                    unit: "ns/logprob"))
-                let torchRatio = Stopwatch.median(torchRatios)
-                records.append(.judged(
-                    group: group, name: "\(label): Swift / PyTorch", value: torchRatio, unit: "x",
-                    target: "< 1", met: torchRatio < 1, note: "median of per-round ratios"))
+                    group: group, name: "\(label): C loop (gcc -O2)", value: Stopwatch.median(cCalls) / count * 1e9, unit: "ns/logprob"))
+                let cRatio = Stopwatch.median(cRatios)
+                records.append(large
+                    ? .judged(group: group, name: "\(label): Swift / C loop", value: cRatio, unit: "x",
+                              target: "<= 1.5", met: cRatio <= 1.5, note: "median of per-round ratios")
+                    : BenchRecord(group: group, name: "\(label): Swift / C loop", value: cRatio, unit: "x",
+                                  note: "median of per-round ratios; no target below 16 x 1024"))
+            }
+            if torchSide != nil {
+                for variant in TorchComparison.Variant.allCases {
+                    let name = switch variant {
+                    case .bench: "PyTorch, the bench's call"
+                    case .flat: "PyTorch, flat autograd"
+                    case .analytic: "PyTorch, analytic gradient"
+                    }
+                    records.append(BenchRecord(
+                        group: group, name: "\(label): \(name)", value: Stopwatch.median(torchTimes[variant] ?? []) / count * 1e9,
+                        unit: "ns/logprob", note: "1 thread"))
+                    let ratio = Stopwatch.median(torchRatios[variant] ?? [])
+                    let judged: (target: String, met: Bool, note: String) = switch variant {
+                    case .bench: ("< 1", ratio < 1, "median of per-round ratios")
+                    case .flat: ("<= 1", ratio <= 1, "median of per-round ratios")
+                    case .analytic: ("<= 1", ratio <= 1, "median of per-round ratios; a stretch target")
+                    }
+                    records.append(.judged(
+                        group: group, name: "\(label): Swift / \(name)", value: ratio, unit: "x",
+                        target: judged.target, met: judged.met, note: judged.note))
+                }
             }
             switch allocations {
             case .success(let counts):
@@ -173,6 +224,15 @@ private struct Batch {
         _ = try await client.forwardBackwardCustom(data, lossFn: lossFn, regularizers: regularizers)
     }
 
+    /// The minor page faults of one call (on a client made before counting starts): pages
+    /// the call touches for the first time, such as heap that malloc gave back to the system.
+    func pageFaultsOfOneCall() async throws -> Int {
+        let client = freshClient()
+        let before = PageFaults.minor()
+        try await call(on: client)
+        return PageFaults.minor() - before
+    }
+
     /// The median seconds of `repetitions` calls, each on a client made before its timing
     /// starts, by the wall clock or by `clock` (such as `Stopwatch.medianCPU`).
     func medianCall(
@@ -185,6 +245,14 @@ private struct Batch {
             timings.append(try await clock(1) { try await call(on: client) })
         }
         return Stopwatch.median(timings)
+    }
+
+    /// The logprobs, NLL weights and reference logprobs laid out flat, for the C loop.
+    func flatArrays() -> CLoopComparison.Arrays {
+        CLoopComparison.Arrays(
+            logprobs: logprobs.flatMap { $0 },
+            weights: data.flatMap { $0.lossFnInputs["weights"]?.data ?? [] },
+            references: data.flatMap { $0.lossFnInputs["ref_logprobs"]?.data ?? [] })
     }
 
     /// The same sums computed directly: nll, squares, the KL estimate and the variance, in four reads.
@@ -204,6 +272,16 @@ private struct Batch {
             }
         }
         blackHole(nll + squares + kl + total + totalSquares)
+    }
+}
+
+/// The process's minor page faults so far: pages the kernel mapped in on first touch, such as
+/// heap memory that malloc returned to the system and the next call touches again.
+enum PageFaults {
+    static func minor() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_minflt)
     }
 }
 

@@ -67,9 +67,19 @@ final class TorchComparison {
         summary = "PyTorch \(version), \(threads) thread\(threads == 1 ? "" : "s"), \(python)"
     }
 
+    /// The ways the Python side computes the call (bench/compare_torch.py).
+    enum Variant: String, CaseIterable {
+        /// Autograd with one leaf per datum and a Python loop over the datums: the bench's call.
+        case bench
+        /// Autograd over one [B, T] leaf, no Python loop.
+        case flat
+        /// The hand-derived gradient as whole-tensor operations, no autograd.
+        case analytic
+    }
+
     /// The median seconds of `repetitions` PyTorch calls on a `datums x tokens` batch.
-    func median(datums: Int, tokens: Int, repetitions: Int) throws -> Double {
-        try requests.write(contentsOf: Data("\(datums) \(tokens) \(repetitions)\n".utf8))
+    func median(datums: Int, tokens: Int, repetitions: Int, variant: Variant = .bench) throws -> Double {
+        try requests.write(contentsOf: Data("\(datums) \(tokens) \(repetitions) \(variant.rawValue)\n".utf8))
         let reply = try readReply()
         guard let seconds = reply["seconds"] as? Double else {
             throw ValidationFailure("PyTorch side: \(reply["error"] as? String ?? "no timing in its reply")")

@@ -1,3 +1,4 @@
+#if REGSPEC_FAULTS
 import Foundation
 import ReferenceEngine
 import SpecHarness
@@ -55,3 +56,4 @@ struct ExploreFaultTests {
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if REGSPEC_FAULTS
 import ReferenceEngine
 import SpecHarness
 import TinkerWire
@@ -17,3 +18,4 @@ struct FaultInjectedEngine: Engine {
         }
     }
 }
+#endif

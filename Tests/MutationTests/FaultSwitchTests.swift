@@ -1,3 +1,4 @@
+#if REGSPEC_FAULTS
 import Autodiff
 import Testing
 import TinkerWire
@@ -50,3 +51,4 @@ struct FaultSwitchTests {
         #expect(try await sentWeights(.weightsNotNegated) == [0.5, 0.5])
     }
 }
+#endif

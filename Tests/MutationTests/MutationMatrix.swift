@@ -1,3 +1,4 @@
+#if REGSPEC_FAULTS
 import Foundation
 import SpecHarness
 import TinkerWire
@@ -70,3 +71,4 @@ actor MutationMatrix {
         return FaultRun(fault: fault, notPassed: notPassed, caseCount: cases.count)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if REGSPEC_FAULTS
 import Foundation
 import SpecHarness
 import Testing
@@ -44,3 +45,4 @@ struct MutationScoreTests {
         #expect(runs.count >= min(30, MutationMatrix.selectedFaults.count))
     }
 }
+#endif

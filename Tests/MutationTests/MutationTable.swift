@@ -1,3 +1,4 @@
+#if REGSPEC_FAULTS
 import TinkerWire
 import TrainingClient
 
@@ -61,3 +62,4 @@ struct MutationTable {
         text + String(repeating: " ", count: max(0, width - text.count))
     }
 }
+#endif

@@ -10,19 +10,27 @@ enum CallValidation {
     static func validate(
         data: [Datum], lossFn: LossFunction?, regularizers: [RegularizerArguments]
     ) throws(CustomLossError) -> [Regularizer] {
-        if ReferenceFault.isActive(.missingLossCheckedAfterData) && data.isEmpty { throw .emptyData }
         if lossFn == nil && regularizers.isEmpty { throw .missingLoss }
         // Compared as Unicode scalars: "café" and "cafe\u{301}" are two names, as in Python.
         var names: Set<ScalarKey> = []
         var typed: [Regularizer] = []
         for (index, entry) in regularizers.enumerated() {
+            #if REGSPEC_FAULTS  // mutation tests only: the duplicate-name check as a validation fault makes it
             let regularizer = try validate(entry, index: index, seenNames: ReferenceFault.skipsDuplicateCheck ? [] : names)
             try ReferenceFault.checkDuplicateLate(regularizer.name, index: index, earlier: typed.map(\.name))
+            #else
+            let regularizer = try validate(entry, index: index, seenNames: names)
+            #endif
             names.insert(ScalarKey(regularizer.name))
             typed.append(regularizer)
         }
-        if data.isEmpty && !ReferenceFault.isActive(.emptyDataUnchecked) { throw .emptyData }
-        for (index, datum) in data.enumerated() where datum.targetTokens == nil && !ReferenceFault.isActive(.targetTokensUnchecked) {
+        #if REGSPEC_FAULTS  // mutation tests only
+        let checksData = !ReferenceFault.isActive(.emptyDataUnchecked), checksTargets = !ReferenceFault.isActive(.targetTokensUnchecked)
+        #else
+        let checksData = true, checksTargets = true
+        #endif
+        if data.isEmpty && checksData { throw .emptyData }
+        for (index, datum) in data.enumerated() where datum.targetTokens == nil && checksTargets {
             throw .missingTargetTokens(datum: index)
         }
         return typed
@@ -31,18 +39,25 @@ enum CallValidation {
     private static func validate(
         _ entry: RegularizerArguments, index: Int, seenNames: Set<ScalarKey>
     ) throws(CustomLossError) -> Regularizer {
+        #if REGSPEC_FAULTS  // mutation tests only
+        let (reportedIndex, checksEmptyName) = ReferenceFault.validationSettings(index: index)
+        #else
+        let (reportedIndex, checksEmptyName) = (index, true)
+        #endif
         func fail(_ name: String?, _ problem: String) -> CustomLossError {
-            .invalidRegularizer(index: index + (ReferenceFault.isActive(.regularizerIndexOffByOne) ? 1 : 0), name: name, problem: problem)
+            .invalidRegularizer(index: reportedIndex, name: name, problem: problem)
         }
         let name: String
         switch entry.fields["name"] {
         case nil: throw fail(nil, "'name' is missing; give each regularizer a unique non-empty string name")
-        case .string(let value)? where value.isEmpty && !ReferenceFault.isActive(.emptyNameAccepted):
+        case .string(let value)? where value.isEmpty && checksEmptyName:
             throw fail(nil, "'name' is empty; give each regularizer a unique non-empty string name")
         case .string(let value)?: name = value
         case let other?: throw fail(nil, "'name' is \(other), not a string")
         }
-        if ReferenceFault.isActive(.unknownKeysCheckedFirst), let key = entry.fields.keys.first(where: { !regularizerKeys.contains($0) }) { throw fail(name, "unknown key '\(key)'") }
+        #if REGSPEC_FAULTS  // mutation tests only
+        if let key = ReferenceFault.unknownKeyCheckedFirst(in: entry.fields.keys, known: regularizerKeys) { throw fail(name, "unknown key '\(key)'") }
+        #endif
         if seenNames.contains(ScalarKey(name)) {
             throw fail(name, "the name '\(name)' is used by an earlier regularizer; names key the metrics, so each must be unique")
         }
@@ -51,10 +66,14 @@ enum CallValidation {
         case nil: throw fail(name, "'weight' is missing; give a finite real number")
         case .number(let value)?: weight = value
         case .integer(let value)?: weight = Double(value)
-        case .bool(let flag)? where ReferenceFault.isActive(.boolWeightAccepted): weight = flag ? 1 : 0
         case let other?: throw fail(name, "'weight' is \(other), not a real number")
         }
-        guard weight.isFinite || ReferenceFault.isActive(.nonFiniteWeightAccepted) else { throw fail(name, "'weight' is \(weight); give a finite real number") }
+        #if REGSPEC_FAULTS  // mutation tests only
+        let checksFiniteWeight = !ReferenceFault.isActive(.nonFiniteWeightAccepted)
+        #else
+        let checksFiniteWeight = true
+        #endif
+        guard weight.isFinite || !checksFiniteWeight else { throw fail(name, "'weight' is \(weight); give a finite real number") }
         let fn: LossFunction
         switch entry.fields["fn"] {
         case nil: throw fail(name, "'fn' is missing; give a function (data, logprobs) -> (loss, metrics)")
@@ -62,7 +81,7 @@ enum CallValidation {
         case let other?: throw fail(name, "'fn' is \(other), which is not callable")
         }
         let unknown = entry.fields.keys.filter { !regularizerKeys.contains($0) }
-        if !unknown.isEmpty && !ReferenceFault.isActive(.unknownKeysAccepted) {
+        if !unknown.isEmpty {
             let listed = unknown.map { "'\($0)'" }.joined(separator: ", ")
             throw fail(name, "unknown key \(listed); a regularizer has only 'name', 'weight' and 'fn'")
         }

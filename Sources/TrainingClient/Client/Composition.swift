@@ -1,29 +1,35 @@
 import TinkerWire
 
-/// Turns evaluated fns into the gradient sent to the backend and the structured metrics.
+/// Turns evaluated fns into the weights sent to the backend and the structured metrics.
 enum Composition {
-    /// Structured mode: `loss_total = base + sum(weight_i * value_i)`, its gradient
-    /// (zero where no fn reaches a logprob) and the metrics of semantics section 7.
+    /// Structured mode: `loss_total = base + sum(weight_i * value_i)`, the backward weights
+    /// `float32(-g)` of its gradient `g` (zero where no fn reaches a logprob) and the metrics of
+    /// semantics section 7.
     /// - Throws: `non_finite_loss` when `regularizer_total` or `loss_total` overflows, then
     ///   `non_finite_gradient` for the first non-finite element of `g` or of `float32(-g)`.
     static func structured(
         base: EvaluatedFn?, regularizers: [EvaluatedFn], counts: [Int], trackGradNorms: Bool
-    ) throws(CustomLossError) -> (gradient: [[Double]], metrics: Metrics) {
+    ) throws(CustomLossError) -> (weights: [[Double]], metrics: Metrics) {
         var terms: [(gradients: [[Double]?], scale: Double)] = []
-        if let base, !ReferenceFault.isActive(.baseGradientDropped) { terms.append((base.gradients, 1)) }
+        if let base { terms.append((base.gradients, 1)) }
         for regularizer in regularizers {
-            let weight = ReferenceFault.gradientScale(for: regularizer.weight ?? 0)  // the weight, outside mutation tests
+            let weight = regularizer.weight ?? 0
             if weight != 0 { terms.append((regularizer.gradients, weight)) }
         }
-        var gradient = sum(terms, counts: counts)
-        ReferenceFault.sanitize(&gradient)
-        var regularizerTotal = regularizers.reduce(0.0) { $0 + ($1.contribution ?? 0) }
-        if ReferenceFault.isActive(.regularizerTotalDropsLast) { regularizerTotal -= regularizers.last?.contribution ?? 0 }
+        #if REGSPEC_FAULTS  // mutation tests only: the terms and totals as a composition fault makes them
+        terms = ReferenceFault.gradientTerms(base: base, regularizers: regularizers) ?? terms
+        var regularizerTotal = total(regularizers), baseValue = base?.value ?? 0
+        ReferenceFault.corrupt(&regularizerTotal, &baseValue, regularizers: regularizers)
+        #else
+        let regularizerTotal = total(regularizers), baseValue = base?.value ?? 0
+        #endif
         guard regularizerTotal.isFinite else { throw .nonFiniteTotal("regularizer_total", value: regularizerTotal) }
-        let baseValue = ReferenceFault.isActive(.lossTotalOmitsBase) ? 0 : base?.value ?? 0
         let lossTotal = baseValue + regularizerTotal
         guard lossTotal.isFinite else { throw .nonFiniteTotal("loss_total", value: lossTotal) }
-        try checkFinite(gradient, contributors: (base.map { [$0] } ?? []) + regularizers.filter { ($0.weight ?? 0) != 0 })
+        var squaredNorm = 0.0
+        let weights = try Self.weights(
+            terms, counts: counts, contributors: (base.map { [$0] } ?? []) + regularizers.filter { ($0.weight ?? 0) != 0 },
+            squaredNorm: &squaredNorm)
 
         var entries: ScalarKeyedDictionary<MetricValue> = [:]
         for regularizer in regularizers {
@@ -31,18 +37,17 @@ enum Composition {
             let contribution = regularizer.contribution ?? 0
             var entry: ScalarKeyedDictionary<MetricValue> = [
                 "value": .number(regularizer.value),
-                "weight": .number(ReferenceFault.isActive(.weightEchoRoundedToFloat32) ? Double(Float(weight)) : weight),
+                "weight": .number(weight),
                 "contribution": .number(contribution),
                 "custom": .object(customMetrics(regularizer)),
             ]
             if trackGradNorms {
                 let norm = l2Norm(regularizer.gradients)
                 entry["grad_norm"] = .number(norm)
-                entry["grad_norm_weighted"] = .number((ReferenceFault.isActive(.gradNormWeightedKeepsSign) ? weight : abs(weight)) * norm)
+                entry["grad_norm_weighted"] = .number(abs(weight) * norm)
             }
             entries[regularizer.label] = .object(Metrics(entry))
         }
-        if ReferenceFault.isActive(.regularizerEntriesSortedByName) { entries = ScalarKeyedDictionary(uniqueKeysWithValues: entries.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) }
         var metrics: ScalarKeyedDictionary<MetricValue> = [
             "loss_total": .number(lossTotal),
             "regularizers": .object(Metrics(entries)),
@@ -56,55 +61,100 @@ enum Composition {
             if trackGradNorms { entry["grad_norm"] = .number(l2Norm(base.gradients)) }
             metrics["base_loss"] = .object(Metrics(entry))
         }
-        if trackGradNorms { metrics["total_grad_norm"] = .number(l2Norm(gradient)) }
+        if trackGradNorms { metrics["total_grad_norm"] = .number(squaredNorm.squareRoot()) }
+        #if REGSPEC_FAULTS  // mutation tests only
         ReferenceFault.corrupt(&metrics, base: base, regularizers: regularizers, gradNorm: l2Norm)
-        return (gradient, Metrics(metrics))
+        try ReferenceFault.rejectUnreachedDatums(((base.map { [$0] } ?? []) + regularizers), datumCount: counts.count)
+        #endif
+        return (weights, Metrics(metrics))
     }
 
-    /// Every element of `g`, and of the float32 weights `-g` becomes, must be finite.
-    /// - Parameter contributors: the fns whose gradients were added into `g`; one of them is
-    ///   named when its own gradient alone is non-finite at the first bad element.
-    private static func checkFinite(_ gradient: [[Double]], contributors: [EvaluatedFn]) throws(CustomLossError) {
-        for (datum, row) in gradient.enumerated() {
-            guard let element = row.firstIndex(where: { !$0.isFinite || !Float(-$0).isFinite }) else { continue }
-            let value = row[element]
-            guard value.isFinite else {
-                let culprits = contributors.filter { fn in
-                    guard datum < fn.gradients.count, let own = fn.gradients[datum], element < own.count else { return false }
-                    return !own[element].isFinite
-                }
-                throw .nonFiniteGradient(
-                    datum: datum, element: element, value: value, culprit: culprits.count == 1 ? culprits[0].label : nil)
-            }
-            throw .float32Overflow(datum: datum, element: element, value: value)
-        }
-    }
-
-    /// Legacy mode: the loss's gradient, which must reach every datum's logprobs.
-    static func legacy(base: EvaluatedFn) throws(CustomLossError) -> [[Double]] {
-        var gradient: [[Double]] = []
-        for (datum, datumGradient) in base.gradients.enumerated() {
-            guard let datumGradient else { throw .noGradient(datum: datum) }
-            gradient.append(datumGradient)
-        }
-        return gradient
-    }
-
-    /// `0 + scale_1 * g_1 + scale_2 * g_2 + ...` per logprob, in term order. Row by row, every
-    /// term's contribution while the row is in cache: this runs over every logprob of every fn.
-    private static func sum(_ terms: [(gradients: [[Double]?], scale: Double)], counts: [Int]) -> [[Double]] {
-        counts.enumerated().map { datum, count in
-            var total = [Double](repeating: 0, count: count)
-            total.withUnsafeMutableBufferPointer { row in
+    /// The backward weights `float32(-g)` per datum (as doubles, as they go on the wire), with
+    /// `g = 0 + scale_1 * g_1 + scale_2 * g_2 + ...` per logprob in term order. Row by row:
+    /// every term is added while the row is in cache, then one pass over the row checks each
+    /// element of `g` and of `float32(-g)`, adds it to the norm and turns it into its weight in
+    /// place, so a call allocates one array per datum and makes no pass over memory of its own.
+    /// - Parameters:
+    ///   - contributors: the fns whose gradients were added into `g`, to name one of them when
+    ///     its own gradient alone is non-finite at the first bad element.
+    ///   - squaredNorm: receives the sum of `g`'s squares, datum by datum (for `total_grad_norm`).
+    /// - Throws: `non_finite_gradient` for the first element (datum by datum) of `g` or of
+    ///   `float32(-g)` that is not finite; nothing is returned then.
+    private static func weights(
+        _ terms: [(gradients: [[Double]?], scale: Double)], counts: [Int], contributors: [EvaluatedFn],
+        squaredNorm: inout Double
+    ) throws(CustomLossError) -> [[Double]] {
+        #if REGSPEC_FAULTS  // mutation tests only
+        let zeroesNonFinite = ReferenceFault.isActive(.nonFiniteGradientZeroed)
+        #else
+        let zeroesNonFinite = false
+        #endif
+        var rows: [[Double]] = []
+        rows.reserveCapacity(counts.count)
+        for (datum, count) in counts.enumerated() {
+            var row = [Double](repeating: 0, count: count)
+            var bad: (element: Int, value: Double)?
+            var datumSquares = 0.0
+            row.withUnsafeMutableBufferPointer { row in
                 for (gradients, scale) in terms {
                     guard datum < gradients.count, let datumGradient = gradients[datum] else { continue }
                     datumGradient.withUnsafeBufferPointer { source in
                         for index in 0..<min(row.count, source.count) { row[index] += scale * source[index] }
                     }
                 }
+                for index in 0..<row.count {
+                    var g = row[index]
+                    if zeroesNonFinite && !Float(g).isFinite { g = 0 }
+                    let sent = Float(-g)
+                    if !g.isFinite || !sent.isFinite {
+                        bad = (index, g)
+                        return
+                    }
+                    datumSquares += g * g
+                    row[index] = g == 0 ? 0 : Double(sent)
+                }
             }
-            return total
+            if let bad { throw nonFinite(bad.value, datum: datum, element: bad.element, contributors: contributors) }
+            squaredNorm += datumSquares
+            rows.append(row)
         }
+        return rows
+    }
+
+    /// The error for a non-finite element `value` of `g` (or of `float32(-g)` when `value` is
+    /// finite). `contributors`: the fns whose gradients were added into `g`; one of them is
+    /// named when its own gradient alone is non-finite there.
+    private static func nonFinite(_ value: Double, datum: Int, element: Int, contributors: [EvaluatedFn]) -> CustomLossError {
+        guard value.isFinite else {
+            let culprits = contributors.filter { fn in
+                guard datum < fn.gradients.count, let own = fn.gradients[datum], element < own.count else { return false }
+                return !own[element].isFinite
+            }
+            return .nonFiniteGradient(
+                datum: datum, element: element, value: value, culprit: culprits.count == 1 ? culprits[0].label : nil)
+        }
+        return .float32Overflow(datum: datum, element: element, value: value)
+    }
+
+    /// Legacy mode: the backward weights `float32(-g)` of the loss's gradient, which must reach
+    /// every datum's logprobs. The legacy SDK checked no element, and neither does this.
+    static func legacy(base: EvaluatedFn, counts: [Int]) throws(CustomLossError) -> [[Double]] {
+        #if REGSPEC_FAULTS  // mutation tests only
+        if ReferenceFault.isActive(.legacyUnreachedDatumGetsZeroGradient) {
+            return try structured(base: base, regularizers: [], counts: counts, trackGradNorms: false).weights
+        }
+        #endif
+        var weights: [[Double]] = []
+        for (datum, datumGradient) in base.gradients.enumerated() {
+            guard let datumGradient else { throw .noGradient(datum: datum) }
+            weights.append(datumGradient.map { $0 == 0 ? 0 : Double(Float(-$0)) })
+        }
+        return weights
+    }
+
+    /// `regularizer_total`: the contributions summed in list order.
+    private static func total(_ regularizers: [EvaluatedFn]) -> Double {
+        regularizers.reduce(0.0) { $0 + ($1.contribution ?? 0) }
     }
 
     private static func l2Norm(_ gradients: [[Double]?]) -> Double {
@@ -114,7 +164,6 @@ enum Composition {
     }
 
     private static func customMetrics(_ fn: EvaluatedFn) -> Metrics {
-        if ReferenceFault.isActive(.customMetricsDropped) { return Metrics() }
-        return Metrics(fn.custom.mapValues { .number($0) })
+        Metrics(fn.custom.mapValues { .number($0) })
     }
 }

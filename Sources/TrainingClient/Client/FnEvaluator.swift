@@ -21,7 +21,16 @@ struct EvaluatedFn: Sendable {
 
     /// `weight * value`, exactly 0 for a zero weight; nil for the base loss.
     var contribution: Double? {
-        weight.map { $0 == 0 ? 0 : ReferenceFault.contribution(weight: $0, value: value) }
+        weight.map { $0 == 0 ? 0 : Self.contribution(weight: $0, value: value) }
+    }
+
+    /// `weight * value`.
+    static func contribution(weight: Double, value: Double) -> Double {
+        #if REGSPEC_FAULTS  // mutation tests only
+        return ReferenceFault.contribution(weight: weight, value: value)
+        #else
+        return weight * value
+        #endif
     }
 }
 
@@ -49,7 +58,9 @@ struct FnEvaluator: Sendable {
             var settledPrefix = 0
             /// Moves past settled successes; true once the earliest failure in job order is certain.
             func earliestFailureKnown() -> Bool {
+                #if REGSPEC_FAULTS  // mutation tests only
                 if ReferenceFault.isActive(.firstFailureInTimeReported), outcomes.contains(where: { if case .failure? = $0 { true } else { false } }) { return true }
+                #endif
                 while settledPrefix < jobs.count, let settled = outcomes[settledPrefix] {
                     if case .failure = settled { return true }
                     settledPrefix += 1
@@ -63,7 +74,9 @@ struct FnEvaluator: Sendable {
             }
             for (index, job) in jobs.enumerated() {
                 if outcomes.contains(where: { if case .failure? = $0 { return true } else { return false } }) { break }
+                #if REGSPEC_FAULTS  // mutation tests only
                 if running >= limit && options.maxConcurrency != nil && ReferenceFault.isActive(.maxConcurrencyDropsQueuedFns) { continue }
+                #endif
                 while running >= limit { await collectOne() }
                 if job.fn.isAsync {
                     group.addTask { (index, await evaluate(job)) }
@@ -117,13 +130,14 @@ struct FnEvaluator: Sendable {
     /// Calls the fn, under the timeout when it is async and one is set.
     private func run(_ job: FnJob) async throws(CustomLossError) -> LossOutput {
         do {
-            if ReferenceFault.skips(job) { return LossOutput(loss: Tensor(scalar: 0)) }
             guard job.fn.isAsync, let limit = options.timeout else {
                 return try await job.fn(data, logprobs)
             }
             return try await withThrowingTaskGroup(of: LossOutput?.self) { group in
                 group.addTask { try await job.fn(data, logprobs) }
-                let limit = ReferenceFault.timeoutLeft(limit, callStarted: started)  // the fn's own limit, outside mutation tests
+                #if REGSPEC_FAULTS  // mutation tests only
+                let limit = ReferenceFault.timeoutLeft(limit, callStarted: started)
+                #endif
                 group.addTask {
                     try await Task.sleep(for: limit)
                     return nil
@@ -134,32 +148,45 @@ struct FnEvaluator: Sendable {
                 }
                 return output
             }
-        } catch let error as CustomLossError where error.kind == .timeout && !ReferenceFault.isActive(.timeoutReportedAsLossFnFailed) {
+        } catch let error as CustomLossError where error.kind == .timeout && !Self.timeoutReportedAsLossFnFailed {
             throw error
         } catch {
-            if job.fn.isAsync && ReferenceFault.isActive(.asyncErrorsSwallowed) { return LossOutput(loss: Tensor(scalar: 0)) }
-            throw .lossFnFailed(label: job.label, underlying: ReferenceFault.isActive(.fnErrorMessageDropped) ? CancellationError() : error)
+            throw .lossFnFailed(label: job.label, underlying: error)
         }
     }
 
+    /// False outside mutation tests.
+    private static var timeoutReportedAsLossFnFailed: Bool {
+        #if REGSPEC_FAULTS
+        return ReferenceFault.isActive(.timeoutReportedAsLossFnFailed)
+        #else
+        return false
+        #endif
+    }
+
     private func check(_ output: LossOutput, of job: FnJob) throws(CustomLossError) -> EvaluatedFn {
-        let loss = ReferenceFault.isActive(.nonScalarLossSummed) ? output.loss.sum() : output.loss
+        let loss = output.loss
         guard loss.scalarCount == 1, let value = try? loss.item() else {
             throw .nonScalarLoss(label: job.label, shape: loss.shape, count: loss.scalarCount)
         }
         // Legacy mode keeps the legacy SDK's behaviour, which accepted any value.
-        if ReferenceFault.checksFiniteness(structured: mode == .structured, weight: job.weight) && !value.isFinite {
+        #if REGSPEC_FAULTS  // mutation tests only
+        let checksFiniteness = ReferenceFault.checksFiniteness(structured: mode == .structured, weight: job.weight)
+        #else
+        let checksFiniteness = mode == .structured
+        #endif
+        if checksFiniteness && !value.isFinite {
             throw .nonFiniteLoss(label: job.label, value: value)
         }
         // A finite value times a finite weight can still overflow: a poisoned total, never sent.
         if mode == .structured, let weight = job.weight, weight != 0 {
-            let contribution = ReferenceFault.contribution(weight: weight, value: value)  // weight * value, outside mutation tests
+            let contribution = EvaluatedFn.contribution(weight: weight, value: value)
             if !contribution.isFinite {
                 throw .nonFiniteContribution(label: job.label, weight: weight, value: value, contribution: contribution)
             }
         }
         var custom: ScalarKeyedDictionary<Double> = [:]
-        for (key, metric) in ReferenceFault.reportedMetrics(output.metrics, ofAsyncFn: job.fn.isAsync).entries {
+        for (key, metric) in output.metrics.entries {
             switch metric.reportedNumber() {
             case .success(let number): custom[key] = number
             case .failure(let problem): throw .invalidMetrics(label: job.label, key: key, problem: problem.text)
@@ -173,6 +200,6 @@ struct FnEvaluator: Sendable {
         }
         return EvaluatedFn(
             label: job.label, weight: job.weight, value: value, custom: custom,
-            gradients: logprobs.map { ReferenceFault.sanitized(gradients[$0]?.values) })
+            gradients: logprobs.map { gradients[$0]?.values })
     }
 }

@@ -9,12 +9,12 @@ public struct LossFunction: Sendable {
     public typealias SyncBody = @Sendable ([Datum], [Tensor]) throws -> LossOutput
     public typealias AsyncBody = @Sendable ([Datum], [Tensor]) async throws -> LossOutput
 
-    private enum Body: Sendable {
+    enum Body: Sendable {
         case sync(SyncBody)
         case async(AsyncBody)
     }
 
-    private let body: Body
+    let body: Body
 
     /// A function that is called directly.
     public static func sync(_ body: @escaping SyncBody) -> LossFunction {

@@ -39,10 +39,14 @@ public struct TrainingClient: Sendable {
         regularizerArguments: [RegularizerArguments],
         options: CustomLossOptions = CustomLossOptions()
     ) async throws -> ForwardBackwardOutput {
-        let (backend, options) = ReferenceFault.inject(into: backend, options, data: data)  // mutation testing only
-        await ReferenceFault.sendForwardBeforeValidation(data, to: backend)
+        #if REGSPEC_FAULTS  // mutation tests only: a fault enters through the backend, options and validation seams
+        let (backend, options) = await ReferenceFault.inject(into: backend, options, data: data)
+        let regularizers = try ReferenceFault.validate(data: data, lossFn: lossFn, regularizers: regularizerArguments)
+        let mode = ReferenceFault.mode(of: regularizers)
+        #else
         let regularizers = try CallValidation.validate(data: data, lossFn: lossFn, regularizers: regularizerArguments)
-        let mode: CallMode = regularizers.isEmpty && !ReferenceFault.isActive(.legacyReturnsStructuredMetrics) ? .legacy : .structured
+        let mode: CallMode = regularizers.isEmpty ? .legacy : .structured
+        #endif
         let telemetry = options.telemetry
         let clock = ContinuousClock()
         let start = clock.now
@@ -55,7 +59,11 @@ public struct TrainingClient: Sendable {
             if let lossFn { jobs.append(FnJob(label: "loss_fn", fn: lossFn, weight: nil)) }
             jobs += regularizers.map { FnJob(label: $0.name, fn: $0.fn, weight: $0.weight) }
             let evaluator = FnEvaluator(data: data, logprobs: logprobs, mode: mode, options: options)
+            #if REGSPEC_FAULTS  // mutation tests only: a fault enters through a wrapper around the evaluator
             let evaluated = try await ReferenceFault.evaluate(jobs, with: evaluator)
+            #else
+            let evaluated = try await evaluator.evaluateAll(jobs)
+            #endif
             try Task.checkCancellation()
 
             var output: ForwardBackwardOutput
@@ -66,25 +74,24 @@ public struct TrainingClient: Sendable {
                 let composed = try Composition.structured(
                     base: base, regularizers: Array(evaluated.dropFirst(base == nil ? 0 : 1)),
                     counts: logprobs.map(\.scalarCount), trackGradNorms: options.trackGradNorms)
-                try ReferenceFault.rejectUnreachedDatums(evaluated, datumCount: logprobs.count)
                 output = try await backend.forwardBackward(
-                    Self.linearized(data, gradient: composed.gradient), lossFn: .crossEntropy)
-                output.metrics = Self.structuredMetrics(composed.metrics, over: ReferenceFault.isActive(.backendMetricsDropped) ? Metrics() : output.metrics)
+                    Self.linearized(data, weights: composed.weights), lossFn: .crossEntropy)
+                output.metrics = Self.structuredMetrics(composed.metrics, over: output.metrics)
                 lossTotal = composed.metrics.number(at: ["loss_total"]) ?? .nan
             case .legacy:
                 let base = evaluated[0]
-                let gradient = ReferenceFault.isActive(.legacyUnreachedDatumGetsZeroGradient)
-                    ? try Composition.structured(base: base, regularizers: [], counts: logprobs.map(\.scalarCount), trackGradNorms: false).gradient
-                    : try Composition.legacy(base: base)
+                let weights = try Composition.legacy(base: base, counts: logprobs.map(\.scalarCount))
                 output = try await backend.forwardBackward(
-                    Self.linearized(data, gradient: gradient), lossFn: .crossEntropy)
-                for (key, value) in base.custom where ReferenceFault.legacyMerges(key, over: output.metrics) { output.metrics[key] = .number(value) }
+                    Self.linearized(data, weights: weights), lossFn: .crossEntropy)
+                output.metrics = Self.legacyMetrics(base.custom, over: output.metrics)
                 lossTotal = base.value
             }
             telemetry.record(.callStopped(duration: clock.now - start, lossTotal: lossTotal))
             return output
         } catch {
+            #if REGSPEC_FAULTS  // mutation tests only
             await ReferenceFault.sendBackwardOnError(data, to: backend)
+            #endif
             telemetry.record(.callFailed(duration: clock.now - start, message: String(describing: error)))
             throw error
         }
@@ -108,6 +115,7 @@ public struct TrainingClient: Sendable {
         regularizerArguments: [RegularizerArguments],
         options: CustomLossOptions = CustomLossOptions()
     ) -> APIFuture<ForwardBackwardOutput> {
+        #if REGSPEC_FAULTS  // mutation tests only: a fault enters through the future's options and result
         let options = ReferenceFault.isActive(.futureIgnoresOptions) ? CustomLossOptions(telemetry: options.telemetry) : options
         return APIFuture {
             try await ReferenceFault.futureResult {
@@ -115,6 +123,12 @@ public struct TrainingClient: Sendable {
                     data, lossFn: lossFn, regularizerArguments: regularizerArguments, options: options)
             }
         }
+        #else
+        return APIFuture {
+            try await forwardBackwardCustom(
+                data, lossFn: lossFn, regularizerArguments: regularizerArguments, options: options)
+        }
+        #endif
     }
 
     /// One leaf per datum, shaped like its target tokens, from the forward pass's outputs.
@@ -131,11 +145,10 @@ public struct TrainingClient: Sendable {
         }
     }
 
-    /// The backward request: same inputs and targets, `weights = -gradient` as float32.
-    private static func linearized(_ data: [Datum], gradient: [[Double]]) -> [Datum] {
-        zip(data, gradient).map { datum, datumGradient in
+    /// The backward request: same inputs and targets, the weights `float32(-g)` composed.
+    private static func linearized(_ data: [Datum], weights: [[Double]]) -> [Datum] {
+        zip(data, weights).map { datum, weights in
             let targets = datum.targetTokens ?? TensorData(tokens: [])
-            let weights = datumGradient.map { $0 == 0 ? 0 : Double(Float(-$0)) }
             return Datum(
                 modelInput: datum.modelInput,
                 lossFnInputs: [
@@ -148,8 +161,23 @@ public struct TrainingClient: Sendable {
     /// The structured keys first, then the backend's own keys they do not replace.
     private static func structuredMetrics(_ structured: Metrics, over backend: Metrics) -> Metrics {
         var merged = structured
+        #if REGSPEC_FAULTS  // mutation tests only
+        if ReferenceFault.isActive(.backendMetricsDropped) { return merged }
+        #endif
         for (key, value) in backend where merged[key] == nil {
             merged[key] = value
+        }
+        return merged
+    }
+
+    /// Legacy mode: the backend's metrics with the loss_fn's own merged over them, as tinker 0.7.0 did.
+    private static func legacyMetrics(_ custom: ScalarKeyedDictionary<Double>, over backend: Metrics) -> Metrics {
+        var merged = backend
+        for (key, value) in custom {
+            #if REGSPEC_FAULTS  // mutation tests only
+            guard ReferenceFault.legacyMerges(key, over: backend) else { continue }
+            #endif
+            merged[key] = .number(value)
         }
         return merged
     }

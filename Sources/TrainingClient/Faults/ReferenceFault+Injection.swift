@@ -1,17 +1,29 @@
+#if REGSPEC_FAULTS
 import Autodiff
 import OrderedCollections
 import Synchronization
 import TinkerWire
 
-/// The bodies of the faults whose hook would not fit on one line where it is called.
+/// The seams a fault enters the client through: a backend, a telemetry sink and options that
+/// wrap the caller's, the validation call site, a wrapper around the fn evaluator and each fn,
+/// and the hooks of the steps no wrapper can reach.
 ///
 /// Every function here returns its input unchanged (or does nothing) unless the matching
-/// fault is active, so the product's result is the same with or without these calls.
+/// fault is active. All of it is compiled only where `REGSPEC_FAULTS` is defined (debug
+/// builds, where the mutation tests run): a release build has none of it.
 extension ReferenceFault {
     /// The backend and options a call uses: the caller's own, or wrappers that inject a wire,
-    /// telemetry or options fault.
+    /// telemetry or options fault. A validation-order fault sends its forward request here.
     static func inject(
         into backend: any TrainingBackend, _ options: CustomLossOptions, data: [Datum]
+    ) async -> (any TrainingBackend, CustomLossOptions) {
+        let (backend, options) = wrap(backend, options, data: data)
+        await sendForwardBeforeValidation(data, to: backend)
+        return (backend, options)
+    }
+
+    private static func wrap(
+        _ backend: any TrainingBackend, _ options: CustomLossOptions, data: [Datum]
     ) -> (any TrainingBackend, CustomLossOptions) {
         guard let fault = active else { return (backend, options) }
         var options = options
@@ -29,18 +41,95 @@ extension ReferenceFault {
         return (backend, options)
     }
 
-    /// Evaluates `jobs` in the order an evaluation-order fault dictates, and returns them in job order.
+    /// The validation call site: the checks as a validation fault makes them, where a fault can
+    /// be made by checking first or by rewriting the arguments; the others sit in `CallValidation`.
+    static func validate(
+        data: [Datum], lossFn: LossFunction?, regularizers: [RegularizerArguments]
+    ) throws(CustomLossError) -> [Regularizer] {
+        if isActive(.missingLossCheckedAfterData) && data.isEmpty { throw .emptyData }
+        var arguments = regularizers
+        for index in arguments.indices {
+            if isActive(.boolWeightAccepted), case .bool(let flag)? = arguments[index].fields["weight"] {
+                arguments[index].fields["weight"] = .number(flag ? 1 : 0)
+            }
+            if isActive(.unknownKeysAccepted) {
+                for key in arguments[index].fields.keys where !CallValidation.regularizerKeys.contains(key) {
+                    _ = arguments[index].fields.removeValue(forKey: key)
+                }
+            }
+        }
+        return try CallValidation.validate(data: data, lossFn: lossFn, regularizers: arguments)
+    }
+
+    /// Legacy without regularizers, unless a fault gives a legacy call the structured metrics.
+    static func mode(of regularizers: [Regularizer]) -> CallMode {
+        regularizers.isEmpty && !isActive(.legacyReturnsStructuredMetrics) ? .legacy : .structured
+    }
+
+    /// The index a regularizer's error names, and whether an empty name is rejected.
+    static func validationSettings(index: Int) -> (reportedIndex: Int, checksEmptyName: Bool) {
+        (index + (isActive(.regularizerIndexOffByOne) ? 1 : 0), !isActive(.emptyNameAccepted))
+    }
+
+    /// The unknown key a fault reports before the entry's other checks, if any.
+    static func unknownKeyCheckedFirst(in keys: [String], known: Set<String>) -> String? {
+        guard isActive(.unknownKeysCheckedFirst) else { return nil }
+        return keys.first { !known.contains($0) }
+    }
+
+    /// A wrapper around the fn evaluator: evaluates `jobs`, each fn wrapped as its fault makes
+    /// it, in the order an evaluation-order fault dictates, and returns them in job order.
     static func evaluate(_ jobs: [FnJob], with evaluator: FnEvaluator) async throws(CustomLossError) -> [EvaluatedFn] {
+        let jobs = jobs.map(wrapped)
         var order = Array(jobs.indices)
         switch active {
         case .regularizersEvaluatedInReverse?: order.reverse()
         case .baseLossEvaluatedLast? where jobs.first?.weight == nil: order.append(order.removeFirst())
-        default: return try await evaluator.evaluateAll(jobs)
+        default: return try await evaluator.evaluateAll(jobs).map(sanitized)
         }
         let evaluated = try await evaluator.evaluateAll(order.map { jobs[$0] })
         var inJobOrder = [EvaluatedFn?](repeating: nil, count: jobs.count)
         for (position, fn) in zip(order, evaluated) { inJobOrder[position] = fn }
-        return inJobOrder.compactMap { $0 }
+        return inJobOrder.compactMap { $0 }.map(sanitized)
+    }
+
+    /// The job with its fn as a fault makes it: not called at all (a constant 0), its error
+    /// swallowed or stripped of its message, its loss summed, its metrics changed.
+    private static func wrapped(_ job: FnJob) -> FnJob {
+        guard let fault = active else { return job }
+        let fn = job.fn, isAsync = job.fn.isAsync
+        let skipped = switch fault {
+        case .asyncFnsNotAwaited: isAsync
+        case .zeroWeightFnsSkipped: job.weight == 0
+        default: false
+        }
+        @Sendable func broken(_ output: () throws -> LossOutput) throws -> LossOutput {
+            if skipped { return LossOutput(loss: Tensor(scalar: 0)) }
+            var result: LossOutput
+            do {
+                result = try output()
+            } catch {
+                if isAsync && fault == .asyncErrorsSwallowed { return LossOutput(loss: Tensor(scalar: 0)) }
+                if fault == .fnErrorMessageDropped { throw CancellationError() }
+                throw error
+            }
+            if fault == .nonScalarLossSummed { result.loss = result.loss.sum() }
+            result.metrics = reportedMetrics(result.metrics, ofAsyncFn: isAsync)
+            return result
+        }
+        let wrappedFn: LossFunction
+        switch fn.body {
+        case .sync(let body):
+            wrappedFn = .sync { data, logprobs in try broken { try body(data, logprobs) } }
+        case .async(let body):
+            wrappedFn = .async { data, logprobs in
+                if skipped { return LossOutput(loss: Tensor(scalar: 0)) }
+                let output: Result<LossOutput, any Error>
+                do { output = .success(try await body(data, logprobs)) } catch { output = .failure(error) }
+                return try broken { try output.get() }
+            }
+        }
+        return FnJob(label: job.label, fn: wrappedFn, weight: job.weight)
     }
 
     /// Whether a validation fault leaves the in-entry duplicate-name check out.
@@ -61,15 +150,6 @@ extension ReferenceFault {
         if repeated { throw .invalidRegularizer(index: index, name: name, problem: "the name '\(name)' is used by an earlier regularizer") }
     }
 
-    /// Whether a fault skips calling this fn altogether (it then counts as a constant 0).
-    static func skips(_ job: FnJob) -> Bool {
-        switch active {
-        case .asyncFnsNotAwaited?: return job.fn.isAsync
-        case .zeroWeightFnsSkipped?: return job.weight == 0
-        default: return false
-        }
-    }
-
     /// Whether a fn's non-finite value fails the call: in structured mode, whatever the weight.
     static func checksFiniteness(structured: Bool, weight: Double?) -> Bool {
         switch active {
@@ -80,7 +160,7 @@ extension ReferenceFault {
     }
 
     /// A fn's custom metrics as a metrics fault reports them; invalid values stay invalid.
-    static func reportedMetrics(_ metrics: CustomMetrics, ofAsyncFn isAsync: Bool) -> CustomMetrics {
+    private static func reportedMetrics(_ metrics: CustomMetrics, ofAsyncFn isAsync: Bool) -> CustomMetrics {
         guard let fault = active else { return metrics }
         var entries = metrics.entries
         for (key, metric) in metrics.entries {
@@ -107,24 +187,40 @@ extension ReferenceFault {
         }
     }
 
-    /// The factor a regularizer's gradient is added with: its weight, or what a gradient fault makes of it.
-    static func gradientScale(for weight: Double) -> Double {
+    /// The terms the gradient is summed from, when a gradient fault changes them: the base
+    /// dropped, or a regularizer added with a factor other than its weight; nil otherwise.
+    static func gradientTerms(base: EvaluatedFn?, regularizers: [EvaluatedFn]) -> [(gradients: [[Double]?], scale: Double)]? {
+        guard let fault = active, [.baseGradientDropped, .regularizerGradientUnweighted, .zeroWeightGradientAdded].contains(fault) else {
+            return nil
+        }
+        var terms: [(gradients: [[Double]?], scale: Double)] = []
+        if let base, fault != .baseGradientDropped { terms.append((base.gradients, 1)) }
+        for regularizer in regularizers {
+            var weight = regularizer.weight ?? 0
+            if (fault == .regularizerGradientUnweighted && weight != 0) || (fault == .zeroWeightGradientAdded && weight == 0) { weight = 1 }
+            if weight != 0 { terms.append((regularizer.gradients, weight)) }
+        }
+        return terms
+    }
+
+    /// The totals as a composition fault makes them. (`nonFiniteGradientZeroed` zeroes the
+    /// composed gradient in `Composition`'s one pass over it.)
+    static func corrupt(_ regularizerTotal: inout Double, _ baseValue: inout Double, regularizers: [EvaluatedFn]) {
         switch active {
-        case .regularizerGradientUnweighted? where weight != 0: return 1
-        case .zeroWeightGradientAdded? where weight == 0: return 1
-        default: return weight
+        case .regularizerTotalDropsLast?: regularizerTotal -= regularizers.last?.contribution ?? 0
+        case .lossTotalOmitsBase?: baseValue = 0
+        default: break
         }
     }
 
-    /// Zeroes every element of the composed gradient a float32 backend could not take, when
-    /// that fault is active.
-    static func sanitize(_ gradient: inout [[Double]]) {
-        guard isActive(.nonFiniteGradientZeroed) else { return }
-        for datum in gradient.indices { gradient[datum] = sanitized(gradient[datum]) ?? gradient[datum] }
+    /// One fn with its gradient zeroed where a float32 backend could not take it, when that
+    /// fault is active: before any check can see it.
+    private static func sanitized(_ fn: EvaluatedFn) -> EvaluatedFn {
+        guard isActive(.nonFiniteGradientZeroed) else { return fn }
+        return EvaluatedFn(label: fn.label, weight: fn.weight, value: fn.value, custom: fn.custom, gradients: fn.gradients.map(sanitized))
     }
 
-    /// One fn's gradient for one datum, with the same fault applied before any check can see it.
-    static func sanitized(_ gradient: [Double]?) -> [Double]? {
+    private static func sanitized(_ gradient: [Double]?) -> [Double]? {
         guard let gradient, isActive(.nonFiniteGradientZeroed) else { return gradient }
         return gradient.map { Float($0).isFinite ? $0 : 0 }
     }
@@ -135,6 +231,17 @@ extension ReferenceFault {
         gradNorm: ([[Double]?]) -> Double
     ) {
         switch active {
+        case .weightEchoRoundedToFloat32?, .gradNormWeightedKeepsSign?, .customMetricsDropped?:
+            metrics["regularizers"] = rewriteEntries(of: metrics["regularizers"], regularizers: regularizers)
+            if active == .customMetricsDropped, case .object(var entry)? = metrics["base_loss"] {
+                entry["custom"] = .object(Metrics())
+                metrics["base_loss"] = .object(entry)
+            }
+        case .regularizerEntriesSortedByName?:
+            if case .object(let entries)? = metrics["regularizers"] {
+                metrics["regularizers"] = .object(Metrics(ScalarKeyedDictionary(
+                    uniqueKeysWithValues: entries.entries.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })))
+            }
         case .customMetricsMergedAtTopLevel?:
             for fn in [base].compactMap({ $0 }) + regularizers {
                 for (key, value) in fn.custom where metrics[key] == nil { metrics[key] = .number(value) }
@@ -163,6 +270,27 @@ extension ReferenceFault {
         }
     }
 
+    /// Each regularizer's metrics entry with its weight echoed as float32, its weighted grad
+    /// norm keeping the weight's sign, or its custom map emptied.
+    private static func rewriteEntries(of value: MetricValue?, regularizers: [EvaluatedFn]) -> MetricValue? {
+        guard case .object(var entries)? = value else { return value }
+        for regularizer in regularizers {
+            guard case .object(var entry)? = entries[regularizer.label] else { continue }
+            let weight = regularizer.weight ?? 0
+            switch active {
+            case .weightEchoRoundedToFloat32?: entry["weight"] = .number(Double(Float(weight)))
+            case .gradNormWeightedKeepsSign?:
+                if case .number(let norm)? = entry["grad_norm"], entry["grad_norm_weighted"] != nil {
+                    entry["grad_norm_weighted"] = .number(weight * norm)
+                }
+            case .customMetricsDropped?: entry["custom"] = .object(Metrics())
+            default: break
+            }
+            entries[regularizer.label] = .object(entry)
+        }
+        return .object(entries)
+    }
+
     /// The time an async fn has left: its whole limit, or what is left of it since the call
     /// started when the clock fault counts slot waits and earlier fns.
     static func timeoutLeft(_ limit: Duration, callStarted: ContinuousClock.Instant) -> Duration {
@@ -188,7 +316,7 @@ extension ReferenceFault {
     }
 
     /// The forward request a validation-order fault sends before validating.
-    static func sendForwardBeforeValidation(_ data: [Datum], to backend: any TrainingBackend) async {
+    private static func sendForwardBeforeValidation(_ data: [Datum], to backend: any TrainingBackend) async {
         guard isActive(.forwardBeforeValidation) else { return }
         _ = try? await backend.forward(data, lossFn: .crossEntropy)
     }
@@ -303,3 +431,4 @@ final class HeldTelemetryEvents: Sendable {
         events.withLock { $0.removeValue(forKey: label) }
     }
 }
+#endif

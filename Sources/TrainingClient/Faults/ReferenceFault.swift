@@ -1,13 +1,15 @@
+#if REGSPEC_FAULTS
 import Synchronization
 import TinkerWire
 
 /// One deliberate bug in the reference client, for measuring whether the conformance suite
 /// catches it (mutation testing, `docs/mutation.md`).
 ///
-/// Faults are `package`: the test targets of this package can switch one on, code that
-/// depends on the `TrainingClient` library cannot. A fault is active only inside
-/// `ReferenceFault.injecting(fault) { ... }`. Until a process first calls that, every hook
-/// is one relaxed atomic load that reads false, a few nanoseconds each.
+/// Compiled only where `REGSPEC_FAULTS` is defined (debug builds of this package, where the
+/// mutation tests run): a release build of the client carries no fault and no hook. Faults
+/// are `package`: the test targets of this package can switch one on, code that depends on
+/// the `TrainingClient` library cannot. A fault is active only inside
+/// `ReferenceFault.injecting(fault) { ... }`.
 package enum ReferenceFault: String, CaseIterable, Sendable {
     // Validation (semantics section 2)
     case missingLossCheckedAfterData = "missing-loss-checked-after-data"
@@ -239,3 +241,4 @@ package enum ReferenceFault: String, CaseIterable, Sendable {
         }
     }
 }
+#endif
