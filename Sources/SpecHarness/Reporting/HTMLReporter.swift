@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One self-contained HTML file (no network): counts per engine, why an engine's run fails
 /// beyond its cases (the verdict) and its notes, the conformance table by suite,
@@ -27,7 +31,7 @@ public struct HTMLReporter: Reporter {
         for (index, document) in documents.enumerated() {
             body += "<tr><td>\(h(table.engines[index]))</td><td>\(h(document.engine.language))</td><td>\(h(document.engine.version))</td>"
             body += statuses.map { "<td class=\"num\">\(table.count($0, engine: index))</td>" }.joined()
-            body += "<td class=\"num\">\(String(format: "%.2f", document.durationSeconds)) s</td>"
+            body += "<td class=\"num\">\(PrintfFormat.string("%.2f", document.durationSeconds)) s</td>"
             let fails = document.verdictProblems.isEmpty ? "" : "; the run fails (below)"
             body += "<td class=\"\(document.succeeded ? "passed" : "failed")\">\(h(document.summaryLine))\(fails)</td></tr>\n"
         }
