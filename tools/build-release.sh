@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Builds the release `regspec`: optimized, the Swift runtime, Foundation and libyaml linked in
+# Builds the release `regspec`: optimized, the Swift runtime, FoundationEssentials and libyaml linked in
 # statically (--static-swift-stdlib; libyaml.a through a pkg-config file of our own, below), so
 # the binary needs only glibc, libstdc++ and libm and runs from any folder without a Swift
 # toolchain or libyaml. It carries the bundled suite.
 #
 #   tools/build-release.sh [OUTPUT]    default OUTPUT: .build/release-artifact/regspec
 #
-# Prints the binary's size, its `ldd` output, and the newest glibc symbol version it needs
-# (which decides the wheel's manylinux tag). Reproducible: no timestamps or absolute build
+# Prints the binary's size, whether ICU is linked in (it must not be: fails if it is), its `ldd`
+# output, and the newest glibc symbol version it needs (which decides the wheel's manylinux tag). Reproducible: no timestamps or absolute build
 # paths in the output (-debug-prefix-map, --build-id=none, SOURCE_DATE_EPOCH honoured by
 # nothing else we link), stripped.
-# Needs: swift, python3, strip, objdump, readelf, ldd, pkg-config and libyaml-dev (its libyaml.a).
+# Needs: swift, python3, strip, nm, objdump, readelf, ldd, pkg-config and libyaml-dev (its libyaml.a).
 #   SWIFT=/path/to/swift   the toolchain (default: swift on PATH, else /opt/swift/usr/bin/swift)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +49,17 @@ chmod 755 "$OUTPUT"
 bytes=$(stat -c %s "$OUTPUT")
 echo "== $OUTPUT"
 echo "size: $bytes bytes ($(( bytes / 1024 / 1024 )) MiB)"
+echo "size target: <= 25000000 bytes: $([ "$bytes" -le 25000000 ] && echo met || echo NOT met)"
 echo "sha256: $(sha256sum "$OUTPUT" | cut -d' ' -f1)"
+# ICU comes only through Foundation's upper layers (FoundationInternationalization,
+# swift-corelibs-foundation): its data is the symbol icudt<version>_dat, its code swift_u*
+# (ICU renamed for Foundation). The unstripped binary still has the symbols to look for.
+icu=$(nm "$BIN" | grep -E ' (icudt[0-9]+_dat|swift_ucol_open|swift_uregex_open|swift_udat_open)$' | awk '{print $3}' | tr '\n' ' ' || true)
+if [ -n "$icu" ]; then
+  echo "ICU: linked ($icu): some module uses a Foundation API beyond FoundationEssentials" >&2
+  exit 1
+fi
+echo "ICU: not linked"
 echo "== ldd"
 ldd "$OUTPUT" || true
 glibc=$(objdump -T "$OUTPUT" | grep -o 'GLIBC_[0-9.]*' | sort -u -V | tail -n 1)

@@ -1,4 +1,19 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The C library's `exp`, `log`, `log1p`, `pow`, by names no declaration here shadows.
+@inline(__always) private func libcExp(_ x: Double) -> Double { exp(x) }
+@inline(__always) private func libcLog(_ x: Double) -> Double { log(x) }
+@inline(__always) private func libcLog1p(_ x: Double) -> Double { log1p(x) }
+@inline(__always) private func libcPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 
 /// Whole-array numeric loops shared by the forward passes and pullbacks.
 ///
@@ -143,21 +158,21 @@ enum Kernel {
     /// `log(1 / (1 + exp(-x)))` without overflow for large `|x|`.
     @inline(__always)
     static func logSigmoid(_ x: Double) -> Double {
-        Swift.min(x, 0) - Foundation.log1p(Foundation.exp(-Swift.abs(x)))
+        Swift.min(x, 0) - libcLog1p(libcExp(-Swift.abs(x)))
     }
 
     /// `1 / (1 + exp(-x))` without overflow for large `|x|`.
     @inline(__always)
     static func sigmoid(_ x: Double) -> Double {
         if x >= 0 {
-            return 1 / (1 + Foundation.exp(-x))
+            return 1 / (1 + libcExp(-x))
         }
-        let e = Foundation.exp(x)
+        let e = libcExp(x)
         return e / (1 + e)
     }
 
-    @inline(__always) static func exp(_ x: Double) -> Double { Foundation.exp(x) }
-    @inline(__always) static func log(_ x: Double) -> Double { Foundation.log(x) }
+    @inline(__always) static func exp(_ x: Double) -> Double { libcExp(x) }
+    @inline(__always) static func log(_ x: Double) -> Double { libcLog(x) }
     @inline(__always) static func sqrt(_ x: Double) -> Double { x.squareRoot() }
-    @inline(__always) static func pow(_ x: Double, _ p: Double) -> Double { Foundation.pow(x, p) }
+    @inline(__always) static func pow(_ x: Double, _ p: Double) -> Double { libcPow(x, p) }
 }

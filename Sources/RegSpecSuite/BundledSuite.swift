@@ -3,7 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The shipped suite (specs/ and fixtures/), compiled into the tool so that `regspec run` with
 /// no path works from any directory, and a copied binary needs nothing beside it.
@@ -89,7 +93,9 @@ public enum BundledSuite {
         let environment = ProcessInfo.processInfo.environment
         if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") { return cache + "/regspec" }
         if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.cache/regspec" }
-        return NSTemporaryDirectory() + "regspec"
+        // What NSTemporaryDirectory() gives: $TMPDIR with a trailing slash, or /tmp/.
+        let temporary = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp/"
+        return (temporary.hasSuffix("/") ? temporary : temporary + "/") + "regspec"
     }
 
     /// An open descriptor of `path` holding an exclusive `flock`, or -1 when it cannot be had.

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Compares an extracted copy of the suite with the compiled-in files: what differs, in words.
 ///
@@ -38,8 +47,9 @@ enum SuiteCopyCheck {
             let path = root + "/" + file.path
             let bytes = Data(file.bytes)
             // The size first: a huge file put there is not read.
-            let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber
-            return size?.intValue != bytes.count || FileManager.default.contents(atPath: path) != bytes
+            var info = stat()
+            let size: Int? = lstat(path, &info) == 0 ? Int(info.st_size) : nil
+            return size != bytes.count || FileManager.default.contents(atPath: path) != bytes
         }.map(\.path)
         var problems: [String] = []
         if !missing.isEmpty { problems.append("\(missing.count) of its \(expected.count) files missing: \(names(missing))") }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension ExploreCommand {
     /// The command that runs generated case `number` of `seed` again, complete and shell-quoted

@@ -1,8 +1,20 @@
 import ArgumentParser
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import SpecHarness
 import Synchronization
+
+/// The C library's `exit`, by name no declaration here shadows.
+@inline(__always) private func libcExit(_ status: Int32) -> Never { exit(status) }
 
 /// SIGINT, SIGTERM and SIGHUP (a closed terminal, a dropped SSH session) during `run` or
 /// `explore`: the work is cancelled, which kills every engine process (and its group) as the
@@ -52,7 +64,7 @@ final class Interruption: Sendable {
         guard first else {
             // A second signal: stop waiting for anything.
             LiveProcesses.shared.killAll()
-            Foundation.exit(128 + number)
+            libcExit(128 + number)
         }
         // Cancellation ends the waits on engines at once, and marks the cases it cuts off as
         // not run; shutdown then kills every engine group. Killing the engines here instead
@@ -61,7 +73,7 @@ final class Interruption: Sendable {
         DispatchQueue.global().asyncAfter(deadline: .now() + Self.windDown) {
             LiveProcesses.shared.killAll()
             printError("error: the run did not wind down after the signal; exiting without reports")
-            Foundation.exit(128 + number)
+            libcExit(128 + number)
         }
     }
 

@@ -1,6 +1,18 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import SpecHarness
+
+/// The C library's `exit`, by name no declaration here shadows.
+@inline(__always) private func libcExit(_ status: Int32) -> Never { exit(status) }
 
 @main
 struct RegSpec: AsyncParsableCommand {
@@ -36,7 +48,7 @@ struct RegSpec: AsyncParsableCommand {
         } catch {
             if exitCode(for: error) == .validationFailure {
                 printError(fullMessage(for: error))
-                Foundation.exit(2)
+                libcExit(2)
             }
             exit(withError: error)
         }

@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import SpecHarness
 
 extension ReportCommand {
@@ -15,7 +19,7 @@ extension ReportCommand {
         }
         for ((document, label), name) in zip(zip(documents, labels), Badge.fileNames(for: labels)) {
             let badge = Badge(document, engine: label)
-            let base = (directory as NSString).appendingPathComponent(name)
+            let base = LexicalPath(directory).appending(name).text
             do {
                 try ReportFile.write(badge.endpointJSON, to: base + ".json")
                 try ReportFile.write(badge.svg, to: base + ".svg")

@@ -7,7 +7,7 @@ enum ShellWord {
         let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
         if !text.isEmpty && text.allSatisfy({ safe.contains($0) }) { return text }
         guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+            return "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
         }
         var escaped = "$'"
         for scalar in text.unicodeScalars {

@@ -212,8 +212,9 @@ struct HostileEngineTests {
         #expect(message.contains("cut: "))
     }
 
-    /// Regression: `(a+)+$` against 40 a's and a '!' backtracks 2^40 times: the run never ended.
-    @Test("an exponential message pattern is abandoned within its budget and fails the case")
+    /// Regression: `(a+)+$` against 40 a's and a '!' backtracked 2^40 times under ICU: the run
+    /// never ended (then ran into the budget). The matcher visits each state once: it finishes.
+    @Test("an exponential message pattern finishes, not matching, and fails the case")
     func regexBomb() async throws {
         let bomb = """
               - id: zz/bomb
@@ -227,7 +228,27 @@ struct HostileEngineTests {
         let run = try await run("regex-bomb", target: "zz/bomb", extraCases: bomb)
         expectContained(run, cases: 5)
         #expect(run.status(of: "zz/bomb") == "failed")
-        #expect(run.message(of: "zz/bomb").contains("did not finish matching"))
+        #expect(run.message(of: "zz/bomb").contains("does not match"))
+    }
+
+    /// Lookaheads retried at every position of an 8192-unit message take time quadratic in it,
+    /// twenty of them about 2 * 10^9 steps: the budget ends the match.
+    @Test("a message pattern still matching at its budget is abandoned and fails the case")
+    func regexBudget() async throws {
+        let pattern = "(?s)" + String(repeating: "(?=.*a)", count: 20) + "b"
+        let slow = """
+              - id: zz/slow
+                summary: a message pattern that takes time quadratic in the message
+                covers: {rules: [composition.contribution]}
+                data: [{tokens: [1, 2], targets: [2, 3], logprobs: [-1.0, -2.0]}]
+                call: {regularizers: [{name: total, weight: 0.5, fn: sum}]}
+                expect: {error: {message: "\(pattern)"}}
+
+            """
+        let run = try await run("regex-long", target: "zz/slow", extraCases: slow)
+        expectContained(run, cases: 5)
+        #expect(run.status(of: "zz/slow") == "failed")
+        #expect(run.message(of: "zz/slow").contains("did not finish matching"))
     }
 
     /// Regression: a helper holding the engine's pipes kept the harness waiting forever.

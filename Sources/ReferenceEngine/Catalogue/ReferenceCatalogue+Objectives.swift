@@ -2,7 +2,19 @@ import Autodiff
 import SpecHarness
 import TinkerWire
 import TrainingClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The C library's `exp`, by name no declaration here shadows.
+@inline(__always) private func libcExp(_ x: Double) -> Double { exp(x) }
 
 extension ReferenceCatalogue {
     /// The losses real users write: NLL, KL to a reference, DPO, top-K reverse KL.
@@ -31,7 +43,7 @@ extension ReferenceCatalogue {
                 // forward, each datum's gradient array made once.
                 loss = try Tensor.mean(of: inputs.logprobs, against: references) { logprob, reference in
                     let r = reference - logprob
-                    let e = Foundation.exp(r)
+                    let e = libcExp(r)
                     return (e - 1 - r, -(e - 1))
                 }
             }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// An error-message regular expression matched within bounds: the engine writes the message,
 /// so neither its length nor the pattern's backtracking may decide how long a check takes.
@@ -24,32 +28,21 @@ package struct MessagePattern: Sendable {
 
     /// Matches `message` (its first `maximumMessageLength` units), giving up after `budget`.
     ///
-    /// ICU calls back during a long match when asked to report progress; that is where the
-    /// clock is checked and the match stopped.
+    /// The matcher never explores a state twice, so no pattern backtracks exponentially; a
+    /// lookahead retried at every position is still quadratic, and the budget bounds that.
     package func match(_ message: String, budget: Duration = defaultBudget) -> Outcome {
-        let regex: NSRegularExpression
+        let regex: BoundedRegex
         do {
-            regex = try NSRegularExpression(pattern: pattern)
+            regex = try BoundedRegex(pattern)
         } catch {
             return .invalidPattern("\(error)")
         }
-        let text = message as NSString
-        let range = NSRange(location: 0, length: min(text.length, Self.maximumMessageLength))
-        let clock = ContinuousClock()
-        let deadline = clock.now + budget
-        var found = false
-        var abandoned = false
-        regex.enumerateMatches(in: message, options: [.reportProgress], range: range) { result, _, stop in
-            if result != nil {
-                found = true
-                stop.pointee = true
-            } else if clock.now > deadline {
-                abandoned = true
-                stop.pointee = true
-            }
+        let text = BoundedRegex.scalars(of: message, maximumUTF16Length: Self.maximumMessageLength)
+        switch regex.firstMatch(in: text, deadline: ContinuousClock.now + budget) {
+        case .matched: return .matched
+        case .notMatched: return .notMatched
+        case .abandoned: return .abandoned
         }
-        if found { return .matched }
-        return abandoned ? .abandoned : .notMatched
     }
 
     /// Why `pattern` can take time exponential or polynomial in the message length, if it can.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// How close an actual number must be to the expected one: `|a - e| <= atol + rtol * |e|`.
 ///
@@ -70,7 +74,7 @@ public struct Tolerance: Sendable, Equatable, CustomStringConvertible {
     /// `value` rounded to `digits` significant decimal digits, read back as the shortest double.
     private static func significant(_ value: Double, digits: Int) -> Double {
         guard value.isFinite, value != 0 else { return value }
-        return Double(String(format: "%.\(digits - 1)e", value)) ?? value
+        return Double(PrintfFormat.string("%.\(digits - 1)e", value)) ?? value
     }
 
     /// `nan`, `inf`, `-inf`, or the shortest decimal that reads back as the same double.

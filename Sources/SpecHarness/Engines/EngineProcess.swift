@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One running engine process: launched on first use, handshaken, and killed and relaunched
 /// after it breaks. An actor because the process and its pipes have a single owner.

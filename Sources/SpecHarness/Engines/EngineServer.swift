@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The protocol's engine side over any `Engine`: what `regspec serve` runs, so the reference
 /// can be an oracle for other harnesses and the protocol path is tested against it.

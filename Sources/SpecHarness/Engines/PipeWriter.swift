@@ -3,7 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Writes a message into an engine's non-blocking stdin without ever blocking Swift's
 /// cooperative pool: what fits in the pipe is written at once; if the engine is not reading,
@@ -27,7 +31,7 @@ enum PipeWriter {
         }
         let remaining = written
         let outcome: Result<Void, Failure> = await withCheckedContinuation { continuation in
-            let thread = Thread {
+            let thread = WorkerThread {
                 continuation.resume(returning: finish(bytes, from: remaining, to: process, timeout: timeout))
             }
             thread.name = "regspec engine \(process.pid) stdin"

@@ -3,7 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
 import Synchronization
 
 /// An engine process started in its own process group, with pipes for its three streams.
@@ -199,7 +204,7 @@ final class SpawnedProcess: Sendable {
     /// A thread that waits for the engine to exit, kills the rest of its group before reaping
     /// it (while the group id is still reserved), reaps it, and wakes the pipe readers.
     private func watchForExit() {
-        let thread = Thread { [self] in
+        let thread = WorkerThread { [self] in
             var info = siginfo_t()
             while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
             _ = kill(-pid, SIGKILL)

@@ -3,7 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// Reads an engine's pipe on its own thread (reads block), until the pipe ends or the engine
@@ -18,7 +22,7 @@ enum StreamReader {
 
     /// Starts a thread that pushes every line of the engine's stdout into `buffer`, then closes it.
     static func start(_ process: SpawnedProcess, into buffer: LineBuffer) {
-        let thread = Thread {
+        let thread = WorkerThread {
             var pending: [UInt8] = []
             let reason = pump(process.output, exitSignal: process.exitSignal) { chunk in
                 // Only the new bytes can hold a newline: scanning all of `pending` again
@@ -56,7 +60,7 @@ enum StreamReader {
     /// Starts a thread that keeps the last bytes of the engine's stderr, for error reports.
     static func startTail(_ process: SpawnedProcess, into tail: OutputTail) {
         tail.writerStarted()
-        let thread = Thread {
+        let thread = WorkerThread {
             _ = pump(process.errorOutput, exitSignal: process.exitSignal) { chunk in
                 tail.append(chunk)
                 return nil
@@ -144,7 +148,7 @@ final class OutputTail: Sendable {
     var text: String {
         let text = ring.withLock { String(decoding: $0.contents, as: UTF8.self) }
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(20).joined(separator: "\n")
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+            .trimmingWhitespaceAndNewlines()
     }
 
     /// How many bytes are kept: never more than `keptBytes`.

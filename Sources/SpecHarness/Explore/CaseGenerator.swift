@@ -1,6 +1,18 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import OrderedCollections
 import TinkerWire
+
+/// The C library's `log`, by name no declaration here shadows.
+@inline(__always) private func libcLog(_ x: Double) -> Double { log(x) }
 
 /// Draws random calls from a seed: valid ones in every mix the catalogue allows, and at a set
 /// rate invalid ones, one error kind of semantics section 11 at a time.
@@ -128,7 +140,7 @@ package struct CaseGenerator: Sendable {
             var teacher: [Double] = []
             for _ in 0..<positions {
                 targets += (0..<width).map { _ in random.int(in: 0...50_000) }
-                logprobs += probabilities(width, random: &random).map { Foundation.log($0).float32Rounded }
+                logprobs += probabilities(width, random: &random).map { libcLog($0).float32Rounded }
                 teacher += probabilities(width, random: &random).map(\.float32Rounded)
             }
             let ref = logprobs.map { ($0 + 0.3 * random.normal()).float32Rounded }

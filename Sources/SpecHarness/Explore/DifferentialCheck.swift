@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TinkerWire
 
 /// Runs one generated case on the engine under test and on the reference, and judges the
@@ -280,7 +284,7 @@ package struct DifferentialCheck: Sendable {
         case "loss_fn_failed":
             let fn = error.label == "loss_fn" ? input.call.lossFn : input.call.regularizers.first { $0.name == error.label }?.fn
             guard let fn, fn.name == "raises" else { return nil }
-            return NSRegularExpression.escapedPattern(for: fn.parameters["message"]?.stringValue ?? "regularizer failed")
+            return BoundedRegex.escapedPattern(for: fn.parameters["message"]?.stringValue ?? "regularizer failed")
         default:
             return nil
         }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One exploration: describes the engine, then generates, compares with the reference and
 /// shrinks until the case limit, the time, the disagreements allowed, or cancellation, writing
@@ -161,13 +165,13 @@ package struct ExploreSession: Sendable {
     /// - Returns: its path.
     private func write(_ finding: Explorer.Finding, of explorer: Explorer, engine: EngineDescription) throws(Failure) -> String {
         let fileName = explorer.reproducerFileName(finding.caseNumber)
-        let path = (options.reproducerFolder as NSString).appendingPathComponent(fileName)
+        let path = LexicalPath(options.reproducerFolder).appending(fileName).text
         let text = explorer.reproducerFile(finding, fileName: fileName, engineDescription: Self.engineName(engine))
         do {
             try FileManager.default.createDirectory(atPath: options.reproducerFolder, withIntermediateDirectories: true)
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw .cannotWriteReproducer(path: path, reason: error.localizedDescription)
+            throw .cannotWriteReproducer(path: path, reason: SystemReason.of(error))
         }
         return path
     }

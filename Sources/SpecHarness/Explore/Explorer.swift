@@ -110,7 +110,7 @@ package struct Explorer: Sendable {
             "Shrunk in \(finding.shrinkSteps) steps (\(finding.shrinkAttempts) candidates) from \(original.datums.count) datum(s) and "
                 + "\(original.call.regularizers.count) regularizer(s) to \(shrunk.datums.count) and \(shrunk.call.regularizers.count).",
             "The engine disagreed with the reference:",
-        ] + finding.shrunkMismatches.prefix(8).map { "  \($0.description.replacingOccurrences(of: "\n", with: " "))" } + [
+        ] + finding.shrunkMismatches.prefix(8).map { "  \($0.description.replacingAll("\n", with: " "))" } + [
             "",
             "The expected values were taken from the Swift reference (regspec's in-process engine),",
             "not derived independently. Before this case ships in specs/, recheck them with the oracle:",

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Writes generated cases as a spec file (docs/spec-format.md) that `regspec validate` loads and
 /// the oracle can recheck: the data, the call, and the reference's observation as `expect`.
@@ -272,9 +276,9 @@ package struct SpecCaseWriter: Sendable {
                 } else if !scalar.isASCII && isVisible(scalar) {
                     out.unicodeScalars.append(scalar)
                 } else if scalar.value <= 0xFFFF {
-                    out += String(format: "\\u%04X", scalar.value)
+                    out += PrintfFormat.string("\\u%04X", scalar.value)
                 } else {
-                    out += String(format: "\\U%08X", scalar.value)
+                    out += PrintfFormat.string("\\U%08X", scalar.value)
                 }
             }
         }

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A folder a command will write into later, checked before the work: an hour of exploring
 /// must not end in "cannot write" because `--out` names a file, a link to nothing or a

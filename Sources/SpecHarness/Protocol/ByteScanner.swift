@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TinkerWire
 
 /// A forward-only reader of JSON bytes for the protocol's fast decoding paths.

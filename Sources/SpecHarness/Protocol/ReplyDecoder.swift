@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TinkerWire
 
 /// Decodes an engine's answer to `run` straight from its bytes into an `Observation`,

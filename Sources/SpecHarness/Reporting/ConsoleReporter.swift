@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The report people read, as pytest users expect: each case that did not pass as it happens,
 /// then a short summary of the failing ids, the engine and timing, and the closing counts line.
@@ -84,7 +88,7 @@ public struct ConsoleReporter: Reporter {
         let engine = document.engine
         let name = engine.label == engine.name ? engine.name : "\(engine.label) [\(engine.name)]"
         lines.append(
-            "engine \(TextEscaping.oneLine(name)) (\(TextEscaping.oneLine("\(engine.language) \(engine.version)"))), suite \(TextEscaping.oneLine(document.suite.version)), \(counted(document.cases.count, "case")) in \(String(format: "%.2f", document.durationSeconds)) s (engine start-up included)")
+            "engine \(TextEscaping.oneLine(name)) (\(TextEscaping.oneLine("\(engine.language) \(engine.version)"))), suite \(TextEscaping.oneLine(document.suite.version)), \(counted(document.cases.count, "case")) in \(PrintfFormat.string("%.2f", document.durationSeconds)) s (engine start-up included)")
         if let version = document.conformsToSuite {
             lines.append("engine \(TextEscaping.oneLine(name)) conforms to suite \(TextEscaping.oneLine(version)) (\(TextEscaping.oneLine(document.suite.contentHash)))")
         }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One self-contained HTML file (no network): counts per engine, why an engine's run fails
 /// beyond its cases (the verdict) and its notes, the conformance table by suite,
@@ -29,7 +33,7 @@ public struct HTMLReporter: Reporter {
         for (index, document) in documents.enumerated() {
             body += "<tr><td>\(h(table.engines[index]))</td><td>\(h(document.engine.language))</td><td>\(h(document.engine.version))</td>"
             body += statuses.map { "<td class=\"num\">\(table.count($0, engine: index))</td>" }.joined()
-            body += "<td class=\"num\">\(String(format: "%.2f", document.durationSeconds)) s</td>"
+            body += "<td class=\"num\">\(PrintfFormat.string("%.2f", document.durationSeconds)) s</td>"
             let fails = document.verdictProblems.isEmpty ? "" : "; the run fails (below)"
             body += "<td class=\"\(document.succeeded ? "passed" : "failed")\">\(h(document.summaryLine))\(fails)</td></tr>\n"
         }
@@ -290,7 +294,17 @@ public struct HTMLReporter: Reporter {
 
     /// A group name as a URL query value: everything but unreserved characters percent-encoded.
     private static func queryValue(_ text: String) -> String {
-        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        var encoded = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                encoded += "%" + (byte < 16 ? "0" : "") + hex
+            }
+        }
+        return encoded
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The JSON-lines report: one compact JSON object per case, the same record as an entry of
 /// the JSON report's `cases`, so a consumer can act on each case as it finishes

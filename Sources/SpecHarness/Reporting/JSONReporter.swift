@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The JSON report: `ReportDocument` as docs/report-format.md describes it.
 public struct JSONReporter: Reporter {

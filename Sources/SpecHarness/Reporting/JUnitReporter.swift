@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// JUnit XML as GitHub, GitLab and Jenkins read it: one testsuite per spec suite, one testcase
 /// per case, the engine and suite identity as properties. Spec-file problems that stopped the
@@ -101,6 +105,6 @@ public struct JUnitReporter: Reporter {
     }
 
     private func seconds(_ value: Double) -> String {
-        String(format: "%.6f", value)
+        PrintfFormat.string("%.6f", value)
     }
 }

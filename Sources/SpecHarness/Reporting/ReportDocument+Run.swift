@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What a report says about a run beyond its results: who ran it, how, and when.
 public struct ReportContext: Sendable {
@@ -21,11 +25,28 @@ public struct ReportContext: Sendable {
         self.incomplete = incomplete
     }
 
+    /// `date` in UTC as RFC 3339 to the second (`2026-01-31T23:59:59Z`), computed here: a date
+    /// formatter would link ICU into the binary.
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        let (day, time) = secondOfDay < 0 ? (days - 1, secondOfDay + 86_400) : (days, secondOfDay)
+        // Days since 1970-01-01 to a civil date (H. Hinnant's days_from_civil, inverted).
+        let shifted = day + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func padded(_ value: Int64, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(dayOfMonth, 2))T"
+            + "\(padded(time / 3600, 2)):\(padded(time / 60 % 60, 2)):\(padded(time % 60, 2))Z"
     }
 }
 
@@ -139,7 +160,7 @@ struct CaseSources {
         guard first >= 0, first < lines.count else { return nil }
         let end = min(starts.first { $0 > specCase.location.line }.map { $0 - 1 } ?? lines.count, lines.count)
         var slice = Array(lines[first..<max(first, end)])
-        while let last = slice.last, last.trimmingCharacters(in: .whitespaces).isEmpty { slice.removeLast() }
+        while let last = slice.last, last.trimmingWhitespace().isEmpty { slice.removeLast() }
         let text = slice.joined(separator: "\n")
         return text.isEmpty ? nil : text
     }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The versioned JSON report (docs/report-format.md, docs/schema/report.schema.json): everything
 /// a run produced, self-describing enough that every other format is rendered from it alone and

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -81,9 +85,9 @@ package enum ReportFile {
     }
 
     private static func createDirectories(_ directory: String, for path: String) throws(ReportWriteError) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            if !isDirectory.boolValue { throw ReportWriteError(path: path, reason: "\(directory) is not a directory") }
+        var info = stat()
+        if stat(directory, &info) == 0 {
+            if info.st_mode & S_IFMT != S_IFDIR { throw ReportWriteError(path: path, reason: "\(directory) is not a directory") }
             return
         }
         do {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// TAP version 13 (what TAP::Harness's `prove` and tap.py both read): one test point per case,
 /// details in a YAMLish block (single-quoted one-line scalars and `|` literal blocks, the subset
@@ -13,7 +17,7 @@ public struct TAPReporter: Reporter {
         let verdictProblems = document.verdictProblems
         let plan = document.cases.count + (document.problems.isEmpty ? 0 : 1) + verdictProblems.count
         var lines = ["TAP version 13", "1..\(plan)"]
-        func directiveText(_ text: String) -> String { TextEscaping.oneLine(text).replacingOccurrences(of: "#", with: "\\#") }
+        func directiveText(_ text: String) -> String { TextEscaping.oneLine(text).replacingAll("#", with: "\\#") }
         if !document.problems.isEmpty {
             lines.append("not ok 1 - load the spec files")
             lines.append("  ---")
@@ -54,8 +58,8 @@ public struct TAPReporter: Reporter {
     /// `key: |` and one indented line per text line; blank lines and a lone `...` (which would
     /// end the YAMLish block early) are left out or escaped.
     private func literalBlock(_ key: String, _ texts: [String]) -> [String] {
-        let lines = texts.map(TextEscaping.oneLine).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map { line in
-            ["...", "---"].contains(line.trimmingCharacters(in: .whitespaces)) ? "\\" + line : line
+        let lines = texts.map(TextEscaping.oneLine).filter { !$0.trimmingWhitespace().isEmpty }.map { line in
+            ["...", "---"].contains(line.trimmingWhitespace()) ? "\\" + line : line
         }
         guard !lines.isEmpty else { return [] }
         return ["  \(key): |"] + lines.map { "    " + $0 }

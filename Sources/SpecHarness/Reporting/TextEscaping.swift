@@ -127,7 +127,7 @@ package enum TextEscaping {
 
     /// A YAML single-quoted scalar on one line, which TAP::Harness's YAMLish and tap.py both read.
     static func yamlQuoted(_ text: String) -> String {
-        "'" + oneLine(text).replacingOccurrences(of: "'", with: "''") + "'"
+        "'" + oneLine(text).replacingAll("'", with: "''") + "'"
     }
 
     /// The message of a GitHub workflow command (`%`, CR and LF escaped as the runner expects).
@@ -147,6 +147,6 @@ package enum TextEscaping {
 
     /// A property of a GitHub workflow command: also `:` and `,` escaped.
     static func githubProperty(_ text: String) -> String {
-        githubData(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+        githubData(text).replacingAll(":", with: "%3A").replacingAll(",", with: "%2C")
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Which cases of a suite to run: by id pattern, tags, or one id.
 package struct CaseSelection: Sendable {
@@ -29,7 +33,7 @@ package struct CaseSelection: Sendable {
     package func apply(to cases: [SpecCase]) throws -> [SpecCase] {
         let regex = try idPattern.map { pattern in
             do {
-                return try NSRegularExpression(pattern: pattern)
+                return try BoundedRegex(pattern)
             } catch {
                 throw SelectionError.invalidPattern(pattern)
             }
@@ -38,7 +42,7 @@ package struct CaseSelection: Sendable {
         return cases.filter { specCase in
             if !ids.isEmpty && !ids.contains(specCase.id) { return false }
             if let shard, !shard.contains(specCase.id) { return false }
-            if let regex, regex.firstMatch(in: specCase.id, range: NSRange(specCase.id.startIndex..., in: specCase.id)) == nil {
+            if let regex, regex.firstMatch(in: Array(specCase.id.unicodeScalars), deadline: .now + MessagePattern.defaultBudget) != .matched {
                 return false
             }
             if !tags.isEmpty && !specCase.tags.contains(where: tags.contains) { return false }

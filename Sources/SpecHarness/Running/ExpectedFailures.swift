@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import OrderedCollections
 
 /// Case ids an implementation is known to fail, with why: a YAML mapping `id: reason`.
@@ -19,7 +23,7 @@ package struct ExpectedFailures: Sendable, Equatable {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw SpecDiagnostic(.start(of: path), "cannot read the expected-failures file")
         }
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return ExpectedFailures() }
+        if text.trimmingWhitespaceAndNewlines().isEmpty { return ExpectedFailures() }
         let root = try YAMLValue.parse(text, file: path)
         let reader = try MappingReader(root, what: "the expected-failures file", allowed: nil)
         var reasons: OrderedDictionary<String, String> = [:]
@@ -63,7 +67,7 @@ package struct ExpectedFailures: Sendable, Equatable {
     package func rendered() -> String {
         var lines = ["# Cases this implementation is known to fail, with why. Read by `regspec run --expected-failures`."]
         for (id, reason) in reasons {
-            let escaped = reason.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            let escaped = reason.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"")
             lines.append("\(id): \"\(escaped)\"")
         }
         return lines.joined(separator: "\n") + "\n"

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Runs cases against an engine, several at once, and judges each.
 public struct SuiteRunner: Sendable {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TinkerWire
 
 /// Reads `.npy` files (NumPy's array format), so large logprobs and gradients need not be YAML.
@@ -29,12 +33,12 @@ enum NumPyArray {
         guard bytes.count >= headerStart + headerLength else { throw fail("truncated header") }
         let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
 
-        guard let descr = capture(#"'descr':\s*'([^']*)'"#, in: header) else { throw fail("no descr") }
-        if capture(#"'fortran_order':\s*(True)"#, in: header) != nil { throw fail("Fortran order; save a C-ordered array") }
-        guard let shapeText = capture(#"'shape':\s*\(([^)]*)\)"#, in: header) else { throw fail("no shape") }
+        guard let descr = field("descr", in: header, "'", until: "'") else { throw fail("no descr") }
+        if field("fortran_order", in: header, "True", until: nil) != nil { throw fail("Fortran order; save a C-ordered array") }
+        guard let shapeText = field("shape", in: header, "(", until: ")") else { throw fail("no shape") }
         var shape: [Int] = []
         for part in shapeText.split(separator: ",") {
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            let trimmed = part.trimmingWhitespace()
             if trimmed.isEmpty { continue }
             guard let dimension = Int(trimmed), dimension >= 0 else { throw fail("bad shape (\(shapeText))") }
             shape.append(dimension)
@@ -65,11 +69,24 @@ enum NumPyArray {
         return (values, shape)
     }
 
-    private static func capture(_ pattern: String, in text: String) -> String? {
-        guard let regex = try? NSRegularExpression(pattern: pattern),
-            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-            let range = Range(match.range(at: 1), in: text)
-        else { return nil }
-        return String(text[range])
+    /// What follows the first `'key':` and white space that `open` starts: the text up to the
+    /// next `close` (both excluded), or for a nil `close`, `open` itself when it is there.
+    private static func field(_ key: String, in header: String, _ open: String, until close: Unicode.Scalar?) -> String? {
+        let text = Array(header.unicodeScalars)
+        let keyScalars = Array("'\(key)':".unicodeScalars)
+        let opening = Array(open.unicodeScalars)
+        var start = 0
+        while start + keyScalars.count <= text.count {
+            defer { start += 1 }
+            guard text[start..<(start + keyScalars.count)].elementsEqual(keyScalars) else { continue }
+            var index = start + keyScalars.count
+            while index < text.count && text[index].properties.isWhitespace { index += 1 }
+            guard index + opening.count <= text.count, text[index..<(index + opening.count)].elementsEqual(opening) else { continue }
+            index += opening.count
+            guard let close else { return open }
+            guard let end = text[index...].firstIndex(of: close) else { continue }
+            return String(String.UnicodeScalarView(text[index..<end]))
+        }
+        return nil
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Loads spec files and directories of them into one suite, with every problem found.
 public struct SpecLoader: Sendable {

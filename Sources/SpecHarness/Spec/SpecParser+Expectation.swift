@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TinkerWire
 
 extension SpecParser {
@@ -259,9 +263,9 @@ extension SpecParser {
             expectation.messagePattern = try collecting { () throws(SpecDiagnostic) -> String in
                 let pattern = try messageValue.string("message")
                 do {
-                    _ = try NSRegularExpression(pattern: pattern)
+                    _ = try BoundedRegex(pattern)
                 } catch {
-                    throw SpecDiagnostic(messageValue.location, "message is not a valid regular expression: \(pattern)")
+                    throw SpecDiagnostic(messageValue.location, "message is not a valid regular expression: \(pattern)", hint: "\(error)")
                 }
                 return pattern
             }

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Where libyaml reads a document from: a file streamed in blocks, or bytes in memory, never
 /// more than `limit` bytes, so no input (a FIFO, `/dev/zero`, a huge file) is read without end.

@@ -1,5 +1,14 @@
 internal import CLibYAML
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Bounds on one YAML document, so no input can make the loader hang or exhaust memory.
 package struct YAMLLimits: Sendable, Equatable {

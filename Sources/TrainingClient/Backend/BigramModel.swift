@@ -1,5 +1,18 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import TinkerWire
+
+/// The C library's `exp`, `log`, by names no declaration here shadows.
+@inline(__always) private func libcExp(_ x: Double) -> Double { exp(x) }
+@inline(__always) private func libcLog(_ x: Double) -> Double { log(x) }
 
 /// A tiny language model with real parameters: the next token's logits depend on the
 /// current token only, `logits = W[current]`, over a vocabulary of `vocabularySize`.
@@ -47,7 +60,7 @@ public struct BigramModel: Sendable, Equatable {
         let perPosition = positions == 0 ? 0 : targets.data.count / positions
         for position in 0..<positions {
             let current = context[position]
-            let probabilities = try logSoftmaxRow(of: current, datum: datum).map { Foundation.exp($0) }
+            let probabilities = try logSoftmaxRow(of: current, datum: datum).map { libcExp($0) }
             let rowStart = current * vocabularySize
             for slot in 0..<perPosition {
                 let flat = position * perPosition + slot
@@ -83,7 +96,7 @@ public struct BigramModel: Sendable, Equatable {
         let current = try token(Double(current), datum: datum)
         let row = parameters[(current * vocabularySize)..<((current + 1) * vocabularySize)]
         let maximum = row.max() ?? 0
-        let logNormalizer = maximum + Foundation.log(row.reduce(0) { $0 + Foundation.exp($1 - maximum) })
+        let logNormalizer = maximum + libcLog(row.reduce(0) { $0 + libcExp($1 - maximum) })
         return row.map { $0 - logNormalizer }
     }
 }

@@ -1,5 +1,17 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import TinkerWire
+
+/// The C library's `pow`, by name no declaration here shadows.
+@inline(__always) private func libcPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 
 /// A backend over a `BigramModel`: real logprobs, real parameter gradients accumulated
 /// across `forwardBackward` calls, and an Adam step that applies and clears them.
@@ -54,8 +66,8 @@ public actor BigramModelBackend: TrainingBackend {
 
     public func optimStep(_ parameters: AdamParameters) {
         stepCount += 1
-        let correction1 = 1 - Foundation.pow(parameters.beta1, Double(stepCount))
-        let correction2 = 1 - Foundation.pow(parameters.beta2, Double(stepCount))
+        let correction1 = 1 - libcPow(parameters.beta1, Double(stepCount))
+        let correction2 = 1 - libcPow(parameters.beta2, Double(stepCount))
         for index in model.parameters.indices {
             let gradient = accumulatedGradient[index]
             firstMoment[index] = parameters.beta1 * firstMoment[index] + (1 - parameters.beta1) * gradient

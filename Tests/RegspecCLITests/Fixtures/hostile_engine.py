@@ -165,6 +165,10 @@ def main():
             error = {"kind": None, "label": None, "type": "ValueError", "message": "a" * 40 + "!"}
             observation = {"outcome": "error", "error": error, "requests": {"forward": [], "backward": []}}
             answer(json.dumps({"seq": seq, "observation": observation}).encode())
+        elif mode == "regex-long":
+            error = {"kind": None, "label": None, "type": "ValueError", "message": "a" * 8192}
+            observation = {"outcome": "error", "error": error, "requests": {"forward": [], "backward": []}}
+            answer(json.dumps({"seq": seq, "observation": observation}).encode())
         elif mode == "many-regularizers":
             answer_, observation, metrics = observation_of(reply)
             regularizers = metrics.setdefault("regularizers", {})

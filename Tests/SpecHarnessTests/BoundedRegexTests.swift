@@ -1,0 +1,76 @@
+import Testing
+@testable import SpecHarness
+
+/// ICU's syntax and semantics as `NSRegularExpression` had them, for what specs write.
+@Suite("BoundedRegex")
+struct BoundedRegexTests {
+    private func search(_ pattern: String, _ text: String) throws -> Bool {
+        let regex = try BoundedRegex(pattern)
+        let outcome = regex.firstMatch(in: Array(text.unicodeScalars), deadline: .now + .seconds(60))
+        try #require(outcome != .abandoned)
+        return outcome == .matched
+    }
+
+    @Test("matches as ICU does", arguments: [
+        // Literals, classes, the unanchored search.
+        ("loss_fn", "needs a loss_fn here", true), ("loss_fn", "needs a loss-fn", false),
+        ("a.c", "xabcx", true), ("a.c", "a\nc", false), ("(?s)a.c", "a\nc", true), ("a.c", "a\r\nc", false),
+        ("[a-c]+x", "zzbx", true), ("[^a-c]x", "ax", false), ("[]x]", "]", true), ("[a-]", "-", true),
+        ("\\d\\d", "a12", true), ("\\d", "abc", false), ("\\w+\\s\\w+", "hi there", true), ("\\S", "  \t", false),
+        ("\\p{Lu}", "abC", true), ("\\P{L}", "abc", false), ("[[:digit:]]", "x9", true), ("\\x41\\u0042", "AB", true),
+        ("\\Q.*\\E", "a.*b", true), ("\\Q.*\\E", "ab", false), ("\\.", "a.b", true), ("\\.", "ab", false),
+        ("é", "café", true), ("\\x{1F600}", "😀", true),
+        // Case, multiline and extended flags, scoped.
+        ("(?i)no data", "NO DATA here", true), ("no data", "NO DATA", false), ("(?i:a)b", "AB", false), ("(?i:a)b", "Ab", true),
+        ("(?i)[a-c]", "B", true), ("(?i)ß", "ẞ", true), ("(?x) a  b # comment", "ab", true),
+        // Anchors: $ also before a final line terminator; (?m) at every line.
+        ("^abc$", "abc", true), ("^abc$", "abc\n", true), ("^abc$", "abc\nx", false), ("(?m)^x$", "abc\nx\ny", true),
+        ("\\Aab", "ab", true), ("\\Aab", "cab", false), ("ab\\z", "ab\n", false), ("ab\\Z", "ab\n", true),
+        ("\\b1\\b", "regularizers[1] failed", true), ("\\b1\\b", "regularizers[12]", false), ("a\\B", "ab", true),
+        // Quantifiers: greedy, lazy, possessive, counted; alternation.
+        ("^a{2,3}$", "aaa", true), ("^a{2,3}$", "aaaa", false), ("^a{2}$", "aa", true), ("^(ab){2,}$", "ababab", true),
+        ("^a*?b$", "aab", true), ("^a++a$", "aaa", false), ("^(?>a+)a$", "aaa", false), ("^a+a$", "aaa", true),
+        ("^(fn|function|callable)$", "function", true), ("^(fn|function)$", "fun", false), ("^(|a)b$", "b", true),
+        // Lookarounds, as the shipped specs write them.
+        ("(?is)\\A(?=.*loss_fn)(?=.*regularizers)", "Pass a LOSS_FN or\nregularizers", true),
+        ("(?is)\\A(?=.*loss_fn)(?=.*regularizers)", "Pass a loss_fn", false),
+        ("(?is)^(?!.*weight)(?=.*\\b1\\b)(?=.*l2)", "regularizers[1] (l2) is bad", true),
+        ("(?is)^(?!.*weight)(?=.*\\b1\\b)(?=.*l2)", "regularizers[1] (l2) has a bad weight", false),
+        ("(?<=a)b", "ab", true), ("(?<=a)b", "cb", false), ("(?<!a)b", "cb", true), ("(?<=ab|c)d", "abd", true),
+        ("datum 0, element 0.*float32", "datum 0, element 0 is beyond float32's range", true),
+    ])
+    func matches(_ pattern: String, _ text: String, _ expected: Bool) throws {
+        #expect(try search(pattern, text) == expected, "/\(pattern)/ on \(text.debugDescription)")
+    }
+
+    @Test("refuses invalid patterns, and what it does not support (backreferences, set operations)", arguments: [
+        "([", "(a", "a)", "*a", "a**", "[a", "\\", "a{2,1}", "x{", "\\1", "(a)\\1", "\\k<n>", "(?<=a+)b", "\\p{NoSuchProperty}",
+        "\\y", "(?z)", "[b-a]", "[a&&b]", "\\x{110000}",
+    ])
+    func refuses(_ pattern: String) {
+        #expect(throws: RegexSyntaxError.self, "\(pattern)") { try BoundedRegex(pattern) }
+    }
+
+    @Test("a pattern that compiles too large is refused, not built")
+    func programSizeBounded() {
+        #expect(throws: RegexSyntaxError.self) { try BoundedRegex("((a{100}){100}){100}") }
+        #expect(throws: RegexSyntaxError.self) { try BoundedRegex("a{2000000000}") }
+        #expect(throws: RegexSyntaxError.self) { try BoundedRegex(String(repeating: "(", count: 10_000) + String(repeating: ")", count: 10_000)) }
+    }
+
+    @Test("an escaped text matches itself literally, as NSRegularExpression.escapedPattern escaped it")
+    func escaping() throws {
+        let text = "loss exploded (x*2) at [step] {3}? ^$|a\\b. / + end"
+        #expect(BoundedRegex.escapedPattern(for: "a.b*c") == "a\\.b\\*c")
+        #expect(BoundedRegex.escapedPattern(for: "/x") == "\\/x")
+        #expect(try search("^" + BoundedRegex.escapedPattern(for: text) + "$", text))
+        #expect(try !search("^" + BoundedRegex.escapedPattern(for: text) + "$", text + "!"))
+    }
+
+    @Test("only the first UTF-16 units of a text are kept, whole scalars")
+    func truncation() {
+        #expect(BoundedRegex.scalars(of: "abc", maximumUTF16Length: 2).count == 2)
+        #expect(BoundedRegex.scalars(of: "a😀b", maximumUTF16Length: 2).count == 1)
+        #expect(BoundedRegex.scalars(of: "a😀b", maximumUTF16Length: 3).count == 2)
+    }
+}
