@@ -28,7 +28,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Smaller sizes and fewer repetitions, to check that the benchmark runs.")
     var quick = false
 
-    @Option(help: ArgumentHelp("Run only these groups: throughput, compute, async, loading (repeatable).", valueName: "group"))
+    @Option(help: ArgumentHelp("Run only these groups: throughput, protocol, compute, async, loading (repeatable).", valueName: "group"))
     var only: [String] = []
 
     @Option(help: ArgumentHelp("The compute group's sizes, as DATUMSxTOKENS (repeatable; default 1x16 4x256 16x1024 64x4096).", valueName: "size"))
@@ -43,7 +43,7 @@ struct BenchCommand: AsyncParsableCommand {
     var countAllocationsTo: String?
 
     func validate() throws {
-        let groups = ["throughput", "compute", "async", "loading"]
+        let groups = ["throughput", "protocol", "compute", "async", "loading"]
         if let unknown = only.first(where: { !groups.contains($0) }) {
             throw ValidationError("unknown group '\(unknown)'; groups: \(groups.joined(separator: ", "))")
         }
@@ -77,6 +77,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         var records: [BenchRecord] = []
         if wanted("throughput") { records += try await SuiteThroughput(specs: specs, quick: quick).measure() }
+        if wanted("protocol") { records += try await ProtocolRoundTrip(specs: specs, quick: quick).measure() }
         if wanted("compute") {
             let torch = TorchComparison.start(
                 python: TorchComparison.interpreter(option: python), script: "bench/compare_torch.py")

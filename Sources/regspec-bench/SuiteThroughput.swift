@@ -165,10 +165,9 @@ struct SuiteThroughput {
         records.append(BenchRecord(
             group: group, name: "bare pipe ping-pong per case", value: Stopwatch.median(pingPongs) * 1e6, unit: "us",
             note: "each run message echoed by cat, same reader thread and line buffer"))
-        let ratio = Stopwatch.median(ratios)
-        records.append(.judged(
-            group: group, name: "round trip / ping-pong", value: ratio, unit: "x", target: "<= 1.5", met: ratio <= 1.5,
-            note: "median of \(rounds) interleaved rounds"))
+        records.append(BenchRecord(
+            group: group, name: "round trip / ping-pong", value: Stopwatch.median(ratios), unit: "x",
+            note: "median of \(rounds) interleaved rounds; held to its target in the protocol group"))
 
         let spawnCases = Array(computeBound.prefix(quick ? 5 : 40))
         let spawned = try await Stopwatch.seconds {

@@ -16,8 +16,10 @@ enum ProcessSettings {
     static func apply() {
         signal(SIGPIPE, SIG_IGN)
         #if os(Linux)
-        // prctl is variadic, which Swift cannot call; its integer arguments pass the same way
-        // through a fixed signature (RTLD_DEFAULT is nil on glibc).
+        // Swift cannot call prctl, a variadic C function, directly. On Linux's calling
+        // conventions integer arguments travel the same way to a variadic function as to a
+        // fixed one, so it is looked up with dlsym (RTLD_DEFAULT is nil on glibc) and called
+        // through a fixed five-argument signature.
         typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
         if let symbol = dlsym(nil, "prctl") {
             let prctl = unsafeBitCast(symbol, to: Prctl.self)

@@ -25,11 +25,41 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let server = EngineServer(engine: ReferenceEngine())
-        while let line = readLine(strippingNewline: true) {
-            if line.isEmpty { continue }
-            guard let reply = await server.respond(to: line) else { return }
+        // One read brings a whole message and one write sends the answer. The reads block this
+        // thread, which is what a server answering one line at a time waits for anyway; a
+        // reader thread of its own would cost two thread hops per case.
+        var input = LineReader(descriptor: STDIN_FILENO)
+        while true {
+            let reply: [UInt8]
+            switch input.next() {
+            case .end:
+                return
+            case .tooLong:
+                reply = Array("{\"error\":\"the harness sent a line longer than \(LineReader.defaultMaximumLineBytes >> 20) MiB\"}\n".utf8)
+            case .line(let line):
+                if line.isEmpty { continue }
+                guard let answer = await server.replyLine(to: line) else { return }
+                reply = answer
+            }
             // The harness has gone away: nobody is left to answer.
-            guard writeUnbuffered(reply + "\n", to: STDOUT_FILENO) else { return }
+            guard writeUnbuffered(reply, to: STDOUT_FILENO) else { return }
         }
     }
+}
+
+/// Writes all of `bytes` to `descriptor`, as `writeUnbuffered(_:to:)` writes text.
+/// - Returns: whether all of it was written.
+private func writeUnbuffered(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+    var written = 0
+    while written < bytes.count {
+        let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        if count > 0 {
+            written += count
+        } else if count < 0 && errno == EINTR {
+            continue
+        } else {
+            return false
+        }
+    }
+    return true
 }

@@ -15,26 +15,28 @@ public struct EngineServer: Sendable {
 
     /// Answers one message line; nil when the line asks the server to stop.
     public func respond(to line: String) async -> String? {
-        // A well-formed run message is read without a JSONValue tree; anything else, errors
-        // included, takes the tree path below.
-        if let (sequence, input) = RunMessageDecoder.decode(line) {
+        guard var bytes = await replyLine(to: line) else { return nil }
+        bytes.removeLast()
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The answer to one message line as the bytes to write, newline included, so that a
+    /// server writes it with one call; nil when the line asks the server to stop.
+    package func replyLine(to line: String) async -> [UInt8]? {
+        switch HarnessMessage.decode(line) {
+        case .run(let sequence, .success(let input)):
             do {
-                let observation = try await engine.run(input)
-                return String(decoding: ProtocolWriter.runReply(sequence: sequence, observation: observation), as: UTF8.self)
+                var bytes = ProtocolWriter.runReply(sequence: sequence, observation: try await engine.run(input))
+                bytes.append(UInt8(ascii: "\n"))
+                return bytes
             } catch {
                 return reply(EngineProtocol.runErroredReply(sequence: sequence, message: "\(error)"))
             }
-        }
-        let message: JSONValue
-        do {
-            message = try JSONParser.parse(line)
-        } catch {
-            return reply(["error": .string("the harness sent a line that is not JSON: \(error)")])
-        }
-        switch message["cmd"]?.stringValue {
-        case "start":
-            guard message["version"] == .integer(EngineProtocol.version) else {
-                let asked = message["version"]?.serialized() ?? "none"
+        case .run(let sequence, .failure(let error)):
+            return reply(EngineProtocol.runErroredReply(sequence: sequence, message: "\(error)"))
+        case .start(let version):
+            guard version == .integer(EngineProtocol.version) else {
+                let asked = version?.serialized() ?? "none"
                 return reply(["error": .string("protocol version \(asked) is not supported; this engine speaks \(EngineProtocol.version)"),
                               "version": .integer(EngineProtocol.version)])
             }
@@ -43,25 +45,14 @@ public struct EngineServer: Sendable {
             } catch {
                 return reply(["error": .string("cannot describe the engine: \(error)")])
             }
-        case "run":
-            guard case .integer(let sequence)? = message["seq"] else {
-                return reply(["error": "a run message needs an integer seq"])
-            }
-            do {
-                let input = try CaseInput(json: message["case"] ?? .null)
-                let observation = try await engine.run(input)
-                return String(decoding: ProtocolWriter.runReply(sequence: sequence, observation: observation), as: UTF8.self)
-            } catch {
-                return reply(EngineProtocol.runErroredReply(sequence: sequence, message: "\(error)"))
-            }
-        case "stop":
+        case .stop:
             return nil
-        default:
-            return reply(["error": .string("unknown command \(message["cmd"]?.serialized() ?? "none"); expected start, run or stop")])
+        case .unreadable(let why):
+            return reply(["error": .string(why)])
         }
     }
 
-    private func reply(_ value: JSONValue) -> String {
-        value.serialized()
+    private func reply(_ value: JSONValue) -> [UInt8] {
+        Array((value.serialized() + "\n").utf8)
     }
 }

@@ -78,9 +78,36 @@ struct ProtocolWriter {
         raw("}")
         if let telemetry = observation.telemetry {
             raw(",\"telemetry\":")
-            value(.array(telemetry.map(\.json)))
+            self.telemetry(telemetry)
         }
         raw("}")
+    }
+
+    /// As `TelemetryRecord.json` writes each record: `event`, then exactly its own fields.
+    private mutating func telemetry(_ records: [TelemetryRecord]) {
+        raw("[")
+        for (index, record) in records.enumerated() {
+            if index > 0 { raw(",") }
+            raw("{\"event\":")
+            string(record.event.rawValue)
+            for field in TelemetryRecord.fields(of: record.event) {
+                raw(",")
+                string(field)
+                raw(":")
+                switch field {
+                case "mode": optionalString(record.mode)
+                case "fn_count": if let count = record.fnCount { integer(count) } else { raw("null") }
+                case "label": optionalString(record.label)
+                case "kind": optionalString(record.errorKind)
+                case "duration": optionalNumber(record.duration)
+                case "value": optionalNumber(record.value)
+                case "contribution": optionalNumber(record.contribution)
+                default: optionalNumber(record.lossTotal)
+                }
+            }
+            raw("}")
+        }
+        raw("]")
     }
 
     private mutating func requests(_ requests: [ForwardBackwardRequest]) {
@@ -186,6 +213,10 @@ struct ProtocolWriter {
 
     private mutating func optionalString(_ text: String?) {
         if let text { string(text) } else { raw("null") }
+    }
+
+    private mutating func optionalNumber(_ number: Double?) {
+        if let number { self.number(number) } else { raw("null") }
     }
 
     private mutating func value(_ value: JSONValue) {

@@ -77,10 +77,8 @@ struct ReplyDecoder {
         let complete = scanner.object { scanner, key in
             switch key {
             case "telemetry":
-                // Small beside the requests: read as a tree, through the tree path's own reader.
-                guard let value = scanner.value() else { return false }
-                if value == .null { telemetry = nil; return true }
-                telemetry = try? TelemetryRecord.decodeList(JSONReader(value, path: "observation.telemetry"))
+                if scanner.null() { telemetry = nil; return true }
+                telemetry = Self.telemetry(&scanner)
                 return telemetry != nil
             case "outcome":
                 outcome = scanner.string()
@@ -134,6 +132,51 @@ struct ReplyDecoder {
             return true
         }
         return complete ? Metrics(entries) : nil
+    }
+
+    /// The `telemetry` list, read as `TelemetryRecord.decodeList` reads its tree: `event` one
+    /// the semantics list, every other field optional (`null` counts as absent), unknown keys
+    /// skipped.
+    private static func telemetry(_ scanner: inout ByteScanner) -> [TelemetryRecord]? {
+        var records: [TelemetryRecord] = []
+        let complete = scanner.array { scanner in
+            var event: TelemetryRecord.Event?
+            var record = TelemetryRecord(event: .callStarted)
+            let complete = scanner.object { scanner, key in
+                func text(_ target: inout String?) -> Bool {
+                    if scanner.null() { target = nil; return true }
+                    target = scanner.string()
+                    return target != nil
+                }
+                func number(_ target: inout Double?) -> Bool {
+                    if scanner.null() { target = nil; return true }
+                    target = scanner.number()
+                    return target != nil
+                }
+                switch key {
+                case "event":
+                    event = scanner.string().flatMap(TelemetryRecord.Event.init(rawValue:))
+                    return event != nil
+                case "label": return text(&record.label)
+                case "mode": return text(&record.mode)
+                case "kind": return text(&record.errorKind)
+                case "fn_count":
+                    if scanner.null() { record.fnCount = nil; return true }
+                    record.fnCount = scanner.integer()
+                    return record.fnCount != nil
+                case "value": return number(&record.value)
+                case "contribution": return number(&record.contribution)
+                case "loss_total": return number(&record.lossTotal)
+                case "duration": return number(&record.duration)
+                default: return scanner.skipValue()
+                }
+            }
+            guard complete, let event else { return false }
+            record.event = event
+            records.append(record)
+            return true
+        }
+        return complete ? records : nil
     }
 
     private static func observedError(_ scanner: inout ByteScanner) -> ObservedError? {

@@ -7,12 +7,33 @@ import Foundation
 /// One running engine process: launched on first use, handshaken, and killed and relaunched
 /// after it breaks. An actor because the process and its pipes have a single owner.
 actor EngineProcess {
+    /// Where the process is in its life, as wptrunner's runner manager tracks its browser:
+    /// every path below starts from one of these and leaves it in one.
+    enum State {
+        /// No process: none was needed yet, or the last one was stopped.
+        case notStarted
+        /// Launched; the handshake is in flight.
+        case starting(SpawnedProcess)
+        /// Handshaken: cases run on it.
+        case ready(SpawnedProcess, EngineDescription)
+        /// Killed after it broke (crashed, hung, broke the protocol), and why; the next case
+        /// launches a new one.
+        case broken(String)
+
+        /// The process whose pipes the harness uses, while there is one.
+        var process: SpawnedProcess? {
+            switch self {
+            case .starting(let process), .ready(let process, _): process
+            case .notStarted, .broken: nil
+            }
+        }
+    }
+
     let command: String
     let strictProtocol: Bool
-    private var process: SpawnedProcess?
+    private(set) var state = State.notStarted
     private var lines = LineBuffer()
     private let stderrTail = OutputTail()
-    private var description: EngineDescription?
     private var sequence = 0
 
     init(command: String, strictProtocol: Bool) {
@@ -23,20 +44,21 @@ actor EngineProcess {
     /// Launches the process if it is not running and replays the handshake.
     /// - Throws: `EngineFailure`, or `ProtocolError` when the engine speaks another version.
     func start(timeout: Duration) async throws -> EngineDescription {
-        if let description, process?.exitStatus == nil { return description }
-        terminate()
+        if case .ready(let process, let description) = state, process.exitStatus == nil { return description }
+        terminate(because: "it is started again")
         try launch()
         do {
             try await send(EngineProtocol.startMessage(), timeout: timeout, what: "the start message")
             let reply = try await readMessage(timeout: timeout, waitingFor: "the answer to start")
             if strictProtocol { try ProtocolConformance.checkStarted(reply) }
             let started = try EngineProtocol.parseStarted(reply)
-            description = started
+            guard let process = state.process else { throw EngineFailure(.couldNotStart, "the engine was stopped while it started") }
+            state = .ready(process, started)
             return started
         } catch let failure as EngineFailure {
             // An engine that dies on start-up (an import error, say) explains itself on stderr.
-            await process?.waitForExit(timeout: .milliseconds(200))
-            terminate()
+            await state.process?.waitForExit(timeout: .milliseconds(200))
+            terminate(because: failure.message)
             throw EngineFailure(.couldNotStart, failure.message, stderrTail: await stderrTail.settledText())
         }
     }
@@ -46,7 +68,7 @@ actor EngineProcess {
         do {
             // Lines left over from an earlier case (a second answer to it, arriving late) would
             // be read as this case's answer: start this case on a fresh process instead.
-            if description != nil, lines.discardQueued() > 0 { terminate() }
+            if case .ready = state, lines.discardQueued() > 0 { terminate(because: "it wrote lines nobody asked for") }
             _ = try await start(timeout: startTimeout)
             sequence += 1
             let expected = sequence
@@ -54,43 +76,36 @@ actor EngineProcess {
                 ProtocolWriter.runMessage(sequence: expected, input: caseInput), timeout: timeout,
                 what: "the run message of case \(caseInput.id)")
             let line = try await readLine(timeout: timeout, waitingFor: "the answer to case \(caseInput.id)")
-            // The fast decoder reads well-formed replies; anything else takes the tree path for its error.
-            if !strictProtocol, let fast = ReplyDecoder.decode(line) {
-                guard fast.sequence == expected else {
-                    throw EngineFailure(.protocolViolation, "the engine answered seq \(fast.sequence) to run seq \(expected)")
-                }
-                try rejectExtraLines(after: expected)
-                if let errored = fast.errored {
-                    throw EngineCaseError(description: "the engine could not run the case: \(EngineText.capped(errored))")
-                }
-                if let observation = fast.observation {
-                    stderrTail.clear()
-                    return observation.cappingEngineText()
-                }
+            let reply: RunReply
+            do {
+                reply = try RunReply.decode(line, strict: strictProtocol)
+            } catch let error as JSONParseError {
+                throw notJSON(line, error)
             }
-            let reply = try parse(line)
-            if strictProtocol { try ProtocolConformance.checkRunReply(reply) }
-            let reader = JSONReader(reply)
-            let answered = try reader.field("seq").integer()
-            guard answered == expected else {
-                throw EngineFailure(.protocolViolation, "the engine answered seq \(answered) to run seq \(expected)")
+            guard reply.sequence == expected else {
+                throw EngineFailure(.protocolViolation, "the engine answered seq \(reply.sequence) to run seq \(expected)")
             }
-            try rejectExtraLines(after: expected)
-            if let errored = try reader.optional("errored") {
+            // A second line written with the answer is this case's fault, not the next one's.
+            let extra = lines.discardQueued()
+            if extra > 0 {
+                throw EngineFailure(.protocolViolation, "the engine wrote \(extra) more line(s) after its answer to run seq \(expected)")
+            }
+            switch reply.content {
+            case .errored(let message):
                 // The engine is fine but could not run this case; keep the process.
-                throw EngineCaseError(description: "the engine could not run the case: \(EngineText.capped(try errored.string()))")
+                throw EngineCaseError(description: "the engine could not run the case: \(EngineText.capped(message))")
+            case .observation(let observation):
+                // A later report should show what came after this good answer, not before it.
+                stderrTail.clear()
+                return observation.cappingEngineText()
             }
-            let observation = try Observation(json: try reader.field("observation").value).cappingEngineText()
-            // A later report should show what came after this good answer, not before it.
-            stderrTail.clear()
-            return observation
         } catch let error as EngineCaseError {
             throw error
         } catch let error as EngineFailure {
-            terminate()
+            terminate(because: error.message)
             throw EngineFailure(error.kind, EngineText.capped(error.message), stderrTail: await stderrTail.settledText())
         } catch {
-            terminate()
+            terminate(because: "\(error)")
             throw EngineFailure(.protocolViolation, EngineText.capped("protocol error: \(error)"), stderrTail: await stderrTail.settledText())
         }
     }
@@ -98,30 +113,33 @@ actor EngineProcess {
     /// Asks the engine to stop (unless the task is cancelled: then it is killed at once), then
     /// makes sure it and its process group have, and are reaped.
     func stop() async {
-        guard let process else { return }
+        guard let process = state.process else { return }
         if process.exitStatus == nil && !Task.isCancelled {
             try? await send(EngineProtocol.stopMessage(), timeout: .milliseconds(500), what: "the stop message")
             process.closeInput()
             await process.waitForExit(timeout: .seconds(1))
         }
-        terminate()
+        process.killGroup()
+        // And one a case started again while this waited: a stopped engine leaves nothing running.
+        state.process?.killGroup()
+        state = .notStarted
         await process.waitForExit(timeout: .seconds(5))
     }
 
     private func launch() throws {
         let process = try SpawnedProcess.spawn(command)
-        self.process = process
+        state = .starting(process)
         lines = LineBuffer()
         stderrTail.clear()
         StreamReader.start(process, into: lines)
         StreamReader.startTail(process, into: stderrTail)
     }
 
-    /// Kills the process and its group; its exit thread reaps it.
-    private func terminate() {
-        description = nil
-        process?.killGroup()
-        process = nil
+    /// Kills the process and its group (its exit thread reaps it) and says why.
+    private func terminate(because reason: String) {
+        guard let process = state.process else { return }
+        process.killGroup()
+        state = .broken(reason)
     }
 
     private func send(_ message: JSONValue, timeout: Duration, what: String) async throws {
@@ -130,7 +148,7 @@ actor EngineProcess {
 
     /// Writes one message line already encoded (see `ProtocolWriter`), within `timeout`.
     private func send(_ bytes: [UInt8], timeout: Duration, what: String) async throws {
-        guard let process else { throw EngineFailure(.crashed, "the engine is not running") }
+        guard let process = state.process else { throw EngineFailure(.crashed, "the engine is not running") }
         do throws(PipeWriter.Failure) {
             try await PipeWriter.write(bytes + [UInt8(ascii: "\n")], to: process, timeout: timeout)
         } catch .timedOut(let written, let total) {
@@ -140,24 +158,17 @@ actor EngineProcess {
         }
     }
 
-    /// A second line written with the answer is this case's fault, not the next one's.
-    private func rejectExtraLines(after expected: Int) throws {
-        let extra = lines.discardQueued()
-        if extra > 0 {
-            throw EngineFailure(.protocolViolation, "the engine wrote \(extra) more line(s) after its answer to run seq \(expected)")
-        }
-    }
-
     private func readMessage(timeout: Duration, waitingFor what: String) async throws -> JSONValue {
-        try parse(try await readLine(timeout: timeout, waitingFor: what))
-    }
-
-    private func parse(_ line: String) throws -> JSONValue {
+        let line = try await readLine(timeout: timeout, waitingFor: what)
         do {
             return try JSONParser.parse(line)
         } catch {
-            throw EngineFailure(.protocolViolation, "the engine wrote a line that is not JSON (\(error)): \(line.prefix(200))")
+            throw notJSON(line, error)
         }
+    }
+
+    private func notJSON(_ line: String, _ error: JSONParseError) -> EngineFailure {
+        EngineFailure(.protocolViolation, "the engine wrote a line that is not JSON (\(error)): \(line.prefix(200))")
     }
 
     private func readLine(timeout: Duration, waitingFor what: String) async throws -> String {
