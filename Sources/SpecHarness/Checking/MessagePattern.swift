@@ -1,4 +1,6 @@
 import Foundation
+import Synchronization
+import TinkerWire
 
 /// An error-message regular expression matched within bounds: the engine writes the message,
 /// so neither its length nor the pattern's backtracking may decide how long a check takes.
@@ -29,7 +31,7 @@ package struct MessagePattern: Sendable {
     package func match(_ message: String, budget: Duration = defaultBudget) -> Outcome {
         let regex: NSRegularExpression
         do {
-            regex = try NSRegularExpression(pattern: pattern)
+            regex = try Self.compiled(pattern)
         } catch {
             return .invalidPattern("\(error)")
         }
@@ -50,6 +52,22 @@ package struct MessagePattern: Sendable {
         }
         if found { return .matched }
         return abandoned ? .abandoned : .notMatched
+    }
+
+    /// Compiled patterns, shared: a suite states a few dozen, and compiling one costs as much
+    /// as matching it. Bounded, so patterns that keep changing (explore) cannot grow it.
+    /// Keyed scalar for scalar: "é" and "e\u{301}" are two patterns.
+    private static let cache = Mutex<[ScalarKey: NSRegularExpression]>([:])
+    static let cacheLimit = 512
+
+    private static func compiled(_ pattern: String) throws -> NSRegularExpression {
+        if let regex = cache.withLock({ $0[ScalarKey(pattern)] }) { return regex }
+        let regex = try NSRegularExpression(pattern: pattern)
+        cache.withLock { cached in
+            if cached.count >= cacheLimit { cached.removeAll(keepingCapacity: true) }
+            cached[ScalarKey(pattern)] = regex
+        }
+        return regex
     }
 
     /// Why `pattern` can take time exponential or polynomial in the message length, if it can.
