@@ -60,16 +60,40 @@ package struct CaseGenerator: Sendable {
             }
         }
         call.options = options(random: &random)
-        if !legacy && canDrawTimeoutClock && random.chance(0.04) {
+        if !legacy && canDrawTimeoutClock && random.chance(Self.timeoutClockRate) {
             drawTimeoutClockTimings(&call, datums: datums, random: &random)
         }
         if has(Capability.future) && random.chance(0.15) { call.entryPoint = .future }
+        Self.dropLoneDelays(&call)
         return ExploreCase(datums: datums, call: call, intent: "success")
     }
 
     /// The timeout of `drawTimeoutClockTimings`: long enough that a fn sleeping 60 % of it ends
-    /// well within it on a loaded machine.
-    static let timeoutClockMilliseconds = 200.0
+    /// well within it on a loaded machine (40 ms to spare; the reference does not sleep).
+    static let timeoutClockMilliseconds = 100.0
+    /// How often a valid structured call gets timeout-clock timings: each such case sleeps
+    /// 1.2 to 1.8 timeouts, more than a thousand plain cases take.
+    static let timeoutClockRate = 0.01
+    /// A valid call's async fn sleeps 1 to 3 of these: enough to finish out of list order.
+    static let fnDelayUnitMilliseconds = 0.2
+    /// The invalid `timeout` case: a fn sleeping `timeoutCaseDelay` under `timeoutCaseLimit`.
+    /// The limit is far above what every other fn of the call takes (they do not sleep).
+    static let timeoutCaseLimitMilliseconds = 25.0
+    static let timeoutCaseDelayMilliseconds = 500.0
+    /// `firstFailureInTime` cases: the earlier fns sleep this long, the later failure less.
+    static let slowEarlierFnMilliseconds = 5.0
+
+    /// A sleep shows something only beside another async fn (which one ends first): a call
+    /// with one sleeping async fn runs it without the sleep.
+    static func dropLoneDelays(_ call: inout CallSpec) {
+        let places = FnPlace.all(in: call)
+        guard places.filter({ $0.fn(in: call)?.isAsync == true }).count < 2 else { return }
+        for place in places {
+            guard var fn = place.fn(in: call), fn.delayMilliseconds != nil else { continue }
+            fn.delayMilliseconds = nil
+            place.set(fn, in: &call)
+        }
+    }
 
     var canDrawTimeoutClock: Bool {
         has(Capability.structured) && has(Capability.async) && has(Capability.timeouts) && has(Capability.maxConcurrency)
@@ -246,7 +270,7 @@ package struct CaseGenerator: Sendable {
         }
         if has(Capability.async) && random.chance(0.3) {
             spec.isAsync = true
-            if random.chance(0.5) { spec.delayMilliseconds = Double(random.int(in: 1...3)) }
+            if random.chance(0.5) { spec.delayMilliseconds = Double(random.int(in: 1...3)) * Self.fnDelayUnitMilliseconds }
         }
         if random.chance(0.2) { spec.scale = random.pick([2.0, -1.0, 0.5, 1e-3, 10.0, 3.0]) }
         // Legacy mode keeps a non-finite loss (no error): a scale that overflows it now and then.
@@ -357,8 +381,14 @@ package struct CaseGenerator: Sendable {
         case "timeout":
             var fn = FnSpec(name: "sum", location: .start(of: "explore"))
             fn.isAsync = true
-            fn.delayMilliseconds = 1000
-            call.options.timeoutMilliseconds = 50
+            fn.delayMilliseconds = Self.timeoutCaseDelayMilliseconds
+            call.options.timeoutMilliseconds = Self.timeoutCaseLimitMilliseconds
+            // Only this fn sleeps: the others end far within the limit however loaded the machine.
+            for other in FnPlace.all(in: call) {
+                guard var otherFn = other.fn(in: call), otherFn.delayMilliseconds != nil else { continue }
+                otherFn.delayMilliseconds = nil
+                other.set(otherFn, in: &call)
+            }
             place(fn, in: &call, random: &random)
         default:
             break
@@ -403,14 +433,14 @@ package struct CaseGenerator: Sendable {
             second.parameters["message"] = .string("second failure")
             if has(Capability.async) && random.chance(0.5) {
                 second.isAsync = true
-                second.delayMilliseconds = Double(random.pick([0, 1, 20]))
+                second.delayMilliseconds = random.pick([0, 0.05, 1]) * Self.slowEarlierFnMilliseconds
             }
             // Make the earlier fns slow, so the later failure comes first in time.
             if has(Capability.async) && random.chance(0.5) {
                 for place in FnPlace.all(in: call) {
                     guard var fn = place.fn(in: call), fn.delayMilliseconds == nil || fn.delayMilliseconds ?? 0 < 100 else { continue }
                     fn.isAsync = true
-                    fn.delayMilliseconds = 20
+                    fn.delayMilliseconds = Self.slowEarlierFnMilliseconds
                     place.set(fn, in: &call)
                 }
             }
