@@ -86,9 +86,12 @@ package struct CaseGenerator: Sendable {
     /// A sleep shows something only beside another async fn (which one ends first): a call
     /// with one sleeping async fn runs it without the sleep.
     static func dropLoneDelays(_ call: inout CallSpec) {
-        let places = FnPlace.all(in: call)
-        guard places.filter({ $0.fn(in: call)?.isAsync == true }).count < 2 else { return }
-        for place in places {
+        guard FnPlace.all(in: call).filter({ $0.fn(in: call)?.isAsync == true }).count < 2 else { return }
+        dropDelays(&call)
+    }
+
+    static func dropDelays(_ call: inout CallSpec) {
+        for place in FnPlace.all(in: call) {
             guard var fn = place.fn(in: call), fn.delayMilliseconds != nil else { continue }
             fn.delayMilliseconds = nil
             place.set(fn, in: &call)
@@ -445,6 +448,8 @@ package struct CaseGenerator: Sendable {
                 }
             }
             place(second, in: &call, random: &random)
+            // Alone in the call, the failure has nothing to come before: it does not sleep.
+            if FnPlace.all(in: call).count < 2 { Self.dropDelays(&call) }
         default:
             break
         }
