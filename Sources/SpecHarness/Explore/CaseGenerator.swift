@@ -71,9 +71,13 @@ package struct CaseGenerator: Sendable {
     /// The timeout of `drawTimeoutClockTimings`: long enough that a fn sleeping 60 % of it ends
     /// well within it on a loaded machine (40 ms to spare; the reference does not sleep).
     static let timeoutClockMilliseconds = 100.0
-    /// How often a valid structured call gets timeout-clock timings: each such case sleeps
-    /// 1.2 to 1.8 timeouts, more than a thousand plain cases take.
-    static let timeoutClockRate = 0.01
+    /// How often a valid structured call gets the timeout clock's shape: `max_concurrency` k
+    /// and more async fns than k, which also shows the order and queueing of fns.
+    static let timeoutClockRate = 0.04
+    /// The share of those whose fns sleep 60 % of the timeout: such a case sleeps 1.2 to 1.8
+    /// timeouts, more than a thousand plain cases take. The others sleep a fraction of a
+    /// millisecond, enough to hold their slots.
+    static let timeoutClockSleepingShare = 0.25
     /// A valid call's async fn sleeps 1 to 3 of these: enough to finish out of list order.
     static let fnDelayUnitMilliseconds = 0.2
     /// The invalid `timeout` case: a fn sleeping `timeoutCaseDelay` under `timeoutCaseLimit`.
@@ -121,15 +125,18 @@ package struct CaseGenerator: Sendable {
             names.insert(Array(name.unicodeScalars))
             call.regularizers.append(entry(name: name, weight: Self.weight(random: &random), fn: fn(for: datums, random: &random, legacy: false)))
         }
-        for place in FnPlace.all(in: call).shuffled(using: &random).prefix(slow) {
+        let slowPlaces = FnPlace.all(in: call).shuffled(using: &random).prefix(slow)
+        let sleeps = random.chance(Self.timeoutClockSleepingShare)
+        for place in slowPlaces {
             guard var fn = place.fn(in: call) else { continue }
             fn.isAsync = true
-            fn.delayMilliseconds = 0.6 * Self.timeoutClockMilliseconds
+            fn.delayMilliseconds = sleeps ? 0.6 * Self.timeoutClockMilliseconds : 3 * Self.fnDelayUnitMilliseconds
             place.set(fn, in: &call)
         }
-        // Any other async fn sleeps at most 3 ms, far below the timeout.
-        call.options.timeoutMilliseconds = Self.timeoutClockMilliseconds
         call.options.maxConcurrency = limit
+        // Without the long sleeps the timeout would test nothing: the call keeps its own options'.
+        // Any other async fn sleeps at most 0.6 ms, far below the timeout.
+        if sleeps { call.options.timeoutMilliseconds = Self.timeoutClockMilliseconds }
     }
 
     /// 1 to 8 datums of 1 to 64 positions, a quarter of them `[T, K]` top-K datums; every datum
