@@ -12,6 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
             target says whether it is met. Build in release mode:
 
               swift run -c release regspec-bench --output bench-results.json
+              swift run -c release regspec-bench --markdown README.md   # its Benchmarks table
 
             The compute group times PyTorch (bench/compare_torch.py, one thread: the bench's \
             call, flat autograd and the analytic gradient) and a C loop of the same arithmetic \
@@ -25,10 +26,15 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the figures as JSON to this file.", valueName: "file"))
     var output: String?
 
+    @Option(help: ArgumentHelp(
+        "Write the figures as a Markdown table to this file: between its regspec-bench table markers when it has them (README.md), else the whole file.",
+        valueName: "file"))
+    var markdown: String?
+
     @Flag(help: "Smaller sizes and fewer repetitions, to check that the benchmark runs.")
     var quick = false
 
-    @Option(help: ArgumentHelp("Run only these groups: throughput, protocol, compute, async, loading (repeatable).", valueName: "group"))
+    @Option(help: ArgumentHelp("Run only these groups: throughput, protocol, compute, async, loading, explore (repeatable).", valueName: "group"))
     var only: [String] = []
 
     @Option(help: ArgumentHelp("The compute group's sizes, as DATUMSxTOKENS (repeatable; default 1x16 4x256 16x1024 64x4096).", valueName: "size"))
@@ -42,8 +48,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Count the compute group's allocations and write them as JSON here, nothing else.", valueName: "file", visibility: .hidden))
     var countAllocationsTo: String?
 
+    @Option(help: ArgumentHelp("Print explore's fault table (cases of seed 1 until each reference fault is found, up to this many) and nothing else.", valueName: "cases", visibility: .hidden))
+    var exploreFaultTable: Int?
+
     func validate() throws {
-        let groups = ["throughput", "protocol", "compute", "async", "loading"]
+        let groups = ["throughput", "protocol", "compute", "async", "loading", "explore"]
         if let unknown = only.first(where: { !groups.contains($0) }) {
             throw ValidationError("unknown group '\(unknown)'; groups: \(groups.joined(separator: ", "))")
         }
@@ -75,6 +84,10 @@ struct BenchCommand: AsyncParsableCommand {
             try JSONEncoder().encode(counts).write(to: URL(fileURLWithPath: countAllocationsTo))
             return
         }
+        if let exploreFaultTable {
+            print(await ExploreFaultTable.markdown(limit: max(1, exploreFaultTable)), terminator: "")
+            return
+        }
         var records: [BenchRecord] = []
         if wanted("throughput") { records += try await SuiteThroughput(specs: specs, quick: quick).measure() }
         if wanted("protocol") { records += try await ProtocolRoundTrip(specs: specs, quick: quick).measure() }
@@ -90,6 +103,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if wanted("async") { records += try await AsyncConcurrency().measure() }
         if wanted("loading") { records += try SpecLoading(quick: quick).measure() }
+        if wanted("explore") { records += try await ExploreThroughput(quick: quick).measure() }
         records.append(BenchRecord(
             group: "memory", name: "peak resident memory of this process", value: Double(PeakMemory.residentBytes()) / 1_048_576,
             unit: "MiB", note: "after every benchmark above"))
@@ -97,6 +111,10 @@ struct BenchCommand: AsyncParsableCommand {
         if let output {
             try BenchRecord.json(records).write(toFile: output, atomically: true, encoding: .utf8)
             print("wrote \(output)")
+        }
+        if let markdown {
+            try BenchRecord.writeMarkdown(records, to: markdown)
+            print("wrote \(markdown)")
         }
     }
 

@@ -1,3 +1,5 @@
+import TinkerWire
+
 /// A path of keys into a result, e.g. `metrics.regularizers.l2.value` or `gradient`.
 ///
 /// Written with `.` between keys; a key that holds a `.` or a `\` escapes it (`\.`, `\\`),
@@ -97,7 +99,7 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible, Expressibl
 
     /// Scalar by scalar: "café" (U+00E9) and "cafe\u{301}" are two keys.
     static func sameKey(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.unicodeScalars.elementsEqual(rhs.unicodeScalars)
+        ScalarKey.same(lhs, rhs)  // equal UTF-8 bytes are equal scalars
     }
 
     /// Why a dotted path does not read.

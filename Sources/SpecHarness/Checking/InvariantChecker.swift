@@ -50,7 +50,7 @@ struct InvariantChecker {
         }
         for (index, datum) in data.enumerated() {
             let sent = backward.data[index]
-            let path = "requests.backward.data[\(index)]"
+            var path: String { "requests.backward.data[\(index)]" }  // named only for a mismatch
             if sent.modelInput.tokens != datum.modelInput.tokens {
                 mismatches.append(Mismatch(path + ".model_input", "differs from the datum's model_input"))
             }
@@ -116,7 +116,7 @@ struct InvariantChecker {
         for regularizer in call.regularizers {
             guard let name = regularizer.name, let found = entries[name] else { continue }
             let entryPath = FieldPath(["metrics", "regularizers", name])
-            let path = entryPath.description
+            var path: String { entryPath.description }  // named only for a mismatch
             guard case .object(let entry) = found else {
                 mismatches.append(Mismatch(path, "must be an object, is a number (schema)"))
                 continue
@@ -145,7 +145,7 @@ struct InvariantChecker {
                 near(contribution, weight * value, entryPath.appending("contribution"), "contribution = weight * value")
             }
             contributions += contribution
-            mismatches += checkCustom(entry["custom"], fn: regularizer.fn, path: path + ".custom", value: value)
+            mismatches += checkCustom(entry["custom"], fn: regularizer.fn, path: entryPath.description + ".custom", value: value)
             if tracksNorms {
                 if let norm = entry.number(at: ["grad_norm"]), let weighted = entry.number(at: ["grad_norm_weighted"]) {
                     near(weighted, abs(weight) * norm, entryPath.appending("grad_norm_weighted"), "grad_norm_weighted = |weight| * grad_norm")
@@ -196,27 +196,28 @@ struct InvariantChecker {
 
     /// A fn's `custom` holds exactly the metrics it reported (semantics 7): its catalogue
     /// entry's own and the verbatim ones it was asked to return, these with their values.
-    private func checkCustom(_ custom: MetricValue?, fn: FnSpec?, path: String, value: Double) -> [Mismatch] {
+    /// - Parameter path: built only for a mismatch.
+    private func checkCustom(_ custom: MetricValue?, fn: FnSpec?, path: @autoclosure () -> String, value: Double) -> [Mismatch] {
         guard case .object(let object)? = custom else {
-            return [Mismatch(path, "missing or not an object (schema)")]
+            return [Mismatch(path(), "missing or not an object (schema)")]
         }
         var mismatches: [Mismatch] = []
         if let fn, let reported = Catalogue.standard.customKeys(of: fn) {
             let keys = KeySetComparison(expected: reported, actual: object.keys)
             if !keys.sameSet {
                 mismatches.append(Mismatch(
-                    path, "must hold exactly the metrics its fn reported, \(KeySetComparison.describe(reported)): \(keys.difference)",
+                    path(), "must hold exactly the metrics its fn reported, \(KeySetComparison.describe(reported)): \(keys.difference)",
                     rule: "custom holds exactly its fn's metrics"))
             }
         }
         for (key, metric) in fn?.metrics ?? [:] {
             guard let actual = object.number(at: [key]) else {
-                if object[key] != nil { mismatches.append(Mismatch("\(path).\(key)", "the fn returned this metric; it must be a number")) }
+                if object[key] != nil { mismatches.append(Mismatch("\(path()).\(key)", "the fn returned this metric; it must be a number")) }
                 continue
             }
             let expected = Self.reported(metric, value: value)
             if !Tolerance(relative: tolerance.relative, absolute: tolerance.absolute, equalNaN: true).accepts(actual, expected: expected) {
-                mismatches.append(Mismatch("\(path).\(key)", "must echo \(expected), is \(actual)"))
+                mismatches.append(Mismatch("\(path()).\(key)", "must echo \(expected), is \(actual)"))
             }
         }
         return mismatches

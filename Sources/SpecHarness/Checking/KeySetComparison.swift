@@ -14,10 +14,18 @@ struct KeySetComparison {
     let unexpected: [String]
 
     static let namedPerList = 8
+    /// Up to this many key pairs the sides are compared by scanning; beyond, through hash sets.
+    static let scanLimit = 64
 
     init(expected: [String], actual: [String]) {
         self.expected = expected
         self.actual = actual
+        // A few keys a side (every entry a result has): a scan beats building two hash sets.
+        if expected.count * actual.count <= Self.scanLimit {
+            missing = expected.filter { key in !actual.contains { ScalarKey.same($0, key) } }
+            unexpected = actual.filter { key in !expected.contains { ScalarKey.same($0, key) } }
+            return
+        }
         let actualSet = Set(actual.map { ScalarKey($0) })
         let expectedSet = Set(expected.map { ScalarKey($0) })
         missing = expected.filter { !actualSet.contains(ScalarKey($0)) }

@@ -3,6 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Synchronization
+import TinkerWire
 
 /// An error-message regular expression matched within bounds: the engine writes the message,
 /// so neither its length nor the pattern's backtracking may decide how long a check takes.
@@ -33,7 +35,7 @@ package struct MessagePattern: Sendable {
     package func match(_ message: String, budget: Duration = defaultBudget) -> Outcome {
         let regex: BoundedRegex
         do {
-            regex = try BoundedRegex(pattern)
+            regex = try Self.compiled(pattern)
         } catch {
             return .invalidPattern("\(error)")
         }
@@ -43,6 +45,22 @@ package struct MessagePattern: Sendable {
         case .notMatched: return .notMatched
         case .abandoned: return .abandoned
         }
+    }
+
+    /// Compiled patterns, shared: a suite states a few dozen, and compiling one costs as much
+    /// as matching it. Bounded, so patterns that keep changing (explore) cannot grow it.
+    /// Keyed scalar for scalar: "é" and "e\u{301}" are two patterns.
+    private static let cache = Mutex<[ScalarKey: BoundedRegex]>([:])
+    static let cacheLimit = 512
+
+    private static func compiled(_ pattern: String) throws -> BoundedRegex {
+        if let regex = cache.withLock({ $0[ScalarKey(pattern)] }) { return regex }
+        let regex = try BoundedRegex(pattern)
+        cache.withLock { cached in
+            if cached.count >= cacheLimit { cached.removeAll(keepingCapacity: true) }
+            cached[ScalarKey(pattern)] = regex
+        }
+        return regex
     }
 
     /// Why `pattern` can take time exponential or polynomial in the message length, if it can.

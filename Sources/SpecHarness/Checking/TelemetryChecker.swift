@@ -11,6 +11,14 @@ import TinkerWire
 /// telemetry is judged only where the case needs the capability: there it fails.
 struct TelemetryChecker {
     let specCase: SpecCase
+    /// The call's fns in list order: the base loss first, then each regularizer.
+    private let labels: [String]
+
+    init(specCase: SpecCase) {
+        self.specCase = specCase
+        let call = specCase.input.call
+        labels = (call.lossFn == nil ? [] : ["loss_fn"]) + call.regularizers.compactMap(\.name)
+    }
 
     private var call: CallSpec { specCase.input.call }
 
@@ -43,15 +51,9 @@ struct TelemetryChecker {
         }
     }
 
-    /// The call's fns in list order: the base loss first, then each regularizer.
-    private var labels: [String] {
-        (call.lossFn == nil ? [] : ["loss_fn"]) + call.regularizers.compactMap(\.name)
-    }
-
     private var isStructured: Bool { !call.regularizers.isEmpty }
 
     private static let fnEvents: Set<TelemetryRecord.Event> = [.fnStarted, .fnStopped, .fnFailed]
-    private static let callEnds: Set<TelemetryRecord.Event> = [.callStopped, .callFailed]
 
     private func checkSuccess(_ records: [TelemetryRecord], metrics: Metrics) -> [Mismatch] {
         var mismatches = checkStructure(records, end: .callStopped, everyFnStops: true)
@@ -62,8 +64,8 @@ struct TelemetryChecker {
                 "telemetry.call_stopped.loss_total", "must be the result's loss_total \(lossTotal), is \(describe(last.lossTotal))"))
         }
         for label in labels {
-            let events = records.filter { Self.fnEvents.contains($0.event) && Self.sameName($0.label, label) }.map(\.event)
-            guard events == [.fnStarted, .fnStopped] else {
+            guard Self.startsThenStops(records, label: label) else {
+                let events = records.filter { Self.fnEvents.contains($0.event) && Self.sameName($0.label, label) }.map(\.event)
                 mismatches.append(Mismatch(
                     "telemetry.\(label)", "a fn of a successful call starts once, then stops; its events are \(Self.listed(events.map(\.rawValue)))"))
                 continue
@@ -81,6 +83,18 @@ struct TelemetryChecker {
             }
         }
         return mismatches
+    }
+
+    /// Whether the fn events naming `label` are exactly `fn_started` then `fn_stopped`.
+    private static func startsThenStops(_ records: [TelemetryRecord], label: String) -> Bool {
+        var seen = 0
+        for record in records where record.event == .fnStarted || record.event == .fnStopped || record.event == .fnFailed {
+            guard sameName(record.label, label) else { continue }
+            let wanted: TelemetryRecord.Event = seen == 0 ? .fnStarted : .fnStopped
+            guard seen < 2, record.event == wanted else { return false }
+            seen += 1
+        }
+        return seen == 2
     }
 
     /// Kinds a fn itself fails with; the fn's own events must show it.
@@ -113,10 +127,13 @@ struct TelemetryChecker {
     /// `everyFnStops`: the call succeeded, and `checkSuccess` holds each fn to start and stop.
     private func checkStructure(_ records: [TelemetryRecord], end: TelemetryRecord.Event, everyFnStops: Bool) -> [Mismatch] {
         var mismatches: [Mismatch] = []
-        let names = records.map(\.event.rawValue)
-        let starts = records.filter { $0.event == .callStarted }.count
-        let ends = records.filter { Self.callEnds.contains($0.event) }.count
+        var starts = 0, ends = 0
+        for record in records {
+            if record.event == .callStarted { starts += 1 }
+            if record.event == .callStopped || record.event == .callFailed { ends += 1 }
+        }
         if records.first?.event != .callStarted || records.last?.event != end || starts != 1 || ends != 1 {
+            let names = records.map(\.event.rawValue)
             mismatches.append(Mismatch(
                 "telemetry",
                 "the call's events open with one call_started and close with one \(end.rawValue), its fns' events between them; its events are \(Self.listed(names))"))
@@ -134,10 +151,15 @@ struct TelemetryChecker {
             mismatches += checkSequentialOrder(records)
         }
         // One mismatch for the first bad duration, however many events an engine sends.
-        let timed = records.filter { [.fnStopped, .callStopped, .callFailed].contains($0.event) }
-        let untimed = timed.filter { record in record.duration.map { !($0.isFinite && $0 >= 0) } ?? true }
-        if let first = untimed.first {
-            let more = untimed.count > 1 ? " (and \(untimed.count - 1) more events)" : ""
+        var untimedCount = 0
+        var firstUntimed: TelemetryRecord?
+        for record in records where record.event == .fnStopped || record.event == .callStopped || record.event == .callFailed {
+            guard record.duration.map({ !($0.isFinite && $0 >= 0) }) ?? true else { continue }
+            untimedCount += 1
+            if firstUntimed == nil { firstUntimed = record }
+        }
+        if let first = firstUntimed {
+            let more = untimedCount > 1 ? " (and \(untimedCount - 1) more events)" : ""
             mismatches.append(Mismatch(
                 "telemetry.\(first.label.map { "\($0)." } ?? "")\(first.event.rawValue).duration",
                 "must be a non-negative number of seconds, is \(describe(first.duration))\(more)"))
@@ -150,7 +172,8 @@ struct TelemetryChecker {
     private func checkFnLifecycles(_ records: [TelemetryRecord], perFn: Bool) -> [Mismatch] {
         var mismatches: [Mismatch] = []
         let strangers = records.filter { record in
-            Self.fnEvents.contains(record.event) && !labels.contains { Self.sameName(record.label, $0) }
+            (record.event == .fnStarted || record.event == .fnStopped || record.event == .fnFailed)
+                && !labels.contains { Self.sameName(record.label, $0) }
         }
         if let first = strangers.first {
             let more = strangers.count > 1 ? " (and \(strangers.count - 1) more such events)" : ""

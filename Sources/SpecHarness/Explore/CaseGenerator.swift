@@ -72,16 +72,47 @@ package struct CaseGenerator: Sendable {
             }
         }
         call.options = options(random: &random)
-        if !legacy && canDrawTimeoutClock && random.chance(0.04) {
+        if !legacy && canDrawTimeoutClock && random.chance(Self.timeoutClockRate) {
             drawTimeoutClockTimings(&call, datums: datums, random: &random)
         }
         if has(Capability.future) && random.chance(0.15) { call.entryPoint = .future }
+        Self.dropLoneDelays(&call)
         return ExploreCase(datums: datums, call: call, intent: "success")
     }
 
     /// The timeout of `drawTimeoutClockTimings`: long enough that a fn sleeping 60 % of it ends
-    /// well within it on a loaded machine.
-    static let timeoutClockMilliseconds = 200.0
+    /// well within it on a loaded machine (40 ms to spare; the reference does not sleep).
+    static let timeoutClockMilliseconds = 100.0
+    /// How often a valid structured call gets the timeout clock's shape: `max_concurrency` k
+    /// and more async fns than k, which also shows the order and queueing of fns.
+    static let timeoutClockRate = 0.04
+    /// The share of those whose fns sleep 60 % of the timeout: such a case sleeps 1.2 to 1.8
+    /// timeouts, more than a thousand plain cases take. The others sleep a fraction of a
+    /// millisecond, enough to hold their slots.
+    static let timeoutClockSleepingShare = 0.25
+    /// A valid call's async fn sleeps 1 to 3 of these: enough to finish out of list order.
+    static let fnDelayUnitMilliseconds = 0.2
+    /// The invalid `timeout` case: a fn sleeping `timeoutCaseDelay` under `timeoutCaseLimit`.
+    /// The limit is far above what every other fn of the call takes (they do not sleep).
+    static let timeoutCaseLimitMilliseconds = 25.0
+    static let timeoutCaseDelayMilliseconds = 500.0
+    /// `firstFailureInTime` cases: the earlier fns sleep this long, the later failure less.
+    static let slowEarlierFnMilliseconds = 5.0
+
+    /// A sleep shows something only beside another async fn (which one ends first): a call
+    /// with one sleeping async fn runs it without the sleep.
+    static func dropLoneDelays(_ call: inout CallSpec) {
+        guard FnPlace.all(in: call).filter({ $0.fn(in: call)?.isAsync == true }).count < 2 else { return }
+        dropDelays(&call)
+    }
+
+    static func dropDelays(_ call: inout CallSpec) {
+        for place in FnPlace.all(in: call) {
+            guard var fn = place.fn(in: call), fn.delayMilliseconds != nil else { continue }
+            fn.delayMilliseconds = nil
+            place.set(fn, in: &call)
+        }
+    }
 
     var canDrawTimeoutClock: Bool {
         has(Capability.structured) && has(Capability.async) && has(Capability.timeouts) && has(Capability.maxConcurrency)
@@ -106,15 +137,18 @@ package struct CaseGenerator: Sendable {
             names.insert(Array(name.unicodeScalars))
             call.regularizers.append(entry(name: name, weight: Self.weight(random: &random), fn: fn(for: datums, random: &random, legacy: false)))
         }
-        for place in FnPlace.all(in: call).shuffled(using: &random).prefix(slow) {
+        let slowPlaces = FnPlace.all(in: call).shuffled(using: &random).prefix(slow)
+        let sleeps = random.chance(Self.timeoutClockSleepingShare)
+        for place in slowPlaces {
             guard var fn = place.fn(in: call) else { continue }
             fn.isAsync = true
-            fn.delayMilliseconds = 0.6 * Self.timeoutClockMilliseconds
+            fn.delayMilliseconds = sleeps ? 0.6 * Self.timeoutClockMilliseconds : 3 * Self.fnDelayUnitMilliseconds
             place.set(fn, in: &call)
         }
-        // Any other async fn sleeps at most 3 ms, far below the timeout.
-        call.options.timeoutMilliseconds = Self.timeoutClockMilliseconds
         call.options.maxConcurrency = limit
+        // Without the long sleeps the timeout would test nothing: the call keeps its own options'.
+        // Any other async fn sleeps at most 0.6 ms, far below the timeout.
+        if sleeps { call.options.timeoutMilliseconds = Self.timeoutClockMilliseconds }
     }
 
     /// 1 to 8 datums of 1 to 64 positions, a quarter of them `[T, K]` top-K datums; every datum
@@ -258,7 +292,7 @@ package struct CaseGenerator: Sendable {
         }
         if has(Capability.async) && random.chance(0.3) {
             spec.isAsync = true
-            if random.chance(0.5) { spec.delayMilliseconds = Double(random.int(in: 1...3)) }
+            if random.chance(0.5) { spec.delayMilliseconds = Double(random.int(in: 1...3)) * Self.fnDelayUnitMilliseconds }
         }
         if random.chance(0.2) { spec.scale = random.pick([2.0, -1.0, 0.5, 1e-3, 10.0, 3.0]) }
         // Legacy mode keeps a non-finite loss (no error): a scale that overflows it now and then.
@@ -369,8 +403,14 @@ package struct CaseGenerator: Sendable {
         case "timeout":
             var fn = FnSpec(name: "sum", location: .start(of: "explore"))
             fn.isAsync = true
-            fn.delayMilliseconds = 1000
-            call.options.timeoutMilliseconds = 50
+            fn.delayMilliseconds = Self.timeoutCaseDelayMilliseconds
+            call.options.timeoutMilliseconds = Self.timeoutCaseLimitMilliseconds
+            // Only this fn sleeps: the others end far within the limit however loaded the machine.
+            for other in FnPlace.all(in: call) {
+                guard var otherFn = other.fn(in: call), otherFn.delayMilliseconds != nil else { continue }
+                otherFn.delayMilliseconds = nil
+                other.set(otherFn, in: &call)
+            }
             place(fn, in: &call, random: &random)
         default:
             break
@@ -415,18 +455,20 @@ package struct CaseGenerator: Sendable {
             second.parameters["message"] = .string("second failure")
             if has(Capability.async) && random.chance(0.5) {
                 second.isAsync = true
-                second.delayMilliseconds = Double(random.pick([0, 1, 20]))
+                second.delayMilliseconds = random.pick([0, 0.05, 1]) * Self.slowEarlierFnMilliseconds
             }
             // Make the earlier fns slow, so the later failure comes first in time.
             if has(Capability.async) && random.chance(0.5) {
                 for place in FnPlace.all(in: call) {
                     guard var fn = place.fn(in: call), fn.delayMilliseconds == nil || fn.delayMilliseconds ?? 0 < 100 else { continue }
                     fn.isAsync = true
-                    fn.delayMilliseconds = 20
+                    fn.delayMilliseconds = Self.slowEarlierFnMilliseconds
                     place.set(fn, in: &call)
                 }
             }
             place(second, in: &call, random: &random)
+            // Alone in the call, the failure has nothing to come before: it does not sleep.
+            if FnPlace.all(in: call).count < 2 { Self.dropDelays(&call) }
         default:
             break
         }

@@ -47,7 +47,7 @@ package struct DifferentialCheck: Sendable {
         let input = generated.input(id: id)
         let expected: Observation
         do {
-            expected = try await reference.run(input)
+            expected = try await reference.run(Self.inIdealTiming(generated).input(id: id))
         } catch {
             let specCase = Self.specCase(id: id, input: input, expectation: .failure(ErrorExpectation(
                 kind: nil, messagePattern: ".", label: nil, requests: nil, location: .start(of: "explore"))), tolerance: ToleranceSettings())
@@ -177,11 +177,34 @@ package struct DifferentialCheck: Sendable {
         return merged
     }
 
+    /// The case as it runs when every fn takes exactly its delay: a fn whose delay ends within
+    /// the call's timeout (every fn, without one) has the same outcome without sleeping, so the
+    /// reference skips that sleep; a fn that outlasts the timeout keeps it and times out. Only
+    /// the engine under test sleeps, and the reference's expectation does not hang on how
+    /// late a loaded machine wakes it.
+    static func inIdealTiming(_ generated: ExploreCase) -> ExploreCase {
+        var ideal = generated
+        let timeout = generated.call.options.timeoutMilliseconds
+        for place in FnPlace.all(in: ideal.call) {
+            guard var fn = place.fn(in: ideal.call), let delay = fn.delayMilliseconds else { continue }
+            if let timeout, delay >= timeout { continue }
+            fn.delayMilliseconds = nil
+            place.set(fn, in: &ideal.call)
+        }
+        return ideal
+    }
+
     /// The case with every float input moved by `float32Nudge`, in random directions or all
     /// one way (logprobs up, weights and reference logprobs down: the worst case for long sums
     /// such as DPO's rewards), rounded to float32 as every input is.
     static func nudged(_ generated: ExploreCase, direction: Double?, random: inout SeededGenerator) -> ExploreCase {
         var nudged = generated
+        // Only the numbers move: a sleep changes no number, so the nudged runs skip them.
+        for place in FnPlace.all(in: nudged.call) {
+            guard var fn = place.fn(in: nudged.call), fn.delayMilliseconds != nil else { continue }
+            fn.delayMilliseconds = nil
+            place.set(fn, in: &nudged.call)
+        }
         func nudge(_ values: [Double], _ sign: Double) -> [Double] {
             values.map { ($0 * (1 + (direction.map { $0 * sign } ?? random.double(in: -1...1)) * float32Nudge)).float32Rounded }
         }
