@@ -60,6 +60,14 @@ if [ -n "$icu" ]; then
   exit 1
 fi
 echo "ICU: not linked"
+# The seeded faults of docs/mutation.md are compiled into debug builds only (REGSPEC_FAULTS):
+# a release binary that still holds one of their symbols could be switched into a broken reference.
+faults=$(nm "$BIN" | "$SWIFT" demangle --simplified | grep -c -E 'ReferenceFault|HarnessFault|FaultInjecting' || true)
+if [ "${faults:-0}" != 0 ]; then
+  echo "fault hooks: $faults symbols in the release binary (ReferenceFault, HarnessFault): a target lacks faultSettings' debug-only condition" >&2
+  exit 1
+fi
+echo "fault hooks: none"
 echo "== ldd"
 ldd "$OUTPUT" || true
 glibc=$(objdump -T "$OUTPUT" | grep -o 'GLIBC_[0-9.]*' | sort -u -V | tail -n 1)
