@@ -89,7 +89,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: faultSettings
         ),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"], swiftSettings: strictSettings),
         .testTarget(name: "TrainingClientTests", dependencies: ["TrainingClient", "TinkerWire"], swiftSettings: strictSettings),

@@ -85,8 +85,13 @@ struct BenchCommand: AsyncParsableCommand {
             return
         }
         if let exploreFaultTable {
+            #if REGSPEC_FAULTS
             print(await ExploreFaultTable.markdown(limit: max(1, exploreFaultTable)), terminator: "")
             return
+            #else
+            _ = exploreFaultTable
+            throw ValidationError("--explore-fault-table needs the reference's seeded faults, which only debug builds have: swift run regspec-bench --explore-fault-table N")
+            #endif
         }
         var records: [BenchRecord] = []
         if wanted("throughput") { records += try await SuiteThroughput(specs: specs, quick: quick).measure() }

@@ -76,10 +76,11 @@ struct ExploreThroughput {
     }
 }
 
+#if REGSPEC_FAULTS
 /// The explore fault table: for each fault of the reference, how many cases of seed 1
 /// `explore` takes to find it (within `limit`), and the wall time it took. What the explore
 /// figures above must not buy with fewer findings (Tests/MutationTests/ExploreFaultTests
-/// prints the same table with the shrunk cases).
+/// prints the same table with the shrunk cases). The faults exist in debug builds only.
 enum ExploreFaultTable {
     static func markdown(limit: Int) async -> String {
         var lines = ["| fault | cases until found | seconds |", "| --- | ---: | ---: |"]
@@ -119,3 +120,4 @@ enum ExploreFaultTable {
         }
     }
 }
+#endif

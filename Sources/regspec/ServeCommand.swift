@@ -46,20 +46,3 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// Writes all of `bytes` to `descriptor`, as `writeUnbuffered(_:to:)` writes text.
-/// - Returns: whether all of it was written.
-private func writeUnbuffered(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
-    var written = 0
-    while written < bytes.count {
-        let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        if count > 0 {
-            written += count
-        } else if count < 0 && errno == EINTR {
-            continue
-        } else {
-            return false
-        }
-    }
-    return true
-}

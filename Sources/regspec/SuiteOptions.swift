@@ -151,7 +151,13 @@ func printError(_ message: String, newline: Bool = true) {
 /// - Returns: whether all of `text` was written.
 @discardableResult
 func writeUnbuffered(_ text: String, to descriptor: Int32) -> Bool {
-    let bytes = Array(text.utf8)
+    writeUnbuffered(Array(text.utf8), to: descriptor)
+}
+
+/// Writes all of `bytes` to `descriptor`, as `writeUnbuffered(_:to:)` writes text.
+/// - Returns: whether all of it was written.
+@discardableResult
+func writeUnbuffered(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
     var written = 0
     while written < bytes.count {
         let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
