@@ -66,7 +66,7 @@ struct HostileTextCLITests {
         let result = try await CLI.run(["run", "specs", "--engine-command", engine, "--report", "json:r.json"], in: scratch.path)
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stdout.contains("FAIL fault/case-1"))
-        #expect(result.stdout.contains("more characters; a --report file keeps them]"))
+        #expect(result.stdout.contains("more characters; a report file keeps them]"))
         #expect(result.stdout.count < 10_000, "\(result.stdout.count) characters on the console")
         let report = try String(contentsOfFile: scratch.path + "/r.json", encoding: .utf8)
         #expect(report.count > 60_000, "the report keeps what the console cuts")

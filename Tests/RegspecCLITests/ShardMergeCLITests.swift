@@ -124,7 +124,7 @@ struct ShardMergeCLITests {
         let mixed = try await CLI.run(["report", "s1.json", "s2.json"] + narrowed + ["--allow-partial-shards"], in: scratch.path)
         #expect(mixed.status == 1, "\(mixed.stdout)\(mixed.stderr)")
         #expect(mixed.stdout.contains("FAILED: the reports ran different selections (16 case(s)"), "\(mixed.stdout)")
-        #expect(mixed.stdout.contains("(--filter 'case-1' --exclude-tag 'none')"), "\(mixed.stdout)")
+        #expect(mixed.stdout.contains("(filter 'case-1', without tag 'none')"), "\(mixed.stdout)")
 
         // The same selection split two ways.
         let three = try await CLI.run(["run", "specs", "-q", "--shard", "2/3", "--report", "json:t2.json"], in: scratch.path)

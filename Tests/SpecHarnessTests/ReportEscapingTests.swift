@@ -164,7 +164,7 @@ struct ReportEscapingTests {
         }
         let text = ConsoleReporter(useColor: false).render(document)
         #expect(text.contains("FAIL a/fails (specs/\\u{1B}[2J\\u{1B}]0;owned\\u{7}\\nFAIL forged.yaml:3:1)"))
-        #expect(text.contains("more characters; a --report file keeps them]"))
+        #expect(text.contains("more characters; a report file keeps them]"))
         #expect(text.contains("tail"), "the stderr tail is cut on its own, not lost behind the message")
     }
 

@@ -105,7 +105,7 @@ package struct Explorer: Sendable {
         let original = finding.original
         let shrunk = finding.shrunk
         let header = [
-            "Found by `regspec explore --seed \(seed)`, case \(finding.caseNumber) (replay: --seed \(seed) --replay \(finding.caseNumber)),",
+            "Found by explore, seed \(seed), case \(finding.caseNumber) (replaying that case of that seed shows it again),",
             "against \(engineDescription).",
             "Shrunk in \(finding.shrinkSteps) steps (\(finding.shrinkAttempts) candidates) from \(original.datums.count) datum(s) and "
                 + "\(original.call.regularizers.count) regularizer(s) to \(shrunk.datums.count) and \(shrunk.call.regularizers.count).",

@@ -9,7 +9,7 @@ extension ReportDocument {
     /// - Throws: `ReportReadError` naming the file and what is wrong with it.
     public static func read(from path: String) throws(ReportReadError) -> ReportDocument {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ReportReadError(path: path, reason: "cannot read it; check the path (a JSON report written by `regspec run --report json:FILE`)")
+            throw ReportReadError(path: path, reason: "cannot read it; check the path (a report in the JSON format)")
         }
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

@@ -122,17 +122,17 @@ package struct ShardCoverage: Sendable, Equatable {
         return result
     }
 
-    /// A selection in words: `18 cases (--tag x)`, so two of them can be told apart.
+    /// A selection in words: `18 case(s) (tag 'x')`, so two of them can be told apart.
     private static func describe(_ document: ReportDocument) -> String {
         let selection = document.selection
         var options: [String] = []
-        if let filter = selection.filter { options.append("--filter \(quoted(filter))") }
-        options += selection.tags.map { "--tag \(quoted($0))" }
-        options += selection.excludedTags.map { "--exclude-tag \(quoted($0))" }
-        options += selection.caseIDs.map { "--case \(quoted($0))" }
+        if let filter = selection.filter { options.append("filter \(quoted(filter))") }
+        options += selection.tags.map { "tag \(quoted($0))" }
+        options += selection.excludedTags.map { "without tag \(quoted($0))" }
+        options += selection.caseIDs.map { "case \(quoted($0))" }
         let size = selection.selectedCases.map { "\($0) case(s)" } ?? "an unrecorded number of cases"
         let digest = selection.selectedDigest.map { " " + String($0.prefix(19)) } ?? ""
-        return size + digest + (options.isEmpty ? " (the whole suite)" : " (" + options.joined(separator: " ") + ")")
+        return size + digest + (options.isEmpty ? " (the whole suite)" : " (" + options.joined(separator: ", ") + ")")
     }
 
     private static func distinct(_ texts: [String]) -> [String] {

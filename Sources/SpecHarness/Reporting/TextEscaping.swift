@@ -49,7 +49,7 @@ package enum TextEscaping {
         let escaped = terminal(text)
         guard escaped.count > maximumConsoleCharacters else { return escaped }
         let kept = escaped.prefix(maximumConsoleCharacters)
-        return kept + " [... cut on the console: \(escaped.count - kept.count) more characters; a --report file keeps them]"
+        return kept + " [... cut on the console: \(escaped.count - kept.count) more characters; a report file keeps them]"
     }
 
     /// One line of `text` for the console: escaped as `oneLine` does and cut as `console` does.

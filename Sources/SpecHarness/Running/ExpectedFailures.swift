@@ -65,7 +65,7 @@ package struct ExpectedFailures: Sendable, Equatable {
 
     /// The file's text: a comment, then `id: "reason"` lines in suite order.
     package func rendered() -> String {
-        var lines = ["# Cases this implementation is known to fail, with why. Read by `regspec run --expected-failures`."]
+        var lines = ["# Cases this implementation is known to fail, with why: a run reports them as expected failures."]
         for (id, reason) in reasons {
             let escaped = reason.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"")
             lines.append("\(id): \"\(escaped)\"")

@@ -39,7 +39,7 @@ extension SpecParser {
         guard FileKind.of(path.text) == .regularFile else {
             throw SpecDiagnostic(
                 location, "fixture file \(UserText.quoted(relativePath)) not found at \(path)",
-                hint: "fixture paths are relative to the fixtures folder (\(fixturesDirectory)); pass --fixtures DIR to use another")
+                hint: "fixture paths are relative to the fixtures folder (\(fixturesDirectory)); load the suite with another fixtures folder to use another")
         }
         let parsed = YAMLValue.parse(fileAtPath: path.text, displayName: path.text, limits: limits.yaml)
         for diagnostic in parsed.diagnostics.dropLast() { try DiagnosticLog.reportOrThrow(diagnostic) }
