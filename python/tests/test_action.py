@@ -172,6 +172,9 @@ def test_a_failing_engine_fails_the_step_and_still_writes_and_uploads(tmp_path) 
     assert "::error" in log and "composition/nll-plus-two-sync" in log
     assert "composition/nll-plus-two-sync" in run.summary()
     assert (tmp_path / "regspec-reports" / "regspec.json").is_file()
+    # A failing report still gets its (red) badges, and writing them is no second failure.
+    assert run.outcomes["badges"] == "success", log
+    assert (tmp_path / "regspec-reports" / "badges").is_dir(), log
     assert len(run.uploads) == 1, "the reports are uploaded even though the run failed"
 
 
