@@ -66,8 +66,9 @@ package struct MessagePattern: Sendable {
     /// Why `pattern` can take time exponential or polynomial in the message length, if it can.
     ///
     /// A heuristic over the pattern text: a quantified group that itself ends in a quantifier
-    /// (`(a+)+`, `(\w*)*`, `(a|a?)+`), and an unanchored lookahead scanning with `.*`. Both are
-    /// what made matching slow; the validate command reports them.
+    /// (`(a+)+`, `(\w*)*`, `(a|a?)+`), exponential in a backtracking engine though not in
+    /// `BoundedRegex`, and an unanchored lookahead scanning with `.*`, quadratic in both. The
+    /// validate command reports them.
     package static func lint(_ pattern: String) -> [String] {
         var findings: [String] = []
         let scalars = Array(pattern.unicodeScalars)
@@ -93,7 +94,7 @@ package struct MessagePattern: Sendable {
                     || body.contains("?|") || body.hasSuffix("?") && body.contains("|")
                 if outerQuantified && innerQuantified && !reportedNested {
                     reportedNested = true
-                    findings.append("a quantified group repeats another quantifier (like (a+)+): matching can take exponential time")
+                    findings.append("a quantified group repeats another quantifier (like (a+)+): a backtracking regex engine (Python's re, ICU) takes exponential time on it, so the case's pattern is not portable; repeat the inner pattern once")
                 }
             default: break
             }
