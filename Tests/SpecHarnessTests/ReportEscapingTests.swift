@@ -231,6 +231,19 @@ struct ReportEscapingTests {
         #expect(XMLParser(data: Data("<a>\(TextEscaping.xml("\u{0}"))</a>".utf8)).parse())
     }
 
+    /// Regression guard for the encoder written to replace Foundation's `addingPercentEncoding`.
+    @Test("HTML filter links percent-encode a group name's UTF-8 bytes, unreserved characters kept")
+    func filterLinkQueryValues() {
+        let name = "a b&é/c~d.e_f-g"
+        let document = ReportDocument(
+            suite: SuiteIdentity(), engine: EngineIdentity(name: "e", language: "x", version: "1", capabilities: []),
+            startedAt: "2026-01-01T00:00:00Z", durationSeconds: 1, hostname: "host",
+            cases: [CaseRecord(id: "\(name)/one", suite: name, file: "specs/a.yaml", line: 1, status: .passed)])
+        let html = HTMLReporter().render(document)
+        #expect(html.contains("=a%20b%26%C3%A9%2Fc~d.e_f-g#filters\""), "\(html.prefix(4000))")
+        #expect(!html.contains("href=\"?suite=a b"), "a raw space in a link")
+    }
+
     @Test("markup characters are escaped in XML, HTML and Markdown")
     func markup() {
         #expect(TextEscaping.xml("<a & \"b\">") == "&lt;a &amp; &quot;b&quot;&gt;")
