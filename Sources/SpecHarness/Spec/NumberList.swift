@@ -36,6 +36,26 @@ package struct NumberList: Sendable {
         count += 1
     }
 
+    /// Adds `lines` to every element's line and `columns` to the columns of the elements on
+    /// line 0: `FlowNumberScanner` counts places from the list's `[` before libyaml says where
+    /// that bracket is.
+    mutating func shift(lines: Int, firstLineColumns columns: Int) {
+        let onFirstLine = lineRuns.first?.line == 0 ? (lineRuns.count > 1 ? lineRuns[1].start : count) : 0
+        for run in lineRuns.indices { lineRuns[run].line += lines }
+        var remaining = onFirstLine
+        for chunk in columnChunks.indices where remaining > 0 {
+            let length = min(remaining, columnChunks[chunk].count)
+            columnChunks[chunk].withUnsafeMutableBufferPointer { packed in
+                for index in 0..<length {
+                    let flag = packed[index] & Self.integerFlag
+                    let column = min(Int(packed[index] & ~Self.integerFlag) + columns, Int(Self.integerFlag - 1))
+                    packed[index] = UInt32(column) | flag
+                }
+            }
+            remaining -= length
+        }
+    }
+
     package func value(at index: Int) -> Double {
         valueChunks[index >> Self.chunkBits][index & (Self.chunkSize - 1)]
     }

@@ -63,6 +63,44 @@ final class YAMLByteSource {
         return count
     }
 
+    /// Whether the input can be read from any offset, and again from the start: bytes in memory
+    /// or a regular file. A pipe or a device is read once, front to back.
+    var isRereadable: Bool {
+        switch origin {
+        case .bytes: return true
+        case .file(let handle):
+            var status = stat()
+            return fstat(fileno(handle), &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+        }
+    }
+
+    /// Copies up to `count` bytes from `offset` to `buffer`, without moving the stream `read`
+    /// uses (a pre-pass reads the input this way, then libyaml reads it from the start).
+    /// - Returns: the count copied (less than asked only at the end), or nil on an I/O error.
+    func read(at offset: Int, into buffer: UnsafeMutablePointer<UInt8>, count: Int) -> Int? {
+        switch origin {
+        case .bytes(let bytes):
+            let available = max(0, min(count, bytes.count - offset))
+            bytes.withUnsafeBufferPointer { source in
+                guard available > 0, let start = source.baseAddress else { return }
+                buffer.update(from: start + offset, count: available)
+            }
+            return available
+        case .file(let handle):
+            var done = 0
+            while done < count {
+                let got = pread(fileno(handle), buffer + done, count - done, off_t(offset + done))
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    return nil
+                }
+                if got == 0 { break }
+                done += got
+            }
+            return done
+        }
+    }
+
     /// The first `count` bytes of the input, read again, to turn a byte offset into a line and column.
     func prefix(_ count: Int) -> [UInt8] {
         switch origin {

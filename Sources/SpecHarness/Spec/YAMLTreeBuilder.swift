@@ -65,7 +65,12 @@ struct YAMLTreeBuilder {
     }
 
     mutating func handle(_ event: yaml_event_t) {
-        let line = event.start_mark.line + 1, column = event.start_mark.column + 1
+        handle(event, line: event.start_mark.line + 1, column: event.start_mark.column + 1)
+    }
+
+    /// An event whose place (from 1) is given: libyaml's marks are not the input's places when
+    /// it read lists of numbers as `[]` (`SubstitutedYAMLInput`).
+    mutating func handle(_ event: yaml_event_t, line: Int, column: Int) {
         if event.type == YAML_SCALAR_EVENT {
             scalar(event.data.scalar, line: line, column: column)
             return
@@ -103,6 +108,15 @@ struct YAMLTreeBuilder {
         default:
             break
         }
+    }
+
+    /// Gives the list just opened the numbers `FlowNumberScanner` read from its text, as if
+    /// they had streamed by as scalars; its end event follows.
+    /// - Returns: false when the innermost open value is not an empty list.
+    mutating func packIntoOpenSequence(_ numbers: NumberList) -> Bool {
+        guard case .sequence(let sequence)? = stack.last, sequence.items.isEmpty, sequence.numbers?.count == 0 else { return false }
+        sequence.numbers = numbers
+        return true
     }
 
     private mutating func checkDepth(at location: SourceLocation) -> Bool {

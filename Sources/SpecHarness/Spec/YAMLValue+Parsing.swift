@@ -49,7 +49,78 @@ extension YAMLValue {
         return parse(source, file: displayName, limits: limits)
     }
 
-    static func parse(_ source: YAMLByteSource, file: String, limits: YAMLLimits) -> (value: YAMLValue?, diagnostics: [SpecDiagnostic]) {
+    /// Parses a document, reading its lists of plain numbers before libyaml when it can
+    /// (`parseWithPackedLists`); `packingLists: false` leaves everything to libyaml, as the
+    /// tests compare.
+    static func parse(_ source: YAMLByteSource, file: String, limits: YAMLLimits, packingLists: Bool = true)
+        -> (value: YAMLValue?, diagnostics: [SpecDiagnostic])
+    {
+        if packingLists, let parsed = parseWithPackedLists(source, file: file, limits: limits) { return parsed }
+        return parseEvents(source, file: file, limits: limits)
+    }
+
+    /// The document with its flow sequences of plain numbers read by `FlowNumberScanner` and
+    /// handed to libyaml as `[]`, so large inline arrays load at the speed of the pre-pass.
+    ///
+    /// The result is what libyaml alone gives, or nil: each region must be opened by libyaml as a
+    /// flow sequence at its `[` and closed at once, every region must be met, and the document
+    /// must load without any problem (an error, a duplicate key, a list used as a key). A
+    /// problem's place or message could differ in the shortened text, so any problem means the
+    /// document is read again by libyaml alone, which words it.
+    static func parseWithPackedLists(_ source: YAMLByteSource, file: String, limits: YAMLLimits)
+        -> (value: YAMLValue?, diagnostics: [SpecDiagnostic])?
+    {
+        guard let scan = FlowNumberScanner.scan(source, limit: limits.maximumBytes, file: file), !scan.regions.isEmpty else { return nil }
+        // Consumed: the input moves each region's numbers into the tree, and a second owner
+        // would make that a copy.
+        let input = SubstitutedYAMLInput(source: source, scan: consume scan)
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        defer { parser.deallocate() }
+        guard yaml_parser_initialize(parser) == 1 else { return nil }
+        defer { yaml_parser_delete(parser) }
+        yaml_parser_set_input(parser, { data, buffer, size, sizeRead in
+            guard let data, let buffer, let sizeRead else { return 0 }
+            let input = Unmanaged<SubstitutedYAMLInput>.fromOpaque(data).takeUnretainedValue()
+            guard let count = input.read(into: buffer, size: size) else { return 0 }
+            sizeRead.pointee = count
+            return 1
+        }, Unmanaged.passUnretained(input).toOpaque())
+
+        var builder = YAMLTreeBuilder(file: file, maximumDepth: limits.maximumDepth, maximumValues: limits.maximumValues)
+        var event = yaml_event_t()
+        // The region whose list is open, until its end event.
+        var open: (region: Int, index: Int)?
+        while builder.fatal == nil {
+            guard yaml_parser_parse(parser, &event) == 1 else { return nil }
+            defer { yaml_event_delete(&event) }
+            if let region = open {
+                guard event.type == YAML_SEQUENCE_END_EVENT, event.start_mark.index == region.index + 1 else { return nil }
+                open = nil
+            } else if let awaited = input.awaited {
+                if event.type == YAML_SEQUENCE_START_EVENT, event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE,
+                    event.end_mark.index == awaited.index + 1
+                {
+                    let place = input.translate(line: event.start_mark.line, column: event.start_mark.column, index: event.start_mark.index)
+                    builder.handle(event, line: place.line + 1, column: place.column + 1)
+                    let numbers = input.confirm(openerLine: event.end_mark.line, openerColumn: event.end_mark.column - 1)
+                    guard builder.packIntoOpenSequence(numbers) else { return nil }
+                    open = awaited
+                    continue
+                }
+                // libyaml went past the region's `[` without opening a list there: it is in a
+                // string, a comment or a block scalar.
+                guard event.start_mark.index <= awaited.index else { return nil }
+            }
+            let place = input.translate(line: event.start_mark.line, column: event.start_mark.column, index: event.start_mark.index)
+            builder.handle(event, line: place.line + 1, column: place.column + 1)
+            if event.type == YAML_STREAM_END_EVENT { break }
+        }
+        guard builder.fatal == nil, builder.diagnostics.isEmpty, input.allConfirmed, let root = builder.root else { return nil }
+        return (root, [])
+    }
+
+    /// The document as libyaml's events give it.
+    static func parseEvents(_ source: YAMLByteSource, file: String, limits: YAMLLimits) -> (value: YAMLValue?, diagnostics: [SpecDiagnostic]) {
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         defer { parser.deallocate() }
         guard yaml_parser_initialize(parser) == 1 else {
