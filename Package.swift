@@ -86,6 +86,8 @@ let package = Package(
             name: "regspec-bench",
             dependencies: [
                 "SpecHarness", "ReferenceEngine", "TrainingClient", "TinkerWire",
+                // libyaml alone, the floor the YAML loading figures are compared with.
+                "CLibYAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],

@@ -1,3 +1,4 @@
+import CLibYAML
 import Foundation
 import SpecHarness
 
@@ -49,9 +50,35 @@ struct SpecLoading {
                     String(format: "%.1f MB of YAML, peak memory", size), ratio, "x file", goal: .atMost(Self.targetMemoryRatio),
                     note: String(format: "%.0f MiB above the RSS before the load", Double(peak) / 1_048_576))
             }
+            if let floor = Self.libyamlEventSeconds(path: path) {
+                figures.figure(
+                    String(format: "%.1f MB of YAML, libyaml alone", size), size / floor, "MB/s",
+                    note: String(format: "%.2f s CPU pulling and freeing every event, no tree; the loader runs at %.2fx its speed", floor, floor / cpuSeconds))
+            }
             figures.append(try loadNumPy(tokens: max(1, (megabytes << 20) / 24), folder: folder, yamlSeconds: seconds))
         }
         return figures.records
+    }
+
+    /// CPU seconds libyaml takes to pull every event of the file and free it, building nothing:
+    /// what a loader that hands every scalar to libyaml cannot go below. Nil if libyaml fails.
+    static func libyamlEventSeconds(path: String) -> Double? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        defer { parser.deallocate() }
+        guard yaml_parser_initialize(parser) == 1 else { return nil }
+        defer { yaml_parser_delete(parser) }
+        yaml_parser_set_input_file(parser, file)
+        var event = yaml_event_t()
+        let start = Stopwatch.processCPUSeconds()
+        while true {
+            guard yaml_parser_parse(parser, &event) == 1 else { return nil }
+            let finished = event.type == YAML_STREAM_END_EVENT
+            yaml_event_delete(&event)
+            if finished { break }
+        }
+        return Stopwatch.processCPUSeconds() - start
     }
 
     /// The same datum with its three arrays in .npy files; the ratio is against the YAML load.
