@@ -155,6 +155,32 @@ enum Kernel {
         }
     }
 
+    /// `buffer[i] += scale * element(a[i])` for every element of `a` that fits in `buffer`.
+    @inline(__always)
+    static func add(
+        _ a: [Double], scaledBy scale: Double, into buffer: UnsafeMutableBufferPointer<Double>,
+        _ element: (Double) -> Double
+    ) {
+        let count = Swift.min(a.count, buffer.count)
+        a.withUnsafeBufferPointer { pa in
+            for i in 0..<count { buffer[i] += scale * element(pa[i]) }
+        }
+    }
+
+    /// `buffer[i] += scale * element(a[i], b[i])` for every position of both that fits in `buffer`.
+    @inline(__always)
+    static func add(
+        _ a: [Double], _ b: [Double], scaledBy scale: Double, into buffer: UnsafeMutableBufferPointer<Double>,
+        _ element: (Double, Double) -> Double
+    ) {
+        let count = Swift.min(a.count, b.count, buffer.count)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                for i in 0..<count { buffer[i] += scale * element(pa[i], pb[i]) }
+            }
+        }
+    }
+
     /// `log(1 / (1 + exp(-x)))` without overflow for large `|x|`.
     @inline(__always)
     static func logSigmoid(_ x: Double) -> Double {

@@ -17,19 +17,27 @@ extension Tensor {
         }
         let a = values
         let b = other.values
-        return Tensor.result(
-            [Kernel.dot(a, b)], shape: [],
-            lhs: self, { g in .dense(Kernel.map(b) { $0 * g[0] }) },
-            rhs: other, { g in .dense(Kernel.map(a) { $0 * g[0] }) })
+        return Tensor.result([Kernel.dot(a, b)], shape: [], fusedInputs: [
+            (self, { g in .dense(Kernel.map(b) { $0 * g[0] }) },
+             { g, scale, buffer in Kernel.add(b, scaledBy: scale, into: buffer) { $0 * g[0] } }),
+            (other, { g in .dense(Kernel.map(a) { $0 * g[0] }) },
+             { g, scale, buffer in Kernel.add(a, scaledBy: scale, into: buffer) { $0 * g[0] } }),
+        ])
     }
 
     /// `square().sum()`: the sum of squares, shape `[]`.
     public func sumOfSquares() -> Tensor {
         let x = values
-        return Tensor.result([Kernel.dot(x, x)], shape: [], input: self) { g in
-            let scale = g[0]
-            return .dense(Kernel.map(x) { 2 * $0 * scale })
-        }
+        return Tensor.result(
+            [Kernel.dot(x, x)], shape: [], input: self,
+            pullback: { g in
+                let scale = g[0]
+                return .dense(Kernel.map(x) { 2 * $0 * scale })
+            },
+            accumulate: { g, scale, buffer in
+                let factor = g[0]
+                Kernel.add(x, scaledBy: scale, into: buffer) { 2 * $0 * factor }
+            })
     }
 
     /// `(self - mean()).square().mean()`: the population variance, shape `[]`;
@@ -40,10 +48,16 @@ extension Tensor {
         let scale = 1 / Double(x.count)
         let mean = Kernel.sum(x) * scale
         let squares = Kernel.sumOfSquaredDeviations(x, from: mean)
-        return Tensor.result([squares * scale], shape: [], input: self) { g in
-            let factor = 2 * g[0] * scale
-            return .dense(Kernel.map(x) { ($0 - mean) * factor })
-        }
+        return Tensor.result(
+            [squares * scale], shape: [], input: self,
+            pullback: { g in
+                let factor = 2 * g[0] * scale
+                return .dense(Kernel.map(x) { ($0 - mean) * factor })
+            },
+            accumulate: { g, weight, buffer in
+                let factor = 2 * g[0] * scale
+                Kernel.add(x, scaledBy: weight, into: buffer) { ($0 - mean) * factor }
+            })
     }
 
     /// `f(self).sum()` for an elementwise `f` that returns its value and its
@@ -85,17 +99,27 @@ extension Tensor {
             initialized = x.count
         }
         let stored = HandOff(derivatives)
-        return Tensor.result([total * scale], shape: [], input: self) { g in
-            let factor = g[0] * scale
-            // A second backward() through this node finds the array taken and recomputes it.
-            guard var gradient = stored.take() else {
-                return .dense(Kernel.map(x) { f($0).derivative * factor })
-            }
-            gradient.withUnsafeMutableBufferPointer { pg in
-                for i in 0..<pg.count { pg[i] *= factor }
-            }
-            return .dense(gradient)
-        }
+        return Tensor.result(
+            [total * scale], shape: [], input: self,
+            pullback: { g in
+                let factor = g[0] * scale
+                // A second backward() through this node finds the array taken and recomputes it.
+                guard var gradient = stored.take() else {
+                    return .dense(Kernel.map(x) { f($0).derivative * factor })
+                }
+                gradient.withUnsafeMutableBufferPointer { pg in
+                    for i in 0..<pg.count { pg[i] *= factor }
+                }
+                return .dense(gradient)
+            },
+            accumulate: { g, weight, buffer in
+                let factor = g[0] * scale
+                guard let derivatives = stored.peek() else {
+                    Kernel.add(x, scaledBy: weight, into: buffer) { f($0).derivative * factor }
+                    return
+                }
+                Kernel.add(derivatives, scaledBy: weight, into: buffer) { $0 * factor }
+            })
     }
 }
 
@@ -106,6 +130,11 @@ final class HandOff: Sendable {
 
     init(_ values: [Double]) {
         storage = Mutex(values)
+    }
+
+    /// The array if no pullback has taken it, leaving it in place.
+    func peek() -> [Double]? {
+        storage.withLock { $0 }
     }
 
     /// The array, the first time only.

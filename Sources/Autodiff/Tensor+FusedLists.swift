@@ -13,14 +13,17 @@ extension Tensor {
         guard !tensors.isEmpty else { throw TensorError.emptyInput(operation: "sumOfSquares") }
         var total = 0.0
         for tensor in tensors { total = Kernel.dot(tensor.values, tensor.values, startingFrom: total) }
-        let inputs: [(tensor: Tensor, pullback: Pullback)] = tensors.map { tensor in
+        let inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)] = tensors.map { tensor in
             let x = tensor.values
             return (tensor, { g in
                 let scale = g[0]
                 return .dense(Kernel.map(x) { 2 * $0 * scale })
+            }, { g, scale, buffer in
+                let factor = g[0]
+                Kernel.add(x, scaledBy: scale, into: buffer) { 2 * $0 * factor }
             })
         }
-        return result([total], shape: [], inputs: inputs)
+        return result([total], shape: [], fusedInputs: inputs)
     }
 
     /// The population variance of every element of every tensor, shape `[]`;
@@ -35,14 +38,17 @@ extension Tensor {
         let mean = sum * scale
         var squares = 0.0
         for tensor in tensors { squares = Kernel.sumOfSquaredDeviations(tensor.values, from: mean, startingFrom: squares) }
-        let inputs: [(tensor: Tensor, pullback: Pullback)] = tensors.map { tensor in
+        let inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)] = tensors.map { tensor in
             let x = tensor.values
             return (tensor, { g in
                 let factor = 2 * g[0] * scale
                 return .dense(Kernel.map(x) { ($0 - mean) * factor })
+            }, { g, weight, buffer in
+                let factor = 2 * g[0] * scale
+                Kernel.add(x, scaledBy: weight, into: buffer) { ($0 - mean) * factor }
             })
         }
-        return result([squares * scale], shape: [], inputs: inputs)
+        return result([squares * scale], shape: [], fusedInputs: inputs)
     }
 
     /// The mean of `f(x, c).value` over the elements `x` of every tensor and the
@@ -54,13 +60,53 @@ extension Tensor {
     /// tensors would be. The derivatives are stored in the forward pass and
     /// each pullback scales its array in place and hands it back.
     ///
+    /// The forward loop is inlined where it is called, so that `f` is compiled into
+    /// it instead of being called through a closure once per element.
+    ///
     /// Throws `TensorError.emptyInput` for an empty list and
     /// `TensorError.shapeMismatch` when a tensor and its constant differ in
     /// element count or the lists differ in length.
+    @inlinable @inline(__always)
     public static func mean(
         of tensors: [Tensor], against constants: [Tensor],
         _ f: @escaping @Sendable (Double, Double) -> (value: Double, derivative: Double)
     ) throws -> Tensor {
+        try checkMeanInputs(tensors, constants)
+        var total = 0.0
+        var derivatives: [[Double]?] = []
+        derivatives.reserveCapacity(tensors.count)
+        for (tensor, constant) in zip(tensors, constants) {
+            let x = tensor.values
+            let c = constant.values
+            let count = Swift.min(x.count, c.count)
+            guard tensor.requiresGrad else {
+                x.withUnsafeBufferPointer { px in
+                    c.withUnsafeBufferPointer { pc in
+                        for i in 0..<count { total += f(px[i], pc[i]).value }
+                    }
+                }
+                derivatives.append(nil)
+                continue
+            }
+            derivatives.append([Double](unsafeUninitializedCapacity: count) { out, initialized in
+                x.withUnsafeBufferPointer { px in
+                    c.withUnsafeBufferPointer { pc in
+                        for i in 0..<count {
+                            let (value, derivative) = f(px[i], pc[i])
+                            total += value
+                            out[i] = derivative
+                        }
+                    }
+                }
+                initialized = count
+            })
+        }
+        return mean(of: tensors, against: constants, total: total, derivatives: derivatives, f)
+    }
+
+    /// Throws unless `mean(of:against:_:)` can pair every tensor with its constant.
+    @usableFromInline
+    static func checkMeanInputs(_ tensors: [Tensor], _ constants: [Tensor]) throws {
         guard !tensors.isEmpty else { throw TensorError.emptyInput(operation: "mean") }
         guard tensors.count == constants.count else {
             throw TensorError.shapeMismatch(operation: "mean", lhs: [tensors.count], rhs: [constants.count])
@@ -68,29 +114,22 @@ extension Tensor {
         for (tensor, constant) in zip(tensors, constants) where tensor.scalarCount != constant.scalarCount {
             throw TensorError.shapeMismatch(operation: "mean", lhs: tensor.shape, rhs: constant.shape)
         }
+    }
+
+    /// The result of `mean(of:against:_:)` from its forward pass: the sum of the values and
+    /// each tensor's derivatives (nil for a tensor that does not require grad).
+    @usableFromInline
+    static func mean(
+        of tensors: [Tensor], against constants: [Tensor], total: Double, derivatives: [[Double]?],
+        _ f: @escaping @Sendable (Double, Double) -> (value: Double, derivative: Double)
+    ) -> Tensor {
         // As `mean()` does: the sum times 1 / count.
         let scale = 1 / Double(tensors.reduce(0) { $0 + $1.scalarCount })
-        var total = 0.0
-        var inputs: [(tensor: Tensor, pullback: Pullback)] = []
-        for (tensor, constant) in zip(tensors, constants) {
+        var inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)] = []
+        for ((tensor, constant), derivatives) in zip(zip(tensors, constants), derivatives) {
+            guard let derivatives else { continue }
             let x = tensor.values
             let c = constant.values
-            guard tensor.requiresGrad else {
-                total = Kernel.sum(x, c, startingFrom: total) { f($0, $1).value }
-                continue
-            }
-            let derivatives = [Double](unsafeUninitializedCapacity: x.count) { out, initialized in
-                x.withUnsafeBufferPointer { px in
-                    c.withUnsafeBufferPointer { pc in
-                        for i in 0..<px.count {
-                            let (value, derivative) = f(px[i], pc[i])
-                            total += value
-                            out[i] = derivative
-                        }
-                    }
-                }
-                initialized = x.count
-            }
             let stored = HandOff(derivatives)
             inputs.append((tensor, { g in
                 let factor = g[0] * scale
@@ -102,8 +141,15 @@ extension Tensor {
                     for i in 0..<pg.count { pg[i] *= factor }
                 }
                 return .dense(gradient)
+            }, { g, weight, buffer in
+                let factor = g[0] * scale
+                guard let derivatives = stored.peek() else {
+                    Kernel.add(x, c, scaledBy: weight, into: buffer) { f($0, $1).derivative * factor }
+                    return
+                }
+                Kernel.add(derivatives, scaledBy: weight, into: buffer) { $0 * factor }
             }))
         }
-        return result([total * scale], shape: [], inputs: inputs)
+        return result([total * scale], shape: [], fusedInputs: inputs)
     }
 }

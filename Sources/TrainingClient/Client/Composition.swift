@@ -1,3 +1,4 @@
+import Autodiff
 import TinkerWire
 
 /// Turns evaluated fns into the weights sent to the backend and the structured metrics.
@@ -10,7 +11,7 @@ enum Composition {
     static func structured(
         base: EvaluatedFn?, regularizers: [EvaluatedFn], counts: [Int], trackGradNorms: Bool
     ) throws(CustomLossError) -> (weights: [[Double]], metrics: Metrics) {
-        var terms: [(gradients: [[Double]?], scale: Double)] = []
+        var terms: [(gradients: [DeferredGradient?], scale: Double)] = []
         if let base { terms.append((base.gradients, 1)) }
         for regularizer in regularizers {
             let weight = regularizer.weight ?? 0
@@ -81,7 +82,7 @@ enum Composition {
     /// - Throws: `non_finite_gradient` for the first element (datum by datum) of `g` or of
     ///   `float32(-g)` that is not finite; nothing is returned then.
     private static func weights(
-        _ terms: [(gradients: [[Double]?], scale: Double)], counts: [Int], contributors: [EvaluatedFn],
+        _ terms: [(gradients: [DeferredGradient?], scale: Double)], counts: [Int], contributors: [EvaluatedFn],
         squaredNorm: inout Double
     ) throws(CustomLossError) -> [[Double]] {
         #if REGSPEC_FAULTS  // mutation tests only
@@ -98,9 +99,7 @@ enum Composition {
             row.withUnsafeMutableBufferPointer { row in
                 for (gradients, scale) in terms {
                     guard datum < gradients.count, let datumGradient = gradients[datum] else { continue }
-                    datumGradient.withUnsafeBufferPointer { source in
-                        for index in 0..<min(row.count, source.count) { row[index] += scale * source[index] }
-                    }
+                    datumGradient.add(scaledBy: scale, into: row)
                 }
                 for index in 0..<row.count {
                     var g = row[index]
@@ -127,7 +126,7 @@ enum Composition {
     private static func nonFinite(_ value: Double, datum: Int, element: Int, contributors: [EvaluatedFn]) -> CustomLossError {
         guard value.isFinite else {
             let culprits = contributors.filter { fn in
-                guard datum < fn.gradients.count, let own = fn.gradients[datum], element < own.count else { return false }
+                guard datum < fn.gradients.count, let own = fn.gradients[datum]?.values, element < own.count else { return false }
                 return !own[element].isFinite
             }
             return .nonFiniteGradient(
@@ -147,7 +146,7 @@ enum Composition {
         var weights: [[Double]] = []
         for (datum, datumGradient) in base.gradients.enumerated() {
             guard let datumGradient else { throw .noGradient(datum: datum) }
-            weights.append(datumGradient.map { $0 == 0 ? 0 : Double(Float(-$0)) })
+            weights.append(datumGradient.values.map { $0 == 0 ? 0 : Double(Float(-$0)) })
         }
         return weights
     }
@@ -157,9 +156,9 @@ enum Composition {
         regularizers.reduce(0.0) { $0 + ($1.contribution ?? 0) }
     }
 
-    private static func l2Norm(_ gradients: [[Double]?]) -> Double {
+    private static func l2Norm(_ gradients: [DeferredGradient?]) -> Double {
         gradients.reduce(0) { sum, datum in
-            sum + (datum ?? []).reduce(0) { $0 + $1 * $1 }
+            sum + (datum?.values ?? []).reduce(0) { $0 + $1 * $1 }
         }.squareRoot()
     }
 
