@@ -45,39 +45,45 @@ extension Tensor {
         guard let root = node else {
             return result
         }
-        var wanted: Set<ObjectIdentifier> = []
-        for leaf in leaves {
-            if let node = leaf.node, node.isLeaf { wanted.insert(ObjectIdentifier(node)) }
+        // Each wanted leaf's first position in `leaves`; a leaf listed twice gets its
+        // gradient at its first position and a copy at the others.
+        var positions: [ObjectIdentifier: Int] = [:]
+        positions.reserveCapacity(leaves.count)
+        for (position, leaf) in leaves.enumerated() {
+            if let node = leaf.node, node.isLeaf, positions[ObjectIdentifier(node)] == nil {
+                positions[ObjectIdentifier(node)] = position
+            }
         }
         let order = Tensor.postOrder(from: root)
         // How many edges reach each wanted leaf: a fused pullback stands for the whole
         // gradient only when it is the leaf's one contribution.
-        var incoming: [ObjectIdentifier: Int] = [:]
+        var incoming = [Int](repeating: 0, count: leaves.count)
         for current in order where !current.isLeaf {
-            for edge in current.edges where wanted.contains(ObjectIdentifier(edge.node)) {
-                incoming[ObjectIdentifier(edge.node), default: 0] += 1
+            for edge in current.edges {
+                if let position = positions[ObjectIdentifier(edge.node)] { incoming[position] += 1 }
             }
         }
         var pending: [ObjectIdentifier: [Double]] = [ObjectIdentifier(root): [1]]
-        var deferred: [ObjectIdentifier: DeferredGradient] = [:]
         for current in order.reversed() {
             let id = ObjectIdentifier(current)
             guard let gradient = pending.removeValue(forKey: id) else { continue }
             if current.isLeaf {
-                if wanted.contains(id) { deferred[id] = DeferredGradient(values: gradient) }
+                if let position = positions[id] { result[position] = DeferredGradient(values: gradient) }
                 continue
             }
             for edge in current.edges {
                 let child = ObjectIdentifier(edge.node)
-                if let accumulate = edge.accumulate, incoming[child] == 1 {
-                    deferred[child] = DeferredGradient(pullback: edge.pullback, accumulate: accumulate, incoming: gradient)
+                if let accumulate = edge.accumulate, let position = positions[child], incoming[position] == 1 {
+                    result[position] = DeferredGradient(pullback: edge.pullback, accumulate: accumulate, incoming: gradient)
                 } else {
                     Tensor.accumulate(edge.pullback(gradient), into: &pending, for: child)
                 }
             }
         }
         for (position, leaf) in leaves.enumerated() {
-            if let node = leaf.node { result[position] = deferred[ObjectIdentifier(node)] }
+            if let node = leaf.node, let first = positions[ObjectIdentifier(node)], first != position {
+                result[position] = result[first]
+            }
         }
         return result
     }

@@ -17,12 +17,18 @@ extension Tensor {
         }
         let a = values
         let b = other.values
-        return Tensor.result([Kernel.dot(a, b)], shape: [], fusedInputs: [
-            (self, { g in .dense(Kernel.map(b) { $0 * g[0] }) },
-             { g, scale, buffer in Kernel.add(b, scaledBy: scale, into: buffer) { $0 * g[0] } }),
-            (other, { g in .dense(Kernel.map(a) { $0 * g[0] }) },
-             { g, scale, buffer in Kernel.add(a, scaledBy: scale, into: buffer) { $0 * g[0] } }),
-        ])
+        // Pullbacks only for the inputs that take a gradient: a dot with constant weights,
+        // as a weighted NLL is, makes no closure for the weights.
+        var inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)] = []
+        if requiresGrad {
+            inputs.append((self, { g in .dense(Kernel.map(b) { $0 * g[0] }) },
+                           { g, scale, buffer in Kernel.add(b, scaledBy: scale, into: buffer) { $0 * g[0] } }))
+        }
+        if other.requiresGrad {
+            inputs.append((other, { g in .dense(Kernel.map(a) { $0 * g[0] }) },
+                           { g, scale, buffer in Kernel.add(a, scaledBy: scale, into: buffer) { $0 * g[0] } }))
+        }
+        return Tensor.result([Kernel.dot(a, b)], shape: [], fusedInputs: inputs)
     }
 
     /// `square().sum()`: the sum of squares, shape `[]`.

@@ -102,7 +102,14 @@ public struct Tensor: Sendable, CustomStringConvertible {
     static func result(
         _ values: [Double], shape: [Int], inputs: [(tensor: Tensor, pullback: Pullback)]
     ) -> Tensor {
-        result(values, shape: shape, fusedInputs: inputs.map { ($0.tensor, $0.pullback, nil) })
+        var edges: [Edge] = []
+        for input in inputs {
+            if let node = input.tensor.node {
+                edges.append(Edge(node: node, pullback: input.pullback))
+            }
+        }
+        let node = edges.isEmpty ? nil : Node(edges: edges)
+        return Tensor(uncheckedValues: values, shape: shape, node: node)
     }
 
     /// Makes the result of an operation whose inputs may also have a fused `Accumulate`

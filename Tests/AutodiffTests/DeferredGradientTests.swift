@@ -79,6 +79,18 @@ struct DeferredGradientTests {
         #expect(buffer == [2, 4])
     }
 
+    @Test func aLeafListedTwiceGetsItsGradientAtBothPositions() throws {
+        let leaf = Tensor.variable([1, -2, 3])
+        let other = Tensor.variable([4])
+        let computed = try leaf.sumOfSquares() * 3
+        let deferred = try computed.backward(deferringTo: [leaf, other, leaf, computed])
+        let expected = try #require(try computed.backward()[leaf]).values
+        #expect(deferred[0]?.values == expected)
+        #expect(deferred[2]?.values == expected)
+        #expect(deferred[1] == nil)
+        #expect(deferred[3] == nil, "a tensor that is not a leaf has no gradient, as in backward()")
+    }
+
     @Test func aNonScalarLossIsRefused() {
         let leaf = Tensor.variable([1, 2])
         #expect(throws: TensorError.self) { try leaf.backward(deferringTo: [leaf]) }

@@ -27,9 +27,9 @@ final class WeightRowPool: Sendable {
     /// recycled one when the pool has one of that size, else a new one.
     func take(count: Int) -> [Double] {
         let recycled: [Double]? = rows.withLock { pool in
-            guard var rows = pool.byCount[count], !rows.isEmpty else { return nil }
-            let row = rows.removeFirst()
-            pool.byCount[count] = rows.isEmpty ? nil : rows
+            // Removed in place: a copy of the list taken out of the dictionary would be
+            // copied again on removal.
+            guard pool.byCount[count]?.isEmpty == false, let row = pool.byCount[count]?.removeFirst() else { return nil }
             pool.elements -= count
             return row
         }
