@@ -82,7 +82,7 @@ struct DeferredGradientTests {
     @Test func aLeafListedTwiceGetsItsGradientAtBothPositions() throws {
         let leaf = Tensor.variable([1, -2, 3])
         let other = Tensor.variable([4])
-        let computed = try leaf.sumOfSquares() * 3
+        let computed = leaf.sumOfSquares() * 3
         let deferred = try computed.backward(deferringTo: [leaf, other, leaf, computed])
         let expected = try #require(try computed.backward()[leaf]).values
         #expect(deferred[0]?.values == expected)
