@@ -93,20 +93,20 @@ extension Tensor {
         guard requiresGrad else {
             return Tensor.result([Kernel.sum(x) { f($0).value } * scale], shape: [], inputs: [])
         }
-        var total = 0.0
+        var total = LaneSum()
         let derivatives = [Double](unsafeUninitializedCapacity: x.count) { out, initialized in
             x.withUnsafeBufferPointer { px in
-                for i in 0..<px.count {
+                total.add(count: px.count) { i in
                     let (value, derivative) = f(px[i])
-                    total += value
                     out[i] = derivative
+                    return value
                 }
             }
             initialized = x.count
         }
         let stored = HandOff(derivatives)
         return Tensor.result(
-            [total * scale], shape: [], input: self,
+            [total.total * scale], shape: [], input: self,
             pullback: { g in
                 let factor = g[0] * scale
                 // A second backward() through this node finds the array taken and recomputes it.

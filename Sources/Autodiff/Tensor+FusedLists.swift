@@ -2,8 +2,8 @@
 ///
 /// `Tensor.concatenate(xs.map { $0.flattened() }).sumOfSquares()` copies every
 /// input into one array going forward and the gradient back out into one array
-/// per input. These read each input where it is, sum in the same order with one
-/// accumulator (so the value is bit for bit the same), and hand each input its
+/// per input. These read each input where it is, sum in the same order with the
+/// same `LaneSum` lanes (so the value is bit for bit the same), and hand each input its
 /// own gradient array directly.
 extension Tensor {
     /// The sum of squares of every element of every tensor, shape `[]`.
@@ -11,8 +11,8 @@ extension Tensor {
     /// Throws `TensorError.emptyInput` for an empty list.
     public static func sumOfSquares(of tensors: [Tensor]) throws -> Tensor {
         guard !tensors.isEmpty else { throw TensorError.emptyInput(operation: "sumOfSquares") }
-        var total = 0.0
-        for tensor in tensors { total = Kernel.dot(tensor.values, tensor.values, startingFrom: total) }
+        var total = LaneSum()
+        for tensor in tensors { Kernel.dot(tensor.values, tensor.values, into: &total) }
         let inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)] = tensors.map { tensor in
             let x = tensor.values
             return (tensor, { g in
@@ -23,7 +23,7 @@ extension Tensor {
                 Kernel.add(x, scaledBy: scale, into: buffer) { 2 * $0 * factor }
             })
         }
-        return result([total], shape: [], fusedInputs: inputs)
+        return result([total.total], shape: [], fusedInputs: inputs)
     }
 
     /// The population variance of every element of every tensor, shape `[]`;
@@ -33,11 +33,11 @@ extension Tensor {
     public static func variance(of tensors: [Tensor]) throws -> Tensor {
         guard !tensors.isEmpty else { throw TensorError.emptyInput(operation: "variance") }
         let scale = 1 / Double(tensors.reduce(0) { $0 + $1.scalarCount })
-        var sum = 0.0
-        for tensor in tensors { sum = Kernel.sum(tensor.values, startingFrom: sum) }
-        let mean = sum * scale
-        var squares = 0.0
-        for tensor in tensors { squares = Kernel.sumOfSquaredDeviations(tensor.values, from: mean, startingFrom: squares) }
+        var sum = LaneSum()
+        for tensor in tensors { Kernel.sum(tensor.values, into: &sum) }
+        let mean = sum.total * scale
+        var squares = LaneSum()
+        for tensor in tensors { Kernel.sumOfSquaredDeviations(tensor.values, from: mean, into: &squares) }
         let inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)] = tensors.map { tensor in
             let x = tensor.values
             return (tensor, { g in
@@ -48,7 +48,7 @@ extension Tensor {
                 Kernel.add(x, scaledBy: weight, into: buffer) { ($0 - mean) * factor }
             })
         }
-        return result([squares * scale], shape: [], fusedInputs: inputs)
+        return result([squares.total * scale], shape: [], fusedInputs: inputs)
     }
 
     /// The mean of `f(x, c).value` over the elements `x` of every tensor and the
@@ -72,7 +72,7 @@ extension Tensor {
         _ f: @escaping @Sendable (Double, Double) -> (value: Double, derivative: Double)
     ) throws -> Tensor {
         try checkMeanInputs(tensors, constants)
-        var total = 0.0
+        var total = LaneSum()
         var derivatives: [[Double]?] = []
         derivatives.reserveCapacity(tensors.count)
         for (tensor, constant) in zip(tensors, constants) {
@@ -82,7 +82,7 @@ extension Tensor {
             guard tensor.requiresGrad else {
                 x.withUnsafeBufferPointer { px in
                     c.withUnsafeBufferPointer { pc in
-                        for i in 0..<count { total += f(px[i], pc[i]).value }
+                        total.add(count: count) { f(px[$0], pc[$0]).value }
                     }
                 }
                 derivatives.append(nil)
@@ -91,17 +91,17 @@ extension Tensor {
             derivatives.append([Double](unsafeUninitializedCapacity: count) { out, initialized in
                 x.withUnsafeBufferPointer { px in
                     c.withUnsafeBufferPointer { pc in
-                        for i in 0..<count {
+                        total.add(count: count) { i in
                             let (value, derivative) = f(px[i], pc[i])
-                            total += value
                             out[i] = derivative
+                            return value
                         }
                     }
                 }
                 initialized = count
             })
         }
-        return mean(of: tensors, against: constants, total: total, derivatives: derivatives, f)
+        return mean(of: tensors, against: constants, total: total.total, derivatives: derivatives, f)
     }
 
     /// Throws unless `mean(of:against:_:)` can pair every tensor with its constant.
