@@ -74,68 +74,61 @@ enum Kernel {
         }
     }
 
-    /// The sum of all elements.
+    /// The sum of all elements, in `LaneSum`'s order.
     static func sum(_ a: [Double]) -> Double {
+        var total = LaneSum()
+        sum(a, into: &total)
+        return total.total
+    }
+
+    /// Adds every element to `total`.
+    static func sum(_ a: [Double], into total: inout LaneSum) {
         a.withUnsafeBufferPointer { pa in
-            var total = 0.0
-            for value in pa { total += value }
-            return total
+            total.add(count: pa.count) { pa[$0] }
         }
     }
 
-    /// `initial` plus the elementwise products of two equally long arrays, summed in order.
-    static func dot(_ a: [Double], _ b: [Double], startingFrom initial: Double = 0) -> Double {
+    /// The sum of the elementwise products of two equally long arrays, in `LaneSum`'s order.
+    static func dot(_ a: [Double], _ b: [Double]) -> Double {
+        var total = LaneSum()
+        dot(a, b, into: &total)
+        return total.total
+    }
+
+    /// Adds the elementwise products of two equally long arrays to `total`.
+    static func dot(_ a: [Double], _ b: [Double], into total: inout LaneSum) {
         let count = Swift.min(a.count, b.count)
-        return a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                var total = initial
-                for i in 0..<count { total += pa[i] * pb[i] }
-                return total
-            }
-        }
-    }
-
-    /// `initial` plus `(x - mean)^2` for every element, summed in order.
-    static func sumOfSquaredDeviations(_ a: [Double], from mean: Double, startingFrom initial: Double = 0) -> Double {
         a.withUnsafeBufferPointer { pa in
-            var total = initial
-            for value in pa {
-                let deviation = value - mean
-                total += deviation * deviation
-            }
-            return total
-        }
-    }
-
-    /// `initial` plus every element, summed in order.
-    static func sum(_ a: [Double], startingFrom initial: Double) -> Double {
-        a.withUnsafeBufferPointer { pa in
-            var total = initial
-            for value in pa { total += value }
-            return total
-        }
-    }
-
-    /// `initial` plus `f(a[i], b[i])` for every position, summed in order.
-    @inline(__always)
-    static func sum(_ a: [Double], _ b: [Double], startingFrom initial: Double, of f: (Double, Double) -> Double) -> Double {
-        let count = Swift.min(a.count, b.count)
-        return a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                var total = initial
-                for i in 0..<count { total += f(pa[i], pb[i]) }
-                return total
+                total.add(count: count) { pa[$0] * pb[$0] }
             }
         }
     }
 
-    /// The sum of `f(x)` over all elements, in order.
+    /// The sum of `(x - mean)^2` over every element, in `LaneSum`'s order.
+    static func sumOfSquaredDeviations(_ a: [Double], from mean: Double) -> Double {
+        var total = LaneSum()
+        sumOfSquaredDeviations(a, from: mean, into: &total)
+        return total.total
+    }
+
+    /// Adds `(x - mean)^2` for every element to `total`.
+    static func sumOfSquaredDeviations(_ a: [Double], from mean: Double, into total: inout LaneSum) {
+        a.withUnsafeBufferPointer { pa in
+            total.add(count: pa.count) { i in
+                let deviation = pa[i] - mean
+                return deviation * deviation
+            }
+        }
+    }
+
+    /// The sum of `f(x)` over all elements, in `LaneSum`'s order.
     @inline(__always)
     static func sum(_ a: [Double], of f: (Double) -> Double) -> Double {
         a.withUnsafeBufferPointer { pa in
-            var total = 0.0
-            for value in pa { total += f(value) }
-            return total
+            var total = LaneSum()
+            total.add(count: pa.count) { f(pa[$0]) }
+            return total.total
         }
     }
 
@@ -151,6 +144,32 @@ enum Kernel {
         addend.withUnsafeBufferPointer { pa in
             target.withUnsafeMutableBufferPointer { pt in
                 for i in 0..<count { pt[offset &+ i] += pa[i] }
+            }
+        }
+    }
+
+    /// `buffer[i] += scale * element(a[i])` for every element of `a` that fits in `buffer`.
+    @inline(__always)
+    static func add(
+        _ a: [Double], scaledBy scale: Double, into buffer: UnsafeMutableBufferPointer<Double>,
+        _ element: (Double) -> Double
+    ) {
+        let count = Swift.min(a.count, buffer.count)
+        a.withUnsafeBufferPointer { pa in
+            for i in 0..<count { buffer[i] += scale * element(pa[i]) }
+        }
+    }
+
+    /// `buffer[i] += scale * element(a[i], b[i])` for every position of both that fits in `buffer`.
+    @inline(__always)
+    static func add(
+        _ a: [Double], _ b: [Double], scaledBy scale: Double, into buffer: UnsafeMutableBufferPointer<Double>,
+        _ element: (Double, Double) -> Double
+    ) {
+        let count = Swift.min(a.count, b.count, buffer.count)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                for i in 0..<count { buffer[i] += scale * element(pa[i], pb[i]) }
             }
         }
     }

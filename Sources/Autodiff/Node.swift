@@ -16,10 +16,24 @@ enum Cotangent: Sendable {
 /// Maps the gradient of an operation's result to the gradient of one input.
 typealias Pullback = @Sendable ([Double]) -> Cotangent
 
+/// Adds `scale` times the dense cotangent a pullback would return straight into a caller's
+/// buffer, each element computed exactly as the pullback computes it and then added as
+/// `buffer[i] += scale * element`: the same numbers, without the array.
+typealias Accumulate = @Sendable (_ gradient: [Double], _ scale: Double, _ buffer: UnsafeMutableBufferPointer<Double>) -> Void
+
 /// A connection from an operation's result back to one of its inputs.
 struct Edge: Sendable {
     let node: Node
     let pullback: Pullback
+    /// The fused form of `pullback`, for operations whose cotangent is one elementwise
+    /// expression over the whole input; nil for the others.
+    let accumulate: Accumulate?
+
+    init(node: Node, pullback: @escaping Pullback, accumulate: Accumulate? = nil) {
+        self.node = node
+        self.pullback = pullback
+        self.accumulate = accumulate
+    }
 }
 
 /// An immutable vertex of the computation graph.

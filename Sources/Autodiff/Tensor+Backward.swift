@@ -31,6 +31,63 @@ extension Tensor {
         return Gradients(entries: leaves)
     }
 
+    /// Backpropagates from this one-element tensor as `backward()` does and returns the
+    /// gradient of each of `leaves` (nil where no path from the loss reaches it), deferred:
+    /// a leaf that one fused operation reads, and nothing else, gets that operation's
+    /// pullback instead of an array, for the caller to add into a buffer of its own.
+    ///
+    /// Throws `TensorError.notScalar` unless the tensor holds exactly one element.
+    package func backward(deferringTo leaves: [Tensor]) throws -> [DeferredGradient?] {
+        guard scalarCount == 1 else {
+            throw TensorError.notScalar(shape: shape)
+        }
+        var result = [DeferredGradient?](repeating: nil, count: leaves.count)
+        guard let root = node else {
+            return result
+        }
+        // Each wanted leaf's first position in `leaves`; a leaf listed twice gets its
+        // gradient at its first position and a copy at the others.
+        var positions: [ObjectIdentifier: Int] = [:]
+        positions.reserveCapacity(leaves.count)
+        for (position, leaf) in leaves.enumerated() {
+            if let node = leaf.node, node.isLeaf, positions[ObjectIdentifier(node)] == nil {
+                positions[ObjectIdentifier(node)] = position
+            }
+        }
+        let order = Tensor.postOrder(from: root)
+        // How many edges reach each wanted leaf: a fused pullback stands for the whole
+        // gradient only when it is the leaf's one contribution.
+        var incoming = [Int](repeating: 0, count: leaves.count)
+        for current in order where !current.isLeaf {
+            for edge in current.edges {
+                if let position = positions[ObjectIdentifier(edge.node)] { incoming[position] += 1 }
+            }
+        }
+        var pending: [ObjectIdentifier: [Double]] = [ObjectIdentifier(root): [1]]
+        for current in order.reversed() {
+            let id = ObjectIdentifier(current)
+            guard let gradient = pending.removeValue(forKey: id) else { continue }
+            if current.isLeaf {
+                if let position = positions[id] { result[position] = DeferredGradient(values: gradient) }
+                continue
+            }
+            for edge in current.edges {
+                let child = ObjectIdentifier(edge.node)
+                if let accumulate = edge.accumulate, let position = positions[child], incoming[position] == 1 {
+                    result[position] = DeferredGradient(pullback: edge.pullback, accumulate: accumulate, incoming: gradient)
+                } else {
+                    Tensor.accumulate(edge.pullback(gradient), into: &pending, for: child)
+                }
+            }
+        }
+        for (position, leaf) in leaves.enumerated() {
+            if let node = leaf.node, let first = positions[ObjectIdentifier(node)], first != position {
+                result[position] = result[first]
+            }
+        }
+        return result
+    }
+
     /// Every node reachable from `root`, each after all of its inputs.
     ///
     /// Iterative, because graphs built by long loops can be far deeper than

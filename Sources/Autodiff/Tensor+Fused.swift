@@ -17,19 +17,33 @@ extension Tensor {
         }
         let a = values
         let b = other.values
-        return Tensor.result(
-            [Kernel.dot(a, b)], shape: [],
-            lhs: self, { g in .dense(Kernel.map(b) { $0 * g[0] }) },
-            rhs: other, { g in .dense(Kernel.map(a) { $0 * g[0] }) })
+        // Pullbacks only for the inputs that take a gradient: a dot with constant weights,
+        // as a weighted NLL is, makes no closure for the weights.
+        var inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)] = []
+        if requiresGrad {
+            inputs.append((self, { g in .dense(Kernel.map(b) { $0 * g[0] }) },
+                           { g, scale, buffer in Kernel.add(b, scaledBy: scale, into: buffer) { $0 * g[0] } }))
+        }
+        if other.requiresGrad {
+            inputs.append((other, { g in .dense(Kernel.map(a) { $0 * g[0] }) },
+                           { g, scale, buffer in Kernel.add(a, scaledBy: scale, into: buffer) { $0 * g[0] } }))
+        }
+        return Tensor.result([Kernel.dot(a, b)], shape: [], fusedInputs: inputs)
     }
 
     /// `square().sum()`: the sum of squares, shape `[]`.
     public func sumOfSquares() -> Tensor {
         let x = values
-        return Tensor.result([Kernel.dot(x, x)], shape: [], input: self) { g in
-            let scale = g[0]
-            return .dense(Kernel.map(x) { 2 * $0 * scale })
-        }
+        return Tensor.result(
+            [Kernel.dot(x, x)], shape: [], input: self,
+            pullback: { g in
+                let scale = g[0]
+                return .dense(Kernel.map(x) { 2 * $0 * scale })
+            },
+            accumulate: { g, scale, buffer in
+                let factor = g[0]
+                Kernel.add(x, scaledBy: scale, into: buffer) { 2 * $0 * factor }
+            })
     }
 
     /// `(self - mean()).square().mean()`: the population variance, shape `[]`;
@@ -40,10 +54,16 @@ extension Tensor {
         let scale = 1 / Double(x.count)
         let mean = Kernel.sum(x) * scale
         let squares = Kernel.sumOfSquaredDeviations(x, from: mean)
-        return Tensor.result([squares * scale], shape: [], input: self) { g in
-            let factor = 2 * g[0] * scale
-            return .dense(Kernel.map(x) { ($0 - mean) * factor })
-        }
+        return Tensor.result(
+            [squares * scale], shape: [], input: self,
+            pullback: { g in
+                let factor = 2 * g[0] * scale
+                return .dense(Kernel.map(x) { ($0 - mean) * factor })
+            },
+            accumulate: { g, weight, buffer in
+                let factor = 2 * g[0] * scale
+                Kernel.add(x, scaledBy: weight, into: buffer) { ($0 - mean) * factor }
+            })
     }
 
     /// `f(self).sum()` for an elementwise `f` that returns its value and its
@@ -73,29 +93,39 @@ extension Tensor {
         guard requiresGrad else {
             return Tensor.result([Kernel.sum(x) { f($0).value } * scale], shape: [], inputs: [])
         }
-        var total = 0.0
+        var total = LaneSum()
         let derivatives = [Double](unsafeUninitializedCapacity: x.count) { out, initialized in
             x.withUnsafeBufferPointer { px in
-                for i in 0..<px.count {
+                total.add(count: px.count) { i in
                     let (value, derivative) = f(px[i])
-                    total += value
                     out[i] = derivative
+                    return value
                 }
             }
             initialized = x.count
         }
         let stored = HandOff(derivatives)
-        return Tensor.result([total * scale], shape: [], input: self) { g in
-            let factor = g[0] * scale
-            // A second backward() through this node finds the array taken and recomputes it.
-            guard var gradient = stored.take() else {
-                return .dense(Kernel.map(x) { f($0).derivative * factor })
-            }
-            gradient.withUnsafeMutableBufferPointer { pg in
-                for i in 0..<pg.count { pg[i] *= factor }
-            }
-            return .dense(gradient)
-        }
+        return Tensor.result(
+            [total.total * scale], shape: [], input: self,
+            pullback: { g in
+                let factor = g[0] * scale
+                // A second backward() through this node finds the array taken and recomputes it.
+                guard var gradient = stored.take() else {
+                    return .dense(Kernel.map(x) { f($0).derivative * factor })
+                }
+                gradient.withUnsafeMutableBufferPointer { pg in
+                    for i in 0..<pg.count { pg[i] *= factor }
+                }
+                return .dense(gradient)
+            },
+            accumulate: { g, weight, buffer in
+                let factor = g[0] * scale
+                guard let derivatives = stored.peek() else {
+                    Kernel.add(x, scaledBy: weight, into: buffer) { f($0).derivative * factor }
+                    return
+                }
+                Kernel.add(derivatives, scaledBy: weight, into: buffer) { $0 * factor }
+            })
     }
 }
 
@@ -106,6 +136,11 @@ final class HandOff: Sendable {
 
     init(_ values: [Double]) {
         storage = Mutex(values)
+    }
+
+    /// The array if no pullback has taken it, leaving it in place.
+    func peek() -> [Double]? {
+        storage.withLock { $0 }
     }
 
     /// The array, the first time only.

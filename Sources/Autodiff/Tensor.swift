@@ -112,6 +112,28 @@ public struct Tensor: Sendable, CustomStringConvertible {
         return Tensor(uncheckedValues: values, shape: shape, node: node)
     }
 
+    /// Makes the result of an operation whose inputs may also have a fused `Accumulate`
+    /// form of their pullback, which `backward(deferringTo:)` hands out instead of an array.
+    static func result(
+        _ values: [Double], shape: [Int], fusedInputs inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)]
+    ) -> Tensor {
+        var edges: [Edge] = []
+        for input in inputs {
+            if let node = input.tensor.node {
+                edges.append(Edge(node: node, pullback: input.pullback, accumulate: input.accumulate))
+            }
+        }
+        let node = edges.isEmpty ? nil : Node(edges: edges)
+        return Tensor(uncheckedValues: values, shape: shape, node: node)
+    }
+
+    /// Makes the result of a single-input operation with a fused pullback.
+    static func result(
+        _ values: [Double], shape: [Int], input: Tensor, pullback: @escaping Pullback, accumulate: @escaping Accumulate
+    ) -> Tensor {
+        result(values, shape: shape, fusedInputs: [(input, pullback, accumulate)])
+    }
+
     /// Makes the result of a two-input operation.
     static func result(
         _ values: [Double], shape: [Int],

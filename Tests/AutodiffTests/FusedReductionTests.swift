@@ -104,6 +104,49 @@ struct FusedReductionTests {
         #expect(try Tensor.mean(of: parts, against: constants, k3).item() == (try (ratio.exp() - 1 - ratio).mean().item()))
     }
 
+    /// Lengths that are not multiples of the eight lanes, so that lanes carry across list
+    /// boundaries, with magnitudes that cancel so that any other summation order shows.
+    @Test func listValuesEqualTheConcatenationAcrossLaneBoundaries() throws {
+        let lengths = [13, 1, 0, 21, 7, 9]
+        var seed = 0.37
+        let parts = lengths.map { length in
+            Tensor((0..<length).map { i -> Double in
+                seed = (seed * 97.13).truncatingRemainder(dividingBy: 1)
+                return (i % 3 == 0 ? 1e15 : 1) * (seed - 0.5)
+            })
+        }
+        let all = try Tensor.concatenate(parts.map { $0.flattened() })
+        #expect(try Tensor.sumOfSquares(of: parts).item() == (try all.square().sum().item()))
+        #expect(try Tensor.sumOfSquares(of: parts).item() == all.sumOfSquares().item())
+        #expect(try Tensor.variance(of: parts).item() == (try (all - all.mean()).square().mean().item()))
+        #expect(try Tensor.variance(of: parts).item() == all.variance().item())
+        let constants = parts.map { Tensor($0.values.map { $0 * 0.5 + 0.25 }) }
+        let reference = try Tensor.concatenate(constants.map { $0.flattened() })
+        let ratio = try reference - all
+        let fused = try Tensor.mean(of: parts, against: constants, k3).item()
+        #expect(fused == (try (ratio.exp() - 1 - ratio).mean().item()))
+        #expect(fused.bitPattern == (try ratio.mean { (Foundation.exp($0) - 1 - $0, Foundation.exp($0) - 1) }.item()).bitPattern)
+        #expect(try all.dot(reference).item() == (try (all * reference).sum().item()))
+    }
+
+    /// Element `i` goes to lane `i % 8` and the lanes are combined pairwise: here the
+    /// large values meet in lane 0 and cancel exactly, where a serial sum would have
+    /// rounded every 1 away against 1e16 first.
+    @Test func everyReductionSumsInEightLanes() throws {
+        let values = [1e16, 1, 1, 1, 1, 1, 1, 1, -1e16, 1, 1]
+        let ones = Tensor([Double](repeating: 1, count: values.count))
+        let x = Tensor(values)
+        #expect(try x.sum().item() == 9)
+        #expect(try x.mean().item() == 9 * (1 / 11.0))
+        #expect(try x.dot(ones).item() == 9)
+        #expect(try x.sum { ($0, 1) }.item() == 9)
+        #expect(try Tensor.variable(values).sum { ($0, 1) }.item() == 9)
+        #expect(try Tensor.mean(of: [Tensor.variable(values)], against: [ones]) { x, _ in (x, 1) }.item() == 9 * (1 / 11.0))
+        #expect(try Tensor.mean(of: [x], against: [ones]) { x, _ in (x, 1) }.item() == 9 * (1 / 11.0))
+        let split = [Tensor(Array(values[..<3])), Tensor(Array(values[3...]))]
+        #expect(try Tensor.mean(of: split, against: [Tensor([1, 1, 1]), Tensor([Double](repeating: 1, count: 8))]) { x, _ in (x, 1) }.item() == 9 * (1 / 11.0))
+    }
+
     @Test func listGradientsAgreeWithTheConcatenatedExpressions() throws {
         let leaves = [Tensor.variable(x.values), try Tensor.variable(matrix.values, shape: [2, 3])]
         let all = try Tensor.concatenate(leaves.map { $0.flattened() })

@@ -1,3 +1,4 @@
+import Autodiff
 import TinkerWire
 
 /// Turns evaluated fns into the weights sent to the backend and the structured metrics.
@@ -10,7 +11,7 @@ enum Composition {
     static func structured(
         base: EvaluatedFn?, regularizers: [EvaluatedFn], counts: [Int], trackGradNorms: Bool
     ) throws(CustomLossError) -> (weights: [[Double]], metrics: Metrics) {
-        var terms: [(gradients: [[Double]?], scale: Double)] = []
+        var terms: [(gradients: [DeferredGradient?], scale: Double)] = []
         if let base { terms.append((base.gradients, 1)) }
         for regularizer in regularizers {
             let weight = regularizer.weight ?? 0
@@ -29,7 +30,7 @@ enum Composition {
         var squaredNorm = 0.0
         let weights = try Self.weights(
             terms, counts: counts, contributors: (base.map { [$0] } ?? []) + regularizers.filter { ($0.weight ?? 0) != 0 },
-            squaredNorm: &squaredNorm)
+            tracksNorm: trackGradNorms, squaredNorm: &squaredNorm)
 
         var entries: ScalarKeyedDictionary<MetricValue> = [:]
         for regularizer in regularizers {
@@ -73,47 +74,66 @@ enum Composition {
     /// `g = 0 + scale_1 * g_1 + scale_2 * g_2 + ...` per logprob in term order. Row by row:
     /// every term is added while the row is in cache, then one pass over the row checks each
     /// element of `g` and of `float32(-g)`, adds it to the norm and turns it into its weight in
-    /// place, so a call allocates one array per datum and makes no pass over memory of its own.
+    /// place, so a call makes no array of its own beyond one row per datum, and those rows
+    /// come from `WeightRowPool`, which recycles the rows of earlier calls.
     /// - Parameters:
     ///   - contributors: the fns whose gradients were added into `g`, to name one of them when
     ///     its own gradient alone is non-finite at the first bad element.
-    ///   - squaredNorm: receives the sum of `g`'s squares, datum by datum (for `total_grad_norm`).
+    ///   - squaredNorm: receives the sum of `g`'s squares, datum by datum (for `total_grad_norm`),
+    ///     when `tracksNorm`.
     /// - Throws: `non_finite_gradient` for the first element (datum by datum) of `g` or of
     ///   `float32(-g)` that is not finite; nothing is returned then.
     private static func weights(
-        _ terms: [(gradients: [[Double]?], scale: Double)], counts: [Int], contributors: [EvaluatedFn],
-        squaredNorm: inout Double
+        _ terms: [(gradients: [DeferredGradient?], scale: Double)], counts: [Int], contributors: [EvaluatedFn],
+        tracksNorm: Bool, squaredNorm: inout Double
     ) throws(CustomLossError) -> [[Double]] {
         #if REGSPEC_FAULTS  // mutation tests only
         let zeroesNonFinite = ReferenceFault.isActive(.nonFiniteGradientZeroed)
         #else
         let zeroesNonFinite = false
         #endif
+        let pool = WeightRowPool.shared
         var rows: [[Double]] = []
         rows.reserveCapacity(counts.count)
         for (datum, count) in counts.enumerated() {
-            var row = [Double](repeating: 0, count: count)
+            var row = pool.take(count: count)
             var bad: (element: Int, value: Double)?
             var datumSquares = 0.0
             row.withUnsafeMutableBufferPointer { row in
+                row.update(repeating: 0)
                 for (gradients, scale) in terms {
                     guard datum < gradients.count, let datumGradient = gradients[datum] else { continue }
-                    datumGradient.withUnsafeBufferPointer { source in
-                        for index in 0..<min(row.count, source.count) { row[index] += scale * source[index] }
-                    }
+                    datumGradient.add(scaledBy: scale, into: row)
                 }
-                for index in 0..<row.count {
-                    var g = row[index]
-                    if zeroesNonFinite && !Float(g).isFinite { g = 0 }
-                    let sent = Float(-g)
-                    if !g.isFinite || !sent.isFinite {
-                        bad = (index, g)
-                        return
+                // One loop with the norm, one without: the norm's running sum is a chain of
+                // dependent additions that would otherwise bound the whole pass.
+                if !tracksNorm {
+                    for index in 0..<row.count {
+                        var g = row[index]
+                        if zeroesNonFinite && !Float(g).isFinite { g = 0 }
+                        // float32(-g) is finite only where g is.
+                        let sent = Float(-g)
+                        if !sent.isFinite {
+                            bad = (index, g)
+                            return
+                        }
+                        row[index] = g == 0 ? 0 : Double(sent)
                     }
-                    datumSquares += g * g
-                    row[index] = g == 0 ? 0 : Double(sent)
+                } else {
+                    for index in 0..<row.count {
+                        var g = row[index]
+                        if zeroesNonFinite && !Float(g).isFinite { g = 0 }
+                        let sent = Float(-g)
+                        if !sent.isFinite {
+                            bad = (index, g)
+                            return
+                        }
+                        datumSquares += g * g
+                        row[index] = g == 0 ? 0 : Double(sent)
+                    }
                 }
             }
+            pool.keep(row)
             if let bad { throw nonFinite(bad.value, datum: datum, element: bad.element, contributors: contributors) }
             squaredNorm += datumSquares
             rows.append(row)
@@ -127,7 +147,7 @@ enum Composition {
     private static func nonFinite(_ value: Double, datum: Int, element: Int, contributors: [EvaluatedFn]) -> CustomLossError {
         guard value.isFinite else {
             let culprits = contributors.filter { fn in
-                guard datum < fn.gradients.count, let own = fn.gradients[datum], element < own.count else { return false }
+                guard datum < fn.gradients.count, let own = fn.gradients[datum]?.values, element < own.count else { return false }
                 return !own[element].isFinite
             }
             return .nonFiniteGradient(
@@ -147,7 +167,7 @@ enum Composition {
         var weights: [[Double]] = []
         for (datum, datumGradient) in base.gradients.enumerated() {
             guard let datumGradient else { throw .noGradient(datum: datum) }
-            weights.append(datumGradient.map { $0 == 0 ? 0 : Double(Float(-$0)) })
+            weights.append(datumGradient.values.map { $0 == 0 ? 0 : Double(Float(-$0)) })
         }
         return weights
     }
@@ -157,9 +177,9 @@ enum Composition {
         regularizers.reduce(0.0) { $0 + ($1.contribution ?? 0) }
     }
 
-    private static func l2Norm(_ gradients: [[Double]?]) -> Double {
+    private static func l2Norm(_ gradients: [DeferredGradient?]) -> Double {
         gradients.reduce(0) { sum, datum in
-            sum + (datum ?? []).reduce(0) { $0 + $1 * $1 }
+            sum + (datum?.values ?? []).reduce(0) { $0 + $1 * $1 }
         }.squareRoot()
     }
 

@@ -16,8 +16,9 @@ struct EvaluatedFn: Sendable {
     let weight: Double?
     let value: Double
     let custom: ScalarKeyedDictionary<Double>
-    /// `d(loss)/d(logprobs[j])`, or nil where no path from the loss reaches datum j.
-    let gradients: [[Double]?]
+    /// `d(loss)/d(logprobs[j])`, or nil where no path from the loss reaches datum j; deferred,
+    /// so that composing adds each into one buffer per datum without an array per fn.
+    let gradients: [DeferredGradient?]
 
     /// `weight * value`, exactly 0 for a zero weight; nil for the base loss.
     var contribution: Double? {
@@ -192,14 +193,12 @@ struct FnEvaluator: Sendable {
             case .failure(let problem): throw .invalidMetrics(label: job.label, key: key, problem: problem.text)
             }
         }
-        let gradients: Gradients
+        let gradients: [DeferredGradient?]
         do {
-            gradients = try loss.backward()
+            gradients = try loss.backward(deferringTo: logprobs)
         } catch {
             throw .lossFnFailed(label: job.label, underlying: error)
         }
-        return EvaluatedFn(
-            label: job.label, weight: job.weight, value: value, custom: custom,
-            gradients: logprobs.map { gradients[$0]?.values })
+        return EvaluatedFn(label: job.label, weight: job.weight, value: value, custom: custom, gradients: gradients)
     }
 }

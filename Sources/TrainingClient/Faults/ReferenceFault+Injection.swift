@@ -189,11 +189,11 @@ extension ReferenceFault {
 
     /// The terms the gradient is summed from, when a gradient fault changes them: the base
     /// dropped, or a regularizer added with a factor other than its weight; nil otherwise.
-    static func gradientTerms(base: EvaluatedFn?, regularizers: [EvaluatedFn]) -> [(gradients: [[Double]?], scale: Double)]? {
+    static func gradientTerms(base: EvaluatedFn?, regularizers: [EvaluatedFn]) -> [(gradients: [DeferredGradient?], scale: Double)]? {
         guard let fault = active, [.baseGradientDropped, .regularizerGradientUnweighted, .zeroWeightGradientAdded].contains(fault) else {
             return nil
         }
-        var terms: [(gradients: [[Double]?], scale: Double)] = []
+        var terms: [(gradients: [DeferredGradient?], scale: Double)] = []
         if let base, fault != .baseGradientDropped { terms.append((base.gradients, 1)) }
         for regularizer in regularizers {
             var weight = regularizer.weight ?? 0
@@ -220,15 +220,15 @@ extension ReferenceFault {
         return EvaluatedFn(label: fn.label, weight: fn.weight, value: fn.value, custom: fn.custom, gradients: fn.gradients.map(sanitized))
     }
 
-    private static func sanitized(_ gradient: [Double]?) -> [Double]? {
+    private static func sanitized(_ gradient: DeferredGradient?) -> DeferredGradient? {
         guard let gradient, isActive(.nonFiniteGradientZeroed) else { return gradient }
-        return gradient.map { Float($0).isFinite ? $0 : 0 }
+        return DeferredGradient(values: gradient.values.map { Float($0).isFinite ? $0 : 0 })
     }
 
     /// Applies the structured-metrics faults that act once everything else is composed.
     static func corrupt(
         _ metrics: inout ScalarKeyedDictionary<MetricValue>, base: EvaluatedFn?, regularizers: [EvaluatedFn],
-        gradNorm: ([[Double]?]) -> Double
+        gradNorm: ([DeferredGradient?]) -> Double
     ) {
         switch active {
         case .weightEchoRoundedToFloat32?, .gradNormWeightedKeepsSign?, .customMetricsDropped?:
