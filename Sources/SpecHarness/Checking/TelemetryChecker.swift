@@ -71,11 +71,11 @@ struct TelemetryChecker {
                 continue
             }
             guard isStructured, let stop = records.first(where: { Self.sameName($0.label, label) && $0.event == .fnStopped }) else { continue }
-            let entry = label == "loss_fn" ? ["base_loss"] : ["regularizers", label]
-            if let value = metrics.number(at: entry + ["value"]), !near(stop.value, value) {
+            let isBase = label == "loss_fn"
+            if let value = metrics.number(at: isBase ? ["base_loss", "value"] : ["regularizers", label, "value"]), !near(stop.value, value) {
                 mismatches.append(Mismatch("telemetry.\(label).value", "fn_stopped reports \(describe(stop.value)), the metrics \(value)"))
             }
-            let contribution = label == "loss_fn" ? nil : metrics.number(at: entry + ["contribution"])
+            let contribution = isBase ? nil : metrics.number(at: ["regularizers", label, "contribution"])
             if contribution == nil ? stop.contribution != nil : !near(stop.contribution, contribution ?? 0) {
                 mismatches.append(Mismatch(
                     "telemetry.\(label).contribution",
@@ -171,12 +171,18 @@ struct TelemetryChecker {
     /// ends exactly once (stopped or failed), after its start.
     private func checkFnLifecycles(_ records: [TelemetryRecord], perFn: Bool) -> [Mismatch] {
         var mismatches: [Mismatch] = []
-        let strangers = records.filter { record in
-            (record.event == .fnStarted || record.event == .fnStopped || record.event == .fnFailed)
-                && !labels.contains { Self.sameName(record.label, $0) }
+        // Counted in one pass, the first kept: a conforming engine names no stranger.
+        var strangerCount = 0
+        var firstStranger: TelemetryRecord?
+        for record in records
+        where (record.event == .fnStarted || record.event == .fnStopped || record.event == .fnFailed)
+            && !labels.contains(where: { Self.sameName(record.label, $0) })
+        {
+            strangerCount += 1
+            if firstStranger == nil { firstStranger = record }
         }
-        if let first = strangers.first {
-            let more = strangers.count > 1 ? " (and \(strangers.count - 1) more such events)" : ""
+        if let first = firstStranger {
+            let more = strangerCount > 1 ? " (and \(strangerCount - 1) more such events)" : ""
             mismatches.append(Mismatch(
                 "telemetry", "\(first.event.rawValue) names \(first.label.map { "'\($0)'" } ?? "no fn"), which is not a fn of the call\(more)"))
         }
