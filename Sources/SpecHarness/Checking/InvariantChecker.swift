@@ -55,14 +55,15 @@ struct InvariantChecker {
             if !Self.sameTokens(sent.modelInput, datum.modelInput) {
                 mismatches.append(Mismatch(path + ".model_input", "differs from the datum's model_input"))
             }
-            if !Self.sameTargets(sent.targetTokens, datum.targetTokens) {
+            let targets = datum.targetTokens  // looked up once per datum
+            if !Self.sameTargets(sent.targetTokens, targets) {
                 mismatches.append(Mismatch(path + ".target_tokens", "differs from the datum's target_tokens (values, int64 dtype or shape)"))
             }
             let keys = KeySetComparison(expected: ["target_tokens", "weights"], actual: Array(sent.lossFnInputs.keys))
             if !keys.sameSet {
                 mismatches.append(Mismatch(path + ".loss_fn_inputs", "must hold exactly target_tokens and weights: \(keys.difference)"))
             }
-            let targetShape = datum.targetTokens?.resolvedShape ?? [0]
+            let targetShape = targets?.resolvedShape ?? [0]
             if let weights = sent.lossFnInputs["weights"] {
                 if weights.resolvedShape != targetShape || weights.data.count != TensorData.elementCount(of: targetShape) {
                     mismatches.append(Mismatch(

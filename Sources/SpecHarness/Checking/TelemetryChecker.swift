@@ -40,7 +40,7 @@ struct TelemetryChecker {
 
     /// Labels are names: equal only scalar for scalar (semantics section 2).
     private static func sameName(_ reported: String?, _ label: String) -> Bool {
-        reported.map { $0.unicodeScalars.elementsEqual(label.unicodeScalars) } ?? false
+        reported.map { ScalarKey.same($0, label) } ?? false  // equal UTF-8 bytes are equal scalars
     }
 
     private static func sameText(_ reported: String?, _ expected: String?) -> Bool {
@@ -88,10 +88,11 @@ struct TelemetryChecker {
     /// Whether the fn events naming `label` are exactly `fn_started` then `fn_stopped`.
     private static func startsThenStops(_ records: [TelemetryRecord], label: String) -> Bool {
         var seen = 0
-        for record in records where record.event == .fnStarted || record.event == .fnStopped || record.event == .fnFailed {
-            guard sameName(record.label, label) else { continue }
+        for index in records.indices {
+            let event = records[index].event
+            guard event == .fnStarted || event == .fnStopped || event == .fnFailed, sameName(records[index].label, label) else { continue }
             let wanted: TelemetryRecord.Event = seen == 0 ? .fnStarted : .fnStopped
-            guard seen < 2, record.event == wanted else { return false }
+            guard seen < 2, event == wanted else { return false }
             seen += 1
         }
         return seen == 2
@@ -128,11 +129,15 @@ struct TelemetryChecker {
     private func checkStructure(_ records: [TelemetryRecord], end: TelemetryRecord.Event, everyFnStops: Bool) -> [Mismatch] {
         var mismatches: [Mismatch] = []
         var starts = 0, ends = 0
-        for record in records {
-            if record.event == .callStarted { starts += 1 }
-            if record.event == .callStopped || record.event == .callFailed { ends += 1 }
+        // Events read in place: a record copied whole is a copy of its strings.
+        for index in records.indices {
+            let event = records[index].event
+            if event == .callStarted { starts += 1 }
+            if event == .callStopped || event == .callFailed { ends += 1 }
         }
-        if records.first?.event != .callStarted || records.last?.event != end || starts != 1 || ends != 1 {
+        let firstEvent = records.isEmpty ? nil : records[0].event
+        let lastEvent = records.isEmpty ? nil : records[records.count - 1].event
+        if firstEvent != .callStarted || lastEvent != end || starts != 1 || ends != 1 {
             let names = records.map(\.event.rawValue)
             mismatches.append(Mismatch(
                 "telemetry",
