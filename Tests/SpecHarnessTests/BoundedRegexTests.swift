@@ -103,4 +103,20 @@ struct BoundedRegexTests {
         #expect(regex.firstMatch(in: text, deadline: .now - .seconds(1)) == .abandoned)
         #expect(regex.runProgram(in: text, deadline: .now - .seconds(1)) == .abandoned)
     }
+
+    @Test("a greedy (?s).* stepped as a loop agrees with the same star over a class", arguments: [
+        "(?is)\\A(?=.*loss_fn)(?=.*regularizers)", "(?s)\\A(?=.*\\b1\\b)(?=.*kl)", "(?is)^(?!.*weight)(?=.*\\b1\\b)(?=.*l2)",
+        "(?s)a.*b", "(?s)a.*b.*c$", "(?s)^.*$", "(?s).*", "(?s)(?>a.*)b", "(?s)x(.*)+y",
+    ])
+    func greedyDotStarAgrees(_ pattern: String) throws {
+        // `[\s\S]` matches every scalar as `(?s).` does, but compiles to a class: the general path.
+        let general = try BoundedRegex(pattern.replacing(".*", with: "[\\s\\S]*"))
+        let stepped = try BoundedRegex(pattern)
+        for text in ["", "a", "ab", "ba", "a\nb", "regularizers[1] (kl) has a bad weight\n", "Pass a LOSS_FN or\nregularizers",
+                     "abc", "a b c\r\n", "xaay", "xy", String(repeating: "ab", count: 300) + "c", "regularizers[12] l2"] {
+            let scalars = Array(text.unicodeScalars)
+            #expect(stepped.firstMatch(in: scalars, deadline: .now + .seconds(60)) == general.firstMatch(in: scalars, deadline: .now + .seconds(60)),
+                    "/\(pattern)/ on \(text.debugDescription)")
+        }
+    }
 }

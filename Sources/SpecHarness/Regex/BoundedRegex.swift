@@ -309,7 +309,36 @@ extension BoundedRegex {
                         position += 1
                     case .split(let first, let second):
                         stack.append((second, position))
-                        pc = first
+                        // A greedy `(?s).*` (this split, `any`, a jump back here), as message
+                        // patterns' lookaheads write it: its loop is stepped below state for
+                        // state as its instructions would step it (the same states visited,
+                        // counted and stacked, in the same order), without decoding each one.
+                        guard first == pc + 1, second == pc + 3, second < code.count,
+                            case .any(dotAll: true) = code[first], case .jump(let back) = code[pc + 2], back == pc
+                        else {
+                            pc = first
+                            continue
+                        }
+                        var loopPosition = position
+                        greedy: while true {
+                            // (pc + 1, p) takes a scalar; then (pc + 2, p + 1) jumps to (pc, p + 1).
+                            for offset in 0..<3 {
+                                if offset == 1 && loopPosition >= text.count { break greedy }
+                                let statePC = offset == 0 ? pc + 1 : offset == 1 ? pc + 2 : pc
+                                let stateKey = statePC &* width &+ (offset == 0 ? loopPosition : loopPosition + 1)
+                                let stateWord = stateKey >> 6
+                                let stateBit: UInt64 = 1 << UInt64(stateKey & 63)
+                                let stateBits = seen[stateWord]
+                                if stateBits & stateBit != 0 { break greedy }
+                                if stateBits == 0 { touched.append(stateWord) }
+                                seen[stateWord] = stateBits | stateBit
+                                steps &+= 1
+                                if steps % Self.stepsPerClockCheck == 0 && ContinuousClock.now > deadline { throw Abandoned() }
+                            }
+                            loopPosition += 1
+                            stack.append((second, loopPosition))
+                        }
+                        continue search
                     case .jump(let target):
                         pc = target
                     case .assertion(let assertion):
