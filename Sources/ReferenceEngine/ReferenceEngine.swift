@@ -57,14 +57,12 @@ public struct ReferenceEngine: Engine {
     }
 
     private func arguments(for entry: RegularizerEntrySpec) -> RegularizerArguments {
-        var fields: ScalarKeyedDictionary<ArgumentValue> = [:]
-        for (key, field) in entry.fields {
+        RegularizerArguments(entry.fields.mapValues { field in
             switch field {
-            case .fn(let spec): fields[key] = .function(catalogue.lossFunction(for: spec))
-            case .value(let value): fields[key] = Self.argument(value)
+            case .fn(let spec): .function(catalogue.lossFunction(for: spec))
+            case .value(let value): Self.argument(value)
             }
-        }
-        return RegularizerArguments(fields)
+        })
     }
 
     /// A JSON value as a dynamically typed caller would pass it.

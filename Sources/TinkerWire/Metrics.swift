@@ -25,17 +25,24 @@ public struct Metrics: Sendable, Equatable, Codable, ExpressibleByDictionaryLite
     }
 
     /// The number at a path of keys, e.g. `["regularizers", "l2", "value"]`.
+    @inlinable
     public func number(at path: [String]) -> Double? {
         guard case .number(let value)? = value(at: path) else { return nil }
         return value
     }
 
     /// The value at a path of keys, or nil when any step is missing.
+    ///
+    /// Inlinable and without copying the path, so that a checker's literal paths need no
+    /// array on the heap: results are read field by field on every check.
+    @inlinable
     public func value(at path: [String]) -> MetricValue? {
-        guard let first = path.first, let head = entries[first] else { return nil }
-        if path.count == 1 { return head }
-        guard case .object(let nested) = head else { return nil }
-        return nested.value(at: Array(path.dropFirst()))
+        guard let first = path.first, var current = entries[first] else { return nil }
+        for key in path.dropFirst() {
+            guard case .object(let nested) = current, let next = nested.entries[key] else { return nil }
+            current = next
+        }
+        return current
     }
 
     public func makeIterator() -> ScalarKeyedDictionary<MetricValue>.Iterator {

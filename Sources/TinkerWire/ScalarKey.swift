@@ -36,8 +36,11 @@ public struct ScalarKey: Hashable, Sendable, CustomStringConvertible, Expressibl
     /// Whether two strings hold the same Unicode scalars (no normalization).
     @inlinable
     public static func same(_ lhs: String, _ rhs: String) -> Bool {
+        // Keys are compared on every lookup (a small ordered dictionary scans its keys), and
+        // most pairs differ in length: the count, O(1) for native strings, settles those.
+        guard lhs.utf8.count == rhs.utf8.count else { return false }
         // Native strings (nearly all) compare their contiguous bytes; the generic walk over
-        // two UTF-8 views is several times slower, and keys are compared on every lookup.
+        // two UTF-8 views is several times slower.
         let contiguous = lhs.utf8.withContiguousStorageIfAvailable { left in
             rhs.utf8.withContiguousStorageIfAvailable { right in left.elementsEqual(right) }
         }

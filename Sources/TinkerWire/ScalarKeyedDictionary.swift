@@ -45,10 +45,11 @@ public struct ScalarKeyedDictionary<Value> {
     @inlinable
     public var isEmpty: Bool { storage.isEmpty }
 
+    /// The same keys in the same order, each value transformed; the keys are not hashed again.
     @inlinable
     public func mapValues<T>(_ transform: (Value) throws -> T) rethrows -> ScalarKeyedDictionary<T> {
         var mapped = ScalarKeyedDictionary<T>()
-        for (key, value) in storage { mapped.storage[key] = try transform(value) }
+        mapped.storage = try storage.mapValues(transform)
         return mapped
     }
 

@@ -73,4 +73,50 @@ struct BoundedRegexTests {
         #expect(BoundedRegex.scalars(of: "a😀b", maximumUTF16Length: 2).count == 1)
         #expect(BoundedRegex.scalars(of: "a😀b", maximumUTF16Length: 3).count == 2)
     }
+
+    @Test("a literal pattern's direct search agrees with the compiled program", arguments: [
+        ("", ""), ("", "abc"), ("a", ""), ("abc", "ab"), ("aab", "aaab"), ("abab", "ababab"), ("aa", "a"),
+        ("c", "abc"), ("ab", "abab"), ("ba", "abab"), ("failure", "slow failure"), ("failure", "slow failur"),
+        ("\\Q.*\\E", "a.*b"), ("\\.", "a.b"), ("\\.", "ab"), ("é", "cafe\u{301}"), ("e\u{301}", "café"),
+        ("😀x", "a😀😀x"), ("😀x", "😀y"), ("\\x41\\u0042", "zAB"), ("x", String(repeating: "y", count: 5000) + "x"),
+    ])
+    func literalAgreesWithProgram(_ pattern: String, _ text: String) throws {
+        let regex = try BoundedRegex(pattern)
+        #expect(regex.literal != nil, "/\(pattern)/ is a literal")
+        let scalars = Array(text.unicodeScalars)
+        let direct = regex.firstMatch(in: scalars, deadline: .now + .seconds(60))
+        let program = regex.runProgram(in: scalars, deadline: .now + .seconds(60))
+        #expect(direct == program, "/\(pattern)/ on \(text.debugDescription)")
+    }
+
+    @Test("only a plain literal takes the direct search", arguments: [
+        "a.c", "(?i)abc", "a+", "^a", "a$", "\\bx", "[ab]", "a|b", "(?=a)b", "ab?", "\\d",
+    ])
+    func nonLiteralsRunTheProgram(_ pattern: String) throws {
+        #expect(try BoundedRegex(pattern).literal == nil, "/\(pattern)/")
+    }
+
+    @Test("a literal searched past its deadline is abandoned, as the program is")
+    func literalHonoursDeadline() throws {
+        let regex = try BoundedRegex("ab")
+        let text = Array(String(repeating: "a", count: 4096).unicodeScalars)
+        #expect(regex.firstMatch(in: text, deadline: .now - .seconds(1)) == .abandoned)
+        #expect(regex.runProgram(in: text, deadline: .now - .seconds(1)) == .abandoned)
+    }
+
+    @Test("a greedy (?s).* stepped as a loop agrees with the same star over a class", arguments: [
+        "(?is)\\A(?=.*loss_fn)(?=.*regularizers)", "(?s)\\A(?=.*\\b1\\b)(?=.*kl)", "(?is)^(?!.*weight)(?=.*\\b1\\b)(?=.*l2)",
+        "(?s)a.*b", "(?s)a.*b.*c$", "(?s)^.*$", "(?s).*", "(?s)(?>a.*)b", "(?s)x(.*)+y",
+    ])
+    func greedyDotStarAgrees(_ pattern: String) throws {
+        // `[\s\S]` matches every scalar as `(?s).` does, but compiles to a class: the general path.
+        let general = try BoundedRegex(pattern.replacing(".*", with: "[\\s\\S]*"))
+        let stepped = try BoundedRegex(pattern)
+        for text in ["", "a", "ab", "ba", "a\nb", "regularizers[1] (kl) has a bad weight\n", "Pass a LOSS_FN or\nregularizers",
+                     "abc", "a b c\r\n", "xaay", "xy", String(repeating: "ab", count: 300) + "c", "regularizers[12] l2"] {
+            let scalars = Array(text.unicodeScalars)
+            #expect(stepped.firstMatch(in: scalars, deadline: .now + .seconds(60)) == general.firstMatch(in: scalars, deadline: .now + .seconds(60)),
+                    "/\(pattern)/ on \(text.debugDescription)")
+        }
+    }
 }

@@ -6,7 +6,8 @@ import TinkerWire
 package struct CatalogueInputs: Sendable {
     let data: [Datum]
     let logprobs: [Tensor]
-    let parameters: [String: JSONValue]
+    /// As the case wrote them, keyed scalar for scalar.
+    let parameters: ScalarKeyedDictionary<JSONValue>
 
     /// Every selected logprob, flattened into one 1-D tensor.
     func allLogprobs() throws -> Tensor {

@@ -40,7 +40,7 @@ public struct ReferenceCatalogue: Sendable {
             }
             let inputs = CatalogueInputs(
                 data: selection.map { data[$0] }, logprobs: selection.map { logprobs[$0] },
-                parameters: Dictionary(spec.parameters.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }))
+                parameters: spec.parameters)
             var output = try implementation.compute(inputs)
             if let scale = spec.scale { output.loss = output.loss * scale }
             for (key, metric) in spec.metrics {

@@ -26,6 +26,8 @@ public struct Catalogue: Sendable {
     /// for an unknown name.
     func customKeys(of fn: FnSpec) -> [String]? {
         guard let entry = entries[fn.name] else { return nil }
+        // Most fns return no verbatim metric: their own metrics are the whole map.
+        guard !fn.metrics.isEmpty else { return entry.ownMetrics(fn.parameters) }
         let verbatim = fn.metrics.keys
         let verbatimSet = Set(verbatim.map { ScalarKey($0) })
         return entry.ownMetrics(fn.parameters).filter { !verbatimSet.contains(ScalarKey($0)) } + verbatim

@@ -124,7 +124,7 @@ package struct CaseChecker: Sendable {
     /// A path is absent when its parent exists and lacks the last key. A parent that is
     /// missing or not an object leaves the question open, and an open check fails.
     private func checkAbsent(_ path: FieldPath, in metrics: Metrics) -> [Mismatch] {
-        let name = "metrics." + path.description
+        var name: String { "metrics." + path.description }  // named only for a mismatch
         if let parent = path.parent {
             switch metrics.value(at: parent.keys) {
             case .object?: break
@@ -158,7 +158,8 @@ package struct CaseChecker: Sendable {
                 }
             }
             for child in children {
-                if object[child.key] == nil, let alike = object.keys.first(where: { $0 == child.key }) {
+                let found = object[child.key]  // looked up once: it is compared below
+                if found == nil, let alike = object.keys.first(where: { $0 == child.key }) {
                     // Swift's == is canonical equivalence: a different spelling of the same-looking key.
                     mismatches.append(Mismatch(
                         path.appending(child.key).description,
@@ -166,7 +167,7 @@ package struct CaseChecker: Sendable {
                     continue
                 }
                 path.keys.append(child.key)
-                compare(object[child.key], with: child.value, path: &path, into: &mismatches)
+                compare(found, with: child.value, path: &path, into: &mismatches)
                 path.keys.removeLast()
             }
         case (.number, .object?):

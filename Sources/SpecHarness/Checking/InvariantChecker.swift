@@ -30,15 +30,16 @@ struct InvariantChecker {
             mismatches.append(Mismatch("requests.backward", "expected exactly one backward request, got \(observation.backwardRequests.count)"))
             return mismatches
         }
-        let data = specCase.input.data.map(\.datum)
-        for (name, request) in [("forward", observation.forwardRequests.first), ("backward", backward)] {
-            if let request, request.lossFn != .crossEntropy {
-                mismatches.append(Mismatch("requests.\(name).loss_fn", "must be cross_entropy, is \(request.lossFn)"))
-            }
+        let data = specCase.input.data.lazy.map(\.datum)
+        if let forward = observation.forwardRequests.first, forward.lossFn != .crossEntropy {
+            mismatches.append(Mismatch("requests.forward.loss_fn", "must be cross_entropy, is \(forward.lossFn)"))
+        }
+        if backward.lossFn != .crossEntropy {
+            mismatches.append(Mismatch("requests.backward.loss_fn", "must be cross_entropy, is \(backward.lossFn)"))
         }
         if let forward = observation.forwardRequests.first {
             for (index, datum) in data.enumerated() where index >= forward.data.count
-                || forward.data[index].modelInput.tokens != datum.modelInput.tokens
+                || !Self.sameTokens(forward.data[index].modelInput, datum.modelInput)
                 || !Self.sameTargets(forward.data[index].targetTokens, datum.targetTokens)
             {
                 mismatches.append(Mismatch("requests.forward.data[\(index)]", "the forward request does not carry datum \(index)'s model_input and target_tokens"))
@@ -51,17 +52,18 @@ struct InvariantChecker {
         for (index, datum) in data.enumerated() {
             let sent = backward.data[index]
             var path: String { "requests.backward.data[\(index)]" }  // named only for a mismatch
-            if sent.modelInput.tokens != datum.modelInput.tokens {
+            if !Self.sameTokens(sent.modelInput, datum.modelInput) {
                 mismatches.append(Mismatch(path + ".model_input", "differs from the datum's model_input"))
             }
-            if !Self.sameTargets(sent.targetTokens, datum.targetTokens) {
+            let targets = datum.targetTokens  // looked up once per datum
+            if !Self.sameTargets(sent.targetTokens, targets) {
                 mismatches.append(Mismatch(path + ".target_tokens", "differs from the datum's target_tokens (values, int64 dtype or shape)"))
             }
             let keys = KeySetComparison(expected: ["target_tokens", "weights"], actual: Array(sent.lossFnInputs.keys))
             if !keys.sameSet {
                 mismatches.append(Mismatch(path + ".loss_fn_inputs", "must hold exactly target_tokens and weights: \(keys.difference)"))
             }
-            let targetShape = datum.targetTokens?.resolvedShape ?? [0]
+            let targetShape = targets?.resolvedShape ?? [0]
             if let weights = sent.lossFnInputs["weights"] {
                 if weights.resolvedShape != targetShape || weights.data.count != TensorData.elementCount(of: targetShape) {
                     mismatches.append(Mismatch(
@@ -74,6 +76,12 @@ struct InvariantChecker {
             }
         }
         return mismatches
+    }
+
+    /// The same tokens, however they are split into chunks; equal chunks, the usual case,
+    /// settle it without joining them.
+    private static func sameTokens(_ sent: ModelInput, _ expected: ModelInput) -> Bool {
+        sent.chunks == expected.chunks || sent.tokens == expected.tokens
     }
 
     /// Same token values, int64, and the same resolved shape.
@@ -127,9 +135,9 @@ struct InvariantChecker {
             }
             // Each invariant below needs these three numbers; without them it cannot be judged,
             // and a check that cannot be judged fails.
-            let numbers = ["value", "weight", "contribution"].map { entry.number(at: [$0]) }
-            guard let value = numbers[0], let weight = numbers[1], let contribution = numbers[2] else {
-                for (key, number) in zip(["value", "weight", "contribution"], numbers) where number == nil {
+            let numbers = (entry.number(at: ["value"]), entry.number(at: ["weight"]), entry.number(at: ["contribution"]))
+            guard let value = numbers.0, let weight = numbers.1, let contribution = numbers.2 else {
+                for (key, number) in zip(["value", "weight", "contribution"], [numbers.0, numbers.1, numbers.2]) where number == nil {
                     mismatches.append(Mismatch(path + "." + key, "missing or not a number (schema)"))
                 }
                 continue
@@ -183,9 +191,8 @@ struct InvariantChecker {
         }
         // A custom metric merged at the top level shows up under its own name with its own
         // value; structured keys of the same name are checked above.
-        let structuredKeys: Set<String> = ["loss_total", "regularizers", "regularizer_total", "base_loss", "total_grad_norm"]
         for fn in call.allFns {
-            for (key, metric) in fn.metrics where !structuredKeys.contains(key) && metric != .ownLoss {
+            for (key, metric) in fn.metrics where !Self.structuredResultKeys.contains(key) && metric != .ownLoss {
                 if let topLevel = metrics.number(at: [key]), topLevel == Self.reported(metric, value: 0) {
                     mismatches.append(Mismatch("metrics.\(key)", "a custom metric sits at the top level; structured mode keeps custom metrics inside their entry"))
                 }
@@ -245,6 +252,9 @@ struct InvariantChecker {
         }
         return mismatches
     }
+
+    /// Every key of a structured result's top level that the structured checks judge.
+    static let structuredResultKeys: Set<String> = ["loss_total", "regularizers", "regularizer_total", "base_loss", "total_grad_norm"]
 
     /// The keys structured mode adds, which legacy results do not have.
     static let structuredKeys = ["loss_total", "regularizers", "regularizer_total", "base_loss"]

@@ -40,7 +40,7 @@ struct TelemetryChecker {
 
     /// Labels are names: equal only scalar for scalar (semantics section 2).
     private static func sameName(_ reported: String?, _ label: String) -> Bool {
-        reported.map { $0.unicodeScalars.elementsEqual(label.unicodeScalars) } ?? false
+        reported.map { ScalarKey.same($0, label) } ?? false  // equal UTF-8 bytes are equal scalars
     }
 
     private static func sameText(_ reported: String?, _ expected: String?) -> Bool {
@@ -71,11 +71,11 @@ struct TelemetryChecker {
                 continue
             }
             guard isStructured, let stop = records.first(where: { Self.sameName($0.label, label) && $0.event == .fnStopped }) else { continue }
-            let entry = label == "loss_fn" ? ["base_loss"] : ["regularizers", label]
-            if let value = metrics.number(at: entry + ["value"]), !near(stop.value, value) {
+            let isBase = label == "loss_fn"
+            if let value = metrics.number(at: isBase ? ["base_loss", "value"] : ["regularizers", label, "value"]), !near(stop.value, value) {
                 mismatches.append(Mismatch("telemetry.\(label).value", "fn_stopped reports \(describe(stop.value)), the metrics \(value)"))
             }
-            let contribution = label == "loss_fn" ? nil : metrics.number(at: entry + ["contribution"])
+            let contribution = isBase ? nil : metrics.number(at: ["regularizers", label, "contribution"])
             if contribution == nil ? stop.contribution != nil : !near(stop.contribution, contribution ?? 0) {
                 mismatches.append(Mismatch(
                     "telemetry.\(label).contribution",
@@ -88,10 +88,11 @@ struct TelemetryChecker {
     /// Whether the fn events naming `label` are exactly `fn_started` then `fn_stopped`.
     private static func startsThenStops(_ records: [TelemetryRecord], label: String) -> Bool {
         var seen = 0
-        for record in records where record.event == .fnStarted || record.event == .fnStopped || record.event == .fnFailed {
-            guard sameName(record.label, label) else { continue }
+        for index in records.indices {
+            let event = records[index].event
+            guard event == .fnStarted || event == .fnStopped || event == .fnFailed, sameName(records[index].label, label) else { continue }
             let wanted: TelemetryRecord.Event = seen == 0 ? .fnStarted : .fnStopped
-            guard seen < 2, record.event == wanted else { return false }
+            guard seen < 2, event == wanted else { return false }
             seen += 1
         }
         return seen == 2
@@ -128,11 +129,15 @@ struct TelemetryChecker {
     private func checkStructure(_ records: [TelemetryRecord], end: TelemetryRecord.Event, everyFnStops: Bool) -> [Mismatch] {
         var mismatches: [Mismatch] = []
         var starts = 0, ends = 0
-        for record in records {
-            if record.event == .callStarted { starts += 1 }
-            if record.event == .callStopped || record.event == .callFailed { ends += 1 }
+        // Events read in place: a record copied whole is a copy of its strings.
+        for index in records.indices {
+            let event = records[index].event
+            if event == .callStarted { starts += 1 }
+            if event == .callStopped || event == .callFailed { ends += 1 }
         }
-        if records.first?.event != .callStarted || records.last?.event != end || starts != 1 || ends != 1 {
+        let firstEvent = records.isEmpty ? nil : records[0].event
+        let lastEvent = records.isEmpty ? nil : records[records.count - 1].event
+        if firstEvent != .callStarted || lastEvent != end || starts != 1 || ends != 1 {
             let names = records.map(\.event.rawValue)
             mismatches.append(Mismatch(
                 "telemetry",
@@ -171,12 +176,18 @@ struct TelemetryChecker {
     /// ends exactly once (stopped or failed), after its start.
     private func checkFnLifecycles(_ records: [TelemetryRecord], perFn: Bool) -> [Mismatch] {
         var mismatches: [Mismatch] = []
-        let strangers = records.filter { record in
-            (record.event == .fnStarted || record.event == .fnStopped || record.event == .fnFailed)
-                && !labels.contains { Self.sameName(record.label, $0) }
+        // Counted in one pass, the first kept: a conforming engine names no stranger.
+        var strangerCount = 0
+        var firstStranger: TelemetryRecord?
+        for record in records
+        where (record.event == .fnStarted || record.event == .fnStopped || record.event == .fnFailed)
+            && !labels.contains(where: { Self.sameName(record.label, $0) })
+        {
+            strangerCount += 1
+            if firstStranger == nil { firstStranger = record }
         }
-        if let first = strangers.first {
-            let more = strangers.count > 1 ? " (and \(strangers.count - 1) more such events)" : ""
+        if let first = firstStranger {
+            let more = strangerCount > 1 ? " (and \(strangerCount - 1) more such events)" : ""
             mismatches.append(Mismatch(
                 "telemetry", "\(first.event.rawValue) names \(first.label.map { "'\($0)'" } ?? "no fn"), which is not a fn of the call\(more)"))
         }

@@ -125,7 +125,11 @@ public struct ToleranceSettings: Sendable, Equatable {
 
     /// The override that applies to `path`: the longest field path it starts with.
     public func field(for path: FieldPath) -> FieldPath? {
-        fields.keys.filter { path.starts(with: $0) }.max { $0.keys.count < $1.keys.count }
+        var longest: FieldPath?
+        for field in fields.keys where path.starts(with: field) {
+            if longest.map({ field.keys.count > $0.keys.count }) ?? true { longest = field }
+        }
+        return longest
     }
 
     /// The fields the case set itself that apply to none of `compared`, in a stable order:
@@ -136,7 +140,8 @@ public struct ToleranceSettings: Sendable, Equatable {
     }
 
     public func tolerance(for path: FieldPath) -> Tolerance {
-        guard let match = field(for: path), let patch = fields[match] else { return base }
+        // Most cases set no field override: every field is judged by the base tolerance.
+        guard !fields.isEmpty, let match = field(for: path), let patch = fields[match] else { return base }
         return patch.applied(to: base)
     }
 }

@@ -22,6 +22,10 @@ package struct BoundedRegex: Sendable {
     /// `programs[0]` searches; the others are lookaround and atomic bodies, run anchored.
     let programs: [[Instruction]]
     let sets: [RegexScalarSet]
+    /// The scalars a plain literal pattern (no class, quantifier, flag, group or assertion)
+    /// stands for: most message patterns are, and a direct search finds them without the
+    /// program's bookkeeping. nil for every other pattern.
+    let literal: [Unicode.Scalar]?
 
     enum Instruction: Sendable {
         case scalar(Unicode.Scalar)
@@ -48,16 +52,54 @@ package struct BoundedRegex: Sendable {
         let main = try compiler.program(node, searching: true)
         programs = [main] + compiler.subprograms
         sets = compiler.sets
+        literal = Self.literal(of: programs)
+    }
+
+    /// The scalars of a search program that is the search prefix, then only `.scalar`
+    /// instructions, then `match`; nil for any other program.
+    private static func literal(of programs: [[Instruction]]) -> [Unicode.Scalar]? {
+        guard programs.count == 1, let main = programs.first, main.count >= 4,
+            case .split(3, 1) = main[0], case .any(dotAll: true) = main[1], case .jump(0) = main[2],
+            case .match = main[main.count - 1]
+        else { return nil }
+        var scalars: [Unicode.Scalar] = []
+        for instruction in main[3..<(main.count - 1)] {
+            guard case .scalar(let scalar) = instruction else { return nil }
+            scalars.append(scalar)
+        }
+        return scalars
     }
 
     /// Whether the pattern matches somewhere in `text`, searching at most until `deadline`.
     package func firstMatch(in text: [Unicode.Scalar], deadline: ContinuousClock.Instant) -> Outcome {
+        if let literal { return Self.search(literal, in: text, deadline: deadline) }
+        return runProgram(in: text, deadline: deadline)
+    }
+
+    /// `firstMatch` through the compiled program, whatever the pattern: what a literal's
+    /// direct search must agree with.
+    func runProgram(in text: [Unicode.Scalar], deadline: ContinuousClock.Instant) -> Outcome {
         var matcher = Matcher(regex: self, text: text, deadline: deadline)
         do {
             return try matcher.run(program: 0, from: 0, requiredEnd: nil) != nil ? .matched : .notMatched
         } catch {
             return .abandoned
         }
+    }
+
+    /// Whether `literal` occurs in `text`, scalar for scalar; the clock is read once per
+    /// 1024 starting positions, as the program's matcher reads it once per 1024 steps.
+    static func search(_ literal: [Unicode.Scalar], in text: [Unicode.Scalar], deadline: ContinuousClock.Instant) -> Outcome {
+        guard let first = literal.first else { return .matched }
+        guard text.count >= literal.count else { return .notMatched }
+        for start in 0...(text.count - literal.count) {
+            if start & 1023 == 1023 && ContinuousClock.now > deadline { return .abandoned }
+            guard text[start] == first else { continue }
+            var offset = 1
+            while offset < literal.count && text[start + offset] == literal[offset] { offset += 1 }
+            if offset == literal.count { return .matched }
+        }
+        return .notMatched
     }
 
     /// `text`'s scalars, at most `maximumUTF16Length` UTF-16 units of them.
@@ -218,9 +260,15 @@ extension BoundedRegex {
         mutating func run(program: Int, from start: Int, requiredEnd: Int?) throws(Abandoned) -> Int? {
             let code = regex.programs[program]
             let width = text.count + 1
-            if visited[program].isEmpty {
-                visited[program] = Array(repeating: 0, count: (code.count * width + 63) / 64)
+            // This program's bits, taken out while it runs and put back after, so that each step
+            // writes one array in place rather than an array inside an array. A run never
+            // re-enters its own program: lookarounds and atomic groups are other programs.
+            var seen = visited[program]
+            visited[program] = []
+            if seen.isEmpty {
+                seen = Array(repeating: 0, count: (code.count * width + 63) / 64)
             }
+            defer { visited[program] = seen }
             // Words this run set: cleared after a match, since the states on the matching path
             // did not fail. The states of a run that found nothing failed for good, except that
             // a lookbehind's run failed for its own required end only.
@@ -234,10 +282,10 @@ extension BoundedRegex {
                     let key = pc &* width &+ position
                     let word = key >> 6
                     let bit: UInt64 = 1 << UInt64(key & 63)
-                    let bits = visited[program][word]
+                    let bits = seen[word]
                     if bits & bit != 0 { continue search }
                     if bits == 0 { touched.append(word) }
-                    visited[program][word] = bits | bit
+                    seen[word] = bits | bit
                     steps &+= 1
                     if steps % Self.stepsPerClockCheck == 0 && ContinuousClock.now > deadline { throw Abandoned() }
                     switch code[pc] {
@@ -261,7 +309,36 @@ extension BoundedRegex {
                         position += 1
                     case .split(let first, let second):
                         stack.append((second, position))
-                        pc = first
+                        // A greedy `(?s).*` (this split, `any`, a jump back here), as message
+                        // patterns' lookaheads write it: its loop is stepped below state for
+                        // state as its instructions would step it (the same states visited,
+                        // counted and stacked, in the same order), without decoding each one.
+                        guard first == pc + 1, second == pc + 3, second < code.count,
+                            case .any(dotAll: true) = code[first], case .jump(let back) = code[pc + 2], back == pc
+                        else {
+                            pc = first
+                            continue
+                        }
+                        var loopPosition = position
+                        greedy: while true {
+                            // (pc + 1, p) takes a scalar; then (pc + 2, p + 1) jumps to (pc, p + 1).
+                            for offset in 0..<3 {
+                                if offset == 1 && loopPosition >= text.count { break greedy }
+                                let statePC = offset == 0 ? pc + 1 : offset == 1 ? pc + 2 : pc
+                                let stateKey = statePC &* width &+ (offset == 0 ? loopPosition : loopPosition + 1)
+                                let stateWord = stateKey >> 6
+                                let stateBit: UInt64 = 1 << UInt64(stateKey & 63)
+                                let stateBits = seen[stateWord]
+                                if stateBits & stateBit != 0 { break greedy }
+                                if stateBits == 0 { touched.append(stateWord) }
+                                seen[stateWord] = stateBits | stateBit
+                                steps &+= 1
+                                if steps % Self.stepsPerClockCheck == 0 && ContinuousClock.now > deadline { throw Abandoned() }
+                            }
+                            loopPosition += 1
+                            stack.append((second, loopPosition))
+                        }
+                        continue search
                     case .jump(let target):
                         pc = target
                     case .assertion(let assertion):
@@ -285,7 +362,7 @@ extension BoundedRegex {
                 }
             }
             if matchEnd != nil || requiredEnd != nil {
-                for word in touched { visited[program][word] = 0 }
+                for word in touched { seen[word] = 0 }
             }
             return matchEnd
         }

@@ -1,3 +1,4 @@
+import Synchronization
 import TinkerWire
 
 /// A backend whose forward pass returns given logprobs, and which records every request.
@@ -5,22 +6,38 @@ import TinkerWire
 /// This is the backend of every conformance case: the case states the logprobs, and the
 /// harness reads back the weights the client sent. Like the service, it serves float32:
 /// each logprob is rounded to float32 before it is served.
-public actor FixedLogprobsBackend: TrainingBackend {
+///
+/// A class whose record sits behind a lock rather than an actor: its work is synchronous,
+/// and each call into an actor costs two executor hops (there and back), on every case.
+public final class FixedLogprobsBackend: TrainingBackend {
     /// The logprobs served for the datum at each position of a batch, flat, rounded to float32.
     public let logprobs: [[Double]]
-    public private(set) var requests: [ForwardBackwardRequest] = []
-    public private(set) var optimStepCount = 0
+    private let record = Mutex<(requests: [ForwardBackwardRequest], optimSteps: Int)>(([], 0))
 
     public init(logprobs: [[Double]]) {
         self.logprobs = logprobs.map { $0.map(Float32Rounding.rounded) }
     }
 
-    public var forwardRequests: [ForwardBackwardRequest] { requests.filter { $0.kind == .forward } }
-    public var forwardBackwardRequests: [ForwardBackwardRequest] { requests.filter { $0.kind == .forwardBackward } }
+    /// Every request received, in order. Read with `await`, as when this was an actor.
+    public var requests: [ForwardBackwardRequest] {
+        get async { record.withLock { $0.requests } }
+    }
 
-    public func forward(_ data: [Datum], lossFn: BackendLossFunction) throws -> ForwardBackwardOutput {
+    public var optimStepCount: Int {
+        get async { record.withLock { $0.optimSteps } }
+    }
+
+    public var forwardRequests: [ForwardBackwardRequest] {
+        get async { record.withLock { $0.requests.filter { $0.kind == .forward } } }
+    }
+
+    public var forwardBackwardRequests: [ForwardBackwardRequest] {
+        get async { record.withLock { $0.requests.filter { $0.kind == .forwardBackward } } }
+    }
+
+    public func forward(_ data: [Datum], lossFn: BackendLossFunction) async throws -> ForwardBackwardOutput {
         try check(lossFn)
-        requests.append(ForwardBackwardRequest(kind: .forward, lossFn: lossFn, data: data))
+        record.withLock { $0.requests.append(ForwardBackwardRequest(kind: .forward, lossFn: lossFn, data: data)) }
         let outputs = try data.indices.map { index in
             let shape = try CrossEntropy.targets(of: data[index], index: index).resolvedShape
             return CrossEntropy.output(logprobs: try served(for: index, shape: shape), shape: shape)
@@ -28,9 +45,9 @@ public actor FixedLogprobsBackend: TrainingBackend {
         return ForwardBackwardOutput(lossFnOutputType: "TensorData", lossFnOutputs: outputs, metrics: [:])
     }
 
-    public func forwardBackward(_ data: [Datum], lossFn: BackendLossFunction) throws -> ForwardBackwardOutput {
+    public func forwardBackward(_ data: [Datum], lossFn: BackendLossFunction) async throws -> ForwardBackwardOutput {
         try check(lossFn)
-        requests.append(ForwardBackwardRequest(kind: .forwardBackward, lossFn: lossFn, data: data))
+        record.withLock { $0.requests.append(ForwardBackwardRequest(kind: .forwardBackward, lossFn: lossFn, data: data)) }
         var total = 0.0
         var outputs: [[String: TensorData]] = []
         for (index, datum) in data.enumerated() {
@@ -44,8 +61,8 @@ public actor FixedLogprobsBackend: TrainingBackend {
             lossFnOutputType: "TensorData", lossFnOutputs: outputs, metrics: ["loss:sum": .number(total)])
     }
 
-    public func optimStep(_ parameters: AdamParameters) {
-        optimStepCount += 1
+    public func optimStep(_ parameters: AdamParameters) async {
+        record.withLock { $0.optimSteps += 1 }
     }
 
     private func check(_ lossFn: BackendLossFunction) throws {
