@@ -270,7 +270,8 @@ struct ByteScanner {
             guard isNumberByte else { break }
             index += 1
         }
-        guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { return nil }
+        guard let value = DecimalConversion.double(bytes, start..<index)
+            ?? Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { return nil }
         return .real(value)
     }
 
