@@ -1,0 +1,66 @@
+/// The protocol's own words (keys, dtypes, outcomes, event names), handed out as the string
+/// literals they are: a fast decoder reading one gets an immortal string without validating
+/// and copying its bytes again, which for keys alone was a sixth of decoding a reply.
+enum ProtocolWords {
+    static let all: [String] = [
+        "seq", "cmd", "run", "case", "id", "data", "logprobs", "call", "observation", "errored",
+        "outcome", "success", "error", "metrics", "requests", "forward", "backward", "telemetry",
+        "loss_fn", "model_input", "chunks", "tokens", "type", "encoded_text", "loss_fn_inputs", "dtype",
+        "float32", "int64", "shape", "target_tokens", "weights", "advantages", "event", "label", "mode",
+        "kind", "fn_count", "value", "contribution", "loss_total", "duration", "message", "regularizers",
+        "options", "entry_point", "track_grad_norms", "timeout_ms", "max_concurrency", "name", "async",
+        "delay_ms", "scale", "datums", "params", "fn", "weight", "future", "cross_entropy",
+        "call_started", "fn_started", "fn_stopped", "fn_failed", "call_stopped", "call_failed",
+        "CustomLossError",
+    ]
+
+    /// A word of at most 16 bytes as two little-endian integers and its length.
+    private struct Packed: Equatable {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        var length = 0
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            length = bytes.count
+            for (offset, byte) in bytes.enumerated() {
+                if offset < 8 {
+                    low |= UInt64(byte) << (8 * offset)
+                } else {
+                    high |= UInt64(byte) << (8 * (offset - 8))
+                }
+            }
+        }
+
+        var slot: Int {
+            let mixed = (low &* 0x9E37_79B9_7F4A_7C15) ^ (high &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(length)
+            return Int(truncatingIfNeeded: mixed >> (64 - ProtocolWords.slotBits))
+        }
+    }
+
+    private static let slotBits = 8
+    private static let maximumLength = 16
+
+    /// Open addressing: each word at its slot or the first free one after it.
+    private static let table: [(packed: Packed, word: String)?] = {
+        var table = [(packed: Packed, word: String)?](repeating: nil, count: 1 << slotBits)
+        for word in all where word.utf8.count <= maximumLength {
+            let packed = Array(word.utf8).withUnsafeBufferPointer { Packed($0) }
+            var slot = packed.slot
+            while table[slot] != nil { slot = (slot + 1) & (table.count - 1) }
+            table[slot] = (packed, word)
+        }
+        return table
+    }()
+
+    /// The word `bytes[range]` spells, if it is one of the protocol's.
+    static func word(_ bytes: [UInt8], _ range: Range<Int>) -> String? {
+        guard range.count > 0, range.count <= maximumLength, range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
+        let packed = bytes.withUnsafeBufferPointer { Packed(UnsafeBufferPointer(rebasing: $0[range])) }
+        var slot = packed.slot
+        while let entry = table[slot] {
+            if entry.packed == packed { return entry.word }
+            slot = (slot + 1) & (table.count - 1)
+        }
+        return nil
+    }
+}
