@@ -30,6 +30,43 @@ struct LineBufferTests {
         #expect(await second == .line("late"))
     }
 
+    @Test("waits answered in time share one timer; a shorter wait sets its own and still times out")
+    func sharedTimer() async {
+        let buffer = LineBuffer()
+        for index in 0..<50 {
+            buffer.push("line \(index)")
+            #expect(await buffer.next(timeout: .seconds(600)) == .line("line \(index)"))
+        }
+        // Lines already there are handed over without a timer.
+        #expect(buffer.timersSet == 0)
+        for index in 0..<50 {
+            async let answer = buffer.next(timeout: .seconds(600))
+            while buffer.hasWaiter == false { await Task.yield() }
+            buffer.push("line \(index)")
+            #expect(await answer == .line("line \(index)"))
+        }
+        // One timer for the first wait; the 49 after it end later and take it over.
+        #expect(buffer.timersSet == 1)
+        // A wait that ends before that timer needs its own, and gets its time-out.
+        #expect(await buffer.next(timeout: .milliseconds(20)) == .timedOut)
+        #expect(buffer.timersSet == 2)
+    }
+
+    @Test("a wait that outlives the timer it took over still times out, at its own deadline")
+    func rearmedTimer() async throws {
+        let buffer = LineBuffer()
+        async let first = buffer.next(timeout: .milliseconds(150))
+        while buffer.hasWaiter == false { await Task.yield() }
+        buffer.push("early")
+        #expect(await first == .line("early"))
+        // Takes over the first wait's timer, which fires before this wait ends and re-arms.
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(await buffer.next(timeout: .milliseconds(400)) == .timedOut)
+        #expect(clock.now - start >= .milliseconds(400))
+        #expect(buffer.timersSet == 2)
+    }
+
     @Test("a cancelled wait returns at once")
     func cancellation() async {
         let buffer = LineBuffer()
