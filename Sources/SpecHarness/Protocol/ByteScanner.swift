@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -15,6 +20,8 @@ struct ByteScanner {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
+    /// Whether the last string read had an escape: its bytes then are not its text.
+    private var lastStringEscaped = false
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -57,7 +64,7 @@ struct ByteScanner {
             skipWhitespace()
             let keyStart = index
             guard let key = string() else { return false }
-            guard seen.insert(key, written: keyStart..<index, in: bytes) else { return false }
+            guard seen.insert(key, written: keyStart..<index, escaped: lastStringEscaped, in: bytes) else { return false }
             guard consume(UInt8(ascii: ":")), body(&self, key) else { return false }
             if consume(UInt8(ascii: ",")) { continue }
             return consume(UInt8(ascii: "}"))
@@ -81,23 +88,26 @@ struct ByteScanner {
         private var keys: Set<ScalarKey>?
 
         /// Records `key`; false when the object has it already.
-        mutating func insert(_ key: String, written range: Range<Int>, in bytes: [UInt8]) -> Bool {
+        mutating func insert(_ key: String, written range: Range<Int>, escaped: Bool, in bytes: [UInt8]) -> Bool {
             if keys == nil {
-                let escaped = bytes[range].contains(UInt8(ascii: "\\"))
                 if !escaped, count < ByteScanner.keysComparedInLine, range.upperBound <= Int(UInt32.max) {
+                    let count = self.count
                     let repeated = withUnsafeBytes(of: &written) { raw -> Bool in
                         let ranges = raw.bindMemory(to: UInt64.self)
-                        for slot in 0..<count {
-                            let start = Int(ranges[slot] >> 32), end = Int(ranges[slot] & 0xFFFF_FFFF)
-                            if end - start == range.count, bytes[start..<end].elementsEqual(bytes[range]) { return true }
+                        return bytes.withUnsafeBufferPointer { text -> Bool in
+                            guard let base = text.baseAddress, range.upperBound <= text.count else { return true }
+                            for slot in 0..<count {
+                                let start = Int(ranges[slot] >> 32), end = Int(ranges[slot] & 0xFFFF_FFFF)
+                                if end - start == range.count, memcmp(base + start, base + range.lowerBound, range.count) == 0 { return true }
+                            }
+                            return false
                         }
-                        return false
                     }
                     if repeated { return false }
                     withUnsafeMutableBytes(of: &written) { raw in
                         raw.bindMemory(to: UInt64.self)[count] = UInt64(range.lowerBound) << 32 | UInt64(range.upperBound)
                     }
-                    count += 1
+                    self.count += 1
                     return true
                 }
                 // From here on, strings: the keys so far, each without escapes, as written.
@@ -139,8 +149,10 @@ struct ByteScanner {
         if bytes[end] == UInt8(ascii: "\"") {
             let text = ProtocolWords.word(bytes, (index + 1)..<end) ?? String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
             index = end + 1
+            lastStringEscaped = false
             return text
         }
+        lastStringEscaped = true
         // Escapes: only those that stand for one ASCII byte; \u escapes take the tree path.
         var decoded: [UInt8] = Array(bytes[(index + 1)..<end])
         var at = end

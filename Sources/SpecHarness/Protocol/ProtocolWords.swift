@@ -20,14 +20,12 @@ enum ProtocolWords {
         var high: UInt64 = 0
         var length = 0
 
-        init(_ bytes: UnsafeBufferPointer<UInt8>) {
-            length = bytes.count
-            for (offset, byte) in bytes.enumerated() {
-                if offset < 8 {
-                    low |= UInt64(byte) << (8 * offset)
-                } else {
-                    high |= UInt64(byte) << (8 * (offset - 8))
-                }
+        /// - Parameter bytes: at most 16 of them.
+        init(_ bytes: UnsafePointer<UInt8>, count: Int) {
+            length = count
+            for offset in 0..<min(count, 8) { low |= UInt64(bytes[offset]) << (8 * offset) }
+            if count > 8 {
+                for offset in 8..<count { high |= UInt64(bytes[offset]) << (8 * (offset - 8)) }
             }
         }
 
@@ -44,7 +42,9 @@ enum ProtocolWords {
     private static let table: [(packed: Packed, word: String)?] = {
         var table = [(packed: Packed, word: String)?](repeating: nil, count: 1 << slotBits)
         for word in all where word.utf8.count <= maximumLength {
-            let packed = Array(word.utf8).withUnsafeBufferPointer { Packed($0) }
+            guard let packed = Array(word.utf8).withUnsafeBufferPointer({ buffer in
+                buffer.baseAddress.map { Packed($0, count: buffer.count) }
+            }) else { continue }
             var slot = packed.slot
             while table[slot] != nil { slot = (slot + 1) & (table.count - 1) }
             table[slot] = (packed, word)
@@ -55,7 +55,9 @@ enum ProtocolWords {
     /// The word `bytes[range]` spells, if it is one of the protocol's.
     static func word(_ bytes: [UInt8], _ range: Range<Int>) -> String? {
         guard range.count > 0, range.count <= maximumLength, range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
-        let packed = bytes.withUnsafeBufferPointer { Packed(UnsafeBufferPointer(rebasing: $0[range])) }
+        guard let packed = bytes.withUnsafeBufferPointer({ buffer in
+            buffer.baseAddress.map { Packed($0 + range.lowerBound, count: range.count) }
+        }) else { return nil }
         var slot = packed.slot
         while let entry = table[slot] {
             if entry.packed == packed { return entry.word }
