@@ -31,7 +31,7 @@ struct LineBufferTests {
     }
 
     @Test("waits answered in time share one timer; a shorter wait sets its own and still times out")
-    func sharedTimer() async {
+    func sharedTimer() async throws {
         let buffer = LineBuffer()
         for index in 0..<50 {
             buffer.push("line \(index)")
@@ -41,7 +41,7 @@ struct LineBufferTests {
         #expect(buffer.timersSet == 0)
         for index in 0..<50 {
             async let answer = buffer.next(timeout: .seconds(600))
-            while buffer.hasWaiter == false { await Task.yield() }
+            try await Self.waitForWaiter(buffer)
             buffer.push("line \(index)")
             #expect(await answer == .line("line \(index)"))
         }
@@ -55,16 +55,27 @@ struct LineBufferTests {
     @Test("a wait that outlives the timer it took over still times out, at its own deadline")
     func rearmedTimer() async throws {
         let buffer = LineBuffer()
-        async let first = buffer.next(timeout: .milliseconds(150))
-        while buffer.hasWaiter == false { await Task.yield() }
+        // Long enough to be answered before it times out, at any load.
+        async let first = buffer.next(timeout: .seconds(2))
+        try await Self.waitForWaiter(buffer)
         buffer.push("early")
         #expect(await first == .line("early"))
         // Takes over the first wait's timer, which fires before this wait ends and re-arms.
         let clock = ContinuousClock()
         let start = clock.now
-        #expect(await buffer.next(timeout: .milliseconds(400)) == .timedOut)
-        #expect(clock.now - start >= .milliseconds(400))
+        #expect(await buffer.next(timeout: .seconds(3)) == .timedOut)
+        #expect(clock.now - start >= .seconds(3))
         #expect(buffer.timersSet == 2)
+    }
+
+    /// Until a wait is on, at most ten seconds.
+    static func waitForWaiter(_ buffer: LineBuffer) async throws {
+        let clock = ContinuousClock()
+        let limit = clock.now + .seconds(10)
+        while !buffer.hasWaiter {
+            try #require(clock.now < limit, "no wait started")
+            await Task.yield()
+        }
     }
 
     @Test("a cancelled wait returns at once")
