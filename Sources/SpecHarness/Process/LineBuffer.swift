@@ -132,6 +132,13 @@ final class LineBuffer: Sendable {
     /// How many timers the waits have set.
     var timersSet: Int { state.withLock { $0.timersSet } }
 
+    /// Fires the earliest timer set now, as if it had come due before the wait it serves
+    /// ends (tests).
+    func fireTimerEarly() {
+        guard let uptime = state.withLock({ $0.timerAt }) else { return }
+        timerFired(setFor: uptime)
+    }
+
     /// Whether a wait is on.
     var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
 
