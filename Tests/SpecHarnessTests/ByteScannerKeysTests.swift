@@ -26,6 +26,19 @@ struct ByteScannerKeysTests {
         #expect(!readsWhole(last), "the last key repeated")
     }
 
+    @Test("a key written with an escape repeats the same key written without one")
+    func escapedRepeats() {
+        // `\/` is `/`: one key written two ways, which comparing bytes alone would miss.
+        #expect(!readsWhole(["/", "\\/"]))
+        #expect(!readsWhole(["\\/", "/"]))
+        // `\\` is a backslash, not a slash.
+        #expect(readsWhole(["/", "\\\\"]))
+        // And past the keys compared in line, where a set takes over.
+        let many = (0..<20).map { "k\($0)" }
+        #expect(!readsWhole(many + ["k\\/", "k/"]))
+        #expect(readsWhole(many + ["k\\/"]))
+    }
+
     @Test("two spellings of one character are two keys, as the tree path reads them")
     func scalarsNotCanonical() {
         #expect(readsWhole(["\u{E9}", "e\u{301}"]))

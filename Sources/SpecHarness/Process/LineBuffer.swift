@@ -19,8 +19,13 @@ final class LineBuffer: Sendable {
         var queuedBytes = 0
         var closedReason: String?
         var waiter: CheckedContinuation<Event, Never>?
-        /// Tells a stale timer from the one of the current wait.
-        var waitNumber = 0
+        /// When the current wait gives up, in `DispatchTime` uptime nanoseconds.
+        var deadline: UInt64 = 0
+        /// The earliest timer set and not yet fired: a wait that ends at or after it needs no
+        /// timer of its own, since that one re-arms for it.
+        var timerAt: UInt64?
+        /// Timers set so far, for tests.
+        var timersSet = 0
     }
 
     private let state = Mutex(State())
@@ -81,11 +86,15 @@ final class LineBuffer: Sendable {
     /// The next line, or why there is none, waiting at most `timeout`.
     ///
     /// The timer is a dispatch timer rather than a racing task: this is on the protocol's
-    /// per-case path, and a task group per line cost more than the wait itself.
+    /// per-case path, and a task group per line cost more than the wait itself. Nor is it one
+    /// timer per wait: setting one wakes dispatch's timer thread, two syscalls and a thread
+    /// wake-up per line. A wait that ends no sooner than the timer already set takes that
+    /// one, which re-arms for it when it fires early; so a stream of answers within the
+    /// timeout sets about one timer per timeout.
     func next(timeout: Duration) async -> Event {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let wait = state.withLock { state -> Int? in
+                let timer = state.withLock { state -> UInt64? in
                     if !state.lines.isEmpty {
                         let line = state.lines.removeFirst()
                         state.queuedBytes -= line.utf8.count
@@ -100,27 +109,61 @@ final class LineBuffer: Sendable {
                         continuation.resume(returning: .cancelled)
                         return nil
                     }
-                    state.waitNumber += 1
                     state.waiter = continuation
-                    return state.waitNumber
+                    let (deadline, overflow) = DispatchTime.now().uptimeNanoseconds
+                        .addingReportingOverflow(UInt64(clamping: max(0, timeout.nanoseconds)))
+                    state.deadline = overflow ? .max : deadline
+                    if let timerAt = state.timerAt, timerAt <= state.deadline { return nil }
+                    state.timerAt = state.deadline
+                    state.timersSet += 1
+                    return state.deadline
                 }
-                guard let wait else { return }
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(timeout.nanoseconds)) { [self] in
-                    resumeWaiter(with: .timedOut, ifWaiting: wait)
-                }
+                if let timer { setTimer(at: timer) }
             }
         } onCancel: {
-            resumeWaiter(with: .cancelled, ifWaiting: nil)
+            let waiter = state.withLock { state -> CheckedContinuation<Event, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: .cancelled)
         }
     }
 
-    /// Resumes the current waiter, if any (and if it is still wait number `wait`).
-    private func resumeWaiter(with event: Event, ifWaiting wait: Int?) {
-        let waiter = state.withLock { state -> CheckedContinuation<Event, Never>? in
-            guard wait == nil || wait == state.waitNumber else { return nil }
-            defer { state.waiter = nil }
-            return state.waiter
+    /// How many timers the waits have set.
+    var timersSet: Int { state.withLock { $0.timersSet } }
+
+    /// Fires the earliest timer set now, as if it had come due before the wait it serves
+    /// ends (tests).
+    func fireTimerEarly() {
+        guard let uptime = state.withLock({ $0.timerAt }) else { return }
+        timerFired(setFor: uptime)
+    }
+
+    /// Whether a wait is on.
+    var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
+
+    private func setTimer(at uptime: UInt64) {
+        DispatchQueue.global().asyncAfter(deadline: DispatchTime(uptimeNanoseconds: uptime)) { [self] in
+            timerFired(setFor: uptime)
         }
-        waiter?.resume(returning: event)
+    }
+
+    /// Ends the current wait if its deadline has passed; else, if no earlier timer is set,
+    /// sets one for it.
+    private func timerFired(setFor uptime: UInt64) {
+        let (waiter, timer) = state.withLock { state -> (CheckedContinuation<Event, Never>?, UInt64?) in
+            if state.timerAt == uptime { state.timerAt = nil }
+            guard state.waiter != nil else { return (nil, nil) }
+            if state.deadline <= DispatchTime.now().uptimeNanoseconds {
+                defer { state.waiter = nil }
+                return (state.waiter, nil)
+            }
+            if let timerAt = state.timerAt, timerAt <= state.deadline { return (nil, nil) }
+            state.timerAt = state.deadline
+            state.timersSet += 1
+            return (nil, state.deadline)
+        }
+        waiter?.resume(returning: .timedOut)
+        if let timer { setTimer(at: timer) }
     }
 }

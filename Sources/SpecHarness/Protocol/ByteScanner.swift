@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -15,6 +20,8 @@ struct ByteScanner {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
+    /// Whether the last string read had an escape: its bytes then are not its text.
+    private var lastStringEscaped = false
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -48,20 +55,16 @@ struct ByteScanner {
         guard enter(UInt8(ascii: "{")) else { return false }
         defer { depth -= 1 }
         if consume(UInt8(ascii: "}")) { return true }
-        // A repeated key gives up, so the tree path reports it as the error it is. The
-        // protocol's objects hold a handful of keys: comparing each with those before costs
-        // less than hashing them into a set, which was a tenth of a round trip's decoding.
-        var seen: [String] = []
-        var seenSet: Set<ScalarKey> = []
+        // A repeated key gives up, so the tree path reports it as the error it is. Keys are
+        // compared as the bytes they are written in (no allocation per object: that and
+        // building each key were a third of a reply's decoding), as strings once one has an
+        // escape, through a set once there are many.
+        var seen = SeenKeys()
         while true {
+            skipWhitespace()
+            let keyStart = index
             guard let key = string() else { return false }
-            if seen.count < Self.keysComparedInLine {
-                guard !seen.contains(where: { ScalarKey.same($0, key) }) else { return false }
-                seen.append(key)
-            } else {
-                if seenSet.isEmpty { seenSet = Set(seen.map { ScalarKey($0) }) }
-                guard seenSet.insert(ScalarKey(key)).inserted else { return false }
-            }
+            guard seen.insert(key, written: keyStart..<index, escaped: lastStringEscaped, in: bytes) else { return false }
             guard consume(UInt8(ascii: ":")), body(&self, key) else { return false }
             if consume(UInt8(ascii: ",")) { continue }
             return consume(UInt8(ascii: "}"))
@@ -71,6 +74,56 @@ struct ByteScanner {
     /// Up to this many keys of an object are checked for repeats by comparison, the rest
     /// through a set: linear for the protocol's small objects, never quadratic for a big one.
     static let keysComparedInLine = 16
+
+    /// The keys of one object so far: where each is written while none has an escape (equal
+    /// bytes are equal keys then, the line being valid UTF-8 and each key quoted whole).
+    private struct SeenKeys {
+        /// Start and end of each key's text, quotes included, packed in 32 bits each.
+        private var written: (
+            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64
+        ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        private var count = 0
+        /// Every key, once one had an escape or there are more than the inline room.
+        private var keys: Set<ScalarKey>?
+
+        /// Records `key`; false when the object has it already.
+        mutating func insert(_ key: String, written range: Range<Int>, escaped: Bool, in bytes: [UInt8]) -> Bool {
+            if keys == nil {
+                if !escaped, count < ByteScanner.keysComparedInLine, range.upperBound <= Int(UInt32.max) {
+                    let count = self.count
+                    let repeated = withUnsafeBytes(of: &written) { raw -> Bool in
+                        let ranges = raw.bindMemory(to: UInt64.self)
+                        return bytes.withUnsafeBufferPointer { text -> Bool in
+                            guard let base = text.baseAddress, range.upperBound <= text.count else { return true }
+                            for slot in 0..<count {
+                                let start = Int(ranges[slot] >> 32), end = Int(ranges[slot] & 0xFFFF_FFFF)
+                                if end - start == range.count, memcmp(base + start, base + range.lowerBound, range.count) == 0 { return true }
+                            }
+                            return false
+                        }
+                    }
+                    if repeated { return false }
+                    withUnsafeMutableBytes(of: &written) { raw in
+                        raw.bindMemory(to: UInt64.self)[count] = UInt64(range.lowerBound) << 32 | UInt64(range.upperBound)
+                    }
+                    self.count += 1
+                    return true
+                }
+                // From here on, strings: the keys so far, each without escapes, as written.
+                var all = Set<ScalarKey>()
+                withUnsafeBytes(of: &written) { raw in
+                    let ranges = raw.bindMemory(to: UInt64.self)
+                    for slot in 0..<count {
+                        let start = Int(ranges[slot] >> 32), end = Int(ranges[slot] & 0xFFFF_FFFF)
+                        all.insert(ScalarKey(String(decoding: bytes[(start + 1)..<(end - 1)], as: UTF8.self)))
+                    }
+                }
+                keys = all
+            }
+            return keys?.insert(ScalarKey(key)).inserted ?? false
+        }
+    }
 
     /// Calls `body` positioned at each item of an array; `body` returns false to give up.
     mutating func array(_ body: (inout ByteScanner) -> Bool) -> Bool {
@@ -94,10 +147,12 @@ struct ByteScanner {
         }
         guard end < bytes.count else { return nil }
         if bytes[end] == UInt8(ascii: "\"") {
-            let text = String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
+            let text = ProtocolWords.word(bytes, (index + 1)..<end) ?? String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
             index = end + 1
+            lastStringEscaped = false
             return text
         }
+        lastStringEscaped = true
         // Escapes: only those that stand for one ASCII byte; \u escapes take the tree path.
         var decoded: [UInt8] = Array(bytes[(index + 1)..<end])
         var at = end
@@ -270,7 +325,8 @@ struct ByteScanner {
             guard isNumberByte else { break }
             index += 1
         }
-        guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { return nil }
+        guard let value = DecimalConversion.double(bytes, start..<index)
+            ?? Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { return nil }
         return .real(value)
     }
 

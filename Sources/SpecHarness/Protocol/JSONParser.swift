@@ -224,6 +224,7 @@ package struct JSONParser {
             guard isNumberByte else { break }
             index += 1
         }
+        if let number = DecimalConversion.double(bytes, start..<index) { return .number(number) }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         guard let number = Double(text) else { throw error("invalid number '\(text)'") }
         return .number(number)

@@ -51,8 +51,86 @@ struct ProtocolWriter {
             numbers(datum.logprobs)
         }
         raw("],\"call\":")
-        value(input.call.json)
+        call(input.call)
         raw("}")
+    }
+
+    /// As `CallSpec.json` serializes.
+    private mutating func call(_ call: CallSpec) {
+        raw("{\"loss_fn\":")
+        if let lossFn = call.lossFn { fn(lossFn) } else { raw("null") }
+        raw(",\"regularizers\":[")
+        for (index, entry) in call.regularizers.enumerated() {
+            if index > 0 { raw(",") }
+            raw("{")
+            var first = true
+            for (key, field) in entry.fields {
+                if !first { raw(",") }
+                first = false
+                string(key)
+                raw(":")
+                switch field {
+                case .fn(let spec): fn(spec)
+                case .value(let value): self.value(value)
+                }
+            }
+            raw("}")
+        }
+        raw("],\"options\":{\"track_grad_norms\":")
+        raw(call.options.trackGradNorms ? "true" : "false")
+        raw(",\"timeout_ms\":")
+        optionalNumber(call.options.timeoutMilliseconds)
+        raw(",\"max_concurrency\":")
+        if let limit = call.options.maxConcurrency { integer(limit) } else { raw("null") }
+        raw("},\"entry_point\":")
+        string(call.entryPoint.rawValue)
+        raw("}")
+    }
+
+    /// As `FnSpec.json` serializes.
+    private mutating func fn(_ spec: FnSpec) {
+        raw("{\"name\":")
+        string(spec.name)
+        raw(",\"async\":")
+        raw(spec.isAsync ? "true" : "false")
+        raw(",\"delay_ms\":")
+        optionalNumber(spec.delayMilliseconds)
+        raw(",\"scale\":")
+        optionalNumber(spec.scale)
+        raw(",\"datums\":")
+        if let datums = spec.datums {
+            raw("[")
+            for (index, datum) in datums.enumerated() {
+                if index > 0 { raw(",") }
+                integer(datum)
+            }
+            raw("]")
+        } else {
+            raw("null")
+        }
+        raw(",\"metrics\":{")
+        var first = true
+        for (key, metric) in spec.metrics {
+            if !first { raw(",") }
+            first = false
+            string(key)
+            raw(":")
+            switch metric {
+            case .number(let number): self.number(number)
+            case .bool(let flag): raw(flag ? "true" : "false")
+            case .ownLoss: raw("\"$loss\"")
+            }
+        }
+        raw("},\"params\":{")
+        first = true
+        for (key, parameter) in spec.parameters {
+            if !first { raw(",") }
+            first = false
+            string(key)
+            raw(":")
+            value(parameter)
+        }
+        raw("}}")
     }
 
     mutating func observation(_ observation: Observation) {
@@ -232,12 +310,19 @@ struct ProtocolWriter {
         raw("]")
     }
 
-    /// As `JSONValue.format`, without a String for whole numbers.
+    /// As `JSONValue.format`, without a String: whole numbers digit by digit, others as the
+    /// standard library's shortest round-trip digits, which `Double.write(to:)` hands over as
+    /// bytes (`_writeASCII`) where `description` would allocate a String for most of them.
     private mutating func number(_ number: Double) {
         if number.isFinite, number == number.rounded(), abs(number) < 1e15 {
             if number == 0 && number.sign == .minus { raw("-") }
             integer(Int(number))
             raw(".0")
+        } else if number.isFinite {
+            var digits = ASCIISink(bytes: bytes)
+            bytes = []
+            number.write(to: &digits)
+            bytes = digits.bytes
         } else {
             bytes.append(contentsOf: JSONValue.format(number).utf8)
         }
@@ -263,6 +348,20 @@ struct ProtocolWriter {
             }
             bytes.append(contentsOf: buffer[(20 - count)...])
         }
+    }
+}
+
+/// Text appended to bytes: a standard library type that writes itself as ASCII (a number's
+/// digits) hands the bytes over without making a String.
+private struct ASCIISink: TextOutputStream {
+    var bytes: [UInt8]
+
+    mutating func write(_ string: String) {
+        bytes.append(contentsOf: string.utf8)
+    }
+
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: buffer)
     }
 }
 
