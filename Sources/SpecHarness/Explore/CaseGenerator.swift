@@ -80,21 +80,29 @@ package struct CaseGenerator: Sendable {
         return ExploreCase(datums: datums, call: call, intent: "success")
     }
 
-    /// The timeout of `drawTimeoutClockTimings`: long enough that a fn sleeping 60 % of it ends
-    /// well within it on a loaded machine (40 ms to spare; the reference does not sleep).
-    static let timeoutClockMilliseconds = 100.0
+    /// The timeout of `drawTimeoutClockTimings`: long enough that a fn sleeping
+    /// `timeoutClockSleepShare` of it ends well within it on a loaded machine (28 ms to spare;
+    /// the reference does not sleep).
+    static let timeoutClockMilliseconds = 40.0
+    /// Each sleeping fn of the timeout clock sleeps this share of the timeout, in
+    /// `timeoutClockWaves` waves: the call lasts 1.2 timeouts, each fn 0.3 of one. Four short
+    /// waves leave each fn more to spare for the time the call takes than two long ones did
+    /// (0.7 timeouts instead of 0.4), so the timeout, and the call, can be shorter.
+    static let timeoutClockSleepShare = 0.3
+    static let timeoutClockWaves = 4
     /// How often a valid structured call gets the timeout clock's shape: `max_concurrency` k
     /// and more async fns than k, which also shows the order and queueing of fns.
     static let timeoutClockRate = 0.04
-    /// The share of those whose fns sleep 60 % of the timeout: such a case sleeps 1.2 to 1.8
-    /// timeouts, more than a thousand plain cases take. The others sleep a fraction of a
-    /// millisecond, enough to hold their slots.
+    /// The share of those whose fns sleep: such a case sleeps 1.2 timeouts (48 ms), more than
+    /// a hundred plain cases take. The others sleep a fifth of a millisecond, enough to hold
+    /// their slots.
     static let timeoutClockSleepingShare = 0.25
     /// A valid call's async fn sleeps 1 to 3 of these: enough to finish out of list order.
     static let fnDelayUnitMilliseconds = 0.2
     /// The invalid `timeout` case: a fn sleeping `timeoutCaseDelay` under `timeoutCaseLimit`.
-    /// The limit is far above what every other fn of the call takes (they do not sleep).
-    static let timeoutCaseLimitMilliseconds = 25.0
+    /// Every other fn of the call is sync, and a sync fn is never timed out (semantics section
+    /// 12), so no load can make another fn outlast the limit, and the limit can be short.
+    static let timeoutCaseLimitMilliseconds = 5.0
     static let timeoutCaseDelayMilliseconds = 500.0
     /// `firstFailureInTime` cases: the earlier fns sleep this long, the later failure less.
     static let slowEarlierFnMilliseconds = 5.0
@@ -119,13 +127,13 @@ package struct CaseGenerator: Sendable {
     }
 
     /// Timings only the timeout clock of semantics section 12 passes: `max_concurrency` k and
-    /// k+1 or k+2 async fns, each sleeping 60 % of the timeout. Each ends within the timeout
-    /// counted from its own start, while the call as a whole outlasts it (the fns wait for a
-    /// slot), so an engine with a per-call deadline, or one that counts the wait for a slot,
-    /// reports `timeout` where the reference succeeds.
+    /// 3k+1 async fns, each sleeping 30 % of the timeout, so the last starts after three waves.
+    /// Each ends within the timeout counted from its own start, while the call as a whole
+    /// outlasts it (the fns wait for a slot), so an engine with a per-call deadline, or one that
+    /// counts the wait for a slot, reports `timeout` where the reference succeeds.
     func drawTimeoutClockTimings(_ call: inout CallSpec, datums: [ExploreDatum], random: inout SeededGenerator) {
         let limit = random.pick([1, 1, 2])
-        let slow = limit + random.int(in: 1...2)
+        let slow = (Self.timeoutClockWaves - 1) * limit + 1
         var names = Set(call.regularizers.compactMap(\.name).map { Array($0.unicodeScalars) })
         var next = 1
         while FnPlace.all(in: call).count < slow {
@@ -142,7 +150,7 @@ package struct CaseGenerator: Sendable {
         for place in slowPlaces {
             guard var fn = place.fn(in: call) else { continue }
             fn.isAsync = true
-            fn.delayMilliseconds = sleeps ? 0.6 * Self.timeoutClockMilliseconds : 3 * Self.fnDelayUnitMilliseconds
+            fn.delayMilliseconds = sleeps ? Self.timeoutClockSleepShare * Self.timeoutClockMilliseconds : Self.fnDelayUnitMilliseconds
             place.set(fn, in: &call)
         }
         call.options.maxConcurrency = limit
@@ -405,7 +413,7 @@ package struct CaseGenerator: Sendable {
             fn.isAsync = true
             fn.delayMilliseconds = Self.timeoutCaseDelayMilliseconds
             call.options.timeoutMilliseconds = Self.timeoutCaseLimitMilliseconds
-            // Only this fn sleeps: the others end far within the limit however loaded the machine.
+            // Only this fn sleeps, and only it stays async (leaveOnlyTheSleeperAsync).
             for other in FnPlace.all(in: call) {
                 guard var otherFn = other.fn(in: call), otherFn.delayMilliseconds != nil else { continue }
                 otherFn.delayMilliseconds = nil
@@ -416,6 +424,7 @@ package struct CaseGenerator: Sendable {
             break
         }
         if random.chance(0.35) { addSecondProblem(after: kind, to: &base, call: &call, random: &random) }
+        if kind == "timeout" { Self.leaveOnlyTheSleeperAsync(&call) }
         base.call = call
         return base
     }
@@ -471,6 +480,17 @@ package struct CaseGenerator: Sendable {
             if FnPlace.all(in: call).count < 2 { Self.dropDelays(&call) }
         default:
             break
+        }
+    }
+
+    /// The `timeout` case with every fn but the one that outlasts the limit sync and without
+    /// a delay: only that fn can time out, however late a loaded machine runs the others.
+    static func leaveOnlyTheSleeperAsync(_ call: inout CallSpec) {
+        for place in FnPlace.all(in: call) {
+            guard var fn = place.fn(in: call), fn.delayMilliseconds != timeoutCaseDelayMilliseconds, fn.isAsync || fn.delayMilliseconds != nil else { continue }
+            fn.isAsync = false
+            fn.delayMilliseconds = nil
+            place.set(fn, in: &call)
         }
     }
 
