@@ -299,8 +299,11 @@ package struct DifferentialCheck: Sendable {
             // Anchored: an unanchored lookahead is retried at every position (MessagePattern.lint).
             return "(?is)\\A(?=.*loss_fn)(?=.*regularizers)"
         case "invalid_regularizer":
-            guard let match = error.message.firstMatch(of: /regularizers\[(\d+)\]/) else { return nil }
-            return "(?s)\\b\(match.1)\\b"
+            guard let index = entryIndex(in: error.message) else { return nil }
+            guard let word = problemWord(in: input.call.regularizers, at: index),
+                  error.message.lowercased().contains(word.lowercased()) else { return "(?s)\\b\(index)\\b" }
+            // Anchored: an unanchored lookahead is retried at every position (MessagePattern.lint).
+            return "(?is)\\A(?=.*\\b\(index)\\b)(?=.*\(BoundedRegex.escapedPattern(for: word)))"
         case "missing_target_tokens":
             guard let index = input.data.firstIndex(where: { $0.datum.targetTokens == nil }) else { return nil }
             return "(?s)\\b\(index)\\b"
@@ -311,6 +314,43 @@ package struct DifferentialCheck: Sendable {
         default:
             return nil
         }
+    }
+
+    /// N of the first `regularizers[N]` in `message` (what `/regularizers\[(\d+)\]/` finds,
+    /// without building a `Regex` for every invalid case).
+    static func entryIndex(in message: String) -> Int? {
+        let scalars = Array(message.utf8)
+        let prefix = Array("regularizers[".utf8)
+        var start = 0
+        while start + prefix.count < scalars.count {
+            if scalars[start..<(start + prefix.count)].elementsEqual(prefix) {
+                var end = start + prefix.count
+                while end < scalars.count, scalars[end] >= UInt8(ascii: "0"), scalars[end] <= UInt8(ascii: "9") { end += 1 }
+                if end > start + prefix.count, end < scalars.count, scalars[end] == UInt8(ascii: "]"), end - start - prefix.count <= 18 {
+                    return Int(String(decoding: scalars[(start + prefix.count)..<end], as: UTF8.self))
+                }
+            }
+            start += 1
+        }
+        return nil
+    }
+
+    /// What is wrong with entry `index` of `entries`, in the word its message must name
+    /// (semantics section 2): `name`, `weight`, `fn`, or the unknown key; nil when the entry
+    /// is fine or out of range. An entry's checks run in the order of section 2, so a message
+    /// that names a later problem of the same entry (an unknown key beside a missing weight)
+    /// reports the wrong one.
+    static func problemWord(in entries: [RegularizerEntrySpec], at index: Int) -> String? {
+        guard entries.indices.contains(index) else { return nil }
+        var seen = Set<ScalarKey>()
+        for entry in entries[..<index] {
+            if case .value(.string(let name))? = entry.fields["name"] { seen.insert(ScalarKey(name)) }
+        }
+        let entry = entries[index]
+        guard let problem = SpecParser.problem(with: entry, seenNames: seen) else { return nil }
+        if problem.hasPrefix("unknown key") { return entry.fields.keys.first { !SpecParser.regularizerKeys.contains($0) } }
+        if problem.hasPrefix("the name") { return "name" }
+        return SpecParser.regularizerKeys.first { problem.hasPrefix("'\($0)'") }
     }
 
     /// Metrics the backend's own pass reports; not pinned (semantics section 7).
