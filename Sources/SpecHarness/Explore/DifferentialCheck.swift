@@ -43,33 +43,76 @@ package struct DifferentialCheck: Sendable {
         package var referenceOutcome: String
     }
 
-    package func compare(_ generated: ExploreCase, id: String) async -> Result {
+    /// Runs `generated` on the reference, then on the engine, and judges the engine.
+    /// - Parameter wholeSpecCase: false when only the verdict and the reference's outcome are
+    ///   read (a generated case, a shrinking candidate): the reference is then not rerun to tell
+    ///   whether the case needs `float64` of an engine announcing it, and the result's spec case
+    ///   may lack that requirement. The verdict is the same either way: a requirement decides
+    ///   which engines run a case, never how one is judged.
+    package func compare(_ generated: ExploreCase, id: String, wholeSpecCase: Bool = true) async -> Result {
+        await judge(prepare(generated, id: id), wholeSpecCase: wholeSpecCase)
+    }
+
+    /// A case with the reference's expectation, not yet run on the engine.
+    struct Prepared: Sendable {
+        var generated: ExploreCase
+        var input: CaseInput
+        var specCase: SpecCase
+        var referenceOutcome: String
+        /// Set when the reference could not run the case: nothing to run on the engine.
+        var referenceFailure: EngineFailure?
+        /// Whether a whole spec case asks the conditioning runs (a success judged at float64).
+        var conditioningNeeded: Bool
+    }
+
+    /// The reference's side of `compare`: the expectation and the tolerance the engine is judged by.
+    func prepare(_ generated: ExploreCase, id: String) async -> Prepared {
         let input = generated.input(id: id)
+        var idealInput = input
+        idealInput.call = Self.inIdealTiming(generated).call
         let expected: Observation
         do {
-            expected = try await reference.run(Self.inIdealTiming(generated).input(id: id))
+            expected = try await reference.run(idealInput)
         } catch {
             let specCase = Self.specCase(id: id, input: input, expectation: .failure(ErrorExpectation(
                 kind: nil, messagePattern: ".", label: nil, requests: nil, location: .start(of: "explore"))), tolerance: ToleranceSettings())
-            return Result(verdict: .errored(EngineFailure(.other, "the reference could not run the case: \(error)")), specCase: specCase, referenceOutcome: "errored")
+            return Prepared(
+                generated: generated, input: input, specCase: specCase, referenceOutcome: "errored",
+                referenceFailure: EngineFailure(.other, "the reference could not run the case: \(error)"), conditioningNeeded: false)
         }
         let (expectation, tolerance) = Self.expectation(from: expected, input: input)
         var specCase = Self.specCase(id: id, input: input, expectation: expectation, tolerance: tolerance)
-        let outcome = Self.outcomeName(expected)
+        var conditioningNeeded = false
         if case .success(let success) = expectation {
             if !engineCapabilities.contains(Capability.float64) {
                 specCase.tolerance = await float32Tolerance(generated, expected: success, over: tolerance, id: id)
-            } else if await !isWellConditioned(generated, judgedBy: specCase) {
-                specCase.declaredRequirements.insert(Capability.float64)
+            } else {
+                conditioningNeeded = true
             }
         }
-        do {
-            let observation = try await engine.run(input)
-            let mismatches = CaseChecker(specCase).check(observation)
-            return Result(verdict: mismatches.isEmpty ? .agreed : .disagreed(mismatches), specCase: specCase, referenceOutcome: outcome)
-        } catch {
-            return Result(verdict: .errored(EngineFailure(wrapping: error)), specCase: specCase, referenceOutcome: outcome)
+        return Prepared(
+            generated: generated, input: input, specCase: specCase, referenceOutcome: Self.outcomeName(expected),
+            referenceFailure: nil, conditioningNeeded: conditioningNeeded)
+    }
+
+    /// The engine's side of `compare`: runs the prepared case on the engine and judges it.
+    func judge(_ prepared: Prepared, wholeSpecCase: Bool) async -> Result {
+        var specCase = prepared.specCase
+        if let failure = prepared.referenceFailure {
+            return Result(verdict: .errored(failure), specCase: specCase, referenceOutcome: prepared.referenceOutcome)
         }
+        let verdict: Verdict
+        do {
+            let observation = try await engine.run(prepared.input)
+            let mismatches = CaseChecker(specCase).check(observation)
+            verdict = mismatches.isEmpty ? .agreed : .disagreed(mismatches)
+        } catch {
+            verdict = .errored(EngineFailure(wrapping: error))
+        }
+        if prepared.conditioningNeeded && wholeSpecCase, await !isWellConditioned(prepared.generated, judgedBy: specCase) {
+            specCase.declaredRequirements.insert(Capability.float64)
+        }
+        return Result(verdict: verdict, specCase: specCase, referenceOutcome: prepared.referenceOutcome)
     }
 
     /// Whether the reference's own result survives a nudge of every input by a few float32 ulps,
