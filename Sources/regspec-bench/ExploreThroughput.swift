@@ -42,6 +42,14 @@ struct ExploreThroughput {
         figures.figure(
             "against regspec serve, per CPU second", Double(serveCases) / served.cpu, "cases/s",
             note: "over this process's CPU time only (serve's own is not counted)")
+        let processes = 4
+        let jobs = try await withEngine(ProcessEngine(command: "\(binary) serve", processes: processes)) { engine in
+            let description = try await engine.describe()
+            return try await Self.explore(engine: engine, capabilities: description.capabilities, cases: serveCases, engineRunsConcurrently: true)
+        }
+        figures.figure(
+            "against \(processes) regspec serve processes", Double(serveCases) / jobs.wall, "cases/s",
+            note: "explore --jobs \(processes): the engine's sleeps overlap across processes; " + jobs.note(cases: serveCases))
         return figures.records
     }
 
