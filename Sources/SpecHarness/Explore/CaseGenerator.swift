@@ -81,9 +81,10 @@ package struct CaseGenerator: Sendable {
     }
 
     /// The timeout of `drawTimeoutClockTimings`: long enough that a fn sleeping
-    /// `timeoutClockSleepShare` of it ends well within it on a loaded machine (28 ms to spare;
-    /// the reference does not sleep).
-    static let timeoutClockMilliseconds = 40.0
+    /// `timeoutClockSleepShare` of it ends well within it on a loaded machine (70 ms to spare;
+    /// the reference does not sleep). 28 ms to spare was not enough: a 2-core machine with
+    /// two busy loops beside its load woke a 12 ms sleeper after more than 40 ms.
+    static let timeoutClockMilliseconds = 100.0
     /// Each sleeping fn of the timeout clock sleeps this share of the timeout, in
     /// `timeoutClockWaves` waves: the call lasts 1.2 timeouts, each fn 0.3 of one. Four short
     /// waves leave each fn more to spare for the time the call takes than two long ones did
@@ -93,19 +94,22 @@ package struct CaseGenerator: Sendable {
     /// How often a valid structured call gets the timeout clock's shape: `max_concurrency` k
     /// and more async fns than k, which also shows the order and queueing of fns.
     static let timeoutClockRate = 0.04
-    /// The share of those whose fns sleep: such a case sleeps 1.2 timeouts (48 ms), more than
-    /// a hundred plain cases take. The others sleep a fifth of a millisecond, enough to hold
+    /// The share of those whose fns sleep: such a case sleeps 1.2 timeouts (120 ms), more than
+    /// a hundred plain cases take. The others sleep a tenth of a millisecond, enough to hold
     /// their slots.
-    static let timeoutClockSleepingShare = 0.25
+    static let timeoutClockSleepingShare = 0.125
     /// A valid call's async fn sleeps 1 to 3 of these: enough to finish out of list order.
-    static let fnDelayUnitMilliseconds = 0.2
+    /// The reference skips every sleep within the timeout (`DifferentialCheck.inIdealTiming`),
+    /// so how late a loaded machine wakes a fn changes no expected outcome, only which fn the
+    /// engine sees finish first.
+    static let fnDelayUnitMilliseconds = 0.1
     /// The invalid `timeout` case: a fn sleeping `timeoutCaseDelay` under `timeoutCaseLimit`.
     /// Every other fn of the call is sync, and a sync fn is never timed out (semantics section
     /// 12), so no load can make another fn outlast the limit, and the limit can be short.
     static let timeoutCaseLimitMilliseconds = 5.0
     static let timeoutCaseDelayMilliseconds = 500.0
     /// `firstFailureInTime` cases: the earlier fns sleep this long, the later failure less.
-    static let slowEarlierFnMilliseconds = 5.0
+    static let slowEarlierFnMilliseconds = 2.0
 
     /// A sleep shows something only beside another async fn (which one ends first): a call
     /// with one sleeping async fn runs it without the sleep.
@@ -155,7 +159,7 @@ package struct CaseGenerator: Sendable {
         }
         call.options.maxConcurrency = limit
         // Without the long sleeps the timeout would test nothing: the call keeps its own options'.
-        // Any other async fn sleeps at most 0.6 ms, far below the timeout.
+        // Any other async fn sleeps at most 0.3 ms, far below the timeout.
         if sleeps { call.options.timeoutMilliseconds = Self.timeoutClockMilliseconds }
     }
 
@@ -166,6 +170,11 @@ package struct CaseGenerator: Sendable {
         return (0..<count).map { _ in datum(random: &random) }
     }
 
+    /// A flat datum's weight: one of these, or (the seventh pick) a draw in 0...2.
+    static let plainWeights: [Double] = [0.0, 0.5, 1.0, 1.0, 1.0, 2.0]
+
+    /// Draws in the same order as ever (a seed keeps its cases), into arrays sized once: no
+    /// array per position or candidate row.
     static func datum(random: inout SeededGenerator, topK forced: Bool? = nil) -> ExploreDatum {
         let isTopK = forced ?? random.chance(0.25)
         let positions: Int
@@ -174,23 +183,36 @@ package struct CaseGenerator: Sendable {
         case 1: positions = random.int(in: 9...32)
         default: positions = random.int(in: 33...64)
         }
-        let tokens = (0..<positions).map { _ in random.int(in: 0...50_000) }
+        var tokens: [Int] = []
+        tokens.reserveCapacity(positions)
+        for _ in 0..<positions { tokens.append(random.int(in: 0...50_000)) }
         if isTopK {
             let width = random.int(in: 2...5)
             var targets: [Int] = []
             var logprobs: [Double] = []
             var teacher: [Double] = []
+            targets.reserveCapacity(positions * width)
+            logprobs.reserveCapacity(positions * width)
+            teacher.reserveCapacity(positions * width)
             for _ in 0..<positions {
-                targets += (0..<width).map { _ in random.int(in: 0...50_000) }
-                logprobs += probabilities(width, random: &random).map { libcLog($0).float32Rounded }
-                teacher += probabilities(width, random: &random).map(\.float32Rounded)
+                for _ in 0..<width { targets.append(random.int(in: 0...50_000)) }
+                appendProbabilities(width, to: &logprobs, random: &random) { libcLog($0).float32Rounded }
+                appendProbabilities(width, to: &teacher, random: &random) { $0.float32Rounded }
             }
             let ref = logprobs.map { ($0 + 0.3 * random.normal()).float32Rounded }
             return ExploreDatum(tokens: tokens, targets: targets, topK: width, logprobs: logprobs, weights: teacher, refLogprobs: ref)
         }
-        let targets = tokens.dropFirst().map { $0 } + [random.int(in: 0...50_000)]
+        var targets = Array(tokens.dropFirst())
+        targets.append(random.int(in: 0...50_000))
         let logprobs = (0..<positions).map { _ in logprob(random: &random) }
-        let weights = (0..<positions).map { _ in random.pick([0.0, 0.5, 1.0, 1.0, 1.0, 2.0, random.double(in: 0...2).float32Rounded]) }
+        var weights: [Double] = []
+        weights.reserveCapacity(positions)
+        for _ in 0..<positions {
+            // The draw in 0...2 comes before the pick, as when it was the list's last element.
+            let drawn = random.double(in: 0...2).float32Rounded
+            let index = random.int(in: 0...plainWeights.count)
+            weights.append(index < plainWeights.count ? plainWeights[index] : drawn)
+        }
         let ref = logprobs.map { min(0, $0 + 0.5 * random.normal()).float32Rounded }
         return ExploreDatum(tokens: tokens, targets: targets, topK: nil, logprobs: logprobs, weights: weights, refLogprobs: ref)
     }
@@ -208,10 +230,17 @@ package struct CaseGenerator: Sendable {
     }
 
     /// `count` positive probabilities that sum to less than 1 (the rest is the other tokens).
-    static func probabilities(_ count: Int, random: inout SeededGenerator) -> [Double] {
-        let raw = (0...count).map { _ in random.double(in: 0.05...1) }
-        let total = raw.reduce(0, +)
-        return raw.prefix(count).map { $0 / total }
+    /// `probabilities(count)` mapped through `transform` onto `values`, without the arrays:
+    /// the same draws, the same sum in the same order.
+    static func appendProbabilities(_ count: Int, to values: inout [Double], random: inout SeededGenerator, _ transform: (Double) -> Double) {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: count + 1) { raw in
+            var total = 0.0
+            for index in 0...count {
+                raw[index] = random.double(in: 0.05...1)
+                total += raw[index]
+            }
+            for index in 0..<count { values.append(transform(raw[index] / total)) }
+        }
     }
 
     /// Distinct regularizer names: ASCII, dotted and Unicode, distinct as sequences of scalars.
