@@ -214,8 +214,8 @@ struct PerCallDeadlineEngine: Engine {
     @Test("timeout clock draws catch a per call deadline") func timeoutClockDrawsCatchAPerCallDeadline() async throws {
         let generator = CaseGenerator(capabilities: Self.allCapabilities, invalidRate: 0)
         var drawn: [ExploreCase] = []
-        // A quarter of the timeout-clock shapes sleep (CaseGenerator.timeoutClockSleepingShare).
-        for number in 1...800 {
+        // A sixteenth of the timeout-clock shapes sleep (CaseGenerator.timeoutClockSleepingShare).
+        for number in 1...1600 {
             let generated = generator.generate(seed: 5, caseNumber: number)
             let options = generated.call.options
             guard let timeout = options.timeoutMilliseconds, let limit = options.maxConcurrency, timeout < 1000 else { continue }

@@ -95,9 +95,11 @@ package struct CaseGenerator: Sendable {
     /// and more async fns than k, which also shows the order and queueing of fns.
     static let timeoutClockRate = 0.04
     /// The share of those whose fns sleep: such a case sleeps 1.2 timeouts (120 ms), more than
-    /// a hundred plain cases take. The others sleep a tenth of a millisecond, enough to hold
-    /// their slots.
-    static let timeoutClockSleepingShare = 0.125
+    /// a hundred plain cases take, so a sixteenth (an eighth cost explore against one serve
+    /// about a third of its rate; a thirty-second no longer finds a per-call deadline within
+    /// 500 cases of seed 1). The others sleep a tenth of a millisecond, enough to hold their
+    /// slots.
+    static let timeoutClockSleepingShare = 0.0625
     /// A valid call's async fn sleeps 1 to 3 of these: enough to finish out of list order.
     /// The reference skips every sleep within the timeout (`DifferentialCheck.inIdealTiming`),
     /// so how late a loaded machine wakes a fn changes no expected outcome, only which fn the
