@@ -17,7 +17,8 @@ struct ExploreThroughput {
     func measure() async throws -> [BenchRecord] {
         var figures = BenchRecord.Group(Self.group)
         let inProcessCases = quick ? 300 : 3_000
-        let inProcess = try await Self.explore(engine: ReferenceEngine(), capabilities: Set(Capability.all), cases: inProcessCases)
+        let inProcess = try await Self.explore(
+            engine: ReferenceEngine(), capabilities: Set(Capability.all), cases: inProcessCases, engineRunsConcurrently: true)
         figures.target(
             "in process", Double(inProcessCases) / inProcess.wall, "cases/s", goal: .atLeast(Self.targetInProcess),
             note: inProcess.note(cases: inProcessCases))
@@ -33,7 +34,7 @@ struct ExploreThroughput {
         let serveCases = quick ? 200 : 2_000
         let served = try await withEngine(ProcessEngine(command: "\(binary) serve")) { engine in
             let description = try await engine.describe()
-            return try await Self.explore(engine: engine, capabilities: description.capabilities, cases: serveCases)
+            return try await Self.explore(engine: engine, capabilities: description.capabilities, cases: serveCases, engineRunsConcurrently: false)
         }
         figures.target(
             "against regspec serve", Double(serveCases) / served.wall, "cases/s", goal: .atLeast(Self.targetServe),
@@ -41,6 +42,14 @@ struct ExploreThroughput {
         figures.figure(
             "against regspec serve, per CPU second", Double(serveCases) / served.cpu, "cases/s",
             note: "over this process's CPU time only (serve's own is not counted)")
+        let processes = 4
+        let jobs = try await withEngine(ProcessEngine(command: "\(binary) serve", processes: processes)) { engine in
+            let description = try await engine.describe()
+            return try await Self.explore(engine: engine, capabilities: description.capabilities, cases: serveCases, engineRunsConcurrently: true)
+        }
+        figures.figure(
+            "against \(processes) regspec serve processes", Double(serveCases) / jobs.wall, "cases/s",
+            note: "explore --jobs \(processes): the engine's sleeps overlap across processes; " + jobs.note(cases: serveCases))
         return figures.records
     }
 
@@ -55,23 +64,27 @@ struct ExploreThroughput {
         }
     }
 
-    /// Explores `cases` cases of seed 1 as `regspec explore` does, one after another.
-    static func explore(engine: any Engine, capabilities: Set<Capability>, cases: Int) async throws -> Timing {
+    /// Explores `cases` cases of seed 1 as `regspec explore` does: `Explorer.defaultConcurrency`
+    /// at once, outcomes taken in case order; an engine process is given one case after
+    /// another, the in-process reference several at once.
+    static func explore(engine: any Engine, capabilities: Set<Capability>, cases: Int, engineRunsConcurrently: Bool) async throws -> Timing {
         let explorer = Explorer(
             generator: CaseGenerator(capabilities: capabilities),
             check: DifferentialCheck(reference: ReferenceEngine(), engine: engine, engineCapabilities: capabilities),
             seed: 1, runLabel: "bench")
         var disagreed = 0
+        var errored: String?
         let cpuStart = Stopwatch.processCPUSeconds()
-        let wall = try await Stopwatch.seconds {
-            for number in 1...cases {
-                switch await explorer.explore(caseNumber: number) {
-                case .agreed, .skipped: break
-                case .disagreed: disagreed += 1
-                case .errored(let message): throw ValidationFailure("explore case \(number) errored: \(message)")
+        let wall = await Stopwatch.seconds {
+            await explorer.explore(from: 1, through: cases, engineRunsConcurrently: engineRunsConcurrently) { number, outcome in
+                switch outcome {
+                case .agreed, .skipped: return true
+                case .disagreed: disagreed += 1; return true
+                case .errored(let message): errored = "explore case \(number) errored: \(message)"; return false
                 }
             }
         }
+        if let errored { throw ValidationFailure(errored) }
         return Timing(wall: wall, cpu: Stopwatch.processCPUSeconds() - cpuStart, disagreed: disagreed)
     }
 }

@@ -6,7 +6,7 @@ import SpecHarness
 struct EngineOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "The engine under test, behind the JSON-lines protocol (docs/protocol.md), instead of the built-in reference.",
-        discussion: "Run through /bin/sh, e.g. \"python3 -m regspec_adapter --client my_pkg:TrainingClient\". With `run --jobs N`, N processes.",
+        discussion: "Run through /bin/sh, e.g. \"python3 -m regspec_adapter --client my_pkg:TrainingClient\". With `--jobs N` (run, explore), N processes.",
         valueName: "command"))
     var engineCommand: String?
 

@@ -65,6 +65,11 @@ struct ExploreCommand: AsyncParsableCommand {
     var assumeFloat64 = false
 
     @Option(help: ArgumentHelp(
+        "How many engine processes run cases at once (at most 4 per processor core).",
+        discussion: "Each process gets one case at a time; outcomes, console and reproducers stay in case order. With 1 (the default) the engine gets the cases one after another, each shrink before the next case."))
+    var jobs: Int = 1
+
+    @Option(help: ArgumentHelp(
         "Write the generated cases, with the reference's observations as expectations, as spec files in this folder instead of comparing an engine.",
         discussion: "For checking the generator and the reference against tools/oracle: `python3 tools/oracle/oracle.py check DIR`.",
         valueName: "dir"))
@@ -84,14 +89,22 @@ struct ExploreCommand: AsyncParsableCommand {
         if !(0...1).contains(invalidRate) { throw ValidationError("--invalid-rate must be between 0 and 1") }
         guard maxDisagreements >= 0 else { throw ValidationError("--max-disagreements must not be negative") }
         guard maxShrinkAttempts >= 0 else { throw ValidationError("--max-shrink-attempts must not be negative") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if export != nil && jobs != 1 { throw ValidationError("--export runs the reference only; leave out --jobs") }
     }
+
+    /// The engine processes: the jobs asked for, but no more than a few per processor core.
+    private var usableJobs: Int { SuiteRunner.usableJobs(requested: jobs, cases: Int.max) }
 
     func run() async throws {
         let seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         // Before the work: a finding must not be lost to a folder that cannot take it.
         try SessionMessages.exitOnError { try OutputFolder.check(export ?? out) }
         if let export { return try await exportCases(seed: seed, to: export) }
-        guard let engine = engineOptions.processEngine() else { throw ExitCode(2) }
+        if usableJobs < jobs {
+            printError("note: --jobs \(jobs) lowered to \(usableJobs): at most \(SuiteRunner.jobsPerProcessor) per processor core")
+        }
+        guard let engine = engineOptions.processEngine(processes: usableJobs) else { throw ExitCode(2) }
         let session = ExploreSession(options: sessionOptions(seed: seed))
         // Before the engine starts: from here a signal stops it rather than orphaning it.
         let interruption = Interruption()
@@ -124,6 +137,8 @@ struct ExploreCommand: AsyncParsableCommand {
         options.maximumDisagreements = maxDisagreements
         options.maximumShrinkAttempts = maxShrinkAttempts
         options.assumesFloat64 = assumeFloat64
+        // Several processes take several cases at once; one takes them in case order.
+        options.engineRunsConcurrently = usableJobs > 1
         return options
     }
 

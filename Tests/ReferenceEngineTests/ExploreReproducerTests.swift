@@ -214,12 +214,13 @@ struct PerCallDeadlineEngine: Engine {
     @Test("timeout clock draws catch a per call deadline") func timeoutClockDrawsCatchAPerCallDeadline() async throws {
         let generator = CaseGenerator(capabilities: Self.allCapabilities, invalidRate: 0)
         var drawn: [ExploreCase] = []
-        // A quarter of the timeout-clock shapes sleep (CaseGenerator.timeoutClockSleepingShare).
-        for number in 1...800 {
+        // A sixteenth of the timeout-clock shapes sleep (CaseGenerator.timeoutClockSleepingShare).
+        for number in 1...1600 {
             let generated = generator.generate(seed: 5, caseNumber: number)
             let options = generated.call.options
             guard let timeout = options.timeoutMilliseconds, let limit = options.maxConcurrency, timeout < 1000 else { continue }
-            let slow = generated.call.allFns.filter { $0.isAsync && ($0.delayMilliseconds ?? 0) > 0.5 * timeout }
+            // The clock's sleepers; any other async fn sleeps a fraction of a millisecond.
+            let slow = generated.call.allFns.filter { $0.isAsync && ($0.delayMilliseconds ?? 0) > 0.1 * timeout }
             // Each fn ends within the timeout; the fns after the first `limit` wait for a slot.
             #expect(slow.allSatisfy { ($0.delayMilliseconds ?? 0) < timeout })
             #expect(slow.count > limit)

@@ -80,24 +80,38 @@ package struct CaseGenerator: Sendable {
         return ExploreCase(datums: datums, call: call, intent: "success")
     }
 
-    /// The timeout of `drawTimeoutClockTimings`: long enough that a fn sleeping 60 % of it ends
-    /// well within it on a loaded machine (40 ms to spare; the reference does not sleep).
+    /// The timeout of `drawTimeoutClockTimings`: long enough that a fn sleeping
+    /// `timeoutClockSleepShare` of it ends well within it on a loaded machine (70 ms to spare;
+    /// the reference does not sleep). 28 ms to spare was not enough: a 2-core machine with
+    /// two busy loops beside its load woke a 12 ms sleeper after more than 40 ms.
     static let timeoutClockMilliseconds = 100.0
+    /// Each sleeping fn of the timeout clock sleeps this share of the timeout, in
+    /// `timeoutClockWaves` waves: the call lasts 1.2 timeouts, each fn 0.3 of one. Four short
+    /// waves leave each fn more to spare for the time the call takes than two long ones did
+    /// (0.7 timeouts instead of 0.4), so the timeout, and the call, can be shorter.
+    static let timeoutClockSleepShare = 0.3
+    static let timeoutClockWaves = 4
     /// How often a valid structured call gets the timeout clock's shape: `max_concurrency` k
     /// and more async fns than k, which also shows the order and queueing of fns.
     static let timeoutClockRate = 0.04
-    /// The share of those whose fns sleep 60 % of the timeout: such a case sleeps 1.2 to 1.8
-    /// timeouts, more than a thousand plain cases take. The others sleep a fraction of a
-    /// millisecond, enough to hold their slots.
-    static let timeoutClockSleepingShare = 0.25
+    /// The share of those whose fns sleep: such a case sleeps 1.2 timeouts (120 ms), more than
+    /// a hundred plain cases take, so a sixteenth (an eighth cost explore against one serve
+    /// about a third of its rate; a thirty-second no longer finds a per-call deadline within
+    /// 500 cases of seed 1). The others sleep a tenth of a millisecond, enough to hold their
+    /// slots.
+    static let timeoutClockSleepingShare = 0.0625
     /// A valid call's async fn sleeps 1 to 3 of these: enough to finish out of list order.
-    static let fnDelayUnitMilliseconds = 0.2
+    /// The reference skips every sleep within the timeout (`DifferentialCheck.inIdealTiming`),
+    /// so how late a loaded machine wakes a fn changes no expected outcome, only which fn the
+    /// engine sees finish first.
+    static let fnDelayUnitMilliseconds = 0.1
     /// The invalid `timeout` case: a fn sleeping `timeoutCaseDelay` under `timeoutCaseLimit`.
-    /// The limit is far above what every other fn of the call takes (they do not sleep).
-    static let timeoutCaseLimitMilliseconds = 25.0
+    /// Every other fn of the call is sync, and a sync fn is never timed out (semantics section
+    /// 12), so no load can make another fn outlast the limit, and the limit can be short.
+    static let timeoutCaseLimitMilliseconds = 5.0
     static let timeoutCaseDelayMilliseconds = 500.0
     /// `firstFailureInTime` cases: the earlier fns sleep this long, the later failure less.
-    static let slowEarlierFnMilliseconds = 5.0
+    static let slowEarlierFnMilliseconds = 2.0
 
     /// A sleep shows something only beside another async fn (which one ends first): a call
     /// with one sleeping async fn runs it without the sleep.
@@ -119,13 +133,13 @@ package struct CaseGenerator: Sendable {
     }
 
     /// Timings only the timeout clock of semantics section 12 passes: `max_concurrency` k and
-    /// k+1 or k+2 async fns, each sleeping 60 % of the timeout. Each ends within the timeout
-    /// counted from its own start, while the call as a whole outlasts it (the fns wait for a
-    /// slot), so an engine with a per-call deadline, or one that counts the wait for a slot,
-    /// reports `timeout` where the reference succeeds.
+    /// 3k+1 async fns, each sleeping 30 % of the timeout, so the last starts after three waves.
+    /// Each ends within the timeout counted from its own start, while the call as a whole
+    /// outlasts it (the fns wait for a slot), so an engine with a per-call deadline, or one that
+    /// counts the wait for a slot, reports `timeout` where the reference succeeds.
     func drawTimeoutClockTimings(_ call: inout CallSpec, datums: [ExploreDatum], random: inout SeededGenerator) {
         let limit = random.pick([1, 1, 2])
-        let slow = limit + random.int(in: 1...2)
+        let slow = (Self.timeoutClockWaves - 1) * limit + 1
         var names = Set(call.regularizers.compactMap(\.name).map { Array($0.unicodeScalars) })
         var next = 1
         while FnPlace.all(in: call).count < slow {
@@ -142,12 +156,12 @@ package struct CaseGenerator: Sendable {
         for place in slowPlaces {
             guard var fn = place.fn(in: call) else { continue }
             fn.isAsync = true
-            fn.delayMilliseconds = sleeps ? 0.6 * Self.timeoutClockMilliseconds : 3 * Self.fnDelayUnitMilliseconds
+            fn.delayMilliseconds = sleeps ? Self.timeoutClockSleepShare * Self.timeoutClockMilliseconds : Self.fnDelayUnitMilliseconds
             place.set(fn, in: &call)
         }
         call.options.maxConcurrency = limit
         // Without the long sleeps the timeout would test nothing: the call keeps its own options'.
-        // Any other async fn sleeps at most 0.6 ms, far below the timeout.
+        // Any other async fn sleeps at most 0.3 ms, far below the timeout.
         if sleeps { call.options.timeoutMilliseconds = Self.timeoutClockMilliseconds }
     }
 
@@ -158,6 +172,11 @@ package struct CaseGenerator: Sendable {
         return (0..<count).map { _ in datum(random: &random) }
     }
 
+    /// A flat datum's weight: one of these, or (the seventh pick) a draw in 0...2.
+    static let plainWeights: [Double] = [0.0, 0.5, 1.0, 1.0, 1.0, 2.0]
+
+    /// Draws in the same order as ever (a seed keeps its cases), into arrays sized once: no
+    /// array per position or candidate row.
     static func datum(random: inout SeededGenerator, topK forced: Bool? = nil) -> ExploreDatum {
         let isTopK = forced ?? random.chance(0.25)
         let positions: Int
@@ -166,23 +185,36 @@ package struct CaseGenerator: Sendable {
         case 1: positions = random.int(in: 9...32)
         default: positions = random.int(in: 33...64)
         }
-        let tokens = (0..<positions).map { _ in random.int(in: 0...50_000) }
+        var tokens: [Int] = []
+        tokens.reserveCapacity(positions)
+        for _ in 0..<positions { tokens.append(random.int(in: 0...50_000)) }
         if isTopK {
             let width = random.int(in: 2...5)
             var targets: [Int] = []
             var logprobs: [Double] = []
             var teacher: [Double] = []
+            targets.reserveCapacity(positions * width)
+            logprobs.reserveCapacity(positions * width)
+            teacher.reserveCapacity(positions * width)
             for _ in 0..<positions {
-                targets += (0..<width).map { _ in random.int(in: 0...50_000) }
-                logprobs += probabilities(width, random: &random).map { libcLog($0).float32Rounded }
-                teacher += probabilities(width, random: &random).map(\.float32Rounded)
+                for _ in 0..<width { targets.append(random.int(in: 0...50_000)) }
+                appendProbabilities(width, to: &logprobs, random: &random) { libcLog($0).float32Rounded }
+                appendProbabilities(width, to: &teacher, random: &random) { $0.float32Rounded }
             }
             let ref = logprobs.map { ($0 + 0.3 * random.normal()).float32Rounded }
             return ExploreDatum(tokens: tokens, targets: targets, topK: width, logprobs: logprobs, weights: teacher, refLogprobs: ref)
         }
-        let targets = tokens.dropFirst().map { $0 } + [random.int(in: 0...50_000)]
+        var targets = Array(tokens.dropFirst())
+        targets.append(random.int(in: 0...50_000))
         let logprobs = (0..<positions).map { _ in logprob(random: &random) }
-        let weights = (0..<positions).map { _ in random.pick([0.0, 0.5, 1.0, 1.0, 1.0, 2.0, random.double(in: 0...2).float32Rounded]) }
+        var weights: [Double] = []
+        weights.reserveCapacity(positions)
+        for _ in 0..<positions {
+            // The draw in 0...2 comes before the pick, as when it was the list's last element.
+            let drawn = random.double(in: 0...2).float32Rounded
+            let index = random.int(in: 0...plainWeights.count)
+            weights.append(index < plainWeights.count ? plainWeights[index] : drawn)
+        }
         let ref = logprobs.map { min(0, $0 + 0.5 * random.normal()).float32Rounded }
         return ExploreDatum(tokens: tokens, targets: targets, topK: nil, logprobs: logprobs, weights: weights, refLogprobs: ref)
     }
@@ -200,10 +232,17 @@ package struct CaseGenerator: Sendable {
     }
 
     /// `count` positive probabilities that sum to less than 1 (the rest is the other tokens).
-    static func probabilities(_ count: Int, random: inout SeededGenerator) -> [Double] {
-        let raw = (0...count).map { _ in random.double(in: 0.05...1) }
-        let total = raw.reduce(0, +)
-        return raw.prefix(count).map { $0 / total }
+    /// `probabilities(count)` mapped through `transform` onto `values`, without the arrays:
+    /// the same draws, the same sum in the same order.
+    static func appendProbabilities(_ count: Int, to values: inout [Double], random: inout SeededGenerator, _ transform: (Double) -> Double) {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: count + 1) { raw in
+            var total = 0.0
+            for index in 0...count {
+                raw[index] = random.double(in: 0.05...1)
+                total += raw[index]
+            }
+            for index in 0..<count { values.append(transform(raw[index] / total)) }
+        }
     }
 
     /// Distinct regularizer names: ASCII, dotted and Unicode, distinct as sequences of scalars.
@@ -405,7 +444,7 @@ package struct CaseGenerator: Sendable {
             fn.isAsync = true
             fn.delayMilliseconds = Self.timeoutCaseDelayMilliseconds
             call.options.timeoutMilliseconds = Self.timeoutCaseLimitMilliseconds
-            // Only this fn sleeps: the others end far within the limit however loaded the machine.
+            // Only this fn sleeps, and only it stays async (leaveOnlyTheSleeperAsync).
             for other in FnPlace.all(in: call) {
                 guard var otherFn = other.fn(in: call), otherFn.delayMilliseconds != nil else { continue }
                 otherFn.delayMilliseconds = nil
@@ -416,6 +455,7 @@ package struct CaseGenerator: Sendable {
             break
         }
         if random.chance(0.35) { addSecondProblem(after: kind, to: &base, call: &call, random: &random) }
+        if kind == "timeout" { Self.leaveOnlyTheSleeperAsync(&call) }
         base.call = call
         return base
     }
@@ -471,6 +511,17 @@ package struct CaseGenerator: Sendable {
             if FnPlace.all(in: call).count < 2 { Self.dropDelays(&call) }
         default:
             break
+        }
+    }
+
+    /// The `timeout` case with every fn but the one that outlasts the limit sync and without
+    /// a delay: only that fn can time out, however late a loaded machine runs the others.
+    static func leaveOnlyTheSleeperAsync(_ call: inout CallSpec) {
+        for place in FnPlace.all(in: call) {
+            guard var fn = place.fn(in: call), fn.delayMilliseconds != timeoutCaseDelayMilliseconds, fn.isAsync || fn.delayMilliseconds != nil else { continue }
+            fn.isAsync = false
+            fn.delayMilliseconds = nil
+            place.set(fn, in: &call)
         }
     }
 

@@ -43,33 +43,76 @@ package struct DifferentialCheck: Sendable {
         package var referenceOutcome: String
     }
 
-    package func compare(_ generated: ExploreCase, id: String) async -> Result {
+    /// Runs `generated` on the reference, then on the engine, and judges the engine.
+    /// - Parameter wholeSpecCase: false when only the verdict and the reference's outcome are
+    ///   read (a generated case, a shrinking candidate): the reference is then not rerun to tell
+    ///   whether the case needs `float64` of an engine announcing it, and the result's spec case
+    ///   may lack that requirement. The verdict is the same either way: a requirement decides
+    ///   which engines run a case, never how one is judged.
+    package func compare(_ generated: ExploreCase, id: String, wholeSpecCase: Bool = true) async -> Result {
+        await judge(prepare(generated, id: id), wholeSpecCase: wholeSpecCase)
+    }
+
+    /// A case with the reference's expectation, not yet run on the engine.
+    struct Prepared: Sendable {
+        var generated: ExploreCase
+        var input: CaseInput
+        var specCase: SpecCase
+        var referenceOutcome: String
+        /// Set when the reference could not run the case: nothing to run on the engine.
+        var referenceFailure: EngineFailure?
+        /// Whether a whole spec case asks the conditioning runs (a success judged at float64).
+        var conditioningNeeded: Bool
+    }
+
+    /// The reference's side of `compare`: the expectation and the tolerance the engine is judged by.
+    func prepare(_ generated: ExploreCase, id: String) async -> Prepared {
         let input = generated.input(id: id)
+        var idealInput = input
+        idealInput.call = Self.inIdealTiming(generated).call
         let expected: Observation
         do {
-            expected = try await reference.run(Self.inIdealTiming(generated).input(id: id))
+            expected = try await reference.run(idealInput)
         } catch {
             let specCase = Self.specCase(id: id, input: input, expectation: .failure(ErrorExpectation(
                 kind: nil, messagePattern: ".", label: nil, requests: nil, location: .start(of: "explore"))), tolerance: ToleranceSettings())
-            return Result(verdict: .errored(EngineFailure(.other, "the reference could not run the case: \(error)")), specCase: specCase, referenceOutcome: "errored")
+            return Prepared(
+                generated: generated, input: input, specCase: specCase, referenceOutcome: "errored",
+                referenceFailure: EngineFailure(.other, "the reference could not run the case: \(error)"), conditioningNeeded: false)
         }
         let (expectation, tolerance) = Self.expectation(from: expected, input: input)
         var specCase = Self.specCase(id: id, input: input, expectation: expectation, tolerance: tolerance)
-        let outcome = Self.outcomeName(expected)
+        var conditioningNeeded = false
         if case .success(let success) = expectation {
             if !engineCapabilities.contains(Capability.float64) {
                 specCase.tolerance = await float32Tolerance(generated, expected: success, over: tolerance, id: id)
-            } else if await !isWellConditioned(generated, judgedBy: specCase) {
-                specCase.declaredRequirements.insert(Capability.float64)
+            } else {
+                conditioningNeeded = true
             }
         }
-        do {
-            let observation = try await engine.run(input)
-            let mismatches = CaseChecker(specCase).check(observation)
-            return Result(verdict: mismatches.isEmpty ? .agreed : .disagreed(mismatches), specCase: specCase, referenceOutcome: outcome)
-        } catch {
-            return Result(verdict: .errored(EngineFailure(wrapping: error)), specCase: specCase, referenceOutcome: outcome)
+        return Prepared(
+            generated: generated, input: input, specCase: specCase, referenceOutcome: Self.outcomeName(expected),
+            referenceFailure: nil, conditioningNeeded: conditioningNeeded)
+    }
+
+    /// The engine's side of `compare`: runs the prepared case on the engine and judges it.
+    func judge(_ prepared: Prepared, wholeSpecCase: Bool) async -> Result {
+        var specCase = prepared.specCase
+        if let failure = prepared.referenceFailure {
+            return Result(verdict: .errored(failure), specCase: specCase, referenceOutcome: prepared.referenceOutcome)
         }
+        let verdict: Verdict
+        do {
+            let observation = try await engine.run(prepared.input)
+            let mismatches = CaseChecker(specCase).check(observation)
+            verdict = mismatches.isEmpty ? .agreed : .disagreed(mismatches)
+        } catch {
+            verdict = .errored(EngineFailure(wrapping: error))
+        }
+        if prepared.conditioningNeeded && wholeSpecCase, await !isWellConditioned(prepared.generated, judgedBy: specCase) {
+            specCase.declaredRequirements.insert(Capability.float64)
+        }
+        return Result(verdict: verdict, specCase: specCase, referenceOutcome: prepared.referenceOutcome)
     }
 
     /// Whether the reference's own result survives a nudge of every input by a few float32 ulps,
@@ -299,8 +342,11 @@ package struct DifferentialCheck: Sendable {
             // Anchored: an unanchored lookahead is retried at every position (MessagePattern.lint).
             return "(?is)\\A(?=.*loss_fn)(?=.*regularizers)"
         case "invalid_regularizer":
-            guard let match = error.message.firstMatch(of: /regularizers\[(\d+)\]/) else { return nil }
-            return "(?s)\\b\(match.1)\\b"
+            guard let index = entryIndex(in: error.message) else { return nil }
+            guard let word = problemWord(in: input.call.regularizers, at: index),
+                  error.message.lowercased().contains(word.lowercased()) else { return "(?s)\\b\(index)\\b" }
+            // Anchored: an unanchored lookahead is retried at every position (MessagePattern.lint).
+            return "(?is)\\A(?=.*\\b\(index)\\b)(?=.*\(BoundedRegex.escapedPattern(for: word)))"
         case "missing_target_tokens":
             guard let index = input.data.firstIndex(where: { $0.datum.targetTokens == nil }) else { return nil }
             return "(?s)\\b\(index)\\b"
@@ -311,6 +357,43 @@ package struct DifferentialCheck: Sendable {
         default:
             return nil
         }
+    }
+
+    /// N of the first `regularizers[N]` in `message` (what `/regularizers\[(\d+)\]/` finds,
+    /// without building a `Regex` for every invalid case).
+    static func entryIndex(in message: String) -> Int? {
+        let scalars = Array(message.utf8)
+        let prefix = Array("regularizers[".utf8)
+        var start = 0
+        while start + prefix.count < scalars.count {
+            if scalars[start..<(start + prefix.count)].elementsEqual(prefix) {
+                var end = start + prefix.count
+                while end < scalars.count, scalars[end] >= UInt8(ascii: "0"), scalars[end] <= UInt8(ascii: "9") { end += 1 }
+                if end > start + prefix.count, end < scalars.count, scalars[end] == UInt8(ascii: "]"), end - start - prefix.count <= 18 {
+                    return Int(String(decoding: scalars[(start + prefix.count)..<end], as: UTF8.self))
+                }
+            }
+            start += 1
+        }
+        return nil
+    }
+
+    /// What is wrong with entry `index` of `entries`, in the word its message must name
+    /// (semantics section 2): `name`, `weight`, `fn`, or the unknown key; nil when the entry
+    /// is fine or out of range. An entry's checks run in the order of section 2, so a message
+    /// that names a later problem of the same entry (an unknown key beside a missing weight)
+    /// reports the wrong one.
+    static func problemWord(in entries: [RegularizerEntrySpec], at index: Int) -> String? {
+        guard entries.indices.contains(index) else { return nil }
+        var seen = Set<ScalarKey>()
+        for entry in entries[..<index] {
+            if case .value(.string(let name))? = entry.fields["name"] { seen.insert(ScalarKey(name)) }
+        }
+        let entry = entries[index]
+        guard let problem = SpecParser.problem(with: entry, seenNames: seen) else { return nil }
+        if problem.hasPrefix("unknown key") { return entry.fields.keys.first { !SpecParser.regularizerKeys.contains($0) } }
+        if problem.hasPrefix("the name") { return "name" }
+        return SpecParser.regularizerKeys.first { problem.hasPrefix("'\($0)'") }
     }
 
     /// Metrics the backend's own pass reports; not pinned (semantics section 7).

@@ -28,6 +28,11 @@ package struct ExploreSession: Sendable {
         package var reproducerFolder: String
         /// How often a ``Event/progress(_:)`` is sent.
         package var progressInterval: Duration = .seconds(5)
+        /// How many cases are worked on at once; their outcomes are taken in case order all the same.
+        package var concurrency = Explorer.defaultConcurrency
+        /// Whether the engine takes several cases at once (an in-process engine); an engine
+        /// process is given one case after another, in case order.
+        package var engineRunsConcurrently = false
 
         package init(seed: UInt64, reproducerFolder: String) {
             self.seed = seed
@@ -119,27 +124,32 @@ package struct ExploreSession: Sendable {
         let deadline = options.timeLimit.map { start + $0 }
         let limit = options.replay == nil ? (options.caseLimit ?? (options.timeLimit == nil ? 1000 : Int.max)) : 1
         var lastProgress = start
-        var number = 0
-        while tally.tried < limit && !Task.isCancelled {
-            if let deadline, clock.now >= deadline { break }
-            number = options.replay ?? (number + 1)
-            let outcome = await explorer.explore(caseNumber: number)
-            // A signal cut this case off: its outcome says nothing about the engine.
-            if Task.isCancelled { break }
+        let first = options.replay ?? 1
+        let last = options.replay ?? limit
+        var failure: Failure?
+        await explorer.explore(
+            from: first, through: last, concurrently: options.concurrency, engineRunsConcurrently: options.engineRunsConcurrently,
+            startsAnother: { deadline.map { clock.now < $0 } ?? true }
+        ) { number, outcome in
             tally.tried += 1
             switch outcome {
             case .agreed:
                 tally.agreed += 1
             case .skipped:
                 tally.skipped += 1
-            case .errored(let failure):
+            case .errored(let error):
                 tally.errored += 1
-                events(.errored(number: number, id: explorer.caseID(number), failure))
+                events(.errored(number: number, id: explorer.caseID(number), error))
             case .disagreed(let finding):
                 tally.disagreed += 1
                 events(.disagreed(finding, id: explorer.caseID(number), elapsed: clock.now - start))
-                let path = try write(finding, of: explorer, engine: description)
-                events(.reproducerWritten(number: number, path: path))
+                do throws(Failure) {
+                    let path = try write(finding, of: explorer, engine: description)
+                    events(.reproducerWritten(number: number, path: path))
+                } catch {
+                    failure = error
+                    return false
+                }
             }
             if clock.now - lastProgress >= options.progressInterval {
                 lastProgress = clock.now
@@ -149,9 +159,11 @@ package struct ExploreSession: Sendable {
             }
             if options.maximumDisagreements > 0 && tally.disagreed >= options.maximumDisagreements && options.replay == nil {
                 events(.stoppedAtDisagreements(tally.disagreed))
-                break
+                return false
             }
+            return true
         }
+        if let failure { throw failure }
         tally.elapsed = clock.now - start
         return tally
     }

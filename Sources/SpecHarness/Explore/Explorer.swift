@@ -66,9 +66,48 @@ package struct Explorer: Sendable {
 
     /// Runs case `number`; a disagreement is shrunk before it is returned.
     package func explore(caseNumber number: Int) async -> CaseOutcome {
-        let generated = generate(number)
-        let result = await check.compare(generated, id: caseID(number))
-        switch result.verdict {
+        await outcome(of: judge(prepare(number), number: number))
+    }
+
+    /// Case `number` compared, not yet shrunk.
+    struct Judged: Sendable {
+        var number: Int
+        /// Kept only when the engine disagreed: the case to shrink.
+        var generated: ExploreCase?
+        var verdict: DifferentialCheck.Verdict
+        var referenceOutcome: String
+    }
+
+    /// Case `number` as a task of ``explore(from:through:concurrently:engineRunsConcurrently:startsAnother:handle:)``
+    /// leaves it: run on the engine, or (when the engine takes one case at a time, in order)
+    /// only on the reference.
+    enum Stage: Sendable {
+        case prepared(Int, DifferentialCheck.Prepared)
+        case judged(Judged)
+
+        var number: Int {
+            switch self {
+            case .prepared(let number, _): return number
+            case .judged(let judged): return judged.number
+            }
+        }
+    }
+
+    func prepare(_ number: Int) async -> DifferentialCheck.Prepared {
+        await check.prepare(generate(number), id: caseID(number))
+    }
+
+    func judge(_ prepared: DifferentialCheck.Prepared, number: Int) async -> Judged {
+        let result = await check.judge(prepared, wholeSpecCase: false)
+        var disagreed = false
+        if case .disagreed = result.verdict { disagreed = true }
+        return Judged(
+            number: number, generated: disagreed ? prepared.generated : nil, verdict: result.verdict,
+            referenceOutcome: result.referenceOutcome)
+    }
+
+    func outcome(of judged: Judged) async -> CaseOutcome {
+        switch judged.verdict {
         case .agreed:
             return .agreed
         case .errored(let failure):
@@ -76,7 +115,78 @@ package struct Explorer: Sendable {
         case .skipped(let reason):
             return .skipped(reason)
         case .disagreed(let mismatches):
-            return .disagreed(await shrink(generated, number: number, mismatches: mismatches, referenceOutcome: result.referenceOutcome))
+            guard let generated = judged.generated else { return .errored(EngineFailure(.other, "a disagreement lost its case")) }
+            return .disagreed(await shrink(generated, number: judged.number, mismatches: mismatches, referenceOutcome: judged.referenceOutcome))
+        }
+    }
+
+    /// How many cases ``explore(from:through:concurrently:engineRunsConcurrently:startsAnother:handle:)``
+    /// works on at once by default: enough that the reference's runs overlap with the engine's
+    /// and, for an engine that takes several cases at once, that the fns' sleeps (a fraction of
+    /// a millisecond in most cases, up to 60 ms in a few) overlap with other cases' work.
+    package static let defaultConcurrency = 32
+    /// How far past the oldest unfinished case an engine that takes several cases at once may
+    /// be given new ones: a case that sleeps for a timeout does not stall the others, and what
+    /// waits for it stays small.
+    static let lookahead = 2048
+
+    /// Explores cases `first...last` (while `startsAnother` allows another to start), up to
+    /// `width` of them at once, and hands each outcome to `handle` in case order, as one after
+    /// another would: the same cases, the same outcomes, the same order. A disagreement is
+    /// shrunk when its turn comes, while no new case starts. Stops when `handle` returns false
+    /// or the task is cancelled; cases still running are then cancelled and their outcomes dropped.
+    /// - Parameter engineRunsConcurrently: true for an engine that takes several cases at once
+    ///   (the in-process reference): then the cases run on it at once too, and their sleeps
+    ///   overlap. Otherwise only the reference's side runs ahead, and the engine is given the
+    ///   cases one after another in case order, each shrink before the next case, exactly as
+    ///   by one case after another (an engine process takes one case at a time anyway).
+    package func explore(
+        from first: Int, through last: Int, concurrently width: Int = Explorer.defaultConcurrency,
+        engineRunsConcurrently: Bool = false, startsAnother: () -> Bool = { true },
+        handle: (Int, CaseOutcome) async -> Bool
+    ) async {
+        guard first <= last else { return }
+        let width = max(1, width)
+        let ahead = engineRunsConcurrently ? Self.lookahead : width
+        await withTaskGroup(of: Stage.self) { group in
+            var next = first
+            var due = first
+            var running = 0
+            var done: [Int: Stage] = [:]
+            func startMore() {
+                while running < width && next <= last && next - due < ahead && !Task.isCancelled && startsAnother() {
+                    let number = next
+                    group.addTask {
+                        let prepared = await prepare(number)
+                        guard engineRunsConcurrently else { return .prepared(number, prepared) }
+                        return .judged(await judge(prepared, number: number))
+                    }
+                    next += 1
+                    running += 1
+                }
+            }
+            startMore()
+            while due < next {
+                if let stage = done.removeValue(forKey: due) {
+                    let judged: Judged
+                    switch stage {
+                    case .judged(let already): judged = already
+                    case .prepared(let number, let prepared): judged = await judge(prepared, number: number)
+                    }
+                    let shrunk = await outcome(of: judged)
+                    // A signal cut this case off: its outcome says nothing about the engine.
+                    if Task.isCancelled { break }
+                    due += 1
+                    guard await handle(judged.number, shrunk) else { break }
+                    startMore()
+                    continue
+                }
+                guard let stage = await group.next() else { break }
+                running -= 1
+                done[stage.number] = stage
+                startMore()
+            }
+            group.cancelAll()
         }
     }
 
@@ -86,7 +196,7 @@ package struct Explorer: Sendable {
         let id = caseID(number)
         let check = check
         let outcome = await shrinker.shrink(generated) { candidate in
-            let result = await check.compare(candidate, id: id)
+            let result = await check.compare(candidate, id: id, wholeSpecCase: false)
             guard case .disagreed = result.verdict else { return false }
             return result.referenceOutcome == referenceOutcome
         }
