@@ -103,7 +103,7 @@ extension Tensor {
             // Room for a small call's graph at once, so that it is not grown step by step.
             nodes.reserveCapacity(16)
             edges.reserveCapacity(16)
-            index.reserveCapacity(16)
+            index = Dictionary(minimumCapacity: 16)
             index[ObjectIdentifier(root)] = -1
             var stack: [(node: Node, edges: [Edge], next: Int)] = []
             stack.reserveCapacity(16)
