@@ -45,47 +45,90 @@ extension Tensor {
         guard let root = node else {
             return result
         }
-        // Each wanted leaf's first position in `leaves`; a leaf listed twice gets its
-        // gradient at its first position and a copy at the others.
-        var positions: [ObjectIdentifier: Int] = [:]
-        positions.reserveCapacity(leaves.count)
+        let graph = Graph(from: root)
+        let count = graph.nodes.count
+        // Each wanted leaf's first position in `leaves`, by graph index (-1: not wanted); a
+        // leaf listed twice gets its gradient at its first position and a copy at the others.
+        var wanted = [(position: Int, incoming: Int)](repeating: (-1, 0), count: count)
+        var copies: [(position: Int, first: Int)] = []
         for (position, leaf) in leaves.enumerated() {
-            if let node = leaf.node, node.isLeaf, positions[ObjectIdentifier(node)] == nil {
-                positions[ObjectIdentifier(node)] = position
-            }
+            guard let node = leaf.node, node.isLeaf, let index = graph.index[ObjectIdentifier(node)] else { continue }
+            if wanted[index].position < 0 { wanted[index].position = position } else { copies.append((position, wanted[index].position)) }
         }
-        let order = Tensor.postOrder(from: root)
-        // How many edges reach each wanted leaf: a fused pullback stands for the whole
+        // How many edges reach each node: a fused pullback stands for a wanted leaf's whole
         // gradient only when it is the leaf's one contribution.
-        var incoming = [Int](repeating: 0, count: leaves.count)
-        for current in order where !current.isLeaf {
-            for edge in current.edges {
-                if let position = positions[ObjectIdentifier(edge.node)] { incoming[position] += 1 }
-            }
-        }
-        var pending: [ObjectIdentifier: [Double]] = [ObjectIdentifier(root): [1]]
-        for current in order.reversed() {
-            let id = ObjectIdentifier(current)
-            guard let gradient = pending.removeValue(forKey: id) else { continue }
-            if current.isLeaf {
-                if let position = positions[id] { result[position] = DeferredGradient(values: gradient) }
+        for (_, target) in graph.edges where target >= 0 { wanted[target].incoming += 1 }
+        var pending = [[Double]?](repeating: nil, count: count)
+        pending[count - 1] = [1]
+        // Reverse post-order visits every node after all nodes that consume it.
+        for current in stride(from: count - 1, through: 0, by: -1) {
+            guard let gradient = pending[current] else { continue }
+            pending[current] = nil
+            if graph.nodes[current].node.isLeaf {
+                if wanted[current].position >= 0 { result[wanted[current].position] = DeferredGradient(values: gradient) }
                 continue
             }
-            for edge in current.edges {
-                let child = ObjectIdentifier(edge.node)
-                if let accumulate = edge.accumulate, let position = positions[child], incoming[position] == 1 {
-                    result[position] = DeferredGradient(pullback: edge.pullback, accumulate: accumulate, incoming: gradient)
+            let first = current == 0 ? 0 : graph.nodes[current - 1].edgeEnd
+            for slot in first..<graph.nodes[current].edgeEnd {
+                let (edge, child) = graph.edges[slot]
+                guard child >= 0 else { continue }  // never: every input finishes before its consumer
+                if let accumulate = edge.accumulate, wanted[child].position >= 0, wanted[child].incoming == 1 {
+                    result[wanted[child].position] = DeferredGradient(pullback: edge.pullback, accumulate: accumulate, incoming: gradient)
                 } else {
-                    Tensor.accumulate(edge.pullback(gradient), into: &pending, for: child)
+                    Tensor.accumulate(edge.pullback(gradient), into: &pending[child])
                 }
             }
         }
-        for (position, leaf) in leaves.enumerated() {
-            if let node = leaf.node, let first = positions[ObjectIdentifier(node)], first != position {
-                result[position] = result[first]
-            }
+        for (position, first) in copies {
+            result[position] = result[first]
         }
         return result
+    }
+
+    /// The graph below a root in post-order (each node after all of its inputs, the root
+    /// last), with every node's edges read once and their targets as indices, so that a
+    /// backward pass needs no lock, no dictionary and no array per node.
+    struct Graph {
+        /// Node i's edges are `edges[nodes[i - 1].edgeEnd..<nodes[i].edgeEnd]` (from 0 for i = 0).
+        var nodes: [(node: Node, edgeEnd: Int)] = []
+        /// Each node's index in `nodes`.
+        var index: [ObjectIdentifier: Int] = [:]
+        /// Each edge with the index in `nodes` of its node.
+        var edges: [(edge: Edge, target: Int)] = []
+
+        /// Iterative, because graphs built by long loops can be far deeper than the call stack allows.
+        init(from root: Node) {
+            // -1 marks a node on the stack; a node's children all finish before it does,
+            // since the graph has no cycles.
+            // Room for a small call's graph at once, so that it is not grown step by step.
+            nodes.reserveCapacity(16)
+            edges.reserveCapacity(16)
+            index = Dictionary(minimumCapacity: 16)
+            index[ObjectIdentifier(root)] = -1
+            var stack: [(node: Node, edges: [Edge], next: Int)] = []
+            stack.reserveCapacity(16)
+            stack.append((root, root.edges, 0))
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                let next = stack[top].next
+                if next < stack[top].edges.count {
+                    stack[top].next = next + 1
+                    let child = stack[top].edges[next].node
+                    let id = ObjectIdentifier(child)
+                    if index[id] == nil {
+                        index[id] = -1
+                        stack.append((child, child.edges, 0))
+                    }
+                } else {
+                    let (node, nodeEdges, _) = stack.removeLast()
+                    for edge in nodeEdges {
+                        edges.append((edge, index[ObjectIdentifier(edge.node)] ?? -1))
+                    }
+                    index[ObjectIdentifier(node)] = nodes.count
+                    nodes.append((node, edges.count))
+                }
+            }
+        }
     }
 
     /// Every node reachable from `root`, each after all of its inputs.
@@ -128,6 +171,26 @@ extension Tensor {
             var existing = pending.removeValue(forKey: id) ?? [Double](repeating: 0, count: total)
             Kernel.add(values, into: &existing, at: offset)
             pending[id] = existing
+        }
+    }
+
+    /// Adds a contribution to the gradient pending for one node, in place when
+    /// that node already has one.
+    static func accumulate(_ cotangent: Cotangent, into pending: inout [Double]?) {
+        switch cotangent {
+        case let .dense(values):
+            guard var existing = pending else {
+                pending = values
+                return
+            }
+            pending = nil
+            Kernel.add(values, into: &existing)
+            pending = existing
+        case let .slice(offset, values, total):
+            var existing = pending ?? [Double](repeating: 0, count: total)
+            pending = nil
+            Kernel.add(values, into: &existing, at: offset)
+            pending = existing
         }
     }
 }

@@ -21,7 +21,16 @@ public struct ScalarKeyedDictionary<Value> {
     public init<S: Sequence>(
         _ pairs: S, uniquingKeysWith combine: (Value, Value) throws -> Value
     ) rethrows where S.Element == (String, Value) {
-        storage = try OrderedDictionary(pairs.lazy.map { (ScalarKey($0.0), $0.1) }, uniquingKeysWith: combine)
+        // Room for every pair first: an ordered dictionary filled one key at a time would
+        // otherwise reallocate its keys and values as it grows.
+        storage = OrderedDictionary(minimumCapacity: pairs.underestimatedCount)
+        try storage.merge(pairs.lazy.map { (ScalarKey($0.0), $0.1) }, uniquingKeysWith: combine)
+    }
+
+    /// Empty, with room for `minimumCapacity` keys, for a caller that knows how many it will add.
+    @inlinable
+    package init(minimumCapacity: Int) {
+        storage = OrderedDictionary(minimumCapacity: minimumCapacity)
     }
 
     /// Pairs in order; where a key repeats, the last value wins (never a trap).

@@ -41,6 +41,10 @@ struct DeferredGradientTests {
         ("fused and unfused mixed", { try ($0[0].sumOfSquares() * 2 + ($0[0] * $0[0]).sum()) / 7 }),
         ("unfused ops", { try (($0[0].exp() * $0[0]).sum() - $0[3].sum()).sqrt() }),
         ("a slice", { try $0[0][1..<3].sumOfSquares() }),
+        ("a shared product read by fused and unfused ops", { xs in
+            let shared = try xs[0] * xs[1]
+            return try shared.sumOfSquares() + (shared * xs[0]).sum() + shared.variance()
+        }),
         ("the loss is a leaf", { $0[3] }),
         ("a constant", { _ in Tensor(scalar: 4) }),
         ("reaches no leaf but one", { $0[2].sumOfSquares() * 0 }),

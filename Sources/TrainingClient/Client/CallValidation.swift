@@ -80,8 +80,9 @@ enum CallValidation {
         case .function(let value)?: fn = value
         case let other?: throw fail(name, "'fn' is \(other), which is not callable")
         }
-        let unknown = entry.fields.keys.filter { !regularizerKeys.contains($0) }
-        if !unknown.isEmpty {
+        // The usual entry has only known keys: checked without building the key list.
+        if entry.fields.contains(where: { !regularizerKeys.contains($0.key) }) {
+            let unknown = entry.fields.keys.filter { !regularizerKeys.contains($0) }
             let listed = unknown.map { "'\($0)'" }.joined(separator: ", ")
             throw fail(name, "unknown key \(listed); a regularizer has only 'name', 'weight' and 'fn'")
         }

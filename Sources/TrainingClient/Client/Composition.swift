@@ -32,16 +32,16 @@ enum Composition {
             terms, counts: counts, contributors: (base.map { [$0] } ?? []) + regularizers.filter { ($0.weight ?? 0) != 0 },
             tracksNorm: trackGradNorms, squaredNorm: &squaredNorm)
 
-        var entries: ScalarKeyedDictionary<MetricValue> = [:]
+        // Each dictionary made with room for every key it gets, so that none grows key by key.
+        var entries = ScalarKeyedDictionary<MetricValue>(minimumCapacity: regularizers.count)
         for regularizer in regularizers {
             let weight = regularizer.weight ?? 0
             let contribution = regularizer.contribution ?? 0
-            var entry: ScalarKeyedDictionary<MetricValue> = [
-                "value": .number(regularizer.value),
-                "weight": .number(weight),
-                "contribution": .number(contribution),
-                "custom": .object(customMetrics(regularizer)),
-            ]
+            var entry = ScalarKeyedDictionary<MetricValue>(minimumCapacity: trackGradNorms ? 6 : 4)
+            entry["value"] = .number(regularizer.value)
+            entry["weight"] = .number(weight)
+            entry["contribution"] = .number(contribution)
+            entry["custom"] = .object(customMetrics(regularizer))
             if trackGradNorms {
                 let norm = l2Norm(regularizer.gradients)
                 entry["grad_norm"] = .number(norm)
@@ -49,16 +49,14 @@ enum Composition {
             }
             entries[regularizer.label] = .object(Metrics(entry))
         }
-        var metrics: ScalarKeyedDictionary<MetricValue> = [
-            "loss_total": .number(lossTotal),
-            "regularizers": .object(Metrics(entries)),
-            "regularizer_total": .number(regularizerTotal),
-        ]
+        var metrics = ScalarKeyedDictionary<MetricValue>(minimumCapacity: 5)
+        metrics["loss_total"] = .number(lossTotal)
+        metrics["regularizers"] = .object(Metrics(entries))
+        metrics["regularizer_total"] = .number(regularizerTotal)
         if let base {
-            var entry: ScalarKeyedDictionary<MetricValue> = [
-                "value": .number(base.value),
-                "custom": .object(customMetrics(base)),
-            ]
+            var entry = ScalarKeyedDictionary<MetricValue>(minimumCapacity: 3)
+            entry["value"] = .number(base.value)
+            entry["custom"] = .object(customMetrics(base))
             if trackGradNorms { entry["grad_norm"] = .number(l2Norm(base.gradients)) }
             metrics["base_loss"] = .object(Metrics(entry))
         }
