@@ -5,7 +5,7 @@
 ///
 /// Correctly rounded or nil: the caller then converts the text the slow way, which decides
 /// both the value and whether the text is a number at all. So a token is read the same
-/// whichever path takes it; `DecimalConversionTests` holds the two to bit equality.
+/// whichever path takes it; `ProtocolFastPathDifferentialTests` holds the two to bit equality.
 enum DecimalConversion {
     /// The value of `bytes[range]`, `-?digits(.digits)?([eE][+-]?digits)?` as `strtod` reads it
     /// (digits may be absent on one side of the point), when it can be computed exactly.

@@ -5,7 +5,7 @@ import TinkerWire
 /// The same text as building the `JSONValue` tree (`EngineProtocol.runMessage(...)`,
 /// `EngineProtocol.runReply(...)`) and serializing it, without the tree: one node and one
 /// ordered dictionary per number and object was most of the cost of a round trip.
-/// `ProtocolWriterTests` holds the two to byte equality over the shipped suite.
+/// `ProtocolFastPathTests` holds the two to byte equality over the shipped suite.
 struct ProtocolWriter {
     private(set) var bytes: [UInt8] = []
 
