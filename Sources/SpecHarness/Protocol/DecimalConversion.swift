@@ -29,31 +29,25 @@ enum DecimalConversion {
         var significantDigits = 0
         var mantissaDigits = 0
         var exponent = 0
-        // Integer part.
-        while index < end, text[index] &- zero < 10 {
-            let digit = UInt64(text[index] &- zero)
-            if significantDigits > 0 || digit != 0 {
-                significantDigits += 1
-                guard significantDigits <= maximumDigits else { return nil }
-                significand = significand &* 10 &+ digit
-            }
-            mantissaDigits += 1
-            index += 1
-        }
-        // Fraction.
-        if index < end, text[index] == UInt8(ascii: ".") {
-            index += 1
+        /// Takes the digits at `index` into the significand; false past `maximumDigits`.
+        func takeDigits(scaling: Bool) -> Bool {
             while index < end, text[index] &- zero < 10 {
                 let digit = UInt64(text[index] &- zero)
                 if significantDigits > 0 || digit != 0 {
                     significantDigits += 1
-                    guard significantDigits <= maximumDigits else { return nil }
+                    guard significantDigits <= maximumDigits else { return false }
                     significand = significand &* 10 &+ digit
                 }
-                exponent -= 1
+                if scaling { exponent -= 1 }
                 mantissaDigits += 1
                 index += 1
             }
+            return true
+        }
+        guard takeDigits(scaling: false) else { return nil }
+        if index < end, text[index] == UInt8(ascii: ".") {
+            index += 1
+            guard takeDigits(scaling: true) else { return nil }
         }
         guard mantissaDigits > 0 else { return nil }
         // Exponent.
