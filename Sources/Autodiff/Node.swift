@@ -49,13 +49,26 @@ final class Node: Sendable {
     /// release a long chain iteratively; they never change while the node is in use.
     private let storage: Mutex<[Edge]>
 
+    /// The most edges on a path from this node down to a leaf: how deeply releasing it
+    /// would nest if its inputs were released the default, recursive way.
+    let depth: Int
+
+    /// Up to this depth a node is released the default way, its inputs in nested deinits:
+    /// the common small graph then costs no lock, no parent list and no loop, and the
+    /// nesting stays far inside any thread's stack.
+    static let recursiveReleaseDepth = 64
+
     init(leaf: ()) {
         isLeaf = true
+        depth = 0
         storage = Mutex([])
     }
 
     init(edges: [Edge]) {
         isLeaf = false
+        var deepest = 0
+        for edge in edges where edge.node.depth > deepest { deepest = edge.node.depth }
+        depth = deepest + 1
         storage = Mutex(edges)
     }
 
@@ -74,12 +87,14 @@ final class Node: Sendable {
         }
     }
 
-    /// Releases the ancestors iteratively: the default recursive release of a
-    /// 200,000-step chain would overflow the stack.
+    /// Releases the ancestors of a deep node iteratively: the default recursive release of a
+    /// 200,000-step chain would overflow the stack. A shallow node, and each shallow
+    /// ancestor met on the way, is released the default way.
     deinit {
+        guard depth > Self.recursiveReleaseDepth else { return }
         var pending = takeParents()
         while var node = pending.popLast() {
-            if isKnownUniquelyReferenced(&node) {
+            if node.depth > Self.recursiveReleaseDepth && isKnownUniquelyReferenced(&node) {
                 pending.append(contentsOf: node.takeParents())
             }
         }

@@ -71,6 +71,18 @@ struct BackwardTests {
         #expect(gradient.values == [1])
     }
 
+    @Test func longChainWithShallowBranchesIsReleasedWithoutOverflow() throws {
+        // Each step hangs a shallow branch off the deep chain: the chain's nodes are released
+        // one by one, each branch the default, recursive way.
+        let leaf = Tensor.variable([1])
+        var x = leaf
+        for step in 0..<100_000 {
+            x = try x + (leaf * Double(step % 3)).exp().sum()
+        }
+        let gradients = try x.backward()
+        #expect(try #require(gradients[leaf]).values[0] > 1)
+    }
+
     @Test func longChainWithSharedLeafAccumulates() throws {
         let leaf = Tensor.variable([1])
         let step = Tensor.variable([2])
