@@ -119,4 +119,39 @@ struct BoundedRegexTests {
                     "/\(pattern)/ on \(text.debugDescription)")
         }
     }
+
+    @Test("a lookahead scanned directly agrees with the program that steps its star and backtracks", arguments: [
+        "(?is)\\A(?=.*loss_fn)(?=.*regularizers)", "(?s)\\A(?=.*\\b1\\b)(?=.*kl)", "(?is)^(?!.*weight)(?=.*\\b1\\b)(?=.*l2)",
+        "(?s)(?=.*ab)a", "(?s)x(?=.*\\by\\b)", "(?is)(?!.*z)b", "(?s)(?=.*$)", "(?s)(?=.*\\d[a-c])", "(?s)a(?=.*.)",
+        "(?is)(?=.*Y)(?!.*\\n)", "(?s)(?=.*)", "(?s)\\A(?=.*\\Bb)",
+    ])
+    func scannedLookaheadAgrees(_ pattern: String) throws {
+        let scanned = try BoundedRegex(pattern)
+        #expect(scanned.scanningBodies.contains { $0 != nil }, "/\(pattern)/ has a lookahead to scan")
+        // `[\s\S]` matches every scalar as `(?s).` does, but compiles to a class: the program's path.
+        let general = try BoundedRegex(pattern.replacing(".*", with: "[\\s\\S]*"))
+        #expect(general.scanningBodies.allSatisfy { $0 == nil })
+        for text in ["", "a", "ab", "ba", "a\nb", "regularizers[1] (kl) has a bad weight\n", "Pass a LOSS_FN or\nregularizers",
+                     "x y", "xy", "x\ny", "zb", "b", "1a", "1d", "abab", "Y\n", "y", String(repeating: "ab", count: 300) + "c", "regularizers[12] l2"] {
+            let scalars = Array(text.unicodeScalars)
+            #expect(scanned.firstMatch(in: scalars, deadline: .now + .seconds(60)) == general.firstMatch(in: scalars, deadline: .now + .seconds(60)),
+                    "/\(pattern)/ on \(text.debugDescription)")
+        }
+    }
+
+    @Test("only a greedy (?s).* then a straight line is scanned", arguments: [
+        "(?=.*a)", "(?s)(?=.*(a|b))", "(?s)(?=.*a+)", "(?s)(?=.*?a)", "(?s)(?=a.*)", "(?s)(?=.*(?=a))",
+    ])
+    func unscannedLookaheads(_ pattern: String) throws {
+        let regex = try BoundedRegex(pattern)
+        #expect(regex.scanningBodies.allSatisfy { $0 == nil }, "/\(pattern)/")
+    }
+
+    @Test("a scanned lookahead past its deadline is abandoned")
+    func scannedLookaheadHonoursDeadline() throws {
+        let regex = try BoundedRegex("(?s)\\A(?=.*b)")
+        let text = Array(String(repeating: "a", count: 4096).unicodeScalars)
+        #expect(regex.firstMatch(in: text, deadline: .now - .seconds(1)) == .abandoned)
+        #expect(regex.firstMatch(in: text, deadline: .now + .seconds(60)) == .notMatched)
+    }
 }

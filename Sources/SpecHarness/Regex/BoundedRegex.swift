@@ -26,6 +26,12 @@ package struct BoundedRegex: Sendable {
     /// stands for: most message patterns are, and a direct search finds them without the
     /// program's bookkeeping. nil for every other pattern.
     let literal: [Unicode.Scalar]?
+    /// Per program: when it is a greedy `(?s).*` and then straight-line instructions (scalars,
+    /// sets, `.`, assertions; no branch, no group), those instructions. Message patterns'
+    /// lookaheads are written so (`(?=.*loss_fn)`, `(?!.*\bweight\b)`), and a lookahead only asks
+    /// whether the line matches at some position at or after its own: a direct scan answers
+    /// that without stepping the star and backtracking over every position it took.
+    let scanningBodies: [ArraySlice<Instruction>?]
 
     enum Instruction: Sendable {
         case scalar(Unicode.Scalar)
@@ -53,6 +59,22 @@ package struct BoundedRegex: Sendable {
         programs = [main] + compiler.subprograms
         sets = compiler.sets
         literal = Self.literal(of: programs)
+        scanningBodies = programs.map(Self.scanningBody(of:))
+    }
+
+    /// The straight line after a program's leading greedy `(?s).*`; nil for any other program.
+    private static func scanningBody(of code: [Instruction]) -> ArraySlice<Instruction>? {
+        guard code.count >= 4, case .split(1, 3) = code[0], case .any(dotAll: true) = code[1], case .jump(0) = code[2],
+            case .match = code[code.count - 1]
+        else { return nil }
+        let body = code[3..<(code.count - 1)]
+        for instruction in body {
+            switch instruction {
+            case .scalar, .scalarIgnoringCase, .set, .any, .assertion: continue
+            default: return nil
+            }
+        }
+        return body
     }
 
     /// The scalars of a search program that is the search prefix, then only `.scalar`
@@ -245,6 +267,9 @@ extension BoundedRegex {
         private var visited: [[UInt64]]
         /// Per program: the result at each position; -2 unknown, -1 no match, else the end.
         private var memo: [[Int]]
+        /// Per scanning lookahead: for each position, the first position at or after it where
+        /// its body matches; -1 none, -2 not known yet.
+        private var nextBodyMatch: [[Int]]
         private var lowercased: [Unicode.Scalar]?
 
         init(regex: BoundedRegex, text: [Unicode.Scalar], deadline: ContinuousClock.Instant) {
@@ -253,6 +278,7 @@ extension BoundedRegex {
             self.deadline = deadline
             visited = Array(repeating: [], count: regex.programs.count)
             memo = Array(repeating: [], count: regex.programs.count)
+            nextBodyMatch = Array(repeating: [], count: regex.programs.count)
         }
 
         /// Runs `program` anchored at `start`; the end of its first match in priority order (for a
@@ -289,24 +315,10 @@ extension BoundedRegex {
                     steps &+= 1
                     if steps % Self.stepsPerClockCheck == 0 && ContinuousClock.now > deadline { throw Abandoned() }
                     switch code[pc] {
-                    case .scalar(let scalar):
-                        guard position < text.count, text[position] == scalar else { continue search }
+                    case .scalar, .scalarIgnoringCase, .set, .any, .assertion:
+                        guard let next = consume(code[pc], at: position) else { continue search }
                         pc += 1
-                        position += 1
-                    case .scalarIgnoringCase(let scalar):
-                        guard position < text.count, lowercase(at: position) == scalar else { continue search }
-                        pc += 1
-                        position += 1
-                    case .set(let index, let ignoringCase):
-                        guard position < text.count else { continue search }
-                        let set = regex.sets[index]
-                        guard ignoringCase ? set.containsIgnoringCase(text[position]) : set.contains(text[position]) else { continue search }
-                        pc += 1
-                        position += 1
-                    case .any(let dotAll):
-                        guard position < text.count, dotAll || !RegexScalarSet.isLineTerminator(text[position]) else { continue search }
-                        pc += 1
-                        position += 1
+                        position = next
                     case .split(let first, let second):
                         stack.append((second, position))
                         // A greedy `(?s).*` (this split, `any`, a jump back here), as message
@@ -341,11 +353,13 @@ extension BoundedRegex {
                         continue search
                     case .jump(let target):
                         pc = target
-                    case .assertion(let assertion):
-                        guard holds(assertion, at: position) else { continue search }
-                        pc += 1
                     case .lookahead(let sub, let negated):
-                        guard try (result(of: sub, at: position) != nil) != negated else { continue search }
+                        let found = if let body = regex.scanningBodies[sub] {
+                            try scan(sub, body: body, from: position)
+                        } else {
+                            try result(of: sub, at: position) != nil
+                        }
+                        guard found != negated else { continue search }
                         pc += 1
                     case .lookbehind(let sub, let minLength, let maxLength, let negated):
                         guard try (lookbehind(sub, at: position, minLength: minLength, maxLength: maxLength)) != negated else { continue search }
@@ -365,6 +379,60 @@ extension BoundedRegex {
                 for word in touched { seen[word] = 0 }
             }
             return matchEnd
+        }
+
+        /// Where a straight-line instruction leaves the text when it holds at `position`; nil when it does not.
+        private mutating func consume(_ instruction: Instruction, at position: Int) -> Int? {
+            switch instruction {
+            case .scalar(let scalar):
+                guard position < text.count, text[position] == scalar else { return nil }
+                return position + 1
+            case .scalarIgnoringCase(let scalar):
+                guard position < text.count, lowercase(at: position) == scalar else { return nil }
+                return position + 1
+            case .set(let index, let ignoringCase):
+                guard position < text.count else { return nil }
+                let set = regex.sets[index]
+                guard ignoringCase ? set.containsIgnoringCase(text[position]) : set.contains(text[position]) else { return nil }
+                return position + 1
+            case .any(let dotAll):
+                guard position < text.count, dotAll || !RegexScalarSet.isLineTerminator(text[position]) else { return nil }
+                return position + 1
+            case .assertion(let assertion):
+                return holds(assertion, at: position) ? position : nil
+            case .split, .jump, .lookahead, .lookbehind, .atomic, .match:
+                return nil  // never: the callers pass only straight-line instructions
+            }
+        }
+
+        /// Whether a scanning lookahead (`scanningBodies`) holds at `position`: whether its body
+        /// matches at some position from there on. Each position's answer is kept, so that a
+        /// lookahead retried at every position scans the text once.
+        private mutating func scan(_ program: Int, body: ArraySlice<Instruction>, from position: Int) throws(Abandoned) -> Bool {
+            if nextBodyMatch[program].isEmpty { nextBodyMatch[program] = Array(repeating: -2, count: text.count + 1) }
+            var start = position
+            var found = -1
+            scanning: while start <= text.count {
+                let known = nextBodyMatch[program][start]
+                if known != -2 {
+                    found = known
+                    break
+                }
+                steps &+= 1
+                if steps % Self.stepsPerClockCheck == 0 && ContinuousClock.now > deadline { throw Abandoned() }
+                var end = start
+                for instruction in body {
+                    guard let next = consume(instruction, at: end) else {
+                        start += 1
+                        continue scanning
+                    }
+                    end = next
+                }
+                found = start
+                break
+            }
+            for skipped in position..<min(start + 1, text.count + 1) { nextBodyMatch[program][skipped] = found }
+            return found >= 0
         }
 
         /// A lookahead's or atomic group's result at `position` (the end of its match), computed once.
