@@ -92,7 +92,7 @@ extension Tensor {
         /// Node i's edges are `edges[nodes[i - 1].edgeEnd..<nodes[i].edgeEnd]` (from 0 for i = 0).
         var nodes: [(node: Node, edgeEnd: Int)] = []
         /// Each node's index in `nodes`.
-        var index: [ObjectIdentifier: Int] = [:]
+        var index = NodeIndex(capacity: 16)
         /// Each edge with the index in `nodes` of its node.
         var edges: [(edge: Edge, target: Int)] = []
 
@@ -103,7 +103,6 @@ extension Tensor {
             // Room for a small call's graph at once, so that it is not grown step by step.
             nodes.reserveCapacity(16)
             edges.reserveCapacity(16)
-            index = Dictionary(minimumCapacity: 16)
             index[ObjectIdentifier(root)] = -1
             var stack: [(node: Node, edges: [Edge], next: Int)] = []
             stack.reserveCapacity(16)
