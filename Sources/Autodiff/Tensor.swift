@@ -128,10 +128,14 @@ public struct Tensor: Sendable, CustomStringConvertible {
     }
 
     /// Makes the result of a single-input operation with a fused pullback.
+    ///
+    /// The one- and two-input forms make the node's edges directly, without the list of
+    /// inputs the general form takes: every arithmetic step of a loss goes through them.
     static func result(
         _ values: [Double], shape: [Int], input: Tensor, pullback: @escaping Pullback, accumulate: @escaping Accumulate
     ) -> Tensor {
-        result(values, shape: shape, fusedInputs: [(input, pullback, accumulate)])
+        let node = input.node.map { Node(edges: [Edge(node: $0, pullback: pullback, accumulate: accumulate)]) }
+        return Tensor(uncheckedValues: values, shape: shape, node: node)
     }
 
     /// Makes the result of a two-input operation.
@@ -140,11 +144,20 @@ public struct Tensor: Sendable, CustomStringConvertible {
         lhs: Tensor, _ lhsPullback: @escaping Pullback,
         rhs: Tensor, _ rhsPullback: @escaping Pullback
     ) -> Tensor {
-        result(values, shape: shape, inputs: [(lhs, lhsPullback), (rhs, rhsPullback)])
+        let node: Node?
+        switch (lhs.node, rhs.node) {
+        case (nil, nil): node = nil
+        case (let left?, nil): node = Node(edges: [Edge(node: left, pullback: lhsPullback)])
+        case (nil, let right?): node = Node(edges: [Edge(node: right, pullback: rhsPullback)])
+        case (let left?, let right?):
+            node = Node(edges: [Edge(node: left, pullback: lhsPullback), Edge(node: right, pullback: rhsPullback)])
+        }
+        return Tensor(uncheckedValues: values, shape: shape, node: node)
     }
 
     /// Makes the result of a single-input operation.
     static func result(_ values: [Double], shape: [Int], input: Tensor, pullback: @escaping Pullback) -> Tensor {
-        result(values, shape: shape, inputs: [(input, pullback)])
+        let node = input.node.map { Node(edges: [Edge(node: $0, pullback: pullback)]) }
+        return Tensor(uncheckedValues: values, shape: shape, node: node)
     }
 }
