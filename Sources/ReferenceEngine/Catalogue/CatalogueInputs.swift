@@ -16,7 +16,7 @@ package struct CatalogueInputs: Sendable {
 
     /// A float input of datum `index` of the selection, as a constant shaped like its logprobs.
     func input(_ key: String, of index: Int) throws -> Tensor {
-        guard let tensor = data[index].lossFnInputs[key] else {
+        guard let tensor = data[index].lossFnInput(key) else {
             throw CatalogueFnError("datum \(index) of the selection has no loss_fn_inputs.\(key)")
         }
         guard tensor.data.count == logprobs[index].scalarCount else {

@@ -81,7 +81,7 @@ extension ReferenceCatalogue {
         let beta = inputs.number("beta", default: 0.1)
         func rewards(_ index: Int) throws -> (policy: Tensor, reference: Double) {
             let logprobs = inputs.logprobs[index]
-            let weights = inputs.data[index].lossFnInputs["weights"] == nil
+            let weights = inputs.data[index].lossFnInput("weights") == nil
                 ? Tensor(scalar: 1) : try inputs.input("weights", of: index)
             let reference = try inputs.input("ref_logprobs", of: index)
             return (try (weights * logprobs).sum(), try (weights * reference).sum().item())

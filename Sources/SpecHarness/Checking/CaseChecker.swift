@@ -202,7 +202,7 @@ package struct CaseChecker: Sendable {
         let tolerance = specCase.tolerance.tolerance(for: FieldPath(["gradient"]))
         var mismatches: [Mismatch] = []
         for (index, row) in gradient.enumerated() {
-            guard let weights = request.data[index].lossFnInputs["weights"] else {
+            guard let weights = request.data[index].lossFnInput("weights") else {
                 mismatches.append(Mismatch("gradient[\(index)]", "the backward request's datum \(index) has no weights"))
                 continue
             }

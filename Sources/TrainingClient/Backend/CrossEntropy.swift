@@ -10,7 +10,7 @@ enum CrossEntropy {
 
     /// The datum's weights, checked against its target shape.
     static func weights(of datum: Datum, index: Int, count: Int) throws -> TensorData? {
-        guard let weights = datum.lossFnInputs["weights"] else { return nil }
+        guard let weights = datum.lossFnInput("weights") else { return nil }
         guard weights.data.count == count else {
             throw BackendError.inconsistentTensor(
                 datum: index, key: "weights", shape: weights.resolvedShape, count: weights.data.count)
