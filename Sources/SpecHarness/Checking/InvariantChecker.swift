@@ -64,7 +64,7 @@ struct InvariantChecker {
                 mismatches.append(Mismatch(path + ".loss_fn_inputs", "must hold exactly target_tokens and weights: \(keys.difference)"))
             }
             let targetShape = targets?.resolvedShape ?? [0]
-            if let weights = sent.lossFnInputs["weights"] {
+            if let weights = sent.lossFnInput("weights") {
                 if weights.resolvedShape != targetShape || weights.data.count != TensorData.elementCount(of: targetShape) {
                     mismatches.append(Mismatch(
                         path + ".weights",
@@ -97,12 +97,14 @@ struct InvariantChecker {
             if value == nil { mismatches.append(Mismatch("metrics." + path.joined(separator: "."), "missing or not a number (schema)")) }
             return value
         }
-        // An invariant on a field honours the tolerance the case sets for that field.
-        func near(_ actual: Double, _ expected: Double, _ path: FieldPath, _ rule: String) {
-            let tolerance = specCase.tolerance.tolerance(for: path)
+        // An invariant on a field honours the tolerance the case sets for that field; the
+        // path is made only when the case sets one, or for a mismatch.
+        func near(_ actual: Double, _ expected: Double, _ path: @autoclosure () -> FieldPath, _ rule: String) {
+            let tolerances = specCase.tolerance
+            let tolerance = tolerances.fields.isEmpty ? tolerances.base : tolerances.tolerance(for: path())
             if !tolerance.accepts(actual, expected: expected) {
                 mismatches.append(Mismatch(
-                    path.description, "\(rule): " + tolerance.rejection(of: actual, expected: expected),
+                    path().description, "\(rule): " + tolerance.rejection(of: actual, expected: expected),
                     expected: expected, actual: actual, allowed: tolerance.allowance(for: expected), rule: rule))
             }
         }
@@ -120,10 +122,10 @@ struct InvariantChecker {
                 "keys must be the \(names.count) regularizer names in call order; the engine reported \(entries.keys.count): \(entryNames.difference)"))
         }
         var contributions = 0.0
-        let entryKeys = ["value", "weight", "contribution", "custom"] + (tracksNorms ? ["grad_norm", "grad_norm_weighted"] : [])
+        let entryKeys = tracksNorms ? Self.entryKeysWithNorms : Self.entryKeys
         for regularizer in call.regularizers {
             guard let name = regularizer.name, let found = entries[name] else { continue }
-            let entryPath = FieldPath(["metrics", "regularizers", name])
+            var entryPath: FieldPath { FieldPath(["metrics", "regularizers", name]) }  // made only where needed
             var path: String { entryPath.description }  // named only for a mismatch
             guard case .object(let entry) = found else {
                 mismatches.append(Mismatch(path, "must be an object, is a number (schema)"))
@@ -167,7 +169,7 @@ struct InvariantChecker {
         var baseValue = 0.0
         switch (call.lossFn, metrics["base_loss"]) {
         case (let fn?, .object(let base)?):
-            let baseKeys = ["value", "custom"] + (tracksNorms ? ["grad_norm"] : [])
+            let baseKeys = tracksNorms ? Self.baseKeysWithNorm : Self.baseKeys
             let keys = KeySetComparison(expected: baseKeys, actual: base.keys)
             if !keys.sameSet {
                 mismatches.append(Mismatch("metrics.base_loss", "must have exactly the keys \(baseKeys): \(keys.difference)"))
@@ -252,6 +254,12 @@ struct InvariantChecker {
         }
         return mismatches
     }
+
+    /// The keys of a regularizer's entry and of `base_loss`, without and with gradient norms.
+    static let entryKeys = ["value", "weight", "contribution", "custom"]
+    static let entryKeysWithNorms = entryKeys + ["grad_norm", "grad_norm_weighted"]
+    static let baseKeys = ["value", "custom"]
+    static let baseKeysWithNorm = baseKeys + ["grad_norm"]
 
     /// Every key of a structured result's top level that the structured checks judge.
     static let structuredResultKeys: Set<String> = ["loss_total", "regularizers", "regularizer_total", "base_loss", "total_grad_norm"]

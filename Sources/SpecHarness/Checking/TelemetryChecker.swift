@@ -17,7 +17,13 @@ struct TelemetryChecker {
     init(specCase: SpecCase) {
         self.specCase = specCase
         let call = specCase.input.call
-        labels = (call.lossFn == nil ? [] : ["loss_fn"]) + call.regularizers.compactMap(\.name)
+        var labels: [String] = []
+        labels.reserveCapacity(call.regularizers.count + 1)
+        if call.lossFn != nil { labels.append("loss_fn") }
+        for regularizer in call.regularizers {
+            if let name = regularizer.name { labels.append(name) }
+        }
+        self.labels = labels
     }
 
     private var call: CallSpec { specCase.input.call }
@@ -192,10 +198,19 @@ struct TelemetryChecker {
                 "telemetry", "\(first.event.rawValue) names \(first.label.map { "'\($0)'" } ?? "no fn"), which is not a fn of the call\(more)"))
         }
         for label in labels where perFn {
-            let events = records.filter { Self.fnEvents.contains($0.event) && Self.sameName($0.label, label) }.map(\.event)
-            guard !events.isEmpty else { continue }
-            let ended = events.count == 2 && events[0] == .fnStarted && (events[1] == .fnStopped || events[1] == .fnFailed)
+            // The label's first two events and how many there are; the list only for a mismatch.
+            var count = 0
+            var first: TelemetryRecord.Event?, second: TelemetryRecord.Event?
+            for index in records.indices {
+                let event = records[index].event
+                guard event == .fnStarted || event == .fnStopped || event == .fnFailed, Self.sameName(records[index].label, label) else { continue }
+                count += 1
+                if count == 1 { first = event } else if count == 2 { second = event }
+            }
+            guard count > 0 else { continue }
+            let ended = count == 2 && first == .fnStarted && (second == .fnStopped || second == .fnFailed)
             if !ended {
+                let events = records.filter { Self.fnEvents.contains($0.event) && Self.sameName($0.label, label) }.map(\.event)
                 mismatches.append(Mismatch(
                     "telemetry.\(label)", "a fn that starts ends exactly once, stopped or failed, after its start; its events are \(Self.listed(events.map(\.rawValue)))"))
             }
@@ -233,16 +248,17 @@ struct TelemetryChecker {
     /// The events the case states: the same events in the same order, each stated field equal
     /// (numbers within the case's tolerance, names scalar for scalar).
     private func checkStated(_ records: [TelemetryRecord], expected: [ExpectedTelemetryEvent]) -> [Mismatch] {
-        let reported = records.map(\.event.rawValue)
-        let wanted = expected.map(\.record.event.rawValue)
-        guard reported == wanted else {
+        // The event lists are spelled out only for a mismatch.
+        guard records.lazy.map(\.event).elementsEqual(expected.lazy.map(\.record.event)) else {
+            let reported = records.map(\.event.rawValue)
+            let wanted = expected.map(\.record.event.rawValue)
             return [Mismatch("telemetry.events", "expected the events \(Self.listed(wanted)), the engine reported \(Self.listed(reported))")]
         }
         var mismatches: [Mismatch] = []
         for (index, (record, expectation)) in zip(records, expected).enumerated() {
             let want = expectation.record
             for field in expectation.stated {
-                let path = "telemetry[\(index)].\(field)"
+                var path: String { "telemetry[\(index)].\(field)" }  // named only for a mismatch
                 switch field {
                 case "label", "mode", "kind":
                     let (actual, expected) = field == "label" ? (record.label, want.label) : field == "mode" ? (record.mode, want.mode) : (record.errorKind, want.errorKind)

@@ -10,7 +10,14 @@ public struct CallSpec: Sendable {
 
     /// The base loss and every regularizer fn that is a catalogue reference.
     public var allFns: [FnSpec] {
-        [lossFn].compactMap { $0 } + regularizers.compactMap(\.fn)
+        // One array, made at its size: checks read this on every case.
+        var fns: [FnSpec] = []
+        fns.reserveCapacity(regularizers.count + 1)
+        if let lossFn { fns.append(lossFn) }
+        for regularizer in regularizers {
+            if let fn = regularizer.fn { fns.append(fn) }
+        }
+        return fns
     }
 }
 
