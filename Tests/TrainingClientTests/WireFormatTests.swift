@@ -135,4 +135,19 @@ struct WireFormatTests {
         #expect(data.first?["model_input"] != nil)
         #expect(data.first?["loss_fn_inputs"] != nil)
     }
+
+    @Test("a datum's loss input is found by name as the dictionary finds it, with few inputs or many")
+    func lossFnInputAgreesWithTheDictionary() {
+        let names = ["target_tokens", "weights", "ref_logprobs", "advantages", "caf\u{E9}", "mask"]
+        for count in 1...names.count {
+            var inputs: [String: TensorData] = [:]
+            for (index, name) in names.prefix(count).enumerated() { inputs[name] = TensorData(floats: [Double(index)], shape: [1]) }
+            let datum = Datum(modelInput: .fromInts([1]), lossFnInputs: inputs)
+            // "cafe\u{301}" is the same String as "caf\u{E9}" (canonically equivalent), as the dictionary has it.
+            for key in names + ["cafe\u{301}", "target", "", "weights "] {
+                #expect(datum.lossFnInput(key) == inputs[key], "\(key) among \(count) inputs")
+            }
+            #expect(datum.targetTokens == inputs["target_tokens"])
+        }
+    }
 }
