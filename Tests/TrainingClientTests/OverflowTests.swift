@@ -90,4 +90,15 @@ struct OverflowTests {
             [makeDatum(input: [1, 2], targets: [2, 3])], lossFn: .crossEntropy)
         #expect(output.lossFnOutputs[0]["logprobs"]?.data == [float32(-0.1), -.infinity])
     }
+
+    @Test("Rows already float32 are served as given; any other row is rounded whole, NaN kept NaN")
+    func backendKeepsFloat32Rows() {
+        let rows: [[Double]] = [[float32(-0.1), -0.5, -0.0], [-0.1, -0.5], [.nan, -0.5], [], [-1e300]]
+        let served = FixedLogprobsBackend(logprobs: rows).logprobs
+        #expect(served[0] == rows[0] && served[0][2].sign == .minus)
+        #expect(served[1] == [float32(-0.1), -0.5])
+        #expect(served[2][0].isNaN && served[2][1] == -0.5)
+        #expect(served[3].isEmpty)
+        #expect(served[4] == [-.infinity])
+    }
 }

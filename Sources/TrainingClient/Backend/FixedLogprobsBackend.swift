@@ -12,10 +12,17 @@ import TinkerWire
 public final class FixedLogprobsBackend: TrainingBackend {
     /// The logprobs served for the datum at each position of a batch, flat, rounded to float32.
     public let logprobs: [[Double]]
-    private let record = Mutex<(requests: [ForwardBackwardRequest], optimSteps: Int)>(([], 0))
+    private let record: Mutex<(requests: [ForwardBackwardRequest], optimSteps: Int)>
 
     public init(logprobs: [[Double]]) {
-        self.logprobs = logprobs.map { $0.map(Float32Rounding.rounded) }
+        // Rows already float32, as a resolved case's are, are kept rather than copied.
+        self.logprobs = logprobs.map { row in
+            row.allSatisfy { Float32Rounding.rounded($0) == $0 } ? row : row.map(Float32Rounding.rounded)
+        }
+        // Room for a call's forward and backward requests, the usual record.
+        var requests: [ForwardBackwardRequest] = []
+        requests.reserveCapacity(2)
+        record = Mutex((requests, 0))
     }
 
     /// Every request received, in order. Read with `await`, as when this was an actor.
