@@ -47,9 +47,10 @@ extension Tensor {
         }
         let graph = Graph(from: root)
         let count = graph.nodes.count
-        // Each wanted leaf's first position in `leaves`, by graph index (-1: not wanted); a
-        // leaf listed twice gets its gradient at its first position and a copy at the others.
-        var wanted = [(position: Int, incoming: Int)](repeating: (-1, 0), count: count)
+        // Per node, by graph index, in one array: a wanted leaf's first position in `leaves`
+        // (-1: not wanted; a leaf listed twice gets its gradient at its first position and a
+        // copy at the others), how many edges reach it, and the gradient pending for it.
+        var wanted = [(position: Int, incoming: Int, pending: [Double]?)](repeating: (-1, 0, nil), count: count)
         var copies: [(position: Int, first: Int)] = []
         for (position, leaf) in leaves.enumerated() {
             guard let node = leaf.node, node.isLeaf, let index = graph.index[ObjectIdentifier(node)] else { continue }
@@ -58,12 +59,11 @@ extension Tensor {
         // How many edges reach each node: a fused pullback stands for a wanted leaf's whole
         // gradient only when it is the leaf's one contribution.
         for (_, target) in graph.edges where target >= 0 { wanted[target].incoming += 1 }
-        var pending = [[Double]?](repeating: nil, count: count)
-        pending[count - 1] = [1]
+        wanted[count - 1].pending = [1]
         // Reverse post-order visits every node after all nodes that consume it.
         for current in stride(from: count - 1, through: 0, by: -1) {
-            guard let gradient = pending[current] else { continue }
-            pending[current] = nil
+            guard let gradient = wanted[current].pending else { continue }
+            wanted[current].pending = nil
             if graph.nodes[current].node.isLeaf {
                 if wanted[current].position >= 0 { result[wanted[current].position] = DeferredGradient(values: gradient) }
                 continue
@@ -75,7 +75,7 @@ extension Tensor {
                 if let accumulate = edge.accumulate, wanted[child].position >= 0, wanted[child].incoming == 1 {
                     result[wanted[child].position] = DeferredGradient(pullback: edge.pullback, accumulate: accumulate, incoming: gradient)
                 } else {
-                    Tensor.accumulate(edge.pullback(gradient), into: &pending[child])
+                    Tensor.accumulate(edge.pullback(gradient), into: &wanted[child].pending)
                 }
             }
         }
