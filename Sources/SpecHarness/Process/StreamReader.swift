@@ -24,7 +24,7 @@ enum StreamReader {
     static func start(_ process: SpawnedProcess, into buffer: LineBuffer) {
         let thread = WorkerThread {
             var pending: [UInt8] = []
-            let reason = pump(process.output, exitSignal: process.exitSignal) { chunk in
+            let reason = pump(process.output, exitSignal: process.exitSignal, pollingWindow: replyPollingWindow) { chunk in
                 // Only the new bytes can hold a newline: scanning all of `pending` again
                 // would make a long line cost quadratic time.
                 var lineStart = 0
@@ -71,6 +71,25 @@ enum StreamReader {
         thread.start()
     }
 
+    /// How long the stdout reader polls for the engine's answer before it sleeps: an engine
+    /// answers most cases within it, and a reader whose core did not go idle hands the answer
+    /// over sooner (see `LineReader.waitByPolling`). Bounded, so that a slow engine costs at
+    /// most this of a core per answer.
+    static let replyPollingWindow = Duration.microseconds(200)
+
+    /// `poll` without waiting, again and again, yielding the processor in between, until a
+    /// descriptor is ready or `window` has passed; returns what the last `poll` did.
+    private static func pollBriefly(_ fds: inout [pollfd], within window: Duration) -> Int32 {
+        let clock = ContinuousClock()
+        let deadline = clock.now + window
+        repeat {
+            let ready = poll(&fds, nfds_t(fds.count), 0)
+            if ready != 0 { return ready }
+            sched_yield()
+        } while clock.now < deadline
+        return 0
+    }
+
     enum End {
         case endOfFile
         case exited
@@ -79,7 +98,7 @@ enum StreamReader {
 
     /// Reads `fd` until end of file, the consumer stops, or the engine exits (then drains what
     /// is left, bounded); closes `fd`.
-    private static func pump(_ fd: Int32, exitSignal: Int32, consume: ([UInt8]) -> String?) -> End {
+    private static func pump(_ fd: Int32, exitSignal: Int32, pollingWindow: Duration = .zero, consume: ([UInt8]) -> String?) -> End {
         defer { close(fd) }
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: exitSignal, events: Int16(POLLIN), revents: 0)]
@@ -88,7 +107,8 @@ enum StreamReader {
             if afterExit == nil {
                 fds[0].revents = 0
                 fds[1].revents = 0
-                let ready = poll(&fds, 2, -1)
+                var ready = pollingWindow > .zero ? pollBriefly(&fds, within: pollingWindow) : 0
+                if ready == 0 { ready = poll(&fds, 2, -1) }
                 if ready < 0 {
                     if errno == EINTR { continue }
                     return .endOfFile
