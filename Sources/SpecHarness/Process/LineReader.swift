@@ -22,7 +22,7 @@ package struct LineReader {
 
     package let maximumLineBytes: Int
     /// How long a read that would block first polls for input before it sleeps; zero sleeps
-    /// at once. See `waitByPolling`.
+    /// at once. See `pollBriefly`.
     package let pollingWindow: Duration
 
     private let descriptor: Int32
@@ -87,28 +87,6 @@ package struct LineReader {
         return String(decoding: storage[range.lowerBound..<end], as: UTF8.self)
     }
 
-    /// Returns once input is there, or `pollingWindow` has passed without any, yielding the
-    /// processor to any other thread that wants it in between.
-    ///
-    /// Why: a server that answers one line at a time and sleeps in `read` between lines pays
-    /// for the sleep when the next line comes: the idle core is woken, and the answer's
-    /// working set comes back from memory. Measured on a 2-core machine, `regspec serve`
-    /// answering the suite's cases with gaps of 20 to 40 us between answer and next line took
-    /// 110 to 170 us a case, against 50 us with no gaps or with the cores kept busy; the
-    /// harness's own time between a reply and its next message is such a gap. A bounded poll
-    /// keeps the core awake across it and costs at most the window once input stops.
-    private func waitByPolling() {
-        let clock = ContinuousClock()
-        let deadline = clock.now + pollingWindow
-        var input = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        repeat {
-            input.revents = 0
-            // Ready also when the input ended or failed: the read that follows finds out.
-            if poll(&input, 1, 0) != 0 { return }
-            sched_yield()
-        } while clock.now < deadline
-    }
-
     /// Reads what is there, up to the room left; false at end of input or on an error.
     private mutating func fill() -> Bool {
         if start > 0 {
@@ -121,7 +99,11 @@ package struct LineReader {
             start = 0
         }
         if filled == storage.count { storage.append(contentsOf: repeatElement(0, count: storage.count)) }
-        if pollingWindow > .zero { waitByPolling() }
+        if pollingWindow > .zero {
+            // Ready also when the input ended or failed: the read that follows finds out.
+            var input = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
+            _ = pollBriefly(&input, within: pollingWindow)
+        }
         while true {
             let count = storage.withUnsafeMutableBytes { bytes -> Int in
                 guard let base = bytes.baseAddress else { return -1 }

@@ -73,22 +73,9 @@ enum StreamReader {
 
     /// How long the stdout reader polls for the engine's answer before it sleeps: an engine
     /// answers most cases within it, and a reader whose core did not go idle hands the answer
-    /// over sooner (see `LineReader.waitByPolling`). Bounded, so that a slow engine costs at
+    /// over sooner (see `pollBriefly`). Bounded, so that a slow engine costs at
     /// most this of a core per answer.
     static let replyPollingWindow = Duration.microseconds(200)
-
-    /// `poll` without waiting, again and again, yielding the processor in between, until a
-    /// descriptor is ready or `window` has passed; returns what the last `poll` did.
-    private static func pollBriefly(_ fds: inout [pollfd], within window: Duration) -> Int32 {
-        let clock = ContinuousClock()
-        let deadline = clock.now + window
-        repeat {
-            let ready = poll(&fds, nfds_t(fds.count), 0)
-            if ready != 0 { return ready }
-            sched_yield()
-        } while clock.now < deadline
-        return 0
-    }
 
     enum End {
         case endOfFile
