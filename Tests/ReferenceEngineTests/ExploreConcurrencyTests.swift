@@ -29,6 +29,29 @@ actor JitteryFiveDatumEngine: Engine {
     }
 }
 
+/// The reference, counting the runs it finished and, when case `watched` starts, how many
+/// had finished by then.
+actor RunCountingEngine: Engine {
+    private let reference = ReferenceEngine()
+    let watchedID: String
+    private var finished = 0
+    /// How many runs had finished when the watched case started.
+    private(set) var finishedBeforeWatched: Int?
+
+    init(watchedID: String) {
+        self.watchedID = watchedID
+    }
+
+    nonisolated func describe() async throws -> EngineDescription { ReferenceEngine.description }
+
+    func run(_ input: CaseInput) async throws -> Observation {
+        if input.id == watchedID { finishedBeforeWatched = finished }
+        let observation = await reference.run(input)
+        finished += 1
+        return observation
+    }
+}
+
 /// Cases explored at once are handed over as one after another would hand them: the same
 /// outcomes, in case order, stopping where the caller stops.
 @Suite struct ExploreConcurrencyTests {
@@ -96,6 +119,26 @@ actor JitteryFiveDatumEngine: Engine {
         }
         #expect(ordered == sequential)
         #expect(await oneAtATime.mostAtOnce == 1)
+    }
+
+    @Test("a case that sleeps starts before its turn on an engine that takes several cases at once")
+    func sleepingCaseStartsEarly() async throws {
+        let generator = CaseGenerator(capabilities: Self.allCapabilities)
+        let sleeper = try #require((60...3000).first {
+            generator.generate(seed: 3, caseNumber: $0).leastSleepMilliseconds >= Explorer.earlySleepMilliseconds
+        })
+        let probe = Self.explorer(ReferenceEngine())
+        let engine = RunCountingEngine(watchedID: probe.caseID(sleeper))
+        let explorer = Self.explorer(engine)
+        var handed: [Int] = []
+        await explorer.explore(from: 1, through: sleeper, concurrently: 2, engineRunsConcurrently: true) { number, _ in
+            handed.append(number)
+            return true
+        }
+        #expect(handed == Array(1...sleeper))
+        // In its turn, two at a time, it would start once the cases before it but one had ended.
+        let finishedBefore = try #require(await engine.finishedBeforeWatched)
+        #expect(finishedBefore < sleeper - 2, "case \(sleeper) started after \(finishedBefore) runs had ended")
     }
 
     @Test("exploring at once stops at the case where the caller stops, and hands none after it")

@@ -46,10 +46,27 @@ import TinkerWire
         var random = SeededGenerator(seed: 5)
         let generated = ExploreCase(datums: [CaseGenerator.datum(random: &random, topK: false)], call: call, intent: "success")
         #expect(Self.delays(DifferentialCheck.inIdealTiming(generated).call) == [500])
+        #expect(DifferentialCheck.inIdealTiming(generated).call.options.timeoutMilliseconds == 100)
 
         var untimed = generated
         untimed.call.options.timeoutMilliseconds = nil
         #expect(Self.delays(DifferentialCheck.inIdealTiming(untimed).call).isEmpty)
+    }
+
+    @Test func theIdealTimingDropsATimeoutNoFnOutlasts() {
+        var call = CallSpec(lossFn: nil, regularizers: [], options: CallOptions(), entryPoint: .call)
+        for (name, delay) in [("short", 60.0), ("plain", nil)] as [(String, Double?)] {
+            call.regularizers.append(CaseGenerator.entry(
+                name: .string(name), weight: .number(1), fn: FnSpec(name: "sum", isAsync: true, delayMilliseconds: delay)))
+        }
+        call.options.timeoutMilliseconds = 100
+        var random = SeededGenerator(seed: 5)
+        let generated = ExploreCase(datums: [CaseGenerator.datum(random: &random, topK: false)], call: call, intent: "success")
+        let ideal = DifferentialCheck.inIdealTiming(generated).call
+        #expect(Self.delays(ideal).isEmpty)
+        #expect(ideal.options.timeoutMilliseconds == nil)
+        // The engine under test is still sent the timeout.
+        #expect(generated.input(id: "t").call.options.timeoutMilliseconds == 100)
     }
 
     /// The reference never waits for a sleep whose fn ends within its timeout; the engine

@@ -224,16 +224,23 @@ package struct DifferentialCheck: Sendable {
     /// the call's timeout (every fn, without one) has the same outcome without sleeping, so the
     /// reference skips that sleep; a fn that outlasts the timeout keeps it and times out. Only
     /// the engine under test sleeps, and the reference's expectation does not hang on how
-    /// late a loaded machine wakes it.
+    /// late a loaded machine wakes it. When no fn is left to outlast it, the timeout goes too:
+    /// a fn that takes no time never reaches it, and the reference then races no timer
+    /// against each async fn.
     static func inIdealTiming(_ generated: ExploreCase) -> ExploreCase {
         var ideal = generated
         let timeout = generated.call.options.timeoutMilliseconds
+        var outlasting = false
         for place in FnPlace.all(in: ideal.call) {
             guard var fn = place.fn(in: ideal.call), let delay = fn.delayMilliseconds else { continue }
-            if let timeout, delay >= timeout { continue }
+            if let timeout, delay >= timeout {
+                outlasting = true
+                continue
+            }
             fn.delayMilliseconds = nil
             place.set(fn, in: &ideal.call)
         }
+        if !outlasting { ideal.call.options.timeoutMilliseconds = nil }
         return ideal
     }
 
@@ -242,12 +249,14 @@ package struct DifferentialCheck: Sendable {
     /// such as DPO's rewards), rounded to float32 as every input is.
     static func nudged(_ generated: ExploreCase, direction: Double?, random: inout SeededGenerator) -> ExploreCase {
         var nudged = generated
-        // Only the numbers move: a sleep changes no number, so the nudged runs skip them.
+        // Only the numbers move: a sleep changes no number, so the nudged runs skip them, and
+        // the timeout with them (only a success is nudged: no fn of it timed out).
         for place in FnPlace.all(in: nudged.call) {
             guard var fn = place.fn(in: nudged.call), fn.delayMilliseconds != nil else { continue }
             fn.delayMilliseconds = nil
             place.set(fn, in: &nudged.call)
         }
+        nudged.call.options.timeoutMilliseconds = nil
         func nudge(_ values: [Double], _ sign: Double) -> [Double] {
             values.map { ($0 * (1 + (direction.map { $0 * sign } ?? random.double(in: -1...1)) * float32Nudge)).float32Rounded }
         }

@@ -16,6 +16,18 @@ package struct ExploreCase: Sendable {
         CaseInput(id: id, data: datums.map(\.caseDatum), call: call)
     }
 
+    /// The least time an engine takes on this case for its fns' delays, in milliseconds: the
+    /// longest delay of an async fn (a sync fn never sleeps), cut at the call's timeout.
+    var leastSleepMilliseconds: Double {
+        let timeout = call.options.timeoutMilliseconds ?? .infinity
+        var longest = 0.0
+        for place in FnPlace.all(in: call) {
+            guard let fn = place.fn(in: call), fn.isAsync, let delay = fn.delayMilliseconds else { continue }
+            longest = max(longest, min(delay, timeout))
+        }
+        return longest
+    }
+
     /// A measure of size the shrinker only ever lowers: datums, positions, fns, options, digits.
     package var size: Int {
         var total = datums.count * 1000

@@ -93,8 +93,9 @@ package struct Explorer: Sendable {
         }
     }
 
-    func prepare(_ number: Int) async -> DifferentialCheck.Prepared {
-        await check.prepare(generate(number), id: caseID(number))
+    /// - Parameter generated: case `number`, when it was generated already.
+    func prepare(_ number: Int, generated: ExploreCase? = nil) async -> DifferentialCheck.Prepared {
+        await check.prepare(generated ?? generate(number), id: caseID(number))
     }
 
     func judge(_ prepared: DifferentialCheck.Prepared, number: Int) async -> Judged {
@@ -129,6 +130,17 @@ package struct Explorer: Sendable {
     /// be given new ones: a case that sleeps for a timeout does not stall the others, and what
     /// waits for it stays small.
     static let lookahead = 2048
+    /// How far past the next case in turn an engine that takes several cases at once is given
+    /// the cases that sleep: cases are generated this far ahead, and one whose fns sleep at
+    /// least `earlySleepMilliseconds` starts at once; the others wait for their turn, generated.
+    /// A sleep then overlaps with the cases before it instead of outlasting them: started in
+    /// turn, the last long sleeper of a run (120 ms for the timeout clock's, about a thousand
+    /// cases' work on two cores) kept the run waiting after every other case was done.
+    static let sleeperScanAhead = 1024
+    static let earlySleepMilliseconds = 5.0
+    /// How many cases each start of more cases generates ahead: more than the one that starts
+    /// in turn, so the scan gets ahead, but few, so the first cases are not held up.
+    static let sleeperScanStep = 4
 
     /// Explores cases `first...last` (while `startsAnother` allows another to start), up to
     /// `width` of them at once, and hands each outcome to `handle` in case order, as one after
@@ -137,7 +149,8 @@ package struct Explorer: Sendable {
     /// or the task is cancelled; cases still running are then cancelled and their outcomes dropped.
     /// - Parameter engineRunsConcurrently: true for an engine that takes several cases at once
     ///   (the in-process reference): then the cases run on it at once too, and their sleeps
-    ///   overlap. Otherwise only the reference's side runs ahead, and the engine is given the
+    ///   overlap; a case that sleeps starts before its turn, beyond `width`
+    ///   (``sleeperScanAhead``). Otherwise only the reference's side runs ahead, and the engine is given the
     ///   cases one after another in case order, each shrink before the next case, exactly as
     ///   by one case after another (an engine process takes one case at a time anyway).
     package func explore(
@@ -153,16 +166,43 @@ package struct Explorer: Sendable {
             var due = first
             var running = 0
             var done: [Int: Stage] = [:]
+            // Cases up to `scanned` generated ahead of their turn: the sleepers started
+            // already, the others kept until their turn.
+            var scanned = first - 1
+            var startedEarly = Set<Int>()
+            var generatedAhead: [Int: ExploreCase] = [:]
+            func start(_ number: Int, _ generated: ExploreCase?) {
+                group.addTask {
+                    let prepared = await prepare(number, generated: generated)
+                    guard engineRunsConcurrently else { return .prepared(number, prepared) }
+                    return .judged(await judge(prepared, number: number))
+                }
+                running += 1
+            }
+            func startSleepersEarly() {
+                guard engineRunsConcurrently else { return }
+                var step = 0
+                while step < Self.sleeperScanStep && scanned < last && scanned + 1 < next + Self.sleeperScanAhead
+                    && scanned + 1 < due + ahead && !Task.isCancelled && startsAnother() {
+                    scanned += 1
+                    step += 1
+                    guard scanned >= next else { continue }
+                    let generated = generate(scanned)
+                    if generated.leastSleepMilliseconds >= Self.earlySleepMilliseconds {
+                        startedEarly.insert(scanned)
+                        start(scanned, generated)
+                    } else {
+                        generatedAhead[scanned] = generated
+                    }
+                }
+            }
             func startMore() {
+                startSleepersEarly()
                 while running < width && next <= last && next - due < ahead && !Task.isCancelled && startsAnother() {
                     let number = next
-                    group.addTask {
-                        let prepared = await prepare(number)
-                        guard engineRunsConcurrently else { return .prepared(number, prepared) }
-                        return .judged(await judge(prepared, number: number))
-                    }
                     next += 1
-                    running += 1
+                    if startedEarly.remove(number) != nil { continue }
+                    start(number, generatedAhead.removeValue(forKey: number))
                 }
             }
             startMore()
