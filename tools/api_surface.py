@@ -39,7 +39,10 @@ def symbol_graphs(package: str) -> str:
         cwd=package, capture_output=True, text=True)
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit("error: swift package dump-symbol-graph failed")
+        # The dump also loads the test modules, which only a test build writes.
+        hint = (" (the test modules are not built: run `swift build --build-tests` first)"
+                if "Couldn't load module" in result.stdout + result.stderr else "")
+        raise SystemExit("error: swift package dump-symbol-graph failed" + hint)
     folders = glob.glob(os.path.join(package, ".build", "*", "symbolgraph"))
     if not folders:
         raise SystemExit("error: no symbol graphs were written under .build/*/symbolgraph")
