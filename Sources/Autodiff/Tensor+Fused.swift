@@ -19,16 +19,16 @@ extension Tensor {
         let b = other.values
         // Pullbacks only for the inputs that take a gradient: a dot with constant weights,
         // as a weighted NLL is, makes no closure for the weights.
-        var inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)] = []
+        var inputs: [OperationInput] = []
         if requiresGrad {
-            inputs.append((self, { g in .dense(Kernel.map(b) { $0 * g[0] }) },
+            inputs.append(OperationInput(self, { g in .dense(Kernel.map(b) { $0 * g[0] }) },
                            { g, scale, buffer in Kernel.add(b, scaledBy: scale, into: buffer) { $0 * g[0] } }))
         }
         if other.requiresGrad {
-            inputs.append((other, { g in .dense(Kernel.map(a) { $0 * g[0] }) },
+            inputs.append(OperationInput(other, { g in .dense(Kernel.map(a) { $0 * g[0] }) },
                            { g, scale, buffer in Kernel.add(a, scaledBy: scale, into: buffer) { $0 * g[0] } }))
         }
-        return Tensor.result([Kernel.dot(a, b)], shape: [], fusedInputs: inputs)
+        return Tensor.result([Kernel.dot(a, b)], shape: [], inputs: inputs)
     }
 
     /// `square().sum()`: the sum of squares, shape `[]`.

@@ -99,25 +99,9 @@ public struct Tensor: Sendable, CustomStringConvertible {
 
     /// Makes the result of an operation, attaching a node only when some input
     /// requires grad; inputs that are constants get no edge and no pullback call.
-    static func result(
-        _ values: [Double], shape: [Int], inputs: [(tensor: Tensor, pullback: Pullback)]
-    ) -> Tensor {
+    static func result(_ values: [Double], shape: [Int], inputs: [OperationInput]) -> Tensor {
         var edges: [Edge] = []
-        for input in inputs {
-            if let node = input.tensor.node {
-                edges.append(Edge(node: node, pullback: input.pullback))
-            }
-        }
-        let node = edges.isEmpty ? nil : Node(edges: edges)
-        return Tensor(uncheckedValues: values, shape: shape, node: node)
-    }
-
-    /// Makes the result of an operation whose inputs may also have a fused `Accumulate`
-    /// form of their pullback, which `backward(deferringTo:)` hands out instead of an array.
-    static func result(
-        _ values: [Double], shape: [Int], fusedInputs inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)]
-    ) -> Tensor {
-        var edges: [Edge] = []
+        edges.reserveCapacity(inputs.count)
         for input in inputs {
             if let node = input.tensor.node {
                 edges.append(Edge(node: node, pullback: input.pullback, accumulate: input.accumulate))
@@ -131,7 +115,8 @@ public struct Tensor: Sendable, CustomStringConvertible {
     static func result(
         _ values: [Double], shape: [Int], input: Tensor, pullback: @escaping Pullback, accumulate: @escaping Accumulate
     ) -> Tensor {
-        result(values, shape: shape, fusedInputs: [(input, pullback, accumulate)])
+        let node = input.node.map { Node(edges: [Edge(node: $0, pullback: pullback, accumulate: accumulate)]) }
+        return Tensor(uncheckedValues: values, shape: shape, node: node)
     }
 
     /// Makes the result of a two-input operation.
@@ -140,11 +125,33 @@ public struct Tensor: Sendable, CustomStringConvertible {
         lhs: Tensor, _ lhsPullback: @escaping Pullback,
         rhs: Tensor, _ rhsPullback: @escaping Pullback
     ) -> Tensor {
-        result(values, shape: shape, inputs: [(lhs, lhsPullback), (rhs, rhsPullback)])
+        var edges: [Edge] = []
+        if let node = lhs.node { edges.append(Edge(node: node, pullback: lhsPullback)) }
+        if let node = rhs.node { edges.append(Edge(node: node, pullback: rhsPullback)) }
+        return Tensor(uncheckedValues: values, shape: shape, node: edges.isEmpty ? nil : Node(edges: edges))
     }
 
     /// Makes the result of a single-input operation.
     static func result(_ values: [Double], shape: [Int], input: Tensor, pullback: @escaping Pullback) -> Tensor {
-        result(values, shape: shape, inputs: [(input, pullback)])
+        let node = input.node.map { Node(edges: [Edge(node: $0, pullback: pullback)]) }
+        return Tensor(uncheckedValues: values, shape: shape, node: node)
+    }
+}
+
+/// One input of an operation and its pullbacks, on the way to becoming an `Edge`.
+///
+/// A struct rather than a tuple: closures in a tuple that is an array's element are
+/// reabstracted through a thunk, a context allocated on the way in and another on the way
+/// out, per closure; a struct's closure fields are stored as they are.
+struct OperationInput {
+    let tensor: Tensor
+    let pullback: Pullback
+    /// The fused form of `pullback` (see `Edge.accumulate`), or nil.
+    let accumulate: Accumulate?
+
+    init(_ tensor: Tensor, _ pullback: @escaping Pullback, _ accumulate: Accumulate? = nil) {
+        self.tensor = tensor
+        self.pullback = pullback
+        self.accumulate = accumulate
     }
 }

@@ -24,6 +24,12 @@ struct DeferredGradientTests {
             for x in xs { total = try total - x.dot(Tensor([Double](repeating: 0.25, count: x.scalarCount))) }
             return total
         }),
+        ("negated sum of dots, as weighted_nll", { xs in
+            try Tensor.negatedSumOfDots(of: xs, with: xs.map { Tensor([Double](repeating: 0.25, count: $0.scalarCount)) })
+        }),
+        ("negated sum of dots over part of the list", { xs in
+            try Tensor.negatedSumOfDots(of: [xs[2], xs[0]], with: [Tensor(xs[2].values), Tensor([Double](repeating: -3, count: xs[0].scalarCount))])
+        }),
         ("sum of squares", { $0[0].sumOfSquares() }),
         ("sum of squares of the list", { try Tensor.sumOfSquares(of: $0) }),
         ("variance", { $0[1].variance() }),
