@@ -108,6 +108,17 @@ struct DeferredGradientTests {
         #expect(deferred[3] == nil, "a tensor that is not a leaf has no gradient, as in backward()")
     }
 
+    @Test func aFusedOperationReadingALeafTwiceAddsBothContributions() throws {
+        let a = Tensor.variable([1, -2, 3])
+        let b = Tensor.variable([0.5])
+        // The operation's edges line up with the leaves, but the first leaf is read twice.
+        let loss = try Tensor.sumOfSquares(of: [a, b, a])
+        let deferred = try loss.backward(deferringTo: [a, b, a])
+        #expect(deferred[0]?.values == [4, -8, 12])
+        #expect(deferred[2]?.values == [4, -8, 12])
+        #expect(deferred[1]?.values == [1])
+    }
+
     @Test func aNonScalarLossIsRefused() {
         let leaf = Tensor.variable([1, 2])
         #expect(throws: TensorError.self) { try leaf.backward(deferringTo: [leaf]) }
