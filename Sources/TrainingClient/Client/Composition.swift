@@ -98,10 +98,12 @@ enum Composition {
             var bad: (element: Int, value: Double)?
             var datumSquares = 0.0
             row.withUnsafeMutableBufferPointer { row in
-                row.update(repeating: 0)
-                for (gradients, scale) in terms {
-                    guard datum < gradients.count, let datumGradient = gradients[datum] else { continue }
-                    datumGradient.add(scaledBy: scale, into: row)
+                addTerms(terms, datum: datum, into: row)
+                // The usual row, all finite, in a loop that vectorizes; a row with a non-finite
+                // element is summed again and goes through the loop that stops at the first.
+                if !tracksNorm && !zeroesNonFinite {
+                    if convertAllFinite(row) { return }
+                    addTerms(terms, datum: datum, into: row)
                 }
                 // One loop with the norm, one without: the norm's running sum is a chain of
                 // dependent additions that would otherwise bound the whole pass.
@@ -137,6 +139,32 @@ enum Composition {
             rows.append(row)
         }
         return rows
+    }
+
+    /// `row = 0 + scale_1 * g_1 + scale_2 * g_2 + ...` for one datum, in term order.
+    private static func addTerms(
+        _ terms: [(gradients: [DeferredGradient?], scale: Double)], datum: Int, into row: UnsafeMutableBufferPointer<Double>
+    ) {
+        row.update(repeating: 0)
+        for (gradients, scale) in terms {
+            guard datum < gradients.count, let datumGradient = gradients[datum] else { continue }
+            datumGradient.add(scaledBy: scale, into: row)
+        }
+    }
+
+    /// Turns each `g` of `row` into its weight `float32(-g)` (0 for a zero `g`) and returns
+    /// true when every weight is finite; otherwise the row's contents are unspecified. No
+    /// branch leaves the loop, so that it vectorizes.
+    @inline(never)  // compiled on its own, where the loop vectorizes
+    private static func convertAllFinite(_ row: UnsafeMutableBufferPointer<Double>) -> Bool {
+        var nonFinite = 0
+        for index in 0..<row.count {
+            let g = row[index]
+            let sent = Float(-g)
+            nonFinite |= sent.isFinite ? 0 : 1
+            row[index] = g == 0 ? 0 : Double(sent)
+        }
+        return nonFinite == 0
     }
 
     /// The error for a non-finite element `value` of `g` (or of `float32(-g)` when `value` is
