@@ -20,9 +20,9 @@ extension Tensor {
             return OperationInput(tensor, { g in
                 let scale = g[0]
                 return .dense(Kernel.map(x) { 2 * $0 * scale })
-            }, { g, scale, buffer in
+            }, { g, scale, buffer, offset in
                 let factor = g[0]
-                Kernel.add(x, scaledBy: scale, into: buffer) { 2 * $0 * factor }
+                Kernel.add(x, from: offset, scaledBy: scale, into: buffer) { 2 * $0 * factor }
             })
         }
         return result([total.total], shape: [], inputs: inputs)
@@ -58,9 +58,9 @@ extension Tensor {
             inputs.append(OperationInput(tensor, { g in
                 let factor = -g[0]
                 return .dense(Kernel.map(c) { $0 * factor })
-            }, { g, scale, buffer in
+            }, { g, scale, buffer, offset in
                 let factor = -g[0]
-                Kernel.add(c, scaledBy: scale, into: buffer) { $0 * factor }
+                Kernel.add(c, from: offset, scaledBy: scale, into: buffer) { $0 * factor }
             }))
         }
         return result([total], shape: [], inputs: inputs)
@@ -85,10 +85,10 @@ extension Tensor {
                 let factor = 2 * g[0] * term.scale
                 let mean = term.mean
                 return .dense(Kernel.map(term.values) { ($0 - mean) * factor })
-            }, { g, weight, buffer in
+            }, { g, weight, buffer, offset in
                 let factor = 2 * g[0] * term.scale
                 let mean = term.mean
-                Kernel.add(term.values, scaledBy: weight, into: buffer) { ($0 - mean) * factor }
+                Kernel.add(term.values, from: offset, scaledBy: weight, into: buffer) { ($0 - mean) * factor }
             })
         }
         return result([squares.total * scale], shape: [], inputs: inputs)
@@ -185,14 +185,14 @@ extension Tensor {
                     for i in 0..<pg.count { pg[i] *= factor }
                 }
                 return .dense(gradient)
-            }, { g, weight, buffer in
+            }, { g, weight, buffer, offset in
                 let factor = g[0] * scale
                 guard let derivatives = term.peek() else {
                     let f = term.f
-                    Kernel.add(term.values, term.constants, scaledBy: weight, into: buffer) { f($0, $1).derivative * factor }
+                    Kernel.add(term.values, term.constants, from: offset, scaledBy: weight, into: buffer) { f($0, $1).derivative * factor }
                     return
                 }
-                Kernel.add(derivatives, scaledBy: weight, into: buffer) { $0 * factor }
+                Kernel.add(derivatives, from: offset, scaledBy: weight, into: buffer) { $0 * factor }
             }))
         }
         return result([total * scale], shape: [], inputs: inputs)

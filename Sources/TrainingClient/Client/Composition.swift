@@ -69,11 +69,12 @@ enum Composition {
     }
 
     /// The backward weights `float32(-g)` per datum (as doubles, as they go on the wire), with
-    /// `g = 0 + scale_1 * g_1 + scale_2 * g_2 + ...` per logprob in term order. Row by row:
-    /// every term is added while the row is in cache, then one pass over the row checks each
-    /// element of `g` and of `float32(-g)`, adds it to the norm and turns it into its weight in
-    /// place, so a call makes no array of its own beyond one row per datum, and those rows
-    /// come from `WeightRowPool`, which recycles the rows of earlier calls.
+    /// `g = 0 + scale_1 * g_1 + scale_2 * g_2 + ...` per logprob in term order. Row by row,
+    /// a cache-sized chunk at a time: every term is added into the chunk, which is then turned
+    /// into weights in place; a row with a non-finite element is summed again and checked
+    /// element by element (with the norm, every row is). A call makes no array of its own
+    /// beyond one row per datum, and those rows come from `WeightRowPool`, which recycles the
+    /// rows of earlier calls.
     /// - Parameters:
     ///   - contributors: the fns whose gradients were added into `g`, to name one of them when
     ///     its own gradient alone is non-finite at the first bad element.
@@ -98,13 +99,13 @@ enum Composition {
             var bad: (element: Int, value: Double)?
             var datumSquares = 0.0
             row.withUnsafeMutableBufferPointer { row in
-                addTerms(terms, datum: datum, into: row)
-                // The usual row, all finite, in a loop that vectorizes; a row with a non-finite
-                // element is summed again and goes through the loop that stops at the first.
+                // The usual row, all finite, is turned into weights chunk by chunk as it is
+                // summed, in a loop that vectorizes; a row with a non-finite element is summed
+                // again and goes through the loop that stops at the first.
                 if !tracksNorm && !zeroesNonFinite {
-                    if convertAllFinite(row) { return }
-                    addTerms(terms, datum: datum, into: row)
+                    if sum(terms, datum: datum, into: row, converting: true) { return }
                 }
+                _ = sum(terms, datum: datum, into: row, converting: false)
                 // One loop with the norm, one without: the norm's running sum is a chain of
                 // dependent additions that would otherwise bound the whole pass.
                 if !tracksNorm {
@@ -141,15 +142,31 @@ enum Composition {
         return rows
     }
 
-    /// `row = 0 + scale_1 * g_1 + scale_2 * g_2 + ...` for one datum, in term order.
-    private static func addTerms(
-        _ terms: [(gradients: [DeferredGradient?], scale: Double)], datum: Int, into row: UnsafeMutableBufferPointer<Double>
-    ) {
-        row.update(repeating: 0)
-        for (gradients, scale) in terms {
-            guard datum < gradients.count, let datumGradient = gradients[datum] else { continue }
-            datumGradient.add(scaledBy: scale, into: row)
+    /// How many elements of a row are summed at a time: with the chunks of the gradients it
+    /// reads (8 KB each), the chunk stays in the L1 cache while every term is added into it.
+    private static let chunkCount = 1024
+
+    /// `row = 0 + scale_1 * g_1 + scale_2 * g_2 + ...` for one datum, in term order, a chunk
+    /// at a time; with `converting`, each chunk is then turned into weights while it is in
+    /// cache (see `convertAllFinite`).
+    /// - Returns: with `converting`, whether every weight is finite; otherwise true.
+    private static func sum(
+        _ terms: [(gradients: [DeferredGradient?], scale: Double)], datum: Int, into row: UnsafeMutableBufferPointer<Double>,
+        converting: Bool
+    ) -> Bool {
+        var allFinite = true
+        var start = 0
+        while start < row.count {
+            let chunk = UnsafeMutableBufferPointer(rebasing: row[start..<min(start + chunkCount, row.count)])
+            chunk.update(repeating: 0)
+            for (gradients, scale) in terms {
+                guard datum < gradients.count, let datumGradient = gradients[datum] else { continue }
+                datumGradient.add(scaledBy: scale, into: chunk, from: start)
+            }
+            if converting && !convertAllFinite(chunk) { allFinite = false }
+            start += chunkCount
         }
+        return allFinite
     }
 
     /// Turns each `g` of `row` into its weight `float32(-g)` (0 for a zero `g`) and returns
