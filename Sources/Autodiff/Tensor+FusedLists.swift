@@ -131,7 +131,7 @@ extension Tensor {
                 derivatives.append(nil)
                 continue
             }
-            derivatives.append([Double](unsafeUninitializedCapacity: count) { out, initialized in
+            func store(into out: UnsafeMutableBufferPointer<Double>) {
                 x.withUnsafeBufferPointer { px in
                     c.withUnsafeBufferPointer { pc in
                         total.add(count: count) { i in
@@ -141,8 +141,17 @@ extension Tensor {
                         }
                     }
                 }
-                initialized = count
-            })
+            }
+            // An array a graph of an earlier call let go of, written in place, when there is one.
+            if var recycled = ScratchArrays.shared.take(count: count) {
+                recycled.withUnsafeMutableBufferPointer { store(into: $0) }
+                derivatives.append(recycled)
+            } else {
+                derivatives.append([Double](unsafeUninitializedCapacity: count) { out, initialized in
+                    store(into: out)
+                    initialized = count
+                })
+            }
         }
         return mean(of: tensors, against: constants, total: total.total, derivatives: derivatives, f)
     }
@@ -238,6 +247,13 @@ private final class PairedTerm: Sendable {
         derivatives.withLock { stored in
             defer { stored = nil }
             return stored
+        }
+    }
+
+    /// Stored derivatives no pullback took go back for a later forward pass to write.
+    deinit {
+        if let stored = derivatives.withLock({ $0 }) {
+            ScratchArrays.shared.give(stored)
         }
     }
 }

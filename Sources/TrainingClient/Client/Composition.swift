@@ -74,7 +74,7 @@ enum Composition {
     /// into weights in place; a row with a non-finite element is summed again and checked
     /// element by element (with the norm, every row is). A call makes no array of its own
     /// beyond one row per datum, and those rows come from `WeightRowPool`, which recycles the
-    /// rows of earlier calls.
+    /// rows of earlier calls: all of a call's rows are taken before any is kept.
     /// - Parameters:
     ///   - contributors: the fns whose gradients were added into `g`, to name one of them when
     ///     its own gradient alone is non-finite at the first bad element.
@@ -92,13 +92,12 @@ enum Composition {
         let zeroesNonFinite = false
         #endif
         let pool = WeightRowPool.shared
-        var rows: [[Double]] = []
-        rows.reserveCapacity(counts.count)
-        for (datum, count) in counts.enumerated() {
-            var row = pool.take(count: count)
+        var rows = pool.take(counts: counts)
+        defer { pool.keep(rows) }
+        for datum in counts.indices {
             var bad: (element: Int, value: Double)?
             var datumSquares = 0.0
-            row.withUnsafeMutableBufferPointer { row in
+            rows[datum].withUnsafeMutableBufferPointer { row in
                 // The usual row, all finite, is turned into weights chunk by chunk as it is
                 // summed, in a loop that vectorizes; a row with a non-finite element is summed
                 // again and goes through the loop that stops at the first.
@@ -134,10 +133,8 @@ enum Composition {
                     }
                 }
             }
-            pool.keep(row)
             if let bad { throw nonFinite(bad.value, datum: datum, element: bad.element, contributors: contributors) }
             squaredNorm += datumSquares
-            rows.append(row)
         }
         return rows
     }
