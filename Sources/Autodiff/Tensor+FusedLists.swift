@@ -15,17 +15,20 @@ extension Tensor {
         guard !tensors.isEmpty else { throw TensorError.emptyInput(operation: "sumOfSquares") }
         var total = LaneSum()
         for tensor in tensors { Kernel.dot(tensor.values, tensor.values, into: &total) }
-        let inputs: [OperationInput] = tensors.map { tensor in
+        var edges: [Edge] = []
+        edges.reserveCapacity(tensors.count)
+        for tensor in tensors {
+            guard let node = tensor.node else { continue }
             let x = tensor.values
-            return OperationInput(tensor, { g in
+            edges.append(Edge(node: node, pullback: { g in
                 let scale = g[0]
                 return .dense(Kernel.map(x) { 2 * $0 * scale })
-            }, { g, scale, buffer, offset in
+            }, accumulate: { g, scale, buffer, offset in
                 let factor = g[0]
                 Kernel.add(x, from: offset, scaledBy: scale, into: buffer) { 2 * $0 * factor }
-            })
+            }))
         }
-        return result([total.total], shape: [], inputs: inputs)
+        return result([total.total], shape: [], edges: edges)
     }
 
     /// `0 - dot(tensors[0], constants[0]) - dot(tensors[1], constants[1]) - ...`, shape `[]`:
@@ -45,25 +48,25 @@ extension Tensor {
             throw TensorError.shapeMismatch(operation: "dot", lhs: [tensors.count], rhs: [constants.count])
         }
         var total = 0.0
-        var inputs: [OperationInput] = []
-        inputs.reserveCapacity(tensors.count)
+        var edges: [Edge] = []
+        edges.reserveCapacity(tensors.count)
         for (tensor, constant) in zip(tensors, constants) {
             guard tensor.scalarCount == constant.scalarCount else {
                 throw TensorError.shapeMismatch(operation: "dot", lhs: tensor.shape, rhs: constant.shape)
             }
             let c = constant.values
             total = total - Kernel.dot(tensor.values, c)
-            guard tensor.requiresGrad else { continue }
+            guard let node = tensor.node else { continue }
             // Each closure captures the one array, so neither needs a context of its own.
-            inputs.append(OperationInput(tensor, { g in
+            edges.append(Edge(node: node, pullback: { g in
                 let factor = -g[0]
                 return .dense(Kernel.map(c) { $0 * factor })
-            }, { g, scale, buffer, offset in
+            }, accumulate: { g, scale, buffer, offset in
                 let factor = -g[0]
                 Kernel.add(c, from: offset, scaledBy: scale, into: buffer) { $0 * factor }
             }))
         }
-        return result([total], shape: [], inputs: inputs)
+        return result([total], shape: [], edges: edges)
     }
 
     /// The population variance of every element of every tensor, shape `[]`;
@@ -78,20 +81,23 @@ extension Tensor {
         let mean = sum.total * scale
         var squares = LaneSum()
         for tensor in tensors { Kernel.sumOfSquaredDeviations(tensor.values, from: mean, into: &squares) }
-        let inputs: [OperationInput] = tensors.map { tensor in
+        var edges: [Edge] = []
+        edges.reserveCapacity(tensors.count)
+        for tensor in tensors {
+            guard let node = tensor.node else { continue }
             // Both closures capture the one object, so neither needs a context of its own.
             let term = CenteredTerm(values: tensor.values, mean: mean, scale: scale)
-            return OperationInput(tensor, { g in
+            edges.append(Edge(node: node, pullback: { g in
                 let factor = 2 * g[0] * term.scale
                 let mean = term.mean
                 return .dense(Kernel.map(term.values) { ($0 - mean) * factor })
-            }, { g, weight, buffer, offset in
+            }, accumulate: { g, weight, buffer, offset in
                 let factor = 2 * g[0] * term.scale
                 let mean = term.mean
                 Kernel.add(term.values, from: offset, scaledBy: weight, into: buffer) { ($0 - mean) * factor }
-            })
+            }))
         }
-        return result([squares.total * scale], shape: [], inputs: inputs)
+        return result([squares.total * scale], shape: [], edges: edges)
     }
 
     /// The mean of `f(x, c).value` over the elements `x` of every tensor and the
@@ -177,13 +183,13 @@ extension Tensor {
     ) -> Tensor {
         // As `mean()` does: the sum times 1 / count.
         let scale = 1 / Double(tensors.reduce(0) { $0 + $1.scalarCount })
-        var inputs: [OperationInput] = []
-        inputs.reserveCapacity(tensors.count)
+        var edges: [Edge] = []
+        edges.reserveCapacity(tensors.count)
         for ((tensor, constant), derivatives) in zip(zip(tensors, constants), derivatives) {
-            guard let derivatives else { continue }
+            guard let derivatives, let node = tensor.node else { continue }
             // Both closures capture the one object, so neither needs a context of its own.
             let term = PairedTerm(values: tensor.values, constants: constant.values, derivatives: derivatives, f)
-            inputs.append(OperationInput(tensor, { g in
+            edges.append(Edge(node: node, pullback: { g in
                 let factor = g[0] * scale
                 // A second backward() through this node finds the array taken and recomputes it.
                 guard var gradient = term.take() else {
@@ -194,7 +200,7 @@ extension Tensor {
                     for i in 0..<pg.count { pg[i] *= factor }
                 }
                 return .dense(gradient)
-            }, { g, weight, buffer, offset in
+            }, accumulate: { g, weight, buffer, offset in
                 let factor = g[0] * scale
                 guard let derivatives = term.peek() else {
                     let f = term.f
@@ -204,7 +210,7 @@ extension Tensor {
                 Kernel.add(derivatives, from: offset, scaledBy: weight, into: buffer) { $0 * factor }
             }))
         }
-        return result([total * scale], shape: [], inputs: inputs)
+        return result([total * scale], shape: [], edges: edges)
     }
 }
 

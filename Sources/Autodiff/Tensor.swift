@@ -111,6 +111,12 @@ public struct Tensor: Sendable, CustomStringConvertible {
         return Tensor(uncheckedValues: values, shape: shape, node: node)
     }
 
+    /// Makes the result of an operation from the edges to its inputs that require grad,
+    /// built directly by operations over a batch: no node when there are none.
+    static func result(_ values: [Double], shape: [Int], edges: [Edge]) -> Tensor {
+        Tensor(uncheckedValues: values, shape: shape, node: edges.isEmpty ? nil : Node(edges: edges))
+    }
+
     /// Makes the result of a single-input operation with a fused pullback.
     static func result(
         _ values: [Double], shape: [Int], input: Tensor, pullback: @escaping Pullback, accumulate: @escaping Accumulate
