@@ -105,10 +105,17 @@ extension Tensor {
             identities.append(ObjectIdentifier(node))
             result.append(DeferredGradient(pullback: edge.pullback, accumulate: accumulate, incoming: incoming))
         }
-        // A leaf read twice has two contributions, which only the walk adds up.
-        identities.sort()
-        for index in identities.indices.dropFirst() where identities[index] == identities[index - 1] {
-            return nil
+        // A leaf read twice has two contributions, which only the walk adds up. A batch's
+        // few leaves are compared pairwise; many are sorted first.
+        if identities.count <= 64 {
+            for later in identities.indices.dropFirst() where identities[..<later].contains(identities[later]) {
+                return nil
+            }
+        } else {
+            identities.sort()
+            for index in identities.indices.dropFirst() where identities[index] == identities[index - 1] {
+                return nil
+            }
         }
         return result
     }

@@ -117,6 +117,12 @@ struct DeferredGradientTests {
         #expect(deferred[0]?.values == [4, -8, 12])
         #expect(deferred[2]?.values == [4, -8, 12])
         #expect(deferred[1]?.values == [1])
+        // Past the pairwise comparison: many leaves, the first read twice.
+        let many = [a] + (1..<70).map { Tensor.variable([Double($0)]) } + [a]
+        let manyDeferred = try Tensor.sumOfSquares(of: many).backward(deferringTo: many)
+        #expect(manyDeferred[0]?.values == [4, -8, 12])
+        #expect(manyDeferred[70]?.values == [4, -8, 12])
+        #expect(manyDeferred[5]?.values == [10])
     }
 
     @Test func aNonScalarLossIsRefused() {
