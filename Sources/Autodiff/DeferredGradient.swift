@@ -21,14 +21,14 @@ package struct DeferredGradient: Sendable {
         storage = .fused(pullback: pullback, accumulate: accumulate, incoming: incoming)
     }
 
-    /// `buffer[i] += scale * gradient[i]` for every element that fits in `buffer`, each
-    /// gradient element bit for bit the one `values` holds.
-    package func add(scaledBy scale: Double, into buffer: UnsafeMutableBufferPointer<Double>) {
+    /// `buffer[i] += scale * gradient[offset + i]` for every element from `offset` on that
+    /// fits in `buffer`, each gradient element bit for bit the one `values` holds.
+    package func add(scaledBy scale: Double, into buffer: UnsafeMutableBufferPointer<Double>, from offset: Int = 0) {
         switch storage {
         case .values(let values):
-            Kernel.add(values, scaledBy: scale, into: buffer) { $0 }
+            Kernel.add(values, from: offset, scaledBy: scale, into: buffer) { $0 }
         case .fused(_, let accumulate, let incoming):
-            accumulate(incoming, scale, buffer)
+            accumulate(incoming, scale, buffer, offset)
         }
     }
 

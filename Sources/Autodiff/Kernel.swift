@@ -148,28 +148,32 @@ enum Kernel {
         }
     }
 
-    /// `buffer[i] += scale * element(a[i])` for every element of `a` that fits in `buffer`.
+    /// `buffer[i] += scale * element(a[offset + i])` for every element of `a` from `offset`
+    /// on that fits in `buffer`.
     @inline(__always)
     static func add(
-        _ a: [Double], scaledBy scale: Double, into buffer: UnsafeMutableBufferPointer<Double>,
+        _ a: [Double], from offset: Int = 0, scaledBy scale: Double, into buffer: UnsafeMutableBufferPointer<Double>,
         _ element: (Double) -> Double
     ) {
-        let count = Swift.min(a.count, buffer.count)
+        let count = Swift.min(a.count - offset, buffer.count)
+        guard offset >= 0, count > 0 else { return }
         a.withUnsafeBufferPointer { pa in
-            for i in 0..<count { buffer[i] += scale * element(pa[i]) }
+            for i in 0..<count { buffer[i] += scale * element(pa[offset &+ i]) }
         }
     }
 
-    /// `buffer[i] += scale * element(a[i], b[i])` for every position of both that fits in `buffer`.
+    /// `buffer[i] += scale * element(a[offset + i], b[offset + i])` for every position of
+    /// both from `offset` on that fits in `buffer`.
     @inline(__always)
     static func add(
-        _ a: [Double], _ b: [Double], scaledBy scale: Double, into buffer: UnsafeMutableBufferPointer<Double>,
+        _ a: [Double], _ b: [Double], from offset: Int = 0, scaledBy scale: Double, into buffer: UnsafeMutableBufferPointer<Double>,
         _ element: (Double, Double) -> Double
     ) {
-        let count = Swift.min(a.count, b.count, buffer.count)
+        let count = Swift.min(a.count - offset, b.count - offset, buffer.count)
+        guard offset >= 0, count > 0 else { return }
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                for i in 0..<count { buffer[i] += scale * element(pa[i], pb[i]) }
+                for i in 0..<count { buffer[i] += scale * element(pa[offset &+ i], pb[offset &+ i]) }
             }
         }
     }

@@ -18,8 +18,9 @@ typealias Pullback = @Sendable ([Double]) -> Cotangent
 
 /// Adds `scale` times the dense cotangent a pullback would return straight into a caller's
 /// buffer, each element computed exactly as the pullback computes it and then added as
-/// `buffer[i] += scale * element`: the same numbers, without the array.
-typealias Accumulate = @Sendable (_ gradient: [Double], _ scale: Double, _ buffer: UnsafeMutableBufferPointer<Double>) -> Void
+/// `buffer[i] += scale * element[offset + i]`: the same numbers, without the array. The
+/// offset lets a caller go through a long input a cache-sized chunk at a time.
+typealias Accumulate = @Sendable (_ gradient: [Double], _ scale: Double, _ buffer: UnsafeMutableBufferPointer<Double>, _ offset: Int) -> Void
 
 /// A connection from an operation's result back to one of its inputs.
 struct Edge: Sendable {

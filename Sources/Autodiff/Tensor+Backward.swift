@@ -45,6 +45,9 @@ extension Tensor {
         guard let root = node else {
             return result
         }
+        if let direct = Self.directGradients(of: root, leaves: leaves) {
+            return direct
+        }
         let graph = Graph(from: root)
         let count = graph.nodes.count
         // Per node, by graph index, in one array: a wanted leaf's first position in `leaves`
@@ -85,6 +88,38 @@ extension Tensor {
         return result
     }
 
+    /// The usual graph of one fn of a call: a fused operation over the batch whose edges
+    /// lead straight to `leaves`, one each and in their order. Each leaf's gradient is then
+    /// its edge's fused pullback with the root's gradient `[1]`, exactly what the walk over
+    /// the graph hands out, without building the graph. nil for any other graph.
+    private static func directGradients(of root: Node, leaves: [Tensor]) -> [DeferredGradient?]? {
+        let edges = root.edges
+        guard !edges.isEmpty, edges.count == leaves.count else { return nil }
+        var result: [DeferredGradient?] = []
+        result.reserveCapacity(edges.count)
+        var identities: [ObjectIdentifier] = []
+        identities.reserveCapacity(edges.count)
+        let incoming: [Double] = [1]
+        for (edge, leaf) in zip(edges, leaves) {
+            guard let accumulate = edge.accumulate, edge.node.isLeaf, let node = leaf.node, node === edge.node else { return nil }
+            identities.append(ObjectIdentifier(node))
+            result.append(DeferredGradient(pullback: edge.pullback, accumulate: accumulate, incoming: incoming))
+        }
+        // A leaf read twice has two contributions, which only the walk adds up. A batch's
+        // few leaves are compared pairwise; many are sorted first.
+        if identities.count <= 64 {
+            for later in identities.indices.dropFirst() where identities[..<later].contains(identities[later]) {
+                return nil
+            }
+        } else {
+            identities.sort()
+            for index in identities.indices.dropFirst() where identities[index] == identities[index - 1] {
+                return nil
+            }
+        }
+        return result
+    }
+
     /// The graph below a root in post-order (each node after all of its inputs, the root
     /// last), with every node's edges read once and their targets as indices, so that a
     /// backward pass needs no lock, no dictionary and no array per node.
@@ -92,7 +127,7 @@ extension Tensor {
         /// Node i's edges are `edges[nodes[i - 1].edgeEnd..<nodes[i].edgeEnd]` (from 0 for i = 0).
         var nodes: [(node: Node, edgeEnd: Int)] = []
         /// Each node's index in `nodes`.
-        var index = NodeIndex(capacity: 16)
+        var index: NodeIndex
         /// Each edge with the index in `nodes` of its node.
         var edges: [(edge: Edge, target: Int)] = []
 
@@ -101,12 +136,16 @@ extension Tensor {
             // -1 marks a node on the stack; a node's children all finish before it does,
             // since the graph has no cycles.
             // Room for a small call's graph at once, so that it is not grown step by step.
-            nodes.reserveCapacity(16)
-            edges.reserveCapacity(16)
+            // A batch-wide fused operation has an edge per datum and a node per edge, plus itself.
+            let rootEdges = root.edges
+            let expected = max(16, rootEdges.count + 1)
+            nodes.reserveCapacity(expected)
+            edges.reserveCapacity(expected)
+            index = NodeIndex(capacity: expected)
             index[ObjectIdentifier(root)] = -1
             var stack: [(node: Node, edges: [Edge], next: Int)] = []
             stack.reserveCapacity(16)
-            stack.append((root, root.edges, 0))
+            stack.append((root, rootEdges, 0))
             while !stack.isEmpty {
                 let top = stack.count - 1
                 let next = stack[top].next

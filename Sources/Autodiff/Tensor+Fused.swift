@@ -22,11 +22,11 @@ extension Tensor {
         var edges: [Edge] = []
         if let node {
             edges.append(Edge(node: node, pullback: { g in .dense(Kernel.map(b) { $0 * g[0] }) },
-                              accumulate: { g, scale, buffer in Kernel.add(b, scaledBy: scale, into: buffer) { $0 * g[0] } }))
+                              accumulate: { g, scale, buffer, offset in Kernel.add(b, from: offset, scaledBy: scale, into: buffer) { $0 * g[0] } }))
         }
         if let node = other.node {
             edges.append(Edge(node: node, pullback: { g in .dense(Kernel.map(a) { $0 * g[0] }) },
-                              accumulate: { g, scale, buffer in Kernel.add(a, scaledBy: scale, into: buffer) { $0 * g[0] } }))
+                              accumulate: { g, scale, buffer, offset in Kernel.add(a, from: offset, scaledBy: scale, into: buffer) { $0 * g[0] } }))
         }
         return Tensor(uncheckedValues: [Kernel.dot(a, b)], shape: [], node: edges.isEmpty ? nil : Node(edges: edges))
     }
@@ -40,9 +40,9 @@ extension Tensor {
                 let scale = g[0]
                 return .dense(Kernel.map(x) { 2 * $0 * scale })
             },
-            accumulate: { g, scale, buffer in
+            accumulate: { g, scale, buffer, offset in
                 let factor = g[0]
-                Kernel.add(x, scaledBy: scale, into: buffer) { 2 * $0 * factor }
+                Kernel.add(x, from: offset, scaledBy: scale, into: buffer) { 2 * $0 * factor }
             })
     }
 
@@ -60,9 +60,9 @@ extension Tensor {
                 let factor = 2 * g[0] * scale
                 return .dense(Kernel.map(x) { ($0 - mean) * factor })
             },
-            accumulate: { g, weight, buffer in
+            accumulate: { g, weight, buffer, offset in
                 let factor = 2 * g[0] * scale
-                Kernel.add(x, scaledBy: weight, into: buffer) { ($0 - mean) * factor }
+                Kernel.add(x, from: offset, scaledBy: weight, into: buffer) { ($0 - mean) * factor }
             })
     }
 
@@ -118,13 +118,13 @@ extension Tensor {
                 }
                 return .dense(gradient)
             },
-            accumulate: { g, weight, buffer in
+            accumulate: { g, weight, buffer, offset in
                 let factor = g[0] * scale
                 guard let derivatives = stored.peek() else {
-                    Kernel.add(x, scaledBy: weight, into: buffer) { f($0).derivative * factor }
+                    Kernel.add(x, from: offset, scaledBy: weight, into: buffer) { f($0).derivative * factor }
                     return
                 }
-                Kernel.add(derivatives, scaledBy: weight, into: buffer) { $0 * factor }
+                Kernel.add(derivatives, from: offset, scaledBy: weight, into: buffer) { $0 * factor }
             })
     }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Fused reductions over a list of tensors, as if they were concatenated.
 ///
 /// `Tensor.concatenate(xs.map { $0.flattened() }).sumOfSquares()` copies every
@@ -13,17 +15,58 @@ extension Tensor {
         guard !tensors.isEmpty else { throw TensorError.emptyInput(operation: "sumOfSquares") }
         var total = LaneSum()
         for tensor in tensors { Kernel.dot(tensor.values, tensor.values, into: &total) }
-        let inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)] = tensors.map { tensor in
+        var edges: [Edge] = []
+        edges.reserveCapacity(tensors.count)
+        for tensor in tensors {
+            guard let node = tensor.node else { continue }
             let x = tensor.values
-            return (tensor, { g in
+            edges.append(Edge(node: node, pullback: { g in
                 let scale = g[0]
                 return .dense(Kernel.map(x) { 2 * $0 * scale })
-            }, { g, scale, buffer in
+            }, accumulate: { g, scale, buffer, offset in
                 let factor = g[0]
-                Kernel.add(x, scaledBy: scale, into: buffer) { 2 * $0 * factor }
-            })
+                Kernel.add(x, from: offset, scaledBy: scale, into: buffer) { 2 * $0 * factor }
+            }))
         }
-        return result([total.total], shape: [], fusedInputs: inputs)
+        return result([total.total], shape: [], edges: edges)
+    }
+
+    /// `0 - dot(tensors[0], constants[0]) - dot(tensors[1], constants[1]) - ...`, shape `[]`:
+    /// a weighted NLL `-sum(w * lp)` over a batch in one node.
+    ///
+    /// Bit for bit the per-datum chain `total = total - tensors[i].dot(constants[i])` from
+    /// `Tensor(scalar: 0)`: each dot sums in `LaneSum` order on its own and is subtracted in
+    /// list order, and each tensor's gradient is `constants[i] * -g`, as the chain's
+    /// subtraction hands `-g` to the dot. The chain makes two nodes and their closures per
+    /// datum; this makes one node for the batch. Gradients flow to `tensors` only:
+    /// `constants` are read as values, as `detached()` tensors would be.
+    ///
+    /// Throws `TensorError.shapeMismatch` when a tensor and its constant differ in element
+    /// count or the lists differ in length.
+    public static func negatedSumOfDots(of tensors: [Tensor], with constants: [Tensor]) throws -> Tensor {
+        guard tensors.count == constants.count else {
+            throw TensorError.shapeMismatch(operation: "dot", lhs: [tensors.count], rhs: [constants.count])
+        }
+        var total = 0.0
+        var edges: [Edge] = []
+        edges.reserveCapacity(tensors.count)
+        for (tensor, constant) in zip(tensors, constants) {
+            guard tensor.scalarCount == constant.scalarCount else {
+                throw TensorError.shapeMismatch(operation: "dot", lhs: tensor.shape, rhs: constant.shape)
+            }
+            let c = constant.values
+            total = total - Kernel.dot(tensor.values, c)
+            guard let node = tensor.node else { continue }
+            // Each closure captures the one array, so neither needs a context of its own.
+            edges.append(Edge(node: node, pullback: { g in
+                let factor = -g[0]
+                return .dense(Kernel.map(c) { $0 * factor })
+            }, accumulate: { g, scale, buffer, offset in
+                let factor = -g[0]
+                Kernel.add(c, from: offset, scaledBy: scale, into: buffer) { $0 * factor }
+            }))
+        }
+        return result([total], shape: [], edges: edges)
     }
 
     /// The population variance of every element of every tensor, shape `[]`;
@@ -38,17 +81,23 @@ extension Tensor {
         let mean = sum.total * scale
         var squares = LaneSum()
         for tensor in tensors { Kernel.sumOfSquaredDeviations(tensor.values, from: mean, into: &squares) }
-        let inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)] = tensors.map { tensor in
-            let x = tensor.values
-            return (tensor, { g in
-                let factor = 2 * g[0] * scale
-                return .dense(Kernel.map(x) { ($0 - mean) * factor })
-            }, { g, weight, buffer in
-                let factor = 2 * g[0] * scale
-                Kernel.add(x, scaledBy: weight, into: buffer) { ($0 - mean) * factor }
-            })
+        var edges: [Edge] = []
+        edges.reserveCapacity(tensors.count)
+        for tensor in tensors {
+            guard let node = tensor.node else { continue }
+            // Both closures capture the one object, so neither needs a context of its own.
+            let term = CenteredTerm(values: tensor.values, mean: mean, scale: scale)
+            edges.append(Edge(node: node, pullback: { g in
+                let factor = 2 * g[0] * term.scale
+                let mean = term.mean
+                return .dense(Kernel.map(term.values) { ($0 - mean) * factor })
+            }, accumulate: { g, weight, buffer, offset in
+                let factor = 2 * g[0] * term.scale
+                let mean = term.mean
+                Kernel.add(term.values, from: offset, scaledBy: weight, into: buffer) { ($0 - mean) * factor }
+            }))
         }
-        return result([squares.total * scale], shape: [], fusedInputs: inputs)
+        return result([squares.total * scale], shape: [], edges: edges)
     }
 
     /// The mean of `f(x, c).value` over the elements `x` of every tensor and the
@@ -88,7 +137,7 @@ extension Tensor {
                 derivatives.append(nil)
                 continue
             }
-            derivatives.append([Double](unsafeUninitializedCapacity: count) { out, initialized in
+            func store(into out: UnsafeMutableBufferPointer<Double>) {
                 x.withUnsafeBufferPointer { px in
                     c.withUnsafeBufferPointer { pc in
                         total.add(count: count) { i in
@@ -98,8 +147,17 @@ extension Tensor {
                         }
                     }
                 }
-                initialized = count
-            })
+            }
+            // An array a graph of an earlier call let go of, written in place, when there is one.
+            if var recycled = ScratchArrays.shared.take(count: count) {
+                recycled.withUnsafeMutableBufferPointer { store(into: $0) }
+                derivatives.append(recycled)
+            } else {
+                derivatives.append([Double](unsafeUninitializedCapacity: count) { out, initialized in
+                    store(into: out)
+                    initialized = count
+                })
+            }
         }
         return mean(of: tensors, against: constants, total: total.total, derivatives: derivatives, f)
     }
@@ -125,31 +183,83 @@ extension Tensor {
     ) -> Tensor {
         // As `mean()` does: the sum times 1 / count.
         let scale = 1 / Double(tensors.reduce(0) { $0 + $1.scalarCount })
-        var inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)] = []
+        var edges: [Edge] = []
+        edges.reserveCapacity(tensors.count)
         for ((tensor, constant), derivatives) in zip(zip(tensors, constants), derivatives) {
-            guard let derivatives else { continue }
-            let x = tensor.values
-            let c = constant.values
-            let stored = HandOff(derivatives)
-            inputs.append((tensor, { g in
+            guard let derivatives, let node = tensor.node else { continue }
+            // Both closures capture the one object, so neither needs a context of its own.
+            let term = PairedTerm(values: tensor.values, constants: constant.values, derivatives: derivatives, f)
+            edges.append(Edge(node: node, pullback: { g in
                 let factor = g[0] * scale
                 // A second backward() through this node finds the array taken and recomputes it.
-                guard var gradient = stored.take() else {
-                    return .dense(Kernel.zip(x, c, count: x.count) { f($0, $1).derivative * factor })
+                guard var gradient = term.take() else {
+                    let f = term.f
+                    return .dense(Kernel.zip(term.values, term.constants, count: term.values.count) { f($0, $1).derivative * factor })
                 }
                 gradient.withUnsafeMutableBufferPointer { pg in
                     for i in 0..<pg.count { pg[i] *= factor }
                 }
                 return .dense(gradient)
-            }, { g, weight, buffer in
+            }, accumulate: { g, weight, buffer, offset in
                 let factor = g[0] * scale
-                guard let derivatives = stored.peek() else {
-                    Kernel.add(x, c, scaledBy: weight, into: buffer) { f($0, $1).derivative * factor }
+                guard let derivatives = term.peek() else {
+                    let f = term.f
+                    Kernel.add(term.values, term.constants, from: offset, scaledBy: weight, into: buffer) { f($0, $1).derivative * factor }
                     return
                 }
-                Kernel.add(derivatives, scaledBy: weight, into: buffer) { $0 * factor }
+                Kernel.add(derivatives, from: offset, scaledBy: weight, into: buffer) { $0 * factor }
             }))
         }
-        return result([total * scale], shape: [], fusedInputs: inputs)
+        return result([total * scale], shape: [], edges: edges)
+    }
+}
+
+/// What the pullbacks of one tensor of `variance(of:)` read, in one object.
+private final class CenteredTerm: Sendable {
+    let values: [Double]
+    let mean: Double
+    let scale: Double
+
+    init(values: [Double], mean: Double, scale: Double) {
+        self.values = values
+        self.mean = mean
+        self.scale = scale
+    }
+}
+
+/// What the pullbacks of one tensor of `mean(of:against:_:)` read, in one object: its values,
+/// its constants, `f`, and the derivatives stored going forward, which one pullback can take
+/// over, as `HandOff` holds them.
+private final class PairedTerm: Sendable {
+    let values: [Double]
+    let constants: [Double]
+    let f: @Sendable (Double, Double) -> (value: Double, derivative: Double)
+    private let derivatives: Mutex<[Double]?>
+
+    init(values: [Double], constants: [Double], derivatives: [Double], _ f: @escaping @Sendable (Double, Double) -> (value: Double, derivative: Double)) {
+        self.values = values
+        self.constants = constants
+        self.f = f
+        self.derivatives = Mutex(derivatives)
+    }
+
+    /// The stored derivatives if no pullback has taken them, leaving them in place.
+    func peek() -> [Double]? {
+        derivatives.withLock { $0 }
+    }
+
+    /// The stored derivatives, the first time only.
+    func take() -> [Double]? {
+        derivatives.withLock { stored in
+            defer { stored = nil }
+            return stored
+        }
+    }
+
+    /// Stored derivatives no pullback took go back for a later forward pass to write.
+    deinit {
+        if let stored = derivatives.withLock({ $0 }) {
+            ScratchArrays.shared.give(stored)
+        }
     }
 }

@@ -41,13 +41,13 @@ extension Tensor {
     private static func join(_ tensors: [Tensor], shape: [Int]) -> Tensor {
         var values: [Double] = []
         values.reserveCapacity(tensors.reduce(0) { $0 + $1.scalarCount })
-        var inputs: [(tensor: Tensor, pullback: Pullback)] = []
+        var inputs: [OperationInput] = []
         for tensor in tensors {
             let span = values.count..<(values.count + tensor.scalarCount)
             values.append(contentsOf: tensor.values)
             if tensor.requiresGrad {
                 let pullback: Pullback = { g in .dense(Array(g[span])) }
-                inputs.append((tensor, pullback))
+                inputs.append(OperationInput(tensor, pullback))
             }
         }
         return result(values, shape: shape, inputs: inputs)

@@ -99,25 +99,9 @@ public struct Tensor: Sendable, CustomStringConvertible {
 
     /// Makes the result of an operation, attaching a node only when some input
     /// requires grad; inputs that are constants get no edge and no pullback call.
-    static func result(
-        _ values: [Double], shape: [Int], inputs: [(tensor: Tensor, pullback: Pullback)]
-    ) -> Tensor {
+    static func result(_ values: [Double], shape: [Int], inputs: [OperationInput]) -> Tensor {
         var edges: [Edge] = []
-        for input in inputs {
-            if let node = input.tensor.node {
-                edges.append(Edge(node: node, pullback: input.pullback))
-            }
-        }
-        let node = edges.isEmpty ? nil : Node(edges: edges)
-        return Tensor(uncheckedValues: values, shape: shape, node: node)
-    }
-
-    /// Makes the result of an operation whose inputs may also have a fused `Accumulate`
-    /// form of their pullback, which `backward(deferringTo:)` hands out instead of an array.
-    static func result(
-        _ values: [Double], shape: [Int], fusedInputs inputs: [(tensor: Tensor, pullback: Pullback, accumulate: Accumulate?)]
-    ) -> Tensor {
-        var edges: [Edge] = []
+        edges.reserveCapacity(inputs.count)
         for input in inputs {
             if let node = input.tensor.node {
                 edges.append(Edge(node: node, pullback: input.pullback, accumulate: input.accumulate))
@@ -125,6 +109,12 @@ public struct Tensor: Sendable, CustomStringConvertible {
         }
         let node = edges.isEmpty ? nil : Node(edges: edges)
         return Tensor(uncheckedValues: values, shape: shape, node: node)
+    }
+
+    /// Makes the result of an operation from the edges to its inputs that require grad,
+    /// built directly by operations over a batch: no node when there are none.
+    static func result(_ values: [Double], shape: [Int], edges: [Edge]) -> Tensor {
+        Tensor(uncheckedValues: values, shape: shape, node: edges.isEmpty ? nil : Node(edges: edges))
     }
 
     /// Makes the result of a single-input operation with a fused pullback.
@@ -159,5 +149,23 @@ public struct Tensor: Sendable, CustomStringConvertible {
     static func result(_ values: [Double], shape: [Int], input: Tensor, pullback: @escaping Pullback) -> Tensor {
         let node = input.node.map { Node(edges: [Edge(node: $0, pullback: pullback)]) }
         return Tensor(uncheckedValues: values, shape: shape, node: node)
+    }
+}
+
+/// One input of an operation and its pullbacks, on the way to becoming an `Edge`.
+///
+/// A struct rather than a tuple: closures in a tuple that is an array's element are
+/// reabstracted through a thunk, a context allocated on the way in and another on the way
+/// out, per closure; a struct's closure fields are stored as they are.
+struct OperationInput {
+    let tensor: Tensor
+    let pullback: Pullback
+    /// The fused form of `pullback` (see `Edge.accumulate`), or nil.
+    let accumulate: Accumulate?
+
+    init(_ tensor: Tensor, _ pullback: @escaping Pullback, _ accumulate: Accumulate? = nil) {
+        self.tensor = tensor
+        self.pullback = pullback
+        self.accumulate = accumulate
     }
 }

@@ -35,7 +35,9 @@ public struct TensorData: Sendable, Equatable, Codable {
 
     /// Whether `resolvedShape` describes `data.count` elements.
     public var isConsistent: Bool {
-        Self.elementCount(of: resolvedShape) == data.count
+        // Without building the default shape: that would allocate an array per check.
+        guard let shape else { return true }
+        return Self.elementCount(of: shape) == data.count
     }
 
     /// How many elements `shape` holds, or nil for a negative dimension or a product that

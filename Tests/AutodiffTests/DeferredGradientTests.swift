@@ -24,6 +24,12 @@ struct DeferredGradientTests {
             for x in xs { total = try total - x.dot(Tensor([Double](repeating: 0.25, count: x.scalarCount))) }
             return total
         }),
+        ("negated sum of dots, as weighted_nll", { xs in
+            try Tensor.negatedSumOfDots(of: xs, with: xs.map { Tensor([Double](repeating: 0.25, count: $0.scalarCount)) })
+        }),
+        ("negated sum of dots over part of the list", { xs in
+            try Tensor.negatedSumOfDots(of: [xs[2], xs[0]], with: [Tensor(xs[2].values), Tensor([Double](repeating: -3, count: xs[0].scalarCount))])
+        }),
         ("sum of squares", { $0[0].sumOfSquares() }),
         ("sum of squares of the list", { try Tensor.sumOfSquares(of: $0) }),
         ("variance", { $0[1].variance() }),
@@ -100,6 +106,23 @@ struct DeferredGradientTests {
         #expect(deferred[2]?.values == expected)
         #expect(deferred[1] == nil)
         #expect(deferred[3] == nil, "a tensor that is not a leaf has no gradient, as in backward()")
+    }
+
+    @Test func aFusedOperationReadingALeafTwiceAddsBothContributions() throws {
+        let a = Tensor.variable([1, -2, 3])
+        let b = Tensor.variable([0.5])
+        // The operation's edges line up with the leaves, but the first leaf is read twice.
+        let loss = try Tensor.sumOfSquares(of: [a, b, a])
+        let deferred = try loss.backward(deferringTo: [a, b, a])
+        #expect(deferred[0]?.values == [4, -8, 12])
+        #expect(deferred[2]?.values == [4, -8, 12])
+        #expect(deferred[1]?.values == [1])
+        // Past the pairwise comparison: many leaves, the first read twice.
+        let many = [a] + (1..<70).map { Tensor.variable([Double($0)]) } + [a]
+        let manyDeferred = try Tensor.sumOfSquares(of: many).backward(deferringTo: many)
+        #expect(manyDeferred[0]?.values == [4, -8, 12])
+        #expect(manyDeferred[70]?.values == [4, -8, 12])
+        #expect(manyDeferred[5]?.values == [10])
     }
 
     @Test func aNonScalarLossIsRefused() {

@@ -46,6 +46,33 @@ struct FusedReductionTests {
         #expect(isClose(first, x.values.map { 3 * (Foundation.exp($0) - 1) / 4 }))
     }
 
+    @Test func negatedSumOfDotsIsTheWeightedNLLChainBitForBit() throws {
+        let rows: [[Double]] = [[0.3, -1.2, 2.5, 0.8, 1e-3], [-0.7, 1.9], [5.5, -0.125, 0.9, -2.2, 0.1, 7, -0.0, 3]]
+        let weights: [[Double]] = [[0.1, 0.7, -0.2, 1.3, 9], [0.25, -4], [1, 2, 3, 4, 5, 6, 7, 0.3]]
+        for scale in [1.0, -0.37, 3e-5] {
+            let chainLeaves = rows.map { Tensor.variable($0) }
+            var chain = Tensor(scalar: 0)
+            for (leaf, row) in zip(chainLeaves, weights) { chain = try chain - leaf.dot(Tensor(row)) }
+            chain = chain * scale
+            let fusedLeaves = rows.map { Tensor.variable($0) }
+            let fused = try Tensor.negatedSumOfDots(of: fusedLeaves, with: weights.map { Tensor($0) }) * scale
+            #expect(try fused.item().bitPattern == (try chain.item().bitPattern))
+            let chainGradients = try chain.backward()
+            let fusedGradients = try fused.backward()
+            for (chainLeaf, fusedLeaf) in zip(chainLeaves, fusedLeaves) {
+                let expected = try #require(chainGradients[chainLeaf]).values
+                let got = try #require(fusedGradients[fusedLeaf]).values
+                #expect(got.map(\.bitPattern) == expected.map(\.bitPattern))
+            }
+        }
+        try FiniteDifference.expectMatch([x, y]) { try Tensor.negatedSumOfDots(of: $0, with: [y, x]) }
+    }
+
+    @Test func negatedSumOfDotsRefusesMismatchedInputs() {
+        #expect(throws: TensorError.self) { try Tensor.negatedSumOfDots(of: [x], with: [x, y]) }
+        #expect(throws: TensorError.self) { try Tensor.negatedSumOfDots(of: [x], with: [Tensor([1, 2])]) }
+    }
+
     @Test func fusedValuesEqualTheUnfusedExpressions() throws {
         #expect(try x.dot(y).item() == (try (x * y).sum().item()))
         #expect(try x.sumOfSquares().item() == (try x.square().sum().item()))

@@ -29,6 +29,33 @@ struct WeightRowPoolTests {
         #expect(again.withUnsafeMutableBufferPointer { $0.baseAddress } == address)
     }
 
+    @Test func rowsTakenTogetherAreAllRecycledTogether() {
+        let pool = WeightRowPool(capacity: 1_000)
+        var rows = pool.take(counts: [3, 3, 2])
+        let addresses = rows.indices.map { index in rows[index].withUnsafeMutableBufferPointer { $0.baseAddress } }
+        pool.keep(rows)
+        rows = []
+        var again = pool.take(counts: [3, 3, 2])
+        #expect(again.indices.map { index in again[index].withUnsafeMutableBufferPointer { $0.baseAddress } } == addresses)
+    }
+
+    /// Through the client: a call of several datums of one size keeps every row it wrote,
+    /// rather than taking back a row it has just kept for an earlier datum (which it still
+    /// holds, so writing it would copy it) and keeping only the last copy. (A size no other
+    /// test uses, since the pool is shared.)
+    @Test func aCallKeepsARowForEveryDatum() async throws {
+        let count = 1_031
+        let logprobs = (0..<3).map { datum in (0..<count).map { -Double($0 % 7 + datum) / 8 - 0.125 } }
+        let lossFn = LossFunction.sync { _, logprobs in LossOutput(loss: try Tensor.sumOfSquares(of: logprobs)) }
+        let harness = FixedHarness(logprobs: logprobs)
+        _ = try await harness.client.forwardBackwardCustom(
+            harness.data, lossFn: lossFn, regularizers: [Regularizer(name: "squares", weight: 0.5, fn: lossFn)])
+        let sent = try await harness.sentWeights()
+        let kept = WeightRowPool.shared.take(counts: [count, count, count])
+        // A row the pool did not have comes back new, all zeros.
+        #expect(Set(kept) == Set(sent))
+    }
+
     @Test func rowsBeyondTheCapacityAreNotKept() {
         let pool = WeightRowPool(capacity: 5)
         pool.keep([1, 2, 3])

@@ -20,14 +20,14 @@ extension ReferenceCatalogue {
     /// The losses real users write: NLL, KL to a reference, DPO, top-K reverse KL.
     static let objectives: [CatalogueImplementation] = [
         CatalogueImplementation(name: "weighted_nll") { inputs in
-            var total = Tensor(scalar: 0)
             var weightSum = 0.0
             let normalize = inputs.bool("normalize", default: false)
-            for index in inputs.logprobs.indices {
-                let weights = try inputs.input("weights", of: index)
-                total = try total - inputs.logprobs[index].dot(weights)
-                if normalize { weightSum += weights.values.reduce(0, +) }
+            let weights = try inputs.logprobs.indices.map { try inputs.input("weights", of: $0) }
+            if normalize {
+                for datumWeights in weights { weightSum += datumWeights.values.reduce(0, +) }
             }
+            // 0 - lp_0 . w_0 - lp_1 . w_1 - ..., one node for the batch rather than two per datum.
+            let total = try Tensor.negatedSumOfDots(of: inputs.logprobs, with: weights)
             return LossOutput(loss: normalize ? total / weightSum : total)
         },
         CatalogueImplementation(name: "kl_to_reference") { inputs in

@@ -34,13 +34,18 @@ public struct ReferenceCatalogue: Sendable {
         let implementation = implementations[spec.name]
         let compute: @Sendable ([Datum], [Tensor]) throws -> LossOutput = { data, logprobs in
             guard let implementation else { throw CatalogueFnError("unknown catalogue fn '\(spec.name)'") }
-            let selection = spec.datums ?? Array(data.indices)
-            for index in selection where !data.indices.contains(index) {
-                throw CatalogueFnError("datums selects datum \(index) but the call has \(data.count) datums")
+            let inputs: CatalogueInputs
+            if let selection = spec.datums {
+                for index in selection where !data.indices.contains(index) {
+                    throw CatalogueFnError("datums selects datum \(index) but the call has \(data.count) datums")
+                }
+                inputs = CatalogueInputs(
+                    data: selection.map { data[$0] }, logprobs: selection.map { logprobs[$0] },
+                    parameters: spec.parameters)
+            } else {
+                // Every datum: the call's own arrays, not copies of them.
+                inputs = CatalogueInputs(data: data, logprobs: logprobs, parameters: spec.parameters)
             }
-            let inputs = CatalogueInputs(
-                data: selection.map { data[$0] }, logprobs: selection.map { logprobs[$0] },
-                parameters: spec.parameters)
             var output = try implementation.compute(inputs)
             if let scale = spec.scale { output.loss = output.loss * scale }
             for (key, metric) in spec.metrics {

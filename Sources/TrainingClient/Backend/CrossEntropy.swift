@@ -3,9 +3,29 @@ import TinkerWire
 /// The arithmetic every `cross_entropy` backend shares.
 enum CrossEntropy {
     /// `sum(-weights * logprobs)` for one datum; absent weights count as ones, as in Tinker.
+    ///
+    /// Summed in four lanes, element `i` into lane `i % 4`, combined as `(l0 + l1) + (l2 + l3)`:
+    /// one running sum is a chain of dependent subtractions that bounds the whole pass.
     static func loss(logprobs: [Double], weights: TensorData?) -> Double {
         guard let weights else { return -logprobs.reduce(0, +) }
-        return zip(logprobs, weights.data).reduce(0) { $0 - $1.1 * $1.0 }
+        return logprobs.withUnsafeBufferPointer { lp in
+            weights.data.withUnsafeBufferPointer { w in
+                let count = min(lp.count, w.count)
+                var l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0
+                var i = 0
+                while count - i >= 4 {
+                    l0 -= w[i] * lp[i]
+                    l1 -= w[i + 1] * lp[i + 1]
+                    l2 -= w[i + 2] * lp[i + 2]
+                    l3 -= w[i + 3] * lp[i + 3]
+                    i += 4
+                }
+                if i < count { l0 -= w[i] * lp[i] }
+                if i + 1 < count { l1 -= w[i + 1] * lp[i + 1] }
+                if i + 2 < count { l2 -= w[i + 2] * lp[i + 2] }
+                return (l0 + l1) + (l2 + l3)
+            }
+        }
     }
 
     /// The datum's weights, checked against its target shape.

@@ -69,11 +69,12 @@ enum Composition {
     }
 
     /// The backward weights `float32(-g)` per datum (as doubles, as they go on the wire), with
-    /// `g = 0 + scale_1 * g_1 + scale_2 * g_2 + ...` per logprob in term order. Row by row:
-    /// every term is added while the row is in cache, then one pass over the row checks each
-    /// element of `g` and of `float32(-g)`, adds it to the norm and turns it into its weight in
-    /// place, so a call makes no array of its own beyond one row per datum, and those rows
-    /// come from `WeightRowPool`, which recycles the rows of earlier calls.
+    /// `g = 0 + scale_1 * g_1 + scale_2 * g_2 + ...` per logprob in term order. Row by row,
+    /// a cache-sized chunk at a time: every term is added into the chunk, which is then turned
+    /// into weights in place; a row with a non-finite element is summed again and checked
+    /// element by element (with the norm, every row is). A call makes no array of its own
+    /// beyond one row per datum, and those rows come from `WeightRowPool`, which recycles the
+    /// rows of earlier calls: all of a call's rows are taken before any is kept.
     /// - Parameters:
     ///   - contributors: the fns whose gradients were added into `g`, to name one of them when
     ///     its own gradient alone is non-finite at the first bad element.
@@ -91,18 +92,19 @@ enum Composition {
         let zeroesNonFinite = false
         #endif
         let pool = WeightRowPool.shared
-        var rows: [[Double]] = []
-        rows.reserveCapacity(counts.count)
-        for (datum, count) in counts.enumerated() {
-            var row = pool.take(count: count)
+        var rows = pool.take(counts: counts)
+        defer { pool.keep(rows) }
+        for datum in counts.indices {
             var bad: (element: Int, value: Double)?
             var datumSquares = 0.0
-            row.withUnsafeMutableBufferPointer { row in
-                row.update(repeating: 0)
-                for (gradients, scale) in terms {
-                    guard datum < gradients.count, let datumGradient = gradients[datum] else { continue }
-                    datumGradient.add(scaledBy: scale, into: row)
+            rows[datum].withUnsafeMutableBufferPointer { row in
+                // The usual row, all finite, is turned into weights chunk by chunk as it is
+                // summed, in a loop that vectorizes; a row with a non-finite element is summed
+                // again and goes through the loop that stops at the first.
+                if !tracksNorm && !zeroesNonFinite {
+                    if sum(terms, datum: datum, into: row, converting: true) { return }
                 }
+                _ = sum(terms, datum: datum, into: row, converting: false)
                 // One loop with the norm, one without: the norm's running sum is a chain of
                 // dependent additions that would otherwise bound the whole pass.
                 if !tracksNorm {
@@ -131,12 +133,52 @@ enum Composition {
                     }
                 }
             }
-            pool.keep(row)
             if let bad { throw nonFinite(bad.value, datum: datum, element: bad.element, contributors: contributors) }
             squaredNorm += datumSquares
-            rows.append(row)
         }
         return rows
+    }
+
+    /// How many elements of a row are summed at a time: with the chunks of the gradients it
+    /// reads (8 KB each), the chunk stays in the L1 cache while every term is added into it.
+    private static let chunkCount = 1024
+
+    /// `row = 0 + scale_1 * g_1 + scale_2 * g_2 + ...` for one datum, in term order, a chunk
+    /// at a time; with `converting`, each chunk is then turned into weights while it is in
+    /// cache (see `convertAllFinite`).
+    /// - Returns: with `converting`, whether every weight is finite; otherwise true.
+    private static func sum(
+        _ terms: [(gradients: [DeferredGradient?], scale: Double)], datum: Int, into row: UnsafeMutableBufferPointer<Double>,
+        converting: Bool
+    ) -> Bool {
+        var allFinite = true
+        var start = 0
+        while start < row.count {
+            let chunk = UnsafeMutableBufferPointer(rebasing: row[start..<min(start + chunkCount, row.count)])
+            chunk.update(repeating: 0)
+            for (gradients, scale) in terms {
+                guard datum < gradients.count, let datumGradient = gradients[datum] else { continue }
+                datumGradient.add(scaledBy: scale, into: chunk, from: start)
+            }
+            if converting && !convertAllFinite(chunk) { allFinite = false }
+            start += chunkCount
+        }
+        return allFinite
+    }
+
+    /// Turns each `g` of `row` into its weight `float32(-g)` (0 for a zero `g`) and returns
+    /// true when every weight is finite; otherwise the row's contents are unspecified. No
+    /// branch leaves the loop, so that it vectorizes.
+    @inline(never)  // compiled on its own, where the loop vectorizes
+    private static func convertAllFinite(_ row: UnsafeMutableBufferPointer<Double>) -> Bool {
+        var nonFinite = 0
+        for index in 0..<row.count {
+            let g = row[index]
+            let sent = Float(-g)
+            nonFinite |= sent.isFinite ? 0 : 1
+            row[index] = g == 0 ? 0 : Double(sent)
+        }
+        return nonFinite == 0
     }
 
     /// The error for a non-finite element `value` of `g` (or of `float32(-g)` when `value` is

@@ -52,6 +52,18 @@ struct FnEvaluator: Sendable {
     ///   later job starts, and running ones are cancelled as soon as every earlier job has
     ///   settled, since their outcome can no longer matter.
     func evaluateAll(_ jobs: [FnJob]) async throws(CustomLossError) -> [EvaluatedFn] {
+        // Every fn sync, as in most calls: each in order on this task, with no task group.
+        if !jobs.contains(where: \.fn.isAsync) {
+            var evaluated: [EvaluatedFn] = []
+            evaluated.reserveCapacity(jobs.count)
+            for job in jobs {
+                switch await evaluate(job) {
+                case .success(let fn): evaluated.append(fn)
+                case .failure(let error): throw error
+                }
+            }
+            return evaluated
+        }
         let limit = max(1, options.maxConcurrency ?? jobs.count)
         let outcomes = await withTaskGroup(of: (Int, Result<EvaluatedFn, CustomLossError>).self) { group in
             var outcomes = [Result<EvaluatedFn, CustomLossError>?](repeating: nil, count: jobs.count)

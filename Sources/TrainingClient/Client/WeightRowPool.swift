@@ -26,25 +26,43 @@ final class WeightRowPool: Sendable {
     /// A row of `count` elements with unspecified contents, which the caller owns: a
     /// recycled one when the pool has one of that size, else a new one.
     func take(count: Int) -> [Double] {
-        let recycled: [Double]? = rows.withLock { pool in
-            // Removed in place: a copy of the list taken out of the dictionary would be
-            // copied again on removal.
-            guard pool.byCount[count]?.isEmpty == false, let row = pool.byCount[count]?.removeFirst() else { return nil }
-            pool.elements -= count
-            return row
-        }
-        return recycled ?? [Double](repeating: 0, count: count)
+        take(counts: [count])[0]
     }
 
     /// Keeps a reference to `row`, which the caller goes on to hand out, so a later call
     /// can take it again; rows beyond the pool's capacity are not kept.
     func keep(_ row: [Double]) {
-        let count = row.count
-        guard count > 0, count <= capacity else { return }
+        keep([row])
+    }
+
+    /// One row of each of `counts`, as `take(count:)` gives them, under one lock.
+    ///
+    /// A call takes all its rows before it keeps any: a row kept for one datum and taken
+    /// again for the next one of the same size would still be held by the call, and be
+    /// copied before it could be written.
+    func take(counts: [Int]) -> [[Double]] {
+        var taken = [[Double]?](repeating: nil, count: counts.count)
         rows.withLock { pool in
-            guard pool.elements + count <= capacity else { return }
-            pool.byCount[count, default: []].append(row)
-            pool.elements += count
+            for (index, count) in counts.enumerated() {
+                // Removed in place: a copy of the list taken out of the dictionary would be
+                // copied again on removal.
+                guard pool.byCount[count]?.isEmpty == false, let row = pool.byCount[count]?.removeFirst() else { continue }
+                pool.elements -= count
+                taken[index] = row
+            }
+        }
+        return zip(taken, counts).map { row, count in row ?? [Double](repeating: 0, count: count) }
+    }
+
+    /// Keeps a reference to each of `rows`, as `keep(_:)` does, under one lock.
+    func keep(_ rows: [[Double]]) {
+        self.rows.withLock { pool in
+            for row in rows {
+                let count = row.count
+                guard count > 0, count <= capacity, pool.elements + count <= capacity else { continue }
+                pool.byCount[count, default: []].append(row)
+                pool.elements += count
+            }
         }
     }
 }
