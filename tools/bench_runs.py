@@ -5,7 +5,8 @@
     python3 tools/bench_runs.py --runs 5 -- --only throughput --only explore
 
 Arguments after `--` go to `regspec-bench`. Build it first
-(`swift build -c release --product regspec-bench --product regspec`). Prints a Markdown
+(`swift build -c release`: every product, as the protocol group runs the `regspec` beside
+the bench). Prints a Markdown
 table: one row per figure, its min / median / max over the runs, its target and how many
 runs met it, then the load average (`/proc/loadavg`, 1 minute) before each run. A figure
 held to a target in one run is a single benchmark measurement, never a test.
@@ -53,7 +54,7 @@ def main() -> int:
     if options.runs < 1:
         parser.error("--runs must be at least 1")
     if not os.access(options.bench, os.X_OK):
-        parser.error(f"no executable at {options.bench}; build it with swift build -c release --product regspec-bench")
+        parser.error(f"no executable at {options.bench}; build it with swift build -c release")
 
     runs: list[list[dict]] = []
     loads: list[str] = []

@@ -9,10 +9,12 @@ struct BenchCommand: AsyncParsableCommand {
         discussion: """
             Prints a table and, with --output, writes the same figures as JSON. Every comparison is \
             a ratio against a baseline measured in the same process, and every figure held to a \
-            target says whether it is met. Build in release mode:
+            target says whether it is met. Build every product in release mode (the protocol \
+            and explore groups run the regspec beside this binary):
 
-              swift run -c release regspec-bench --output bench-results.json
-              swift run -c release regspec-bench --markdown README.md   # its Benchmarks table
+              swift build -c release
+              .build/release/regspec-bench --output bench-results.json
+              .build/release/regspec-bench --markdown README.md   # its Benchmarks table
 
             The compute group times PyTorch (bench/compare_torch.py, one thread: the bench's \
             call, flat autograd and the analytic gradient) and a C loop of the same arithmetic \
