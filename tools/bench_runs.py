@@ -90,11 +90,15 @@ def main() -> int:
         if key[0] != group:
             group = key[0]
             print(f"| **{group}** | | | | | |")
-        values = [record["value"] for record in records]
+        # null: a figure a run could not measure (the bench says why in its note).
+        values = [record["value"] for record in records if record["value"] is not None]
         unit = records[0]["unit"]
         judged = [record for record in records if "met" in record]
         target = judged[0]["target"] if judged else ""
         met = f"{sum(1 for record in judged if record['met'])} of {len(judged)} runs" if judged else ""
+        if not values:
+            print(f"| {key[1]} | not measured | | | {target} | {met} |")
+            continue
         print(f"| {key[1]} | {readable(min(values))} {unit} | {readable(statistics.median(values))} {unit} "
               f"| {readable(max(values))} {unit} | {target} | {met} |")
     print()

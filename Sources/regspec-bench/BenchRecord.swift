@@ -179,10 +179,13 @@ struct BenchRecord {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    static func json(_ records: [BenchRecord]) -> String {
+    /// The figures as a JSON list; a figure that could not be measured (NaN) is `null`, which
+    /// JSON can hold and NaN it cannot.
+    static func json(_ records: [BenchRecord]) throws -> String {
         let entries = records.map { record in
             var entry: [String: Any] = [
-                "group": record.group, "name": record.name, "value": record.value, "unit": record.unit, "note": record.note,
+                "group": record.group, "name": record.name, "unit": record.unit, "note": record.note,
+                "value": record.value.isFinite ? record.value : NSNull(),
             ]
             if let met = record.met {
                 entry["target"] = record.target
@@ -190,7 +193,7 @@ struct BenchRecord {
             }
             return entry
         }
-        let data = (try? JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

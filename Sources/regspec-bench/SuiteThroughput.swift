@@ -148,7 +148,7 @@ struct SuiteThroughput {
 
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("regspec").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            records.append(BenchRecord(group: group, name: "protocol benchmarks skipped", value: 0, unit: "", note: "no regspec binary beside this one (\(binary))"))
+            records.append(BenchRecord(group: group, name: "protocol benchmarks skipped", value: 0, unit: "", note: "no regspec binary beside this one (\(binary)); `swift build -c release` builds both"))
             return records
         }
         // Rounds that take turns: the suite in process, through `regspec serve`, and the same
