@@ -100,10 +100,12 @@ extension Tensor {
         var identities: [ObjectIdentifier] = []
         identities.reserveCapacity(edges.count)
         let incoming: [Double] = [1]
-        for (edge, leaf) in zip(edges, leaves) {
-            guard let accumulate = edge.accumulate, edge.node.isLeaf, let node = leaf.node, node === edge.node else { return nil }
-            identities.append(ObjectIdentifier(node))
-            result.append(DeferredGradient(pullback: edge.pullback, accumulate: accumulate, incoming: incoming))
+        // By index, so that an edge and a leaf are read in place rather than copied out.
+        for index in edges.indices {
+            guard let accumulate = edges[index].accumulate, edges[index].node.isLeaf,
+                  leaves[index].node === edges[index].node else { return nil }
+            identities.append(ObjectIdentifier(edges[index].node))
+            result.append(DeferredGradient(pullback: edges[index].pullback, accumulate: accumulate, incoming: incoming))
         }
         // A leaf read twice has two contributions, which only the walk adds up. A batch's
         // few leaves are compared pairwise; many are sorted first.

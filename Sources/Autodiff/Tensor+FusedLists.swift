@@ -187,10 +187,11 @@ extension Tensor {
         edges.reserveCapacity(tensors.count)
         for ((tensor, constant), derivatives) in zip(zip(tensors, constants), derivatives) {
             guard let derivatives, let node = tensor.node else { continue }
-            // Both closures capture the one object, so neither needs a context of its own.
-            let term = PairedTerm(values: tensor.values, constants: constant.values, derivatives: derivatives, f)
+            // Both closures capture the one object, the scale included, so neither needs a
+            // context of its own.
+            let term = PairedTerm(values: tensor.values, constants: constant.values, derivatives: derivatives, scale: scale, f)
             edges.append(Edge(node: node, pullback: { g in
-                let factor = g[0] * scale
+                let factor = g[0] * term.scale
                 // A second backward() through this node finds the array taken and recomputes it.
                 guard var gradient = term.take() else {
                     let f = term.f
@@ -201,7 +202,7 @@ extension Tensor {
                 }
                 return .dense(gradient)
             }, accumulate: { g, weight, buffer, offset in
-                let factor = g[0] * scale
+                let factor = g[0] * term.scale
                 guard let derivatives = term.peek() else {
                     let f = term.f
                     Kernel.add(term.values, term.constants, from: offset, scaledBy: weight, into: buffer) { f($0, $1).derivative * factor }
@@ -228,17 +229,22 @@ private final class CenteredTerm: Sendable {
 }
 
 /// What the pullbacks of one tensor of `mean(of:against:_:)` read, in one object: its values,
-/// its constants, `f`, and the derivatives stored going forward, which one pullback can take
-/// over, as `HandOff` holds them.
+/// its constants, `f`, the mean's `1 / count`, and the derivatives stored going forward, which
+/// one pullback can take over, as `HandOff` holds them.
 private final class PairedTerm: Sendable {
     let values: [Double]
     let constants: [Double]
+    let scale: Double
     let f: @Sendable (Double, Double) -> (value: Double, derivative: Double)
     private let derivatives: Mutex<[Double]?>
 
-    init(values: [Double], constants: [Double], derivatives: [Double], _ f: @escaping @Sendable (Double, Double) -> (value: Double, derivative: Double)) {
+    init(
+        values: [Double], constants: [Double], derivatives: [Double], scale: Double,
+        _ f: @escaping @Sendable (Double, Double) -> (value: Double, derivative: Double)
+    ) {
         self.values = values
         self.constants = constants
+        self.scale = scale
         self.f = f
         self.derivatives = Mutex(derivatives)
     }

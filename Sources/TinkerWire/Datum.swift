@@ -11,14 +11,10 @@ public struct Datum: Sendable, Equatable, Codable {
     /// The tokens the model is scored on; their shape is the shape of this datum's logprobs.
     public var targetTokens: TensorData? { lossFnInput("target_tokens") }
 
-    /// The loss input named `key`, as `lossFnInputs[key]` finds it.
-    ///
-    /// Inputs are read on every step of a call and of its check, and a datum has a handful:
-    /// comparing their names costs less than hashing the one looked for.
+    /// The loss input named `key`, as `lossFnInputs[key]` finds it, without hashing `key`
+    /// (see `tensor(named:)`).
     package func lossFnInput(_ key: String) -> TensorData? {
-        guard lossFnInputs.count <= 4 else { return lossFnInputs[key] }
-        for (name, tensor) in lossFnInputs where name == key { return tensor }
-        return nil
+        lossFnInputs.tensor(named: key)
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -1,5 +1,6 @@
 import Autodiff
 import Foundation
+import Synchronization
 import Testing
 import TinkerWire
 @testable import TrainingClient
@@ -149,5 +150,27 @@ struct WireFormatTests {
             }
             #expect(datum.targetTokens == inputs["target_tokens"])
         }
+    }
+
+    /// A batch's datums of one length share a shape array in the backend's outputs: each
+    /// output, and each logprob leaf made from one, still has its own datum's shape.
+    @Test func outputsAndLeavesAreShapedPerDatum() async throws {
+        let lengths = [3, 3, 5, 3, 6]
+        let data = lengths.enumerated().map { index, length in
+            Datum(
+                modelInput: .fromInts([1]),
+                lossFnInputs: ["target_tokens": TensorData(tokens: Array(0..<length), shape: index == 4 ? [2, 3] : nil)])
+        }
+        let backend = FixedLogprobsBackend(logprobs: lengths.map { Array(repeating: -0.5, count: $0) })
+        let forward = try await backend.forward(data, lossFn: .crossEntropy)
+        #expect(forward.lossFnOutputs.map { $0["logprobs"]?.shape } == [[3], [3], [5], [3], [2, 3]])
+        let leafShapes = Mutex<[[Int]]>([])
+        let client = TrainingClient(backend: backend)
+        let output = try await client.forwardBackwardCustom(data, lossFn: .sync { _, logprobs in
+            leafShapes.withLock { $0 = logprobs.map(\.shape) }
+            return LossOutput(loss: try Tensor.sumOfSquares(of: logprobs))
+        })
+        #expect(leafShapes.withLock { $0 } == [[3], [3], [5], [3], [2, 3]])
+        #expect(output.lossFnOutputs.map { $0["logprobs"]?.shape } == [[3], [3], [5], [3], [2, 3]])
     }
 }

@@ -50,6 +50,17 @@ enum CrossEntropy {
         return targets
     }
 
+    /// `targets.resolvedShape`, with the default one-dimensional shape taken from `previous`
+    /// when it is the same: a batch's datums usually share their length, and a shape array
+    /// made once serves them all, instead of one array per datum and pass.
+    static func resolvedShape(of targets: TensorData, sharing previous: inout [Int]?) -> [Int] {
+        if let shape = targets.shape { return shape }
+        if let previous, previous.count == 1, previous[0] == targets.data.count { return previous }
+        let shape = [targets.data.count]
+        previous = shape
+        return shape
+    }
+
     static func output(logprobs: [Double], shape: [Int]) -> [String: TensorData] {
         ["logprobs": TensorData(floats: logprobs, shape: shape)]
     }

@@ -45,8 +45,9 @@ public final class FixedLogprobsBackend: TrainingBackend {
     public func forward(_ data: [Datum], lossFn: BackendLossFunction) async throws -> ForwardBackwardOutput {
         try check(lossFn)
         record.withLock { $0.requests.append(ForwardBackwardRequest(kind: .forward, lossFn: lossFn, data: data)) }
+        var sharedShape: [Int]?
         let outputs = try data.indices.map { index in
-            let shape = try CrossEntropy.targets(of: data[index], index: index).resolvedShape
+            let shape = CrossEntropy.resolvedShape(of: try CrossEntropy.targets(of: data[index], index: index), sharing: &sharedShape)
             return CrossEntropy.output(logprobs: try served(for: index, shape: shape), shape: shape)
         }
         return ForwardBackwardOutput(lossFnOutputType: "TensorData", lossFnOutputs: outputs, metrics: [:])
@@ -57,8 +58,10 @@ public final class FixedLogprobsBackend: TrainingBackend {
         record.withLock { $0.requests.append(ForwardBackwardRequest(kind: .forwardBackward, lossFn: lossFn, data: data)) }
         var total = 0.0
         var outputs: [[String: TensorData]] = []
+        outputs.reserveCapacity(data.count)
+        var sharedShape: [Int]?
         for (index, datum) in data.enumerated() {
-            let shape = try CrossEntropy.targets(of: datum, index: index).resolvedShape
+            let shape = CrossEntropy.resolvedShape(of: try CrossEntropy.targets(of: datum, index: index), sharing: &sharedShape)
             let values = try served(for: index, shape: shape)
             let weights = try CrossEntropy.weights(of: datum, index: index, count: values.count)
             total += CrossEntropy.loss(logprobs: values, weights: weights)

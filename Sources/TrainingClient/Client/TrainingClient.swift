@@ -134,15 +134,25 @@ public struct TrainingClient: Sendable {
     /// One leaf per datum, shaped like its target tokens, from the forward pass's outputs.
     private static func logprobLeaves(of forward: ForwardBackwardOutput, for data: [Datum]) throws -> [Tensor] {
         try data.enumerated().map { index, datum in
-            let shape = datum.targetTokens?.resolvedShape ?? []
-            guard index < forward.lossFnOutputs.count, let served = forward.lossFnOutputs[index]["logprobs"] else {
+            guard index < forward.lossFnOutputs.count, let served = forward.lossFnOutputs[index].tensor(named: "logprobs") else {
                 throw BackendError.logprobsUnavailable(datum: index, datumCount: forward.lossFnOutputs.count)
             }
+            let shape = leafShape(targets: datum.targetTokens, served: served)
             guard served.data.count == TensorData.elementCount(of: shape) else {
                 throw BackendError.logprobsShapeMismatch(datum: index, expected: shape, served: served.data.count)
             }
             return try Tensor.variable(served.data, shape: shape)
         }
+    }
+
+    /// The target tokens' resolved shape ([] without targets), as the served logprobs' own
+    /// shape array when that is the same: the backend made one for its output already, often
+    /// one the whole batch shares, and the leaf need not make another.
+    private static func leafShape(targets: TensorData?, served: TensorData) -> [Int] {
+        guard let targets else { return [] }
+        if let shape = targets.shape { return shape }
+        if let servedShape = served.shape, servedShape.count == 1, servedShape[0] == targets.data.count { return servedShape }
+        return [targets.data.count]
     }
 
     /// The backward request: same inputs and targets, the weights `float32(-g)` composed.
