@@ -47,10 +47,13 @@ import TinkerWire
         let generated = ExploreCase(datums: [CaseGenerator.datum(random: &random, topK: false)], call: call, intent: "success")
         #expect(Self.delays(DifferentialCheck.inIdealTiming(generated).call) == [500])
         #expect(DifferentialCheck.inIdealTiming(generated).call.options.timeoutMilliseconds == 100)
+        // A fn that times out keeps the others concurrent with it, as the case has them.
+        #expect(DifferentialCheck.inIdealTiming(generated).call.allFns.allSatisfy { $0.isAsync })
 
         var untimed = generated
         untimed.call.options.timeoutMilliseconds = nil
         #expect(Self.delays(DifferentialCheck.inIdealTiming(untimed).call).isEmpty)
+        #expect(!DifferentialCheck.inIdealTiming(untimed).call.allFns.contains { $0.isAsync })
     }
 
     @Test func theIdealTimingDropsATimeoutNoFnOutlasts() {
@@ -65,6 +68,9 @@ import TinkerWire
         let ideal = DifferentialCheck.inIdealTiming(generated).call
         #expect(Self.delays(ideal).isEmpty)
         #expect(ideal.options.timeoutMilliseconds == nil)
+        // Nothing sleeps and nothing times out: each fn is called in turn, none as a task.
+        #expect(!ideal.allFns.contains { $0.isAsync })
+        #expect(generated.input(id: "t").call.allFns.allSatisfy { $0.isAsync })
         // The engine under test is still sent the timeout.
         #expect(generated.input(id: "t").call.options.timeoutMilliseconds == 100)
     }

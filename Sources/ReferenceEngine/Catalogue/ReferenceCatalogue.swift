@@ -30,6 +30,10 @@ public struct ReferenceCatalogue: Sendable {
     ///
     /// A spec that passed `regspec validate` names a known entry; an unknown one gives a fn
     /// that raises, so that even then nothing traps.
+    /// The longest sleep a fn is said to take at most; beyond it (a day) the duration is not
+    /// worth the risk of overflowing a `Duration`, and the fn counts as of unknown length.
+    static let longestKnownSleepMilliseconds = 86_400_000.0
+
     public func lossFunction(for spec: FnSpec) -> LossFunction {
         let implementation = implementations[spec.name]
         let compute: @Sendable ([Datum], [Tensor]) throws -> LossOutput = { data, logprobs in
@@ -59,9 +63,13 @@ public struct ReferenceCatalogue: Sendable {
         }
         guard spec.isAsync else { return .sync(compute) }
         let delay = spec.delayMilliseconds
-        return .async { data, logprobs in
+        let body: LossFunction.AsyncBody = { data, logprobs in
             if let delay, delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
             return try compute(data, logprobs)
         }
+        // The sleep, then arithmetic that takes microseconds.
+        let sleep = delay ?? 0
+        guard sleep.isFinite, sleep <= Self.longestKnownSleepMilliseconds else { return .async(body) }
+        return .async(knownDuration: .milliseconds(max(0, sleep)), body)
     }
 }

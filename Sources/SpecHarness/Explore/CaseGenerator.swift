@@ -116,7 +116,8 @@ package struct CaseGenerator: Sendable {
     /// A sleep shows something only beside another async fn (which one ends first): a call
     /// with one sleeping async fn runs it without the sleep.
     static func dropLoneDelays(_ call: inout CallSpec) {
-        guard FnPlace.all(in: call).filter({ $0.fn(in: call)?.isAsync == true }).count < 2 else { return }
+        let asyncFns = (call.lossFn?.isAsync == true ? 1 : 0) + call.regularizers.count { $0.fn?.isAsync == true }
+        guard asyncFns < 2 else { return }
         dropDelays(&call)
     }
 
@@ -204,7 +205,9 @@ package struct CaseGenerator: Sendable {
             let ref = logprobs.map { ($0 + 0.3 * random.normal()).float32Rounded }
             return ExploreDatum(tokens: tokens, targets: targets, topK: width, logprobs: logprobs, weights: teacher, refLogprobs: ref)
         }
-        var targets = Array(tokens.dropFirst())
+        var targets: [Int] = []
+        targets.reserveCapacity(positions)
+        targets += tokens.dropFirst()
         targets.append(random.int(in: 0...50_000))
         let logprobs = (0..<positions).map { _ in logprob(random: &random) }
         var weights: [Double] = []
@@ -259,7 +262,7 @@ package struct CaseGenerator: Sendable {
             default: name = random.pick(unicode)
             }
             if random.chance(0.2) { name += String(random.int(in: 0...99)) }
-            if !chosen.contains(where: { Array($0.unicodeScalars) == Array(name.unicodeScalars) }) {
+            if !chosen.contains(where: { $0.unicodeScalars.elementsEqual(name.unicodeScalars) }) {
                 chosen.append(name)
             }
         }
@@ -292,6 +295,10 @@ package struct CaseGenerator: Sendable {
     func entry(name: String, weight: JSONValue, fn: FnSpec) -> RegularizerEntrySpec {
         Self.entry(name: .string(name), weight: weight, fn: fn)
     }
+
+    /// The custom metric keys a fn may report; a legacy fn may also report the backend's own.
+    static let metricKeys = ["custom_metric", "acc:mean", "sdft/x", "count:sum", "flag", "self"]
+    static let legacyMetricKeys = metricKeys + ["loss:sum"]
 
     /// A catalogue fn the data can serve, with random common options and parameters.
     ///
@@ -338,9 +345,15 @@ package struct CaseGenerator: Sendable {
         if legacy && random.chance(0.04) { spec.scale = 1e308 }
         if random.chance(0.25) {
             for _ in 0..<random.int(in: 1...2) {
-                let key = random.pick(["custom_metric", "acc:mean", "sdft/x", "count:sum", "flag", "self"] + (legacy ? ["loss:sum"] : []))
-                let value: VerbatimMetric = [VerbatimMetric.ownLoss, .bool(random.chance(0.5)), .number(random.pick([0.0, 1.5, -3.0, .nan, .infinity, 1e-7]))][random.weighted([2, 1, 3])]
-                spec.metrics[key] = value
+                let key = random.pick(legacy ? Self.legacyMetricKeys : Self.metricKeys)
+                // Both candidates are drawn before the pick, as when they were a list's elements.
+                let flag = random.chance(0.5)
+                let number = random.pick([0.0, 1.5, -3.0, .nan, .infinity, 1e-7])
+                switch random.weighted([2, 1, 3]) {
+                case 0: spec.metrics[key] = .ownLoss
+                case 1: spec.metrics[key] = .bool(flag)
+                default: spec.metrics[key] = .number(number)
+                }
             }
         }
         return spec

@@ -226,18 +226,24 @@ package struct DifferentialCheck: Sendable {
     /// the engine under test sleeps, and the reference's expectation does not hang on how
     /// late a loaded machine wakes it. When no fn is left to outlast it, the timeout goes too:
     /// a fn that takes no time never reaches it, and the reference then races no timer
-    /// against each async fn.
+    /// against each async fn. Nor does it run them as tasks: with no sleep and no timeout,
+    /// an async fn's outcome is a sync one's (results are composed as if run in list order,
+    /// and the earliest failure in list order is reported), so each is called in turn,
+    /// without a child task, its scheduling and the wake-up of a thread per fn.
     static func inIdealTiming(_ generated: ExploreCase) -> ExploreCase {
         var ideal = generated
         let timeout = generated.call.options.timeoutMilliseconds
-        var outlasting = false
-        for place in FnPlace.all(in: ideal.call) {
-            guard var fn = place.fn(in: ideal.call), let delay = fn.delayMilliseconds else { continue }
-            if let timeout, delay >= timeout {
-                outlasting = true
-                continue
-            }
+        let places = FnPlace.all(in: generated.call)
+        let outlasting = timeout.map { timeout in
+            places.contains { place in place.fn(in: generated.call)?.delayMilliseconds.map { $0 >= timeout } ?? false }
+        } ?? false
+        for place in places {
+            guard var fn = place.fn(in: ideal.call) else { continue }
+            if let delay = fn.delayMilliseconds, let timeout, delay >= timeout { continue }
+            let sequential = !outlasting && fn.isAsync
+            guard fn.delayMilliseconds != nil || sequential else { continue }
             fn.delayMilliseconds = nil
+            if sequential { fn.isAsync = false }
             place.set(fn, in: &ideal.call)
         }
         if !outlasting { ideal.call.options.timeoutMilliseconds = nil }

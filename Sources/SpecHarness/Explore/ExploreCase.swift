@@ -21,10 +21,12 @@ package struct ExploreCase: Sendable {
     var leastSleepMilliseconds: Double {
         let timeout = call.options.timeoutMilliseconds ?? .infinity
         var longest = 0.0
-        for place in FnPlace.all(in: call) {
-            guard let fn = place.fn(in: call), fn.isAsync, let delay = fn.delayMilliseconds else { continue }
+        func consider(_ fn: FnSpec?) {
+            guard let fn, fn.isAsync, let delay = fn.delayMilliseconds else { return }
             longest = max(longest, min(delay, timeout))
         }
+        consider(call.lossFn)
+        for entry in call.regularizers { consider(entry.fn) }
         return longest
     }
 
@@ -103,10 +105,12 @@ package struct ExploreDatum: Sendable, Equatable {
     }
 
     var caseDatum: CaseDatum {
-        var inputs: [String: TensorData] = [:]
-        if let targets { inputs["target_tokens"] = TensorData(tokens: targets, shape: targetShape) }
-        if let weights { inputs["weights"] = TensorData(floats: weights, shape: targetShape) }
-        if let refLogprobs { inputs["ref_logprobs"] = TensorData(floats: refLogprobs, shape: targetShape) }
+        // One shape for every input, and room for all three at once.
+        let shape = targetShape
+        var inputs = [String: TensorData](minimumCapacity: 3)
+        if let targets { inputs["target_tokens"] = TensorData(tokens: targets, shape: shape) }
+        if let weights { inputs["weights"] = TensorData(floats: weights, shape: shape) }
+        if let refLogprobs { inputs["ref_logprobs"] = TensorData(floats: refLogprobs, shape: shape) }
         return CaseDatum(datum: Datum(modelInput: .fromInts(tokens), lossFnInputs: inputs), logprobs: logprobs)
     }
 

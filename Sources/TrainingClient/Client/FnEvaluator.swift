@@ -47,7 +47,10 @@ struct FnEvaluator: Sendable {
     /// Evaluates `jobs` and returns them in job order.
     ///
     /// Sync fns are called in order on the caller's task, as a Python caller calls them;
-    /// async fns run as child tasks, at most `maxConcurrency` fns at a time in all.
+    /// async fns run as child tasks, at most `maxConcurrency` fns at a time in all. The last
+    /// job, async, while no other runs, is awaited on the caller's task: that task would only
+    /// wait for its child, and nothing left can fail and cancel it, so it saves the child
+    /// task and the two thread hand-offs for the same outcome.
     /// - Throws: the error of the earliest failing job in job order. Once a job fails, no
     ///   later job starts, and running ones are cancelled as soon as every earlier job has
     ///   settled, since their outcome can no longer matter.
@@ -91,7 +94,7 @@ struct FnEvaluator: Sendable {
                 if running >= limit && options.maxConcurrency != nil && ReferenceFault.isActive(.maxConcurrencyDropsQueuedFns) { continue }
                 #endif
                 while running >= limit { await collectOne() }
-                if job.fn.isAsync {
+                if job.fn.isAsync && !(index == jobs.count - 1 && running == 0) {
                     group.addTask { (index, await evaluate(job)) }
                     running += 1
                 } else {
@@ -140,10 +143,15 @@ struct FnEvaluator: Sendable {
         }
     }
 
-    /// Calls the fn, under the timeout when it is async and one is set.
+    /// How far within a timeout an async fn of known duration must end for the evaluator to
+    /// start no timer against it: a timer task per fn, its scheduling and its wake-up cost more
+    /// than most fns, and a fn that ends a second before its timeout can never reach it.
+    static let timerlessMargin = Duration.seconds(1)
+
+    /// Calls the fn, under the timeout when it is async, one is set, and it might reach it.
     private func run(_ job: FnJob) async throws(CustomLossError) -> LossOutput {
         do {
-            guard job.fn.isAsync, let limit = options.timeout else {
+            guard job.fn.isAsync, let limit = options.timeout, !Self.endsFarWithin(limit, job.fn) else {
                 return try await job.fn(data, logprobs)
             }
             return try await withThrowingTaskGroup(of: LossOutput?.self) { group in
@@ -166,6 +174,12 @@ struct FnEvaluator: Sendable {
         } catch {
             throw .lossFnFailed(label: job.label, underlying: error)
         }
+    }
+
+    /// Whether `fn` is known to end at least ``timerlessMargin`` before `limit`.
+    static func endsFarWithin(_ limit: Duration, _ fn: LossFunction) -> Bool {
+        guard let known = fn.knownDuration else { return false }
+        return known + timerlessMargin <= limit
     }
 
     /// False outside mutation tests.

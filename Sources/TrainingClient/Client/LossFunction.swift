@@ -15,6 +15,14 @@ public struct LossFunction: Sendable {
     }
 
     let body: Body
+    /// How long an async body takes at most, when its maker knows (the catalogue's fns: a
+    /// sleep of a known length, then microseconds of arithmetic); nil when unknown.
+    let knownDuration: Duration?
+
+    init(body: Body, knownDuration: Duration? = nil) {
+        self.body = body
+        self.knownDuration = knownDuration
+    }
 
     /// A function that is called directly.
     public static func sync(_ body: @escaping SyncBody) -> LossFunction {
@@ -24,6 +32,12 @@ public struct LossFunction: Sendable {
     /// A function that is awaited; async functions of one call may run concurrently.
     public static func async(_ body: @escaping AsyncBody) -> LossFunction {
         LossFunction(body: .async(body))
+    }
+
+    /// An async function known to end within `knownDuration`: the evaluator races no timer
+    /// against it under a timeout it cannot reach (``FnEvaluator/timerlessMargin``).
+    package static func async(knownDuration: Duration, _ body: @escaping AsyncBody) -> LossFunction {
+        LossFunction(body: .async(body), knownDuration: knownDuration)
     }
 
     public var isAsync: Bool {
