@@ -26,12 +26,18 @@ final class ScratchArrays: Sendable {
     @usableFromInline
     func take(count: Int) -> [Double]? {
         arrays.withLock { kept in
-            // Removed in place: a copy of the list taken out of the dictionary would be
-            // copied again on removal.
-            guard kept.byCount[count]?.isEmpty == false, let array = kept.byCount[count]?.removeFirst() else { return nil }
+            // Removed in place, with the count looked up once: a copy of the list taken out
+            // of the dictionary would be copied again on removal.
+            guard let array = Self.removeFirst(from: &kept.byCount[count]) else { return nil }
             kept.elements -= count
             return array
         }
+    }
+
+    /// The first of `list`'s arrays, removed in place; nil when there is none.
+    private static func removeFirst(from list: inout [[Double]]?) -> [Double]? {
+        guard list?.isEmpty == false else { return nil }
+        return list?.removeFirst()
     }
 
     /// Keeps `array` for a later `take`, unless that would pass the capacity.

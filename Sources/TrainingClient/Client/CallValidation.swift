@@ -36,6 +36,41 @@ enum CallValidation {
         return typed
     }
 
+    /// The same checks for regularizers already typed, without writing each as a dictionary:
+    /// of the dictionary's checks only an empty name, a name used before and a non-finite
+    /// weight can fail for them, in that order and with the same errors.
+    static func validate(
+        data: [Datum], lossFn: LossFunction?, regularizers: [Regularizer]
+    ) throws(CustomLossError) -> [Regularizer] {
+        if lossFn == nil && regularizers.isEmpty { throw .missingLoss }
+        for (index, regularizer) in regularizers.enumerated() {
+            let name = regularizer.name
+            if name.isEmpty { throw .invalidRegularizer(index: index, name: nil, problem: emptyNameProblem) }
+            // A call's few names are compared pairwise, as Unicode scalars like the set does.
+            if regularizers[..<index].contains(where: { ScalarKey($0.name) == ScalarKey(name) }) {
+                throw .invalidRegularizer(index: index, name: name, problem: duplicateNameProblem(name))
+            }
+            guard regularizer.weight.isFinite else {
+                throw .invalidRegularizer(index: index, name: name, problem: nonFiniteWeightProblem(regularizer.weight))
+            }
+        }
+        if data.isEmpty { throw .emptyData }
+        for (index, datum) in data.enumerated() where datum.targetTokens == nil {
+            throw .missingTargetTokens(datum: index)
+        }
+        return regularizers
+    }
+
+    private static let emptyNameProblem = "'name' is empty; give each regularizer a unique non-empty string name"
+
+    private static func duplicateNameProblem(_ name: String) -> String {
+        "the name '\(name)' is used by an earlier regularizer; names key the metrics, so each must be unique"
+    }
+
+    private static func nonFiniteWeightProblem(_ weight: Double) -> String {
+        "'weight' is \(weight); give a finite real number"
+    }
+
     private static func validate(
         _ entry: RegularizerArguments, index: Int, seenNames: Set<ScalarKey>
     ) throws(CustomLossError) -> Regularizer {
@@ -51,7 +86,7 @@ enum CallValidation {
         switch entry.fields["name"] {
         case nil: throw fail(nil, "'name' is missing; give each regularizer a unique non-empty string name")
         case .string(let value)? where value.isEmpty && checksEmptyName:
-            throw fail(nil, "'name' is empty; give each regularizer a unique non-empty string name")
+            throw fail(nil, emptyNameProblem)
         case .string(let value)?: name = value
         case let other?: throw fail(nil, "'name' is \(other), not a string")
         }
@@ -59,7 +94,7 @@ enum CallValidation {
         if let key = ReferenceFault.unknownKeyCheckedFirst(in: entry.fields.keys, known: regularizerKeys) { throw fail(name, "unknown key '\(key)'") }
         #endif
         if seenNames.contains(ScalarKey(name)) {
-            throw fail(name, "the name '\(name)' is used by an earlier regularizer; names key the metrics, so each must be unique")
+            throw fail(name, duplicateNameProblem(name))
         }
         let weight: Double
         switch entry.fields["weight"] {
@@ -73,7 +108,7 @@ enum CallValidation {
         #else
         let checksFiniteWeight = true
         #endif
-        guard weight.isFinite || !checksFiniteWeight else { throw fail(name, "'weight' is \(weight); give a finite real number") }
+        guard weight.isFinite || !checksFiniteWeight else { throw fail(name, nonFiniteWeightProblem(weight)) }
         let fn: LossFunction
         switch entry.fields["fn"] {
         case nil: throw fail(name, "'fn' is missing; give a function (data, logprobs) -> (loss, metrics)")

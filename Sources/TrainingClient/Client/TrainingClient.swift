@@ -28,8 +28,15 @@ public struct TrainingClient: Sendable {
         regularizers: [Regularizer] = [],
         options: CustomLossOptions = CustomLossOptions()
     ) async throws -> ForwardBackwardOutput {
+        #if REGSPEC_FAULTS  // mutation tests only: every fault's seam sits on the dictionary path
         try await forwardBackwardCustom(
             data, lossFn: lossFn, regularizerArguments: regularizers.map(\.arguments), options: options)
+        #else
+        let regularizers = try CallValidation.validate(data: data, lossFn: lossFn, regularizers: regularizers)
+        return try await perform(
+            data, lossFn: lossFn, regularizers: regularizers, mode: regularizers.isEmpty ? .legacy : .structured,
+            backend: backend, options: options)
+        #endif
     }
 
     /// The same call with regularizers written as dictionaries, which may be malformed.
@@ -47,6 +54,14 @@ public struct TrainingClient: Sendable {
         let regularizers = try CallValidation.validate(data: data, lossFn: lossFn, regularizers: regularizerArguments)
         let mode: CallMode = regularizers.isEmpty ? .legacy : .structured
         #endif
+        return try await perform(data, lossFn: lossFn, regularizers: regularizers, mode: mode, backend: backend, options: options)
+    }
+
+    /// The call once validated: forward, the fns, composition and the backward request.
+    private func perform(
+        _ data: [Datum], lossFn: LossFunction?, regularizers: [Regularizer], mode: CallMode,
+        backend: any TrainingBackend, options: CustomLossOptions
+    ) async throws -> ForwardBackwardOutput {
         let telemetry = options.telemetry
         let clock = ContinuousClock()
         let start = clock.now

@@ -44,14 +44,20 @@ final class WeightRowPool: Sendable {
         var taken = [[Double]?](repeating: nil, count: counts.count)
         rows.withLock { pool in
             for (index, count) in counts.enumerated() {
-                // Removed in place: a copy of the list taken out of the dictionary would be
-                // copied again on removal.
-                guard pool.byCount[count]?.isEmpty == false, let row = pool.byCount[count]?.removeFirst() else { continue }
+                // Removed in place, with the count looked up once: a copy of the list taken
+                // out of the dictionary would be copied again on removal.
+                guard let row = Self.removeFirst(from: &pool.byCount[count]) else { continue }
                 pool.elements -= count
                 taken[index] = row
             }
         }
         return zip(taken, counts).map { row, count in row ?? [Double](repeating: 0, count: count) }
+    }
+
+    /// The first of `list`'s rows, removed in place; nil when there is none.
+    private static func removeFirst(from list: inout [[Double]]?) -> [Double]? {
+        guard list?.isEmpty == false else { return nil }
+        return list?.removeFirst()
     }
 
     /// Keeps a reference to each of `rows`, as `keep(_:)` does, under one lock.
