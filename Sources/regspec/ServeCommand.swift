@@ -23,19 +23,12 @@ struct ServeCommand: AsyncParsableCommand {
             Reads one message per line until `stop`, end of input, or a reader gone away.
             """)
 
-    /// How long a read polls for the next message before it sleeps: longer than the gap a
-    /// harness leaves between an answer and its next message, short enough that a harness
-    /// that stops sending costs no more than this of one core.
-    static let pollingWindow = Duration.microseconds(200)
-
     func run() async throws {
         let server = EngineServer(engine: ReferenceEngine())
         // One read brings a whole message and one write sends the answer. The reads block this
         // thread, which is what a server answering one line at a time waits for anyway; a
-        // reader thread of its own would cost two thread hops per case. A read polls for a
-        // short while before it sleeps: the harness's next message usually comes within it,
-        // and an answer computed on a core that never went idle costs a third as much.
-        var input = LineReader(descriptor: STDIN_FILENO, pollingWindow: Self.pollingWindow)
+        // reader thread of its own would cost two thread hops per case.
+        var input = LineReader(descriptor: STDIN_FILENO)
         while true {
             let reply: [UInt8]
             switch input.next() {

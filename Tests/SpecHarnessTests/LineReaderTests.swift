@@ -48,29 +48,4 @@ struct LineReaderTests {
     func empty() throws {
         #expect(try events("", chunkBytes: 16) == [.end])
     }
-
-    @Test("a reader that polls before it sleeps reads what is there, waits past its window for what comes later, and sees the end")
-    func pollingWindow() throws {
-        var fds: [Int32] = [-1, -1]
-        try #require(pipe(&fds) == 0)
-        defer { close(fds[0]) }
-        let writer = fds[1]
-        @Sendable func send(_ text: String) {
-            let bytes = Array(text.utf8)
-            _ = bytes.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
-        }
-        send("ready\n")
-        var reader = LineReader(descriptor: fds[0], pollingWindow: .microseconds(200))
-        #expect(reader.next() == .line("ready"))
-        // The next line comes long after the window (from a thread of its own, not Swift's
-        // pool): the reader must still be waiting for it, not report the end or an empty line.
-        let late = WorkerThread {
-            usleep(50_000)
-            send("later\n")
-            close(writer)
-        }
-        late.start()
-        #expect(reader.next() == .line("later"))
-        #expect(reader.next() == .end)
-    }
 }

@@ -21,9 +21,6 @@ package struct LineReader {
     package static let defaultMaximumLineBytes = StreamReader.maximumLineBytes
 
     package let maximumLineBytes: Int
-    /// How long a read that would block first polls for input before it sleeps; zero sleeps
-    /// at once. See `pollBriefly`.
-    package let pollingWindow: Duration
 
     private let descriptor: Int32
     /// Bytes read and not yet handed out are `storage[start..<filled]`; the rest is room.
@@ -35,10 +32,9 @@ package struct LineReader {
     private var skipping = false
     private var ended = false
 
-    package init(descriptor: Int32, chunkBytes: Int = 64 << 10, maximumLineBytes: Int = defaultMaximumLineBytes, pollingWindow: Duration = .zero) {
+    package init(descriptor: Int32, chunkBytes: Int = 64 << 10, maximumLineBytes: Int = defaultMaximumLineBytes) {
         self.descriptor = descriptor
         self.maximumLineBytes = maximumLineBytes
-        self.pollingWindow = pollingWindow
         storage = [UInt8](repeating: 0, count: max(1, chunkBytes))
     }
 
@@ -99,11 +95,6 @@ package struct LineReader {
             start = 0
         }
         if filled == storage.count { storage.append(contentsOf: repeatElement(0, count: storage.count)) }
-        if pollingWindow > .zero {
-            // Ready also when the input ended or failed: the read that follows finds out.
-            var input = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
-            _ = pollBriefly(&input, within: pollingWindow)
-        }
         while true {
             let count = storage.withUnsafeMutableBytes { bytes -> Int in
                 guard let base = bytes.baseAddress else { return -1 }

@@ -24,7 +24,7 @@ enum StreamReader {
     static func start(_ process: SpawnedProcess, into buffer: LineBuffer) {
         let thread = WorkerThread {
             var pending: [UInt8] = []
-            let reason = pump(process.output, exitSignal: process.exitSignal, pollingWindow: replyPollingWindow) { chunk in
+            let reason = pump(process.output, exitSignal: process.exitSignal) { chunk in
                 // Only the new bytes can hold a newline: scanning all of `pending` again
                 // would make a long line cost quadratic time.
                 var lineStart = 0
@@ -71,12 +71,6 @@ enum StreamReader {
         thread.start()
     }
 
-    /// How long the stdout reader polls for the engine's answer before it sleeps: an engine
-    /// answers most cases within it, and a reader whose core did not go idle hands the answer
-    /// over sooner (see `pollBriefly`). Bounded, so that a slow engine costs at
-    /// most this of a core per answer.
-    static let replyPollingWindow = Duration.microseconds(200)
-
     enum End {
         case endOfFile
         case exited
@@ -85,7 +79,7 @@ enum StreamReader {
 
     /// Reads `fd` until end of file, the consumer stops, or the engine exits (then drains what
     /// is left, bounded); closes `fd`.
-    private static func pump(_ fd: Int32, exitSignal: Int32, pollingWindow: Duration = .zero, consume: ([UInt8]) -> String?) -> End {
+    private static func pump(_ fd: Int32, exitSignal: Int32, consume: ([UInt8]) -> String?) -> End {
         defer { close(fd) }
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: exitSignal, events: Int16(POLLIN), revents: 0)]
@@ -94,8 +88,7 @@ enum StreamReader {
             if afterExit == nil {
                 fds[0].revents = 0
                 fds[1].revents = 0
-                var ready = pollingWindow > .zero ? pollBriefly(&fds, within: pollingWindow) : 0
-                if ready == 0 { ready = poll(&fds, 2, -1) }
+                let ready = poll(&fds, 2, -1)
                 if ready < 0 {
                     if errno == EINTR { continue }
                     return .endOfFile
