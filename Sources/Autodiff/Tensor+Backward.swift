@@ -17,7 +17,7 @@ extension Tensor {
         var leaves: [ObjectIdentifier: Gradients.Entry] = [:]
         // Reverse post-order visits every node after all nodes that consume it,
         // so a node's gradient is complete by the time it is pulled back.
-        for current in Tensor.postOrder(from: root).reversed() {
+        for (current, _) in Graph(from: root).nodes.reversed() {
             let id = ObjectIdentifier(current)
             guard let gradient = pending.removeValue(forKey: id) else { continue }
             if current.isLeaf {
@@ -171,30 +171,6 @@ extension Tensor {
         }
     }
 
-    /// Every node reachable from `root`, each after all of its inputs.
-    ///
-    /// Iterative, because graphs built by long loops can be far deeper than
-    /// the call stack allows.
-    static func postOrder(from root: Node) -> [Node] {
-        var order: [Node] = []
-        var visited: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
-        var stack: [(node: Node, edges: [Edge], next: Int)] = [(root, root.edges, 0)]
-        while !stack.isEmpty {
-            let top = stack.count - 1
-            let index = stack[top].next
-            if index < stack[top].edges.count {
-                stack[top].next = index + 1
-                let child = stack[top].edges[index].node
-                if visited.insert(ObjectIdentifier(child)).inserted {
-                    stack.append((child, child.edges, 0))
-                }
-            } else {
-                order.append(stack[top].node)
-                stack.removeLast()
-            }
-        }
-        return order
-    }
 
     /// Adds a contribution to the gradient pending for one node, in place when
     /// that node already has one.
