@@ -4,7 +4,8 @@ import SpecHarness
 
 /// The protocol's cost per case against the pipe's: a round trip through one persistent
 /// `regspec serve` beside two bare ping-pongs of the same run messages, the harness's own
-/// (`PipePingPong`: `cat` over the engine's pipes, writer, reader thread and line buffer) and
+/// (`PipePingPong`: `cat` over the engine's pipes, writer, reader thread, executor and line
+/// buffer) and
 /// a C one (two processes, blocking `read`/`write`, built with `cc -O2` when a compiler is
 /// there). Rounds take turns, so that a busy machine weighs on every figure alike.
 struct ProtocolRoundTrip {
@@ -51,16 +52,21 @@ struct ProtocolRoundTrip {
                         }
                     }
                 }
+                // On the process's reader thread, as a lane of `regspec run` runs.
                 let remote = try await Stopwatch.seconds {
-                    for specCase in cases {
-                        let observation = try await served.run(specCase.input)
-                        guard CaseChecker(specCase).check(observation).isEmpty else {
-                            throw ValidationFailure("case \(specCase.id) fails through regspec serve")
+                    try await served.withDedicatedProcess {
+                        for specCase in cases {
+                            let observation = try await served.run(specCase.input)
+                            guard CaseChecker(specCase).check(observation).isEmpty else {
+                                throw ValidationFailure("case \(specCase.id) fails through regspec serve")
+                            }
                         }
                     }
                 }
                 let echoed = try await Stopwatch.seconds {
-                    for line in lines { try await echo.roundTrip(line) }
+                    try await echo.withReaderThread {
+                        for line in lines { try await echo.roundTrip(line) }
+                    }
                 }
                 if case .success(let program) = cPingPong, let seconds = program.roundSeconds() {
                     cPingPongs.append(seconds / count)

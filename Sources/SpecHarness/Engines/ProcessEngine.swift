@@ -63,21 +63,57 @@ public final class ProcessEngine: Engine {
         if spent > maximumRestarts {
             throw EngineFailure(.restartsExhausted, "gave up on the engine after \(maximumRestarts) restarts; this case was not run")
         }
+        if let binding = Self.dedicated, binding.engine == ObjectIdentifier(self) {
+            return try await run(input, on: binding.worker)
+        }
         let worker = await pool.acquire()
         do {
-            let observation = try await worker.run(input, timeout: caseTimeout, startTimeout: startTimeout)
+            let observation = try await run(input, on: worker)
             await pool.release(worker)
             return observation
-        } catch let failure as EngineFailure {
-            // The process was killed; the next case on this worker starts a new one.
-            restarts.withLock { $0 += 1 }
-            await pool.release(worker)
-            throw failure
         } catch {
             await pool.release(worker)
             throw error
         }
     }
+
+    private func run(_ input: CaseInput, on worker: EngineProcess) async throws -> Observation {
+        do {
+            return try await worker.run(input, timeout: caseTimeout, startTimeout: startTimeout)
+        } catch let failure as EngineFailure {
+            // The process was killed; the next case on this worker starts a new one.
+            restarts.withLock { $0 += 1 }
+            throw failure
+        }
+    }
+
+    /// Runs `body` with one process of this engine to itself: every `run` it makes goes to that
+    /// process, and its code runs on the thread that reads the process's answers, so that an
+    /// answer is handled without waking a thread of the cooperative pool (a lane of
+    /// `SuiteRunner`, the protocol benchmark). Other callers' cases go to the other processes.
+    package func withDedicatedProcess<T>(
+        isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T
+    ) async throws -> T {
+        let worker = await pool.acquire()
+        do {
+            let value = try await Self.$dedicated.withValue(DedicatedWorker(engine: ObjectIdentifier(self), worker: worker)) {
+                try await withTaskExecutorPreference(worker.executor, isolation: isolation, operation: body)
+            }
+            await pool.release(worker)
+            return value
+        } catch {
+            await pool.release(worker)
+            throw error
+        }
+    }
+
+    /// The process a task has to itself, and whose engine it belongs to.
+    private struct DedicatedWorker: Sendable {
+        let engine: ObjectIdentifier
+        let worker: EngineProcess
+    }
+
+    @TaskLocal private static var dedicated: DedicatedWorker?
 
     /// How many engine processes were started (each worker starts one as it is first needed).
     public var workersStarted: Int {

@@ -31,6 +31,8 @@ actor EngineProcess {
 
     let command: String
     let strictProtocol: Bool
+    /// Runs a task bound to this worker on its processes' stdout readers, one after another.
+    nonisolated let executor = EngineExecutor()
     private(set) var state = State.notStarted
     private var lines = LineBuffer()
     private let stderrTail = OutputTail()
@@ -131,7 +133,7 @@ actor EngineProcess {
         state = .starting(process)
         lines = LineBuffer()
         stderrTail.clear()
-        StreamReader.start(process, into: lines)
+        StreamReader.start(process, into: lines, serving: executor)
         StreamReader.startTail(process, into: stderrTail)
     }
 

@@ -20,11 +20,13 @@ enum StreamReader {
     /// After the engine has exited, at most this much more is read from a pipe still open.
     static let maximumBytesAfterExit = 1 << 20
 
-    /// Starts a thread that pushes every line of the engine's stdout into `buffer`, then closes it.
-    static func start(_ process: SpawnedProcess, into buffer: LineBuffer) {
+    /// Starts a thread that pushes every line of the engine's stdout into `buffer`, then closes
+    /// it; while it waits for the engine, it runs the jobs of `executor` (see `EngineExecutor`).
+    static func start(_ process: SpawnedProcess, into buffer: LineBuffer, serving executor: EngineExecutor? = nil) {
         let thread = WorkerThread {
+            executor?.attach()
             var pending: [UInt8] = []
-            let reason = pump(process.output, exitSignal: process.exitSignal) { chunk in
+            let reason = pump(process.output, exitSignal: process.exitSignal, serving: executor) { chunk in
                 // Only the new bytes can hold a newline: scanning all of `pending` again
                 // would make a long line cost quadratic time.
                 var lineStart = 0
@@ -52,6 +54,7 @@ enum StreamReader {
             case .stopped(let why):
                 buffer.close(why)
             }
+            executor?.detach()
         }
         thread.name = "regspec engine \(process.pid) stdout"
         thread.start()
@@ -78,21 +81,34 @@ enum StreamReader {
     }
 
     /// Reads `fd` until end of file, the consumer stops, or the engine exits (then drains what
-    /// is left, bounded); closes `fd`.
-    private static func pump(_ fd: Int32, exitSignal: Int32, consume: ([UInt8]) -> String?) -> End {
+    /// is left, bounded); closes `fd`. Between reads it runs `executor`'s jobs, and wakes for
+    /// new ones as for input.
+    private static func pump(_ fd: Int32, exitSignal: Int32, serving executor: EngineExecutor? = nil, consume: ([UInt8]) -> String?) -> End {
         defer { close(fd) }
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: exitSignal, events: Int16(POLLIN), revents: 0)]
+        // poll(2) skips a negative descriptor: without an executor, the third entry is inert.
+        var fds = [
+            pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: exitSignal, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: executor?.wakeDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
+        ]
         var afterExit: Int?
         while true {
             if afterExit == nil {
+                if let executor {
+                    executor.runQueuedJobs()
+                    guard executor.prepareToSleep() else { continue }
+                }
                 fds[0].revents = 0
                 fds[1].revents = 0
-                let ready = poll(&fds, 2, -1)
+                fds[2].revents = 0
+                let ready = poll(&fds, 3, -1)
+                executor?.woke(drainingWakePipe: fds[2].revents != 0)
                 if ready < 0 {
                     if errno == EINTR { continue }
                     return .endOfFile
                 }
+                if fds[0].revents == 0 && fds[1].revents == 0 { continue }
                 if fds[0].revents == 0 {
                     // Only the exit signal: the engine is gone, drain what it left without waiting.
                     let flags = fcntl(fd, F_GETFL)

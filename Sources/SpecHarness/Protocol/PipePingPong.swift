@@ -1,15 +1,22 @@
 /// A line sent to a child process that echoes it back (`cat`), over the same pipes, writer,
-/// reader thread and line buffer the harness uses for an engine: the floor under any protocol
-/// round trip, with no JSON on either side. The benchmark holds `regspec serve` to a multiple of it.
+/// reader thread, executor and line buffer the harness uses for an engine: the floor under any
+/// protocol round trip, with no JSON on either side. The benchmark holds `regspec serve` to a
+/// multiple of it.
 package final class PipePingPong {
     private let process: SpawnedProcess
     private let lines = LineBuffer()
+    let executor = EngineExecutor()
 
     /// Starts `command` (default `cat`), which must echo each line it reads.
     package init(command: String = "cat") throws {
         process = try SpawnedProcess.spawn(command)
-        StreamReader.start(process, into: lines)
+        StreamReader.start(process, into: lines, serving: executor)
         StreamReader.startTail(process, into: OutputTail())
+    }
+
+    /// Runs `body` on the reader thread, as a lane of `SuiteRunner` runs on its engine's.
+    package func withReaderThread<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(executor, isolation: isolation, operation: body)
     }
 
     /// Sends `line` and waits for it to come back.

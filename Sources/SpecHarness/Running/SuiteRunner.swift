@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Synchronization
 
 /// Runs cases against an engine, several at once, and judges each.
 public struct SuiteRunner: Sendable {
@@ -66,27 +67,12 @@ public struct SuiteRunner: Sendable {
     ) async -> RunReport {
         let clock = ContinuousClock()
         let start = clock.now
-        var results = [CaseResult?](repeating: nil, count: cases.count)
-        await withTaskGroup(of: (Int, CaseResult).self) { group in
-            var next = 0
-            func startNext() {
-                guard next < cases.count, !shouldStop() else {
-                    next = cases.count
-                    return
+        // The lanes end before this returns: the callbacks do not outlive the call.
+        let results = await withoutActuallyEscaping(progress) { progress in
+            await withoutActuallyEscaping(shouldStop) { shouldStop in
+                await withoutActuallyEscaping(started) { started in
+                    await runLanes(cases, description: description, progress: progress, shouldStop: shouldStop, started: started)
                 }
-                let index = next
-                next += 1
-                started(cases[index])
-                group.addTask { (index, await run(cases[index], description: description)) }
-            }
-            while next < min(jobs, cases.count) { startNext() }
-            for await (index, result) in group {
-                // Once cancelled (a signal), cases still running were cut off, not judged:
-                // keep only what finished before, and start nothing more.
-                if Task.isCancelled { continue }
-                results[index] = result
-                progress(result)
-                startNext()
             }
         }
         var report = RunReport(engine: description, results: results.compactMap { $0 }, duration: clock.now - start)
@@ -94,6 +80,67 @@ public struct SuiteRunner: Sendable {
         report.incomplete = Task.isCancelled && report.results.count < cases.count
         report.verdict = RunVerdict.judge(report.results, engine: description, policy: policy, interrupted: report.incomplete)
         return report
+    }
+
+    /// Runs `min(jobs, cases)` lanes, each taking the next case when it is free. A lane keeps to
+    /// one engine process, whose reader thread runs the lane (see
+    /// `ProcessEngine.withDedicatedProcess`). The callbacks are called under the lock, so they
+    /// see one case at a time, in completion order.
+    /// - Returns: each case's result, nil for a case not run.
+    private func runLanes(
+        _ cases: [SpecCase], description: EngineDescription,
+        progress: @escaping @Sendable (CaseResult) -> Void,
+        shouldStop: @escaping @Sendable () -> Bool,
+        started: @escaping @Sendable (SpecCase) -> Void
+    ) async -> [CaseResult?] {
+        let schedule = Schedule(count: cases.count)
+        @Sendable func runLane() async {
+            while true {
+                let index = schedule.state.withLock { schedule -> Int? in
+                    guard !Task.isCancelled, schedule.next < cases.count, !shouldStop() else {
+                        schedule.next = cases.count
+                        return nil
+                    }
+                    defer { schedule.next += 1 }
+                    started(cases[schedule.next])
+                    return schedule.next
+                }
+                guard let index else { return }
+                let result = await run(cases[index], description: description)
+                // Once cancelled (a signal), cases still running were cut off, not judged:
+                // keep only what finished before, and start nothing more.
+                if Task.isCancelled { return }
+                schedule.state.withLock { schedule in
+                    schedule.results[index] = result
+                    progress(result)
+                }
+            }
+        }
+        let engine = engine
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(jobs, cases.count) {
+                group.addTask {
+                    guard let processes = engine as? ProcessEngine else { return await runLane() }
+                    // Only taking a process can throw (never, today); the lane then runs unbound.
+                    do { try await processes.withDedicatedProcess { await runLane() } } catch { await runLane() }
+                }
+            }
+        }
+        return schedule.state.withLock { $0.results }
+    }
+
+    /// What the lanes share: the next case to start and the results so far.
+    private final class Schedule: Sendable {
+        struct State {
+            var next = 0
+            var results: [CaseResult?]
+        }
+
+        let state: Mutex<State>
+
+        init(count: Int) {
+            state = Mutex(State(results: [CaseResult?](repeating: nil, count: count)))
+        }
     }
 
     private func run(_ specCase: SpecCase, description: EngineDescription) async -> CaseResult {
