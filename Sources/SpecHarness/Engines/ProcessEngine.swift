@@ -91,20 +91,22 @@ public final class ProcessEngine: Engine {
     /// process, and its code runs on the thread that reads the process's answers, so that an
     /// answer is handled without waking a thread of the cooperative pool (a lane of
     /// `SuiteRunner`, the protocol benchmark). Other callers' cases go to the other processes.
-    package func withDedicatedProcess<T>(
-        isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T
-    ) async throws -> T {
+    package func withDedicatedProcess<T, Failure: Error>(
+        isolation: isolated (any Actor)? = #isolation, _ body: () async throws(Failure) -> T
+    ) async throws(Failure) -> T {
         let worker = await pool.acquire()
-        do {
-            let value = try await Self.$dedicated.withValue(DedicatedWorker(engine: ObjectIdentifier(self), worker: worker)) {
-                try await withTaskExecutorPreference(worker.executor, isolation: isolation, operation: body)
+        // As a value, so that the worker is released on every path and the error keeps its type.
+        let outcome = await Self.$dedicated.withValue(DedicatedWorker(engine: ObjectIdentifier(self), worker: worker)) {
+            await withTaskExecutorPreference(worker.executor, isolation: isolation) { () async -> Result<T, Failure> in
+                do throws(Failure) {
+                    return .success(try await body())
+                } catch {
+                    return .failure(error)
+                }
             }
-            await pool.release(worker)
-            return value
-        } catch {
-            await pool.release(worker)
-            throw error
         }
+        await pool.release(worker)
+        return try outcome.get()
     }
 
     /// The process a task has to itself, and whose engine it belongs to.

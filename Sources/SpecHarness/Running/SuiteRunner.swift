@@ -121,8 +121,7 @@ public struct SuiteRunner: Sendable {
             for _ in 0..<min(jobs, cases.count) {
                 group.addTask {
                     guard let processes = engine as? ProcessEngine else { return await runLane() }
-                    // Only taking a process can throw (never, today); the lane then runs unbound.
-                    do { try await processes.withDedicatedProcess { await runLane() } } catch { await runLane() }
+                    await processes.withDedicatedProcess { await runLane() }
                 }
             }
         }
