@@ -85,10 +85,11 @@ final class EngineExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    /// The descriptor a server polls alongside its pipe, and the call that says it is about to
-    /// sleep: false when a job came in meanwhile, so the server runs it rather than sleeping.
+    /// The descriptor a server polls alongside its pipe.
     var wakeDescriptor: Int32 { wakeReader }
 
+    /// Says the server is about to sleep in `poll`; false when a job came in meanwhile, so the
+    /// server runs it rather than sleeping.
     func prepareToSleep() -> Bool {
         state.withLock { state in
             guard state.jobs.isEmpty else { return false }
