@@ -151,56 +151,32 @@ struct SuiteThroughput {
             records.append(BenchRecord(group: group, name: "protocol benchmarks skipped", value: 0, unit: "", note: "no regspec binary beside this one (\(binary)); `swift build -c release` builds both"))
             return records
         }
-        // Rounds that take turns: the suite in process, through `regspec serve`, and the same
-        // run messages echoed by `cat` over the same kind of pipes. The round trip is serve
-        // minus in process; its ratio to the echo is taken per round, then the median.
-        let echo = try PipePingPong()
-        let lines = computeBound.enumerated().map { EngineProtocol.runMessageLine(sequence: $0.offset, input: $0.element.input) }
+        // The suite through one persistent `regspec serve`, checks included, as a lane of
+        // `regspec run` runs it (on the process's reader thread). What a round trip is made of,
+        // against the pipe's own speed, is the protocol group's.
         let rounds = quick ? 2 : 10
-        var servedPerCase: [Double] = [], roundTrips: [Double] = [], pingPongs: [Double] = [], ratios: [Double] = []
+        var servedPerCase: [Double] = []
         // The engine is shut down however the rounds end, a failed check included.
         try await withEngine(ProcessEngine(command: "\(binary) serve")) { persistent in
             _ = try await persistent.describe()
             for _ in 0..<rounds {
-                let local = try await Stopwatch.seconds {
-                    for specCase in computeBound {
-                        let observation = await reference.run(specCase.input)
-                        guard CaseChecker(specCase).check(observation).isEmpty else {
-                            throw ValidationFailure("case \(specCase.id) fails against the reference")
-                        }
-                    }
-                }
                 let served = try await Stopwatch.seconds {
-                    for specCase in computeBound {
-                        let observation = try await persistent.run(specCase.input)
-                        guard CaseChecker(specCase).check(observation).isEmpty else {
-                            throw ValidationFailure("case \(specCase.id) fails through regspec serve")
+                    try await persistent.withDedicatedProcess {
+                        for specCase in computeBound {
+                            let observation = try await persistent.run(specCase.input)
+                            guard CaseChecker(specCase).check(observation).isEmpty else {
+                                throw ValidationFailure("case \(specCase.id) fails through regspec serve")
+                            }
                         }
                     }
                 }
-                let echoed = try await Stopwatch.seconds {
-                    for line in lines { try await echo.roundTrip(line) }
-                }
-                let count = Double(computeBound.count)
-                let roundTrip = (served - local) / count
-                servedPerCase.append(served / count)
-                roundTrips.append(roundTrip)
-                pingPongs.append(echoed / count)
-                ratios.append(roundTrip / (echoed / count))
+                servedPerCase.append(served / Double(computeBound.count))
             }
         }
-        await echo.stop()
         let served = Stopwatch.median(servedPerCase)
-        records.append(BenchRecord(group: group, name: "persistent regspec serve", value: 1 / served, unit: "cases/s"))
         records.append(BenchRecord(
-            group: group, name: "protocol round trip per case", value: Stopwatch.median(roundTrips) * 1e6, unit: "us",
-            note: "serve minus in process"))
-        records.append(BenchRecord(
-            group: group, name: "bare pipe ping-pong per case", value: Stopwatch.median(pingPongs) * 1e6, unit: "us",
-            note: "each run message echoed by cat, same reader thread and line buffer"))
-        records.append(BenchRecord(
-            group: group, name: "round trip / ping-pong", value: Stopwatch.median(ratios), unit: "x",
-            note: "median of \(rounds) interleaved rounds; held to its target in the protocol group"))
+            group: group, name: "persistent regspec serve", value: 1 / served, unit: "cases/s",
+            note: "run + check, one process, median of \(rounds) passes"))
 
         let spawnCases = Array(computeBound.prefix(quick ? 5 : 40))
         let spawned = try await Stopwatch.seconds {
