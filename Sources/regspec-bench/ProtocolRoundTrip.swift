@@ -118,17 +118,15 @@ struct ProtocolRoundTrip {
             guard let low = sorted.first, let high = sorted.last else { return "" }
             return String(format: "rounds %.1f-%.1f us", low * 1e6, high * 1e6)
         }
-        records.append(BenchRecord(
-            group: group, name: "round trip per case", value: Stopwatch.median(roundTrips) * 1e6, unit: "us",
-            note: "serve minus in process, \(cases.count) cases; \(spread(roundTrips))"))
-        records.append(BenchRecord(
-            group: group, name: "bare Swift ping-pong per case", value: Stopwatch.median(swiftPingPongs) * 1e6, unit: "us",
-            note: "run messages echoed by cat through the harness's pipes; \(spread(swiftPingPongs))"))
+        /// A figure per case, in microseconds: the median of its rounds.
+        func perCase(_ name: String, _ figures: [Double], _ note: String) {
+            records.append(BenchRecord(group: group, name: name, value: Stopwatch.median(figures) * 1e6, unit: "us", note: note))
+        }
+        perCase("round trip per case", roundTrips, "serve minus in process, \(cases.count) cases; \(spread(roundTrips))")
+        perCase("bare Swift ping-pong per case", swiftPingPongs, "run messages echoed by cat through the harness's pipes; \(spread(swiftPingPongs))")
         switch cPingPong {
         case .success where !cPingPongs.isEmpty:
-            records.append(BenchRecord(
-                group: group, name: "bare C ping-pong per case", value: Stopwatch.median(cPingPongs) * 1e6, unit: "us",
-                note: "the same lines, two C processes, blocking read/write; \(spread(cPingPongs))"))
+            perCase("bare C ping-pong per case", cPingPongs, "the same lines, two C processes, blocking read/write; \(spread(cPingPongs))")
             records.append(BenchRecord(
                 group: group, name: "round trip / C ping-pong", value: Stopwatch.median(roundTrips) / Stopwatch.median(cPingPongs), unit: "x",
                 note: "the floor under any pipe protocol"))
@@ -137,15 +135,9 @@ struct ProtocolRoundTrip {
         case .failure(let why):
             records.append(BenchRecord(group: group, name: "bare C ping-pong skipped", value: 0, unit: "", note: why.description))
         }
-        records.append(BenchRecord(
-            group: group, name: "harness's JSON per case", value: Stopwatch.median(harnessJSON) * 1e6, unit: "us",
-            note: "writing the run message and reading the reply, in process"))
-        records.append(BenchRecord(
-            group: group, name: "serve's JSON per case", value: Stopwatch.median(serveJSON) * 1e6, unit: "us",
-            note: "reading the run message and writing the reply, in process"))
-        records.append(BenchRecord(
-            group: group, name: "round trip beyond pipe and JSON", value: Stopwatch.median(beyond) * 1e6, unit: "us",
-            note: "round trip minus the Swift ping-pong and both sides' JSON: what two processes add"))
+        perCase("harness's JSON per case", harnessJSON, "writing the run message and reading the reply, in process")
+        perCase("serve's JSON per case", serveJSON, "reading the run message and writing the reply, in process")
+        perCase("round trip beyond pipe and JSON", beyond, "round trip minus the Swift ping-pong and both sides' JSON: what two processes add")
         // The target leaves half a ping-pong for all the work beyond moving the bytes; the
         // note says how that compares with the JSON alone, measured in the same rounds.
         let ratio = Stopwatch.median(ratios)
