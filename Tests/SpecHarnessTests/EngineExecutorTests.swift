@@ -6,13 +6,18 @@ import SpecTestSupport
 /// and outlives the thread: a job left with no thread to run it would hang its lane for good.
 @Suite("Engine executor")
 struct EngineExecutorTests {
-    @Test("a task that prefers the executor is resumed on the reader thread by the answer", .timeLimit(.minutes(1)))
-    func answerResumesOnReaderThread() async throws {
+    /// A ping-pong whose reader thread has read one answer, and so serves its executor:
+    /// entering the preference moves a task there.
+    private func answeredOnce() async throws -> (PipePingPong, EngineExecutor) {
         let echo = try PipePingPong()
         let executor = try #require(echo.executor)
-        // Once a line has come back, the reader thread serves the executor: entering the
-        // preference moves the task there.
-        try await echo.roundTrip("{\"seq\":0}")
+        try await echo.roundTrip("line")
+        return (echo, executor)
+    }
+
+    @Test("a task that prefers the executor is resumed on the reader thread by the answer", .timeLimit(.minutes(1)))
+    func answerResumesOnReaderThread() async throws {
+        let (echo, executor) = try await answeredOnce()
         try await echo.withReaderThread {
             for _ in 0..<3 {
                 try await echo.roundTrip("{\"seq\":1}")
@@ -25,9 +30,7 @@ struct EngineExecutorTests {
 
     @Test("a job queued by another thread wakes the reader sleeping in poll", .timeLimit(.minutes(1)))
     func otherThreadWakesReader() async throws {
-        let echo = try PipePingPong()
-        let executor = try #require(echo.executor)
-        try await echo.roundTrip("line")
+        let (echo, executor) = try await answeredOnce()
         try await echo.withReaderThread {
             try await echo.roundTrip("line")
             // The timer fires on another thread while the reader waits for the pipe.
